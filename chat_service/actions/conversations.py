@@ -1,0 +1,103 @@
+"""Conversations: access, join, close, listing, and who takes part in one."""
+
+from __future__ import annotations
+
+from chat_service.auth import Identity, Role
+from chat_service.errors import AlreadyAssigned, ConversationClosed, ConversationNotFound
+from chat_service.protocol.events import (
+    ConversationAssigned,
+    ConversationClosedOut,
+    ConversationOpened,
+    ConversationOut,
+    Sender,
+)
+from chat_service.services import Services
+from chat_service.storage.conversations import Conversation
+from chat_service.ws.connections import Audience
+
+
+def may_read(identity: Identity, conversation: Conversation) -> bool:
+    """Customers: their own. Agents: the queue and their own. Supervisors: all."""
+    match identity.role:
+        case Role.CUSTOMER:
+            return conversation.customer_id == identity.sub
+        case Role.AGENT:
+            if conversation.agent_id == identity.sub:
+                return True
+            return conversation.status == "open" and conversation.agent_id is None
+        case Role.SUPERVISOR:
+            return True
+        case _:
+            return False
+
+
+async def access_conversation(
+    services: Services, identity: Identity, conversation_id: str
+) -> Conversation:
+    conversation = await services.store.conversations.get(conversation_id)
+    if conversation is None or not may_read(identity, conversation):
+        # The same answer whether it does not exist or is someone else's: no probing.
+        raise ConversationNotFound()
+    return conversation
+
+
+def participants(conversation: Conversation) -> Audience:
+    """Who receives a conversation's events: its customer, its agent or the whole queue."""
+    identities = {Identity(Role.CUSTOMER, conversation.customer_id)}
+    if conversation.agent_id is not None:
+        identities.add(Identity(Role.AGENT, conversation.agent_id))
+    return Audience(identities=frozenset(identities), all_agents=conversation.agent_id is None)
+
+
+def conversation_out(conversation: Conversation) -> ConversationOut:
+    return ConversationOut.model_validate(conversation.to_public())
+
+
+def publish_opened(services: Services, conversation: Conversation) -> None:
+    frame = ConversationOpened(conversation=conversation_out(conversation)).frame()
+    services.fanout.publish(Audience(all_agents=True), lambda _viewer: frame)
+
+
+async def do_join(services: Services, identity: Identity, conversation_id: str) -> Conversation:
+    if not identity.is_agent:
+        raise ConversationNotFound()
+    current = await access_conversation(services, identity, conversation_id)
+    if current.status != "open":
+        raise ConversationClosed()
+    conversation = await services.store.conversations.assign(conversation_id, identity.sub)
+    if conversation is None:
+        raise AlreadyAssigned()
+    frame = ConversationAssigned(conversation_id=conversation.id, agent_id=identity.sub).frame()
+    audience = Audience(
+        identities=frozenset({Identity(Role.CUSTOMER, conversation.customer_id)}),
+        all_agents=True,
+    )
+    services.fanout.publish(audience, lambda _viewer: frame)
+    return conversation
+
+
+async def do_close(services: Services, identity: Identity, conversation_id: str) -> Conversation:
+    current = await access_conversation(services, identity, conversation_id)
+    if identity.role is Role.AGENT and current.agent_id != identity.sub:
+        raise ConversationNotFound()  # an agent closes only conversations they joined
+    if current.status != "open":
+        raise ConversationClosed()
+    before = participants(current)
+    conversation = await services.store.conversations.close(conversation_id, services.clock())
+    if conversation is None:
+        raise ConversationClosed()
+    services.store.messages.forget(conversation_id)
+    frame = ConversationClosedOut(
+        conversation_id=conversation.id, closed_by=Sender(role=identity.role, id=identity.sub)
+    ).frame()
+    audience = Audience(identities=before.identities, all_agents=True)
+    services.fanout.publish(audience, lambda _viewer: frame)
+    return conversation
+
+
+async def list_conversations(services: Services, identity: Identity) -> list[Conversation]:
+    if identity.role is Role.SUPERVISOR:
+        return await services.store.conversations.list_all(status="open")
+    if identity.role is Role.AGENT:
+        return await services.store.conversations.list_for_agent(identity.sub)
+    return []

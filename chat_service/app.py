@@ -1,0 +1,110 @@
+"""The composition root: `create_app(settings)` wires the service and does nothing else.
+
+Each resource is a cleanup context, torn down in reverse order and only if it started:
+the store (and the embedded child), the detection pool, the services, the loop monitor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+
+from aiohttp import WSCloseCode, web
+
+from chat_service import keys
+from chat_service.auth import TokenService
+from chat_service.http.middleware import error_middleware
+from chat_service.http.routes import setup_routes
+from chat_service.metrics import Metrics
+from chat_service.scanning import PoolScanner, Scanner
+from chat_service.services import Services
+from chat_service.settings import Settings
+from chat_service.storage import open_store
+from chat_service.ws.connections import InProcessFanOut, Registry
+
+logger = logging.getLogger(__name__)
+
+LOOP_LAG_INTERVAL_SECS = 0.5
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store_uri: str | None = None,
+    scanner: Scanner | None = None,
+    host: str | None = None,
+) -> web.Application:
+    """The aiohttp application. `store_uri`/`scanner` let tests share one store and pool."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=1024 * 1024)
+    app[keys.SETTINGS] = settings
+    app[keys.TOKENS] = TokenService(
+        settings.signing_secret(host or settings.config.server.host), settings.config.auth
+    )
+    app[keys.METRICS] = Metrics()
+    registry = Registry()
+    app[keys.REGISTRY] = registry
+    app[keys.FANOUT] = InProcessFanOut(registry)
+
+    async def store_ctx(app: web.Application) -> AsyncIterator[None]:
+        async with open_store(settings, uri=store_uri) as store:
+            app[keys.STORE] = store
+            yield
+
+    async def scanner_ctx(app: web.Application) -> AsyncIterator[None]:
+        if scanner is not None:
+            app[keys.SCANNER] = scanner
+            yield
+            return
+        from detectors import DetectorPool
+
+        pool = DetectorPool(settings.config_dir, workers=settings.config.detection.workers)
+        await pool.start()
+        app[keys.SCANNER] = PoolScanner(pool)
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+        app[keys.SERVICES] = Services(
+            settings=settings,
+            store=app[keys.STORE],
+            fanout=app[keys.FANOUT],
+            scanner=app[keys.SCANNER],
+            metrics=app[keys.METRICS],
+        )
+        yield
+
+    async def loop_monitor_ctx(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(_watch_loop_lag(app[keys.METRICS]), name="loop-lag")
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.extend([store_ctx, scanner_ctx, services_ctx, loop_monitor_ctx])
+    app.on_shutdown.append(_close_sockets)
+    setup_routes(app)
+    return app
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """Server going away: tell every client (1001) so it reconnects elsewhere."""
+    connections = app[keys.REGISTRY].all()
+    await asyncio.gather(
+        *(c.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown") for c in connections),
+        return_exceptions=True,
+    )
+
+
+async def _watch_loop_lag(metrics: Metrics) -> None:
+    while True:
+        started = time.perf_counter()
+        await asyncio.sleep(LOOP_LAG_INTERVAL_SECS)
+        lag = time.perf_counter() - started - LOOP_LAG_INTERVAL_SECS
+        metrics.loop_lag.set(max(lag, 0.0))
+        if lag > 0.1:
+            logger.warning("event loop lagged", extra={"lag_ms": round(lag * 1000, 1)})

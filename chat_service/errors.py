@@ -1,0 +1,112 @@
+"""One error hierarchy, rendered as JSON over HTTP and as `error` frames over WebSocket.
+
+Each failure is a small subclass with a snake_case `code`, an HTTP status and a message.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class ConfigError(Exception):
+    """Configuration is missing or invalid: the service refuses to start."""
+
+
+class ChatError(Exception):
+    code: ClassVar[str] = "internal_error"
+    http_status: ClassVar[int] = 500
+    default_message: ClassVar[str] = "internal error"
+
+    def __init__(self, message: str | None = None, *, ref: str | None = None) -> None:
+        self.message = message or self.default_message
+        self.ref = ref
+        super().__init__(self.message)
+
+    def to_json(self) -> dict[str, object]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+    def to_frame(self) -> dict[str, object]:
+        return {"type": "error", "code": self.code, "message": self.message, "ref": self.ref}
+
+
+class ProtocolError(ChatError):
+    """A client frame that cannot be accepted (malformed, unknown type, bad field)."""
+
+    code = "invalid_frame"
+    http_status = 400
+    default_message = "the frame is not valid"
+
+    def __init__(self, code: str, message: str, *, ref: str | None = None) -> None:
+        super().__init__(message, ref=ref)
+        self.code = code  # type: ignore[misc]  # per-instance code: one class, many protocol codes
+
+
+class BadRequest(ChatError):
+    code = "bad_request"
+    http_status = 400
+    default_message = "bad request"
+
+
+class Unauthenticated(ChatError):
+    code = "unauthenticated"
+    http_status = 401
+    default_message = "a valid access token is required"
+
+
+class Forbidden(ChatError):
+    code = "forbidden"
+    http_status = 403
+    default_message = "not allowed for this caller"
+
+
+class OriginNotAllowed(ChatError):
+    code = "origin_not_allowed"
+    http_status = 403
+    default_message = "this page's origin may not open the chat socket"
+
+
+class NotFound(ChatError):
+    code = "not_found"
+    http_status = 404
+    default_message = "not found"
+
+
+class ConversationNotFound(NotFound):
+    code = "conversation_not_found"
+    default_message = "no such conversation for this caller"
+
+
+class ConversationClosed(ChatError):
+    code = "conversation_closed"
+    http_status = 409
+    default_message = "the conversation is closed"
+
+
+class AlreadyAssigned(ChatError):
+    code = "already_assigned"
+    http_status = 409
+    default_message = "another agent has joined this conversation"
+
+
+class RateLimited(ChatError):
+    code = "rate_limited"
+    http_status = 429
+    default_message = "too many frames; slow down"
+
+
+class NotSupported(ChatError):
+    code = "not_supported"
+    http_status = 501
+    default_message = "not supported yet"
+
+
+class StoreUnavailable(ChatError):
+    code = "store_unavailable"
+    http_status = 503
+    default_message = "the message store is unavailable; nothing was stored, please retry"
+
+
+class DetectionUnavailable(ChatError):
+    code = "detection_unavailable"
+    http_status = 503
+    default_message = "the message could not be scanned; nothing was stored, please retry"

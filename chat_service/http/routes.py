@@ -1,0 +1,74 @@
+"""Thin HTTP handlers: authenticate, one action call, reply."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from chat_service import keys
+from chat_service.actions import conversations as conv_actions
+from chat_service.actions import messages as msg_actions
+from chat_service.auth import Role
+from chat_service.errors import BadRequest
+from chat_service.http.middleware import authenticate
+
+
+async def healthz(request: web.Request) -> web.Response:
+    store = request.app[keys.STORE]
+    up = await store.ping()
+    metrics = request.app[keys.METRICS]
+    metrics.store_up.set(1 if up else 0)
+    if not up:
+        return web.json_response(
+            {
+                "status": "unavailable",
+                "store": store.kind,
+                "error": {"code": "store_unavailable", "message": "the store does not answer"},
+            },
+            status=503,
+        )
+    return web.json_response({"status": "ok", "store": store.kind})
+
+
+async def metrics_handler(request: web.Request) -> web.Response:
+    metrics = request.app[keys.METRICS]
+    store = request.app[keys.STORE]
+    if store.embedded is not None:
+        metrics.store_restarts.set(store.embedded.restarts)
+    body = generate_latest(metrics.registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def list_conversations(request: web.Request) -> web.Response:
+    identity = authenticate(request, Role.AGENT, Role.SUPERVISOR)
+    services = request.app[keys.SERVICES]
+    found = await conv_actions.list_conversations(services, identity)
+    return web.json_response({"conversations": [c.to_public() for c in found]})
+
+
+async def conversation_messages(request: web.Request) -> web.Response:
+    identity = authenticate(request)
+    raw = request.query.get("after_seq", "0")
+    if not raw.isdigit() or len(raw) > 12:
+        raise BadRequest("after_seq must be a non-negative integer")
+    services = request.app[keys.SERVICES]
+    conversation, messages, has_more = await msg_actions.fetch_history(
+        services, identity, request.match_info["conversation_id"], int(raw)
+    )
+    return web.json_response(
+        {
+            "conversation": conversation.to_public(),
+            "messages": [m.frame() for m in messages],
+            "has_more": has_more,
+        }
+    )
+
+
+def setup_routes(app: web.Application) -> None:
+    from chat_service.ws.handler import websocket_handler
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_handler)
+    app.router.add_get("/ws", websocket_handler)
+    app.router.add_get("/api/conversations", list_conversations)
+    app.router.add_get("/api/conversations/{conversation_id}/messages", conversation_messages)

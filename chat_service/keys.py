@@ -1,0 +1,22 @@
+"""Every application key, typed (aiohttp web.AppKey)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from chat_service.auth import TokenService
+from chat_service.metrics import Metrics
+from chat_service.scanning import Scanner
+from chat_service.services import Services
+from chat_service.settings import Settings
+from chat_service.storage import Store
+from chat_service.ws.connections import FanOut, Registry
+
+SETTINGS = web.AppKey("settings", Settings)
+TOKENS = web.AppKey("tokens", TokenService)
+METRICS = web.AppKey("metrics", Metrics)
+STORE = web.AppKey("store", Store)
+SCANNER = web.AppKey("scanner", Scanner)
+REGISTRY = web.AppKey("registry", Registry)
+FANOUT = web.AppKey("fanout", FanOut)
+SERVICES = web.AppKey("services", Services)

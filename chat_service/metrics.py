@@ -1,0 +1,51 @@
+"""Prometheus metrics, one registry per application (tests run several apps at once).
+
+Labels never carry message content, identifiers or values: only codes and kinds.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.connections = Gauge(
+            "chat_ws_connections", "Open WebSocket connections", ["role"], registry=r
+        )
+        self.messages_stored = Counter(
+            "chat_messages_stored_total", "Messages durably stored", ["kind", "role"], registry=r
+        )
+        self.duplicates = Counter(
+            "chat_message_duplicates_total", "Resends answered with the original ack", registry=r
+        )
+        self.frames_rejected = Counter(
+            "chat_frames_rejected_total",
+            "Client frames answered with an error",
+            ["code"],
+            registry=r,
+        )
+        self.policy_closes = Counter(
+            "chat_ws_policy_closes_total", "Sockets closed for abuse", ["reason"], registry=r
+        )
+        self.send_latency = Histogram(
+            "chat_message_send_seconds",
+            "From frame received to ack queued",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=r,
+        )
+        self.store_up = Gauge("chat_store_up", "1 when the store answers a ping", registry=r)
+        self.store_restarts = Gauge(
+            "chat_embedded_store_restarts", "Times the embedded store was restarted", registry=r
+        )
+        self.loop_lag = Gauge(
+            "chat_event_loop_lag_seconds", "Last measured event-loop lag", registry=r
+        )
+        self.errors = Counter(
+            "chat_unexpected_errors_total",
+            "Unexpected exceptions at a boundary",
+            ["where"],
+            registry=r,
+        )

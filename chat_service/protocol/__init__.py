@@ -1,0 +1,1 @@
+"""The WebSocket protocol: typed client commands, typed server events, one renderer."""

@@ -1,0 +1,152 @@
+"""Typed server events. Every frame the server sends is built from one of these models.
+
+Tests validate every outgoing frame with `validate_event`, so a frame that drifts from
+its declared shape fails the suite.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def frame(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class Sender(_Event):
+    role: str
+    id: str
+
+
+class FindingOut(_Event):
+    entity_type: str
+    start: int
+    end: int
+    score: float
+    category: str
+    sensitive: bool
+
+
+class LocationOut(_Event):
+    lat: float
+    lng: float
+    accuracy_m: float | None = None
+
+
+class MessageOut(_Event):
+    id: str
+    conversation_id: str
+    seq: int
+    client_id: str
+    sender: Sender
+    kind: str
+    text: str | None
+    findings: list[FindingOut]
+    created_at: str
+    consent: str | None = None
+    masked: bool = False
+    attachment_id: str | None = None
+    location: LocationOut | None = None
+
+
+class ConversationOut(_Event):
+    id: str
+    customer_id: str
+    status: str
+    agent_id: str | None
+    created_at: str
+    closed_at: str | None
+
+
+class Hello(_Event):
+    type: Literal["hello"] = "hello"
+    role: str
+    sub: str
+    heartbeat_secs: float
+
+
+class MessageAck(_Event):
+    type: Literal["message.ack"] = "message.ack"
+    client_id: str
+    message_id: str
+    conversation_id: str
+    seq: int
+    duplicate: bool = False
+
+
+class MessageNew(_Event):
+    type: Literal["message.new"] = "message.new"
+    message: MessageOut
+
+
+class MessageUpdated(_Event):
+    type: Literal["message.updated"] = "message.updated"
+    message: MessageOut
+
+
+class History(_Event):
+    type: Literal["history"] = "history"
+    conversation_id: str
+    messages: list[MessageOut]
+    has_more: bool
+
+
+class TypingOut(_Event):
+    type: Literal["typing"] = "typing"
+    conversation_id: str
+    sender: Sender
+
+
+class ConversationOpened(_Event):
+    type: Literal["conversation.opened"] = "conversation.opened"
+    conversation: ConversationOut
+
+
+class ConversationAssigned(_Event):
+    type: Literal["conversation.assigned"] = "conversation.assigned"
+    conversation_id: str
+    agent_id: str
+
+
+class ConversationClosedOut(_Event):
+    type: Literal["conversation.closed"] = "conversation.closed"
+    conversation_id: str
+    closed_by: Sender
+
+
+class Pong(_Event):
+    type: Literal["pong"] = "pong"
+
+
+class ErrorOut(_Event):
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+    ref: str | None = None
+
+
+Event = Annotated[
+    Hello
+    | MessageAck
+    | MessageNew
+    | MessageUpdated
+    | History
+    | TypingOut
+    | ConversationOpened
+    | ConversationAssigned
+    | ConversationClosedOut
+    | Pong
+    | ErrorOut,
+    Field(discriminator="type"),
+]
+_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def validate_event(frame: dict[str, Any]) -> Event:
+    """Parse an outgoing frame against its declared model (raises if it does not fit)."""
+    return _ADAPTER.validate_python(frame)

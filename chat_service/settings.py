@@ -1,0 +1,199 @@
+"""Settings: `config/*.toml` -> frozen, validated models; environment overrides; secrets.
+
+A missing file, a missing key or an unknown key is an error at start-up (fail fast).
+Environment variables override the file: CHAT_SERVICE_SECRET, CHAT_SERVICE_MASTER_KEY,
+MONGODB_URI, CHAT_SERVICE_ALLOWED_ORIGINS.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Self, override
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chat_service.errors import ConfigError
+
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+# Development signing secret: accepted only while serving on loopback.
+DEV_SECRET = "dev-only-insecure-secret-change-me-0123456789"  # noqa: S105  # loopback only
+
+
+class Secret:
+    """A string that never shows itself in a repr, a log line or a traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    @override
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    @override
+    def __str__(self) -> str:
+        return "**********"
+
+    @override
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    @override
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ServerSection(_Frozen):
+    host: str
+    port: int = Field(ge=0, le=65535)
+    allowed_origins: tuple[str, ...]
+    heartbeat_secs: float = Field(gt=0)
+    shutdown_grace_secs: float = Field(ge=0)
+
+
+class AuthSection(_Frozen):
+    issuer: str
+    audience: str
+    default_ttl_secs: int = Field(gt=0)
+    max_ttl_secs: int = Field(gt=0)
+    leeway_secs: int = Field(ge=0)
+
+
+class LimitsSection(_Frozen):
+    max_frame_bytes: int = Field(ge=1024)
+    max_text_chars: int = Field(ge=1)
+    frames_per_sec: float = Field(gt=0)
+    frame_burst: int = Field(ge=1)
+    rate_violations_before_close: int = Field(ge=1)
+    send_queue_frames: int = Field(ge=8)
+    history_page: int = Field(ge=1, le=1000)
+
+
+class StoreSection(_Frozen):
+    database: str = Field(pattern=r"^[A-Za-z0-9_]{1,60}$")
+    server_selection_timeout_ms: int = Field(ge=100)
+    embedded_restart_delay_secs: float = Field(ge=0)
+
+
+class DetectionSection(_Frozen):
+    workers: int = Field(ge=1, le=64)
+
+
+class ServerConfig(_Frozen):
+    server: ServerSection
+    auth: AuthSection
+    limits: LimitsSection
+    store: StoreSection
+    detection: DetectionSection
+
+
+class Settings:
+    """Everything the service needs to start, resolved once."""
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        *,
+        config_dir: Path,
+        data_dir: Path,
+        secret: Secret | None,
+        master_key: Secret | None,
+        mongodb_uri: Secret | None,
+    ) -> None:
+        self.config = config
+        self.config_dir = config_dir
+        self.data_dir = data_dir
+        self.secret = secret
+        self.master_key = master_key
+        self.mongodb_uri = mongodb_uri
+
+    @classmethod
+    def load(
+        cls,
+        config_dir: Path | None = None,
+        data_dir: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Self:
+        env = os.environ if env is None else env
+        config_dir = (config_dir or DEFAULT_CONFIG_DIR).resolve()
+        raw = load_toml(config_dir / "server.toml")
+        origins = env.get("CHAT_SERVICE_ALLOWED_ORIGINS")
+        if origins is not None:
+            section = raw.get("server", {})
+            server = dict(section) if isinstance(section, dict) else {}
+            server["allowed_origins"] = [o.strip() for o in origins.split(",") if o.strip()]
+            raw = {**raw, "server": server}
+        try:
+            config = ServerConfig.model_validate(raw)
+        except ValidationError as exc:
+            raise ConfigError(f"{config_dir / 'server.toml'}: {exc}") from exc
+        secret = env.get("CHAT_SERVICE_SECRET")
+        master = env.get("CHAT_SERVICE_MASTER_KEY")
+        uri = env.get("MONGODB_URI")
+        return cls(
+            config,
+            config_dir=config_dir,
+            data_dir=(data_dir or Path("var")).resolve(),
+            secret=Secret(secret) if secret else None,
+            master_key=Secret(master) if master else None,
+            mongodb_uri=Secret(uri) if uri else None,
+        )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some attributes replaced (used by the CLI and tests)."""
+        clone = Settings(
+            self.config,
+            config_dir=self.config_dir,
+            data_dir=self.data_dir,
+            secret=self.secret,
+            master_key=self.master_key,
+            mongodb_uri=self.mongodb_uri,
+        )
+        for name, value in changes.items():
+            if not hasattr(clone, name):
+                raise AttributeError(name)
+            setattr(clone, name, value)
+        return clone
+
+    def signing_secret(self, host: str) -> Secret:
+        """The token signing secret; the development default only on loopback."""
+        if self.secret is not None:
+            if len(self.secret.reveal()) < 32:
+                raise ConfigError("CHAT_SERVICE_SECRET must be at least 32 characters")
+            return self.secret
+        if is_loopback(host):
+            return Secret(DEV_SECRET)
+        raise ConfigError(
+            f"CHAT_SERVICE_SECRET is required when serving on a non-loopback address ({host})"
+        )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"configuration file missing: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc

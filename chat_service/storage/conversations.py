@@ -1,0 +1,133 @@
+"""Owner of the `conversations` collection.
+
+A customer has at most one open conversation: `open_key` holds the customer id while the
+conversation is open and is removed when it closes; a unique sparse index on it makes
+"continue the open one or open a new one" safe across concurrent tabs and instances.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+Status = Literal["open", "closed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: str
+    customer_id: str
+    status: Status
+    agent_id: str | None
+    created_at: datetime
+    closed_at: datetime | None
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Conversation:
+        return cls(
+            id=doc["_id"],
+            customer_id=doc["customer_id"],
+            status=doc["status"],
+            agent_id=doc.get("agent_id"),
+            created_at=doc["created_at"],
+            closed_at=doc.get("closed_at"),
+        )
+
+    def to_public(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "customer_id": self.customer_id,
+            "status": self.status,
+            "agent_id": self.agent_id,
+            "created_at": self.created_at.isoformat(),
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+        }
+
+
+class ConversationStore:
+    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+        self._c = collection
+
+    async def ensure_indexes(self) -> None:
+        await self._c.create_index("open_key", unique=True, sparse=True, name="open_per_customer")
+        await self._c.create_index([("customer_id", 1), ("created_at", -1)], name="by_customer")
+        await self._c.create_index([("status", 1), ("agent_id", 1)], name="queue")
+
+    async def get(self, conversation_id: str) -> Conversation | None:
+        doc = await self._c.find_one({"_id": conversation_id})  # index: _id
+        return Conversation.from_doc(doc) if doc else None
+
+    async def open_for_customer(self, customer_id: str, now: datetime) -> tuple[Conversation, bool]:
+        """The customer's open conversation, or a new one. Returns (conversation, created)."""
+        for _ in range(3):
+            doc = await self._c.find_one({"open_key": customer_id})  # index: open_per_customer
+            if doc is not None:
+                return Conversation.from_doc(doc), False
+            new = {
+                "_id": "c_" + secrets.token_hex(12),
+                "customer_id": customer_id,
+                "open_key": customer_id,
+                "status": "open",
+                "agent_id": None,
+                "created_at": now,
+                "closed_at": None,
+            }
+            try:
+                await self._c.insert_one(new)
+            except DuplicateKeyError:
+                continue  # another tab opened it at the same moment: use theirs
+            return Conversation.from_doc(new), True
+        raise RuntimeError("could not open a conversation")  # pragma: no cover
+
+    async def assign(self, conversation_id: str, agent_id: str) -> Conversation | None:
+        """Assign an open, unassigned (or already ours) conversation; None if that lost."""
+        doc = await self._c.find_one_and_update(
+            {  # index: _id
+                "_id": conversation_id,
+                "status": "open",
+                "agent_id": {"$in": [None, agent_id]},
+            },
+            {"$set": {"agent_id": agent_id}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return Conversation.from_doc(doc) if doc else None
+
+    async def close(self, conversation_id: str, now: datetime) -> Conversation | None:
+        doc = await self._c.find_one_and_update(
+            {"_id": conversation_id, "status": "open"},  # index: _id
+            {"$set": {"status": "closed", "closed_at": now}, "$unset": {"open_key": ""}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return Conversation.from_doc(doc) if doc else None
+
+    async def list_for_agent(self, agent_id: str, limit: int = 500) -> list[Conversation]:
+        """The queue (open, unassigned) and the agent's own open conversations."""
+        cursor = (
+            self._c.find(  # index: queue
+                {"status": "open", "agent_id": {"$in": [None, agent_id]}}
+            )
+            .sort("created_at", 1)
+            .limit(limit)
+        )
+        return [Conversation.from_doc(doc) async for doc in cursor]
+
+    async def list_all(self, status: Status | None, limit: int = 500) -> list[Conversation]:
+        query: dict[str, object] = {} if status is None else {"status": status}
+        cursor = self._c.find(query).sort("created_at", -1).limit(limit)  # index: queue
+        return [Conversation.from_doc(doc) async for doc in cursor]
+
+    async def list_for_customer(self, customer_id: str, limit: int = 100) -> list[Conversation]:
+        cursor = (
+            self._c.find({"customer_id": customer_id})
+            .sort(  # index: by_customer
+                "created_at", -1
+            )
+            .limit(limit)
+        )
+        return [Conversation.from_doc(doc) async for doc in cursor]

@@ -1,0 +1,91 @@
+"""The store: one AsyncMongoClient, the collections' owners, index creation, health."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
+
+from chat_service.settings import Settings
+from chat_service.storage.conversations import ConversationStore
+from chat_service.storage.embedded import EmbeddedStore
+from chat_service.storage.messages import MessageStore
+
+logger = logging.getLogger(__name__)
+
+StoreKind = Literal["embedded", "mongodb"]
+PING_TIMEOUT_SECS = 2.0
+
+
+class Store:
+    def __init__(
+        self,
+        client: AsyncMongoClient[dict[str, Any]],
+        database: str,
+        kind: StoreKind,
+        embedded: EmbeddedStore | None = None,
+    ) -> None:
+        self.client = client
+        self.kind: StoreKind = kind
+        self.embedded = embedded
+        self.db = client[database]
+        self.conversations = ConversationStore(self.db["conversations"])
+        self.messages = MessageStore(self.db["messages"])
+
+    async def ensure_indexes(self) -> None:
+        """Create every index; idempotent, run at each start-up."""
+        await self.conversations.ensure_indexes()
+        await self.messages.ensure_indexes()
+
+    async def ping(self) -> bool:
+        try:
+            async with asyncio.timeout(PING_TIMEOUT_SECS):
+                await self.client.admin.command("ping")
+        except (TimeoutError, PyMongoError):
+            return False
+        return True
+
+
+def make_client(uri: str, kind: StoreKind, settings: Settings) -> AsyncMongoClient[dict[str, Any]]:
+    options: dict[str, Any] = {
+        "serverSelectionTimeoutMS": settings.config.store.server_selection_timeout_ms,
+        "connectTimeoutMS": settings.config.store.server_selection_timeout_ms,
+        "tz_aware": True,
+        "appname": "chat-service",
+    }
+    if kind == "mongodb":
+        # Acknowledged only once a majority of the replica set has the write (durability).
+        options["w"] = "majority"
+        options["journal"] = True
+    return AsyncMongoClient(uri, **options)
+
+
+@asynccontextmanager
+async def open_store(settings: Settings, *, uri: str | None = None) -> AsyncIterator[Store]:
+    """The store the settings name: MONGODB_URI, an explicit URI, or the embedded child."""
+    embedded: EmbeddedStore | None = None
+    if uri is not None:
+        kind: StoreKind = "embedded"
+    elif settings.mongodb_uri is not None:
+        uri, kind = settings.mongodb_uri.reveal(), "mongodb"
+    else:
+        embedded = EmbeddedStore(
+            settings.data_dir,
+            restart_delay_secs=settings.config.store.embedded_restart_delay_secs,
+        )
+        uri, kind = await embedded.start(), "embedded"
+    # The driver reads container metadata from disk while constructing: keep it off the loop.
+    client = await asyncio.to_thread(make_client, uri, kind, settings)
+    try:
+        store = Store(client, settings.config.store.database, kind, embedded)
+        await store.ensure_indexes()
+        yield store
+    finally:
+        await client.close()
+        if embedded is not None:
+            await embedded.stop()

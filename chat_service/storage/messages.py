@@ -1,0 +1,96 @@
+"""Owner of the `messages` collection: durable, ordered, idempotent.
+
+- `_id` is derived from the sender and the sender's `client_id`, so a resend can never
+  store a second message: the insert fails on `_id` and the original is returned.
+- `seq` is allocated per conversation under a lock in this process and only advanced
+  after the insert was acknowledged, so seqs are strictly increasing with no gaps. A
+  unique index on (conversation_id, seq) guards instances sharing one MongoDB: on a
+  clash the allocator reloads the highest seq and tries again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+SEQ_RETRIES = 8
+
+
+def message_id_for(sender_role: str, sender_id: str, client_id: str) -> str:
+    digest = hashlib.sha256(f"{sender_role}\0{sender_id}\0{client_id}".encode()).hexdigest()
+    return "m_" + digest[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """The outcome of an insert: the stored document and whether it was a replay."""
+
+    doc: dict[str, Any]
+    duplicate: bool
+
+
+class MessageStore:
+    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+        self._c = collection
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._next_seq: dict[str, int] = {}
+
+    async def ensure_indexes(self) -> None:
+        await self._c.create_index(
+            [("conversation_id", 1), ("seq", 1)], unique=True, name="conversation_seq"
+        )
+
+    async def get(self, message_id: str) -> dict[str, Any] | None:
+        return await self._c.find_one({"_id": message_id})  # index: _id
+
+    async def insert(self, conversation_id: str, build: Callable[[int], dict[str, Any]]) -> Stored:
+        """Insert `build(seq)` with the conversation's next seq; a replay returns the original."""
+        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
+        async with lock:
+            for _ in range(SEQ_RETRIES):
+                seq = await self._peek_next(conversation_id)
+                doc = build(seq)
+                try:
+                    await self._c.insert_one(doc)
+                except DuplicateKeyError:
+                    existing = await self._c.find_one({"_id": doc["_id"]})  # index: _id
+                    if existing is not None:
+                        return Stored(existing, duplicate=True)
+                    # Another instance took this seq: reload the highest and retry.
+                    self._next_seq.pop(conversation_id, None)
+                    continue
+                self._next_seq[conversation_id] = seq + 1
+                return Stored(doc, duplicate=False)
+        raise RuntimeError(f"could not allocate a seq in {conversation_id}")
+
+    async def _peek_next(self, conversation_id: str) -> int:
+        cached = self._next_seq.get(conversation_id)
+        if cached is not None:
+            return cached
+        last = await self._c.find_one(  # index: conversation_seq
+            {"conversation_id": conversation_id}, sort=[("seq", -1)], projection={"seq": 1}
+        )
+        return (last["seq"] if last else 0) + 1
+
+    def forget(self, conversation_id: str) -> None:
+        """Drop the cached seq of a closed conversation (bounded memory)."""
+        lock = self._locks.get(conversation_id)
+        if lock is None or not lock.locked():
+            self._locks.pop(conversation_id, None)
+            self._next_seq.pop(conversation_id, None)
+
+    async def after(self, conversation_id: str, after_seq: int, limit: int) -> list[dict[str, Any]]:
+        cursor = (
+            self._c.find(  # index: conversation_seq
+                {"conversation_id": conversation_id, "seq": {"$gt": after_seq}}
+            )
+            .sort("seq", 1)
+            .limit(limit)
+        )
+        return [doc async for doc in cursor]

@@ -1,0 +1,1 @@
+"""WebSocket endpoint: accept, authenticate, receive loop, per-connection send queue."""

@@ -1,0 +1,67 @@
+"""One typed command -> one action call -> frames for the caller."""
+
+from __future__ import annotations
+
+from chat_service.actions import conversations as conv_actions
+from chat_service.actions import messages as msg_actions
+from chat_service.auth import Identity, Role
+from chat_service.errors import ConversationNotFound, NotSupported
+from chat_service.protocol.commands import (
+    Command,
+    ConsentRespond,
+    ConsentWithdraw,
+    ConversationClose,
+    ConversationJoin,
+    HistoryFetch,
+    MessageSend,
+    Ping,
+    Typing,
+)
+from chat_service.protocol.events import History, Pong, Sender, TypingOut
+from chat_service.services import Services
+from chat_service.ws.connections import Audience, Connection
+
+
+async def dispatch(
+    services: Services, conn: Connection, identity: Identity, command: Command
+) -> None:
+    match command:
+        case MessageSend():
+            result = await msg_actions.check_send_message(services, identity, command)
+            conn.send(result.ack.frame())
+            result.publish()
+        case HistoryFetch():
+            conversation, messages, has_more = await msg_actions.fetch_history(
+                services, identity, command.conversation_id, command.after_seq
+            )
+            conn.send(
+                History(
+                    conversation_id=conversation.id, messages=messages, has_more=has_more
+                ).frame()
+            )
+        case ConversationJoin():
+            await conv_actions.do_join(services, identity, command.conversation_id)
+        case ConversationClose():
+            await conv_actions.do_close(services, identity, command.conversation_id)
+        case Typing():
+            conversation = await conv_actions.access_conversation(
+                services, identity, command.conversation_id
+            )
+            if identity.role is Role.AGENT and conversation.agent_id != identity.sub:
+                raise ConversationNotFound()
+            frame = TypingOut(
+                conversation_id=conversation.id,
+                sender=Sender(role=identity.role, id=identity.sub),
+            ).frame()
+            base = conv_actions.participants(conversation)
+            audience = Audience(
+                identities=base.identities - {identity},
+                all_agents=False,
+                supervisors=False,
+                exclude=conn,
+            )
+            services.fanout.publish(audience, lambda _viewer: frame)
+        case Ping():
+            conn.send(Pong().frame())
+        case ConsentRespond() | ConsentWithdraw():
+            raise NotSupported("consent frames are not supported yet")

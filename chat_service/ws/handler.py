@@ -1,0 +1,157 @@
+"""GET /ws: check Origin and token before upgrading, then the receive loop.
+
+Every frame is parsed into a typed command (protocol/commands.py) and handed to one
+action; a frame that cannot be accepted gets an `error` frame with its `ref`. Abuse
+(floods) closes with 1008, oversized frames with 1009 (aiohttp's max_msg_size). An
+unexpected exception is logged once here and never reaches other connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from chat_service import keys
+from chat_service.auth import Identity
+from chat_service.errors import ChatError, OriginNotAllowed, ProtocolError, RateLimited
+from chat_service.protocol.commands import parse_command
+from chat_service.protocol.events import ErrorOut, Hello
+from chat_service.services import Services
+from chat_service.ws.connections import Connection
+from chat_service.ws.dispatch import dispatch
+
+logger = logging.getLogger(__name__)
+
+SUBPROTOCOL = "chat-service.v1"
+TOKEN_PROTOCOL_PREFIX = "bearer."  # noqa: S105  # a prefix, not a secret
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: int) -> None:
+        self._rate = rate
+        self._burst = float(burst)
+        self._tokens = float(burst)
+        self._last = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
+        self._last = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
+
+def _token_from(request: web.Request) -> str | None:
+    token = request.query.get("token")
+    if token:
+        return token
+    header = request.headers.get("Sec-WebSocket-Protocol", "")
+    for offered in (p.strip() for p in header.split(",")):
+        if offered.startswith(TOKEN_PROTOCOL_PREFIX):
+            return offered[len(TOKEN_PROTOCOL_PREFIX) :]
+    return None
+
+
+def _check_origin(request: web.Request) -> None:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return  # not a browser: cross-site hijacking needs a browser
+    allowed = request.app[keys.SETTINGS].config.server.allowed_origins
+    if origin not in allowed:
+        raise OriginNotAllowed()
+
+
+async def websocket_handler(request: web.Request) -> web.StreamResponse:
+    app = request.app
+    _check_origin(request)
+    identity = app[keys.TOKENS].verify(_token_from(request) or "")
+    settings = app[keys.SETTINGS]
+    limits = settings.config.limits
+    ws = web.WebSocketResponse(
+        heartbeat=settings.config.server.heartbeat_secs,
+        max_msg_size=limits.max_frame_bytes,
+        protocols=(SUBPROTOCOL,),
+    )
+    await ws.prepare(request)
+    conn = Connection(identity, ws, limits.send_queue_frames)
+    registry = app[keys.REGISTRY]
+    metrics = app[keys.METRICS]
+    registry.add(conn)
+    conn.start()
+    metrics.connections.labels(identity.role.value).inc()
+    try:
+        conn.send(
+            Hello(
+                role=identity.role.value,
+                sub=identity.sub,
+                heartbeat_secs=settings.config.server.heartbeat_secs,
+            ).frame()
+        )
+        await _receive_loop(app, conn, identity)
+    finally:
+        registry.remove(conn)
+        metrics.connections.labels(identity.role.value).dec()
+        await conn.stop()
+    return ws
+
+
+async def _receive_loop(app: web.Application, conn: Connection, identity: Identity) -> None:
+    ws = conn.ws
+    limits = app[keys.SETTINGS].config.limits
+    metrics = app[keys.METRICS]
+    services = app[keys.SERVICES]
+    bucket = TokenBucket(limits.frames_per_sec, limits.frame_burst)
+    violations = 0
+    async for msg in ws:
+        if msg.type is WSMsgType.TEXT:
+            if not bucket.take():
+                violations += 1
+                metrics.frames_rejected.labels(RateLimited.code).inc()
+                if violations >= limits.rate_violations_before_close:
+                    metrics.policy_closes.labels("flood").inc()
+                    conn.send(RateLimited("closing: too many frames").to_frame())
+                    await conn.flush()
+                    await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"flood")
+                    return
+                conn.send(RateLimited().to_frame())
+                continue
+            await _handle_text(services, conn, identity, msg.data, limits.max_text_chars)
+        elif msg.type is WSMsgType.BINARY:
+            metrics.frames_rejected.labels("binary_frame").inc()
+            conn.send(ErrorOut(code="binary_frame", message="send JSON text frames only").frame())
+        elif msg.type is WSMsgType.ERROR:
+            exc = ws.exception()
+            logger.info("socket error", extra={"error": type(exc).__name__ if exc else None})
+            metrics.policy_closes.labels("protocol_error").inc()
+            return
+
+
+async def _handle_text(
+    services: Services, conn: Connection, identity: Identity, data: str, max_text_chars: int
+) -> None:
+    started = time.perf_counter()
+    ref: str | None = None
+    try:
+        command = parse_command(data, max_text_chars=max_text_chars)
+        ref = getattr(command, "client_id", None)
+        await dispatch(services, conn, identity, command)
+        if ref is not None:
+            services.metrics.send_latency.observe(time.perf_counter() - started)
+    except ProtocolError as exc:
+        services.metrics.frames_rejected.labels(exc.code).inc()
+        conn.send(exc.to_frame())
+    except ChatError as exc:
+        services.metrics.frames_rejected.labels(exc.code).inc()
+        exc.ref = exc.ref or ref
+        conn.send(exc.to_frame())
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.exception("unexpected error handling a frame")
+        services.metrics.errors.labels("ws").inc()
+        conn.send(ErrorOut(code="internal_error", message="internal error", ref=ref).frame())
