@@ -1,0 +1,131 @@
+"""Detection configuration: ``config/detection.toml`` and ``config/categories.toml``.
+
+See detectors/README.md. Loading is fail-fast: a missing file, an unknown key or a bad
+value raises; there is no silent fallback to defaults.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+import tomllib
+from typing import Annotated
+
+import regex
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DETECTION_FILE = "detection.toml"
+CATEGORIES_FILE = "categories.toml"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EngineConfig(_Frozen):
+    spacy_model: str
+    score_threshold: Annotated[float, Field(ge=0.0, le=1.0)]
+    chunk_chars: Annotated[int, Field(ge=200)]
+    chunk_overlap_chars: Annotated[int, Field(ge=0)]
+    max_text_chars: Annotated[int, Field(ge=1)]
+    ner_batch_size: Annotated[int, Field(ge=1)]
+    regex_timeout_secs: Annotated[float, Field(gt=0.0)]
+    context_window_before_chars: Annotated[int, Field(ge=0)]
+    context_window_after_chars: Annotated[int, Field(ge=0)]
+    context_boost: Annotated[float, Field(ge=0.0, le=1.0)]
+    negative_context_window_chars: Annotated[int, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _overlap_smaller_than_chunk(self) -> EngineConfig:
+        if self.chunk_overlap_chars * 2 >= self.chunk_chars:
+            raise ValueError("chunk_overlap_chars must be less than half of chunk_chars")
+        return self
+
+
+class MinorsConfig(_Frozen):
+    age_threshold_years: Annotated[int, Field(ge=1, le=30)]
+    # Fixed "today" for reproducible tests; None means the real current date.
+    reference_date: dt.date | None = None
+
+
+class SuppressPattern(_Frozen):
+    name: str
+    regex: str
+    description: str = ""
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        regex.compile(value)
+        return value
+
+
+class SuppressConfig(_Frozen):
+    """Shop identifier formats (order, tracking, SKU, coupon...) that are never findings."""
+
+    patterns: tuple[SuppressPattern, ...]
+    # Words that, right before a span, say it is a shop identifier and not personal data.
+    negative_context: tuple[str, ...]
+
+
+class DetectionSettings(_Frozen):
+    engine: EngineConfig
+    minors: MinorsConfig
+    suppress: SuppressConfig
+    entity_thresholds: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]]
+
+
+class CategoryConfig(_Frozen):
+    description: str
+    sensitive: bool
+
+
+class CategoriesSettings(_Frozen):
+    minor_category: str
+    categories: dict[str, CategoryConfig]
+    entities: dict[str, str]
+
+    @model_validator(mode="after")
+    def _entities_map_to_known_categories(self) -> CategoriesSettings:
+        unknown = {c for c in self.entities.values() if c not in self.categories}
+        if self.minor_category not in self.categories:
+            unknown.add(self.minor_category)
+        if unknown:
+            raise ValueError(f"unknown categories referenced: {sorted(unknown)}")
+        for entity in self.entities:
+            if not regex.fullmatch(r"[A-Z][A-Z0-9_]*", entity):
+                raise ValueError(f"entity type {entity!r} is not upper snake case")
+        return self
+
+
+class DetectionConfig(_Frozen):
+    detection: DetectionSettings
+    categories: CategoriesSettings
+
+    def category_of(self, entity_type: str) -> tuple[str, bool]:
+        name = self.categories.entities[entity_type]
+        return name, self.categories.categories[name].sensitive
+
+    def minor(self) -> tuple[str, bool]:
+        name = self.categories.minor_category
+        return name, self.categories.categories[name].sensitive
+
+
+def default_config_dir() -> pathlib.Path:
+    """The repository's ``config/`` directory."""
+    return pathlib.Path(__file__).resolve().parent.parent / "config"
+
+
+def _read_toml(path: pathlib.Path) -> dict[str, object]:
+    if not path.is_file():
+        raise FileNotFoundError(f"detection config file missing: {path}")
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def load_detection_config(config_dir: pathlib.Path) -> DetectionConfig:
+    """Load and validate both TOML files; raises on anything missing or unknown."""
+    return DetectionConfig(
+        detection=DetectionSettings.model_validate(_read_toml(config_dir / DETECTION_FILE)),
+        categories=CategoriesSettings.model_validate(_read_toml(config_dir / CATEGORIES_FILE)),
+    )

@@ -1,0 +1,183 @@
+"""The synchronous detector: Presidio's AnalyzerEngine with our recognizers, built once.
+
+See detectors/README.md. Used by pool workers (one per process) and by the CLI filter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+
+from detectors.config import DetectionConfig
+from detectors.context import WindowContextEnhancer
+from detectors.findings import Finding, KnownCustomer
+from detectors.known_customer import KnownCustomerRecognizer
+from detectors.nlp import ProjectNlpEngine
+from detectors.offline import make_tldextract_offline
+from detectors.recognizers import build_recognizers, supported_entities
+from detectors.recognizers.base import REGEX_TIMEOUT, set_regex_timeout
+from detectors.recognizers.generic.generic_age_recognizer import parse_age
+from detectors.recognizers.generic.generic_date_of_birth_recognizer import parse_date
+from detectors.resolve import Candidate, Suppressor, resolve_overlaps
+from detectors.text import SUPPORTED_LANGUAGES, chunk_text, detect_language, normalize
+
+logger = logging.getLogger(__name__)
+
+DetectItem = tuple[str, str | None, KnownCustomer | None]
+
+
+class TextTooLongError(ValueError):
+    """The message is longer than ``engine.max_text_chars``."""
+
+
+def years_between(born: dt.date, today: dt.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+class Detector:
+    """Builds the analyzer once; ``detect``/``detect_batch`` return our own ``Finding``s."""
+
+    def __init__(
+        self, config: DetectionConfig, today: Callable[[], dt.date] | None = None
+    ) -> None:
+        self.config = config
+        engine = config.detection.engine
+        missing = supported_entities() - set(config.categories.entities)
+        if missing:
+            raise ValueError(f"categories.toml has no category for {sorted(missing)}")
+        reference = config.detection.minors.reference_date
+        self._today = today or (lambda: reference or dt.datetime.now(dt.UTC).date())
+        set_regex_timeout(engine.regex_timeout_secs)
+        make_tldextract_offline()
+        self._nlp = ProjectNlpEngine(engine.spacy_model, engine.ner_batch_size)
+        self._nlp.load()
+        registry = RecognizerRegistry(supported_languages=list(SUPPORTED_LANGUAGES))
+        for recognizer in build_recognizers(SUPPORTED_LANGUAGES):
+            recognizer.load()
+            recognizer.is_loaded = True
+            registry.add_recognizer(recognizer)
+        self._analyzer = AnalyzerEngine(
+            registry=registry,
+            nlp_engine=self._nlp,
+            supported_languages=list(SUPPORTED_LANGUAGES),
+            context_aware_enhancer=WindowContextEnhancer(
+                boost=engine.context_boost,
+                before_chars=engine.context_window_before_chars,
+                after_chars=engine.context_window_after_chars,
+            ),
+            default_score_threshold=engine.score_threshold,
+        )
+        suppress = config.detection.suppress
+        self._suppressor = Suppressor(
+            [p.regex for p in suppress.patterns],
+            list(suppress.negative_context),
+            engine.negative_context_window_chars,
+        )
+        self._thresholds = config.detection.entity_thresholds
+        logger.info("detector ready: %d recognizers", len(registry.recognizers))
+
+    def detect(
+        self, text: str, language: str | None = None, known: KnownCustomer | None = None
+    ) -> list[Finding]:
+        return self.detect_batch([(text, language, known)])[0]
+
+    def detect_batch(self, items: Sequence[DetectItem]) -> list[list[Finding]]:
+        engine = self.config.detection.engine
+        chunk_owner: list[int] = []
+        chunk_starts: list[int] = []
+        chunk_texts: list[str] = []
+        chunk_languages: list[str] = []
+        normalized: list[str] = []
+        for index, (text, language, _known) in enumerate(items):
+            if not isinstance(text, str):
+                raise TypeError("text must be a str")
+            if language is not None and language not in SUPPORTED_LANGUAGES:
+                raise ValueError(f"unsupported language {language!r}; use one of en, zh")
+            if len(text) > engine.max_text_chars:
+                raise TextTooLongError(f"text longer than {engine.max_text_chars} characters")
+            clean = normalize(text)
+            normalized.append(clean)
+            for chunk in chunk_text(clean, engine.chunk_chars, engine.chunk_overlap_chars):
+                detected = detect_language(chunk.text)
+                chunk_owner.append(index)
+                chunk_starts.append(chunk.start)
+                chunk_texts.append(chunk.text)
+                chunk_languages.append("zh" if "zh" in (language, detected) else detected)
+        artifacts = self._nlp.artifacts(chunk_texts, chunk_languages)
+        raw: list[list[Candidate]] = [[] for _ in items]
+        for owner, start, text, language, nlp_artifacts in zip(
+            chunk_owner, chunk_starts, chunk_texts, chunk_languages, artifacts, strict=True
+        ):
+            known = items[owner][2]
+            ad_hoc = [KnownCustomerRecognizer(known, language)] if known else None
+            results = self._analyzer.analyze(
+                text=text,
+                language=language,
+                nlp_artifacts=nlp_artifacts,
+                score_threshold=engine.score_threshold,
+                return_decision_process=True,
+                ad_hoc_recognizers=ad_hoc,
+            )
+            raw[owner].extend(self._candidate(r, start) for r in results)
+        return [self._finish(normalized[i], raw[i]) for i in range(len(items))]
+
+    @staticmethod
+    def _candidate(result: RecognizerResult, offset: int) -> Candidate:
+        explanation = result.analysis_explanation
+        text = explanation.textual_explanation if explanation is not None else ""
+        word = explanation.supportive_context_word if explanation is not None else ""
+        recognizer = explanation.recognizer if explanation is not None else ""
+        return Candidate(
+            entity_type=result.entity_type,
+            start=result.start + offset,
+            end=result.end + offset,
+            score=float(result.score),
+            explanation=text or "",
+            context_word=word or "",
+            known_customer=recognizer == KnownCustomerRecognizer.__name__,
+        )
+
+    def _finish(self, text: str, candidates: list[Candidate]) -> list[Finding]:
+        engine = self.config.detection.engine
+        spans = self._suppressor.identifier_spans(text, REGEX_TIMEOUT.secs)
+        kept = [
+            c
+            for c in candidates
+            if c.score >= self._thresholds.get(c.entity_type, engine.score_threshold)
+            and self._suppressor.keep(text, c, spans)
+        ]
+        return [self._finding(text, c) for c in resolve_overlaps(kept)]
+
+    def _finding(self, text: str, candidate: Candidate) -> Finding:
+        category, sensitive = self.config.category_of(candidate.entity_type)
+        explanation = candidate.explanation
+        if candidate.context_word:
+            explanation = f"{explanation}; context word {candidate.context_word!r}"
+        if self._is_minor(candidate, text[candidate.start : candidate.end]):
+            category, sensitive = self.config.minor()
+            explanation = f"{explanation}; under {self.config.detection.minors.age_threshold_years}"
+        return Finding(
+            entity_type=candidate.entity_type,
+            start=candidate.start,
+            end=candidate.end,
+            score=min(1.0, candidate.score),
+            category=category,
+            sensitive=sensitive,
+            explanation=explanation,
+        )
+
+    def _is_minor(self, candidate: Candidate, span: str) -> bool:
+        limit = self.config.detection.minors.age_threshold_years
+        if candidate.entity_type == "AGE":
+            age = parse_age(span)
+            if age is not None and ("month" in span.lower() or age < limit):
+                return True
+        if candidate.entity_type == "DATE_OF_BIRTH":
+            born = parse_date(span)
+            today = self._today()
+            if born is not None and born <= today and years_between(born, today) < limit:
+                return True
+        return False

@@ -1,0 +1,120 @@
+"""The spaCy side of detection: English NER only, only where it can find something.
+
+Presidio's default engine runs the whole en_core_web_sm pipeline (tagger, parser,
+lemmatizer, NER) on every message. Our recognizers read only NER entities, and context words
+are matched on raw text (context.py), so this engine loads just the ``ner`` component (it has
+its own tok2vec in the small model), skips messages with no capitalised Latin word, blanks
+out Chinese characters (offsets kept) so English NER sees only the Latin parts of mixed
+messages, and batches with ``nlp.pipe``.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Iterable, Iterator, Sequence
+from typing import override
+
+import regex
+import spacy
+from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
+
+from detectors.text import SUPPORTED_LANGUAGES, mask_cjk
+
+_KEEP = "ner"
+_CAPITALISED = regex.compile(r"(?<![A-Za-z])[A-Z][a-z'’]+|(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
+_COMMON_STARTERS = frozenset(
+    """Hi Hello Hey My I The Thanks Thank Please Can Could Would Is It This That What When Where
+    Why How Yes No Ok Okay Sorry We You Do Does Did Have Has Also And But So Just Still Order
+    Dear Good Great Any Are Will Should If Then There Our Your Me Not Still Ah Oh Also Yeah
+    Sure Cheers Regards Best Kind OK ID SKU PS""".split()
+)
+
+
+def needs_ner(text: str) -> bool:
+    """True when the text has a capitalised Latin word other than a common sentence opener."""
+    return any(m.group(0) not in _COMMON_STARTERS for m in _CAPITALISED.finditer(text))
+
+
+class ProjectNlpEngine(NlpEngine):  # type: ignore[misc]  # presidio is untyped
+    def __init__(self, model_name: str, batch_size: int) -> None:
+        self.model_name = model_name
+        self.batch_size = batch_size
+        self._nlp: spacy.language.Language | None = None
+
+    @override
+    def load(self) -> None:
+        config = spacy.util.load_config(
+            pathlib.Path(spacy.util.get_package_path(self.model_name))
+            / f"{self.model_name}-{spacy.util.get_package_version(self.model_name)}"
+            / "config.cfg"
+        )
+        names = config["nlp"]["pipeline"]
+        self._nlp = spacy.load(self.model_name, exclude=[n for n in names if n != _KEEP])
+
+    @override
+    def is_loaded(self) -> bool:
+        return self._nlp is not None
+
+    @property
+    def nlp(self) -> spacy.language.Language:
+        if self._nlp is None:
+            self.load()
+        assert self._nlp is not None
+        return self._nlp
+
+    def artifacts(self, texts: Sequence[str], languages: Sequence[str]) -> list[NlpArtifacts]:
+        """NLP artifacts for each text; NER runs (batched) only where ``needs_ner``."""
+        wanted = [i for i, text in enumerate(texts) if needs_ner(text)]
+        docs = dict(
+            zip(
+                wanted,
+                self.nlp.pipe((mask_cjk(texts[i]) for i in wanted), batch_size=self.batch_size),
+                strict=True,
+            )
+        )
+        out = []
+        for index, language in enumerate(languages):
+            doc = docs.get(index)
+            out.append(
+                NlpArtifacts(
+                    entities=list(doc.ents) if doc is not None else [],
+                    tokens=doc,
+                    tokens_indices=[t.idx for t in doc] if doc is not None else [],
+                    lemmas=[],
+                    nlp_engine=self,
+                    language=language,
+                )
+            )
+        return out
+
+    @override
+    def process_text(self, text: str, language: str) -> NlpArtifacts:
+        return self.artifacts([text], [language])[0]
+
+    @override
+    def process_batch(
+        self,
+        texts: Iterable[str],
+        language: str,
+        batch_size: int = 1,
+        n_process: int = 1,
+        **kwargs: object,
+    ) -> Iterator[tuple[str, NlpArtifacts]]:
+        items = list(texts)
+        yield from zip(items, self.artifacts(items, [language] * len(items)), strict=True)
+
+    @override
+    def is_stopword(self, word: str, language: str) -> bool:
+        return False
+
+    @override
+    def is_punct(self, word: str, language: str) -> bool:
+        return False
+
+    @override
+    def get_supported_entities(self) -> list[str]:
+        return ["PERSON", "GPE", "LOC"]
+
+    @override
+    def get_supported_languages(self) -> list[str]:
+        return list(SUPPORTED_LANGUAGES)

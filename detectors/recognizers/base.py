@@ -1,0 +1,171 @@
+"""Shared shape of the project's recognizers (Presidio-shaped, see detectors/README.md).
+
+Score ladder for every pattern recognizer: a bare pattern is weak (below the engine
+threshold when the format is ambiguous, so it needs a context word), a verified checksum
+scores 1.0 and a failed checksum 0 (dropped). Context words are matched by the engine's
+window enhancer (context.py) in English and Chinese alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar, override
+
+import regex
+from presidio_analyzer import (
+    AnalysisExplanation,
+    LocalRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerResult,
+)
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+logger = logging.getLogger(__name__)
+
+# Digit/letter boundaries that also work next to Chinese characters (where \b does not).
+NOT_AFTER_ALNUM = r"(?<![0-9A-Za-z])"
+NOT_BEFORE_ALNUM = r"(?![0-9A-Za-z])"
+NOT_AFTER_DIGIT = r"(?<![0-9])"
+NOT_BEFORE_DIGIT = r"(?![0-9])"
+
+DEFAULT_FLAGS = regex.MULTILINE | regex.IGNORECASE
+
+PatternSpec = tuple[str, str, float]
+
+
+class ProjectPatternRecognizer(PatternRecognizer):  # type: ignore[misc]  # presidio is untyped
+    """A PatternRecognizer declared by class attributes, one instance per language."""
+
+    ENTITY: ClassVar[str]
+    PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]]
+    CONTEXT_WORDS: ClassVar[tuple[str, ...]] = ()
+    COUNTRY: ClassVar[str | None] = None
+    LANGUAGES: ClassVar[tuple[str, ...]] = ("en", "zh")
+    CHECK_EXPLANATION: ClassVar[str] = "format valid"
+    FLAGS: ClassVar[int] = DEFAULT_FLAGS
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entity=self.ENTITY,
+            patterns=[Pattern(name, rx, score) for name, rx, score in self.PATTERNS_SPEC],
+            context=list(self.CONTEXT_WORDS),
+            supported_language=supported_language,
+            name=f"{type(self).__name__}",
+            global_regex_flags=self.FLAGS,
+        )
+        self.country_code = self.COUNTRY
+
+    @override
+    def build_regex_explanation(  # type: ignore[override]  # presidio's is a staticmethod
+        self,
+        recognizer_name: str,
+        pattern_name: str,
+        pattern: str,
+        original_score: float,
+        validation_result: bool | None,
+        regex_flags: int,
+    ) -> AnalysisExplanation:
+        if validation_result:
+            text = self.CHECK_EXPLANATION
+        elif validation_result is None:
+            text = f"pattern {pattern_name}"
+        else:
+            text = f"pattern {pattern_name}, check failed"
+        return AnalysisExplanation(
+            recognizer=recognizer_name,
+            original_score=original_score,
+            pattern_name=pattern_name,
+            pattern=pattern,
+            validation_result=validation_result,
+            regex_flags=regex_flags,
+            textual_explanation=text,
+        )
+
+
+class RegexTimeout:
+    """Process-wide regex timeout, set from config once per process."""
+
+    secs: float = 1.0
+
+
+REGEX_TIMEOUT = RegexTimeout()
+
+
+def set_regex_timeout(seconds: float) -> None:
+    """Timeout for every regex run by our recognizers and by Presidio's PatternRecognizer."""
+    REGEX_TIMEOUT.secs = seconds
+    import presidio_analyzer.pattern_recognizer as presidio_patterns  # noqa: PLC0415
+
+    presidio_patterns.REGEX_TIMEOUT_SECONDS = seconds
+
+
+def make_result(
+    entity: str, start: int, end: int, score: float, recognizer: str, explanation: str
+) -> RecognizerResult:
+    return RecognizerResult(
+        entity_type=entity,
+        start=start,
+        end=end,
+        score=score,
+        analysis_explanation=AnalysisExplanation(
+            recognizer=recognizer, original_score=score, textual_explanation=explanation
+        ),
+    )
+
+
+class ProjectLocalRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is untyped
+    """A recognizer with its own ``find`` logic (NER, dictionaries, keyed values)."""
+
+    ENTITY: ClassVar[str]
+    CONTEXT_WORDS: ClassVar[tuple[str, ...]] = ()
+    COUNTRY: ClassVar[str | None] = None
+    LANGUAGES: ClassVar[tuple[str, ...]] = ("en", "zh")
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=[self.ENTITY],
+            name=type(self).__name__,
+            supported_language=supported_language,
+            context=list(self.CONTEXT_WORDS),
+        )
+        self.country_code = self.COUNTRY
+
+    @override
+    def load(self) -> None:
+        return None
+
+    def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
+        raise NotImplementedError
+
+    @override
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if entities and self.ENTITY not in entities:
+            return []
+        try:
+            return self.find(text, nlp_artifacts)
+        except TimeoutError:
+            logger.warning("%s timed out on a %d-char text", self.name, len(text))
+            return []
+
+
+class KeyedValueRecognizer(ProjectLocalRecognizer):
+    """A value introduced by a key word ("微信号: abc123"); only the ``value`` group is flagged."""
+
+    KEYED_PATTERNS: ClassVar[tuple[tuple[str, regex.Pattern[str], float], ...]]
+    EXPLANATION: ClassVar[str] = "value after key word"
+
+    @override
+    def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
+        results = []
+        for name, pattern, score in self.KEYED_PATTERNS:
+            for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
+                start, end = match.span("value")
+                results.append(
+                    make_result(
+                        self.ENTITY, start, end, score, self.name, f"{self.EXPLANATION} ({name})"
+                    )
+                )
+        return results

@@ -1,0 +1,81 @@
+"""STREET_ADDRESS (Chinese): delivery addresses (收货地址), province down to room.
+
+Shape (GB/T 2260 divisions, then street and building): optional province, optional city
+(市/州/盟), optional district or county (区/县/旗/镇), a road (路/街/大道/巷/弄/胡同), a house
+number (号) and building/unit/room parts, optionally a 6-digit postcode. An address must have
+a road and either a division before it or a house/building part after it. It starts at a
+province name or after a delimiter or a delivery word, so "我的地址是" is never part of it.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, override
+
+import regex
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from detectors.recognizers.base import PatternSpec, ProjectPatternRecognizer
+from detectors.recognizers.cn.cn_places import PROVINCE_SUFFIXES, PROVINCES
+
+_H = r"\p{Han}"
+_NUM = r"(?:\d{1,5}|[一二三四五六七八九十百零〇]{1,4})"
+_PROVINCE = (
+    "(?:" + "|".join(sorted(PROVINCES, key=len, reverse=True)) + ")"
+    "(?:" + "|".join(PROVINCE_SUFFIXES) + ")?"
+)
+_NAME = r"(?:(?![省市区县旗路街号是在到的我])\p{Han})"
+_CITY = rf"{_NAME}{{1,6}}?(?:市|自治州|州|盟|地区)"
+_DISTRICT = rf"{_NAME}{{1,6}}?(?:区|县|旗|镇|乡)"
+_ROAD = rf"(?:{_NAME}|\d){{1,10}}?(?:大道|大街|路|街|道|巷|弄|胡同|里)"
+_HOUSE = rf"(?:{_NUM}(?:之{_NUM})?[号弄])"
+_BUILDING = (
+    rf"(?:[\s-]?(?:[A-Za-z0-9]{{1,4}}(?:座|栋|幢|号楼|单元|室|层|楼|户)|{_NUM}(?:栋|幢|号楼|单元|室|层|楼)"
+    rf"|{_H}{{2,8}}?(?:小区|大厦|花园|公寓|新村|广场|中心|家园|苑)))"
+)
+_POSTCODE = r"(?:\s?\d{6}(?!\d))"
+_START = r"(?<=^|[\s,，:：;；。!！?？()（）\[\]【】]|地址|地址是|地址为|寄到|送到|发到|寄往|送至|住在|位于|在)"
+
+_WITH_PROVINCE = (
+    rf"{_PROVINCE}(?:{_CITY})?(?:{_DISTRICT})?{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
+)
+_WITH_CITY = rf"{_START}{_CITY}(?:{_DISTRICT})?{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
+_WITH_DISTRICT = rf"{_START}{_DISTRICT}{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
+_ROAD_AND_NUMBER = rf"{_START}{_ROAD}{_HOUSE}{_BUILDING}{{0,4}}"
+
+
+class CnStreetAddressRecognizer(ProjectPatternRecognizer):
+    ENTITY = "STREET_ADDRESS"
+    COUNTRY = "cn"
+    LANGUAGES = ("zh",)
+    PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
+        ("province_road", _WITH_PROVINCE, 0.75),
+        ("city_road", _WITH_CITY, 0.7),
+        ("district_road", _WITH_DISTRICT, 0.6),
+        ("road_number", _ROAD_AND_NUMBER, 0.55),
+    )
+    CONTEXT_WORDS = ("地址", "收货地址", "送货地址", "寄到", "送到", "住址", "address", "ship to")
+    FLAGS = regex.MULTILINE
+    TRIM_PREFIXES: ClassVar[tuple[str, ...]] = (
+        "收货地址", "收件地址", "送货地址", "地址是", "地址为", "地址", "寄到", "送到", "发到", "寄往", "送至", "住在", "位于",
+    )  # fmt: skip
+
+    @override
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        results: list[RecognizerResult] = super().analyze(
+            text, entities, nlp_artifacts, regex_flags
+        )
+        for result in results:
+            for prefix in self.TRIM_PREFIXES:
+                if text.startswith(prefix, result.start) and result.end - result.start > len(
+                    prefix
+                ):
+                    result.start += len(prefix)
+                    break
+        return results

@@ -1,0 +1,52 @@
+"""AGE: a person's age in years ("8 years old", "aged 8", "8岁", "八岁").
+
+Ages under the minor threshold make the finding sensitive with category ``minor`` (engine.py).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, override
+
+import regex
+
+from detectors.recognizers.base import NOT_AFTER_DIGIT, PatternSpec, ProjectPatternRecognizer
+
+_ZH_NUM = "零一二两三四五六七八九十"
+
+
+def parse_age(text: str) -> int | None:
+    """The age in years from a matched span, or None."""
+    digits = regex.search(r"\d{1,3}", text)
+    if digits:
+        return int(digits.group(0))
+    chars = [c for c in text if c in _ZH_NUM]
+    if not chars:
+        return None
+    values = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+    if "十" in chars:
+        index = chars.index("十")
+        tens = values.get(chars[index - 1], 1) if index > 0 else 1
+        ones = values.get(chars[index + 1], 0) if index + 1 < len(chars) else 0
+        return tens * 10 + ones
+    return values.get(chars[0])
+
+
+class GenericAgeRecognizer(ProjectPatternRecognizer):
+    ENTITY = "AGE"
+    PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
+        ("years_old", rf"{NOT_AFTER_DIGIT}\d{{1,3}}(?:\s|-)?(?:years?|yrs?|yo)(?:\s|-)?old", 0.65),
+        ("months_old", rf"{NOT_AFTER_DIGIT}\d{{1,2}}(?:\s|-)?months?(?:\s|-)?old", 0.6),
+        ("aged", rf"(?<![A-Za-z])(?:aged|age)\s?:?\s?\d{{1,3}}(?!\d)", 0.55),
+        ("zh_digits", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:周岁|岁半|岁)", 0.6),
+        ("zh_words", rf"(?<![{_ZH_NUM}])[{_ZH_NUM}]{{1,3}}(?:周岁|岁半|岁)", 0.6),
+    )
+    CONTEXT_WORDS = (
+        "old", "age", "son", "daughter", "child", "kid", "baby", "boy", "girl",
+        "年龄", "今年", "孩子", "儿子", "女儿", "宝宝", "小孩",
+    )  # fmt: skip
+    CHECK_EXPLANATION = "age in years"
+
+    @override
+    def validate_result(self, pattern_text: str) -> bool | None:
+        age = parse_age(pattern_text)
+        return None if age is not None and age <= 120 else False

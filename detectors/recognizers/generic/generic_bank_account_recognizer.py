@@ -1,0 +1,29 @@
+"""BANK_ACCOUNT: account numbers given with a context word (UK sort code + account, 8-19 digits).
+
+Bare digit runs are far too common (orders, tracking) to flag on their own, so every pattern
+here scores below the threshold until a context word such as "account" / "账号" is near.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from detectors.recognizers.base import (
+    NOT_AFTER_DIGIT,
+    NOT_BEFORE_DIGIT,
+    PatternSpec,
+    ProjectPatternRecognizer,
+)
+
+
+class GenericBankAccountRecognizer(ProjectPatternRecognizer):
+    ENTITY = "BANK_ACCOUNT"
+    PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
+        ("uk_sort_code_account", rf"{NOT_AFTER_DIGIT}\d{{2}}-\d{{2}}-\d{{2}},?\s+\d{{8}}{NOT_BEFORE_DIGIT}", 0.35),
+        ("digits", rf"{NOT_AFTER_DIGIT}\d{{8,19}}{NOT_BEFORE_DIGIT}", 0.2),
+        ("grouped_digits", rf"{NOT_AFTER_DIGIT}\d{{4}}(?:[ -]\d{{3,4}}){{2,4}}{NOT_BEFORE_DIGIT}", 0.2),
+    )
+    CONTEXT_WORDS = (
+        "account", "acct", "a/c", "sort code", "routing", "bank", "refund to", "开户行", "账号",
+        "账户", "银行卡", "银行账号", "卡号", "收款", "退款到", "对公", "户名",
+    )  # fmt: skip
