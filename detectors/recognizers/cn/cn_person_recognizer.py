@@ -57,6 +57,12 @@ _TITLED = regex.compile(
 )
 _PLACE_AFTER = "路街道区县市省镇村巷弄号楼"
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
+# Everyday words jieba tags nr that start with a surname character.
+_NOT_NAMES = frozenset(
+    "谢谢 谢啦 银行 银行卡 明天 明白 高兴 和平 安全 方便 常常 向来 全部 成功 原来 宁可 平安 "
+    "海关 金额 白天 高速 于是 余额 司机 华为 小米 苏宁 京东 顺丰 申通 韵达 圆通 中通 邮政 "
+    "支付宝 微信 淘宝 天猫 拼多多 美团 万达 温馨 文明 和谐 时候 时间 江南 黄金 石油 钱包".split()
+)
 _SURNAME_RX = regex.compile(_SURNAME)
 _HAN_ONLY = regex.compile(r"\p{Han}{2,4}")
 
@@ -107,7 +113,7 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
             if start < 0:
                 continue
             position = end = start + len(word)
-            if flag not in _NAME_TAGS or not _HAN_ONLY.fullmatch(word):
+            if flag not in _NAME_TAGS or not _HAN_ONLY.fullmatch(word) or word in _NOT_NAMES:
                 continue
             if not _SURNAME_RX.match(word) or word[-1] in _PLACE_AFTER:
                 continue

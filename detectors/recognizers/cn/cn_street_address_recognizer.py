@@ -27,7 +27,8 @@ _PROVINCE = (
 _NAME = r"(?:(?![省市区县旗路街号是在到的我])\p{Han})"
 _CITY = rf"{_NAME}{{1,6}}?(?:市|自治州|州|盟|地区)"
 _DISTRICT = rf"{_NAME}{{1,6}}?(?:区|县|旗|镇|乡)"
-_ROAD = rf"(?:{_NAME}|\d){{1,10}}?(?:大道|大街|路|街|道|巷|弄|胡同|里)"
+_ROAD_NAME = r"(?:(?![路街号是在到的我])\p{Han})"
+_ROAD = rf"(?:{_ROAD_NAME}|\d){{1,10}}?(?:大道|大街|路|街|道|巷|弄|胡同|里)"
 _HOUSE = rf"(?:{_NUM}(?:之{_NUM})?[号弄])"
 _BUILDING = (
     rf"(?:[\s-]?(?:[A-Za-z0-9]{{1,4}}(?:座|栋|幢|号楼|单元|室|层|楼|户)|{_NUM}(?:栋|幢|号楼|单元|室|层|楼)"
@@ -37,9 +38,9 @@ _POSTCODE = r"(?:\s?\d{6}(?!\d))"
 _START = r"(?<=^|[\s,，:：;；。!！?？()（）\[\]【】]|地址|地址是|地址为|寄到|送到|发到|寄往|送至|住在|位于|在)"
 
 _WITH_PROVINCE = (
-    rf"{_PROVINCE}(?:{_CITY})?(?:{_DISTRICT})?{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
+    rf"{_PROVINCE}(?:{_CITY})?(?:{_DISTRICT}){{0,2}}{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
 )
-_WITH_CITY = rf"{_START}{_CITY}(?:{_DISTRICT})?{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
+_WITH_CITY = rf"{_START}{_CITY}(?:{_DISTRICT}){{0,2}}{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
 _WITH_DISTRICT = rf"{_START}{_DISTRICT}{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
 _ROAD_AND_NUMBER = rf"{_START}{_ROAD}{_HOUSE}{_BUILDING}{{0,4}}"
 

@@ -26,7 +26,7 @@ class EnLocationRecognizer(ProjectLocalRecognizer):
             if entity.label_ not in _LABELS:
                 continue
             span = text[entity.start_char : entity.end_char]
-            if not any(c.isupper() for c in span[:1]) or len(span) < 2:
+            if not span[:1].isupper() or len(span) < 2 or any(c.isdigit() for c in span):
                 continue
             results.append(
                 make_result(

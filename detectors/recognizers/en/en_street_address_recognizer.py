@@ -43,18 +43,18 @@ _UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
 _SEP = r"(?:,\s?|\s|\n)"
 
 _US_FULL = (
-    rf"(?<![\w-])\d{{1,6}}[A-Za-z]?\s{_STREET}(?:{_SEP}{_UNIT})?"
+    rf"(?<![0-9A-Za-z_-])\d{{1,6}}[A-Za-z]?\s{_STREET}(?:{_SEP}{_UNIT})?"
     rf"(?:{_SEP}{_TOWN},?\s{_US_TAIL}|{_SEP}(?:{_TOWN}{_SEP})?{_UK_POSTCODE}(?![A-Za-z0-9]))"
 )
-_STREET_ONLY = rf"(?<![\w-])\d{{2,6}}[A-Za-z]?\s{_STREET}(?:{_SEP}{_UNIT})?"
-_STREET_ONLY_SHORT = rf"(?<![\w-])\d[A-Za-z]?\s{_STREET}(?:{_SEP}{_UNIT})?"
+_STREET_ONLY = rf"(?<![0-9A-Za-z_-])\d{{2,6}}[A-Za-z]?\s{_STREET}(?:{_SEP}{_UNIT})?"
+_STREET_ONLY_SHORT = rf"(?<![0-9A-Za-z_-])\d[A-Za-z]?\s{_STREET}(?:{_SEP}{_UNIT})?"
 _UK_FLAT = (
-    rf"(?<![\w-])(?:Flat|Studio|Apartment|Apt\.?|Unit)\s[0-9]+[A-Za-z]?{_SEP}(?:\d{{1,5}}\s)?{_STREET}"
+    rf"(?<![0-9A-Za-z_-])(?:Flat|Studio|Apartment|Apt\.?|Unit)\s[0-9]+[A-Za-z]?{_SEP}(?:\d{{1,5}}\s)?{_STREET}"
     rf"(?:{_SEP}{_TOWN})?(?:{_SEP}{_UK_POSTCODE}(?![A-Za-z0-9])|{_SEP}?,?\s?{_US_TAIL})?"
 )
-_UK_POSTCODE_TAIL = rf"(?<![\w-]){_STREET}{_SEP}{_TOWN}{_SEP}{_UK_POSTCODE}(?![A-Za-z0-9])"
-_PO_BOX = rf"(?<![\w-])(?:P\.?\s?O\.?\s?Box|PO Box)\s\d{{1,6}}(?:,\s?{_TOWN},?\s{_US_TAIL})?"
-_MILITARY = rf"(?<![\w-])(?:USNS|USNV|USS|USCGC|PSC|Unit)\s[A-Z]?[a-z]*\s?\d{{1,5}}(?:,\s?Box\s\d{{1,5}})?{_SEP}(?:FPO|APO|DPO)\s(?:AA|AE|AP)\s\d{{5}}"
+_UK_POSTCODE_TAIL = rf"(?<![0-9A-Za-z_-]){_STREET}{_SEP}{_TOWN}{_SEP}{_UK_POSTCODE}(?![A-Za-z0-9])"
+_PO_BOX = rf"(?<![0-9A-Za-z_-])(?:P\.?\s?O\.?\s?Box|PO Box)\s\d{{1,6}}(?:,\s?{_TOWN},?\s{_US_TAIL})?"
+_MILITARY = rf"(?<![0-9A-Za-z_-])(?:USNS|USNV|USS|USCGC|PSC|Unit)\s[A-Z]?[a-z]*\s?\d{{1,5}}(?:,\s?Box\s\d{{1,5}})?{_SEP}(?:FPO|APO|DPO)\s(?:AA|AE|AP)\s\d{{5}}"
 
 
 class EnStreetAddressRecognizer(ProjectPatternRecognizer):

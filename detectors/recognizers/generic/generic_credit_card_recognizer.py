@@ -17,21 +17,24 @@ from detectors.recognizers.base import (
 )
 from detectors.recognizers.checksums import digits_only, luhn_valid
 
-_PREFIXES = (
-    ("4", 13, 19),
-    ("51", 16, 16), ("52", 16, 16), ("53", 16, 16), ("54", 16, 16), ("55", 16, 16),
-    ("34", 15, 15), ("37", 15, 15),
-    ("6011", 16, 19), ("65", 16, 19), ("644", 16, 19), ("645", 16, 19), ("646", 16, 19),
-    ("647", 16, 19), ("648", 16, 19), ("649", 16, 19),
-    ("35", 16, 19), ("36", 14, 19), ("38", 14, 19), ("30", 14, 19),
-    ("62", 16, 19),
+_SIXTEEN_TO_19 = frozenset({16, 17, 18, 19})
+# (prefix, allowed lengths). A 15-digit number is only an Amex card, which keeps IMEIs
+# (15 digits, Luhn too) out of this recognizer.
+_PREFIXES: tuple[tuple[str, frozenset[int]], ...] = (
+    ("4", frozenset({13, 16, 19})),
+    *((f"5{d}", frozenset({16})) for d in "12345"),
+    ("34", frozenset({15})), ("37", frozenset({15})),
+    ("6011", _SIXTEEN_TO_19), ("65", _SIXTEEN_TO_19),
+    *((f"64{d}", _SIXTEEN_TO_19) for d in "456789"),
+    ("35", _SIXTEEN_TO_19), ("36", frozenset({14, 16})), ("38", frozenset({14, 16})),
+    ("30", frozenset({14, 16})), ("62", _SIXTEEN_TO_19),
 )  # fmt: skip
 
 
 def _known_prefix(digits: str) -> bool:
     if len(digits) == 16 and 2221 <= int(digits[:4]) <= 2720:
         return True
-    return any(digits.startswith(p) and lo <= len(digits) <= hi for p, lo, hi in _PREFIXES)
+    return any(digits.startswith(p) and len(digits) in lengths for p, lengths in _PREFIXES)
 
 
 class GenericCreditCardRecognizer(ProjectPatternRecognizer):

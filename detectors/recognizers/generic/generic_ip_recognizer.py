@@ -13,14 +13,14 @@ _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 class GenericIpRecognizer(ProjectPatternRecognizer):
     ENTITY = "IP_ADDRESS"
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
-        ("ipv4", rf"(?<![\w.])(?:{_OCTET}\.){{3}}{_OCTET}(?![\w]|\.\d)", 0.6),
+        ("ipv4", rf"(?<![0-9A-Za-z_.])(?:{_OCTET}\.){{3}}{_OCTET}(?![0-9A-Za-z_]|\.\d)", 0.6),
         (
             "ipv6",
-            r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})"
-            r"(?![\w:])",
+            r"(?<![0-9A-Za-z_:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})"
+            r"(?![0-9A-Za-z_:])",
             0.6,
         ),
-        ("ipv6_compressed_prefix", r"(?<![\w:])::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4}(?![\w:])", 0.5),
+        ("ipv6_compressed_prefix", r"(?<![0-9A-Za-z_:])::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4}(?![0-9A-Za-z_:])", 0.5),
     )
     CONTEXT_WORDS = ("ip", "ip address", "ipv4", "ipv6", "IP地址", "地址", "服务器", "server")
     CHECK_EXPLANATION = "valid IP address"

@@ -25,7 +25,7 @@ class GenericPhoneRecognizer(ProjectPatternRecognizer):
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         (
             "international",
-            rf"(?<![\w+])(?:\+|00)[1-9]\d{{0,2}}{_SEP}(?:\(0\)\s?)?\(?\d{{1,4}}\)?"
+            rf"(?<![0-9A-Za-z_+])(?:\+|00)[1-9]\d{{0,2}}{_SEP}(?:\(0\)\s?)?\(?\d{{1,4}}\)?"
             rf"(?:{_SEP}\d{{2,5}}){{1,4}}{_EXT}{NOT_BEFORE_DIGIT}",
             0.6,
         ),
