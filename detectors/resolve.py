@@ -55,12 +55,17 @@ class Suppressor:
             return True
         if any(s < candidate.end and candidate.start < e for s, e in spans):
             return False
-        if candidate.entity_type not in IDENTIFIER_LIKE or candidate.context_word:
+        if candidate.entity_type not in IDENTIFIER_LIKE:
             return True
         if candidate.score >= 1.0 and candidate.entity_type in {"CN_RESIDENT_ID", "IBAN_CODE"}:
             return True
         before = text[max(0, candidate.start - self._window) : candidate.start].lower()
-        return self._negative.search(before) is None
+        negatives = list(self._negative.finditer(before))
+        if not negatives:
+            return True
+        # "order no. ... phone 138..." keeps the phone: its own context word comes later.
+        word = candidate.context_word.lower()
+        return bool(word) and word in before[negatives[-1].end() :]
 
 
 def resolve_overlaps(candidates: list[Candidate]) -> list[Candidate]:

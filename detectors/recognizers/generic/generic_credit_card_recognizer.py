@@ -40,7 +40,7 @@ def _known_prefix(digits: str) -> bool:
 class GenericCreditCardRecognizer(ProjectPatternRecognizer):
     ENTITY = "CREDIT_CARD"
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
-        ("card_grouped", rf"{NOT_AFTER_DIGIT}\d{{4}}(?:[ -]\d{{4}}){{2}}[ -]\d{{1,7}}{NOT_BEFORE_DIGIT}", 0.4),
+        ("card_grouped", rf"{NOT_AFTER_DIGIT}\d{{4}}(?:[ -]\d{{4}}){{2}}(?:[ -]\d{{1,4}}){{1,2}}{NOT_BEFORE_DIGIT}", 0.4),
         ("card_amex", rf"{NOT_AFTER_DIGIT}3[47]\d{{2}}[ -]\d{{6}}[ -]\d{{5}}{NOT_BEFORE_DIGIT}", 0.4),
         ("card_plain", rf"{NOT_AFTER_DIGIT}\d{{13,19}}{NOT_BEFORE_DIGIT}", 0.3),
     )

@@ -70,7 +70,10 @@ _ALLERGY_EN = regex.compile(
     r"|(?:[A-Za-z-]+\s)?allerg(?:y|ies)(?:\sto\s[A-Za-z-]+)?)",
     regex.I,
 )
-_ALLERGY_ZH = regex.compile(r"对[\p{Han}A-Za-z]{1,8}?过敏|[\p{Han}]{1,6}?过敏")
+_ALLERGENS_ZH = "花生|海鲜|芒果|青霉素|酒精|花粉|尘螨|牛奶|鸡蛋|坚果|小麦|大豆|头孢|药物|猫毛|狗毛|虾|蟹|乳胶|麸质"
+_ALLERGY_ZH = regex.compile(
+    rf"对[\p{{Han}}A-Za-z]{{1,8}}?过敏|(?:{_ALLERGENS_ZH})过敏|过敏性[\p{{Han}}]{{1,3}}?(?:炎|症|哮喘)"
+)
 _NOT_ALLERGEN = frozenset({"a", "an", "the", "my", "any", "no", "food", "skin", "is", "have"})
 
 

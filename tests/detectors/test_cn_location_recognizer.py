@@ -1,0 +1,31 @@
+"""Table-driven checks of cn_location_recognizer (LOCATION) through the real detector."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from detectors import Detector
+from tests.detectors.assertions import assert_entity_values, context_sentences
+
+ENTITY = "LOCATION"
+SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.txt").read_text(
+    encoding="utf-8"
+)
+
+CASES = [
+    pytest.param("我在杭州，什么时候发货", ["杭州"], id="city"),
+    pytest.param("发往广东省吗", ["广东省"], id="province"),
+    pytest.param("这个颜色很好看", [], id="no-place"),
+] + [
+    pytest.param(sentence, [value], id=f"zh-context-{index}")
+    for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_when_message_is_scanned_then_chinese_locations_are_exactly_the_expected_values(
+    detector: Detector, text: str, expected: list[str]
+) -> None:
+    assert_entity_values(detector, text, ENTITY, expected)

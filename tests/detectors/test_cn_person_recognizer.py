@@ -1,0 +1,34 @@
+"""Table-driven checks of cn_person_recognizer (PERSON) through the real detector."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from detectors import Detector
+from tests.detectors.assertions import assert_entity_values, context_sentences
+
+ENTITY = "PERSON"
+SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.txt").read_text(
+    encoding="utf-8"
+)
+
+CASES = [
+    pytest.param("收件人梁鑫，电话13800138000", ["梁鑫"], id="key-word"),
+    pytest.param("我叫朱冬梅", ["朱冬梅"], id="self-introduction"),
+    pytest.param("请联系王先生", ["王先生"], id="surname-honorific"),
+    pytest.param("欧阳娜娜女士你好", ["欧阳娜娜"], id="compound-surname"),
+    pytest.param("我在张江路上班", [], id="road-not-a-name"),
+    pytest.param("谢谢你的帮助", [], id="thanks-not-a-name"),
+] + [
+    pytest.param(sentence, [value], id=f"zh-context-{index}")
+    for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_when_message_is_scanned_then_chinese_names_are_exactly_the_expected_values(
+    detector: Detector, text: str, expected: list[str]
+) -> None:
+    assert_entity_values(detector, text, ENTITY, expected)

@@ -1,0 +1,33 @@
+"""Table-driven checks of cn_street_address_recognizer (STREET_ADDRESS) through the real detector."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from detectors import Detector
+from tests.detectors.assertions import assert_entity_values, context_sentences
+
+ENTITY = "STREET_ADDRESS"
+SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.txt").read_text(
+    encoding="utf-8"
+)
+
+CASES = [
+    pytest.param("我的地址是湖北省银川县高港关岭街R座 860837，谢谢", ["湖北省银川县高港关岭街R座 860837"], id="province-to-postcode"),
+    pytest.param("寄到杭州市西湖区文三路90号", ["杭州市西湖区文三路90号"], id="city-road-number"),
+    pytest.param("收货地址北京市朝阳区建国路88号", ["北京市朝阳区建国路88号"], id="key-word-trimmed"),
+    pytest.param("地址：上海市浦东新区张江路１２３号", ["上海市浦东新区张江路１２３号"], id="full-width-number"),
+    pytest.param("我在张江路上班", [], id="road-alone"),
+] + [
+    pytest.param(sentence, [value], id=f"zh-context-{index}")
+    for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_when_message_is_scanned_then_chinese_addresses_are_exactly_the_expected_values(
+    detector: Detector, text: str, expected: list[str]
+) -> None:
+    assert_entity_values(detector, text, ENTITY, expected)

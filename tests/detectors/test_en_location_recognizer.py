@@ -1,0 +1,30 @@
+"""Table-driven checks of en_location_recognizer (LOCATION) through the real detector."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from detectors import Detector
+from tests.detectors.assertions import assert_entity_values, context_sentences
+
+ENTITY = "LOCATION"
+SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.txt").read_text(
+    encoding="utf-8"
+)
+
+CASES = [
+    pytest.param("I moved to Chicago last month", ["Chicago"], id="city"),
+    pytest.param("The invoice INV-7148115 total is 238", [], id="invoice-not-a-place"),
+] + [
+    pytest.param(sentence, [value], id=f"zh-context-{index}")
+    for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_when_message_is_scanned_then_english_locations_are_exactly_the_expected_values(
+    detector: Detector, text: str, expected: list[str]
+) -> None:
+    assert_entity_values(detector, text, ENTITY, expected)

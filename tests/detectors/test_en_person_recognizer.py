@@ -1,0 +1,31 @@
+"""Table-driven checks of en_person_recognizer (PERSON) through the real detector."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from detectors import Detector
+from tests.detectors.assertions import assert_entity_values, context_sentences
+
+ENTITY = "PERSON"
+SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.txt").read_text(
+    encoding="utf-8"
+)
+
+CASES = [
+    pytest.param("Hi, this is Rachel Davis about my order", ["Rachel Davis"], id="ner-name"),
+    pytest.param("Please deliver it to Mr John Smith", ["John Smith"], id="title-stripped"),
+    pytest.param("the parcel is broken", [], id="no-name"),
+] + [
+    pytest.param(sentence, [value], id=f"zh-context-{index}")
+    for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_when_message_is_scanned_then_english_names_are_exactly_the_expected_values(
+    detector: Detector, text: str, expected: list[str]
+) -> None:
+    assert_entity_values(detector, text, ENTITY, expected)

@@ -1,0 +1,35 @@
+"""Table-driven checks of generic_age_recognizer (AGE) through the real detector."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from detectors import Detector
+from tests.detectors.assertions import assert_entity_values, context_sentences
+
+ENTITY = "AGE"
+SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.txt").read_text(
+    encoding="utf-8"
+)
+
+CASES = [
+    pytest.param("my son is 8 years old", ["8 years old"], id="years-old"),
+    pytest.param("she is a 12-year-old girl", ["12-year-old"], id="hyphenated"),
+    pytest.param("age: 35", ["age: 35"], id="age-colon"),
+    pytest.param("孩子今年8岁", ["8岁"], id="zh-digits"),
+    pytest.param("孩子今年八岁", ["八岁"], id="zh-numerals"),
+    pytest.param("warranty of 2 years", [], id="not-an-age"),
+    pytest.param("适用3岁以上", [], id="product-suitability"),
+] + [
+    pytest.param(sentence, [value], id=f"zh-context-{index}")
+    for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_when_message_is_scanned_then_ages_are_exactly_the_expected_values(
+    detector: Detector, text: str, expected: list[str]
+) -> None:
+    assert_entity_values(detector, text, ENTITY, expected)

@@ -1,0 +1,36 @@
+"""Table-driven checks of generic_credit_card_recognizer (CREDIT_CARD) through the real detector."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from detectors import Detector
+from tests.detectors.assertions import assert_entity_values, context_sentences
+
+ENTITY = "CREDIT_CARD"
+SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.txt").read_text(
+    encoding="utf-8"
+)
+
+CASES = [
+    pytest.param("card 4111 1111 1111 1111", ["4111 1111 1111 1111"], id="visa-grouped"),
+    pytest.param("pay with 4111111111111111", ["4111111111111111"], id="visa-luhn-no-context"),
+    pytest.param("银联卡6217001234567890122", ["6217001234567890122"], id="unionpay-19"),
+    pytest.param("卡号6222-0210-0112-3456-789", ["6222-0210-0112-3456-789"], id="unionpay-dashed"),
+    pytest.param("card 4111 1111 1111 1112", [], id="bad-luhn"),
+    pytest.param("ref 94111111111111111", [], id="embedded-in-longer-digits"),
+    pytest.param("卡号４１１１１１１１１１１１１１１１", ["４１１１１１１１１１１１１１１１"], id="full-width-digits"),
+    pytest.param("IMEI 490154203237518", [], id="imei-is-not-a-card"),
+] + [
+    pytest.param(sentence, [value], id=f"zh-context-{index}")
+    for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_when_message_is_scanned_then_credit_cards_are_exactly_the_expected_values(
+    detector: Detector, text: str, expected: list[str]
+) -> None:
+    assert_entity_values(detector, text, ENTITY, expected)

@@ -1,0 +1,33 @@
+"""Table-driven checks of generic_date_of_birth_recognizer (DATE_OF_BIRTH) through the real detector."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from detectors import Detector
+from tests.detectors.assertions import assert_entity_values, context_sentences
+
+ENTITY = "DATE_OF_BIRTH"
+SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.txt").read_text(
+    encoding="utf-8"
+)
+
+CASES = [
+    pytest.param("my date of birth is 1985-11-02", ["1985-11-02"], id="iso-with-context"),
+    pytest.param("born on March 7, 1990", ["March 7, 1990"], id="month-name"),
+    pytest.param("DOB: 07/03/1990", ["07/03/1990"], id="day-first"),
+    pytest.param("delivered on 2026-11-28", [], id="delivery-date"),
+    pytest.param("born 1990-02-30", [], id="impossible-date"),
+] + [
+    pytest.param(sentence, [value], id=f"zh-context-{index}")
+    for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_when_message_is_scanned_then_dates_of_birth_are_exactly_the_expected_values(
+    detector: Detector, text: str, expected: list[str]
+) -> None:
+    assert_entity_values(detector, text, ENTITY, expected)

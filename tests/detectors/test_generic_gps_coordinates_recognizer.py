@@ -1,0 +1,33 @@
+"""Table-driven checks of generic_gps_coordinates_recognizer (GPS_COORDINATES) through the real detector."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from detectors import Detector
+from tests.detectors.assertions import assert_entity_values, context_sentences
+
+ENTITY = "GPS_COORDINATES"
+SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.txt").read_text(
+    encoding="utf-8"
+)
+
+CASES = [
+    pytest.param("I'm at 31.230416, 121.473701", ["31.230416, 121.473701"], id="decimal-pair"),
+    pytest.param("pin 51.5074N, 0.1278W", ["51.5074N, 0.1278W"], id="hemisphere-suffix"),
+    pytest.param("at 40°26'46\"N 79°58'56\"W now", ["40°26'46\"N 79°58'56\"W"], id="dms"),
+    pytest.param("prices 12.99, 15.49", [], id="prices-not-coordinates"),
+    pytest.param("location 95.1234, 10.5678", [], id="latitude-out-of-range"),
+] + [
+    pytest.param(sentence, [value], id=f"zh-context-{index}")
+    for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_when_message_is_scanned_then_gps_coordinates_are_exactly_the_expected_values(
+    detector: Detector, text: str, expected: list[str]
+) -> None:
+    assert_entity_values(detector, text, ENTITY, expected)

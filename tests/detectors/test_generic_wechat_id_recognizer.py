@@ -1,0 +1,32 @@
+"""Table-driven checks of generic_wechat_id_recognizer (WECHAT_ID) through the real detector."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from detectors import Detector
+from tests.detectors.assertions import assert_entity_values, context_sentences
+
+ENTITY = "WECHAT_ID"
+SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.txt").read_text(
+    encoding="utf-8"
+)
+
+CASES = [
+    pytest.param("WeChat: lily_2026", ["lily_2026"], id="english-key"),
+    pytest.param("wxid_abc123def456 is my id", ["wxid_abc123def456"], id="wxid"),
+    pytest.param("vx号 zhang_san88", ["zhang_san88"], id="vx-key"),
+    pytest.param("my username lily_2026", [], id="no-key"),
+] + [
+    pytest.param(sentence, [value], id=f"zh-context-{index}")
+    for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_when_message_is_scanned_then_wechat_ids_are_exactly_the_expected_values(
+    detector: Detector, text: str, expected: list[str]
+) -> None:
+    assert_entity_values(detector, text, ENTITY, expected)
