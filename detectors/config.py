@@ -29,6 +29,7 @@ class EngineConfig(_Frozen):
     chunk_overlap_chars: Annotated[int, Field(ge=0)]
     max_text_chars: Annotated[int, Field(ge=1)]
     ner_batch_size: Annotated[int, Field(ge=1)]
+    deep_nlp_max_chars: Annotated[int, Field(ge=0)]
     regex_timeout_secs: Annotated[float, Field(gt=0.0)]
     context_window_before_chars: Annotated[int, Field(ge=0)]
     context_window_after_chars: Annotated[int, Field(ge=0)]

@@ -90,6 +90,7 @@ class Detector:
         chunk_starts: list[int] = []
         chunk_texts: list[str] = []
         chunk_languages: list[str] = []
+        chunk_deep: list[bool] = []
         normalized: list[str] = []
         for index, (text, language, _known) in enumerate(items):
             if not isinstance(text, str):
@@ -106,7 +107,8 @@ class Detector:
                 chunk_starts.append(chunk.start)
                 chunk_texts.append(chunk.text)
                 chunk_languages.append("zh" if "zh" in (language, detected) else detected)
-        artifacts = self._nlp.artifacts(chunk_texts, chunk_languages)
+                chunk_deep.append(chunk.start < engine.deep_nlp_max_chars)
+        artifacts = self._nlp.artifacts(chunk_texts, chunk_languages, chunk_deep)
         raw: list[list[Candidate]] = [[] for _ in items]
         for owner, start, text, language, nlp_artifacts in zip(
             chunk_owner, chunk_starts, chunk_texts, chunk_languages, artifacts, strict=True

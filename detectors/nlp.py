@@ -62,9 +62,16 @@ class ProjectNlpEngine(NlpEngine):  # type: ignore[misc]  # presidio is untyped
         assert self._nlp is not None
         return self._nlp
 
-    def artifacts(self, texts: Sequence[str], languages: Sequence[str]) -> list[NlpArtifacts]:
-        """NLP artifacts for each text; NER runs (batched) only where ``needs_ner``."""
-        wanted = [i for i, text in enumerate(texts) if needs_ner(text)]
+    def artifacts(
+        self, texts: Sequence[str], languages: Sequence[str], deep: Sequence[bool] | None = None
+    ) -> list[NlpArtifacts]:
+        """NLP artifacts for each text; NER runs (batched) only where ``needs_ner``.
+
+        ``deep[i]`` False skips NER for text i and marks its artifacts so that other
+        model-based recognizers (jieba) skip it too (see ``deep_nlp_max_chars``).
+        """
+        deep = deep if deep is not None else [True] * len(texts)
+        wanted = [i for i, text in enumerate(texts) if deep[i] and needs_ner(text)]
         docs = dict(
             zip(
                 wanted,
@@ -75,16 +82,16 @@ class ProjectNlpEngine(NlpEngine):  # type: ignore[misc]  # presidio is untyped
         out = []
         for index, language in enumerate(languages):
             doc = docs.get(index)
-            out.append(
-                NlpArtifacts(
-                    entities=list(doc.ents) if doc is not None else [],
-                    tokens=doc,
-                    tokens_indices=[t.idx for t in doc] if doc is not None else [],
-                    lemmas=[],
-                    nlp_engine=self,
-                    language=language,
-                )
+            artifacts = NlpArtifacts(
+                entities=list(doc.ents) if doc is not None else [],
+                tokens=doc,
+                tokens_indices=[t.idx for t in doc] if doc is not None else [],
+                lemmas=[],
+                nlp_engine=self,
+                language=language,
             )
+            artifacts.deep = deep[index]
+            out.append(artifacts)
         return out
 
     @override

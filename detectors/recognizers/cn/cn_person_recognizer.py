@@ -94,7 +94,8 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
                 if end - start == 1 or (end - start == 2 and match.group("value") in COMPOUND_SURNAMES):
                     end = match.end()  # surname only: keep the honorific, "王先生"
                 results.append(make_result(self.ENTITY, start, end, score, self.name, why))
-        tagged = self._from_jieba(text)
+        deep = getattr(nlp_artifacts, "deep", True)  # False past deep_nlp_max_chars
+        tagged = self._from_jieba(text) if deep else []
         ends = {r.start: r.end for r in tagged}
         for result in results:
             # jieba knows where a given name stops better than a fixed length does.

@@ -1,0 +1,78 @@
+"""The async process pool: real worker processes, batching, the event loop kept free, and a
+worker killed mid-flight replaced with its messages retried (never passed unscanned)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pathlib
+import signal
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from blockbuster import BlockBuster
+
+from detectors import DetectorPool, KnownCustomer
+from tests.detectors.assertions import values_of
+
+CARD_TEXT = "please refund card 4111 1111 1111 1111"
+LONG_TEXT = ("The quick brown fox asks about order NB-20261126001. " * 6000) + CARD_TEXT
+
+
+@pytest_asyncio.fixture
+async def pool(config_dir: pathlib.Path) -> AsyncIterator[DetectorPool]:
+    detector_pool = DetectorPool(config_dir, workers=1)
+    await detector_pool.start()
+    try:
+        yield detector_pool
+    finally:
+        await detector_pool.close()
+
+
+async def max_loop_stall(until: asyncio.Future[object]) -> float:
+    """Largest gap between event-loop ticks while ``until`` is pending."""
+    worst = 0.0
+    last = time.perf_counter()
+    while not until.done():
+        await asyncio.sleep(0.005)
+        now = time.perf_counter()
+        worst = max(worst, now - last)
+        last = now
+    return worst
+
+
+@pytest.mark.timeout(180)
+async def test_when_messages_arrive_concurrently_then_workers_answer_without_blocking_the_loop(
+    pool: DetectorPool, blockbuster: BlockBuster
+) -> None:
+    texts = [f"收件人梁鑫，电话1381234{i:04d}" for i in range(40)] + [CARD_TEXT]
+    gathered = asyncio.ensure_future(asyncio.gather(*(pool.detect(t) for t in texts)))
+    stall = await max_loop_stall(gathered)
+    results = await gathered
+    assert all(values_of(r, t, "PHONE_NUMBER") for r, t in zip(results[:40], texts[:40], strict=True))
+    assert values_of(results[-1], CARD_TEXT, "CREDIT_CARD") == ["4111 1111 1111 1111"]
+    long_task = asyncio.ensure_future(pool.detect(LONG_TEXT))
+    stall = max(stall, await max_loop_stall(long_task))
+    assert values_of(await long_task, LONG_TEXT, "CREDIT_CARD") == ["4111 1111 1111 1111"]
+    assert stall < 0.25, f"event loop stalled {stall:.3f} s"
+    known = await pool.detect("尾号5678", "zh", KnownCustomer(phone="13812345678"))
+    assert values_of(known, "尾号5678", "PHONE_NUMBER") == ["5678"]
+    with pytest.raises(ValueError, match="unsupported language"):
+        await pool.detect("hello", "fr")
+
+
+@pytest.mark.timeout(240)
+async def test_when_a_worker_is_killed_mid_flight_then_it_is_replaced_and_the_message_retried(
+    pool: DetectorPool,
+) -> None:
+    [pid] = await pool.worker_pids()
+    in_flight = asyncio.ensure_future(pool.detect(LONG_TEXT))
+    await asyncio.sleep(0.5)
+    assert not in_flight.done()
+    os.kill(pid, signal.SIGKILL)
+    findings = await asyncio.wait_for(in_flight, timeout=200)
+    assert values_of(findings, LONG_TEXT, "CREDIT_CARD") == ["4111 1111 1111 1111"]
+    assert pool.restarts == 1
+    assert pid not in await pool.worker_pids()
