@@ -36,9 +36,7 @@ def blockbuster() -> Iterator[BlockBuster]:
         # a single stat of a local file, inside the driver, accepted.
         for func in ("os.stat", "os.path.exists"):
             if func in bb.functions:
-                bb.functions[func].can_block_in(
-                    "pymongo/pool_options.py", "get_container_env_info"
-                )
+                bb.functions[func].can_block_in("pymongo/pool_options.py", "get_container_env_info")
         yield bb
 
 

@@ -29,8 +29,15 @@ FLUSH_TIMEOUT_SECS = 2.0
 
 
 class Connection:
-    def __init__(self, identity: Identity, ws: web.WebSocketResponse, queue_frames: int) -> None:
+    def __init__(
+        self,
+        identity: Identity,
+        ws: web.WebSocketResponse,
+        queue_frames: int,
+        on_policy_close: Callable[[str], None] | None = None,
+    ) -> None:
         self.identity = identity
+        self._on_policy_close = on_policy_close
         self.ws = ws
         self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_frames)
         self._writer: asyncio.Task[None] | None = None
@@ -47,6 +54,8 @@ class Connection:
             self._queue.put_nowait(json.dumps(frame, ensure_ascii=False))
         except asyncio.QueueFull:
             logger.warning("peer does not read; closing", extra={"role": self.identity.role})
+            if self._on_policy_close is not None:
+                self._on_policy_close("slow_reader")
             self.close_soon(WSCloseCode.POLICY_VIOLATION, "send queue overflow")
             return False
         return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -77,10 +78,18 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         max_msg_size=limits.max_frame_bytes,
         protocols=(SUBPROTOCOL,),
     )
+    sock = request.transport.get_extra_info("socket") if request.transport else None
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, limits.send_buffer_bytes)
     await ws.prepare(request)
-    conn = Connection(identity, ws, limits.send_queue_frames)
-    registry = app[keys.REGISTRY]
     metrics = app[keys.METRICS]
+    conn = Connection(
+        identity,
+        ws,
+        limits.send_queue_frames,
+        on_policy_close=lambda reason: metrics.policy_closes.labels(reason).inc(),
+    )
+    registry = app[keys.REGISTRY]
     registry.add(conn)
     conn.start()
     metrics.connections.labels(identity.role.value).inc()

@@ -104,8 +104,9 @@ async def test_when_someone_types_then_the_other_side_sees_it_and_nothing_is_sto
     assert typing["sender"] == {"role": "customer", "id": "cust-1"}
     await customer.expect_nothing("typing")
 
-    await customer.send({"type": "history.fetch", "conversation_id": conversation_id,
-                         "after_seq": 0})
+    await customer.send(
+        {"type": "history.fetch", "conversation_id": conversation_id, "after_seq": 0}
+    )
     history = await customer.expect("history")
     assert [m["seq"] for m in history["messages"]] == [1]
 

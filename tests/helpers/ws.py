@@ -57,13 +57,16 @@ class Peer:
     async def _receive(self, timeout: float) -> dict[str, Any]:
         msg = await self.ws.receive(timeout=timeout)
         if msg.type is not aiohttp.WSMsgType.TEXT:
-            raise AssertionError(f"{self.sub}: expected a text frame, got {msg.type!r} {msg.data!r}")
+            raise AssertionError(
+                f"{self.sub}: expected a text frame, got {msg.type!r} {msg.data!r}"
+            )
         frame: dict[str, Any] = json.loads(msg.data)
         validate_event(frame)
         return frame
 
-    async def expect(self, frame_type: str, timeout: float = FRAME_TIMEOUT_SECS,
-                     **match: Any) -> dict[str, Any]:
+    async def expect(
+        self, frame_type: str, timeout: float = FRAME_TIMEOUT_SECS, **match: Any
+    ) -> dict[str, Any]:
         """The next frame of this type (and matching fields); others stay buffered."""
         for i, frame in enumerate(self.buffer):
             if _matches(frame, frame_type, match):

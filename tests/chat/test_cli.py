@@ -1,0 +1,112 @@
+"""`chat-service serve` and `chat-service token` as an operator runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from chat_service.auth import Role, TokenService
+from chat_service.settings import DEV_SECRET, Secret, Settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+async def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "chat_service",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_token_command_prints_a_token_the_server_accepts() -> None:
+    env = {"CHAT_SERVICE_SECRET": "s" * 40}
+    code, out, _ = await run_cli(
+        "token", "--role", "agent", "--sub", "agent-7", "--ttl", "60", env=env
+    )
+    assert code == 0
+    settings = await asyncio.to_thread(Settings.load, REPO / "config", None, env)
+    identity = TokenService(Secret("s" * 40), settings.config.auth).verify(out.strip())
+    assert (identity.role, identity.sub) == (Role.AGENT, "agent-7")
+
+
+async def test_token_command_refuses_an_unknown_role() -> None:
+    code, _, err = await run_cli("token", "--role", "admin", "--sub", "x")
+    assert code == 2
+    assert "invalid choice" in err
+
+
+async def test_when_serving_off_loopback_without_a_secret_then_it_refuses_to_start() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "CHAT_SERVICE_SECRET"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "chat_service",
+        "serve",
+        "--host",
+        "0.0.0.0",  # noqa: S104  # refused before binding: that is the test
+        "--port",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    _, err = await process.communicate()
+    assert process.returncode == 2
+    assert b"CHAT_SERVICE_SECRET is required" in err
+
+
+@pytest.mark.skipif(bool(os.environ.get("MONGODB_URI")), reason="exercises the embedded store")
+async def test_serve_prints_its_url_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "CHAT_SERVICE_SECRET"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "chat_service",
+        "serve",
+        "--port",
+        "0",
+        "--data",
+        str(tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdout is not None
+    try:
+        line = (await asyncio.wait_for(process.stdout.readline(), timeout=90)).decode()
+        assert line.startswith("chat-service serving on http://127.0.0.1:")
+        url = line.split(" on ", 1)[1].strip()
+        assert (tmp_path / "store.uri").exists()
+        settings = await asyncio.to_thread(Settings.load, REPO / "config", None, {})
+        token = TokenService(Secret(DEV_SECRET), settings.config.auth).issue(Role.CUSTOMER, "c1")
+        async with aiohttp.ClientSession() as session:
+            async with session.get(url + "/healthz") as response:
+                assert response.status == 200
+                assert await response.json() == {"status": "ok", "store": "embedded"}
+            ws = await session.ws_connect(url + f"/ws?token={token}")
+            assert (await ws.receive_json(timeout=10))["type"] == "hello"
+            process.send_signal(signal.SIGTERM)
+            closing = await ws.receive(timeout=20)
+            assert closing.type is aiohttp.WSMsgType.CLOSE
+            assert ws.close_code == 1001  # going away
+        _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+        assert process.returncode == 0, err.decode()[-2000:]
+        assert not (tmp_path / "store.uri").exists()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
