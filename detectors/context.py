@@ -14,7 +14,7 @@ from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 
-class WindowContextEnhancer(ContextAwareEnhancer):  # type: ignore[misc]  # presidio is untyped
+class WindowContextEnhancer(ContextAwareEnhancer):
     def __init__(self, boost: float, before_chars: int, after_chars: int) -> None:
         super().__init__(
             context_similarity_factor=boost,
@@ -43,9 +43,7 @@ class WindowContextEnhancer(ContextAwareEnhancer):  # type: ignore[misc]  # pres
     ) -> list[RecognizerResult]:
         by_id = {r.id: r for r in recognizers}
         for result in raw_results:
-            if result.recognition_metadata.get(
-                RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY
-            ):
+            if result.recognition_metadata.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY):
                 continue
             recognizer = by_id.get(
                 result.recognition_metadata.get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY)

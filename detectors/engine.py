@@ -9,7 +9,12 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer import (
+    AnalyzerEngine,
+    EntityRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
 
 from detectors.config import DetectionConfig
 from detectors.context import WindowContextEnhancer
@@ -40,9 +45,7 @@ def years_between(born: dt.date, today: dt.date) -> int:
 class Detector:
     """Builds the analyzer once; ``detect``/``detect_batch`` return our own ``Finding``s."""
 
-    def __init__(
-        self, config: DetectionConfig, today: Callable[[], dt.date] | None = None
-    ) -> None:
+    def __init__(self, config: DetectionConfig, today: Callable[[], dt.date] | None = None) -> None:
         self.config = config
         engine = config.detection.engine
         missing = supported_entities() - set(config.categories.entities)
@@ -77,7 +80,7 @@ class Detector:
             engine.negative_context_window_chars,
         )
         self._thresholds = config.detection.entity_thresholds
-        logger.info("detector ready: %d recognizers", len(registry.recognizers))
+        logger.info("detector ready: %d recognizers", len(list(registry.recognizers)))
 
     def detect(
         self, text: str, language: str | None = None, known: KnownCustomer | None = None
@@ -114,7 +117,9 @@ class Detector:
             chunk_owner, chunk_starts, chunk_texts, chunk_languages, artifacts, strict=True
         ):
             known = items[owner][2]
-            ad_hoc = [KnownCustomerRecognizer(known, language)] if known else None
+            ad_hoc: list[EntityRecognizer] | None = (
+                [KnownCustomerRecognizer(known, language)] if known else None
+            )
             results = self._analyzer.analyze(
                 text=text,
                 language=language,

@@ -59,7 +59,9 @@ def _write(stdout: TextIO, payload: dict[str, object]) -> None:
     stdout.write(json.dumps(payload, ensure_ascii=True) + "\n")
 
 
-def _process(detector: Detector, lines: list[str], default_language: str | None, out: TextIO) -> int:
+def _process(
+    detector: Detector, lines: list[str], default_language: str | None, out: TextIO
+) -> int:
     parsed: list[tuple[object, DetectItem] | BadLineError] = []
     for line in lines:
         try:

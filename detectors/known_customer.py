@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose. Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501, RUF001
 """Occurrences of the customer's own values on file (name, phone, address), however written.
 
 Built per request as a Presidio ad-hoc recognizer: spacing, dashes, a +86/0086 prefix, a
@@ -62,15 +64,15 @@ def name_patterns(name: str) -> list[tuple[str, str]]:
     if any(is_cjk(c) for c in name):
         surname = name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
         given = name[len(surname) :]
-        patterns.append(
-            ("surname on file", rf"{regex.escape(surname)}(?:先生|女士|小姐|老师)")
-        )
+        patterns.append(("surname on file", rf"{regex.escape(surname)}(?:先生|女士|小姐|老师)"))
         if len(given) >= 2:
             patterns.append(("given name on file", regex.escape(given)))
     else:
-        for part in name.split():
-            if len(part) >= 3 and part[0].isupper():
-                patterns.append(("part of name on file", rf"(?<![A-Za-z]){regex.escape(part)}(?![A-Za-z])"))
+        patterns.extend(
+            ("part of name on file", rf"(?<![A-Za-z]){regex.escape(part)}(?![A-Za-z])")
+            for part in name.split()
+            if len(part) >= 3 and part[0].isupper()
+        )
     return patterns
 
 
@@ -121,5 +123,7 @@ class KnownCustomerRecognizer(ProjectLocalRecognizer):
             for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
                 span = match.span("value") if "value" in pattern.groupindex else match.span()
                 if span[1] > span[0]:
-                    results.append(make_result(entity, span[0], span[1], SCORE, self.name, why))
+                    results.append(
+                        make_result(entity, span[0], span[1], SCORE, type(self).__name__, why)
+                    )
         return results

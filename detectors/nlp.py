@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose. Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501, RUF001
 """The spaCy side of detection: English NER only, only where it can find something.
 
 Presidio's default engine runs the whole en_core_web_sm pipeline (tagger, parser,
@@ -23,10 +25,76 @@ from detectors.text import SUPPORTED_LANGUAGES, mask_cjk
 _KEEP = "ner"
 _CAPITALISED = regex.compile(r"(?<![A-Za-z])[A-Z][a-z'’]+|(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
 _COMMON_STARTERS = frozenset(
-    """Hi Hello Hey My I The Thanks Thank Please Can Could Would Is It This That What When Where
-    Why How Yes No Ok Okay Sorry We You Do Does Did Have Has Also And But So Just Still Order
-    Dear Good Great Any Are Will Should If Then There Our Your Me Not Still Ah Oh Also Yeah
-    Sure Cheers Regards Best Kind OK ID SKU PS""".split()
+    [
+        "Hi",
+        "Hello",
+        "Hey",
+        "My",
+        "I",
+        "The",
+        "Thanks",
+        "Thank",
+        "Please",
+        "Can",
+        "Could",
+        "Would",
+        "Is",
+        "It",
+        "This",
+        "That",
+        "What",
+        "When",
+        "Where",
+        "Why",
+        "How",
+        "Yes",
+        "No",
+        "Ok",
+        "Okay",
+        "Sorry",
+        "We",
+        "You",
+        "Do",
+        "Does",
+        "Did",
+        "Have",
+        "Has",
+        "Also",
+        "And",
+        "But",
+        "So",
+        "Just",
+        "Still",
+        "Order",
+        "Dear",
+        "Good",
+        "Great",
+        "Any",
+        "Are",
+        "Will",
+        "Should",
+        "If",
+        "Then",
+        "There",
+        "Our",
+        "Your",
+        "Me",
+        "Not",
+        "Still",
+        "Ah",
+        "Oh",
+        "Also",
+        "Yeah",
+        "Sure",
+        "Cheers",
+        "Regards",
+        "Best",
+        "Kind",
+        "OK",
+        "ID",
+        "SKU",
+        "PS",
+    ]
 )
 
 
@@ -35,7 +103,13 @@ def needs_ner(text: str) -> bool:
     return any(m.group(0) not in _COMMON_STARTERS for m in _CAPITALISED.finditer(text))
 
 
-class ProjectNlpEngine(NlpEngine):  # type: ignore[misc]  # presidio is untyped
+class ProjectNlpArtifacts(NlpArtifacts):
+    """NlpArtifacts plus ``deep``: False past ``deep_nlp_max_chars`` (jieba then skips)."""
+
+    deep: bool = True
+
+
+class ProjectNlpEngine(NlpEngine):
     def __init__(self, model_name: str, batch_size: int) -> None:
         self.model_name = model_name
         self.batch_size = batch_size
@@ -59,7 +133,8 @@ class ProjectNlpEngine(NlpEngine):  # type: ignore[misc]  # presidio is untyped
     def nlp(self) -> spacy.language.Language:
         if self._nlp is None:
             self.load()
-        assert self._nlp is not None
+        if self._nlp is None:
+            raise RuntimeError(f"spaCy model {self.model_name} did not load")
         return self._nlp
 
     def artifacts(
@@ -79,12 +154,12 @@ class ProjectNlpEngine(NlpEngine):  # type: ignore[misc]  # presidio is untyped
                 strict=True,
             )
         )
-        out = []
+        out: list[NlpArtifacts] = []
         for index, language in enumerate(languages):
             doc = docs.get(index)
-            artifacts = NlpArtifacts(
+            artifacts = ProjectNlpArtifacts(
                 entities=list(doc.ents) if doc is not None else [],
-                tokens=doc,
+                tokens=doc if doc is not None else self.nlp.make_doc(""),
                 tokens_indices=[t.idx for t in doc] if doc is not None else [],
                 lemmas=[],
                 nlp_engine=self,

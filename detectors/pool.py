@@ -33,17 +33,24 @@ _worker_detector: Detector | None = None
 
 
 def _init_worker(config_dir: str) -> None:
-    global _worker_detector  # noqa: PLW0603  # one detector per worker process, by design
+    global _worker_detector  # one detector per worker process, by design
     _worker_detector = Detector(load_detection_config(pathlib.Path(config_dir)))
 
 
 def _worker_detect(items: list[DetectItem]) -> list[list[Finding]]:
-    assert _worker_detector is not None, "worker initializer did not run"
+    if _worker_detector is None:
+        raise RuntimeError("worker initializer did not run")
     return _worker_detector.detect_batch(items)
 
 
 def _worker_pid() -> int:
     return os.getpid()
+
+
+def _submit(
+    executor: concurrent.futures.ProcessPoolExecutor, items: list[DetectItem]
+) -> concurrent.futures.Future[list[list[Finding]]]:
+    return executor.submit(_worker_detect, items)
 
 
 class DetectionUnavailableError(RuntimeError):
@@ -84,7 +91,7 @@ class DetectorPool:
 
     async def _warm_up(self, executor: concurrent.futures.ProcessPoolExecutor) -> None:
         futures = [
-            await asyncio.to_thread(executor.submit, _worker_detect, [("", None, None)])
+            await asyncio.to_thread(_submit, executor, [("", None, None)])
             for _ in range(self._workers)
         ]
         await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
@@ -112,7 +119,7 @@ class DetectorPool:
             await asyncio.to_thread(executor.submit, _worker_pid) for _ in range(self._workers)
         ]
         await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
-        return sorted(set(executor._processes))  # noqa: SLF001  # no public accessor exists
+        return sorted(set(executor._processes))  # no public accessor exists
 
     def _require_executor(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._executor is None or self._config is None:
@@ -124,7 +131,8 @@ class DetectorPool:
     ) -> list[Finding]:
         """Findings for one message, computed in a worker process."""
         self._require_executor()
-        assert self._config is not None
+        if self._config is None:
+            raise RuntimeError("DetectorPool.start() has not been awaited")
         if not isinstance(text, str):
             raise TypeError("text must be a str")
         if language is not None and language not in SUPPORTED_LANGUAGES:
@@ -158,14 +166,14 @@ class DetectorPool:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             executor = self._require_executor()
             try:
-                submitted = await asyncio.to_thread(executor.submit, _worker_detect, items)
+                submitted = await asyncio.to_thread(_submit, executor, items)
                 results = await asyncio.wrap_future(submitted)
             except BrokenProcessPool as broken:
                 error = broken
                 logger.warning("detector worker died (attempt %d); replacing workers", attempt)
                 await self._replace(executor)
                 continue
-            except Exception as failure:  # noqa: BLE001  # handed to every waiting caller
+            except Exception as failure:  # handed to every waiting caller
                 error = failure
                 break
             for (_item, future), findings in zip(batch, results, strict=True):

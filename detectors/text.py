@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose.
+# ruff: noqa: RUF001
 """Text helpers: offset-preserving normalisation, script-based language detection, chunking."""
 
 from __future__ import annotations

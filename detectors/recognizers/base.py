@@ -1,3 +1,4 @@
+# Regex patterns and one-row-per-case tables read better unwrapped.
 """Shared shape of the project's recognizers (Presidio-shaped, see detectors/README.md).
 
 Score ladder for every pattern recognizer: a bare pattern is weak (below the engine
@@ -34,7 +35,7 @@ DEFAULT_FLAGS = regex.MULTILINE | regex.IGNORECASE
 PatternSpec = tuple[str, str, float]
 
 
-class ProjectPatternRecognizer(PatternRecognizer):  # type: ignore[misc]  # presidio is untyped
+class ProjectPatternRecognizer(PatternRecognizer):
     """A PatternRecognizer declared by class attributes, one instance per language."""
 
     ENTITY: ClassVar[str]
@@ -54,7 +55,6 @@ class ProjectPatternRecognizer(PatternRecognizer):  # type: ignore[misc]  # pres
             name=f"{type(self).__name__}",
             global_regex_flags=self.FLAGS,
         )
-        self.country_code = self.COUNTRY
 
     @override
     def build_regex_explanation(  # type: ignore[override]  # presidio's is a staticmethod
@@ -77,7 +77,7 @@ class ProjectPatternRecognizer(PatternRecognizer):  # type: ignore[misc]  # pres
             original_score=original_score,
             pattern_name=pattern_name,
             pattern=pattern,
-            validation_result=validation_result,
+            validation_result=bool(validation_result),
             regex_flags=regex_flags,
             textual_explanation=text,
         )
@@ -95,9 +95,10 @@ REGEX_TIMEOUT = RegexTimeout()
 def set_regex_timeout(seconds: float) -> None:
     """Timeout for every regex run by our recognizers and by Presidio's PatternRecognizer."""
     REGEX_TIMEOUT.secs = seconds
-    import presidio_analyzer.pattern_recognizer as presidio_patterns  # noqa: PLC0415
+    import presidio_analyzer.pattern_recognizer as presidio_patterns
 
-    presidio_patterns.REGEX_TIMEOUT_SECONDS = seconds
+    # Presidio reads it as an int from the environment, but regex accepts fractional seconds.
+    presidio_patterns.REGEX_TIMEOUT_SECONDS = seconds  # type: ignore[assignment]
 
 
 def make_result(
@@ -114,7 +115,7 @@ def make_result(
     )
 
 
-class ProjectLocalRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is untyped
+class ProjectLocalRecognizer(LocalRecognizer):
     """A recognizer with its own ``find`` logic (NER, dictionaries, keyed values)."""
 
     ENTITY: ClassVar[str]
@@ -129,7 +130,6 @@ class ProjectLocalRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio
             supported_language=supported_language,
             context=list(self.CONTEXT_WORDS),
         )
-        self.country_code = self.COUNTRY
 
     @override
     def load(self) -> None:
@@ -147,7 +147,7 @@ class ProjectLocalRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio
         try:
             return self.find(text, nlp_artifacts)
         except TimeoutError:
-            logger.warning("%s timed out on a %d-char text", self.name, len(text))
+            logger.warning("%s timed out on a %d-char text", type(self).__name__, len(text))
             return []
 
 
@@ -165,7 +165,12 @@ class KeyedValueRecognizer(ProjectLocalRecognizer):
                 start, end = match.span("value")
                 results.append(
                     make_result(
-                        self.ENTITY, start, end, score, self.name, f"{self.EXPLANATION} ({name})"
+                        self.ENTITY,
+                        start,
+                        end,
+                        score,
+                        type(self).__name__,
+                        f"{self.EXPLANATION} ({name})",
                     )
                 )
         return results

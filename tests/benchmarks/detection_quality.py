@@ -1,3 +1,5 @@
+# Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501
 """Detection quality on the labelled development set, ours next to Presidio out of the box.
 
     .venv/bin/python tests/benchmarks/detection_quality.py [--only ours]
@@ -66,8 +68,8 @@ def ours() -> Predictor:
 
 
 def presidio_ootb() -> Predictor:
-    from presidio_analyzer import AnalyzerEngine  # noqa: PLC0415
-    from presidio_analyzer.nlp_engine import NlpEngineProvider  # noqa: PLC0415
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
 
     make_tldextract_offline()
     provider = NlpEngineProvider(
@@ -103,7 +105,9 @@ def gold(row: dict[str, object]) -> list[Span]:
     return [Span(s["entity_type"], s["start"], s["end"], s["sensitive"]) for s in spans]
 
 
-def evaluate(name: str, predict: Predictor, dev: list[dict[str, object]], clean: list[dict[str, object]]) -> dict[str, float]:
+def evaluate(
+    name: str, predict: Predictor, dev: list[dict[str, object]], clean: list[dict[str, object]]
+) -> dict[str, float]:
     started = time.perf_counter()
     dev_pred = predict([(str(r["text"]), None) for r in dev])
     clean_pred = predict([(str(r["text"]), None) for r in clean])
@@ -118,13 +122,19 @@ def evaluate(name: str, predict: Predictor, dev: list[dict[str, object]], clean:
         used: set[int] = set()
         for g in expected:
             match = next(
-                (i for i, p in enumerate(predicted) if i not in used and p.entity_type == g.entity_type and iou(p, g) >= 0.5),
+                (
+                    i
+                    for i, p in enumerate(predicted)
+                    if i not in used and p.entity_type == g.entity_type and iou(p, g) >= 0.5
+                ),
                 None,
             )
             if match is None:
                 counts[g.entity_type]["fn"] += 1
                 by_lang[lang]["fn"] += 1
-                misses.append(f"  MISS {g.entity_type:16} {str(row['text'])[g.start:g.end]!r}  in {row['id']}")
+                misses.append(
+                    f"  MISS {g.entity_type:16} {str(row['text'])[g.start : g.end]!r}  in {row['id']}"
+                )
             else:
                 used.add(match)
                 counts[g.entity_type]["tp"] += 1
@@ -140,10 +150,12 @@ def evaluate(name: str, predict: Predictor, dev: list[dict[str, object]], clean:
             if i not in used:
                 counts[p.entity_type]["fp"] += 1
                 by_lang[lang]["fp"] += 1
-                misses.append(f"  FP   {p.entity_type:16} {str(row['text'])[p.start:p.end]!r}  in {row['id']}")
+                misses.append(
+                    f"  FP   {p.entity_type:16} {str(row['text'])[p.start : p.end]!r}  in {row['id']}"
+                )
     false_findings = sum(len(p) for p in clean_pred)
     fp_examples = [
-        f"  CLEAN-FP {p.entity_type:16} {str(r['text'])[p.start:p.end]!r}  in {r['text']!r}"
+        f"  CLEAN-FP {p.entity_type:16} {str(r['text'])[p.start : p.end]!r}  in {r['text']!r}"
         for r, ps in zip(clean, clean_pred, strict=True)
         for p in ps
     ]
@@ -164,7 +176,10 @@ def evaluate(name: str, predict: Predictor, dev: list[dict[str, object]], clean:
         for k, v in c.items():
             total[k] += v
     summary = {}
-    for label, c in (("micro overall", total), *((f"micro {k}", v) for k, v in sorted(by_lang.items()))):
+    for label, c in (
+        ("micro overall", total),
+        *((f"micro {k}", v) for k, v in sorted(by_lang.items())),
+    ):
         p, r, f = prf(c)
         summary[label] = f
         print(f"{label:18} P={p:.3f} R={r:.3f} F1={f:.3f}")
@@ -172,8 +187,12 @@ def evaluate(name: str, predict: Predictor, dev: list[dict[str, object]], clean:
     summary["sensitivity_accuracy"] = acc_hit / acc_total if acc_total else 0.0
     summary["false_per_100_clean"] = 100 * false_findings / len(clean)
     print(f"sensitive-span recall      {summary['sensitive_recall']:.3f} ({sens_hit}/{sens_total})")
-    print(f"sensitivity accuracy       {summary['sensitivity_accuracy']:.3f} ({acc_hit}/{acc_total})")
-    print(f"false findings / 100 clean {summary['false_per_100_clean']:.2f} ({false_findings} in {len(clean)})")
+    print(
+        f"sensitivity accuracy       {summary['sensitivity_accuracy']:.3f} ({acc_hit}/{acc_total})"
+    )
+    print(
+        f"false findings / 100 clean {summary['false_per_100_clean']:.2f} ({false_findings} in {len(clean)})"
+    )
     if VERBOSE:
         print("\n".join(misses[:200] + fp_examples[:100]))
     return summary
@@ -183,7 +202,7 @@ VERBOSE = False
 
 
 def main() -> None:
-    global VERBOSE  # noqa: PLW0603  # a script-level switch
+    global VERBOSE  # a script-level switch
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", choices=["ours", "ootb"])
     parser.add_argument("--verbose", action="store_true", help="list misses and false findings")

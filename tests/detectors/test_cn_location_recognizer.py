@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose.
+# ruff: noqa: RUF001
 """Table-driven checks of cn_location_recognizer (LOCATION) through the real detector."""
 
 from __future__ import annotations

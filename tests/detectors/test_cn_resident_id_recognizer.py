@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose.
+# ruff: noqa: RUF001
 """Table-driven checks of cn_resident_id_recognizer (CN_RESIDENT_ID) through the real detector."""
 
 from __future__ import annotations
@@ -16,11 +18,17 @@ SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.t
 
 CASES = [
     pytest.param("身份证号11010519491231002X", ["11010519491231002X"], id="valid-with-context"),
-    pytest.param("ID 310115199003071239 please", ["310115199003071239"], id="checksum-valid-no-context"),
+    pytest.param(
+        "ID 310115199003071239 please", ["310115199003071239"], id="checksum-valid-no-context"
+    ),
     pytest.param("身份证号310115199003071238", [], id="bad-check-digit"),
     pytest.param("单号9310115199003071239", [], id="embedded-in-longer-digits-before"),
     pytest.param("3101151990030712391", [], id="embedded-in-longer-digits-after"),
-    pytest.param("身份证３１０１１５１９９００３０７１２３９", ["３１０１１５１９９００３０７１２３９"], id="full-width-digits"),
+    pytest.param(
+        "身份证３１０１１５１９９００３０７１２３９",
+        ["３１０１１５１９９００３０７１２３９"],
+        id="full-width-digits",
+    ),
     pytest.param("身份证号 310115 19900307 1239", ["310115 19900307 1239"], id="spaced"),
     pytest.param("身份证号310115199013071236", [], id="impossible-birth-month"),
 ] + [

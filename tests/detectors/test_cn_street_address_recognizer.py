@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose. Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501, RUF001
 """Table-driven checks of cn_street_address_recognizer (STREET_ADDRESS) through the real detector."""
 
 from __future__ import annotations
@@ -15,10 +17,20 @@ SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.t
 )
 
 CASES = [
-    pytest.param("我的地址是湖北省银川县高港关岭街R座 860837，谢谢", ["湖北省银川县高港关岭街R座 860837"], id="province-to-postcode"),
+    pytest.param(
+        "我的地址是湖北省银川县高港关岭街R座 860837，谢谢",
+        ["湖北省银川县高港关岭街R座 860837"],
+        id="province-to-postcode",
+    ),
     pytest.param("寄到杭州市西湖区文三路90号", ["杭州市西湖区文三路90号"], id="city-road-number"),
-    pytest.param("收货地址北京市朝阳区建国路88号", ["北京市朝阳区建国路88号"], id="key-word-trimmed"),
-    pytest.param("地址：上海市浦东新区张江路１２３号", ["上海市浦东新区张江路１２３号"], id="full-width-number"),
+    pytest.param(
+        "收货地址北京市朝阳区建国路88号", ["北京市朝阳区建国路88号"], id="key-word-trimmed"
+    ),
+    pytest.param(
+        "地址：上海市浦东新区张江路１２３号",
+        ["上海市浦东新区张江路１２３号"],
+        id="full-width-number",
+    ),
     pytest.param("我在张江路上班", [], id="road-alone"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")

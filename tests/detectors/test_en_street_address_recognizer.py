@@ -1,3 +1,5 @@
+# Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501
 """Table-driven checks of en_street_address_recognizer (STREET_ADDRESS) through the real detector."""
 
 from __future__ import annotations
@@ -15,8 +17,16 @@ SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.t
 )
 
 CASES = [
-    pytest.param("ship to 150 Anthony Plains, South Glendachester, VA 04307 thanks", ["150 Anthony Plains, South Glendachester, VA 04307"], id="us-full"),
-    pytest.param("Flat 39g, Holland Burg, South Joyceborough, SR08 7UX", ["Flat 39g, Holland Burg, South Joyceborough, SR08 7UX"], id="uk-flat"),
+    pytest.param(
+        "ship to 150 Anthony Plains, South Glendachester, VA 04307 thanks",
+        ["150 Anthony Plains, South Glendachester, VA 04307"],
+        id="us-full",
+    ),
+    pytest.param(
+        "Flat 39g, Holland Burg, South Joyceborough, SR08 7UX",
+        ["Flat 39g, Holland Burg, South Joyceborough, SR08 7UX"],
+        id="uk-flat",
+    ),
     pytest.param("my address is 221 Baker Street", ["221 Baker Street"], id="street-only"),
     pytest.param("I bought 3 Apple Park mugs", [], id="quantity-not-address"),
 ] + [

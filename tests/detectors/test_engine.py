@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose.
+# ruff: noqa: RUF001
 """The Detector as a whole: categories, minors, known customers, languages and bad input."""
 
 from __future__ import annotations
@@ -24,12 +26,18 @@ def only(findings: list[Finding], entity_type: str) -> Finding:
         pytest.param("I am 45 years old", "AGE", "demographic", False, id="adult-age"),
         pytest.param("孩子今年十岁", "AGE", "minor", True, id="child-age-zh"),
         pytest.param("she was born on 2020-05-01", "DATE_OF_BIRTH", "minor", True, id="child-dob"),
-        pytest.param("born 2012-11-27", "DATE_OF_BIRTH", "minor", True, id="dob-one-day-short-of-14"),
+        pytest.param(
+            "born 2012-11-27", "DATE_OF_BIRTH", "minor", True, id="dob-one-day-short-of-14"
+        ),
         pytest.param("born 2012-11-26", "DATE_OF_BIRTH", "demographic", False, id="dob-14-today"),
-        pytest.param("身份证11010519491231002X", "CN_RESIDENT_ID", "identity_document", True, id="id"),
+        pytest.param(
+            "身份证11010519491231002X", "CN_RESIDENT_ID", "identity_document", True, id="id"
+        ),
         pytest.param("card 4111 1111 1111 1111", "CREDIT_CARD", "financial", True, id="card"),
         pytest.param("I have asthma", "HEALTH", "health", True, id="health"),
-        pytest.param("at 31.230416, 121.473701", "GPS_COORDINATES", "precise_location", True, id="gps"),
+        pytest.param(
+            "at 31.230416, 121.473701", "GPS_COORDINATES", "precise_location", True, id="gps"
+        ),
         pytest.param("call 13812345678", "PHONE_NUMBER", "contact", False, id="phone"),
     ],
 )
@@ -54,12 +62,48 @@ def test_when_reference_date_is_injected_then_minor_status_follows_it(
 @pytest.mark.parametrize(
     ("text", "known", "entity_type", "expected"),
     [
-        pytest.param("call me on 138 1234 5678", KnownCustomer(phone="+86 13812345678"), "PHONE_NUMBER", ["138 1234 5678"], id="phone-spaced"),
-        pytest.param("尾号5678的手机", KnownCustomer(phone="13812345678"), "PHONE_NUMBER", ["5678"], id="phone-last-digits"),
-        pytest.param("号码138****5678", KnownCustomer(phone="13812345678"), "PHONE_NUMBER", ["138****5678"], id="phone-masked"),
-        pytest.param("找一下陈女士", KnownCustomer(name="陈丽华"), "PERSON", ["陈女士"], id="surname-honorific"),
-        pytest.param("it is for davis", KnownCustomer(name="Rachel Davis"), "PERSON", ["davis"], id="name-part-any-case"),
-        pytest.param("送到张江路123号", KnownCustomer(address="上海市浦东新区张江路123号"), "STREET_ADDRESS", ["张江路123号"], id="address-part"),
+        pytest.param(
+            "call me on 138 1234 5678",
+            KnownCustomer(phone="+86 13812345678"),
+            "PHONE_NUMBER",
+            ["138 1234 5678"],
+            id="phone-spaced",
+        ),
+        pytest.param(
+            "尾号5678的手机",
+            KnownCustomer(phone="13812345678"),
+            "PHONE_NUMBER",
+            ["5678"],
+            id="phone-last-digits",
+        ),
+        pytest.param(
+            "号码138****5678",
+            KnownCustomer(phone="13812345678"),
+            "PHONE_NUMBER",
+            ["138****5678"],
+            id="phone-masked",
+        ),
+        pytest.param(
+            "找一下陈女士",
+            KnownCustomer(name="陈丽华"),
+            "PERSON",
+            ["陈女士"],
+            id="surname-honorific",
+        ),
+        pytest.param(
+            "it is for davis",
+            KnownCustomer(name="Rachel Davis"),
+            "PERSON",
+            ["davis"],
+            id="name-part-any-case",
+        ),
+        pytest.param(
+            "送到张江路123号",
+            KnownCustomer(address="上海市浦东新区张江路123号"),
+            "STREET_ADDRESS",
+            ["张江路123号"],
+            id="address-part",
+        ),
     ],
 )
 def test_when_known_customer_values_appear_then_they_are_flagged_with_high_score(

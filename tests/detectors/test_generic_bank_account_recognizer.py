@@ -1,3 +1,5 @@
+# Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501
 """Table-driven checks of generic_bank_account_recognizer (BANK_ACCOUNT) through the real detector."""
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.t
 
 CASES = [
     pytest.param("my account number is 12345678901", ["12345678901"], id="with-context"),
-    pytest.param("sort code and account 20-00-00 55779911", ["20-00-00 55779911"], id="uk-sort-code"),
+    pytest.param(
+        "sort code and account 20-00-00 55779911", ["20-00-00 55779911"], id="uk-sort-code"
+    ),
     pytest.param("please check 12345678901 again", [], id="no-context"),
     pytest.param("order 12345678901 account", [], id="order-context-wins"),
 ] + [

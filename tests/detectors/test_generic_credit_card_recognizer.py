@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose.
+# ruff: noqa: RUF001
 """Table-driven checks of generic_credit_card_recognizer (CREDIT_CARD) through the real detector."""
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ CASES = [
     pytest.param("卡号6222-0210-0112-3456-789", ["6222-0210-0112-3456-789"], id="unionpay-dashed"),
     pytest.param("card 4111 1111 1111 1112", [], id="bad-luhn"),
     pytest.param("ref 94111111111111111", [], id="embedded-in-longer-digits"),
-    pytest.param("卡号４１１１１１１１１１１１１１１１", ["４１１１１１１１１１１１１１１１"], id="full-width-digits"),
+    pytest.param(
+        "卡号４１１１１１１１１１１１１１１１",
+        ["４１１１１１１１１１１１１１１１"],
+        id="full-width-digits",
+    ),
     pytest.param("IMEI 490154203237518", [], id="imei-is-not-a-card"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")

@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose.
+# ruff: noqa: RUF001
 """Table-driven checks of generic_email_recognizer (EMAIL_ADDRESS) through the real detector."""
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.t
 )
 
 CASES = [
-    pytest.param("write to rachel.davis@example.com please", ["rachel.davis@example.com"], id="plain"),
+    pytest.param(
+        "write to rachel.davis@example.com please", ["rachel.davis@example.com"], id="plain"
+    ),
     pytest.param("邮箱zhang.wei@qq.com谢谢", ["zhang.wei@qq.com"], id="in-chinese"),
     pytest.param("mail ＡＢＣ@example.co.uk", ["ＡＢＣ@example.co.uk"], id="full-width-local-part"),
     pytest.param("user@localhost is not public", [], id="no-public-suffix"),

@@ -1,3 +1,5 @@
+# Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501
 """Table-driven checks of generic_gps_coordinates_recognizer (GPS_COORDINATES) through the real detector."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose.
+# ruff: noqa: RUF001
 """Table-driven checks of generic_passport_recognizer (PASSPORT) through the real detector."""
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.t
 CASES = [
     pytest.param("Call me on +1-683-268-5957", ["+1-683-268-5957"], id="nanp-international"),
     pytest.param("my number is (858)751-7812", ["(858)751-7812"], id="nanp-parenthesised"),
-    pytest.param("reach me at 207.504.9996x2283", ["207.504.9996x2283"], id="dotted-with-extension"),
+    pytest.param(
+        "reach me at 207.504.9996x2283", ["207.504.9996x2283"], id="dotted-with-extension"
+    ),
     pytest.param("phone +44(0)131 4960707", ["+44(0)131 4960707"], id="uk-international"),
     pytest.param("tel (020) 74960622", ["(020) 74960622"], id="uk-national"),
     pytest.param("WhatsApp +49 30 901820", ["+49 30 901820"], id="germany"),

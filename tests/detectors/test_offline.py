@@ -28,7 +28,7 @@ def test_when_network_is_refused_then_emails_and_urls_are_still_checked(
 def test_when_presidio_email_recognizer_runs_then_it_uses_the_bundled_suffix_list(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from presidio_analyzer.predefined_recognizers import EmailRecognizer  # noqa: PLC0415
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
     make_tldextract_offline()
     monkeypatch.setattr(socket.socket, "connect", refuse)

@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose.
+# ruff: noqa: RUF001
 """The async process pool: real worker processes, batching, the event loop kept free, and a
 worker killed mid-flight replaced with its messages retried (never passed unscanned)."""
 
@@ -9,6 +11,7 @@ import pathlib
 import signal
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -31,7 +34,7 @@ async def pool(config_dir: pathlib.Path) -> AsyncIterator[DetectorPool]:
         await detector_pool.close()
 
 
-async def max_loop_stall(until: asyncio.Future[object]) -> float:
+async def max_loop_stall(until: asyncio.Future[Any]) -> float:
     """Largest gap between event-loop ticks while ``until`` is pending."""
     worst = 0.0
     last = time.perf_counter()
@@ -51,7 +54,9 @@ async def test_when_messages_arrive_concurrently_then_workers_answer_without_blo
     gathered = asyncio.ensure_future(asyncio.gather(*(pool.detect(t) for t in texts)))
     stall = await max_loop_stall(gathered)
     results = await gathered
-    assert all(values_of(r, t, "PHONE_NUMBER") for r, t in zip(results[:40], texts[:40], strict=True))
+    assert all(
+        values_of(r, t, "PHONE_NUMBER") for r, t in zip(results[:40], texts[:40], strict=True)
+    )
     assert values_of(results[-1], CARD_TEXT, "CREDIT_CARD") == ["4111 1111 1111 1111"]
     long_task = asyncio.ensure_future(pool.detect(LONG_TEXT))
     stall = max(stall, await max_loop_stall(long_task))

@@ -1,3 +1,4 @@
+# Regex patterns and one-row-per-case tables read better unwrapped.
 """LOCATION (Chinese): provinces and cities from a gazetteer (cn_places.py).
 
 City- or province-level places are not precise locations; full delivery addresses are
@@ -36,6 +37,8 @@ class CnLocationRecognizer(ProjectLocalRecognizer):
     @override
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         return [
-            make_result(self.ENTITY, m.start(), m.end(), self.SCORE, self.name, "gazetteer place")
+            make_result(
+                self.ENTITY, m.start(), m.end(), self.SCORE, type(self).__name__, "gazetteer place"
+            )
             for m in _PLACE.finditer(text, timeout=REGEX_TIMEOUT.secs)
         ]

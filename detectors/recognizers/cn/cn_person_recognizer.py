@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose. Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501, RUF001
 """PERSON (Chinese): names from the surname list, key words and jieba's part-of-speech tags.
 
 A Chinese name is a surname (single or compound) and a one- or two-character given name.
@@ -59,9 +61,58 @@ _PLACE_AFTER = "路街道区县市省镇村巷弄号楼"
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
 # Everyday words jieba tags nr that start with a surname character.
 _NOT_NAMES = frozenset(
-    "谢谢 谢啦 银行 银行卡 明天 明白 高兴 和平 安全 方便 常常 向来 全部 成功 原来 宁可 平安 "
-    "海关 金额 白天 高速 于是 余额 司机 华为 小米 苏宁 京东 顺丰 申通 韵达 圆通 中通 邮政 "
-    "支付宝 微信 淘宝 天猫 拼多多 美团 万达 温馨 文明 和谐 时候 时间 江南 黄金 石油 钱包".split()
+    [
+        "谢谢",
+        "谢啦",
+        "银行",
+        "银行卡",
+        "明天",
+        "明白",
+        "高兴",
+        "和平",
+        "安全",
+        "方便",
+        "常常",
+        "向来",
+        "全部",
+        "成功",
+        "原来",
+        "宁可",
+        "平安",
+        "海关",
+        "金额",
+        "白天",
+        "高速",
+        "于是",
+        "余额",
+        "司机",
+        "华为",
+        "小米",
+        "苏宁",
+        "京东",
+        "顺丰",
+        "申通",
+        "韵达",
+        "圆通",
+        "中通",
+        "邮政",
+        "支付宝",
+        "微信",
+        "淘宝",
+        "天猫",
+        "拼多多",
+        "美团",
+        "万达",
+        "温馨",
+        "文明",
+        "和谐",
+        "时候",
+        "时间",
+        "江南",
+        "黄金",
+        "石油",
+        "钱包",
+    ]
 )
 _SURNAME_RX = regex.compile(_SURNAME)
 _HAN_ONLY = regex.compile(r"\p{Han}{2,4}")
@@ -91,9 +142,13 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
         ):
             for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
                 start, end = match.span("value")
-                if end - start == 1 or (end - start == 2 and match.group("value") in COMPOUND_SURNAMES):
+                if end - start == 1 or (
+                    end - start == 2 and match.group("value") in COMPOUND_SURNAMES
+                ):
                     end = match.end()  # surname only: keep the honorific, "王先生"
-                results.append(make_result(self.ENTITY, start, end, score, self.name, why))
+                results.append(
+                    make_result(self.ENTITY, start, end, score, type(self).__name__, why)
+                )
         deep = getattr(nlp_artifacts, "deep", True)  # False past deep_nlp_max_chars
         tagged = self._from_jieba(text) if deep else []
         ends = {r.start: r.end for r in tagged}
@@ -121,6 +176,8 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
             if end < len(text) and text[end] in _PLACE_AFTER:
                 continue
             results.append(
-                make_result(self.ENTITY, start, end, 0.6, self.name, "jieba nr with surname")
+                make_result(
+                    self.ENTITY, start, end, 0.6, type(self).__name__, "jieba nr with surname"
+                )
             )
         return results

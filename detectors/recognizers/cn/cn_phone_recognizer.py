@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose.
+# ruff: noqa: RUF001
 """PHONE_NUMBER (China): mobiles (1[3-9] + 9 digits, MIIT numbering plan) and landlines.
 
 Mobiles may carry +86 / 0086 / (+86), and be grouped 3-4-4 by spaces or dashes; full-width
@@ -23,10 +25,22 @@ class CnPhoneRecognizer(ProjectPatternRecognizer):
     ENTITY = "PHONE_NUMBER"
     COUNTRY = "cn"
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
-        ("cn_mobile_cc", rf"(?<![0-9A-Za-z_+]){_CC}1[3-9]\d[\s-]?\d{{4}}[\s-]?\d{{4}}{NOT_BEFORE_DIGIT}", 0.75),
+        (
+            "cn_mobile_cc",
+            rf"(?<![0-9A-Za-z_+]){_CC}1[3-9]\d[\s-]?\d{{4}}[\s-]?\d{{4}}{NOT_BEFORE_DIGIT}",
+            0.75,
+        ),
         ("cn_mobile", rf"{NOT_AFTER_DIGIT}1[3-9]\d(?:[\s-]?\d{{4}}){{2}}{NOT_BEFORE_DIGIT}", 0.6),
-        ("cn_landline", rf"{NOT_AFTER_DIGIT}(?:\(0\d{{2,3}}\)|0\d{{2,3}}[\s-]?)[2-9]\d{{6,7}}{NOT_BEFORE_DIGIT}", 0.35),
-        ("cn_landline_cc", rf"(?<![0-9A-Za-z_+]){_CC}\d{{2,3}}[\s-]?[2-9]\d{{6,7}}{NOT_BEFORE_DIGIT}", 0.6),
+        (
+            "cn_landline",
+            rf"{NOT_AFTER_DIGIT}(?:\(0\d{{2,3}}\)|0\d{{2,3}}[\s-]?)[2-9]\d{{6,7}}{NOT_BEFORE_DIGIT}",
+            0.35,
+        ),
+        (
+            "cn_landline_cc",
+            rf"(?<![0-9A-Za-z_+]){_CC}\d{{2,3}}[\s-]?[2-9]\d{{6,7}}{NOT_BEFORE_DIGIT}",
+            0.6,
+        ),
     )
     CONTEXT_WORDS = (
         "电话", "手机", "手机号", "号码", "联系方式", "联系电话", "致电", "打给", "来电", "座机",

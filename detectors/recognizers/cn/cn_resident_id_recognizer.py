@@ -18,9 +18,7 @@ from detectors.recognizers.base import (
 )
 from detectors.recognizers.checksums import gb11643_valid
 
-_BODY = (
-    r"[1-9]\d{5}[ -]?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[ -]?\d{3}[0-9Xx]"
-)
+_BODY = r"[1-9]\d{5}[ -]?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[ -]?\d{3}[0-9Xx]"
 
 
 class CnResidentIdRecognizer(ProjectPatternRecognizer):

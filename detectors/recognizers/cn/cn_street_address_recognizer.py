@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose. Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501, RUF001
 """STREET_ADDRESS (Chinese): delivery addresses (收货地址), province down to room.
 
 Shape (GB/T 2260 divisions, then street and building): optional province, optional city

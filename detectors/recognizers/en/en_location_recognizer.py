@@ -34,7 +34,7 @@ class EnLocationRecognizer(ProjectLocalRecognizer):
                     entity.start_char,
                     entity.end_char,
                     self.NER_SCORE,
-                    self.name,
+                    type(self).__name__,
                     f"spaCy NER {entity.label_}",
                 )
             )

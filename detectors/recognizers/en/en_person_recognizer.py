@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose. Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501, RUF001
 """PERSON (English): people's names from spaCy's NER (en_core_web_sm), Latin script only."""
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
             if not _NAME_SHAPE.fullmatch(span) or span.lower() in _NOT_NAMES:
                 continue
             results.append(
-                make_result(self.ENTITY, start, end, self.NER_SCORE, self.name, "spaCy NER PERSON")
+                make_result(
+                    self.ENTITY, start, end, self.NER_SCORE, type(self).__name__, "spaCy NER PERSON"
+                )
             )
         return results

@@ -36,7 +36,7 @@ class GenericAgeRecognizer(ProjectPatternRecognizer):
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         ("years_old", rf"{NOT_AFTER_DIGIT}\d{{1,3}}(?:\s|-)?(?:years?|yrs?|yo)(?:\s|-)?old", 0.65),
         ("months_old", rf"{NOT_AFTER_DIGIT}\d{{1,2}}(?:\s|-)?months?(?:\s|-)?old", 0.6),
-        ("aged", rf"(?<![A-Za-z])(?:aged|age)\s?:?\s?\d{{1,3}}(?!\d)", 0.55),
+        ("aged", r"(?<![A-Za-z])(?:aged|age)\s?:?\s?\d{1,3}(?!\d)", 0.55),
         ("zh_digits", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:周岁|岁半|岁)", 0.6),
         ("zh_words", rf"(?<![{_ZH_NUM}])[{_ZH_NUM}]{{1,3}}(?:周岁|岁半|岁)", 0.6),
     )

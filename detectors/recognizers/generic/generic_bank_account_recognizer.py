@@ -19,9 +19,17 @@ from detectors.recognizers.base import (
 class GenericBankAccountRecognizer(ProjectPatternRecognizer):
     ENTITY = "BANK_ACCOUNT"
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
-        ("uk_sort_code_account", rf"{NOT_AFTER_DIGIT}\d{{2}}-\d{{2}}-\d{{2}},?\s+\d{{8}}{NOT_BEFORE_DIGIT}", 0.35),
+        (
+            "uk_sort_code_account",
+            rf"{NOT_AFTER_DIGIT}\d{{2}}-\d{{2}}-\d{{2}},?\s+\d{{8}}{NOT_BEFORE_DIGIT}",
+            0.35,
+        ),
         ("digits", rf"{NOT_AFTER_DIGIT}\d{{8,19}}{NOT_BEFORE_DIGIT}", 0.2),
-        ("grouped_digits", rf"{NOT_AFTER_DIGIT}\d{{4}}(?:[ -]\d{{3,4}}){{2,4}}{NOT_BEFORE_DIGIT}", 0.2),
+        (
+            "grouped_digits",
+            rf"{NOT_AFTER_DIGIT}\d{{4}}(?:[ -]\d{{3,4}}){{2,4}}{NOT_BEFORE_DIGIT}",
+            0.2,
+        ),
     )
     CONTEXT_WORDS = (
         "account", "acct", "a/c", "sort code", "routing", "bank", "refund to", "开户行", "账号",

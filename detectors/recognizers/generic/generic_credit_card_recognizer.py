@@ -1,3 +1,5 @@
+# Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501
 """CREDIT_CARD: 13-19 digit payment card numbers with a known IIN prefix and a valid Luhn digit.
 
 ISO/IEC 7812: Visa 4, Mastercard 51-55 and 2221-2720, Amex 34/37, Discover 6011/644-649/65,
@@ -40,8 +42,16 @@ def _known_prefix(digits: str) -> bool:
 class GenericCreditCardRecognizer(ProjectPatternRecognizer):
     ENTITY = "CREDIT_CARD"
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
-        ("card_grouped", rf"{NOT_AFTER_DIGIT}\d{{4}}(?:[ -]\d{{4}}){{2}}(?:[ -]\d{{1,4}}){{1,2}}{NOT_BEFORE_DIGIT}", 0.4),
-        ("card_amex", rf"{NOT_AFTER_DIGIT}3[47]\d{{2}}[ -]\d{{6}}[ -]\d{{5}}{NOT_BEFORE_DIGIT}", 0.4),
+        (
+            "card_grouped",
+            rf"{NOT_AFTER_DIGIT}\d{{4}}(?:[ -]\d{{4}}){{2}}(?:[ -]\d{{1,4}}){{1,2}}{NOT_BEFORE_DIGIT}",
+            0.4,
+        ),
+        (
+            "card_amex",
+            rf"{NOT_AFTER_DIGIT}3[47]\d{{2}}[ -]\d{{6}}[ -]\d{{5}}{NOT_BEFORE_DIGIT}",
+            0.4,
+        ),
         ("card_plain", rf"{NOT_AFTER_DIGIT}\d{{13,19}}{NOT_BEFORE_DIGIT}", 0.3),
     )
     CONTEXT_WORDS = (

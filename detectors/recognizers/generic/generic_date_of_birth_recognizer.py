@@ -1,3 +1,5 @@
+# Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501
 """DATE_OF_BIRTH: calendar dates next to a birth context word ("born", "DOB", "出生", "生日").
 
 A bare date is a delivery date or an order date far more often than a birthday, so every
@@ -12,8 +14,12 @@ from typing import ClassVar, override
 
 import regex
 
-from detectors.recognizers.base import NOT_AFTER_DIGIT, NOT_BEFORE_DIGIT, PatternSpec
-from detectors.recognizers.base import ProjectPatternRecognizer
+from detectors.recognizers.base import (
+    NOT_AFTER_DIGIT,
+    NOT_BEFORE_DIGIT,
+    PatternSpec,
+    ProjectPatternRecognizer,
+)
 
 MONTHS = {
     name: index
@@ -58,11 +64,31 @@ def parse_date(text: str) -> dt.date | None:
 class GenericDateOfBirthRecognizer(ProjectPatternRecognizer):
     ENTITY = "DATE_OF_BIRTH"
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
-        ("iso", rf"{NOT_AFTER_DIGIT}(?:19|20)\d{{2}}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01]){NOT_BEFORE_DIGIT}", 0.2),
-        ("dmy", rf"{NOT_AFTER_DIGIT}(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:19|20)\d{{2}}{NOT_BEFORE_DIGIT}", 0.2),
-        ("zh", rf"{NOT_AFTER_DIGIT}(?:19|20)\d{{2}}\s?年\s?(?:0?[1-9]|1[0-2])\s?月\s?(?:0?[1-9]|[12]\d|3[01])\s?[日号]?", 0.25),
-        ("month_day_year", rf"(?<![A-Za-z]){_MONTH_RX}\s+(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}{NOT_BEFORE_DIGIT}", 0.2),
-        ("day_month_year", rf"{NOT_AFTER_DIGIT}(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RX},?\s+(?:19|20)\d{{2}}{NOT_BEFORE_DIGIT}", 0.2),
+        (
+            "iso",
+            rf"{NOT_AFTER_DIGIT}(?:19|20)\d{{2}}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01]){NOT_BEFORE_DIGIT}",
+            0.2,
+        ),
+        (
+            "dmy",
+            rf"{NOT_AFTER_DIGIT}(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:19|20)\d{{2}}{NOT_BEFORE_DIGIT}",
+            0.2,
+        ),
+        (
+            "zh",
+            rf"{NOT_AFTER_DIGIT}(?:19|20)\d{{2}}\s?年\s?(?:0?[1-9]|1[0-2])\s?月\s?(?:0?[1-9]|[12]\d|3[01])\s?[日号]?",
+            0.25,
+        ),
+        (
+            "month_day_year",
+            rf"(?<![A-Za-z]){_MONTH_RX}\s+(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}{NOT_BEFORE_DIGIT}",
+            0.2,
+        ),
+        (
+            "day_month_year",
+            rf"{NOT_AFTER_DIGIT}(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RX},?\s+(?:19|20)\d{{2}}{NOT_BEFORE_DIGIT}",
+            0.2,
+        ),
     )
     CONTEXT_WORDS = (
         "born", "birth", "birthday", "dob", "d.o.b", "date of birth", "birthdate",

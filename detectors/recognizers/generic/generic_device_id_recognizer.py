@@ -18,8 +18,16 @@ from detectors.recognizers.checksums import digits_only, luhn_valid
 class GenericDeviceIdRecognizer(ProjectPatternRecognizer):
     ENTITY = "DEVICE_ID"
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
-        ("imei", rf"{NOT_AFTER_DIGIT}\d{{2}}[ -]?\d{{6}}[ -]?\d{{6}}[ -]?\d{NOT_BEFORE_DIGIT}", 0.25),
-        ("mac", rf"{NOT_AFTER_ALNUM}[0-9A-F]{{2}}(?:([:-])[0-9A-F]{{2}})(?:\1[0-9A-F]{{2}}){{4}}{NOT_BEFORE_ALNUM}", 0.6),
+        (
+            "imei",
+            rf"{NOT_AFTER_DIGIT}\d{{2}}[ -]?\d{{6}}[ -]?\d{{6}}[ -]?\d{NOT_BEFORE_DIGIT}",
+            0.25,
+        ),
+        (
+            "mac",
+            rf"{NOT_AFTER_ALNUM}[0-9A-F]{{2}}(?:([:-])[0-9A-F]{{2}})(?:\1[0-9A-F]{{2}}){{4}}{NOT_BEFORE_ALNUM}",
+            0.6,
+        ),
     )
     CONTEXT_WORDS = (
         "imei", "meid", "serial", "device", "mac", "mac address", "串号", "设备号", "设备",

@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose.
+# ruff: noqa: RUF001
 """GPS_COORDINATES: decimal-degree pairs and degree-minute-second pairs (precise location).
 
 Latitude must be within [-90, 90] and longitude within [-180, 180]; at least three decimals
@@ -20,7 +22,11 @@ class GenericGpsCoordinatesRecognizer(ProjectPatternRecognizer):
     ENTITY = "GPS_COORDINATES"
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         ("decimal_pair", rf"(?<![\d.]){_NUM}°?\s?[NS]?\s?[,，/ ]\s?{_NUM}°?\s?[EW]?(?![\d.])", 0.5),
-        ("hemisphere_first", rf"(?<![0-9A-Za-z_.])[NS]\s?\d{{1,2}}\.\d{{3,10}}°?[,，\s]\s?[EW]\s?\d{{1,3}}\.\d{{3,10}}°?(?![\d.])", 0.7),
+        (
+            "hemisphere_first",
+            r"(?<![0-9A-Za-z_.])[NS]\s?\d{1,2}\.\d{3,10}°?[,，\s]\s?[EW]\s?\d{1,3}\.\d{3,10}°?(?![\d.])",
+            0.7,
+        ),
         ("dms", rf"{_DMS}[NS][,，\s]*{_DMS}[EW]", 0.8),
     )
     CONTEXT_WORDS = (

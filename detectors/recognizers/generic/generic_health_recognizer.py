@@ -1,3 +1,5 @@
+# Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501
 """HEALTH: medical conditions, medications, allergies and pregnancy, in English and Chinese.
 
 A curated term list (no NER model covers health here): a condition or medication name is a
@@ -7,7 +9,7 @@ flagged with the allergen.
 
 from __future__ import annotations
 
-from typing import ClassVar, override
+from typing import override
 
 import regex
 from presidio_analyzer import RecognizerResult
@@ -97,5 +99,7 @@ class GenericHealthRecognizer(ProjectLocalRecognizer):
                 if why == "allergy phrase" and words and words[0] in _NOT_ALLERGEN:
                     start += len(phrase.split()[0]) + 1
                 end = start + len(text[start:end].rstrip())
-                results.append(make_result(self.ENTITY, start, end, score, self.name, why))
+                results.append(
+                    make_result(self.ENTITY, start, end, score, type(self).__name__, why)
+                )
         return results

@@ -6,8 +6,12 @@ from typing import ClassVar, override
 
 import regex
 
-from detectors.recognizers.base import NOT_AFTER_ALNUM, NOT_BEFORE_ALNUM, PatternSpec
-from detectors.recognizers.base import ProjectPatternRecognizer
+from detectors.recognizers.base import (
+    NOT_AFTER_ALNUM,
+    NOT_BEFORE_ALNUM,
+    PatternSpec,
+    ProjectPatternRecognizer,
+)
 from detectors.recognizers.checksums import iban_valid
 
 

@@ -20,7 +20,11 @@ class GenericIpRecognizer(ProjectPatternRecognizer):
             r"(?![0-9A-Za-z_:])",
             0.6,
         ),
-        ("ipv6_compressed_prefix", r"(?<![0-9A-Za-z_:])::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4}(?![0-9A-Za-z_:])", 0.5),
+        (
+            "ipv6_compressed_prefix",
+            r"(?<![0-9A-Za-z_:])::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4}(?![0-9A-Za-z_:])",
+            0.5,
+        ),
     )
     CONTEXT_WORDS = ("ip", "ip address", "ipv4", "ipv6", "IP地址", "地址", "服务器", "server")
     CHECK_EXPLANATION = "valid IP address"

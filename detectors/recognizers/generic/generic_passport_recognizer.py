@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from detectors.recognizers.base import NOT_AFTER_ALNUM, NOT_BEFORE_ALNUM, PatternSpec
-from detectors.recognizers.base import ProjectPatternRecognizer
+from detectors.recognizers.base import (
+    NOT_AFTER_ALNUM,
+    NOT_BEFORE_ALNUM,
+    PatternSpec,
+    ProjectPatternRecognizer,
+)
 
 
 class GenericPassportRecognizer(ProjectPatternRecognizer):
     ENTITY = "PASSPORT"
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
-        ("cn_passport", rf"{NOT_AFTER_ALNUM}(?:[EG]\d{{8}}|E[A-HJ-NP-Z]\d{{7}}){NOT_BEFORE_ALNUM}", 0.3),
+        (
+            "cn_passport",
+            rf"{NOT_AFTER_ALNUM}(?:[EG]\d{{8}}|E[A-HJ-NP-Z]\d{{7}}){NOT_BEFORE_ALNUM}",
+            0.3,
+        ),
         ("letter_digits", rf"{NOT_AFTER_ALNUM}[A-Z]{{1,2}}\d{{6,8}}{NOT_BEFORE_ALNUM}", 0.2),
         ("nine_digits", rf"{NOT_AFTER_ALNUM}\d{{9}}{NOT_BEFORE_ALNUM}", 0.2),
     )

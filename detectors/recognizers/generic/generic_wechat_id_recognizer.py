@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose. Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501, RUF001
 """WECHAT_ID: a WeChat account name introduced by a key word ("微信号: abc_123", "WeChat ID: x").
 
 WeChat IDs are 6-20 characters, start with a letter and use letters, digits, ``-`` and ``_``
@@ -14,9 +16,7 @@ import regex
 from detectors.recognizers.base import KeyedValueRecognizer
 
 _ID = r"(?P<value>(?:wxid_[a-z0-9]{6,20}|[a-zA-Z][-_a-zA-Z0-9]{5,19}))(?![-_a-zA-Z0-9])"
-_KEY = (
-    r"(?:微信号?|微信账号|微信ID|vx号?|VX号?|wx号?|weixin(?:\s?id)?|we\s?chat(?:\s?(?:id|account|handle))?)"
-)
+_KEY = r"(?:微信号?|微信账号|微信ID|vx号?|VX号?|wx号?|weixin(?:\s?id)?|we\s?chat(?:\s?(?:id|account|handle))?)"
 
 
 class GenericWechatIdRecognizer(KeyedValueRecognizer):
@@ -25,11 +25,13 @@ class GenericWechatIdRecognizer(KeyedValueRecognizer):
     KEYED_PATTERNS: ClassVar[tuple[tuple[str, regex.Pattern[str], float], ...]] = (
         (
             "key_then_id",
-            regex.compile(
-                rf"(?i:{_KEY})\s*(?:号|是|为|:|：|-|is|=)?\s*(?:是|:|：)?\s*(?:@)?{_ID}"
-            ),
+            regex.compile(rf"(?i:{_KEY})\s*(?:号|是|为|:|：|-|is|=)?\s*(?:是|:|：)?\s*(?:@)?{_ID}"),
             0.85,
         ),
-        ("wxid", regex.compile(r"(?<![A-Za-z0-9_])(?P<value>wxid_[a-z0-9]{6,20})(?![a-z0-9_])"), 0.9),
+        (
+            "wxid",
+            regex.compile(r"(?<![A-Za-z0-9_])(?P<value>wxid_[a-z0-9]{6,20})(?![a-z0-9_])"),
+            0.9,
+        ),
     )
     EXPLANATION = "WeChat ID after key word"

@@ -1,3 +1,5 @@
+# Chinese punctuation and full-width characters are the data here, on purpose. Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501, RUF001
 """Generate the labelled detection development set (seeded; run by hand, output committed).
 
     .venv/bin/python tests/data/detection/generate.py
@@ -33,10 +35,82 @@ for index, fake in enumerate(fakers.values()):
     fake.seed_instance(SEED + index)
 US, GB, ZH, DE = fakers["en_US"], fakers["en_GB"], fakers["zh_CN"], fakers["de_DE"]
 
-EN_CITIES = "London Manchester Birmingham Leeds Glasgow Edinburgh Bristol Boston Chicago Seattle Denver Houston Atlanta Dallas Phoenix Miami Toronto Sydney Dublin Paris Berlin".split()
-ZH_CITIES = "北京 上海 广州 深圳 杭州 南京 成都 武汉 西安 重庆 苏州 天津 长沙 青岛 厦门 郑州 沈阳 昆明 大连 宁波".split()
-HEALTH_EN = ["diabetes", "asthma", "high blood pressure", "a heart condition", "epilepsy", "depression", "celiac disease", "arthritis", "eczema", "migraines", "insulin", "metformin", "warfarin", "antidepressants", "pregnant"]
-HEALTH_ZH = ["糖尿病", "高血压", "哮喘", "心脏病", "癫痫", "抑郁症", "关节炎", "湿疹", "胰岛素", "降压药", "怀孕", "乳糖不耐受"]
+EN_CITIES = [
+    "London",
+    "Manchester",
+    "Birmingham",
+    "Leeds",
+    "Glasgow",
+    "Edinburgh",
+    "Bristol",
+    "Boston",
+    "Chicago",
+    "Seattle",
+    "Denver",
+    "Houston",
+    "Atlanta",
+    "Dallas",
+    "Phoenix",
+    "Miami",
+    "Toronto",
+    "Sydney",
+    "Dublin",
+    "Paris",
+    "Berlin",
+]
+ZH_CITIES = [
+    "北京",
+    "上海",
+    "广州",
+    "深圳",
+    "杭州",
+    "南京",
+    "成都",
+    "武汉",
+    "西安",
+    "重庆",
+    "苏州",
+    "天津",
+    "长沙",
+    "青岛",
+    "厦门",
+    "郑州",
+    "沈阳",
+    "昆明",
+    "大连",
+    "宁波",
+]
+HEALTH_EN = [
+    "diabetes",
+    "asthma",
+    "high blood pressure",
+    "a heart condition",
+    "epilepsy",
+    "depression",
+    "celiac disease",
+    "arthritis",
+    "eczema",
+    "migraines",
+    "insulin",
+    "metformin",
+    "warfarin",
+    "antidepressants",
+    "pregnant",
+]
+HEALTH_ZH = [
+    "糖尿病",
+    "高血压",
+    "哮喘",
+    "心脏病",
+    "癫痫",
+    "抑郁症",
+    "关节炎",
+    "湿疹",
+    "胰岛素",
+    "降压药",
+    "怀孕",
+    "乳糖不耐受",
+]
 ALLERGENS_EN = ["peanuts", "penicillin", "shellfish", "latex", "gluten"]
 ALLERGENS_ZH = ["花生", "青霉素", "海鲜", "芒果", "酒精"]
 
@@ -127,7 +201,9 @@ def credit_card() -> str:
     if rng.random() < 0.35:
         number = luhn_complete("62" + str(rng.randint(10, 99)), rng.choice([16, 19]))
     else:
-        number = US.credit_card_number(card_type=rng.choice(["visa16", "mastercard", "amex", "discover"]))
+        number = US.credit_card_number(
+            card_type=rng.choice(["visa16", "mastercard", "amex", "discover"])
+        )
     if rng.random() < 0.5 and len(number) == 16:
         return group(number, (4, 4, 4, 4), rng.choice([" ", "-"]))
     return number
@@ -160,7 +236,9 @@ def dob_zh() -> str:
 
 def wechat() -> str:
     head = rng.choice(string.ascii_lowercase)
-    tail = "".join(rng.choice(string.ascii_lowercase + string.digits + "_") for _ in range(rng.randint(5, 12)))
+    tail = "".join(
+        rng.choice(string.ascii_lowercase + string.digits + "_") for _ in range(rng.randint(5, 12))
+    )
     return head + tail
 
 
@@ -169,7 +247,13 @@ def passport_zh() -> str:
 
 
 def passport_en() -> str:
-    return rng.choice([US.passport_number(), "".join(rng.choice(string.ascii_uppercase) for _ in range(2)) + str(rng.randint(10**6, 10**7 - 1))])
+    return rng.choice(
+        [
+            US.passport_number(),
+            "".join(rng.choice(string.ascii_uppercase) for _ in range(2))
+            + str(rng.randint(10**6, 10**7 - 1)),
+        ]
+    )
 
 
 VALUES: dict[str, Callable[[], str]] = {
@@ -313,20 +397,26 @@ CLEAN_ZH = [
 
 
 def order() -> str:
-    return rng.choice([
-        f"NB-{rng.randint(2024, 2026)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(100, 999)}",
-        f"ORD{rng.randint(10**9, 10**10 - 1)}",
-        str(rng.randint(10**7, 10**9)),
-        f"{rng.randint(2024, 2026)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(10**5, 10**6 - 1)}",
-    ])
+    return rng.choice(
+        [
+            f"NB-{rng.randint(2024, 2026)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(100, 999)}",
+            f"ORD{rng.randint(10**9, 10**10 - 1)}",
+            str(rng.randint(10**7, 10**9)),
+            f"{rng.randint(2024, 2026)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(10**5, 10**6 - 1)}",
+        ]
+    )
 
 
 def track() -> str:
-    return rng.choice([
-        f"SF{rng.randint(10**11, 10**12 - 1)}", f"YT{rng.randint(10**12, 10**13 - 1)}",
-        f"1Z{''.join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(16))}",
-        f"JD{rng.randint(10**12, 10**13 - 1)}", f"RR{rng.randint(10**8, 10**9 - 1)}CN",
-    ])
+    return rng.choice(
+        [
+            f"SF{rng.randint(10**11, 10**12 - 1)}",
+            f"YT{rng.randint(10**12, 10**13 - 1)}",
+            f"1Z{''.join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(16))}",
+            f"JD{rng.randint(10**12, 10**13 - 1)}",
+            f"RR{rng.randint(10**8, 10**9 - 1)}CN",
+        ]
+    )
 
 
 CLEAN_VALUES: dict[str, Callable[[], str]] = {
@@ -342,7 +432,9 @@ CLEAN_VALUES: dict[str, Callable[[], str]] = {
 }  # fmt: skip
 
 
-def fill(template: str, values: dict[str, Callable[[], str]], labelled: bool) -> tuple[str, list[dict[str, object]]]:
+def fill(
+    template: str, values: dict[str, Callable[[], str]], labelled: bool
+) -> tuple[str, list[dict[str, object]]]:
     text, spans, rest = "", [], template
     while "{" in rest:
         head, _, tail = rest.partition("{")
@@ -357,24 +449,49 @@ def fill(template: str, values: dict[str, Callable[[], str]], labelled: bool) ->
             entity = ENTITY_OF.get(slot, "") if labelled else ""
             sensitive = entity in SENSITIVE or slot == "DOB_CHILD"
         if labelled and entity:
-            spans.append({"entity_type": entity, "start": len(text), "end": len(text) + len(value), "sensitive": sensitive})
+            spans.append(
+                {
+                    "entity_type": entity,
+                    "start": len(text),
+                    "end": len(text) + len(value),
+                    "sensitive": sensitive,
+                }
+            )
         text += value
     return text + rest, spans
 
 
 def main() -> None:
     rows = []
-    for language, templates, repeat in (("en", EN_TEMPLATES, 8), ("zh", ZH_TEMPLATES, 10), ("mixed", MIXED_TEMPLATES, 10)):
+    for language, templates, repeat in (
+        ("en", EN_TEMPLATES, 8),
+        ("zh", ZH_TEMPLATES, 10),
+        ("mixed", MIXED_TEMPLATES, 10),
+    ):
         for round_ in range(repeat):
             for index, template in enumerate(templates):
                 text, spans = fill(template, VALUES, labelled=True)
-                rows.append({"id": f"{language}-{index}-{round_}", "text": text, "language": language, "spans": spans})
+                rows.append(
+                    {
+                        "id": f"{language}-{index}-{round_}",
+                        "text": text,
+                        "language": language,
+                        "spans": spans,
+                    }
+                )
     clean = []
     for language, templates, repeat in (("en", CLEAN_EN, 14), ("zh", CLEAN_ZH, 14)):
         for round_ in range(repeat):
             for index, template in enumerate(templates):
                 text, _ = fill(template, CLEAN_VALUES, labelled=False)
-                clean.append({"id": f"clean-{language}-{index}-{round_}", "text": text, "language": language, "spans": []})
+                clean.append(
+                    {
+                        "id": f"clean-{language}-{index}-{round_}",
+                        "text": text,
+                        "language": language,
+                        "spans": [],
+                    }
+                )
     for name, data in (("dev.jsonl", rows), ("clean.jsonl", clean)):
         with (OUT / name).open("w", encoding="utf-8") as handle:
             for row in data:
