@@ -230,7 +230,7 @@ SUFFIXES = [
 
 _SUFFIX = "(?:" + "|".join(sorted(SUFFIXES, key=len, reverse=True)) + r")\.?"
 _WORD = r"[A-Z][a-z'’]+"
-_STREET = rf"(?:{_WORD}\s){{1,3}}{_SUFFIX}(?![A-Za-z])"
+_STREET = rf"(?:{_WORD}\s){{1,3}}{_SUFFIX}(?![A-Za-z])(?:\s(?:[NS][EW]?|[EW])\.?(?![A-Za-z]))?"
 _UNIT = r"(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Studio|Room|Rm\.?|#)\s?[0-9]+[A-Za-z]?"
 _TOWN = rf"{_WORD}(?:\s{_WORD}){{0,2}}"
 _US_TAIL = r"[A-Z]{2}\s\d{5}(?:-\d{4})?"
