@@ -1,4 +1,3 @@
-# See detectors/README.md.
 """The synchronous detector: Presidio's AnalyzerEngine with our recognizers, built once.
 
 See detectors/README.md. Used by pool workers (one per process) and by the CLI filter.
