@@ -168,9 +168,9 @@ def evaluate(
     print(f"\n=== {name} ({len(dev)} labelled + {len(clean)} clean messages, {elapsed:.1f} s) ===")
     print(f"{'entity':18} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
     for entity in sorted(counts):
-        p, r, f = prf(counts[entity])
+        prec, rec, f1 = prf(counts[entity])
         c = counts[entity]
-        print(f"{entity:18} {p:6.3f} {r:6.3f} {f:6.3f} {c['tp']:5} {c['fp']:5} {c['fn']:5}")
+        print(f"{entity:18} {prec:6.3f} {rec:6.3f} {f1:6.3f} {c['tp']:5} {c['fp']:5} {c['fn']:5}")
     total: dict[str, int] = defaultdict(int)
     for c in counts.values():
         for k, v in c.items():
@@ -180,9 +180,9 @@ def evaluate(
         ("micro overall", total),
         *((f"micro {k}", v) for k, v in sorted(by_lang.items())),
     ):
-        p, r, f = prf(c)
-        summary[label] = f
-        print(f"{label:18} P={p:.3f} R={r:.3f} F1={f:.3f}")
+        prec, rec, f1 = prf(c)
+        summary[label] = f1
+        print(f"{label:18} P={prec:.3f} R={rec:.3f} F1={f1:.3f}")
     summary["sensitive_recall"] = sens_hit / sens_total if sens_total else 0.0
     summary["sensitivity_accuracy"] = acc_hit / acc_total if acc_total else 0.0
     summary["false_per_100_clean"] = 100 * false_findings / len(clean)
