@@ -15,14 +15,16 @@ from collections.abc import AsyncIterator
 from aiohttp import WSCloseCode, web
 
 from chat_service import keys
+from chat_service.actions.consent import sweep_expired
 from chat_service.auth import TokenService
 from chat_service.http.middleware import error_middleware
 from chat_service.http.routes import setup_routes
 from chat_service.metrics import Metrics
 from chat_service.scanning import PoolScanner, Scanner
 from chat_service.services import Services
-from chat_service.settings import Settings
+from chat_service.settings import Settings, is_loopback
 from chat_service.storage import open_store
+from chat_service.storage.crypto import FieldCipher, load_master_key
 from chat_service.ws.connections import InProcessFanOut, Registry
 
 logger = logging.getLogger(__name__)
@@ -69,14 +71,35 @@ def create_app(
             await pool.close()
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+        store = app[keys.STORE]
+        master_key = await asyncio.to_thread(
+            load_master_key,
+            settings.master_key,
+            settings.data_dir,
+            allow_dev_key=store.kind == "embedded"
+            and is_loopback(host or settings.config.server.host),
+        )
+        cipher = FieldCipher(store.client, settings.config.store.database, master_key)
+        await cipher.start()
         app[keys.SERVICES] = Services(
             settings=settings,
-            store=app[keys.STORE],
+            store=store,
             fanout=app[keys.FANOUT],
             scanner=app[keys.SCANNER],
             metrics=app[keys.METRICS],
+            cipher=cipher,
         )
+        try:
+            yield
+        finally:
+            await cipher.close()
+
+    async def consent_sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(_sweep_consents(app[keys.SERVICES]), name="consent-sweeper")
         yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     async def loop_monitor_ctx(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(_watch_loop_lag(app[keys.METRICS]), name="loop-lag")
@@ -85,7 +108,9 @@ def create_app(
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    app.cleanup_ctx.extend([store_ctx, scanner_ctx, services_ctx, loop_monitor_ctx])
+    app.cleanup_ctx.extend(
+        [store_ctx, scanner_ctx, services_ctx, consent_sweeper_ctx, loop_monitor_ctx]
+    )
     app.on_shutdown.append(_close_sockets)
     setup_routes(app)
     return app
@@ -98,6 +123,21 @@ async def _close_sockets(app: web.Application) -> None:
         *(c.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown") for c in connections),
         return_exceptions=True,
     )
+
+
+async def _sweep_consents(services: Services) -> None:
+    """Requests nobody answered in time count as refused: their values are destroyed."""
+    interval = services.settings.consent.sweep_interval_secs
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            expired = await sweep_expired(services)
+        except Exception:
+            logger.exception("consent sweep failed; retrying next interval")
+            services.metrics.errors.labels("consent_sweep").inc()
+        else:
+            if expired:
+                logger.info("consent requests expired", extra={"count": expired})
 
 
 async def _watch_loop_lag(metrics: Metrics) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import jwt
@@ -26,8 +26,16 @@ AGENT_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
 
 @dataclass(frozen=True, slots=True)
 class Identity:
+    """Who is calling. `age` and `lang` come from optional token claims the shop's login
+    system may set (a customer's age in years; their preferred language)."""
+
     role: Role
     sub: str
+    age: int | None = field(default=None, compare=False)
+    lang: str | None = field(default=None, compare=False)
+
+    def is_minor(self, minor_age_years: int) -> bool:
+        return self.age is not None and self.age < minor_age_years
 
     @property
     def is_agent(self) -> bool:
@@ -89,7 +97,12 @@ class TokenService:
         sub, role = claims.get("sub"), claims.get("role")
         if not isinstance(sub, str) or not sub or len(sub) > 128:
             raise Unauthenticated("the access token has no valid subject")
+        age, lang = claims.get("age"), claims.get("lang")
+        if age is not None and (not isinstance(age, int) or isinstance(age, bool) or age < 0):
+            raise Unauthenticated("the access token has an invalid age claim")
+        if lang is not None and lang not in ("en", "zh"):
+            lang = None
         try:
-            return Identity(Role(str(role)), sub)
+            return Identity(Role(str(role)), sub, age=age, lang=lang)
         except ValueError as exc:
             raise Unauthenticated("the access token has an unknown role") from exc

@@ -10,6 +10,7 @@ from chat_service.metrics import Metrics
 from chat_service.scanning import Scanner
 from chat_service.settings import Settings
 from chat_service.storage import Store
+from chat_service.storage.crypto import FieldCipher
 from chat_service.ws.connections import FanOut
 
 
@@ -24,4 +25,5 @@ class Services:
     fanout: FanOut
     scanner: Scanner
     metrics: Metrics
+    cipher: FieldCipher
     clock: Callable[[], datetime] = field(default=utc_now)

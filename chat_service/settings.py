@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Self, override
@@ -17,6 +16,8 @@ from typing import Self, override
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chat_service.errors import ConfigError
+from chat_service.policy.config import ConsentConfig, load_consent_config
+from chat_service.tomlfile import load_toml
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 # Development signing secret: accepted only while serving on loopback.
@@ -107,6 +108,7 @@ class Settings:
         self,
         config: ServerConfig,
         *,
+        consent: ConsentConfig,
         config_dir: Path,
         data_dir: Path,
         secret: Secret | None,
@@ -114,6 +116,7 @@ class Settings:
         mongodb_uri: Secret | None,
     ) -> None:
         self.config = config
+        self.consent = consent
         self.config_dir = config_dir
         self.data_dir = data_dir
         self.secret = secret
@@ -145,6 +148,7 @@ class Settings:
         uri = env.get("MONGODB_URI")
         return cls(
             config,
+            consent=load_consent_config(config_dir),
             config_dir=config_dir,
             data_dir=(data_dir or Path("var")).resolve(),
             secret=Secret(secret) if secret else None,
@@ -156,6 +160,7 @@ class Settings:
         """A copy with some attributes replaced (used by the CLI and tests)."""
         clone = Settings(
             self.config,
+            consent=self.consent,
             config_dir=self.config_dir,
             data_dir=self.data_dir,
             secret=self.secret,
@@ -188,13 +193,3 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def load_toml(path: Path) -> dict[str, object]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"configuration file missing: {path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc

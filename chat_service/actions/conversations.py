@@ -13,7 +13,7 @@ from chat_service.protocol.events import (
 )
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation
-from chat_service.ws.connections import Audience
+from chat_service.ws.connections import Audience, constant
 
 
 def may_read(identity: Identity, conversation: Conversation) -> bool:
@@ -53,9 +53,9 @@ def conversation_out(conversation: Conversation) -> ConversationOut:
     return ConversationOut.model_validate(conversation.to_public())
 
 
-def publish_opened(services: Services, conversation: Conversation) -> None:
+async def publish_opened(services: Services, conversation: Conversation) -> None:
     frame = ConversationOpened(conversation=conversation_out(conversation)).frame()
-    services.fanout.publish(Audience(all_agents=True), lambda _viewer: frame)
+    await services.fanout.publish(Audience(all_agents=True), constant(frame))
 
 
 async def do_join(services: Services, identity: Identity, conversation_id: str) -> Conversation:
@@ -72,7 +72,7 @@ async def do_join(services: Services, identity: Identity, conversation_id: str) 
         identities=frozenset({Identity(Role.CUSTOMER, conversation.customer_id)}),
         all_agents=True,
     )
-    services.fanout.publish(audience, lambda _viewer: frame)
+    await services.fanout.publish(audience, constant(frame))
     return conversation
 
 
@@ -91,7 +91,7 @@ async def do_close(services: Services, identity: Identity, conversation_id: str)
         conversation_id=conversation.id, closed_by=Sender(role=identity.role, id=identity.sub)
     ).frame()
     audience = Audience(identities=before.identities, all_agents=True)
-    services.fanout.publish(audience, lambda _viewer: frame)
+    await services.fanout.publish(audience, constant(frame))
     return conversation
 
 

@@ -1,24 +1,25 @@
 """Sending messages and reading history.
 
 Flow of one message: command (validated) -> conversation resolved and authorised ->
-scanned for personal information (process pool) -> stored (durable, idempotent, ordered)
--> ack to the sender -> rendered per viewer and published to the participants.
+scanned for personal information (process pool) -> policy: sensitive spans, a child
+author, consent on record -> stored masked, sensitive values encrypted with the
+customer's key (durable, idempotent, ordered) -> ack to the sender -> rendered per viewer
+and published to the participants -> consent.request to the customer if needed.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo.errors import PyMongoError
 
-from chat_service.actions.conversations import (
-    access_conversation,
-    participants,
-    publish_opened,
-)
+from chat_service.actions import consent as consent_actions
+from chat_service.actions.conversations import access_conversation, participants, publish_opened
+from chat_service.actions.views import view_message
 from chat_service.auth import Identity, Role
 from chat_service.errors import (
     ConversationClosed,
@@ -27,9 +28,10 @@ from chat_service.errors import (
     NotSupported,
     StoreUnavailable,
 )
+from chat_service.policy.assess import MINOR, assess
 from chat_service.protocol.commands import MessageSend
-from chat_service.protocol.events import MessageAck, MessageNew, MessageOut
-from chat_service.protocol.render import render_message
+from chat_service.protocol.events import FindingOut, MessageAck, MessageNew, MessageOut, WarningOut
+from chat_service.protocol.render import mask_sensitive
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation
 from chat_service.storage.messages import message_id_for
@@ -37,23 +39,24 @@ from chat_service.storage.messages import message_id_for
 logger = logging.getLogger(__name__)
 
 
-def _nothing() -> None:
+async def _nothing() -> None:
     return None
 
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    """The ack for the sender, and the fan-out to run once the ack is on its way."""
+    """The ack and any warning for the sender, and what to run once the ack is on its way."""
 
     ack: MessageAck
     conversation: Conversation
-    publish: Callable[[], None] = _nothing
+    publish: Callable[[], Awaitable[None]] = _nothing
+    warnings: list[WarningOut] = field(default_factory=list)
 
 
 async def check_send_message(
     services: Services, identity: Identity, command: MessageSend
 ) -> SendResult:
-    """Authorise and resolve the conversation, scan, then store and publish."""
+    """Authorise and resolve the conversation, scan, apply the policy, store, publish."""
     if command.kind in ("image", "file"):
         raise NotSupported("pictures and files are not supported yet", ref=command.client_id)
     if identity.role not in (Role.CUSTOMER, Role.AGENT):
@@ -67,22 +70,21 @@ async def check_send_message(
             )
             assert existing is not None  # noqa: S101  # _resolve returned None only if it exists
             services.metrics.duplicates.inc()
-            return SendResult(
-                _ack(command.client_id, existing, duplicate=True),
-                await access_conversation(services, identity, existing["conversation_id"]),
-            )
+            original = await access_conversation(services, identity, existing["conversation_id"])
+            return SendResult(_ack(command.client_id, existing, duplicate=True), original)
     except PyMongoError as exc:
         raise StoreUnavailable(ref=command.client_id) from exc
     if created:
-        publish_opened(services, conversation)
-    findings: list[dict[str, Any]] = []
+        await publish_opened(services, conversation)
+    findings: list[FindingOut] = []
     if command.text is not None:
         try:
-            findings = await services.scanner.scan(command.text, None)
+            raw = await services.scanner.scan(command.text, None)
         except Exception as exc:
             # Never store or pass on a message that was not scanned.
             logger.exception("detection failed")
             raise DetectionUnavailable(ref=command.client_id) from exc
+        findings = [FindingOut.model_validate(f) for f in raw]
     return await do_send_message(services, identity, conversation, command, findings)
 
 
@@ -127,28 +129,98 @@ async def do_send_message(
     identity: Identity,
     conversation: Conversation,
     command: MessageSend,
-    findings: list[dict[str, Any]],
+    findings: list[FindingOut],
 ) -> SendResult:
     now = services.clock()
+    customer_id = conversation.customer_id
     message_id = message_id_for(identity.role, identity.sub, command.client_id)
+    by_customer = identity.role is Role.CUSTOMER
+    text = command.text
+    minor_age = services.settings.consent.minor_age_years
+    assessment = assess(
+        text or "",
+        findings,
+        author_known_minor=by_customer and (conversation.minor or identity.is_minor(minor_age)),
+    )
+    author_minor = by_customer and assessment.author_is_minor
+    masked_text, stored_findings, masks = (
+        mask_sensitive(text, assessment.findings) if text is not None else (None, [], [])
+    )
+    secrets: list[dict[str, Any]] = []
+    warnings: list[WarningOut] = []
+    try:
+        for mask in masks:
+            categories = sorted({*mask.categories, *([MINOR] if author_minor else [])})
+            secret: dict[str, Any] = {
+                "start": mask.start,
+                "end": mask.end,
+                "entity_types": list(mask.entity_types),
+                "categories": categories,
+            }
+            if by_customer:
+                assert text is not None  # noqa: S101  # masks come from the text
+                value = text[mask.original_start : mask.original_end]
+                secret |= {
+                    "value": await services.cipher.encrypt(customer_id, value),
+                    "state": "pending",
+                }
+            else:
+                # An agent's pasted card number is never kept: masked in storage.
+                secret |= {"value": None, "state": "discarded"}
+            secrets.append(secret)
+        if command.location is not None:
+            location = json.dumps(command.location.model_dump(), separators=(",", ":"))
+            secrets.append(
+                {
+                    "field": "location",
+                    "start": None,
+                    "end": None,
+                    "entity_types": ["GPS_COORDINATES"],
+                    "categories": sorted({"precise_location", *([MINOR] if author_minor else [])}),
+                    "value": await services.cipher.encrypt(customer_id, location),
+                    "state": "pending",
+                }
+            )
+        if by_customer and secrets:
+            granted = await consent_actions.granted_categories(
+                services, customer_id, minor=author_minor
+            )
+            for secret in secrets:
+                if set(secret["categories"]) <= granted:
+                    secret["state"] = "kept"
+    except PyMongoError as exc:
+        raise StoreUnavailable(ref=command.client_id) from exc
+    if not by_customer and masks:
+        warnings.append(
+            WarningOut(
+                code="sensitive_data_masked",
+                message="sensitive personal information in your message was masked and not kept",
+                ref=command.client_id,
+                entity_types=sorted({t for m in masks for t in m.entity_types}),
+            )
+        )
+    pending = [s for s in secrets if s["state"] == "pending"]
+    consent_state = "pending" if pending else ("granted" if by_customer and secrets else None)
 
     def build(seq: int) -> dict[str, Any]:
-        doc: dict[str, Any] = {
+        return {
             "_id": message_id,
             "conversation_id": conversation.id,
+            "customer_id": customer_id,
             "seq": seq,
             "client_id": command.client_id,
             "sender": {"role": identity.role.value, "id": identity.sub},
             "kind": command.kind,
-            "text": command.text,
-            "findings": findings,
+            "text": masked_text,
+            "findings": [f.model_dump() for f in stored_findings],
+            "secrets": secrets,
+            "consent": consent_state,
             "created_at": now,
         }
-        if command.location is not None:
-            doc["location"] = command.location.model_dump()
-        return doc
 
     try:
+        if author_minor and not conversation.minor:
+            await services.store.conversations.mark_minor(conversation.id)
         stored = await services.store.messages.insert(conversation.id, build)
     except PyMongoError as exc:
         raise StoreUnavailable(ref=command.client_id) from exc
@@ -157,15 +229,35 @@ async def do_send_message(
         return SendResult(_ack(command.client_id, stored.doc, duplicate=True), conversation)
     services.metrics.messages_stored.labels(command.kind, identity.role.value).inc()
     doc = stored.doc
-    customer = conversation.customer_id
 
-    def publish() -> None:
-        services.fanout.publish(
-            participants(conversation),
-            lambda viewer: MessageNew(message=render_message(doc, viewer, customer)).frame(),
-        )
+    async def publish() -> None:
+        await publish_message(services, conversation, doc, MessageNew)
+        if pending:
+            categories = sorted({c for s in pending for c in s["categories"]})
+            await consent_actions.request_consent(
+                services, identity, conversation, doc, categories, guardian=author_minor
+            )
 
-    return SendResult(_ack(command.client_id, doc, duplicate=False), conversation, publish)
+    return SendResult(
+        _ack(command.client_id, doc, duplicate=False), conversation, publish, warnings
+    )
+
+
+async def publish_message(
+    services: Services,
+    conversation: Conversation,
+    doc: dict[str, Any],
+    event: type[MessageNew] | Any,
+) -> None:
+    """Fan a stored message out to the participants, rendered for each viewer."""
+    customer_id = conversation.customer_id
+
+    async def render(viewer: Identity) -> dict[str, Any]:
+        message = await view_message(services, doc, viewer, customer_id, "live delivery")
+        frame: dict[str, Any] = event(message=message).frame()
+        return frame
+
+    await services.fanout.publish(participants(conversation), render)
 
 
 def _ack(client_id: str, doc: dict[str, Any], *, duplicate: bool) -> MessageAck:
@@ -185,8 +277,11 @@ async def fetch_history(
     page = services.settings.config.limits.history_page
     try:
         docs = await services.store.messages.after(conversation_id, after_seq, page + 1)
+        has_more = len(docs) > page
+        messages = [
+            await view_message(services, d, identity, conversation.customer_id, "history")
+            for d in docs[:page]
+        ]
     except PyMongoError as exc:
         raise StoreUnavailable() from exc
-    has_more = len(docs) > page
-    messages = [render_message(d, identity, conversation.customer_id) for d in docs[:page]]
     return conversation, messages, has_more

@@ -11,6 +11,7 @@ from chat_service.actions import messages as msg_actions
 from chat_service.auth import Role
 from chat_service.errors import BadRequest
 from chat_service.http.middleware import authenticate
+from chat_service.http.privacy import setup_privacy_routes
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -72,3 +73,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/ws", websocket_handler)
     app.router.add_get("/api/conversations", list_conversations)
     app.router.add_get("/api/conversations/{conversation_id}/messages", conversation_messages)
+    setup_privacy_routes(app)

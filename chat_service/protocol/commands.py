@@ -37,10 +37,18 @@ class MessageSend(_Command):
     location: Location | None = None
 
 
+class Guardian(_Command):
+    """Who answers for a child under 14: their name and relationship to the child."""
+
+    name: str = Field(min_length=1, max_length=100)
+    relationship: str = Field(min_length=1, max_length=50)
+
+
 class ConsentRespond(_Command):
     type: Literal["consent.respond"]
     request_id: Id
     granted: bool
+    guardian: Guardian | None = None
 
 
 class ConsentWithdraw(_Command):

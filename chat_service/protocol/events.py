@@ -119,6 +119,36 @@ class ConversationClosedOut(_Event):
     closed_by: Sender
 
 
+class ConsentRequest(_Event):
+    type: Literal["consent.request"] = "consent.request"
+    request_id: str
+    message_id: str
+    message_ids: list[str]
+    categories: list[str]
+    purpose: str
+    notice: str
+    guardian_required: bool
+    language: str
+    expires_at: str
+
+
+class ConsentRecorded(_Event):
+    type: Literal["consent.recorded"] = "consent.recorded"
+    request_id: str | None
+    granted: bool
+    categories: list[str]
+    purpose: str
+    reason: str  # "answered", "expired", "withdrawn"
+
+
+class WarningOut(_Event):
+    type: Literal["warning"] = "warning"
+    code: str
+    message: str
+    ref: str | None = None
+    entity_types: list[str] = []
+
+
 class Pong(_Event):
     type: Literal["pong"] = "pong"
 
@@ -140,6 +170,9 @@ Event = Annotated[
     | ConversationOpened
     | ConversationAssigned
     | ConversationClosedOut
+    | ConsentRequest
+    | ConsentRecorded
+    | WarningOut
     | Pong
     | ErrorOut,
     Field(discriminator="type"),

@@ -1,34 +1,134 @@
 """The only place a stored message becomes what one viewer may see.
 
-The customer who owns the conversation sees their messages in full. Everyone else sees
-sensitive values (findings with `sensitive` true) replaced by `[ENTITY_TYPE]`, with the
-findings' offsets moved to match the text they receive. There is no other path from a
-stored message to a frame or an API answer, so there is no side path that could leak.
+A message is stored masked: each sensitive span (findings with `sensitive` true) is
+replaced by `[ENTITY_TYPE]` in `text`, and its value is kept, encrypted, in `secrets`
+until consent decides its fate. `mask_sensitive` builds that form when a message arrives;
+`render_message` splices back exactly the values a viewer may see (`revealed`, decided and
+decrypted by actions/views.py) and moves every finding's offsets to the text that viewer
+receives. There is no other path from a stored message to a frame or an API answer.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from chat_service.auth import Identity, Role
 from chat_service.protocol.events import FindingOut, LocationOut, MessageOut, Sender
 
 
-def render_message(doc: dict[str, Any], viewer: Identity, conversation_customer: str) -> MessageOut:
+@dataclass(frozen=True, slots=True)
+class Mask:
+    """One masked span: where it was in the original and where its placeholder is."""
+
+    original_start: int
+    original_end: int
+    start: int
+    end: int
+    entity_types: tuple[str, ...]
+    categories: tuple[str, ...]
+
+
+def mask_sensitive(
+    text: str, findings: list[FindingOut]
+) -> tuple[str, list[FindingOut], list[Mask]]:
+    """Replace sensitive spans by `[TYPE]` (overlaps merged); move findings to match."""
+    spans: list[tuple[int, int, list[FindingOut]]] = []
+    for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if not f.sensitive:
+            continue
+        if spans and f.start < spans[-1][1]:
+            start, end, members = spans[-1]
+            spans[-1] = (start, max(end, f.end), [*members, f])
+        else:
+            spans.append((f.start, f.end, [f]))
+    parts: list[str] = []
+    masks: list[Mask] = []
+    cursor = 0
+    out_len = 0
+    for start, end, members in spans:
+        parts.append(text[cursor:start])
+        out_len += start - cursor
+        token = f"[{members[0].entity_type}]"
+        masks.append(
+            Mask(
+                original_start=start,
+                original_end=end,
+                start=out_len,
+                end=out_len + len(token),
+                entity_types=tuple(dict.fromkeys(m.entity_type for m in members)),
+                categories=tuple(sorted({m.category for m in members})),
+            )
+        )
+        parts.append(token)
+        out_len += len(token)
+        cursor = end
+    parts.append(text[cursor:])
+    moved = [_move_to_masked(f, masks) for f in findings]
+    return "".join(parts), moved, masks
+
+
+def _move_to_masked(f: FindingOut, masks: list[Mask]) -> FindingOut:
+    delta = 0
+    for m in masks:
+        if m.original_start <= f.start and f.end <= m.original_end:
+            return f.model_copy(update={"start": m.start, "end": m.end})
+        if f.start >= m.original_end:
+            delta = m.end - m.original_end
+    return f.model_copy(update={"start": f.start + delta, "end": f.end + delta})
+
+
+def unmask(
+    text: str,
+    findings: list[FindingOut],
+    secrets: list[dict[str, Any]],
+    revealed: Mapping[int, str],
+) -> tuple[str, list[FindingOut]]:
+    """Splice revealed values into their placeholders; move findings to match."""
+    spans = sorted(
+        (s["start"], s["end"], revealed[i])
+        for i, s in enumerate(secrets)
+        if i in revealed and s.get("start") is not None
+    )
+    if not spans:
+        return text, findings
+    parts: list[str] = []
+    cursor = 0
+    shifts: list[tuple[int, int, int, int]] = []  # placeholder start/end -> value start/end
+    out_len = 0
+    for start, end, value in spans:
+        parts.append(text[cursor:start])
+        out_len += start - cursor
+        shifts.append((start, end, out_len, out_len + len(value)))
+        parts.append(value)
+        out_len += len(value)
+        cursor = end
+    parts.append(text[cursor:])
+
+    def move(f: FindingOut) -> FindingOut:
+        delta = 0
+        for old_start, old_end, new_start, new_end in shifts:
+            if (f.start, f.end) == (old_start, old_end):
+                return f.model_copy(update={"start": new_start, "end": new_end})
+            if f.start >= old_end:
+                delta = new_end - old_end
+        return f.model_copy(update={"start": f.start + delta, "end": f.end + delta})
+
+    return "".join(parts), [move(f) for f in findings]
+
+
+def render_message(doc: dict[str, Any], revealed: Mapping[int, str]) -> MessageOut:
+    """The message with exactly the `revealed` secrets in clear (actions/views.py decides)."""
+    secrets: list[dict[str, Any]] = doc.get("secrets", [])
     findings = [FindingOut.model_validate(f) for f in doc.get("findings", [])]
     text: str | None = doc.get("text")
-    owner_view = viewer.role is Role.CUSTOMER and viewer.sub == conversation_customer
-    masked = False
-    if text is not None and not owner_view and any(f.sensitive for f in findings):
-        text, findings = mask_sensitive(text, findings)
-        masked = True
-    location = doc.get("location")
+    if text is not None:
+        text, findings = unmask(text, findings, secrets, revealed)
     location_out = None
-    if location is not None:
-        if owner_view:
-            location_out = LocationOut.model_validate(location)
-        else:
-            masked = True  # a precise location is sensitive (policy 2.3)
+    for i, secret in enumerate(secrets):
+        if secret.get("field") == "location" and i in revealed:
+            location_out = LocationOut.model_validate(json.loads(revealed[i]))
     return MessageOut(
         id=doc["_id"],
         conversation_id=doc["conversation_id"],
@@ -40,57 +140,7 @@ def render_message(doc: dict[str, Any], viewer: Identity, conversation_customer:
         findings=findings,
         created_at=doc["created_at"].isoformat(),
         consent=doc.get("consent"),
-        masked=masked,
+        masked=len(revealed) < len(secrets),
         attachment_id=doc.get("attachment_id"),
         location=location_out,
     )
-
-
-def mask_sensitive(text: str, findings: list[FindingOut]) -> tuple[str, list[FindingOut]]:
-    """Replace sensitive spans by `[TYPE]` and shift every finding to the new text."""
-    ordered = sorted(findings, key=lambda f: (f.start, -f.end))
-    # Merge overlapping sensitive spans into one mask each.
-    masks: list[tuple[int, int, str]] = []
-    for f in ordered:
-        if not f.sensitive:
-            continue
-        if masks and f.start < masks[-1][1]:
-            start, end, label = masks[-1]
-            masks[-1] = (start, max(end, f.end), label)
-        else:
-            masks.append((f.start, f.end, f.entity_type))
-    parts: list[str] = []
-    cursor = 0
-    shifts: list[tuple[int, int, int, int]] = []  # old start, old end, new start, new end
-    out_len = 0
-    for start, end, label in masks:
-        parts.append(text[cursor:start])
-        out_len += start - cursor
-        token = f"[{label}]"
-        shifts.append((start, end, out_len, out_len + len(token)))
-        parts.append(token)
-        out_len += len(token)
-        cursor = end
-    parts.append(text[cursor:])
-    masked_text = "".join(parts)
-
-    def move(pos: int) -> int:
-        delta = 0
-        for old_start, old_end, _new_start, new_end in shifts:
-            if pos >= old_end:
-                delta = new_end - old_end
-            elif pos > old_start:
-                return new_end  # inside a mask: snap to its end
-            else:
-                break
-        return pos + delta
-
-    moved: list[FindingOut] = []
-    for f in findings:
-        covering = next((s for s in shifts if s[0] <= f.start and f.end <= s[1]), None)
-        if covering is not None:
-            start, end = covering[2], covering[3]
-        else:
-            start, end = move(f.start), move(f.end)
-        moved.append(f.model_copy(update={"start": start, "end": end}))
-    return masked_text, moved

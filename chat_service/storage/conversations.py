@@ -27,6 +27,7 @@ class Conversation:
     agent_id: str | None
     created_at: datetime
     closed_at: datetime | None
+    minor: bool = False
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Conversation:
@@ -37,6 +38,7 @@ class Conversation:
             agent_id=doc.get("agent_id"),
             created_at=doc["created_at"],
             closed_at=doc.get("closed_at"),
+            minor=bool(doc.get("minor", False)),
         )
 
     def to_public(self) -> dict[str, object]:
@@ -131,3 +133,15 @@ class ConversationStore:
             .limit(limit)
         )
         return [Conversation.from_doc(doc) async for doc in cursor]
+
+    async def mark_minor(self, conversation_id: str) -> None:
+        """The customer of this conversation is a child under 14 (policy 5)."""
+        await self._c.update_one({"_id": conversation_id}, {"$set": {"minor": True}})  # index: _id
+
+    async def flag_for_review(self, conversation_id: str, reason: str, at: datetime) -> None:
+        await self._c.update_one(  # index: _id
+            {"_id": conversation_id}, {"$set": {"review": {"reason": reason, "at": at}}}
+        )
+
+    async def raw(self, conversation_id: str) -> dict[str, Any] | None:
+        return await self._c.find_one({"_id": conversation_id})  # index: _id

@@ -12,6 +12,8 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
 from chat_service.settings import Settings
+from chat_service.storage.audit import AuditLog
+from chat_service.storage.consents import ConsentLedger, ConsentRequests
 from chat_service.storage.conversations import ConversationStore
 from chat_service.storage.embedded import EmbeddedStore
 from chat_service.storage.messages import MessageStore
@@ -36,11 +38,17 @@ class Store:
         self.db = client[database]
         self.conversations = ConversationStore(self.db["conversations"])
         self.messages = MessageStore(self.db["messages"])
+        self.consents = ConsentLedger(self.db["consents"])
+        self.consent_requests = ConsentRequests(self.db["consent_requests"])
+        self.audit = AuditLog(self.db["audit"])
 
     async def ensure_indexes(self) -> None:
         """Create every index; idempotent, run at each start-up."""
         await self.conversations.ensure_indexes()
         await self.messages.ensure_indexes()
+        await self.consents.ensure_indexes()
+        await self.consent_requests.ensure_indexes()
+        await self.audit.ensure_indexes()
 
     async def ping(self) -> bool:
         try:

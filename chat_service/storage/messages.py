@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -44,6 +45,9 @@ class MessageStore:
     async def ensure_indexes(self) -> None:
         await self._c.create_index(
             [("conversation_id", 1), ("seq", 1)], unique=True, name="conversation_seq"
+        )
+        await self._c.create_index(
+            [("customer_id", 1), ("secrets.state", 1)], name="customer_secrets"
         )
 
     async def get(self, message_id: str) -> dict[str, Any] | None:
@@ -93,4 +97,25 @@ class MessageStore:
             .sort("seq", 1)
             .limit(limit)
         )
+        return [doc async for doc in cursor]
+
+    async def set_secrets(
+        self, message_id: str, secrets: list[dict[str, Any]], consent: str
+    ) -> dict[str, Any] | None:
+        """Replace a message's sensitive values (after a consent decision); the new doc."""
+        return await self._c.find_one_and_update(
+            {"_id": message_id},  # index: _id
+            {"$set": {"secrets": secrets, "consent": consent}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def with_kept_secrets(self, customer_id: str) -> list[dict[str, Any]]:
+        """The customer's messages that still hold consented sensitive values."""
+        cursor = self._c.find(  # index: customer_secrets
+            {"customer_id": customer_id, "secrets.state": "kept"}
+        )
+        return [doc async for doc in cursor]
+
+    async def many(self, message_ids: list[str]) -> list[dict[str, Any]]:
+        cursor = self._c.find({"_id": {"$in": message_ids}}).sort("seq", 1)  # index: _id
         return [doc async for doc in cursor]

@@ -13,7 +13,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Iterable
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,7 +24,7 @@ from chat_service.auth import Identity, Role
 
 logger = logging.getLogger(__name__)
 
-Render = Callable[[Identity], dict[str, Any] | None]
+Render = Callable[[Identity], Awaitable[dict[str, Any] | None]]
 SEND_TIMEOUT_SECS = 10.0
 FLUSH_TIMEOUT_SECS = 2.0
 
@@ -37,6 +38,7 @@ class Connection:
         on_policy_close: Callable[[str], None] | None = None,
     ) -> None:
         self.identity = identity
+        self.id = "ws_" + secrets.token_hex(8)  # evidence in the consent ledger
         self._on_policy_close = on_policy_close
         self.ws = ws
         self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_frames)
@@ -140,7 +142,7 @@ class Registry:
 
 
 class FanOut(Protocol):
-    def publish(self, audience: Audience, render: Render) -> int: ...
+    async def publish(self, audience: Audience, render: Render) -> int: ...
 
 
 class InProcessFanOut:
@@ -149,13 +151,23 @@ class InProcessFanOut:
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
 
-    def publish(self, audience: Audience, render: Render) -> int:
+    async def publish(self, audience: Audience, render: Render) -> int:
+        """Render once per viewer, then queue to each socket (never waits on a peer)."""
         delivered = 0
         cache: dict[Identity, dict[str, Any] | None] = {}
-        for conn in self._registry.select(audience):
+        for conn in list(self._registry.select(audience)):
             if conn.identity not in cache:
-                cache[conn.identity] = render(conn.identity)
+                cache[conn.identity] = await render(conn.identity)
             frame = cache[conn.identity]
             if frame is not None and conn.send(frame):
                 delivered += 1
         return delivered
+
+
+def constant(frame: dict[str, Any]) -> Render:
+    """A render that gives every viewer the same frame."""
+
+    async def render(_viewer: Identity) -> dict[str, Any] | None:
+        return frame
+
+    return render

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from chat_service.actions import consent as consent_actions
 from chat_service.actions import conversations as conv_actions
 from chat_service.actions import messages as msg_actions
 from chat_service.auth import Identity, Role
-from chat_service.errors import ConversationNotFound, NotSupported
+from chat_service.errors import ConversationNotFound, Forbidden
 from chat_service.protocol.commands import (
     Command,
     ConsentRespond,
@@ -19,7 +20,7 @@ from chat_service.protocol.commands import (
 )
 from chat_service.protocol.events import History, Pong, Sender, TypingOut
 from chat_service.services import Services
-from chat_service.ws.connections import Audience, Connection
+from chat_service.ws.connections import Audience, Connection, constant
 
 
 async def dispatch(
@@ -29,7 +30,9 @@ async def dispatch(
         case MessageSend():
             result = await msg_actions.check_send_message(services, identity, command)
             conn.send(result.ack.frame())
-            result.publish()
+            for warning in result.warnings:
+                conn.send(warning.frame())
+            await result.publish()
         case HistoryFetch():
             conversation, messages, has_more = await msg_actions.fetch_history(
                 services, identity, command.conversation_id, command.after_seq
@@ -60,8 +63,12 @@ async def dispatch(
                 supervisors=False,
                 exclude=conn,
             )
-            services.fanout.publish(audience, lambda _viewer: frame)
+            await services.fanout.publish(audience, constant(frame))
         case Ping():
             conn.send(Pong().frame())
-        case ConsentRespond() | ConsentWithdraw():
-            raise NotSupported("consent frames are not supported yet")
+        case ConsentRespond():
+            await consent_actions.respond(services, identity, command, conn.id)
+        case ConsentWithdraw():
+            if identity.role is not Role.CUSTOMER:
+                raise Forbidden("only the customer withdraws consent over the socket")
+            await consent_actions.withdraw(services, identity.sub, command, identity, conn.id)

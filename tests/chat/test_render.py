@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from chat_service.auth import Identity, Role
 from chat_service.protocol.events import FindingOut
-from chat_service.protocol.render import mask_sensitive, render_message
+from chat_service.protocol.render import mask_sensitive, render_message, unmask
 
 
 def finding(entity: str, start: int, end: int, *, sensitive: bool) -> FindingOut:
@@ -48,7 +47,7 @@ CASES: list[tuple[str, list[FindingOut], str]] = [
 def test_when_masked_then_text_and_offsets_agree(
     text: str, findings: list[FindingOut], expected: str
 ) -> None:
-    masked, moved = mask_sensitive(text, findings)
+    masked, moved, _ = mask_sensitive(text, findings)
     assert masked == expected
     for f in moved:
         if f.sensitive:
@@ -62,10 +61,29 @@ def test_when_a_plain_finding_follows_a_mask_then_it_still_points_at_its_value()
         finding("CREDIT_CARD", 5, 21, sensitive=True),
         finding("EMAIL_ADDRESS", 27, 33, sensitive=False),
     ]
-    masked, moved = mask_sensitive(text, findings)
+    masked, moved, masks = mask_sensitive(text, findings)
     assert masked == "card [CREDIT_CARD] mail a@b.co"
+    assert [(m.original_start, m.original_end, m.start, m.end) for m in masks] == [(5, 21, 5, 18)]
     email = moved[1]
     assert masked[email.start : email.end] == "a@b.co"
+
+
+def test_when_values_are_revealed_then_unmask_restores_text_and_offsets() -> None:
+    text = "id 110101199003078515 and card 4111111111111111 at a@b.co"
+    findings = [
+        finding("CN_RESIDENT_ID", 3, 21, sensitive=True),
+        finding("CREDIT_CARD", 31, 47, sensitive=True),
+        finding("EMAIL_ADDRESS", 51, 57, sensitive=False),
+    ]
+    masked, moved, masks = mask_sensitive(text, findings)
+    secrets: list[dict[str, Any]] = [{"start": m.start, "end": m.end} for m in masks]
+    values = {0: text[3:21], 1: text[31:47]}
+    assert unmask(masked, moved, secrets, values) == (text, findings)
+    partial, shifted = unmask(masked, moved, secrets, {1: values[1]})
+    assert partial == "id [CN_RESIDENT_ID] and card 4111111111111111 at a@b.co"
+    for f in shifted:
+        shown = partial[f.start : f.end]
+        assert shown in ("[CN_RESIDENT_ID]", "4111111111111111", "a@b.co")
 
 
 def stored(text: str, findings: list[dict[str, Any]]) -> dict[str, Any]:
@@ -82,14 +100,15 @@ def stored(text: str, findings: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def test_the_owner_sees_everything_and_an_agent_sees_masks() -> None:
-    doc = stored(
-        "id 110101199003078515", [finding("CN_RESIDENT_ID", 3, 21, sensitive=True).model_dump()]
+def test_render_shows_exactly_the_revealed_values() -> None:
+    original = "id 110101199003078515"
+    masked, moved, masks = mask_sensitive(
+        original, [finding("CN_RESIDENT_ID", 3, 21, sensitive=True)]
     )
-    owner = render_message(doc, Identity(Role.CUSTOMER, "alice"), "alice")
-    agent = render_message(doc, Identity(Role.AGENT, "agent-1"), "alice")
-    other = render_message(doc, Identity(Role.CUSTOMER, "mallory"), "alice")
-    assert owner.text == "id 110101199003078515" and owner.masked is False
-    assert agent.text == "id [CN_RESIDENT_ID]" and agent.masked is True
-    assert "110101199003078515" not in agent.model_dump_json()
-    assert other.text == "id [CN_RESIDENT_ID]"
+    doc = stored(masked, [f.model_dump() for f in moved])
+    doc["secrets"] = [{"start": masks[0].start, "end": masks[0].end, "value": b"x"}]
+    shown = render_message(doc, {0: "110101199003078515"})
+    hidden = render_message(doc, {})
+    assert shown.text == original and shown.masked is False
+    assert hidden.text == "id [CN_RESIDENT_ID]" and hidden.masked is True
+    assert "110101199003078515" not in hidden.model_dump_json()

@@ -1,0 +1,340 @@
+"""Separate consent for sensitive personal information (privacy policy 2.6, 2.7, 5, 7.3).
+
+- A message with sensitive values nobody consented to is stored with them encrypted and
+  pending; the customer gets `consent.request` (one open request per purpose collects
+  later messages needing the same categories, so a customer is not asked twice).
+- `consent.respond`: a grant keeps the values and agents whose role may see them get
+  `message.updated`; a refusal destroys them (only the masked text remains). A child's
+  request must be answered by a guardian, who is recorded.
+- No answer in time counts as a refusal (`sweep_expired`, run on a schedule).
+- `consent.withdraw` destroys every value kept under the withdrawn categories.
+Every decision is a new ledger entry; every destruction writes an audit record.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from chat_service.auth import Identity, Role
+from chat_service.errors import BadRequest, ChatError
+from chat_service.protocol.commands import ConsentRespond, ConsentWithdraw
+from chat_service.protocol.events import ConsentRecorded, ConsentRequest, MessageUpdated
+from chat_service.services import Services
+from chat_service.storage.consents import RequestStatus
+from chat_service.storage.conversations import Conversation
+from chat_service.ws.connections import Audience, constant
+
+logger = logging.getLogger(__name__)
+
+
+class ConsentRequestNotFound(ChatError):
+    code = "consent_request_not_found"
+    http_status = 404
+    default_message = "no such consent request for this customer"
+
+
+class ConsentAlreadyDecided(ChatError):
+    code = "consent_already_decided"
+    http_status = 409
+    default_message = "this consent request was already answered or has expired"
+
+
+class GuardianRequired(ChatError):
+    code = "guardian_required"
+    http_status = 403
+    default_message = (
+        "this concerns a child under 14: a parent or guardian must answer, with their name "
+        "and relationship to the child"
+    )
+
+
+def _customer_audience(customer_id: str) -> Audience:
+    return Audience(identities=frozenset({Identity(Role.CUSTOMER, customer_id)}), supervisors=False)
+
+
+async def granted_categories(services: Services, customer_id: str, *, minor: bool) -> set[str]:
+    """Categories on record as granted for the default purpose (by a guardian for a child)."""
+    purpose = services.settings.consent.default_purpose
+    state: dict[str, dict[str, Any]] = {}
+    for entry in await services.store.consents.history(customer_id):
+        if entry["purpose"] == purpose:
+            for category in entry["categories"]:
+                state[category] = entry
+    return {
+        c
+        for c, e in state.items()
+        if e["decision"] == "granted" and (not minor or e["decided_by"].get("guardian"))
+    }
+
+
+def _language(identity: Identity, text: str | None) -> str:
+    if identity.lang is not None:
+        return identity.lang
+    if text and any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return "zh"
+    return "en"
+
+
+async def request_consent(
+    services: Services,
+    identity: Identity,
+    conversation: Conversation,
+    doc: dict[str, Any],
+    categories: list[str],
+    *,
+    guardian: bool,
+) -> None:
+    """Ask the customer (or attach to the open request that already asks the same)."""
+    config = services.settings.consent
+    purpose = config.default_purpose
+    requests = services.store.consent_requests
+    for open_request in await requests.pending_for(conversation.customer_id, purpose):
+        if set(categories) <= set(open_request["categories"]) and (
+            open_request["guardian_required"] or not guardian
+        ):
+            await requests.attach_message(open_request["_id"], doc["_id"])
+            return
+    now = services.clock()
+    timeout = config.minor_response_timeout_secs if guardian else config.response_timeout_secs
+    language = _language(identity, doc.get("text"))
+    request = await requests.create(
+        {
+            "customer_id": conversation.customer_id,
+            "conversation_id": conversation.id,
+            "purpose": purpose,
+            "categories": categories,
+            "message_ids": [doc["_id"]],
+            "guardian_required": guardian,
+            "language": language,
+            "policy_version": config.policy_version,
+            "created_at": now,
+            "expires_at": now + timedelta(seconds=timeout),
+        }
+    )
+    frame = ConsentRequest(
+        request_id=request["_id"],
+        message_id=doc["_id"],
+        message_ids=[doc["_id"]],
+        categories=categories,
+        purpose=purpose,
+        notice=config.notice(purpose, categories, language, guardian=guardian),
+        guardian_required=guardian,
+        language=language,
+        expires_at=request["expires_at"].isoformat(),
+    ).frame()
+    await services.fanout.publish(_customer_audience(conversation.customer_id), constant(frame))
+
+
+async def respond(
+    services: Services, identity: Identity, command: ConsentRespond, connection_id: str
+) -> None:
+    request = await services.store.consent_requests.get(command.request_id)
+    if (
+        request is None
+        or identity.role is not Role.CUSTOMER
+        or (request["customer_id"] != identity.sub)
+    ):
+        raise ConsentRequestNotFound(ref=command.request_id)
+    if request["status"] != "pending":
+        raise ConsentAlreadyDecided(ref=command.request_id)
+    if request["guardian_required"] and command.granted and command.guardian is None:
+        raise GuardianRequired(ref=command.request_id)
+    decided_by: dict[str, Any] = {"role": identity.role.value, "id": identity.sub}
+    if command.guardian is not None:
+        decided_by["guardian"] = command.guardian.model_dump()
+    await _decide(
+        services,
+        request,
+        granted=command.granted,
+        status="granted" if command.granted else "refused",
+        decided_by=decided_by,
+        connection_id=connection_id,
+        reason="answered",
+    )
+
+
+async def sweep_expired(services: Services) -> int:
+    """Treat requests nobody answered in time as refused. Returns how many expired."""
+    expired = 0
+    for request in await services.store.consent_requests.due(services.clock()):
+        if await _decide(
+            services,
+            request,
+            granted=False,
+            status="expired",
+            decided_by={"role": "system", "id": "consent-timeout"},
+            connection_id=None,
+            reason="expired",
+        ):
+            expired += 1
+    return expired
+
+
+async def _decide(
+    services: Services,
+    request: dict[str, Any],
+    *,
+    granted: bool,
+    status: RequestStatus,
+    decided_by: dict[str, Any],
+    connection_id: str | None,
+    reason: str,
+) -> bool:
+    now = services.clock()
+    decided = await services.store.consent_requests.decide(
+        request["_id"],
+        status,
+        now,
+        decided_by,
+    )
+    if decided is None:
+        return False  # answered concurrently (another tab, or the sweeper)
+    customer_id = request["customer_id"]
+    categories: list[str] = request["categories"]
+    await services.store.consents.append(
+        customer_id=customer_id,
+        purpose=request["purpose"],
+        categories=categories,
+        decision="granted" if granted else ("expired" if status == "expired" else "refused"),
+        policy_version=services.settings.consent.policy_version,
+        at=now,
+        decided_by=decided_by,
+        evidence={
+            "request_id": request["_id"],
+            "message_ids": request["message_ids"],
+            "connection_id": connection_id,
+        },
+    )
+    for doc in await services.store.messages.many(request["message_ids"]):
+        await _apply_to_message(
+            services,
+            doc,
+            set(categories),
+            keep=granted,
+            actor=decided_by,
+            reason=f"consent {status}",
+        )
+    if not granted and request["guardian_required"]:
+        await services.store.conversations.flag_for_review(
+            request["conversation_id"], "child's data without a guardian's consent", now
+        )
+    frame = ConsentRecorded(
+        request_id=request["_id"],
+        granted=granted,
+        categories=categories,
+        purpose=request["purpose"],
+        reason=reason,
+    ).frame()
+    await services.fanout.publish(_customer_audience(customer_id), constant(frame))
+    return True
+
+
+async def _apply_to_message(
+    services: Services,
+    doc: dict[str, Any],
+    categories: set[str],
+    *,
+    keep: bool,
+    actor: dict[str, Any],
+    reason: str,
+    states: tuple[str, ...] = ("pending",),
+) -> None:
+    """Keep or destroy the message's values in `categories`, then tell the participants."""
+    from chat_service.actions.messages import publish_message
+
+    secrets: list[dict[str, Any]] = doc.get("secrets", [])
+    touched: list[str] = []
+    new_secrets = []
+    for secret in secrets:
+        affected = secret.get("state") in states and (
+            set(secret["categories"]) & categories
+            if not keep
+            else set(secret["categories"]) <= categories
+        )
+        if affected and keep:
+            secret = {**secret, "state": "kept"}
+        elif affected:
+            secret = {**secret, "state": "destroyed", "value": None}
+            touched.extend(secret["categories"])
+        new_secrets.append(secret)
+    if new_secrets == secrets:
+        return
+    states_now = {s["state"] for s in new_secrets if s.get("state") != "discarded"}
+    consent = (
+        "pending"
+        if "pending" in states_now
+        else "granted"
+        if states_now == {"kept"}
+        else reason.removeprefix("consent ")
+    )
+    updated = await services.store.messages.set_secrets(doc["_id"], new_secrets, consent)
+    if updated is None:
+        return
+    if touched:
+        await services.store.audit.record(
+            at=services.clock(),
+            actor=actor,
+            action="sensitive_destroyed",
+            customer_id=doc["customer_id"],
+            message_id=doc["_id"],
+            categories=sorted(set(touched)),
+            reason=reason,
+        )
+    conversation = await services.store.conversations.get(doc["conversation_id"])
+    if conversation is not None:
+        await publish_message(services, conversation, updated, MessageUpdated)
+
+
+async def withdraw(
+    services: Services,
+    customer_id: str,
+    command: ConsentWithdraw,
+    actor: Identity,
+    connection_id: str | None,
+) -> list[str]:
+    """Withdraw consent for categories: destroy every value kept under it (policy 7.3)."""
+    config = services.settings.consent
+    purpose = command.purpose or config.default_purpose
+    if purpose not in config.purposes:
+        raise BadRequest(f"unknown purpose {purpose[:40]!r}")
+    unknown = set(command.categories) - set(config.sensitive_categories)
+    if unknown:
+        raise BadRequest(f"unknown categories: {', '.join(sorted(unknown))[:200]}")
+    categories = sorted(set(command.categories))
+    now = services.clock()
+    decided_by = {"role": actor.role.value, "id": actor.sub}
+    await services.store.consents.append(
+        customer_id=customer_id,
+        purpose=purpose,
+        categories=categories,
+        decision="withdrawn",
+        policy_version=config.policy_version,
+        at=now,
+        decided_by=decided_by,
+        evidence={"request_id": None, "message_ids": [], "connection_id": connection_id},
+    )
+    affected = []
+    for doc in await services.store.messages.with_kept_secrets(customer_id):
+        before = doc.get("secrets", [])
+        if any(s.get("state") == "kept" and set(s["categories"]) & set(categories) for s in before):
+            await _apply_to_message(
+                services,
+                doc,
+                set(categories),
+                keep=False,
+                actor=decided_by,
+                reason="consent withdrawn",
+                states=("kept", "pending"),
+            )
+            affected.append(doc["_id"])
+    frame = ConsentRecorded(
+        request_id=None,
+        granted=False,
+        categories=categories,
+        purpose=purpose,
+        reason="withdrawn",
+    ).frame()
+    await services.fanout.publish(_customer_audience(customer_id), constant(frame))
+    return affected

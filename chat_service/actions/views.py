@@ -1,0 +1,55 @@
+"""Who may see which sensitive values of a message, and the audit of every such read.
+
+- The customer who owns the conversation sees their own values while they exist.
+- Any other role sees a value only once it is kept under the customer's consent and the
+  role may see all of its categories (config/consent.toml `[visibility]`).
+Every value shown to someone other than its customer writes an audit record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chat_service.auth import Identity, Role
+from chat_service.policy.config import ConsentConfig
+from chat_service.protocol.events import MessageOut
+from chat_service.protocol.render import render_message
+from chat_service.services import Services
+
+
+def visible_secrets(
+    doc: dict[str, Any], viewer: Identity, customer_id: str, consent: ConsentConfig
+) -> list[int]:
+    owner = viewer.role is Role.CUSTOMER and viewer.sub == customer_id
+    allowed = consent.visible_to(viewer.role.value)
+    indexes = []
+    for i, secret in enumerate(doc.get("secrets", [])):
+        if secret.get("value") is None:
+            continue
+        if owner or (secret.get("state") == "kept" and set(secret["categories"]) <= allowed):
+            indexes.append(i)
+    return indexes
+
+
+async def view_message(
+    services: Services, doc: dict[str, Any], viewer: Identity, customer_id: str, reason: str
+) -> MessageOut:
+    """Render `doc` for `viewer`: decrypt what they may see, audit reads by others."""
+    revealed: dict[int, str] = {}
+    secrets = doc.get("secrets", [])
+    for i in visible_secrets(doc, viewer, customer_id, services.settings.consent):
+        value = await services.cipher.decrypt(secrets[i]["value"])
+        if value is not None:  # None: the customer's key was shredded
+            revealed[i] = value
+    owner = viewer.role is Role.CUSTOMER and viewer.sub == customer_id
+    if revealed and not owner:
+        await services.store.audit.record(
+            at=services.clock(),
+            actor={"role": viewer.role.value, "id": viewer.sub},
+            action="sensitive_read",
+            customer_id=customer_id,
+            message_id=doc["_id"],
+            categories=sorted({c for i in revealed for c in secrets[i]["categories"]}),
+            reason=reason,
+        )
+    return render_message(doc, revealed)

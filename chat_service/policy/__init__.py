@@ -1,0 +1,1 @@
+"""Consent policy: which sensitive categories need the customer's separate consent."""
