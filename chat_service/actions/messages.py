@@ -111,11 +111,11 @@ async def _resolve_conversation(
             raise ConversationNotFound(ref=command.client_id)
         if named.status == "open":
             return named, False
+    current = await services.store.conversations.find_open(identity.sub)
+    if current is not None:
+        return current, False  # a resend lands on its original through the _id on insert
     if await _already_stored(services, identity, command):
-        existing = await services.store.conversations.list_for_customer(identity.sub, limit=1)
-        if existing and existing[0].status == "open":
-            return existing[0], False
-        return None, False
+        return None, False  # a resend after its conversation was closed: no new, empty one
     return await services.store.conversations.open_for_customer(identity.sub, services.clock())
 
 

@@ -65,6 +65,10 @@ class ConversationStore:
         doc = await self._c.find_one({"_id": conversation_id})  # index: _id
         return Conversation.from_doc(doc) if doc else None
 
+    async def find_open(self, customer_id: str) -> Conversation | None:
+        doc = await self._c.find_one({"open_key": customer_id})  # index: open_per_customer
+        return Conversation.from_doc(doc) if doc else None
+
     async def open_for_customer(self, customer_id: str, now: datetime) -> tuple[Conversation, bool]:
         """The customer's open conversation, or a new one. Returns (conversation, created)."""
         for _ in range(3):

@@ -28,7 +28,12 @@ async def serve(path: str, port: int) -> None:
     try:
         await stop.wait()
     finally:
-        await server.close()
+        try:
+            await server.close()
+        except Exception as exc:  # report, then exit: the data is committed
+            # mongoeco may fail its own cleanup (e.g. "database is locked" in a heartbeat
+            # thread) after every write was committed; say so instead of a bare traceback.
+            sys.stderr.write(f"embedded store: cleanup after stop failed: {exc!r}\n")
 
 
 def main() -> None:

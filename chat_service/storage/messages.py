@@ -4,8 +4,10 @@
   store a second message: the insert fails on `_id` and the original is returned.
 - `seq` is allocated per conversation under a lock in this process and only advanced
   after the insert was acknowledged, so seqs are strictly increasing with no gaps. A
-  unique index on (conversation_id, seq) guards instances sharing one MongoDB: on a
-  clash the allocator reloads the highest seq and tries again.
+  unique index on `conv_seq` ("<conversation id>:<seq, 12 digits>") guards instances
+  sharing one MongoDB: on a clash the allocator reloads the highest seq and tries again.
+  (One string field rather than a compound unique index: mongoeco checks single-field
+  unique indexes through the index, compound ones by scanning the whole collection.)
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ def message_id_for(sender_role: str, sender_id: str, client_id: str) -> str:
     return "m_" + digest[:32]
 
 
+def conv_seq(conversation_id: str, seq: int) -> str:
+    return f"{conversation_id}:{seq:012d}"
+
+
 @dataclass(frozen=True, slots=True)
 class Stored:
     """The outcome of an insert: the stored document and whether it was a replay."""
@@ -43,9 +49,8 @@ class MessageStore:
         self._next_seq: dict[str, int] = {}
 
     async def ensure_indexes(self) -> None:
-        await self._c.create_index(
-            [("conversation_id", 1), ("seq", 1)], unique=True, name="conversation_seq"
-        )
+        await self._c.create_index("conv_seq", unique=True, name="conv_seq")
+        await self._c.create_index([("conversation_id", 1), ("seq", 1)], name="conversation_seq")
         await self._c.create_index(
             [("customer_id", 1), ("secrets.state", 1)], name="customer_secrets"
         )
@@ -60,6 +65,7 @@ class MessageStore:
             for _ in range(SEQ_RETRIES):
                 seq = await self._peek_next(conversation_id)
                 doc = build(seq)
+                doc["conv_seq"] = conv_seq(conversation_id, seq)
                 try:
                     await self._c.insert_one(doc)
                 except DuplicateKeyError:
