@@ -11,7 +11,7 @@ CPU is not charged to the server's event loop):
   ack-shaped answer and a message.new-shaped frame goes to the customer's agent. No store,
   no scan, no validation.
 - store (ceiling B): AsyncMongoClient `insert_one` of message-shaped documents into a
-  collection with the same unique (conversation_id, seq) index as the server's, from as
+  collection with exactly the server's message indexes, from as
   many concurrent writers as there are customers.
 - full: the real app (`create_app`) served in this process with AppRunner/TCPSite.
   Customers open one conversation each, agents join them (customer i -> agent i % M),
@@ -60,7 +60,7 @@ from chat_service.app import create_app
 from chat_service.auth import Role
 from chat_service.scanning import PoolScanner, Scanner
 from chat_service.settings import Secret, Settings
-from chat_service.storage.messages import message_id_for
+from chat_service.storage.messages import MessageStore, conv_seq, message_id_for
 from tests.helpers.settings import settings_with
 
 REPO = Path(__file__).resolve().parents[2]
@@ -541,6 +541,7 @@ def message_doc(conversation_id: str, customer: str, seq: int, n: int) -> Json:
     return {
         "_id": message_id_for("customer", customer, client_id),
         "conversation_id": conversation_id,
+        "conv_seq": conv_seq(conversation_id, seq),
         "seq": seq,
         "client_id": client_id,
         "sender": {"role": "customer", "id": customer},
@@ -559,9 +560,7 @@ async def bench_store(uri: str, args: argparse.Namespace) -> list[Tally]:
     )
     try:
         collection = client["bench_store_" + secrets.token_hex(4)]["messages"]
-        await collection.create_index(
-            [("conversation_id", 1), ("seq", 1)], unique=True, name="conversation_seq"
-        )
+        await MessageStore(collection).ensure_indexes()  # exactly the server's indexes
         counter = itertools.count()
         writers = [("c_" + secrets.token_hex(12), f"cust-{i}") for i in range(args.customers)]
         seqs = [itertools.count(1) for _ in writers]
