@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--sub", required=True)
     token.add_argument("--ttl", type=int, default=None, help="lifetime in seconds")
+    token.add_argument("--age", type=int, default=None, help="the customer's age in years")
+    token.add_argument("--lang", choices=["en", "zh"], default=None, help="preferred language")
     token.add_argument("--config", type=Path, default=None)
 
     detect = commands.add_parser("detect", help="PII detection filter: JSON lines in and out")
@@ -62,7 +64,12 @@ def _token(args: argparse.Namespace) -> int:
     secret = settings.signing_secret(settings.config.server.host)
     service = TokenService(secret, settings.config.auth)
     try:
-        print(service.issue(Role(args.role), args.sub, args.ttl))
+        extra: dict[str, object] = {}
+        if args.age is not None:
+            extra["age"] = args.age
+        if args.lang is not None:
+            extra["lang"] = args.lang
+        print(service.issue(Role(args.role), args.sub, args.ttl, extra=extra))
     except ValueError as exc:
         sys.stderr.write(f"chat-service token: {exc}\n")
         return 2
