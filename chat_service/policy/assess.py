@@ -49,5 +49,10 @@ def assess(text: str, findings: list[FindingOut], *, author_known_minor: bool) -
         for f in findings
     )
     if minor:
-        findings = [f.model_copy(update={"sensitive": True}) for f in findings]
+        # Categories outside the sensitive ones (contact, identity, ...) become `minor`, so
+        # the request names only categories a customer can consent to or withdraw.
+        findings = [
+            f if f.sensitive else f.model_copy(update={"sensitive": True, "category": MINOR})
+            for f in findings
+        ]
     return Assessment(findings=findings, author_is_minor=minor)
