@@ -1,5 +1,11 @@
 """Owner of the `conversations` collection.
 
+Open conversations are cached in this process (every change to one goes through this
+module, so the cache is updated with the write): a message in an open conversation then
+costs no read. Closed conversations are read from the store. With several instances on
+one MongoDB the cache must be invalidated through the same change feed as fan-out
+(chat_service/ws/connections.py); until that backend exists the service runs one instance.
+
 A customer has at most one open conversation: `open_key` holds the customer id while the
 conversation is open and is removed when it closes; a unique sparse index on it makes
 "continue the open one or open a new one" safe across concurrent tabs and instances.
@@ -17,6 +23,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 Status = Literal["open", "closed"]
+OPEN_CACHE_MAX = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,23 @@ class Conversation:
 class ConversationStore:
     def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
         self._c = collection
+        self._open: dict[str, Conversation] = {}  # open conversations by id
+        self._open_by_customer: dict[str, str] = {}
+
+    def _remember(self, conversation: Conversation) -> Conversation:
+        if conversation.status == "open":
+            if len(self._open) >= OPEN_CACHE_MAX and conversation.id not in self._open:
+                self._forget(next(iter(self._open)))
+            self._open[conversation.id] = conversation
+            self._open_by_customer[conversation.customer_id] = conversation.id
+        else:
+            self._forget(conversation.id)
+        return conversation
+
+    def _forget(self, conversation_id: str) -> None:
+        gone = self._open.pop(conversation_id, None)
+        if gone is not None and self._open_by_customer.get(gone.customer_id) == conversation_id:
+            del self._open_by_customer[gone.customer_id]
 
     async def ensure_indexes(self) -> None:
         await self._c.create_index("open_key", unique=True, sparse=True, name="open_per_customer")
@@ -62,19 +86,25 @@ class ConversationStore:
         await self._c.create_index([("status", 1), ("agent_id", 1)], name="queue")
 
     async def get(self, conversation_id: str) -> Conversation | None:
+        cached = self._open.get(conversation_id)
+        if cached is not None:
+            return cached
         doc = await self._c.find_one({"_id": conversation_id})  # index: _id
-        return Conversation.from_doc(doc) if doc else None
+        return self._remember(Conversation.from_doc(doc)) if doc else None
 
     async def find_open(self, customer_id: str) -> Conversation | None:
+        cached = self._open_by_customer.get(customer_id)
+        if cached is not None:
+            return self._open[cached]
         doc = await self._c.find_one({"open_key": customer_id})  # index: open_per_customer
-        return Conversation.from_doc(doc) if doc else None
+        return self._remember(Conversation.from_doc(doc)) if doc else None
 
     async def open_for_customer(self, customer_id: str, now: datetime) -> tuple[Conversation, bool]:
         """The customer's open conversation, or a new one. Returns (conversation, created)."""
         for _ in range(3):
             doc = await self._c.find_one({"open_key": customer_id})  # index: open_per_customer
             if doc is not None:
-                return Conversation.from_doc(doc), False
+                return self._remember(Conversation.from_doc(doc)), False
             new = {
                 "_id": "c_" + secrets.token_hex(12),
                 "customer_id": customer_id,
@@ -88,7 +118,7 @@ class ConversationStore:
                 await self._c.insert_one(new)
             except DuplicateKeyError:
                 continue  # another tab opened it at the same moment: use theirs
-            return Conversation.from_doc(new), True
+            return self._remember(Conversation.from_doc(new)), True
         raise RuntimeError("could not open a conversation")  # pragma: no cover
 
     async def assign(self, conversation_id: str, agent_id: str) -> Conversation | None:
@@ -102,7 +132,7 @@ class ConversationStore:
             {"$set": {"agent_id": agent_id}},
             return_document=ReturnDocument.AFTER,
         )
-        return Conversation.from_doc(doc) if doc else None
+        return self._remember(Conversation.from_doc(doc)) if doc else None
 
     async def close(self, conversation_id: str, now: datetime) -> Conversation | None:
         doc = await self._c.find_one_and_update(
@@ -110,6 +140,7 @@ class ConversationStore:
             {"$set": {"status": "closed", "closed_at": now}, "$unset": {"open_key": ""}},
             return_document=ReturnDocument.AFTER,
         )
+        self._forget(conversation_id)
         return Conversation.from_doc(doc) if doc else None
 
     async def list_for_agent(self, agent_id: str, limit: int = 500) -> list[Conversation]:
@@ -141,6 +172,7 @@ class ConversationStore:
     async def mark_minor(self, conversation_id: str) -> None:
         """The customer of this conversation is a child under 14 (policy 5)."""
         await self._c.update_one({"_id": conversation_id}, {"$set": {"minor": True}})  # index: _id
+        self._forget(conversation_id)  # re-read with the flag next time
 
     async def flag_for_review(self, conversation_id: str, reason: str, at: datetime) -> None:
         await self._c.update_one(  # index: _id
