@@ -95,7 +95,11 @@ async def request_consent(
             open_request["guardian_required"] or not guardian
         ):
             await requests.attach_message(open_request["_id"], doc["_id"])
-            return
+            # Attached only while it was still pending: if it was answered meanwhile, the
+            # message needs a request of its own.
+            attached = await requests.get(open_request["_id"])
+            if attached is not None and doc["_id"] in attached["message_ids"]:
+                return
     now = services.clock()
     timeout = config.minor_response_timeout_secs if guardian else config.response_timeout_secs
     language = _language(identity, doc.get("text"))
@@ -191,6 +195,8 @@ async def _decide(
     )
     if decided is None:
         return False  # answered concurrently (another tab, or the sweeper)
+    # As decided: messages may have joined the request since `request` was read.
+    request = decided
     customer_id = request["customer_id"]
     categories: list[str] = request["categories"]
     await services.store.consents.append(
