@@ -1,0 +1,1 @@
+"""Privacy obligations towards others: notices to recipients of customers' data."""

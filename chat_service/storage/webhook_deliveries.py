@@ -1,0 +1,84 @@
+"""Owner of `webhook_deliveries`: one durable document per privacy notice and recipient.
+
+A delivery is written in state "pending" before anything is sent, so a crash loses nothing.
+Each attempt (time, HTTP status or error, duration) is appended to it; it ends "delivered"
+(a 2xx answer) or "dead" (every attempt failed: a dead letter for the privacy report).
+
+A sender claims a due delivery by moving its `next_attempt_at` forward (a lease) in one
+atomic update, so two senders never post the same delivery at the same time; a sender that
+dies mid-attempt leaves the delivery due again once the lease has run out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+DeliveryState = Literal["pending", "delivered", "dead"]
+STATES: tuple[DeliveryState, ...] = ("pending", "delivered", "dead")
+
+
+class WebhookDeliveries:
+    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+        self._c = collection
+
+    async def ensure_indexes(self) -> None:
+        await self._c.create_index([("state", 1), ("next_attempt_at", 1)], name="due")
+
+    async def insert(self, doc: dict[str, Any]) -> bool:
+        """Store a new delivery; False if one with this `_id` already exists."""
+        try:
+            await self._c.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def get(self, delivery_id: str) -> dict[str, Any] | None:
+        return await self._c.find_one({"_id": delivery_id})  # index: _id
+
+    async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+        """Pending deliveries whose next attempt is at or before `now`, oldest first."""
+        cursor = (
+            self._c.find({"state": "pending", "next_attempt_at": {"$lte": now}})  # index: due
+            .sort("next_attempt_at", 1)
+            .limit(limit)
+        )
+        return [doc async for doc in cursor]
+
+    async def claim(
+        self, delivery_id: str, now: datetime, lease_until: datetime
+    ) -> dict[str, Any] | None:
+        """Take a due delivery for one attempt; None if another sender took it first."""
+        return await self._c.find_one_and_update(  # index: _id
+            {"_id": delivery_id, "state": "pending", "next_attempt_at": {"$lte": now}},
+            {"$set": {"next_attempt_at": lease_until}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def record_attempt(
+        self, delivery_id: str, attempt: dict[str, Any], changes: dict[str, Any]
+    ) -> None:
+        """Append one attempt to the log and apply the outcome (state, next attempt, error)."""
+        await self._c.update_one(  # index: _id
+            {"_id": delivery_id, "state": "pending"},
+            {"$push": {"attempts": attempt}, "$inc": {"attempt_count": 1}, "$set": changes},
+        )
+
+    async def count_by_state(self) -> dict[DeliveryState, int]:
+        return {
+            state: await self._c.count_documents({"state": state})  # index: due
+            for state in STATES
+        }
+
+    async def oldest_pending(self) -> dict[str, Any] | None:
+        cursor = self._c.find({"state": "pending"}).sort("created_at", 1).limit(1)  # index: due
+        return next(iter([doc async for doc in cursor]), None)
+
+    async def dead(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The most recent dead letters first."""
+        cursor = self._c.find({"state": "dead"}).sort("dead_at", -1).limit(limit)  # index: due
+        return [doc async for doc in cursor]
