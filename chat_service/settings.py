@@ -79,6 +79,7 @@ class LimitsSection(_Frozen):
     frame_burst: int = Field(ge=1)
     rate_violations_before_close: int = Field(ge=1)
     send_queue_frames: int = Field(ge=8)
+    send_queue_bytes: int = Field(ge=65536)
     send_buffer_bytes: int = Field(ge=4096)
     history_page: int = Field(ge=1, le=1000)
 

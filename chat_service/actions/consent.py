@@ -19,6 +19,7 @@ from typing import Any
 
 from chat_service.auth import Identity, Role
 from chat_service.errors import BadRequest, ChatError
+from chat_service.policy.assess import MINOR
 from chat_service.protocol.commands import ConsentRespond, ConsentWithdraw
 from chat_service.protocol.events import ConsentRecorded, ConsentRequest, MessageUpdated
 from chat_service.services import Services
@@ -27,6 +28,8 @@ from chat_service.storage.conversations import Conversation
 from chat_service.ws.connections import Audience, constant
 
 logger = logging.getLogger(__name__)
+
+CAS_RETRIES = 8
 
 
 class ConsentRequestNotFound(ChatError):
@@ -160,19 +163,45 @@ async def respond(
 
 
 async def sweep_expired(services: Services) -> int:
-    """Treat requests nobody answered in time as refused. Returns how many expired."""
+    """Treat requests nobody answered in time as refused, finish decisions that were
+    interrupted, and destroy values left pending without any request past the time-out.
+    Returns how many requests expired."""
+    config = services.settings.consent
     expired = 0
-    for request in await services.store.consent_requests.due(services.clock()):
-        if await _decide(
+    while batch := await services.store.consent_requests.due(services.clock()):
+        for request in batch:
+            if await _decide(
+                services,
+                request,
+                granted=False,
+                status="expired",
+                decided_by={"role": "system", "id": "consent-timeout"},
+                connection_id=None,
+                reason="expired",
+            ):
+                expired += 1
+    settle = services.clock() - timedelta(seconds=config.sweep_interval_secs)
+    for request in await services.store.consent_requests.unapplied(settle):
+        await _carry_out(services, request, connection_id=None)
+    # Backstop: a message whose consent request was never created (a failure right after
+    # it was stored) must not keep its values beyond the time-out either.
+    shortest = min(config.response_timeout_secs, config.minor_response_timeout_secs)
+    cutoff = services.clock() - timedelta(seconds=shortest)
+    for doc in await services.store.messages.pending_since(cutoff):
+        minor = any(MINOR in s["categories"] for s in doc.get("secrets", []))
+        limit = config.minor_response_timeout_secs if minor else config.response_timeout_secs
+        if doc["created_at"] > services.clock() - timedelta(seconds=limit):
+            continue
+        if await services.store.consent_requests.pending_with_message(doc["_id"]):
+            continue  # its request is answered or expired by the loop above
+        await _apply_to_message(
             services,
-            request,
-            granted=False,
-            status="expired",
-            decided_by={"role": "system", "id": "consent-timeout"},
-            connection_id=None,
-            reason="expired",
-        ):
-            expired += 1
+            doc,
+            {c for s in doc["secrets"] for c in s["categories"]},
+            keep=False,
+            actor={"role": "system", "id": "consent-timeout"},
+            reason="consent expired",
+        )
     return expired
 
 
@@ -186,17 +215,29 @@ async def _decide(
     connection_id: str | None,
     reason: str,
 ) -> bool:
-    now = services.clock()
+    """Record the decision on the request (atomically, once), then carry it out."""
     decided = await services.store.consent_requests.decide(
-        request["_id"],
-        status,
-        now,
-        decided_by,
+        request["_id"], status, services.clock(), decided_by
     )
     if decided is None:
         return False  # answered concurrently (another tab, or the sweeper)
     # As decided: messages may have joined the request since `request` was read.
-    request = decided
+    await _carry_out(services, decided, connection_id=connection_id, reason=reason)
+    return True
+
+
+async def _carry_out(
+    services: Services,
+    request: dict[str, Any],
+    *,
+    connection_id: str | None,
+    reason: str | None = None,
+) -> None:
+    """Every effect of a decided request; each step is idempotent, so a decision that was
+    interrupted is finished by the sweeper (`applied` stays false until the end)."""
+    status: str = request["status"]
+    granted = status == "granted"
+    decided_by: dict[str, Any] = request["decided_by"]
     customer_id = request["customer_id"]
     categories: list[str] = request["categories"]
     await services.store.consents.append(
@@ -205,13 +246,14 @@ async def _decide(
         categories=categories,
         decision="granted" if granted else ("expired" if status == "expired" else "refused"),
         policy_version=services.settings.consent.policy_version,
-        at=now,
+        at=request["decided_at"],
         decided_by=decided_by,
         evidence={
             "request_id": request["_id"],
             "message_ids": request["message_ids"],
             "connection_id": connection_id,
         },
+        entry_id="cl_" + request["_id"],
     )
     for doc in await services.store.messages.many(request["message_ids"]):
         await _apply_to_message(
@@ -224,17 +266,19 @@ async def _decide(
         )
     if not granted and request["guardian_required"]:
         await services.store.conversations.flag_for_review(
-            request["conversation_id"], "child's data without a guardian's consent", now
+            request["conversation_id"],
+            "child's data without a guardian's consent",
+            request["decided_at"],
         )
+    await services.store.consent_requests.mark_applied(request["_id"])
     frame = ConsentRecorded(
         request_id=request["_id"],
         granted=granted,
         categories=categories,
         purpose=request["purpose"],
-        reason=reason,
+        reason=reason or ("expired" if status == "expired" else "answered"),
     ).frame()
     await services.fanout.publish(_customer_audience(customer_id), constant(frame))
-    return True
 
 
 async def _apply_to_message(
@@ -250,34 +294,88 @@ async def _apply_to_message(
     """Keep or destroy the message's values in `categories`, then tell the participants."""
     from chat_service.actions.messages import publish_message
 
-    secrets: list[dict[str, Any]] = doc.get("secrets", [])
-    touched: list[str] = []
-    new_secrets = []
-    for secret in secrets:
-        affected = secret.get("state") in states and (
-            set(secret["categories"]) & categories
-            if not keep
-            else set(secret["categories"]) <= categories
-        )
-        if affected and keep:
-            secret = {**secret, "state": "kept"}
-        elif affected:
-            secret = {**secret, "state": "destroyed", "value": None}
-            touched.extend(secret["categories"])
-        new_secrets.append(secret)
-    if new_secrets == secrets:
-        return
-    states_now = {s["state"] for s in new_secrets if s.get("state") != "discarded"}
-    consent = (
-        "pending"
-        if "pending" in states_now
-        else "granted"
-        if states_now == {"kept"}
-        else reason.removeprefix("consent ")
+    updated = await _change_secrets(
+        services, doc, categories, keep=keep, actor=actor, reason=reason, states=states
     )
-    updated = await services.store.messages.set_secrets(doc["_id"], new_secrets, consent)
     if updated is None:
         return
+    conversation = await services.store.conversations.get(doc["conversation_id"])
+    if conversation is not None:
+        await publish_message(services, conversation, updated, MessageUpdated)
+
+
+async def recheck_kept(services: Services, doc: dict[str, Any], *, minor: bool) -> dict[str, Any]:
+    """Destroy values kept under a consent withdrawn while the message was on its way."""
+    granted = await granted_categories(services, doc["customer_id"], minor=minor)
+    kept = {c for s in doc.get("secrets", []) if s.get("state") == "kept" for c in s["categories"]}
+    revoked = kept - granted
+    if not revoked:
+        return doc
+    updated = await _change_secrets(
+        services,
+        doc,
+        revoked,
+        keep=False,
+        actor={"role": "system", "id": "consent-recheck"},
+        reason="consent withdrawn",
+        states=("kept",),
+    )
+    return updated or doc
+
+
+async def _change_secrets(
+    services: Services,
+    doc: dict[str, Any],
+    categories: set[str],
+    *,
+    keep: bool,
+    actor: dict[str, Any],
+    reason: str,
+    states: tuple[str, ...],
+) -> dict[str, Any] | None:
+    """Keep or destroy values; the updated message, or None if nothing changed.
+
+    Idempotent, and safe against concurrent decisions on the same message: the change is
+    a compare-and-swap on the message's `secrets_version`, recomputed from a fresh read
+    when another decision got there first (a destroyed value is never written back).
+    """
+    for _ in range(CAS_RETRIES):
+        secrets: list[dict[str, Any]] = doc.get("secrets", [])
+        touched: list[str] = []
+        new_secrets = []
+        for secret in secrets:
+            affected = secret.get("state") in states and (
+                set(secret["categories"]) & categories
+                if not keep
+                else set(secret["categories"]) <= categories
+            )
+            if affected and keep:
+                secret = {**secret, "state": "kept"}
+            elif affected:
+                secret = {**secret, "state": "destroyed", "value": None}
+                touched.extend(secret["categories"])
+            new_secrets.append(secret)
+        if new_secrets == secrets:
+            return None
+        states_now = {s["state"] for s in new_secrets if s.get("state") != "discarded"}
+        consent = (
+            "pending"
+            if "pending" in states_now
+            else "granted"
+            if states_now == {"kept"}
+            else reason.removeprefix("consent ")
+        )
+        updated = await services.store.messages.set_secrets(
+            doc["_id"], new_secrets, consent, doc.get("secrets_version", 0)
+        )
+        if updated is not None:
+            break
+        fresh = await services.store.messages.get(doc["_id"])
+        if fresh is None:
+            return None
+        doc = fresh
+    else:
+        raise RuntimeError(f"message {doc['_id']}: too many concurrent consent updates")
     if touched:
         await services.store.audit.record(
             at=services.clock(),
@@ -288,9 +386,7 @@ async def _apply_to_message(
             categories=sorted(set(touched)),
             reason=reason,
         )
-    conversation = await services.store.conversations.get(doc["conversation_id"])
-    if conversation is not None:
-        await publish_message(services, conversation, updated, MessageUpdated)
+    return updated
 
 
 async def withdraw(

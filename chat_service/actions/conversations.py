@@ -59,8 +59,8 @@ async def publish_opened(services: Services, conversation: Conversation) -> None
 
 
 async def do_join(services: Services, identity: Identity, conversation_id: str) -> Conversation:
-    if not identity.is_agent:
-        raise ConversationNotFound()
+    if identity.role is not Role.AGENT:
+        raise ConversationNotFound()  # supervisors watch; only an agent takes a conversation
     current = await access_conversation(services, identity, conversation_id)
     if current.status != "open":
         raise ConversationClosed()
@@ -83,7 +83,8 @@ async def do_close(services: Services, identity: Identity, conversation_id: str)
     if current.status != "open":
         raise ConversationClosed()
     before = participants(current)
-    conversation = await services.store.conversations.close(conversation_id, services.clock())
+    async with services.store.messages.lock(conversation_id):  # no message lands after this
+        conversation = await services.store.conversations.close(conversation_id, services.clock())
     if conversation is None:
         raise ConversationClosed()
     services.store.messages.forget(conversation_id)

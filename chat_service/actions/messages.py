@@ -177,8 +177,11 @@ async def do_send_message(
                     "end": None,
                     "entity_types": ["GPS_COORDINATES"],
                     "categories": sorted({"precise_location", *([MINOR] if author_minor else [])}),
-                    "value": await services.cipher.encrypt(customer_id, location),
-                    "state": "pending",
+                    # An agent's own position is not the customer's data: never kept.
+                    "value": await services.cipher.encrypt(customer_id, location)
+                    if by_customer
+                    else None,
+                    "state": "pending" if by_customer else "discarded",
                 }
             )
         if by_customer and secrets:
@@ -190,13 +193,13 @@ async def do_send_message(
                     secret["state"] = "kept"
     except PyMongoError as exc:
         raise StoreUnavailable(ref=command.client_id) from exc
-    if not by_customer and masks:
+    if not by_customer and secrets:
         warnings.append(
             WarningOut(
                 code="sensitive_data_masked",
                 message="sensitive personal information in your message was masked and not kept",
                 ref=command.client_id,
-                entity_types=sorted({t for m in masks for t in m.entity_types}),
+                entity_types=sorted({t for s in secrets for t in s["entity_types"]}),
             )
         )
     pending = [s for s in secrets if s["state"] == "pending"]
@@ -218,17 +221,26 @@ async def do_send_message(
             "created_at": now,
         }
 
+    async def still_open() -> None:
+        # Under the conversation's write lock: a close that won the race is final.
+        current = await services.store.conversations.get(conversation.id)
+        if current is None or current.status != "open":
+            raise ConversationClosed(ref=command.client_id)
+
     try:
+        stored = await services.store.messages.insert(conversation.id, build, still_open)
+        if stored.duplicate:
+            services.metrics.duplicates.inc()
+            return SendResult(_ack(command.client_id, stored.doc, duplicate=True), conversation)
         if author_minor and not conversation.minor:
             await services.store.conversations.mark_minor(conversation.id)
-        stored = await services.store.messages.insert(conversation.id, build)
+        doc = stored.doc
+        if any(s["state"] == "kept" for s in secrets):
+            # A withdrawal may have landed while this message was on its way.
+            doc = await consent_actions.recheck_kept(services, doc, minor=author_minor)
     except PyMongoError as exc:
         raise StoreUnavailable(ref=command.client_id) from exc
-    if stored.duplicate:
-        services.metrics.duplicates.inc()
-        return SendResult(_ack(command.client_id, stored.doc, duplicate=True), conversation)
     services.metrics.messages_stored.labels(command.kind, identity.role.value).inc()
-    doc = stored.doc
 
     async def publish() -> None:
         await publish_message(services, conversation, doc, MessageNew)
@@ -250,10 +262,9 @@ async def publish_message(
     event: type[MessageNew] | Any,
 ) -> None:
     """Fan a stored message out to the participants, rendered for each viewer."""
-    customer_id = conversation.customer_id
 
     async def render(viewer: Identity) -> dict[str, Any]:
-        message = await view_message(services, doc, viewer, customer_id, "live delivery")
+        message = await view_message(services, doc, viewer, conversation, "live delivery")
         frame: dict[str, Any] = event(message=message).frame()
         return frame
 
@@ -279,8 +290,7 @@ async def fetch_history(
         docs = await services.store.messages.after(conversation_id, after_seq, page + 1)
         has_more = len(docs) > page
         messages = [
-            await view_message(services, d, identity, conversation.customer_id, "history")
-            for d in docs[:page]
+            await view_message(services, d, identity, conversation, "history") for d in docs[:page]
         ]
     except PyMongoError as exc:
         raise StoreUnavailable() from exc

@@ -1,8 +1,9 @@
 """Who may see which sensitive values of a message, and the audit of every such read.
 
 - The customer who owns the conversation sees their own values while they exist.
-- Any other role sees a value only once it is kept under the customer's consent and the
-  role may see all of its categories (config/consent.toml `[visibility]`).
+- Any other role sees a value only once it is kept under the customer's consent, the role
+  may see all of its categories (config/consent.toml `[visibility]`), and, for an agent,
+  only in a conversation assigned to them: agents browsing the queue see masks.
 Every value shown to someone other than its customer writes an audit record.
 """
 
@@ -15,13 +16,15 @@ from chat_service.policy.config import ConsentConfig
 from chat_service.protocol.events import MessageOut
 from chat_service.protocol.render import render_message
 from chat_service.services import Services
+from chat_service.storage.conversations import Conversation
 
 
 def visible_secrets(
-    doc: dict[str, Any], viewer: Identity, customer_id: str, consent: ConsentConfig
+    doc: dict[str, Any], viewer: Identity, conversation: Conversation, consent: ConsentConfig
 ) -> list[int]:
-    owner = viewer.role is Role.CUSTOMER and viewer.sub == customer_id
-    allowed = consent.visible_to(viewer.role.value)
+    owner = viewer.role is Role.CUSTOMER and viewer.sub == conversation.customer_id
+    handling = viewer.role is not Role.AGENT or conversation.agent_id == viewer.sub
+    allowed = consent.visible_to(viewer.role.value) if handling else frozenset()
     indexes = []
     for i, secret in enumerate(doc.get("secrets", [])):
         if secret.get("value") is None:
@@ -32,12 +35,17 @@ def visible_secrets(
 
 
 async def view_message(
-    services: Services, doc: dict[str, Any], viewer: Identity, customer_id: str, reason: str
+    services: Services,
+    doc: dict[str, Any],
+    viewer: Identity,
+    conversation: Conversation,
+    reason: str,
 ) -> MessageOut:
     """Render `doc` for `viewer`: decrypt what they may see, audit reads by others."""
     revealed: dict[int, str] = {}
     secrets = doc.get("secrets", [])
-    for i in visible_secrets(doc, viewer, customer_id, services.settings.consent):
+    customer_id = conversation.customer_id
+    for i in visible_secrets(doc, viewer, conversation, services.settings.consent):
         value = await services.cipher.decrypt(secrets[i]["value"])
         if value is not None:  # None: the customer's key was shredded
             revealed[i] = value

@@ -50,7 +50,7 @@ async def list_conversations(request: web.Request) -> web.Response:
 async def conversation_messages(request: web.Request) -> web.Response:
     identity = authenticate(request)
     raw = request.query.get("after_seq", "0")
-    if not raw.isdigit() or len(raw) > 12:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
         raise BadRequest("after_seq must be a non-negative integer")
     services = request.app[keys.SERVICES]
     conversation, messages, has_more = await msg_actions.fetch_history(

@@ -72,7 +72,7 @@ class ConversationClose(_Command):
 class HistoryFetch(_Command):
     type: Literal["history.fetch"]
     conversation_id: Id
-    after_seq: int = Field(ge=0)
+    after_seq: int = Field(ge=0, le=2**53)
 
 
 class Typing(_Command):

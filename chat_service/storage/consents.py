@@ -4,24 +4,40 @@ The ledger is never updated in place: every decision (granted, refused, expired,
 withdrawn) is a new entry naming the customer, the categories, the purpose, the policy
 version, who decided (a guardian for a child), when, and the evidence (request, messages,
 connection). The current state of a category is its latest entry.
+
+Each customer's ledger is cached in this process once read, and every append goes
+through this module, so deciding whether a message needs consent costs no read. (Like
+the conversation cache: several instances need the change feed to invalidate it.)
 """
 
 from __future__ import annotations
 
 import secrets
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any, Literal
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 Decision = Literal["granted", "refused", "expired", "withdrawn"]
 RequestStatus = Literal["pending", "granted", "refused", "expired"]
 
 
+LEDGER_CACHE_CUSTOMERS = 20_000
+
+
 class ConsentLedger:
     def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
         self._c = collection
+        self._cache: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+
+    def _cache_put(self, customer_id: str, entries: list[dict[str, Any]]) -> None:
+        self._cache[customer_id] = entries
+        self._cache.move_to_end(customer_id)
+        while len(self._cache) > LEDGER_CACHE_CUSTOMERS:
+            self._cache.popitem(last=False)
 
     async def ensure_indexes(self) -> None:
         await self._c.create_index([("customer_id", 1), ("at", 1)], name="by_customer")
@@ -37,9 +53,12 @@ class ConsentLedger:
         at: datetime,
         decided_by: dict[str, Any],
         evidence: dict[str, Any],
+        entry_id: str | None = None,
     ) -> dict[str, Any]:
+        """Append an entry. With `entry_id` (derived from a request) a repeat is a no-op,
+        so carrying out a decision again after a crash never records it twice."""
         entry = {
-            "_id": "cl_" + secrets.token_hex(12),
+            "_id": entry_id or "cl_" + secrets.token_hex(12),
             "customer_id": customer_id,
             "purpose": purpose,
             "categories": sorted(categories),
@@ -49,12 +68,24 @@ class ConsentLedger:
             "decided_by": decided_by,
             "evidence": evidence,
         }
-        await self._c.insert_one(entry)
+        try:
+            await self._c.insert_one(entry)
+        except DuplicateKeyError:
+            existing = await self._c.find_one({"_id": entry["_id"]})  # index: _id
+            return existing or entry
+        finally:
+            self._cache.pop(customer_id, None)  # re-read in order on next use
         return entry
 
     async def history(self, customer_id: str) -> list[dict[str, Any]]:
+        cached = self._cache.get(customer_id)
+        if cached is not None:
+            self._cache.move_to_end(customer_id)
+            return list(cached)
         cursor = self._c.find({"customer_id": customer_id}).sort("at", 1)  # index: by_customer
-        return [doc async for doc in cursor]
+        entries = [doc async for doc in cursor]
+        self._cache_put(customer_id, entries)
+        return list(entries)
 
     async def granted(self, customer_id: str, purpose: str) -> set[str]:
         """Categories whose latest decision for this purpose is a grant."""
@@ -73,6 +104,8 @@ class ConsentRequests:
     async def ensure_indexes(self) -> None:
         await self._c.create_index([("customer_id", 1), ("status", 1)], name="by_customer")
         await self._c.create_index([("status", 1), ("expires_at", 1)], name="due")
+        await self._c.create_index([("applied", 1), ("decided_at", 1)], name="unapplied")
+        await self._c.create_index("message_ids", name="by_message")
 
     async def pending_for(self, customer_id: str, purpose: str) -> list[dict[str, Any]]:
         cursor = self._c.find(  # index: by_customer
@@ -99,14 +132,41 @@ class ConsentRequests:
         """Move a pending request to its outcome; None if it was no longer pending."""
         return await self._c.find_one_and_update(
             {"_id": request_id, "status": "pending"},  # index: _id
-            {"$set": {"status": status, "decided_at": at, "decided_by": decided_by}},
+            {
+                "$set": {
+                    "status": status,
+                    "decided_at": at,
+                    "decided_by": decided_by,
+                    "applied": False,
+                }
+            },
             return_document=ReturnDocument.AFTER,
         )
 
-    async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
-        cursor = self._c.find(  # index: due
-            {"status": "pending", "expires_at": {"$lte": now}}
+    async def pending_with_message(self, message_id: str) -> bool:
+        doc = await self._c.find_one(  # index: by_message
+            {"message_ids": message_id, "status": "pending"}, projection={"_id": 1}
+        )
+        return doc is not None
+
+    async def mark_applied(self, request_id: str) -> None:
+        await self._c.update_one({"_id": request_id}, {"$set": {"applied": True}})  # index: _id
+
+    async def unapplied(self, before: datetime, limit: int = 100) -> list[dict[str, Any]]:
+        """Decided requests whose effects were interrupted (crash, store error)."""
+        cursor = self._c.find(  # index: unapplied
+            {"applied": False, "decided_at": {"$lte": before}}
         ).limit(limit)
+        return [doc async for doc in cursor]
+
+    async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+        cursor = (
+            self._c.find(  # index: due
+                {"status": "pending", "expires_at": {"$lte": now}}
+            )
+            .sort("expires_at", 1)
+            .limit(limit)
+        )
         return [doc async for doc in cursor]
 
     async def for_customer(self, customer_id: str) -> list[dict[str, Any]]:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -54,18 +55,34 @@ class MessageStore:
         await self._c.create_index(
             [("customer_id", 1), ("secrets.state", 1)], name="customer_secrets"
         )
+        await self._c.create_index(
+            [("secrets.state", 1), ("created_at", 1)], name="pending_secrets"
+        )
 
     async def get(self, message_id: str) -> dict[str, Any] | None:
         return await self._c.find_one({"_id": message_id})  # index: _id
 
-    async def insert(self, conversation_id: str, build: Callable[[int], dict[str, Any]]) -> Stored:
-        """Insert `build(seq)` with the conversation's next seq; a replay returns the original."""
-        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
-        async with lock:
+    def lock(self, conversation_id: str) -> asyncio.Lock:
+        """The conversation's write lock: held while a message is inserted, and by whoever
+        closes the conversation, so no message lands in a conversation after it closed."""
+        return self._locks.setdefault(conversation_id, asyncio.Lock())
+
+    async def insert(
+        self,
+        conversation_id: str,
+        build: Callable[[int], dict[str, Any]],
+        guard: Callable[[], Awaitable[None]] | None = None,
+    ) -> Stored:
+        """Insert `build(seq)` with the conversation's next seq; a replay returns the original.
+        `guard` runs under the conversation's lock first and may raise to refuse."""
+        async with self.lock(conversation_id):
+            if guard is not None:
+                await guard()
             for _ in range(SEQ_RETRIES):
                 seq = await self._peek_next(conversation_id)
                 doc = build(seq)
                 doc["conv_seq"] = conv_seq(conversation_id, seq)
+                doc["secrets_version"] = 0
                 try:
                     await self._c.insert_one(doc)
                 except DuplicateKeyError:
@@ -106,14 +123,23 @@ class MessageStore:
         return [doc async for doc in cursor]
 
     async def set_secrets(
-        self, message_id: str, secrets: list[dict[str, Any]], consent: str
+        self, message_id: str, secrets: list[dict[str, Any]], consent: str, version: int
     ) -> dict[str, Any] | None:
-        """Replace a message's sensitive values (after a consent decision); the new doc."""
+        """Replace a message's sensitive values if nobody changed them since `version` was
+        read (compare-and-swap: a destroyed value can never be written back); the new doc,
+        or None when it changed meanwhile (read again and retry)."""
         return await self._c.find_one_and_update(
-            {"_id": message_id},  # index: _id
-            {"$set": {"secrets": secrets, "consent": consent}},
+            {"_id": message_id, "secrets_version": version},  # index: _id
+            {"$set": {"secrets": secrets, "consent": consent}, "$inc": {"secrets_version": 1}},
             return_document=ReturnDocument.AFTER,
         )
+
+    async def pending_since(self, cutoff: datetime, limit: int = 200) -> list[dict[str, Any]]:
+        """Messages whose values still wait for consent since before `cutoff` (backstop)."""
+        cursor = self._c.find(  # index: pending_secrets
+            {"secrets.state": "pending", "created_at": {"$lte": cutoff}}
+        ).limit(limit)
+        return [doc async for doc in cursor]
 
     async def with_kept_secrets(self, customer_id: str) -> list[dict[str, Any]]:
         """The customer's messages that still hold consented sensitive values."""

@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 Render = Callable[[Identity], Awaitable[dict[str, Any] | None]]
 SEND_TIMEOUT_SECS = 10.0
+# Close tasks are kept referenced until they finish (asyncio holds only weak references).
+_BACKGROUND: set[asyncio.Task[Any]] = set()
 FLUSH_TIMEOUT_SECS = 2.0
 
 
@@ -36,8 +38,11 @@ class Connection:
         ws: web.WebSocketResponse,
         queue_frames: int,
         on_policy_close: Callable[[str], None] | None = None,
+        queue_bytes: int = 8 * 1024 * 1024,
     ) -> None:
         self.identity = identity
+        self._queue_bytes_max = queue_bytes
+        self._queued_bytes = 0
         self.id = "ws_" + secrets.token_hex(8)  # evidence in the consent ledger
         self._on_policy_close = on_policy_close
         self.ws = ws
@@ -52,8 +57,12 @@ class Connection:
         """Queue a frame; False (and the socket is closed) if the peer does not keep up."""
         if self.closing:
             return False
+        data = json.dumps(frame, ensure_ascii=False)
         try:
-            self._queue.put_nowait(json.dumps(frame, ensure_ascii=False))
+            if self._queued_bytes + len(data) > self._queue_bytes_max and self._queued_bytes:
+                raise asyncio.QueueFull
+            self._queue.put_nowait(data)
+            self._queued_bytes += len(data)
         except asyncio.QueueFull:
             logger.warning("peer does not read; closing", extra={"role": self.identity.role})
             if self._on_policy_close is not None:
@@ -67,7 +76,8 @@ class Connection:
             return
         self.closing = True
         task = asyncio.create_task(self.ws.close(code=code, message=reason.encode()))
-        task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+        _BACKGROUND.add(task)
+        task.add_done_callback(_BACKGROUND.discard)
 
     async def _drain(self) -> None:
         try:
@@ -77,6 +87,7 @@ class Connection:
                     async with asyncio.timeout(SEND_TIMEOUT_SECS):
                         await self.ws.send_str(data)
                 finally:
+                    self._queued_bytes -= len(data)
                     self._queue.task_done()
         except (ConnectionError, RuntimeError, TimeoutError):
             self.close_soon(WSCloseCode.POLICY_VIOLATION, "peer stopped reading")
@@ -157,7 +168,13 @@ class InProcessFanOut:
         cache: dict[Identity, dict[str, Any] | None] = {}
         for conn in list(self._registry.select(audience)):
             if conn.identity not in cache:
-                cache[conn.identity] = await render(conn.identity)
+                try:
+                    cache[conn.identity] = await render(conn.identity)
+                except Exception:
+                    # One viewer's failure (a store blip while auditing, say) must not cost
+                    # the others their frame; this viewer catches up from history.
+                    logger.exception("rendering an event for a viewer failed")
+                    cache[conn.identity] = None
             frame = cache[conn.identity]
             if frame is not None and conn.send(frame):
                 delivered += 1

@@ -88,6 +88,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         ws,
         limits.send_queue_frames,
         on_policy_close=lambda reason: metrics.policy_closes.labels(reason).inc(),
+        queue_bytes=limits.send_queue_bytes,
     )
     registry = app[keys.REGISTRY]
     registry.add(conn)
@@ -117,7 +118,7 @@ async def _receive_loop(app: web.Application, conn: Connection, identity: Identi
     bucket = TokenBucket(limits.frames_per_sec, limits.frame_burst)
     violations = 0
     async for msg in ws:
-        if msg.type is WSMsgType.TEXT:
+        if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
             if not bucket.take():
                 violations += 1
                 metrics.frames_rejected.labels(RateLimited.code).inc()
@@ -129,10 +130,13 @@ async def _receive_loop(app: web.Application, conn: Connection, identity: Identi
                     return
                 conn.send(RateLimited().to_frame())
                 continue
+            if msg.type is WSMsgType.BINARY:
+                metrics.frames_rejected.labels("binary_frame").inc()
+                conn.send(
+                    ErrorOut(code="binary_frame", message="send JSON text frames only").frame()
+                )
+                continue
             await _handle_text(services, conn, identity, msg.data, limits.max_text_chars)
-        elif msg.type is WSMsgType.BINARY:
-            metrics.frames_rejected.labels("binary_frame").inc()
-            conn.send(ErrorOut(code="binary_frame", message="send JSON text frames only").frame())
         elif msg.type is WSMsgType.ERROR:
             exc = ws.exception()
             logger.info("socket error", extra={"error": type(exc).__name__ if exc else None})
