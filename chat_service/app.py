@@ -20,6 +20,7 @@ from chat_service.auth import TokenService
 from chat_service.http.middleware import error_middleware
 from chat_service.http.routes import setup_routes
 from chat_service.metrics import Metrics
+from chat_service.privacy.webhooks import WebhookNotifier, load_webhook_config
 from chat_service.scanning import PoolScanner, Scanner
 from chat_service.services import Services
 from chat_service.settings import Settings, is_loopback
@@ -81,6 +82,7 @@ def create_app(
         )
         cipher = FieldCipher(store.client, settings.config.store.database, master_key)
         await cipher.start()
+        webhooks = await asyncio.to_thread(load_webhook_config, settings.config_dir)
         app[keys.SERVICES] = Services(
             settings=settings,
             store=store,
@@ -88,18 +90,26 @@ def create_app(
             scanner=app[keys.SCANNER],
             metrics=app[keys.METRICS],
             cipher=cipher,
+            notifier=WebhookNotifier(webhooks, store.webhook_deliveries),
         )
         try:
             yield
         finally:
             await cipher.close()
 
-    async def consent_sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(_sweep_consents(app[keys.SERVICES]), name="consent-sweeper")
+    async def background_ctx(app: web.Application) -> AsyncIterator[None]:
+        """The service's periodic jobs: consent expiry, privacy notices to recipients."""
+        services = app[keys.SERVICES]
+        stop = asyncio.Event()
+        tasks = [
+            asyncio.create_task(_sweep_consents(services), name="consent-sweeper"),
+            asyncio.create_task(services.notifier.run(stop), name="webhook-notifier"),
+        ]
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def loop_monitor_ctx(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(_watch_loop_lag(app[keys.METRICS]), name="loop-lag")
@@ -108,9 +118,7 @@ def create_app(
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    app.cleanup_ctx.extend(
-        [store_ctx, scanner_ctx, services_ctx, consent_sweeper_ctx, loop_monitor_ctx]
-    )
+    app.cleanup_ctx.extend([store_ctx, scanner_ctx, services_ctx, background_ctx, loop_monitor_ctx])
     app.on_shutdown.append(_close_sockets)
     setup_routes(app)
     return app

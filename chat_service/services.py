@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from chat_service.metrics import Metrics
+from chat_service.privacy.webhooks import WebhookNotifier
 from chat_service.scanning import Scanner
 from chat_service.settings import Settings
 from chat_service.storage import Store
@@ -26,4 +27,5 @@ class Services:
     scanner: Scanner
     metrics: Metrics
     cipher: FieldCipher
+    notifier: WebhookNotifier
     clock: Callable[[], datetime] = field(default=utc_now)

@@ -407,7 +407,7 @@ async def withdraw(
     categories = sorted(set(command.categories))
     now = services.clock()
     decided_by = {"role": actor.role.value, "id": actor.sub}
-    await services.store.consents.append(
+    entry = await services.store.consents.append(
         customer_id=customer_id,
         purpose=purpose,
         categories=categories,
@@ -431,6 +431,19 @@ async def withdraw(
                 states=("kept", "pending"),
             )
             affected.append(doc["_id"])
+    # Tell the other recipients of the customer's data (policy 7.2.2), durably queued.
+    await services.notifier.enqueue(
+        "consent.withdrawn",
+        {
+            "customer_id": customer_id,
+            "purpose": purpose,
+            "categories": categories,
+            "policy_version": config.policy_version,
+            "message_ids": affected,
+        },
+        now,
+        event_id=entry["_id"],
+    )
     frame = ConsentRecorded(
         request_id=None,
         granted=False,

@@ -17,6 +17,7 @@ from chat_service.storage.consents import ConsentLedger, ConsentRequests
 from chat_service.storage.conversations import ConversationStore
 from chat_service.storage.embedded import EmbeddedStore
 from chat_service.storage.messages import MessageStore
+from chat_service.storage.webhook_deliveries import WebhookDeliveries
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class Store:
         self.consents = ConsentLedger(self.db["consents"])
         self.consent_requests = ConsentRequests(self.db["consent_requests"])
         self.audit = AuditLog(self.db["audit"])
+        self.webhook_deliveries = WebhookDeliveries(self.db["webhook_deliveries"])
 
     async def ensure_indexes(self) -> None:
         """Create every index; idempotent, run at each start-up."""
@@ -49,6 +51,7 @@ class Store:
         await self.consents.ensure_indexes()
         await self.consent_requests.ensure_indexes()
         await self.audit.ensure_indexes()
+        await self.webhook_deliveries.ensure_indexes()
 
     async def ping(self) -> bool:
         try:
