@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 
 class AuditLog:
@@ -46,3 +47,29 @@ class AuditLog:
     async def for_customer(self, customer_id: str) -> list[dict[str, Any]]:
         cursor = self._c.find({"customer_id": customer_id}).sort("at", 1)  # index: by_customer
         return [doc async for doc in cursor]
+
+    # -- deletion (privacy policy 7.2) ---------------------------------------------------------
+
+    async def record_once(self, entry_id: str, **fields: Any) -> bool:
+        """`record` under a fixed id, so a step carried out again records it once; False when
+        it was already recorded."""
+        try:
+            await self._c.insert_one({"_id": entry_id, **fields})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def pseudonymise(self, customer_id: str, pseudonym: str) -> int:
+        """After a deletion the audit stays (who saw or destroyed what, when, why) without
+        naming the customer: `customer_id` and the customer's own `actor.id` become the
+        pseudonym and message ids are dropped. The one update the log ever gets, required by
+        the deletion itself; idempotent."""
+        await self._c.update_many(  # index: by_customer
+            {"customer_id": customer_id, "actor.id": customer_id},
+            {"$set": {"actor.id": pseudonym}},
+        )
+        result = await self._c.update_many(  # index: by_customer
+            {"customer_id": customer_id},
+            {"$set": {"customer_id": pseudonym, "message_id": None, "pseudonymised": True}},
+        )
+        return result.modified_count

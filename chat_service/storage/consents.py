@@ -96,6 +96,40 @@ class ConsentLedger:
                     state[category] = entry["decision"]
         return {c for c, d in state.items() if d == "granted"}
 
+    async def pseudonymise(self, customer_id: str, pseudonym: str) -> int:
+        """After a deletion the ledger stays as the evidence the law requires, without naming
+        the customer: `customer_id` (and the customer's own `decided_by.id`) become the
+        pseudonym; message and connection ids and a guardian's name are dropped; decision,
+        categories, purpose, policy version, times and the guardian's relationship stay.
+        Idempotent (an entry already pseudonymised no longer matches)."""
+        changed = 0
+        cursor = self._c.find({"customer_id": customer_id})  # index: by_customer
+        for entry in [doc async for doc in cursor]:
+            decided_by = dict(entry.get("decided_by") or {})
+            if decided_by.get("id") == customer_id:
+                decided_by["id"] = pseudonym
+            guardian = decided_by.get("guardian")
+            if isinstance(guardian, dict):
+                decided_by["guardian"] = {"relationship": guardian.get("relationship")}
+            evidence = dict(entry.get("evidence") or {})
+            evidence["message_ids"] = []
+            evidence["connection_id"] = None
+            result = await self._c.update_one(
+                {"_id": entry["_id"], "customer_id": customer_id},  # index: _id
+                {
+                    "$set": {
+                        "customer_id": pseudonym,
+                        "decided_by": decided_by,
+                        "evidence": evidence,
+                        "pseudonymised": True,
+                    }
+                },
+            )
+            changed += result.modified_count
+        self._cache.pop(customer_id, None)
+        self._cache.pop(pseudonym, None)
+        return changed
+
 
 class ConsentRequests:
     def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
@@ -172,3 +206,21 @@ class ConsentRequests:
     async def for_customer(self, customer_id: str) -> list[dict[str, Any]]:
         cursor = self._c.find({"customer_id": customer_id}).sort("created_at", 1)
         return [doc async for doc in cursor]  # index: by_customer
+
+    # -- deletion (privacy policy 7.2) ---------------------------------------------------------
+
+    async def delete_for_customer(
+        self, customer_id: str, keep_conversations: set[str], batch: int = 500
+    ) -> int:
+        """Delete the customer's consent requests outside `keep_conversations` (held)."""
+        deleted = 0
+        query: dict[str, Any] = {"customer_id": customer_id}
+        if keep_conversations:
+            query["conversation_id"] = {"$nin": sorted(keep_conversations)}
+        while True:
+            cursor = self._c.find(query, projection={"_id": 1}).limit(batch)  # index: by_customer
+            ids = [doc["_id"] async for doc in cursor]
+            if not ids:
+                return deleted
+            result = await self._c.delete_many({"_id": {"$in": ids}})  # index: _id
+            deleted += result.deleted_count

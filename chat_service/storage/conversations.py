@@ -181,3 +181,21 @@ class ConversationStore:
 
     async def raw(self, conversation_id: str) -> dict[str, Any] | None:
         return await self._c.find_one({"_id": conversation_id})  # index: _id
+
+    # -- deletion (privacy policy 7.2) ---------------------------------------------------------
+
+    async def ids_for_customer(
+        self, customer_id: str, exclude: set[str], limit: int = 100
+    ) -> list[str]:
+        """The customer's conversation ids, except `exclude` (held ones)."""
+        query: dict[str, Any] = {"customer_id": customer_id}
+        if exclude:
+            query["_id"] = {"$nin": sorted(exclude)}
+        cursor = self._c.find(query, projection={"_id": 1}).limit(limit)  # index: by_customer
+        return [doc["_id"] async for doc in cursor]
+
+    async def delete(self, conversation_id: str) -> bool:
+        """Delete a conversation record (its messages first) and drop it from the cache."""
+        result = await self._c.delete_one({"_id": conversation_id})  # index: _id
+        self._forget(conversation_id)
+        return result.deleted_count > 0

@@ -15,7 +15,9 @@ from chat_service.settings import Settings
 from chat_service.storage.audit import AuditLog
 from chat_service.storage.consents import ConsentLedger, ConsentRequests
 from chat_service.storage.conversations import ConversationStore
+from chat_service.storage.deletion_requests import DeletionRequests
 from chat_service.storage.embedded import EmbeddedStore
+from chat_service.storage.holds import LegalHolds
 from chat_service.storage.messages import MessageStore
 from chat_service.storage.webhook_deliveries import WebhookDeliveries
 
@@ -42,6 +44,8 @@ class Store:
         self.consents = ConsentLedger(self.db["consents"])
         self.consent_requests = ConsentRequests(self.db["consent_requests"])
         self.audit = AuditLog(self.db["audit"])
+        self.legal_holds = LegalHolds(self.db["legal_holds"])
+        self.deletion_requests = DeletionRequests(self.db["deletion_requests"])
         self.webhook_deliveries = WebhookDeliveries(self.db["webhook_deliveries"])
 
     async def ensure_indexes(self) -> None:
@@ -51,6 +55,8 @@ class Store:
         await self.consents.ensure_indexes()
         await self.consent_requests.ensure_indexes()
         await self.audit.ensure_indexes()
+        await self.legal_holds.ensure_indexes()
+        await self.deletion_requests.ensure_indexes()
         await self.webhook_deliveries.ensure_indexes()
 
     async def ping(self) -> bool:

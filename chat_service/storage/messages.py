@@ -151,3 +151,37 @@ class MessageStore:
     async def many(self, message_ids: list[str]) -> list[dict[str, Any]]:
         cursor = self._c.find({"_id": {"$in": message_ids}}).sort("seq", 1)  # index: _id
         return [doc async for doc in cursor]
+
+    # -- deletion (privacy policy 7.2) ---------------------------------------------------------
+
+    async def delete_conversation(self, conversation_id: str, batch: int = 500) -> int:
+        """Delete every message of a conversation (findings and encrypted values with them),
+        in bounded batches; returns how many. Hold `lock(conversation_id)` around it."""
+        deleted = 0
+        while True:
+            cursor = self._c.find(  # index: conversation_seq
+                {"conversation_id": conversation_id}, projection={"_id": 1}
+            ).limit(batch)
+            ids = [doc["_id"] async for doc in cursor]
+            if not ids:
+                return deleted
+            result = await self._c.delete_many({"_id": {"$in": ids}})  # index: _id
+            deleted += result.deleted_count
+
+    async def delete_for_customer(
+        self, customer_id: str, keep_conversations: set[str], batch: int = 500
+    ) -> int:
+        """Delete the customer's messages outside `keep_conversations` (held), in batches."""
+        deleted = 0
+        query: dict[str, Any] = {"customer_id": customer_id}
+        if keep_conversations:
+            query["conversation_id"] = {"$nin": sorted(keep_conversations)}
+        while True:
+            cursor = self._c.find(query, projection={"_id": 1}).limit(  # index: customer_secrets
+                batch
+            )
+            ids = [doc["_id"] async for doc in cursor]
+            if not ids:
+                return deleted
+            result = await self._c.delete_many({"_id": {"$in": ids}})  # index: _id
+            deleted += result.deleted_count
