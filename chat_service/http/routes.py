@@ -12,6 +12,7 @@ from chat_service.auth import Role
 from chat_service.errors import BadRequest
 from chat_service.http.middleware import authenticate
 from chat_service.http.privacy import setup_privacy_routes
+from chat_service.http.rights import setup_rights_routes
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -74,3 +75,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/conversations", list_conversations)
     app.router.add_get("/api/conversations/{conversation_id}/messages", conversation_messages)
     setup_privacy_routes(app)
+    setup_rights_routes(app)

@@ -1,0 +1,107 @@
+"""Data-rights endpoints: deletion requests (policy 7.2) and legal holds (policy 4.3).
+
+Thin handlers: authenticate, one action call, reply. Who may call what:
+
+| endpoint | who |
+|---|---|
+| `POST /api/privacy/customers/{id}/deletion-requests` | privacy_officer, or that customer |
+| `GET /api/privacy/customers/{id}/deletion-requests` | privacy_officer, or that customer |
+| `POST /api/conversations/{id}/legal-hold` | privacy_officer |
+| `POST /api/privacy/customers/{id}/legal-hold` | privacy_officer |
+| `GET /api/privacy/legal-holds?active=true\\|false\\|all` | privacy_officer |
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, StrictBool, StringConstraints, ValidationError
+
+from chat_service import keys
+from chat_service.errors import BadRequest
+from chat_service.http.middleware import authenticate
+from chat_service.privacy import deletion, holds
+from chat_service.storage.holds import HoldScope
+
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=holds.MAX_REASON_CHARS)
+]
+_ACTIVE = {"true": True, "false": False, "all": None}
+
+
+class HoldBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    hold: StrictBool
+    reason: Reason
+
+
+async def _hold_body(request: web.Request) -> HoldBody:
+    try:
+        return HoldBody.model_validate(await request.json())
+    except (json.JSONDecodeError, ValidationError, UnicodeDecodeError) as exc:
+        raise BadRequest(
+            f'body must be {{"hold": true|false, "reason": "1-{holds.MAX_REASON_CHARS} chars"}}'
+        ) from exc
+
+
+async def file_deletion_request(request: web.Request) -> web.Response:
+    identity = authenticate(request)
+    services = request.app[keys.SERVICES]
+    filed, created = await deletion.file_request(
+        services, identity, request.match_info["customer_id"]
+    )
+    return web.json_response(deletion.public(filed), status=201 if created else 200)
+
+
+async def list_deletion_requests(request: web.Request) -> web.Response:
+    identity = authenticate(request)
+    customer_id = request.match_info["customer_id"]
+    services = request.app[keys.SERVICES]
+    found = await deletion.list_requests(services, identity, customer_id)
+    return web.json_response(
+        {"customer_id": customer_id, "deletion_requests": [deletion.public(r) for r in found]}
+    )
+
+
+async def _change_hold(request: web.Request, scope: HoldScope, target_id: str) -> web.Response:
+    identity = authenticate(request)
+    holds.require_privacy_officer(identity)  # before reading the body: 403 whatever it holds
+    body = await _hold_body(request)
+    services = request.app[keys.SERVICES]
+    hold, created = await holds.change_hold(
+        services, identity, scope, target_id, hold=body.hold, reason=body.reason
+    )
+    return web.json_response(deletion.public(hold), status=201 if created else 200)
+
+
+async def conversation_legal_hold(request: web.Request) -> web.Response:
+    return await _change_hold(request, "conversation", request.match_info["conversation_id"])
+
+
+async def customer_legal_hold(request: web.Request) -> web.Response:
+    return await _change_hold(request, "customer", request.match_info["customer_id"])
+
+
+async def list_legal_holds(request: web.Request) -> web.Response:
+    identity = authenticate(request)
+    raw = request.query.get("active", "true")
+    if raw not in _ACTIVE:
+        raise BadRequest("active must be true, false or all")
+    services = request.app[keys.SERVICES]
+    found = await holds.list_holds(services, identity, active=_ACTIVE[raw])
+    return web.json_response({"legal_holds": [deletion.public(h) for h in found]})
+
+
+def setup_rights_routes(app: web.Application) -> None:
+    app.router.add_post(
+        "/api/privacy/customers/{customer_id}/deletion-requests", file_deletion_request
+    )
+    app.router.add_get(
+        "/api/privacy/customers/{customer_id}/deletion-requests", list_deletion_requests
+    )
+    app.router.add_post("/api/conversations/{conversation_id}/legal-hold", conversation_legal_hold)
+    app.router.add_post("/api/privacy/customers/{customer_id}/legal-hold", customer_legal_hold)
+    app.router.add_get("/api/privacy/legal-holds", list_legal_holds)

@@ -1,0 +1,386 @@
+"""The customer's right to deletion (privacy policy 7.2): file a request, carry it out.
+
+Filing records `received_at` and `due_at` (15 working days in mainland China, from
+`config/holidays.toml`; chat_service/privacy/workdays.py). Carrying it out is idempotent and
+resumable: every step is a query that no longer matches once done, so a pass killed halfway
+is finished by the next one (`process_due`, run by `deletion_loop` on the server's schedule,
+takes every request not completed yet, at once: far within the deadline).
+
+One pass over a request:
+1. conversation by conversation, unless an active legal hold keeps it (its own or its
+   customer's, checked again just before each one): its messages (findings and encrypted
+   values with them), its consent requests, then the conversation record, under the
+   conversation's write lock so no message lands meanwhile; in-process caches dropped;
+2. if a hold keeps anything: the request is `partially_completed` with `held` saying what
+   the holds keep and why; the rest of the customer's data is gone, their data key stays
+   (the held messages need it), and recipients get a `customer.deleted` notice with scope
+   "partial". The next pass after the hold is lifted finishes it;
+3. otherwise: a `customer.deleted` notice (scope "all") for every configured recipient, the
+   customer's data key shredded (every copy of every value under it, backups included,
+   can no longer be decrypted), the evidence the law requires kept pseudonymised (consent
+   ledger, audit, lifted holds), an audit record of the deletion, and the request itself
+   completed under the pseudonym.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+from chat_service.auth import Identity, Role
+from chat_service.errors import BadRequest, ConfigError, Forbidden, NotFound
+from chat_service.privacy.pseudonyms import Pseudonymizer, pseudonymizer_for
+from chat_service.privacy.webhooks import WebhookNotifier
+from chat_service.privacy.workdays import HolidayCalendar, load_holiday_calendar
+from chat_service.services import Services
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_ACTOR: Final = {"role": "system", "id": "deletion"}
+DEADLINE_WORKING_DAYS: Final = 15
+MAX_CUSTOMER_ID_CHARS: Final = 128
+CONVERSATIONS_PER_BATCH: Final = 50
+REQUESTS_PER_PASS: Final = 100
+DEFAULT_INTERVAL_SECS: Final = 30.0
+
+
+class DeletionRequestNotFound(NotFound):
+    code = "deletion_request_not_found"
+    default_message = "no such deletion request"
+
+
+def access_customer_rights(identity: Identity, customer_id: str) -> None:
+    """Privacy officers, or the customer themself; nobody else."""
+    if not customer_id or len(customer_id) > MAX_CUSTOMER_ID_CHARS:
+        raise BadRequest("the customer id must be 1-128 characters")
+    if identity.role is Role.PRIVACY_OFFICER:
+        return
+    if identity.role is Role.CUSTOMER and identity.sub == customer_id:
+        return
+    raise Forbidden()
+
+
+# -- deadlines -----------------------------------------------------------------------------
+
+_calendars: dict[Path, HolidayCalendar] = {}
+
+
+async def holiday_calendar(config_dir: Path) -> HolidayCalendar:
+    calendar = _calendars.get(config_dir)
+    if calendar is None:
+        calendar = await asyncio.to_thread(load_holiday_calendar, config_dir)
+        _calendars[config_dir] = calendar
+    return calendar
+
+
+async def deadline(services: Services, received_at: datetime) -> tuple[datetime, str]:
+    """(due_at, basis). Beyond the holiday table's years the request is still filed, never
+    refused: due after 15 calendar days, which is never later than 15 working days, and the
+    gap is logged as an error for the operator to extend the table."""
+    try:
+        calendar = await holiday_calendar(services.settings.config_dir)
+        return calendar.deletion_due_at(received_at), "working_days"
+    except ConfigError:
+        logger.exception("deletion deadline falls outside the holiday table; 15 calendar days")
+        return received_at + timedelta(days=DEADLINE_WORKING_DAYS), "calendar_days_fallback"
+
+
+# -- filing --------------------------------------------------------------------------------
+
+
+async def file_request(
+    services: Services, identity: Identity, customer_id: str
+) -> tuple[dict[str, Any], bool]:
+    """File a deletion request; (request, created). While one is open for the customer,
+    filing again returns it."""
+    access_customer_rights(identity, customer_id)
+    now = services.clock()
+    due_at, basis = await deadline(services, now)
+    filed_by = {"role": identity.role.value, "id": identity.sub}
+    request, created = await services.store.deletion_requests.file(
+        {
+            "customer_id": customer_id,
+            "filed_by": filed_by,
+            "received_at": now,
+            "due_at": due_at,
+            "due_at_basis": basis,
+            "status": "received",
+            "history": [{"at": now, "status": "received", "note": f"filed by {filed_by['role']}"}],
+            "held": None,
+            "deleted": {"conversations": 0, "messages": 0, "consent_requests": 0},
+            "key_shredded": False,
+            "completed_at": None,
+            "pseudonymised": False,
+        }
+    )
+    if created:
+        await services.store.audit.record(
+            at=now,
+            actor=filed_by,
+            action="deletion_requested",
+            customer_id=customer_id,
+            reason="deletion request (policy 7.2)",
+            details={"request_id": request["_id"], "due_at": due_at.isoformat()},
+        )
+        logger.info("deletion request filed", extra={"request_id": request["_id"]})
+    return request, created
+
+
+async def list_requests(
+    services: Services, identity: Identity, customer_id: str
+) -> list[dict[str, Any]]:
+    """The customer's requests, completed (pseudonymised) ones included."""
+    access_customer_rights(identity, customer_id)
+    pseudonym = (await pseudonymizer_for(services))(customer_id)
+    return await services.store.deletion_requests.for_customer([customer_id, pseudonym])
+
+
+# -- carrying out --------------------------------------------------------------------------
+
+
+async def _delete_unheld(
+    services: Services, customer_id: str
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Delete everything of the customer no active hold keeps: (counts, active holds)."""
+    store = services.store
+    counts = {"conversations": 0, "messages": 0, "consent_requests": 0}
+    skipped: set[str] = set()
+    while True:
+        holds = await store.legal_holds.active_for_customer(customer_id)
+        if any(h["scope"] == "customer" for h in holds):
+            return counts, holds
+        held = {h["conversation_id"] for h in holds} | skipped
+        batch = await store.conversations.ids_for_customer(
+            customer_id, held, CONVERSATIONS_PER_BATCH
+        )
+        if not batch:
+            break
+        for conversation_id in batch:
+            # A hold set since the batch was read wins: checked again right before.
+            if await store.legal_holds.holding(customer_id, conversation_id) is not None:
+                skipped.add(conversation_id)
+                continue
+            async with store.messages.lock(conversation_id):
+                counts["messages"] += await store.messages.delete_conversation(conversation_id)
+                # The customer's consent requests outside held conversations (this one's
+                # among them: it is not held).
+                counts["consent_requests"] += await store.consent_requests.delete_for_customer(
+                    customer_id, held
+                )
+                counts["conversations"] += await store.conversations.delete(conversation_id)
+            store.messages.forget(conversation_id)
+    # Anything left outside a conversation record (a pass killed after the record went).
+    holds = await store.legal_holds.active_for_customer(customer_id)
+    if any(h["scope"] == "customer" for h in holds):
+        return counts, holds
+    held = {h["conversation_id"] for h in holds}
+    counts["messages"] += await store.messages.delete_for_customer(customer_id, held)
+    counts["consent_requests"] += await store.consent_requests.delete_for_customer(
+        customer_id, held
+    )
+    return counts, holds
+
+
+def _held_summary(holds: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "customer": any(h["scope"] == "customer" for h in holds),
+        "conversations": sorted(h["conversation_id"] for h in holds if h["conversation_id"]),
+        "holds": [
+            {
+                "id": h["_id"],
+                "scope": h["scope"],
+                "conversation_id": h["conversation_id"],
+                "reason": h["reason"],
+                "set_at": h["set_at"],
+            }
+            for h in sorted(holds, key=lambda h: str(h["_id"]))
+        ],
+    }
+
+
+def _held_note(summary: dict[str, Any]) -> str:
+    if summary["customer"]:
+        return "kept in full under a legal hold on the customer"
+    return f"{len(summary['conversations'])} conversation(s) kept under legal hold"
+
+
+async def carry_out(
+    services: Services,
+    request_id: str,
+    *,
+    notifier: WebhookNotifier,
+    pseudonymizer: Pseudonymizer | None = None,
+) -> dict[str, Any]:
+    """One pass over a request (see the module docstring); the request as it stands after."""
+    store = services.store
+    request = await store.deletion_requests.get(request_id)
+    if request is None:
+        raise DeletionRequestNotFound()
+    if request["status"] == "completed":
+        return request
+    customer_id: str = request["customer_id"]
+    if request["status"] == "received":
+        moved = await store.deletion_requests.transition(
+            request_id,
+            from_statuses=("received",),
+            status="in_progress",
+            at=services.clock(),
+            note="carrying out",
+        )
+        request = moved or request
+    counts, holds = await _delete_unheld(services, customer_id)
+    await store.deletion_requests.count_deleted(request_id, counts)
+    if holds:
+        return await _partially_completed(services, request, holds, counts, notifier)
+    pseudonym = (pseudonymizer or await pseudonymizer_for(services))(customer_id)
+    await notifier.enqueue(
+        "customer.deleted",
+        {"customer_id": customer_id, "request_id": request_id, "scope": "all"},
+        services.clock(),
+        event_id=request_id,
+    )
+    shredded = await services.cipher.shred(customer_id)
+    key_shredded = bool(request.get("key_shredded")) or shredded
+    await store.consents.pseudonymise(customer_id, pseudonym)
+    await store.legal_holds.pseudonymise(customer_id, pseudonym)
+    await store.audit.pseudonymise(customer_id, pseudonym)
+    now = services.clock()
+    fresh = await store.deletion_requests.get(request_id) or request
+    await store.audit.record_once(
+        "au_" + request_id,
+        at=now,
+        actor=SYSTEM_ACTOR,
+        action="customer_deleted",
+        customer_id=pseudonym,
+        message_id=None,
+        categories=[],
+        reason="deletion request (policy 7.2)",
+        details={"request_id": request_id, "key_shredded": key_shredded, **fresh["deleted"]},
+        pseudonymised=True,
+    )
+    filed_by = dict(request["filed_by"])
+    if filed_by.get("role") == Role.CUSTOMER.value and filed_by.get("id") == customer_id:
+        filed_by["id"] = pseudonym
+    completed = await store.deletion_requests.complete(
+        request_id,
+        pseudonym=pseudonym,
+        filed_by=filed_by,
+        at=now,
+        note="deleted; data key shredded" if key_shredded else "deleted; no data key to shred",
+        changes={"key_shredded": key_shredded},
+    )
+    logger.info("deletion request completed", extra={"request_id": request_id})
+    return completed or await store.deletion_requests.get(request_id) or request
+
+
+async def _partially_completed(
+    services: Services,
+    request: dict[str, Any],
+    holds: list[dict[str, Any]],
+    counts: dict[str, int],
+    notifier: WebhookNotifier,
+) -> dict[str, Any]:
+    request_id: str = request["_id"]
+    summary = _held_summary(holds)
+    if request["status"] == "partially_completed" and _same_holds(request.get("held"), summary):
+        return request
+    await notifier.enqueue(
+        "customer.deleted",
+        {"customer_id": request["customer_id"], "request_id": request_id, "scope": "partial"},
+        services.clock(),
+        event_id=request_id + ".partial",
+    )
+    moved = await services.store.deletion_requests.transition(
+        request_id,
+        from_statuses=("received", "in_progress", "partially_completed"),
+        status="partially_completed",
+        at=services.clock(),
+        note=_held_note(summary),
+        changes={"held": summary},
+    )
+    logger.info(
+        "deletion request partially completed: legal hold",
+        extra={"request_id": request_id, "deleted": counts},
+    )
+    return moved or request
+
+
+def _same_holds(before: dict[str, Any] | None, now: dict[str, Any]) -> bool:
+    if before is None:
+        return False
+    return [h["id"] for h in before.get("holds", [])] == [h["id"] for h in now["holds"]]
+
+
+async def process_due(
+    services: Services,
+    *,
+    notifier: WebhookNotifier,
+    pseudonymizer: Pseudonymizer | None = None,
+) -> list[dict[str, Any]]:
+    """One pass over every request not completed yet (oldest deadline first); a request
+    that fails is logged and retried on the next pass. Returns the requests as they stand."""
+    done: list[dict[str, Any]] = []
+    for request in await services.store.deletion_requests.open_requests(REQUESTS_PER_PASS):
+        try:
+            done.append(
+                await carry_out(
+                    services, request["_id"], notifier=notifier, pseudonymizer=pseudonymizer
+                )
+            )
+        except Exception:
+            logger.exception(
+                "deletion request pass failed; will retry", extra={"request_id": request["_id"]}
+            )
+            services.metrics.errors.labels("deletion").inc()
+    return done
+
+
+async def deletion_loop(
+    services: Services,
+    notifier: WebhookNotifier,
+    stop: asyncio.Event,
+    interval_secs: float = DEFAULT_INTERVAL_SECS,
+) -> None:
+    """The server's loop: a `process_due` pass every `interval_secs` until `stop` is set."""
+    while not stop.is_set():
+        try:
+            await process_due(services, notifier=notifier)
+        except Exception:
+            logger.exception("deletion pass failed; will try again")
+        try:
+            async with asyncio.timeout(interval_secs):
+                await stop.wait()
+        except TimeoutError:
+            pass
+
+
+async def file_and_carry_out(
+    services: Services,
+    identity: Identity,
+    customer_id: str,
+    *,
+    notifier: WebhookNotifier,
+    pseudonymizer: Pseudonymizer | None = None,
+) -> dict[str, Any]:
+    """`chat-service privacy delete`: file a request and carry it out at once."""
+    request, _ = await file_request(services, identity, customer_id)
+    return await carry_out(services, request["_id"], notifier=notifier, pseudonymizer=pseudonymizer)
+
+
+def public(doc: dict[str, Any]) -> dict[str, Any]:
+    """A request (or hold) as JSON: `id` for `_id`, ISO 8601 times, no internal keys."""
+    out = {("id" if k == "_id" else k): v for k, v in doc.items() if k not in _INTERNAL}
+    return json.loads(json.dumps(out, default=_iso))  # type: ignore[no-any-return]  # JSON round trip
+
+
+_INTERNAL: Final = frozenset({"open_key", "active_key"})
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
