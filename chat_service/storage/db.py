@@ -19,6 +19,7 @@ from chat_service.storage.deletion_requests import DeletionRequests
 from chat_service.storage.embedded import EmbeddedStore
 from chat_service.storage.holds import LegalHolds
 from chat_service.storage.messages import MessageStore
+from chat_service.storage.retention_runs import RetentionStore
 from chat_service.storage.webhook_deliveries import WebhookDeliveries
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class Store:
         self.legal_holds = LegalHolds(self.db["legal_holds"])
         self.deletion_requests = DeletionRequests(self.db["deletion_requests"])
         self.webhook_deliveries = WebhookDeliveries(self.db["webhook_deliveries"])
+        self.retention = RetentionStore(self.db)
 
     async def ensure_indexes(self) -> None:
         """Create every index; idempotent, run at each start-up."""
@@ -58,6 +60,7 @@ class Store:
         await self.legal_holds.ensure_indexes()
         await self.deletion_requests.ensure_indexes()
         await self.webhook_deliveries.ensure_indexes()
+        await self.retention.ensure_indexes()
 
     async def ping(self) -> bool:
         try:

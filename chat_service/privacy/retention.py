@@ -1,0 +1,837 @@
+"""Retention: delete or anonymise personal information once its purpose is served
+(privacy policy 4, 5.3, 2.4; rules in config/retention.toml, reasons in docs/retention.md).
+
+Design principle (after zulip's `zerver/lib/retention.py`): the job is a sequence of small,
+bounded, independently durable steps. Each rule walks its documents oldest first in
+keyset-paged batches of at most `batch_size`; each batch is one query and one write (a
+transaction where several collections change together), and is recorded in
+`retention_runs` before the next one starts, with the lease renewed. A run killed at any
+point therefore leaves every document either done or untouched, and the next run simply
+continues: processed documents no longer match. Data under an active legal hold is
+excluded in the query itself (holds are re-read at the start of every batch), and counted
+separately with the same query restricted to held data. A dry run walks exactly the same
+pages and only counts, so its summary has the same shape and, on the same data, the same
+numbers. The clock is injected (`now`, aware datetimes only) and decides every cutoff; the
+wall clock is used only for the lease and durations. One instance runs at a time: a lease
+document in `leases`, taken atomically. Failures are loud: every error is logged on the
+`chat_service.retention` logger, counted in the Prometheus counter passed in, kept in the
+run record, and makes the run `failed` (the CLI exits non-zero).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from prometheus_client import Counter
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from chat_service.actions.consent import _change_secrets
+from chat_service.errors import ConfigError
+from chat_service.services import Services
+from chat_service.storage.retention_runs import Holds, MessageQuery, RetentionStore, active_holds
+from chat_service.tomlfile import load_toml
+
+logger = logging.getLogger("chat_service.retention")
+
+LEASE_NAME = "retention"
+CAS_RETRIES = 5
+ERRORS_KEPT = 50  # error entries kept in a summary (the count is always exact)
+DEVICE_CATEGORY = "device"
+KEEP_DEVICE_CHARS = 8  # an IMEI's type allocation code, a MAC address's vendor prefix
+
+DataKind = Literal["connection_data", "sensitive_values", "child_without_guardian", "conversations"]
+CountsFrom = Literal["message_created", "conversation_closed"]
+Action = Literal["delete", "anonymise"]
+RunStatus = Literal["succeeded", "failed", "interrupted", "lease_held"]
+
+_ALLOWED: dict[DataKind, tuple[set[str], set[str]]] = {
+    # data kind: (moments it may count from, actions)
+    "connection_data": ({"message_created"}, {"anonymise", "delete"}),
+    "sensitive_values": ({"message_created", "conversation_closed"}, {"delete"}),
+    "child_without_guardian": ({"message_created"}, {"delete"}),
+    "conversations": ({"conversation_closed"}, {"anonymise", "delete"}),
+}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RetentionRule(_Frozen):
+    purpose: str = Field(min_length=1)
+    data: DataKind
+    categories: tuple[str, ...] = ()
+    counts_from: CountsFrom
+    period_days: float = Field(ge=0)
+    action: Action
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RetentionRule:
+        moments, actions = _ALLOWED[self.data]
+        if self.counts_from not in moments:
+            raise ValueError(f"{self.data} counts from one of {sorted(moments)}")
+        if self.action not in actions:
+            raise ValueError(f"{self.data} allows actions {sorted(actions)}")
+        if (self.data == "sensitive_values") != bool(self.categories):
+            raise ValueError("categories are required for sensitive_values, and only there")
+        return self
+
+    @property
+    def period(self) -> timedelta:
+        return timedelta(days=self.period_days)
+
+
+class RetentionConfig(_Frozen):
+    interval_secs: float = Field(gt=0)
+    batch_size: int = Field(ge=1, le=10_000)
+    pause_between_batches_secs: float = Field(ge=0, le=10)
+    lease_secs: float = Field(ge=5)
+    rules: dict[str, RetentionRule] = Field(min_length=1)
+
+
+def load_retention_config(config_dir: Path) -> RetentionConfig:
+    """`config/retention.toml`, validated; categories must exist in categories.toml."""
+    path = config_dir / "retention.toml"
+    try:
+        config = RetentionConfig.model_validate(load_toml(path))
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    categories = load_toml(config_dir / "categories.toml").get("categories", {})
+    known = set(categories) if isinstance(categories, dict) else set()
+    for name, rule in config.rules.items():
+        unknown = set(rule.categories) - known
+        if unknown:
+            raise ConfigError(f"{path}: rules.{name}: unknown categories {sorted(unknown)}")
+    return config
+
+
+def default_holder(kind: str) -> str:
+    """Who takes the lease: host, process and kind ("cli" or "server")."""
+    return f"{socket.gethostname()}:{os.getpid()}:{kind}"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- the summary --------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class RuleOutcome:
+    data: DataKind
+    action: Action
+    counts_from: CountsFrom
+    period_days: float
+    cutoff: datetime
+    count: int = 0  # messages (conversations for data = "conversations") acted on
+    held_skipped: int = 0  # documents the rule would have acted on but for a legal hold
+    errors: int = 0
+    messages: int | None = None  # conversations only: their messages removed
+    keys_shredded: int | None = None  # conversations only: customers left with no data
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "data": self.data,
+            "action": self.action,
+            "counts_from": self.counts_from,
+            "period_days": self.period_days,
+            "cutoff": self.cutoff.isoformat(),
+            "count": self.count,
+            "held_skipped": self.held_skipped,
+            "errors": self.errors,
+        }
+        if self.messages is not None:
+            out["messages"] = self.messages
+            out["keys_shredded"] = self.keys_shredded
+        return out
+
+
+@dataclass(slots=True)
+class RetentionSummary:
+    run_id: str | None
+    status: RunStatus
+    dry_run: bool
+    now: datetime
+    holder: str
+    started_at: datetime
+    duration_ms: float = 0.0
+    batches: int = 0
+    rules: dict[str, RuleOutcome] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    error_count: int = 0
+    lease: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "succeeded"
+
+    def totals(self) -> dict[str, int]:
+        totals = {"delete": 0, "anonymise": 0, "held_skipped": 0, "errors": self.error_count}
+        for outcome in self.rules.values():
+            totals[outcome.action] += outcome.count
+            totals["held_skipped"] += outcome.held_skipped
+        return totals
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "now": self.now.isoformat(),
+            "holder": self.holder,
+            "started_at": self.started_at.isoformat(),
+            "duration_ms": round(self.duration_ms, 1),
+            "batches": self.batches,
+            "rules": {name: outcome.to_json() for name, outcome in self.rules.items()},
+            "totals": self.totals(),
+            "errors": self.errors,
+            "lease": self.lease,
+        }
+
+
+class LeaseLost(Exception):
+    """Another holder took the lease while this run was working (it ran out)."""
+
+
+class _Stopped(Exception):
+    """The stop event was set: end the run between two batches."""
+
+
+# -- value transformations ----------------------------------------------------------------
+
+
+def truncate_connection_value(entity_type: str, value: str) -> str:
+    """Same length, so no offset moves: IPv4 keeps /24, IPv6 /48, device ids 8 characters."""
+
+    def blank(part: str) -> str:
+        return "".join("x" if ch.isalnum() else ch for ch in part)
+
+    if entity_type == "IP_ADDRESS" and ":" in value:
+        parts = value.split(":")
+        return ":".join(parts[:3] + [blank(p) for p in parts[3:]])
+    if entity_type == "IP_ADDRESS" and value.count(".") == 3:
+        head, _, last = value.rpartition(".")
+        return f"{head}.{blank(last)}"
+    return value[:KEEP_DEVICE_CHARS] + blank(value[KEEP_DEVICE_CHARS:])
+
+
+def _spans_checked(text: str, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    spans = [f for f in findings if f.get("category") == DEVICE_CATEGORY]
+    for span in spans:
+        if not (0 <= span["start"] < span["end"] <= len(text)):
+            raise ValueError(
+                f"finding {span.get('entity_type')} [{span['start']}, {span['end']}) lies "
+                f"outside the message text ({len(text)} characters)"
+            )
+    return sorted(spans, key=lambda f: f["start"])
+
+
+def truncate_connection_data(text: str, findings: list[dict[str, Any]]) -> str:
+    out = text
+    for span in _spans_checked(text, findings):
+        start, end = span["start"], span["end"]
+        out = (
+            out[:start]
+            + truncate_connection_value(span["entity_type"], text[start:end])
+            + out[end:]
+        )
+    return out
+
+
+def mask_connection_data(
+    text: str, findings: list[dict[str, Any]], secrets: list[dict[str, Any]]
+) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
+    """Replace each connection-data span with `[ENTITY_TYPE]` and move every later offset."""
+    spans: list[tuple[int, int, str]] = []
+    for span in _spans_checked(text, findings):
+        if spans and span["start"] < spans[-1][1]:
+            continue  # overlaps the previous one, already masked with it
+        spans.append((span["start"], span["end"], f"[{span['entity_type']}]"))
+
+    def moved(position: int) -> int:
+        return position + sum(len(r) - (e - s) for s, e, r in spans if e <= position)
+
+    pieces, cursor = [], 0
+    for start, end, replacement in spans:
+        pieces += [text[cursor:start], replacement]
+        cursor = end
+    new_text = "".join([*pieces, text[cursor:]])
+    masked = {(s, e): r for s, e, r in spans}
+    new_findings = []
+    for finding in findings:
+        start, end = finding["start"], finding["end"]
+        if (start, end) in masked:
+            new_start = moved(start)
+            finding = {**finding, "start": new_start, "end": new_start + len(masked[start, end])}
+        else:
+            finding = {**finding, "start": moved(start), "end": moved(end)}
+        new_findings.append(finding)
+    new_secrets = [
+        {**s, "start": moved(s["start"]), "end": moved(s["end"])}
+        if isinstance(s.get("start"), int) and isinstance(s.get("end"), int)
+        else s
+        for s in secrets
+    ]
+    return new_text, new_findings, new_secrets
+
+
+def _day(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).date().isoformat() if moment is not None else None
+
+
+# -- the run ------------------------------------------------------------------------------
+
+
+class _Run:
+    def __init__(
+        self,
+        services: Services,
+        config: RetentionConfig,
+        summary: RetentionSummary,
+        *,
+        batch_size: int,
+        failures: Counter | None,
+        clock: Callable[[], datetime],
+        stop: asyncio.Event | None,
+    ) -> None:
+        now = summary.now
+        # Everything the run writes (audit records included) is dated by the injected clock.
+        self.services = dataclasses.replace(services, clock=lambda: now)
+        self.rs: RetentionStore = services.store.retention
+        self.cipher = services.cipher
+        self.config = config
+        self.summary = summary
+        self.now = now
+        self.dry_run = summary.dry_run
+        self.batch_size = batch_size
+        self.failures = failures
+        self.clock = clock
+        self.stop = stop
+        self.current_rule = next(iter(config.rules))
+        # Dry run only: messages an earlier rule of this run would have deleted.
+        self.simulated_deleted: dict[str, str] = {}
+
+    @property
+    def actor(self) -> dict[str, Any]:
+        return {"role": "system", "id": "retention", "run_id": self.summary.run_id}
+
+    def error(self, rule: str, exc: BaseException, **where: Any) -> None:
+        self.summary.error_count += 1
+        self.summary.rules[rule].errors += 1
+        entry = {"rule": rule, "error": f"{type(exc).__name__}: {exc}"[:500], **where}
+        if len(self.summary.errors) < ERRORS_KEPT:
+            self.summary.errors.append(entry)
+        logger.error(
+            "retention rule failed",
+            exc_info=exc,
+            extra={"run_id": self.summary.run_id, "dry_run": self.dry_run, **entry},
+        )
+        if self.failures is not None:
+            self.failures.inc()
+
+    async def batch_done(self, rule: str, counts: dict[str, int], size: int) -> None:
+        self.summary.batches += 1
+        if not self.dry_run:
+            assert self.summary.run_id is not None  # noqa: S101  # set for real runs
+            batch = {"rule": rule, "size": size, **counts, "at": self.clock()}
+            await self.rs.record_batch(self.summary.run_id, rule, counts, batch)
+            until = self.clock() + timedelta(seconds=self.config.lease_secs)
+            if not await self.rs.take_lease(LEASE_NAME, self.summary.holder, self.clock(), until):
+                raise LeaseLost("the retention lease was taken by another holder")
+            await asyncio.sleep(self.config.pause_between_batches_secs)
+        else:
+            await asyncio.sleep(0)
+        if self.stop is not None and self.stop.is_set():
+            raise _Stopped
+
+    # -- message rules ----------------------------------------------------------------------
+
+    async def message_rule(self, name: str, rule: RetentionRule, kind: MessageQuery) -> None:
+        outcome = self.summary.rules[name]
+        outcome.held_skipped = await self._count_held_messages(rule, kind, outcome.cutoff)
+        after: tuple[datetime, str] | None = None
+        while True:
+            holds = await active_holds(self.services.store.legal_holds)
+            page = await self.rs.messages_page(
+                kind,
+                cutoff=outcome.cutoff,
+                holds=holds,
+                scope="free",
+                after=after,
+                limit=self.batch_size,
+                categories=rule.categories,
+            )
+            if not page:
+                return
+            after = (page[-1]["created_at"], page[-1]["_id"])
+            eligible = await self._eligible(rule, page, outcome.cutoff)
+            done = await self._apply_messages(name, rule, kind, eligible, holds)
+            outcome.count += done
+            await self.batch_done(name, {"count": done}, len(page))
+            if len(page) < self.batch_size:
+                return
+
+    async def _count_held_messages(
+        self, rule: RetentionRule, kind: MessageQuery, cutoff: datetime
+    ) -> int:
+        holds = await active_holds(self.services.store.legal_holds)
+        if not holds:
+            return 0
+        held, after = 0, None
+        while page := await self.rs.messages_page(
+            kind,
+            cutoff=cutoff,
+            holds=holds,
+            scope="held",
+            after=after,
+            limit=self.batch_size,
+            categories=rule.categories,
+        ):
+            after = (page[-1]["created_at"], page[-1]["_id"])
+            held += len(await self._eligible(rule, page, cutoff))
+        return held
+
+    async def _eligible(
+        self, rule: RetentionRule, page: list[dict[str, Any]], cutoff: datetime
+    ) -> list[dict[str, Any]]:
+        if rule.counts_from != "conversation_closed":
+            return page
+        closed = await self.rs.closed_at(sorted({doc["conversation_id"] for doc in page}))
+        return [
+            doc
+            for doc in page
+            if (at := closed.get(doc["conversation_id"])) is not None and at <= cutoff
+        ]
+
+    async def _apply_messages(
+        self,
+        name: str,
+        rule: RetentionRule,
+        kind: MessageQuery,
+        docs: list[dict[str, Any]],
+        holds: Holds,
+    ) -> int:
+        if kind == "child":
+            return await self._delete_child_messages(name, rule, docs, holds)
+        done = 0
+        for doc in docs:
+            try:
+                if await self._apply_message(name, rule, kind, doc):
+                    done += 1
+            except Exception as exc:  # one bad document must not stop the others
+                self.error(name, exc, message_id=doc["_id"])
+        return done
+
+    async def _apply_message(
+        self, name: str, rule: RetentionRule, kind: MessageQuery, doc: dict[str, Any]
+    ) -> bool:
+        if kind == "kept_values":
+            if self.dry_run:
+                return True
+            updated = await _change_secrets(
+                self.services,
+                doc,
+                set(rule.categories),
+                keep=False,
+                actor={**self.actor, "rule": name},
+                reason="consent retention_ended",
+                states=("kept",),
+            )
+            return updated is not None
+        for _ in range(CAS_RETRIES):
+            text = doc.get("text")
+            if text is None:
+                raise ValueError("connection data findings on a message without text")
+            findings: list[dict[str, Any]] = doc.get("findings", [])
+            if kind == "connection_truncate":
+                changes: dict[str, Any] = {"text": truncate_connection_data(text, findings)}
+                mark = "connection_truncated"
+            else:
+                new_text, new_findings, new_secrets = mask_connection_data(
+                    text, findings, doc.get("secrets", [])
+                )
+                changes = {"text": new_text, "findings": new_findings, "secrets": new_secrets}
+                mark = "connection_deleted"
+            if self.dry_run:
+                return True
+            if await self.rs.rewrite_message(
+                doc["_id"],
+                text=text,
+                version=doc.get("secrets_version", 0),
+                changes=changes,
+                mark=mark,
+                at=self.now,
+            ):
+                return True
+            fresh = await self.rs.message(doc["_id"])  # a consent decision got there first
+            if fresh is None or mark in fresh.get("retention", {}):
+                return False
+            doc = fresh
+        raise RuntimeError(f"message {doc['_id']}: too many concurrent updates")
+
+    async def _delete_child_messages(
+        self, name: str, rule: RetentionRule, docs: list[dict[str, Any]], holds: Holds
+    ) -> int:
+        if not docs:
+            return 0
+        if self.dry_run:
+            self.simulated_deleted.update((d["_id"], d["conversation_id"]) for d in docs)
+            return len(docs)
+        try:
+            deleted = await self.rs.delete_messages(
+                "child",
+                [d["_id"] for d in docs],
+                cutoff=self.summary.rules[name].cutoff,
+                holds=holds,
+            )
+        except Exception as exc:
+            self.error(name, exc, message_ids=[d["_id"] for d in docs][:20])
+            return 0
+        by_customer: dict[str, list[str]] = {}
+        for doc in docs:
+            by_customer.setdefault(doc["customer_id"], []).append(doc["_id"])
+        for customer_id, ids in by_customer.items():
+            await self.services.store.audit.record(
+                at=self.now,
+                actor={**self.actor, "rule": name},
+                action="retention_deleted",
+                customer_id=customer_id,
+                reason=f"retention rule {name}: {rule.data}",
+                details={"message_ids": ids},
+            )
+        return deleted
+
+    # -- conversations ------------------------------------------------------------------------
+
+    async def conversation_rule(self, name: str, rule: RetentionRule) -> None:
+        outcome = self.summary.rules[name]
+        outcome.messages, outcome.keys_shredded = 0, 0
+        holds = await active_holds(self.services.store.legal_holds)
+        if holds:
+            after: tuple[datetime, str] | None = None
+            while page := await self.rs.conversations_page(
+                cutoff=outcome.cutoff, holds=holds, scope="held", after=after, limit=self.batch_size
+            ):
+                after = (page[-1]["closed_at"], page[-1]["_id"])
+                outcome.held_skipped += len(page)
+        touched: dict[str, set[str]] = {}
+        after = None
+        while True:
+            holds = await active_holds(self.services.store.legal_holds)
+            page = await self.rs.conversations_page(
+                cutoff=outcome.cutoff, holds=holds, scope="free", after=after, limit=self.batch_size
+            )
+            if not page:
+                break
+            after = (page[-1]["closed_at"], page[-1]["_id"])
+            chunk: list[dict[str, Any]] = []
+            summaries: list[dict[str, Any]] = []
+            budget = 0
+            for conversation in page:
+                summary, messages = await self._summarise(name, rule, conversation)
+                chunk.append(conversation)
+                if summary is not None:
+                    summaries.append(summary)
+                budget += messages
+                if budget >= self.batch_size:
+                    await self._remove(name, chunk, summaries, holds, budget, touched)
+                    chunk, summaries, budget = [], [], 0
+            if chunk:
+                await self._remove(name, chunk, summaries, holds, budget, touched)
+            if len(page) < self.batch_size:
+                break
+        for customer_id, conversations in touched.items():
+            try:
+                await self._shred_if_gone(name, customer_id, conversations)
+            except Exception as exc:
+                self.error(name, exc, customer_key=True)
+
+    async def _summarise(
+        self, name: str, rule: RetentionRule, conversation: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, int]:
+        """The anonymised statistics of a conversation (None for a plain delete) and how
+        many of its messages go with it."""
+        conversation_id = conversation["_id"]
+        if rule.action == "delete":
+            count = await self.rs.count_conversation_messages([conversation_id])
+            return None, count - self._simulated_in([conversation_id])
+        senders: dict[str, int] = {}
+        kinds: dict[str, int] = {}
+        categories: dict[str, int] = {}
+        consent: dict[str, int] = {}
+        count, after_seq = 0, 0
+        while page := await self.rs.conversation_messages(
+            conversation_id, after_seq, self.batch_size
+        ):
+            after_seq = page[-1]["seq"]
+            for message in page:
+                if message["_id"] in self.simulated_deleted:
+                    continue
+                count += 1
+                role = message.get("sender", {}).get("role", "unknown")
+                senders[role] = senders.get(role, 0) + 1
+                kinds[message.get("kind", "unknown")] = kinds.get(message.get("kind", ""), 0) + 1
+                for finding in message.get("findings", []):
+                    category = finding.get("category", "unknown")
+                    categories[category] = categories.get(category, 0) + 1
+                if message.get("consent"):
+                    consent[message["consent"]] = consent.get(message["consent"], 0) + 1
+        opened, closed = conversation.get("created_at"), conversation.get("closed_at")
+        summary = {
+            "_id": "an_" + os.urandom(12).hex(),  # no link back to the conversation
+            "rule": name,
+            "opened_day": _day(opened),
+            "closed_day": _day(closed),
+            "duration_minutes": round((closed - opened).total_seconds() / 60)
+            if opened is not None and closed is not None
+            else None,
+            "minor": bool(conversation.get("minor", False)),
+            "assigned": conversation.get("agent_id") is not None,
+            "messages": count,
+            "by_sender_role": senders,
+            "by_kind": kinds,
+            "findings_by_category": categories,
+            "consent": consent,
+            "anonymised_day": _day(self.now),
+        }
+        return summary, count
+
+    def _simulated_in(self, conversation_ids: list[str]) -> int:
+        wanted = set(conversation_ids)
+        return sum(1 for c in self.simulated_deleted.values() if c in wanted)
+
+    async def _remove(
+        self,
+        name: str,
+        chunk: list[dict[str, Any]],
+        summaries: list[dict[str, Any]],
+        holds: Holds,
+        messages: int,
+        touched: dict[str, set[str]],
+    ) -> None:
+        outcome = self.summary.rules[name]
+        ids = [c["_id"] for c in chunk]
+        if not self.dry_run:
+            try:
+                messages = await self.rs.remove_conversations(ids, summaries, holds=holds)
+            except Exception as exc:
+                self.error(name, exc, conversation_ids=ids[:20])
+                await self.batch_done(name, {"errors": 1}, len(chunk))
+                return
+            for conversation in chunk:
+                await self.services.store.audit.record(
+                    at=self.now,
+                    actor={**self.actor, "rule": name},
+                    action=f"retention_{outcome.action}",
+                    customer_id=conversation["customer_id"],
+                    reason=f"retention rule {name}: {outcome.data}",
+                    details={"conversation_id": conversation["_id"]},
+                )
+        for conversation in chunk:
+            touched.setdefault(conversation["customer_id"], set()).add(conversation["_id"])
+        outcome.count += len(chunk)
+        outcome.messages = (outcome.messages or 0) + messages
+        await self.batch_done(name, {"count": len(chunk), "messages": messages}, len(chunk))
+
+    async def _shred_if_gone(self, name: str, customer_id: str, removed: set[str]) -> None:
+        """A customer with nothing left: delete their data key, so no backup copy of a
+        removed value can ever be decrypted again (the anonymisation is irreversible)."""
+        if await self.rs.customer_has_data(customer_id, removed):
+            return
+        if not await self.cipher.has_key(customer_id):
+            return
+        outcome = self.summary.rules[name]
+        outcome.keys_shredded = (outcome.keys_shredded or 0) + 1
+        if self.dry_run:
+            return
+        await self.cipher.shred(customer_id)
+        await self.services.store.audit.record(
+            at=self.now,
+            actor={**self.actor, "rule": name},
+            action="retention_key_shredded",
+            customer_id=customer_id,
+            reason=f"retention rule {name}: no data of the customer left",
+        )
+
+
+_MESSAGE_QUERY: dict[tuple[DataKind, Action], MessageQuery] = {
+    ("connection_data", "anonymise"): "connection_truncate",
+    ("connection_data", "delete"): "connection_delete",
+    ("sensitive_values", "delete"): "kept_values",
+    ("child_without_guardian", "delete"): "child",
+}
+
+
+async def run_retention(
+    services: Services,
+    config: RetentionConfig,
+    *,
+    now: datetime,
+    dry_run: bool,
+    holder: str,
+    batch_size: int | None = None,
+    failures: Counter | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    stop: asyncio.Event | None = None,
+) -> RetentionSummary:
+    """Apply every rule once as of `now`. A real run takes the lease first (status
+    `lease_held` and nothing done if another holder has it) and records itself in
+    `retention_runs`; a dry run takes no lease, writes nothing and counts the same."""
+    if now.tzinfo is None:
+        raise ValueError("retention needs an aware datetime for now")
+    store_retention: RetentionStore = services.store.retention
+    started, t0 = clock(), time.perf_counter()
+    summary = RetentionSummary(
+        run_id=None if dry_run else store_retention.new_run_id(),
+        status="succeeded",
+        dry_run=dry_run,
+        now=now,
+        holder=holder,
+        started_at=started,
+    )
+    for name, rule in config.rules.items():
+        summary.rules[name] = RuleOutcome(
+            rule.data, rule.action, rule.counts_from, rule.period_days, now - rule.period
+        )
+    if not dry_run:
+        until = started + timedelta(seconds=config.lease_secs)
+        if not await store_retention.take_lease(LEASE_NAME, holder, started, until):
+            lease = await store_retention.lease(LEASE_NAME) or {}
+            summary.status = "lease_held"
+            summary.lease = {
+                "holder": lease.get("holder"),
+                "expires_at": lease["expires_at"].isoformat() if lease.get("expires_at") else None,
+            }
+            logger.warning("retention lease held elsewhere; nothing done", extra=summary.lease)
+            return summary
+    run = _Run(
+        services,
+        config,
+        summary,
+        batch_size=batch_size or config.batch_size,
+        failures=failures,
+        clock=clock,
+        stop=stop,
+    )
+    try:
+        if summary.run_id is not None:
+            await store_retention.start_run(_record(summary, status="running"))
+            stale = await store_retention.interrupt_stale(summary.run_id, started)
+            if stale:
+                logger.warning("earlier retention runs were interrupted", extra={"count": stale})
+        for name, rule in config.rules.items():
+            run.current_rule = name
+            try:
+                if rule.data == "conversations":
+                    await run.conversation_rule(name, rule)
+                else:
+                    await run.message_rule(name, rule, _MESSAGE_QUERY[rule.data, rule.action])
+            except (LeaseLost, _Stopped):
+                raise
+            except Exception as exc:
+                run.error(name, exc)
+    except _Stopped:
+        summary.status = "interrupted"
+    except LeaseLost as exc:
+        summary.status = "failed"
+        run.error(run.current_rule, exc)
+    except asyncio.CancelledError:
+        summary.status = "interrupted"
+        summary.duration_ms = (time.perf_counter() - t0) * 1000
+        await asyncio.shield(_finish(store_retention, summary))
+        raise
+    if summary.status == "succeeded" and summary.error_count:
+        summary.status = "failed"
+    summary.duration_ms = (time.perf_counter() - t0) * 1000
+    await _finish(store_retention, summary)
+    log = logger.info if summary.ok else logger.error
+    log("retention run finished", extra={"summary": summary.to_json()})
+    return summary
+
+
+def _record(summary: RetentionSummary, *, status: str) -> dict[str, Any]:
+    doc = summary.to_json()
+    doc.update(
+        _id=summary.run_id,
+        status=status,
+        now=summary.now,
+        started_at=summary.started_at,
+        batches_done=0,
+        batches=[],
+    )
+    doc.pop("run_id")
+    doc.pop("ok")
+    return doc
+
+
+async def _finish(store_retention: RetentionStore, summary: RetentionSummary) -> None:
+    """Record the outcome and release the lease (real runs only)."""
+    if summary.run_id is None:
+        return
+    doc = summary.to_json()
+    try:
+        await store_retention.finish_run(
+            summary.run_id,
+            {
+                "status": summary.status,
+                "ok": summary.ok,
+                "finished_at": summary.started_at + timedelta(milliseconds=summary.duration_ms),
+                "duration_ms": doc["duration_ms"],
+                "rules": doc["rules"],
+                "totals": doc["totals"],
+                "errors": doc["errors"],
+            },
+        )
+    finally:
+        await store_retention.release_lease(LEASE_NAME, summary.holder)
+
+
+async def retention_loop(
+    services: Services,
+    config: RetentionConfig,
+    *,
+    stop: asyncio.Event,
+    holder: str,
+    failures: Counter | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    first_delay_secs: float = 60.0,
+) -> None:
+    """The server's schedule: a run every `interval_secs` until `stop` is set (a run in
+    progress ends after its current batch). Never raises; failures are logged and counted."""
+
+    async def wait(seconds: float) -> None:
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+        except TimeoutError:
+            return
+
+    await wait(first_delay_secs)
+    while not stop.is_set():
+        try:
+            await run_retention(
+                services,
+                config,
+                now=clock(),
+                dry_run=False,
+                holder=holder,
+                failures=failures,
+                clock=clock,
+                stop=stop,
+            )
+        except Exception:
+            logger.exception("retention run crashed")
+            if failures is not None:
+                failures.inc()
+        await wait(config.interval_secs)

@@ -1,0 +1,360 @@
+"""Owner of `retention_runs`, `leases` and `anonymised_conversations`, and of the retention
+job's queries over `messages` and `conversations`.
+
+The retention engine (chat_service/privacy/retention.py) is the only caller. Its queries
+over other owners' collections live here, in storage, and use indexes created here with a
+`retention_` prefix, so the owners' modules stay unaware of retention. Active legal holds
+come from their owner (`holds.py`: `active_customer_ids`, `active_conversation_ids`).
+
+Conventions:
+
+- every page query excludes data under an active legal hold in the query itself
+  (`customer_id: {$nin: held customers}`, `conversation_id: {$nin: held conversations}`),
+  or, for counting what a hold saved, selects only that data (`scope="held"`);
+- pages are keyset-paged on (time, `_id`), so a dry run (which changes nothing) and a real
+  run (whose processed documents stop matching) walk the same documents;
+- the lease is one document `{_id: name, holder, expires_at}` taken by an atomic
+  conditional upsert: free, lapsed, or already ours; two takers race on `_id` and the
+  loser gets `DuplicateKeyError`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from chat_service.storage.holds import LegalHolds
+
+Scope = Literal["free", "held"]
+MessageQuery = Literal["connection_truncate", "connection_delete", "kept_values", "child"]
+RUN_BATCHES_KEPT = 200  # batch entries kept per run record (counts are totals regardless)
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Holds:
+    """Active legal holds at one moment: customers held whole, and single conversations."""
+
+    customers: tuple[str, ...]
+    conversations: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.customers or self.conversations)
+
+
+def _hold_clause(holds: Holds, scope: Scope, conversation_field: str) -> Doc:
+    if scope == "free":
+        return {
+            "customer_id": {"$nin": list(holds.customers)},
+            conversation_field: {"$nin": list(holds.conversations)},
+        }
+    return {
+        "$or": [
+            {"customer_id": {"$in": list(holds.customers)}},
+            {conversation_field: {"$in": list(holds.conversations)}},
+        ]
+    }
+
+
+def _after_clause(field: str, after: tuple[datetime, str] | None) -> Doc:
+    if after is None:
+        return {}
+    at, last_id = after
+    return {"$or": [{field: {"$gt": at}}, {field: at, "_id": {"$gt": last_id}}]}
+
+
+async def active_holds(holds: LegalHolds) -> Holds:
+    customers = await holds.active_customer_ids()
+    conversations = await holds.active_conversation_ids()
+    return Holds(tuple(sorted(customers)), tuple(sorted(conversations)))
+
+
+class RetentionStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._db = db
+        self._runs: AsyncCollection[Doc] = db["retention_runs"]
+        self._leases: AsyncCollection[Doc] = db["leases"]
+        self._anonymised: AsyncCollection[Doc] = db["anonymised_conversations"]
+        self._messages: AsyncCollection[Doc] = db["messages"]
+        self._conversations: AsyncCollection[Doc] = db["conversations"]
+
+    async def ensure_indexes(self) -> None:
+        await self._runs.create_index([("started_at", -1)], name="recent")
+        await self._runs.create_index([("status", 1)], name="by_status")
+        await self._messages.create_index(
+            [("findings.category", 1), ("created_at", 1)], name="retention_findings"
+        )
+        await self._conversations.create_index(
+            [("status", 1), ("closed_at", 1)], name="retention_closed"
+        )
+
+    # -- messages --------------------------------------------------------------------------
+
+    def _message_query(
+        self, kind: MessageQuery, cutoff: datetime, categories: tuple[str, ...]
+    ) -> tuple[Doc, str]:
+        """The rule's condition and the index it uses."""
+        before = {"created_at": {"$lte": cutoff}}
+        match kind:
+            case "connection_truncate":
+                query = {
+                    "findings.category": "device",
+                    **before,
+                    "retention.connection_truncated": {"$exists": False},
+                    "retention.connection_deleted": {"$exists": False},
+                }
+                return query, "retention_findings"
+            case "connection_delete":
+                query = {
+                    "findings.category": "device",
+                    **before,
+                    "retention.connection_deleted": {"$exists": False},
+                }
+                return query, "retention_findings"
+            case "kept_values":
+                query = {
+                    "secrets.state": "kept",
+                    **before,
+                    "secrets": {
+                        "$elemMatch": {"state": "kept", "categories": {"$in": list(categories)}}
+                    },
+                }
+                return query, "pending_secrets"
+            case "child":
+                query = {
+                    "secrets.state": "destroyed",
+                    **before,
+                    "secrets": {"$elemMatch": {"state": "destroyed", "categories": "minor"}},
+                }
+                return query, "pending_secrets"
+
+    async def messages_page(
+        self,
+        kind: MessageQuery,
+        *,
+        cutoff: datetime,
+        holds: Holds,
+        scope: Scope,
+        after: tuple[datetime, str] | None,
+        limit: int,
+        categories: tuple[str, ...] = (),
+    ) -> list[Doc]:
+        """The next page of messages a rule applies to, oldest first."""
+        condition, _index = self._message_query(kind, cutoff, categories)
+        query = {
+            "$and": [
+                condition,
+                _hold_clause(holds, scope, "conversation_id"),
+                _after_clause("created_at", after),
+            ]
+        }
+        cursor = (
+            self._messages.find(query)  # index: retention_findings | pending_secrets (_index)
+            .sort([("created_at", 1), ("_id", 1)])
+            .limit(limit)
+        )
+        return [doc async for doc in cursor]
+
+    async def rewrite_message(
+        self,
+        message_id: str,
+        *,
+        text: str | None,
+        version: int,
+        changes: Doc,
+        mark: str,
+        at: datetime,
+    ) -> bool:
+        """Compare-and-swap on the text and `secrets_version` (a consent decision that got
+        there first wins; the caller re-reads and retries)."""
+        result = await self._messages.update_one(
+            {"_id": message_id, "text": text, "secrets_version": version},  # index: _id
+            {"$set": {**changes, f"retention.{mark}": at}, "$inc": {"secrets_version": 1}},
+        )
+        return result.modified_count == 1
+
+    async def message(self, message_id: str) -> Doc | None:
+        return await self._messages.find_one({"_id": message_id})  # index: _id
+
+    async def delete_messages(
+        self, kind: MessageQuery, ids: list[str], *, cutoff: datetime, holds: Holds
+    ) -> int:
+        """Delete these messages if they still match the rule and are not held."""
+        condition, _index = self._message_query(kind, cutoff, ())
+        result = await self._messages.delete_many(  # index: _id
+            {
+                "$and": [
+                    {"_id": {"$in": ids}},
+                    condition,
+                    _hold_clause(holds, "free", "conversation_id"),
+                ]
+            }
+        )
+        return result.deleted_count
+
+    async def conversation_messages(
+        self, conversation_id: str, after_seq: int, limit: int
+    ) -> list[Doc]:
+        cursor = (
+            self._messages.find(  # index: conversation_seq
+                {"conversation_id": conversation_id, "seq": {"$gt": after_seq}},
+                projection={
+                    "seq": 1,
+                    "sender.role": 1,
+                    "kind": 1,
+                    "findings.category": 1,
+                    "secrets.state": 1,
+                    "consent": 1,
+                },
+            )
+            .sort("seq", 1)
+            .limit(limit)
+        )
+        return [doc async for doc in cursor]
+
+    async def count_conversation_messages(self, conversation_ids: list[str]) -> int:
+        return await self._messages.count_documents(  # index: conversation_seq
+            {"conversation_id": {"$in": conversation_ids}}
+        )
+
+    # -- conversations -----------------------------------------------------------------------
+
+    async def conversations_page(
+        self,
+        *,
+        cutoff: datetime,
+        holds: Holds,
+        scope: Scope,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Doc]:
+        query = {
+            "$and": [
+                {"status": "closed", "closed_at": {"$lte": cutoff}},
+                _hold_clause(holds, scope, "_id"),
+                _after_clause("closed_at", after),
+            ]
+        }
+        cursor = (
+            self._conversations.find(query)  # index: retention_closed
+            .sort([("closed_at", 1), ("_id", 1)])
+            .limit(limit)
+        )
+        return [doc async for doc in cursor]
+
+    async def closed_at(self, conversation_ids: list[str]) -> dict[str, datetime | None]:
+        cursor = self._conversations.find(  # index: _id
+            {"_id": {"$in": conversation_ids}}, projection={"closed_at": 1}
+        )
+        return {doc["_id"]: doc.get("closed_at") async for doc in cursor}
+
+    async def remove_conversations(
+        self, conversation_ids: list[str], summaries: list[Doc], *, holds: Holds
+    ) -> int:
+        """In one transaction: store the anonymised summaries, delete the conversations
+        (closed, not held) and all their messages. Returns the messages deleted; raises if
+        any conversation changed meanwhile (the transaction is then aborted)."""
+        client = self._db.client
+        async with client.start_session() as session, await session.start_transaction():
+            if summaries:
+                await self._anonymised.insert_many(summaries, session=session)
+            gone = await self._conversations.delete_many(  # index: _id
+                {
+                    "$and": [
+                        {"_id": {"$in": conversation_ids}, "status": "closed"},
+                        _hold_clause(holds, "free", "_id"),
+                    ]
+                },
+                session=session,
+            )
+            if gone.deleted_count != len(conversation_ids):
+                raise RuntimeError(
+                    f"{len(conversation_ids) - gone.deleted_count} conversation(s) changed or "
+                    "were put on hold during the batch"
+                )
+            messages = await self._messages.delete_many(  # index: conversation_seq
+                {"conversation_id": {"$in": conversation_ids}}, session=session
+            )
+            return messages.deleted_count
+
+    async def customer_has_data(self, customer_id: str, besides: set[str]) -> bool:
+        """Does the customer still have a conversation or a message outside `besides`?"""
+        conversation = await self._conversations.find_one(  # index: by_customer
+            {"customer_id": customer_id, "_id": {"$nin": sorted(besides)}}, projection={"_id": 1}
+        )
+        if conversation is not None:
+            return True
+        message = await self._messages.find_one(  # index: customer_secrets (prefix)
+            {"customer_id": customer_id, "conversation_id": {"$nin": sorted(besides)}},
+            projection={"_id": 1},
+        )
+        return message is not None
+
+    # -- lease ---------------------------------------------------------------------------------
+
+    async def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Take (or renew) the lease if it is free, lapsed or ours."""
+        try:
+            doc = await self._leases.find_one_and_update(
+                {"_id": name, "$or": [{"expires_at": {"$lte": now}}, {"holder": holder}]},
+                {"$set": {"holder": holder, "expires_at": until}},  # index: _id
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            return False  # held by someone else (the upsert lost the race on _id)
+        return doc is not None and doc.get("holder") == holder
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        await self._leases.delete_one({"_id": name, "holder": holder})  # index: _id
+
+    async def lease(self, name: str) -> Doc | None:
+        return await self._leases.find_one({"_id": name})  # index: _id
+
+    # -- run records ---------------------------------------------------------------------------
+
+    @staticmethod
+    def new_run_id() -> str:
+        return "rr_" + secrets.token_hex(12)
+
+    async def start_run(self, doc: Doc) -> None:
+        await self._runs.insert_one(doc)
+
+    async def interrupt_stale(self, except_run: str, at: datetime) -> int:
+        """Runs left "running" by a process that died (we hold the lease: none is alive)."""
+        result = await self._runs.update_many(  # index: by_status
+            {"status": "running", "_id": {"$ne": except_run}},
+            {"$set": {"status": "interrupted", "finished_at": at}},
+        )
+        return result.modified_count
+
+    async def record_batch(
+        self, run_id: str, rule: str, counts: dict[str, int], batch: Doc
+    ) -> None:
+        """One bounded chunk done: add its counts to the run and keep its entry."""
+        await self._runs.update_one(  # index: _id
+            {"_id": run_id},
+            {
+                "$inc": {f"rules.{rule}.{key}": value for key, value in counts.items()}
+                | {"batches_done": 1},
+                "$push": {"batches": {"$each": [batch], "$slice": -RUN_BATCHES_KEPT}},
+            },
+        )
+
+    async def finish_run(self, run_id: str, fields: Doc) -> None:
+        await self._runs.update_one({"_id": run_id}, {"$set": fields})  # index: _id
+
+    async def run(self, run_id: str) -> Doc | None:
+        return await self._runs.find_one({"_id": run_id})  # index: _id
+
+    async def recent_runs(self, limit: int = 20) -> list[Doc]:
+        cursor = self._runs.find({}, projection={"batches": 0}).sort("started_at", -1).limit(limit)
+        return [doc async for doc in cursor]  # index: recent
