@@ -4,7 +4,9 @@
 - Any other role sees a value only once it is kept under the customer's consent, the role
   may see all of its categories (config/consent.toml `[visibility]`), and, for an agent,
   only in a conversation assigned to them: agents browsing the queue see masks.
-Every value shown to someone other than its customer writes an audit record.
+Every value shown to someone other than its customer writes an audit record, one per
+message, except in the customer's export (`view_for_export`): the export is rendered as the
+customer sees it and audited once as a whole by chat_service/privacy/export.py.
 """
 
 from __future__ import annotations
@@ -42,13 +44,9 @@ async def view_message(
     reason: str,
 ) -> MessageOut:
     """Render `doc` for `viewer`: decrypt what they may see, audit reads by others."""
-    revealed: dict[int, str] = {}
     secrets = doc.get("secrets", [])
     customer_id = conversation.customer_id
-    for i in visible_secrets(doc, viewer, conversation, services.settings.consent):
-        value = await services.cipher.decrypt(secrets[i]["value"])
-        if value is not None:  # None: the customer's key was shredded
-            revealed[i] = value
+    revealed = await _reveal(services, doc, viewer, conversation)
     owner = viewer.role is Role.CUSTOMER and viewer.sub == customer_id
     if revealed and not owner:
         await services.store.audit.record(
@@ -61,3 +59,30 @@ async def view_message(
             reason=reason,
         )
     return render_message(doc, revealed)
+
+
+async def view_for_export(
+    services: Services, doc: dict[str, Any], conversation: Conversation
+) -> tuple[MessageOut, set[str]]:
+    """Render `doc` exactly as its customer sees it, for the customer's data export, and
+    the categories of the values shown in clear. No audit record per message: the caller
+    (chat_service/privacy/export.py) records one `export` entry naming who exported, the
+    counts and these categories, whoever asked for it (the customer or a privacy officer)."""
+    owner = Identity(Role.CUSTOMER, conversation.customer_id)
+    revealed = await _reveal(services, doc, owner, conversation)
+    secrets = doc.get("secrets", [])
+    categories = {c for i in revealed for c in secrets[i]["categories"]}
+    return render_message(doc, revealed), categories
+
+
+async def _reveal(
+    services: Services, doc: dict[str, Any], viewer: Identity, conversation: Conversation
+) -> dict[int, str]:
+    """The values `viewer` may see, decrypted, by their index in `doc["secrets"]`."""
+    revealed: dict[int, str] = {}
+    secrets = doc.get("secrets", [])
+    for i in visible_secrets(doc, viewer, conversation, services.settings.consent):
+        value = await services.cipher.decrypt(secrets[i]["value"])
+        if value is not None:  # None: the customer's key was shredded
+            revealed[i] = value
+    return revealed

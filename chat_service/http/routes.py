@@ -10,6 +10,7 @@ from chat_service.actions import conversations as conv_actions
 from chat_service.actions import messages as msg_actions
 from chat_service.auth import Role
 from chat_service.errors import BadRequest
+from chat_service.http.exports import setup_export_routes
 from chat_service.http.middleware import authenticate
 from chat_service.http.privacy import setup_privacy_routes
 from chat_service.http.rights import setup_rights_routes
@@ -76,3 +77,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/conversations/{conversation_id}/messages", conversation_messages)
     setup_privacy_routes(app)
     setup_rights_routes(app)
+    setup_export_routes(app)

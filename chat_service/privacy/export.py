@@ -1,0 +1,185 @@
+"""A copy of everything held about one customer (privacy policy 7.1), as one JSON document.
+
+Documented in docs/privacy-export.md. The document holds: what is known of the customer
+(there is no profile beyond the chat), every conversation with its messages rendered
+exactly as the customer sees them (through actions/views.py, the one place that decides
+what a viewer sees), attachments (none stored by this version), the consent ledger and
+requests, deletion requests, who read the customer's sensitive values and every other
+audit record about them, and legal holds (their reason and author only for a privacy
+officer).
+
+One `export` audit record per export (who, for whom, why, counts, the categories shown in
+clear), written before the document is handed out: an export that cannot be audited
+fails. Individual messages are not audited one by one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bson import Binary
+
+from chat_service.actions.views import view_for_export
+from chat_service.auth import Identity, Role
+from chat_service.services import Services
+from chat_service.storage.conversations import Conversation
+from chat_service.storage.privacy_records import CUSTOMER_LIMIT, PrivacyRecords
+
+FORMAT = "chat-service.customer-export"
+FORMAT_VERSION = 1
+MESSAGE_PAGE = 500
+ACCESS_ACTIONS = frozenset({"sensitive_read"})
+
+PROFILE_NOTE = (
+    "This service keeps no customer profile: account, order and delivery data are held by "
+    "the shop's own systems. What it knows about you is listed here and in your conversations."
+)
+ATTACHMENTS_NOTE = "This version of the service does not store attachments: there are none."
+HOLDS_NOTE = (
+    "A legal hold keeps data that would otherwise be deleted, while the law or a dispute "
+    "requires it (policy 4.3). Its reason is not disclosed in a customer's own copy."
+)
+
+
+async def export_customer(
+    services: Services, customer_id: str, actor: Identity, reason: str
+) -> dict[str, Any]:
+    """Everything held about `customer_id`, rendered as the customer sees it; audited once."""
+    store = services.store
+    records = PrivacyRecords(store)
+    generated_at = services.clock()
+    conversations = await store.conversations.list_for_customer(customer_id, CUSTOMER_LIMIT)
+    conversations.sort(key=lambda c: c.created_at)
+    revealed: set[str] = set()
+    conversations_out: list[dict[str, Any]] = []
+    message_count = 0
+    for conversation in conversations:
+        messages = await _messages(services, conversation, revealed)
+        message_count += len(messages)
+        conversations_out.append({**_conversation(conversation), "messages": messages})
+    ledger = await store.consents.history(customer_id)
+    requests = await store.consent_requests.for_customer(customer_id)
+    deletions = await records.deletion_requests_for(customer_id)
+    audit = await store.audit.for_customer(customer_id)
+    holds = await records.holds_for_customer(customer_id)
+    officer = actor.role is Role.PRIVACY_OFFICER
+    access_log = [_access(a) for a in audit if a["action"] in ACCESS_ACTIONS]
+    counts = {
+        "conversations": len(conversations_out),
+        "messages": message_count,
+        "consent_entries": len(ledger),
+        "consent_requests": len(requests),
+        "deletion_requests": len(deletions),
+        "access_log": len(access_log),
+        "legal_holds": len(holds),
+    }
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "generated_at": generated_at.isoformat(),
+        "customer_id": customer_id,
+        "requested_by": {"role": actor.role.value, "id": actor.sub},
+        "counts": counts,
+        "profile": {
+            "customer_id": customer_id,
+            "minor": any(c.minor for c in conversations),
+            "first_contact_at": _iso(conversations[0].created_at) if conversations else None,
+            "last_contact_at": _iso(conversations[-1].created_at) if conversations else None,
+            "encryption_key_on_file": await services.cipher.has_key(customer_id),
+            "note": PROFILE_NOTE,
+        },
+        "conversations": conversations_out,
+        "attachments": [],
+        "attachments_note": ATTACHMENTS_NOTE,
+        "consents": {
+            "policy_version": services.settings.consent.policy_version,
+            "ledger": [jsonable(e) for e in ledger],
+            "requests": [jsonable(r) for r in requests],
+        },
+        "deletion_requests": [jsonable(d) for d in deletions],
+        "access_log": access_log,
+        "audit": [jsonable(a) for a in audit if a["action"] not in ACCESS_ACTIONS],
+        "legal_holds": [_hold(h, officer=officer) for h in holds],
+        "legal_holds_note": HOLDS_NOTE,
+    }
+    await store.audit.record(
+        at=generated_at,
+        actor={"role": actor.role.value, "id": actor.sub},
+        action="export",
+        customer_id=customer_id,
+        reason=reason,
+        categories=sorted(revealed),
+        details={"format_version": FORMAT_VERSION, "counts": counts},
+    )
+    return document
+
+
+async def _messages(
+    services: Services, conversation: Conversation, revealed: set[str]
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    after_seq = 0
+    while True:
+        docs = await services.store.messages.after(conversation.id, after_seq, MESSAGE_PAGE)
+        for doc in docs:
+            message, categories = await view_for_export(services, doc, conversation)
+            revealed |= categories
+            out.append(message.frame())
+        if len(docs) < MESSAGE_PAGE:
+            return out
+        after_seq = docs[-1]["seq"]
+
+
+def _conversation(conversation: Conversation) -> dict[str, Any]:
+    return {**conversation.to_public(), "minor": conversation.minor}
+
+
+def _access(entry: dict[str, Any]) -> dict[str, Any]:
+    """Who saw which of the customer's sensitive values, when and why."""
+    return {
+        "at": _iso(entry["at"]),
+        "by": entry["actor"],
+        "message_id": entry.get("message_id"),
+        "categories": entry.get("categories", []),
+        "reason": entry.get("reason"),
+    }
+
+
+def _hold(hold: dict[str, Any], *, officer: bool) -> dict[str, Any]:
+    """A customer is told that and since when data is held, not why nor by whom."""
+    shown = {
+        "id": hold.get("_id"),
+        "scope": hold.get("scope"),
+        "conversation_id": hold.get("conversation_id"),
+        "active": hold.get("active"),
+        "set_at": hold.get("set_at"),
+        "lifted_at": hold.get("lifted_at"),
+    }
+    if officer:
+        shown |= {
+            "reason": hold.get("reason"),
+            "set_by": hold.get("set_by"),
+            "lifted_by": hold.get("lifted_by"),
+            "lift_reason": hold.get("lift_reason"),
+        }
+    return {k: jsonable(v) for k, v in shown.items()}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def jsonable(value: Any) -> Any:  # any stored BSON value
+    """A stored document as JSON: `_id` as `id`, dates as ISO 8601, binary never shown."""
+    if isinstance(value, dict):
+        return {("id" if k == "_id" else str(k)): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Binary | bytes):
+        return "[binary]"  # ciphertext or raw bytes: never part of an export
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
