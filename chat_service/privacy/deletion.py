@@ -98,8 +98,9 @@ async def file_request(
     """File a deletion request; (request, created). While one is open for the customer,
     filing again returns it."""
     access_customer_rights(identity, customer_id)
-    now = services.clock()
+    now = _ms(services.clock())
     due_at, basis = await deadline(services, now)
+    due_at = _ms(due_at)  # as stored (BSON dates keep milliseconds): the answer matches
     filed_by = {"role": identity.role.value, "id": identity.sub}
     request, created = await services.store.deletion_requests.file(
         {
@@ -378,6 +379,11 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 _INTERNAL: Final = frozenset({"open_key", "active_key"})
+
+
+def _ms(moment: datetime) -> datetime:
+    """Truncated to milliseconds, as BSON stores it (so a due time never moves later)."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _iso(value: object) -> str:
