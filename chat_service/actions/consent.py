@@ -151,7 +151,7 @@ async def respond(
     decided_by: dict[str, Any] = {"role": identity.role.value, "id": identity.sub}
     if command.guardian is not None:
         decided_by["guardian"] = command.guardian.model_dump()
-    await _decide(
+    if not await _decide(
         services,
         request,
         granted=command.granted,
@@ -159,7 +159,9 @@ async def respond(
         decided_by=decided_by,
         connection_id=connection_id,
         reason="answered",
-    )
+    ):
+        # Another tab (or the sweeper) decided it since it was read above.
+        raise ConsentAlreadyDecided(ref=command.request_id)
 
 
 async def sweep_expired(services: Services) -> int:
