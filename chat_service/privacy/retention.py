@@ -1,21 +1,22 @@
 """Retention: delete or anonymise personal information once its purpose is served
 (privacy policy 4, 5.3, 2.4; rules in config/retention.toml, reasons in docs/retention.md).
 
-Design principle (after zulip's `zerver/lib/retention.py`): the job is a sequence of small,
-bounded, independently durable steps. Each rule walks its documents oldest first in
-keyset-paged batches of at most `batch_size`; each batch is one query and one write (a
-transaction where several collections change together), and is recorded in
-`retention_runs` before the next one starts, with the lease renewed. A run killed at any
-point therefore leaves every document either done or untouched, and the next run simply
-continues: processed documents no longer match. Data under an active legal hold is
-excluded in the query itself (holds are re-read at the start of every batch), and counted
-separately with the same query restricted to held data. A dry run walks exactly the same
-pages and only counts, so its summary has the same shape and, on the same data, the same
-numbers. The clock is injected (`now`, aware datetimes only) and decides every cutoff; the
-wall clock is used only for the lease and durations. One instance runs at a time: a lease
-document in `leases`, taken atomically. Failures are loud: every error is logged on the
-`chat_service.retention` logger, counted in the Prometheus counter passed in, kept in the
-run record, and makes the run `failed` (the CLI exits non-zero).
+Design principle (after zulip's `zerver/lib/retention.py`): the job is a sequence of
+small, bounded, independently durable steps. Each rule walks its documents oldest first in
+keyset-paged batches of at most `batch_size`; each batch is one query and a few idempotent
+writes, and is recorded in `retention_runs` before the next one starts, with the lease
+renewed. A run killed at any point leaves every document done, untouched, or (a
+conversation being anonymised) in a state the next run finishes without doing anything
+twice; processed documents no longer match, so the next run simply continues. Data under
+an active legal hold is excluded in the query itself (holds are re-read at the start of
+every batch), and counted separately with the same query restricted to held data. A dry
+run walks exactly the same pages and only counts, so its summary has the same shape and,
+on the same data, the same numbers. The clock is injected (`now`, aware datetimes only)
+and decides every cutoff; the wall clock is used only for the lease and durations. One
+instance runs at a time: a lease document in `leases`, taken atomically. Failures are
+loud: every error is logged on the `chat_service.retention` logger, counted in the
+Prometheus counter passed in, kept in the run record, and makes the run `failed` (the CLI
+exits non-zero).
 """
 
 from __future__ import annotations
@@ -537,17 +538,17 @@ class _Run:
                 break
             after = (page[-1]["closed_at"], page[-1]["_id"])
             chunk: list[dict[str, Any]] = []
-            summaries: list[dict[str, Any]] = []
+            summaries: dict[str, dict[str, Any]] = {}
             budget = 0
             for conversation in page:
                 summary, messages = await self._summarise(name, rule, conversation)
                 chunk.append(conversation)
                 if summary is not None:
-                    summaries.append(summary)
+                    summaries[conversation["_id"]] = summary
                 budget += messages
                 if budget >= self.batch_size:
                     await self._remove(name, chunk, summaries, holds, budget, touched)
-                    chunk, summaries, budget = [], [], 0
+                    chunk, summaries, budget = [], {}, 0
             if chunk:
                 await self._remove(name, chunk, summaries, holds, budget, touched)
             if len(page) < self.batch_size:
@@ -616,16 +617,17 @@ class _Run:
         self,
         name: str,
         chunk: list[dict[str, Any]],
-        summaries: list[dict[str, Any]],
+        summaries: dict[str, dict[str, Any]],
         holds: Holds,
         messages: int,
         touched: dict[str, set[str]],
     ) -> None:
         outcome = self.summary.rules[name]
         ids = [c["_id"] for c in chunk]
+        removed = len(chunk)
         if not self.dry_run:
             try:
-                messages = await self.rs.remove_conversations(ids, summaries, holds=holds)
+                removed, messages = await self.rs.remove_conversations(ids, summaries, holds=holds)
             except Exception as exc:
                 self.error(name, exc, conversation_ids=ids[:20])
                 await self.batch_done(name, {"errors": 1}, len(chunk))
@@ -641,9 +643,9 @@ class _Run:
                 )
         for conversation in chunk:
             touched.setdefault(conversation["customer_id"], set()).add(conversation["_id"])
-        outcome.count += len(chunk)
+        outcome.count += removed
         outcome.messages = (outcome.messages or 0) + messages
-        await self.batch_done(name, {"count": len(chunk), "messages": messages}, len(chunk))
+        await self.batch_done(name, {"count": removed, "messages": messages}, len(chunk))
 
     async def _shred_if_gone(self, name: str, customer_id: str, removed: set[str]) -> None:
         """A customer with nothing left: delete their data key, so no backup copy of a
@@ -710,6 +712,7 @@ async def run_retention(
         if not await store_retention.take_lease(LEASE_NAME, holder, started, until):
             lease = await store_retention.lease(LEASE_NAME) or {}
             summary.status = "lease_held"
+            summary.run_id = None  # not recorded: this run did nothing
             summary.lease = {
                 "holder": lease.get("holder"),
                 "expires_at": lease["expires_at"].isoformat() if lease.get("expires_at") else None,

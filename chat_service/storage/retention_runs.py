@@ -95,6 +95,9 @@ class RetentionStore:
         await self._conversations.create_index(
             [("status", 1), ("closed_at", 1)], name="retention_closed"
         )
+        await self._anonymised.create_index(
+            "pending_conversation", sparse=True, name="pending_conversation"
+        )
 
     # -- messages --------------------------------------------------------------------------
 
@@ -257,33 +260,64 @@ class RetentionStore:
         return {doc["_id"]: doc.get("closed_at") async for doc in cursor}
 
     async def remove_conversations(
-        self, conversation_ids: list[str], summaries: list[Doc], *, holds: Holds
-    ) -> int:
-        """In one transaction: store the anonymised summaries, delete the conversations
-        (closed, not held) and all their messages. Returns the messages deleted; raises if
-        any conversation changed meanwhile (the transaction is then aborted)."""
-        client = self._db.client
-        async with client.start_session() as session, await session.start_transaction():
-            if summaries:
-                await self._anonymised.insert_many(summaries, session=session)
-            gone = await self._conversations.delete_many(  # index: _id
-                {
-                    "$and": [
-                        {"_id": {"$in": conversation_ids}, "status": "closed"},
-                        _hold_clause(holds, "free", "_id"),
-                    ]
-                },
-                session=session,
+        self, conversation_ids: list[str], summaries: dict[str, Doc], *, holds: Holds
+    ) -> tuple[int, int]:
+        """Replace closed conversations by their anonymised summaries (none for a plain
+        delete): (conversations, messages) removed.
+
+        No multi-document transaction: mongoeco's SQLite engine refuses every other
+        session's operation while one is open, which would fail the chat traffic. Instead
+        each step is idempotent and ordered so a run killed anywhere is finished by the
+        next: summaries are stored first, marked `pending_conversation` (reused, never
+        duplicated, on a retry), then the messages and the conversation are deleted, and
+        only then is the mark, the last link to the conversation, removed.
+        """
+        existing = {
+            doc["pending_conversation"]
+            async for doc in self._anonymised.find(  # index: pending_conversation
+                {"pending_conversation": {"$in": conversation_ids}},
+                projection={"pending_conversation": 1},
             )
-            if gone.deleted_count != len(conversation_ids):
-                raise RuntimeError(
-                    f"{len(conversation_ids) - gone.deleted_count} conversation(s) changed or "
-                    "were put on hold during the batch"
+        }
+        fresh = [
+            {**summary, "pending_conversation": conversation_id}
+            for conversation_id, summary in summaries.items()
+            if conversation_id not in existing
+        ]
+        if fresh:
+            await self._anonymised.insert_many(fresh)
+        messages = await self._messages.delete_many(  # index: conversation_seq
+            {
+                "$and": [
+                    {"conversation_id": {"$in": conversation_ids}},
+                    _hold_clause(holds, "free", "conversation_id"),
+                ]
+            }
+        )
+        gone = await self._conversations.delete_many(  # index: _id
+            {
+                "$and": [
+                    {"_id": {"$in": conversation_ids}, "status": "closed"},
+                    _hold_clause(holds, "free", "_id"),
+                ]
+            }
+        )
+        if gone.deleted_count != len(conversation_ids):
+            # Not removed (changed meanwhile): its summary must not count it.
+            left = [
+                doc["_id"]
+                async for doc in self._conversations.find(  # index: _id
+                    {"_id": {"$in": conversation_ids}}, projection={"_id": 1}
                 )
-            messages = await self._messages.delete_many(  # index: conversation_seq
-                {"conversation_id": {"$in": conversation_ids}}, session=session
+            ]
+            await self._anonymised.delete_many(  # index: pending_conversation
+                {"pending_conversation": {"$in": left}}
             )
-            return messages.deleted_count
+        await self._anonymised.update_many(  # index: pending_conversation
+            {"pending_conversation": {"$in": conversation_ids}},
+            {"$unset": {"pending_conversation": ""}},
+        )
+        return gone.deleted_count, messages.deleted_count
 
     async def customer_has_data(self, customer_id: str, besides: set[str]) -> bool:
         """Does the customer still have a conversation or a message outside `besides`?"""
