@@ -35,7 +35,9 @@ async def export(request: web.Request) -> web.Response:
 async def report(request: web.Request) -> web.Response:
     authenticate(request, Role.PRIVACY_OFFICER)
     services = request.app[keys.SERVICES]
-    document = await privacy_report(services.store, services.settings, services.clock())
+    document = await privacy_report(
+        services.store, services.settings, services.clock(), notifier=services.notifier
+    )
     return web.json_response(document, headers={"Cache-Control": "no-store"})
 
 

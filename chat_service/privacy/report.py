@@ -144,10 +144,11 @@ async def _retention(records: PrivacyRecords) -> dict[str, Any]:
             "started_at": jsonable(run.get("started_at")),
             "finished_at": jsonable(run.get("finished_at")),
             "now": jsonable(run.get("now")),
-            "dry_run": run.get("dry_run"),
+            "dry_run": bool(run.get("dry_run")),
             "status": run.get("status"),
             "duration_ms": run.get("duration_ms"),
             "rules": jsonable(run.get("rules") or {}),
+            "totals": jsonable(run.get("totals")),
             "error_count": len(run.get("errors") or []),
             "errors": jsonable((run.get("errors") or [])[:MAX_RUN_ERRORS]),
         }
@@ -163,10 +164,13 @@ async def _retention(records: PrivacyRecords) -> dict[str, Any]:
             continue  # a dry run changes nothing: not counted as purged
         for name, rule in (run.get("rules") or {}).items():
             total = purged.setdefault(
-                name, {"action": rule.get("action"), "done": 0, "held_skipped": 0}
+                name, {"action": rule.get("action"), "done": 0, "held_skipped": 0, "errors": 0}
             )
-            total["done"] += int(rule.get("done") or 0)
-            total["held_skipped"] += int(rule.get("held_skipped") or 0)
+            total["done"] += _count(rule.get("done", rule.get("count")))
+            total["held_skipped"] += _count(rule.get("held_skipped"))
+            total["errors"] += _count(rule.get("errors"))
+            if "messages" in rule:  # a conversation rule: the messages removed with them
+                total["messages"] = total.get("messages", 0) + _count(rule.get("messages"))
     return {
         "runs_total": sum(statuses.values()),
         "dry_runs": dry_runs,
@@ -175,6 +179,17 @@ async def _retention(records: PrivacyRecords) -> dict[str, Any]:
         "purged_total": sum(p["done"] for p in purged.values()),
         "recent": recent,
     }
+
+
+def _count(value: object) -> int:
+    """A stored count; anything else (missing, a list of errors) as its size or 0."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, list):
+        return len(value)
+    return 0
 
 
 async def _webhooks(

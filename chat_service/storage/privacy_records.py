@@ -113,13 +113,15 @@ class PrivacyRecords:
     async def retention_runs(self, limit: int) -> list[dict[str, Any]]:
         """The most recent runs first."""
         cursor = (
-            self._runs.find({}).sort("started_at", -1).limit(limit)
-        )  # index: owner's, on started_at
+            self._runs.find({}, projection={"batches": 0})  # index: recent
+            .sort("started_at", -1)
+            .limit(limit)
+        )
         return [doc async for doc in cursor]
 
     async def all_retention_runs(self) -> list[dict[str, Any]]:
         """Every run, for totals; only the fields the totals need."""
         cursor = self._runs.find(  # index: none, one pass over the run log
-            {}, projection={"dry_run": 1, "status": 1, "rules": 1, "started_at": 1}
+            {}, projection={"dry_run": 1, "status": 1, "rules": 1}
         )
         return [doc async for doc in cursor]
