@@ -13,13 +13,10 @@ from chat_service.auth import Role
 from chat_service.errors import BadRequest
 from chat_service.http.middleware import authenticate
 from chat_service.http.privacy import _access_customer
-from chat_service.privacy.export import export_customer
+from chat_service.privacy.export import REASON_OFFICER_HTTP, REASON_SELF_HTTP, export_customer
 from chat_service.privacy.report import privacy_report
 
 MAX_CUSTOMER_ID_CHARS = 128  # a token's `sub` is at most this long
-
-REASON_SELF = "customer's own request for a copy of their data (policy 7.1), over HTTP"
-REASON_OFFICER = "privacy officer's export of a customer's data (policy 7.1), over HTTP"
 
 
 async def export(request: web.Request) -> web.Response:
@@ -27,7 +24,8 @@ async def export(request: web.Request) -> web.Response:
     if len(customer_id) > MAX_CUSTOMER_ID_CHARS:
         raise BadRequest(f"a customer id has at most {MAX_CUSTOMER_ID_CHARS} characters")
     services = request.app[keys.SERVICES]
-    reason = REASON_OFFICER if identity.role is Role.PRIVACY_OFFICER else REASON_SELF
+    officer = identity.role is Role.PRIVACY_OFFICER
+    reason = REASON_OFFICER_HTTP if officer else REASON_SELF_HTTP
     document = await export_customer(services, customer_id, identity, reason)
     return web.json_response(document, headers={"Cache-Control": "no-store"})
 

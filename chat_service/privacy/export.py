@@ -36,6 +36,11 @@ PROFILE_NOTE = (
     "the shop's own systems. What it knows about you is listed here and in your conversations."
 )
 ATTACHMENTS_NOTE = "This version of the service does not store attachments: there are none."
+REASON_SELF_HTTP = "customer's own request for a copy of their data (policy 7.1), over HTTP"
+REASON_OFFICER_HTTP = "privacy officer's export of a customer's data (policy 7.1), over HTTP"
+REASON_OFFICER_CLI = (
+    "privacy officer's export of a customer's data (policy 7.1), from the command line"
+)
 HOLDS_NOTE = (
     "A legal hold keeps data that would otherwise be deleted, while the law or a dispute "
     "requires it (policy 4.3). Its reason is not disclosed in a customer's own copy."
