@@ -20,6 +20,8 @@ from chat_service.auth import TokenService
 from chat_service.http.middleware import error_middleware
 from chat_service.http.routes import setup_routes
 from chat_service.metrics import Metrics
+from chat_service.privacy.deletion import deletion_loop
+from chat_service.privacy.retention import default_holder, load_retention_config, retention_loop
 from chat_service.privacy.webhooks import WebhookNotifier, load_webhook_config
 from chat_service.scanning import PoolScanner, Scanner
 from chat_service.services import Services
@@ -98,12 +100,27 @@ def create_app(
             await cipher.close()
 
     async def background_ctx(app: web.Application) -> AsyncIterator[None]:
-        """The service's periodic jobs: consent expiry, privacy notices to recipients."""
+        """The service's periodic jobs: consent expiry, privacy notices to recipients,
+        deletion requests (carried out at once), retention (one instance at a time)."""
         services = app[keys.SERVICES]
+        retention_config = await asyncio.to_thread(load_retention_config, settings.config_dir)
         stop = asyncio.Event()
         tasks = [
             asyncio.create_task(_sweep_consents(services), name="consent-sweeper"),
             asyncio.create_task(services.notifier.run(stop), name="webhook-notifier"),
+            asyncio.create_task(
+                deletion_loop(services, services.notifier, stop), name="deletion-requests"
+            ),
+            asyncio.create_task(
+                retention_loop(
+                    services,
+                    retention_config,
+                    stop=stop,
+                    holder=default_holder("server"),
+                    failures=services.metrics.retention_failures,
+                ),
+                name="retention",
+            ),
         ]
         yield
         stop.set()

@@ -1,17 +1,21 @@
-"""`chat-service`: serve | token | detect (see CONTRACT.md §2)."""
+"""`chat-service`: serve | token | detect | retention run | privacy export|delete|report."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import getpass
+import json
 import signal
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
-from chat_service.auth import Role, TokenService
+from chat_service.auth import Identity, Role, TokenService
 from chat_service.errors import ConfigError
 from chat_service.logs import AccessLogger, configure_logging
 from chat_service.settings import Settings
@@ -39,7 +43,40 @@ def build_parser() -> argparse.ArgumentParser:
     detect = commands.add_parser("detect", help="PII detection filter: JSON lines in and out")
     detect.add_argument("--language", choices=["en", "zh"], default=None)
     detect.add_argument("--config", type=Path, default=None)
+
+    retention = commands.add_parser("retention", help="retention rules")
+    retention_commands = retention.add_subparsers(dest="retention_command", required=True)
+    run = retention_commands.add_parser("run", help="apply the retention rules once")
+    run.add_argument("--dry-run", action="store_true", help="change nothing; report the same")
+    run.add_argument("--now", type=_aware_datetime, default=None, help="ISO 8601 (tests)")
+    _data_arguments(run)
+
+    privacy = commands.add_parser("privacy", help="customers' rights and the officer's report")
+    privacy_commands = privacy.add_subparsers(dest="privacy_command", required=True)
+    for name, help_text in (
+        ("export", "print everything held about a customer as JSON"),
+        ("delete", "file and carry out a deletion request; print its record"),
+    ):
+        command = privacy_commands.add_parser(name, help=help_text)
+        command.add_argument("--customer", required=True)
+        _data_arguments(command)
+    _data_arguments(privacy_commands.add_parser("report", help="the privacy officer's report"))
     return parser
+
+
+def _data_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=Path("var"), help="embedded store data")
+    parser.add_argument("--config", type=Path, default=None, help="configuration directory")
+
+
+def _aware_datetime(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {text!r}") from exc
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-11-26T03:00:00+00:00")
+    return moment
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
                 return _token(args)
             case "detect":
                 return _detect(args)
+            case "retention" | "privacy":
+                configure_logging("WARNING")
+                return asyncio.run(_data_command(args))
     except ConfigError as exc:
         sys.stderr.write(f"chat-service: configuration error: {exc}\n")
         return 2
@@ -81,6 +121,44 @@ def _detect(args: argparse.Namespace) -> int:
 
     config_dir = args.config or default_config_dir()
     return run_filter(sys.stdin, sys.stdout, args.language, config_dir)
+
+
+async def _data_command(args: argparse.Namespace) -> int:
+    """retention run / privacy export|delete|report, on the store the settings name."""
+    from chat_service.data_commands import data_services
+    from chat_service.privacy import deletion, export, report, retention
+
+    settings = await asyncio.to_thread(Settings.load, args.config, args.data)
+    operator = Identity(Role.PRIVACY_OFFICER, "cli:" + getpass.getuser())
+    result: dict[str, Any]
+    code = 0
+    async with data_services(settings) as services:
+        if args.command == "retention":
+            config = await asyncio.to_thread(retention.load_retention_config, settings.config_dir)
+            summary = await retention.run_retention(
+                services,
+                config,
+                now=args.now or services.clock(),
+                dry_run=args.dry_run,
+                holder=retention.default_holder("cli"),
+                failures=services.metrics.retention_failures,
+            )
+            result, code = summary.to_json(), 0 if summary.ok else 1
+        elif args.privacy_command == "export":
+            result = await export.export_customer(
+                services, args.customer, operator, export.REASON_OFFICER_CLI
+            )
+        elif args.privacy_command == "delete":
+            record = await deletion.file_and_carry_out(
+                services, operator, args.customer, notifier=services.notifier
+            )
+            result = deletion.public(record)
+        else:
+            result = await report.privacy_report(
+                services.store, settings, services.clock(), notifier=services.notifier
+            )
+    print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    return code
 
 
 def _serve(args: argparse.Namespace) -> int:

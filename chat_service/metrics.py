@@ -43,6 +43,11 @@ class Metrics:
         self.loop_lag = Gauge(
             "chat_event_loop_lag_seconds", "Last measured event-loop lag", registry=r
         )
+        self.retention_failures = Counter(
+            "chat_retention_failures_total",
+            "Retention runs that failed (the run record says why)",
+            registry=r,
+        )
         self.errors = Counter(
             "chat_unexpected_errors_total",
             "Unexpected exceptions at a boundary",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -99,6 +100,13 @@ async def test_serve_prints_its_url_serves_and_stops_cleanly_on_sigterm(tmp_path
                 assert await response.json() == {"status": "ok", "store": "embedded"}
             ws = await session.ws_connect(url + f"/ws?token={token}")
             assert (await ws.receive_json(timeout=10))["type"] == "hello"
+            # A data command attaches to the running server's store instead of starting one.
+            code, out, problem = await run_cli("privacy", "report", "--data", str(tmp_path))
+            assert code == 0, problem
+            assert json.loads(out)["format"] == "chat-service.privacy-report"
+            assert (tmp_path / "store.uri").exists()  # still the server's store, still up
+            async with session.get(url + "/healthz") as response:
+                assert response.status == 200
             process.send_signal(signal.SIGTERM)
             closing = await ws.receive(timeout=20)
             assert closing.type is aiohttp.WSMsgType.CLOSE
