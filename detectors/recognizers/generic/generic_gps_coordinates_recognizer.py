@@ -21,7 +21,11 @@ _DMS = r"\d{1,3}\s?°\s?\d{1,2}\s?['′]\s?(?:\d{1,2}(?:\.\d+)?\s?[\"″]\s?)?"
 class GenericGpsCoordinatesRecognizer(ProjectPatternRecognizer):
     ENTITY = "GPS_COORDINATES"
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
-        ("decimal_pair", rf"(?<![\d.]){_NUM}°?(?:\s?[NS])?\s?[,，/ ]\s?{_NUM}°?(?:\s?[EW])?(?![\d.])", 0.5),
+        (
+            "decimal_pair",
+            rf"(?<![\d.]){_NUM}°?(?:\s?[NS])?\s?[,，/ ]\s?{_NUM}°?(?:\s?[EW])?(?![\d.])",
+            0.5,
+        ),
         (
             "hemisphere_first",
             r"(?<![0-9A-Za-z_.])[NS]\s?\d{1,2}\.\d{3,10}°?[,，\s]\s?[EW]\s?\d{1,3}\.\d{3,10}°?(?![\d.])",
