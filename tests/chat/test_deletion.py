@@ -181,7 +181,7 @@ async def test_when_a_deletion_is_carried_out_then_everything_goes_and_a_dump_ta
     [delivery] = await docs(client, "webhook_deliveries")
     assert delivery["event"] == "customer.deleted"
     assert delivery["event_id"] == filed["id"]
-    assert delivery["state"] == "pending"
+    assert delivery["webhook"] == "crm"
     assert json.loads(delivery["body"])["data"] == {
         "customer_id": CUSTOMER,
         "request_id": filed["id"],
