@@ -19,8 +19,12 @@ SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.t
 CASES = [
     pytest.param("I'm at 31.230416, 121.473701", ["31.230416, 121.473701"], id="decimal-pair"),
     pytest.param("pin 51.5074N, 0.1278W", ["51.5074N, 0.1278W"], id="hemisphere-suffix"),
-    pytest.param("I am at 31.2304, 121.4737 right now", ["31.2304, 121.4737"], id="no-trailing-space"),
-    pytest.param("at 31.2304 N, 121.4737 E today", ["31.2304 N, 121.4737 E"], id="spaced-hemispheres"),
+    pytest.param(
+        "I am at 31.2304, 121.4737 right now", ["31.2304, 121.4737"], id="no-trailing-space"
+    ),
+    pytest.param(
+        "at 31.2304 N, 121.4737 E today", ["31.2304 N, 121.4737 E"], id="spaced-hemispheres"
+    ),
     pytest.param("at 40°26'46\"N 79°58'56\"W now", ["40°26'46\"N 79°58'56\"W"], id="dms"),
     pytest.param("prices 12.99, 15.49", [], id="prices-not-coordinates"),
     pytest.param("location 95.1234, 10.5678", [], id="latitude-out-of-range"),
