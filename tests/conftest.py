@@ -1,5 +1,5 @@
-"""Shared fixtures: one embedded store (a real mongoeco child over the wire) and one
-detection pool per session; a fresh database and a real aiohttp server per test.
+"""Shared fixtures: an embedded store (a real mongoeco child over the wire) per test module,
+one detection pool per session; a fresh database and a real aiohttp server per test.
 
 Set MONGODB_URI to run the whole suite against a real MongoDB replica set instead.
 """
@@ -48,9 +48,13 @@ def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return settings.with_overrides(secret=Secret(TEST_SECRET))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def store_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
-    """The session's store: None means MONGODB_URI (real MongoDB), else an embedded child."""
+    """The module's store: None means MONGODB_URI (real MongoDB), else an embedded child.
+
+    One embedded store per test module, not per session: mongoeco slows down as its file
+    fills (it scans for uniqueness), and a whole suite's data in one file made late tests
+    several times slower than the same tests run alone."""
     if os.environ.get("MONGODB_URI"):
         yield None
         return
