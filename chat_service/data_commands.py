@@ -58,8 +58,10 @@ async def running_store_uri(settings: Settings) -> str | None:
 
 
 @asynccontextmanager
-async def data_services(settings: Settings) -> AsyncIterator[Services]:
-    uri = None if settings.mongodb_uri is not None else await running_store_uri(settings)
+async def data_services(settings: Settings, *, uri: str | None = None) -> AsyncIterator[Services]:
+    """Services on `uri` if given, else on the store the settings name (see above)."""
+    if uri is None and settings.mongodb_uri is None:
+        uri = await running_store_uri(settings)
     async with open_store(settings, uri=uri) as store:
         master_key = await asyncio.to_thread(
             load_master_key,

@@ -296,7 +296,7 @@ async def _apply_to_message(
     """Keep or destroy the message's values in `categories`, then tell the participants."""
     from chat_service.actions.messages import publish_message
 
-    updated = await _change_secrets(
+    updated = await change_secrets(
         services, doc, categories, keep=keep, actor=actor, reason=reason, states=states
     )
     if updated is None:
@@ -313,7 +313,7 @@ async def recheck_kept(services: Services, doc: dict[str, Any], *, minor: bool) 
     revoked = kept - granted
     if not revoked:
         return doc
-    updated = await _change_secrets(
+    updated = await change_secrets(
         services,
         doc,
         revoked,
@@ -325,7 +325,7 @@ async def recheck_kept(services: Services, doc: dict[str, Any], *, minor: bool) 
     return updated or doc
 
 
-async def _change_secrets(
+async def change_secrets(
     services: Services,
     doc: dict[str, Any],
     categories: set[str],

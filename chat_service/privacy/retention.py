@@ -36,7 +36,7 @@ from typing import Any, Literal
 from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from chat_service.actions.consent import _change_secrets
+from chat_service.actions.consent import change_secrets
 from chat_service.errors import ConfigError
 from chat_service.services import Services
 from chat_service.storage.retention_runs import Holds, MessageQuery, RetentionStore, active_holds
@@ -441,7 +441,7 @@ class _Run:
         if kind == "kept_values":
             if self.dry_run:
                 return True
-            updated = await _change_secrets(
+            updated = await change_secrets(
                 self.services,
                 doc,
                 set(rule.categories),

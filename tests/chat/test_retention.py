@@ -16,8 +16,8 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter
 from pymongo.asynchronous.database import AsyncDatabase
 
+from chat_service.data_commands import data_services
 from chat_service.errors import ConfigError
-from chat_service.metrics import Metrics
 from chat_service.privacy.retention import (
     RetentionConfig,
     load_retention_config,
@@ -25,22 +25,13 @@ from chat_service.privacy.retention import (
     run_retention,
     truncate_connection_value,
 )
-from chat_service.privacy.webhooks import WebhookNotifier, load_webhook_config
 from chat_service.services import Services
 from chat_service.settings import Settings
-from chat_service.storage import open_store
-from chat_service.storage.crypto import FieldCipher, load_master_key
-from chat_service.ws.connections import InProcessFanOut, Registry
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 Doc = dict[str, Any]
-
-
-class NoScanner:
-    async def scan(self, text: str, language: str | None) -> list[dict[str, Any]]:
-        raise AssertionError("retention never scans")
 
 
 @pytest.fixture
@@ -51,24 +42,11 @@ def config() -> RetentionConfig:
 
 @pytest.fixture
 async def services(settings: Settings, store_uri: str | None) -> AsyncIterator[Services]:
-    async with open_store(settings, uri=store_uri) as store:
-        key = await asyncio.to_thread(load_master_key, None, settings.data_dir, allow_dev_key=True)
-        cipher = FieldCipher(store.client, settings.config.store.database, key)
-        await cipher.start()
-        webhooks = await asyncio.to_thread(load_webhook_config, settings.config_dir)
+    async with data_services(settings, uri=store_uri) as services:
         try:
-            yield Services(
-                settings=settings,
-                store=store,
-                fanout=InProcessFanOut(Registry()),
-                scanner=NoScanner(),
-                metrics=Metrics(),
-                cipher=cipher,
-                notifier=WebhookNotifier(webhooks, store.webhook_deliveries),
-            )
+            yield services
         finally:
-            await cipher.close()
-            await store.client.drop_database(settings.config.store.database)
+            await services.store.client.drop_database(settings.config.store.database)
 
 
 def db_of(services: Services) -> AsyncDatabase[Doc]:
