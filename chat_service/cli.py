@@ -109,7 +109,7 @@ def _token(args: argparse.Namespace) -> int:
             extra["age"] = args.age
         if args.lang is not None:
             extra["lang"] = args.lang
-        print(service.issue(Role(args.role), args.sub, args.ttl, extra=extra))
+        sys.stdout.write(service.issue(Role(args.role), args.sub, args.ttl, extra=extra) + "\n")
     except ValueError as exc:
         sys.stderr.write(f"chat-service token: {exc}\n")
         return 2
@@ -157,7 +157,7 @@ async def _data_command(args: argparse.Namespace) -> int:
             result = await report.privacy_report(
                 services.store, settings, services.clock(), notifier=services.notifier
             )
-    print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n")
     return code
 
 
@@ -189,7 +189,8 @@ async def _run_server(settings: Settings, host: str, port: int) -> int:
         await site.start()
         bound = runner.addresses[0] if runner.addresses else (host, port)
         shown = f"[{bound[0]}]" if ":" in str(bound[0]) else bound[0]
-        print(f"chat-service serving on http://{shown}:{bound[1]}", flush=True)
+        sys.stdout.write(f"chat-service serving on http://{shown}:{bound[1]}\n")
+        sys.stdout.flush()
         await stop.wait()
     finally:
         with contextlib.suppress(Exception):
