@@ -33,6 +33,7 @@ class Identity:
     sub: str
     age: int | None = field(default=None, compare=False)
     lang: str | None = field(default=None, compare=False)
+    expires_at: float | None = field(default=None, compare=False)  # the token's exp (epoch s)
 
     def is_minor(self, minor_age_years: int) -> bool:
         return self.age is not None and self.age < minor_age_years
@@ -103,6 +104,8 @@ class TokenService:
         if lang is not None and lang not in ("en", "zh"):
             lang = None
         try:
-            return Identity(Role(str(role)), sub, age=age, lang=lang)
+            return Identity(
+                Role(str(role)), sub, age=age, lang=lang, expires_at=float(claims["exp"])
+            )
         except ValueError as exc:
             raise Unauthenticated("the access token has an unknown role") from exc

@@ -93,6 +93,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     registry = app[keys.REGISTRY]
     registry.add(conn)
     conn.start()
+    expiry = _close_at_expiry(conn, identity)
     metrics.connections.labels(identity.role.value).inc()
     try:
         conn.send(
@@ -104,10 +105,22 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         )
         await _receive_loop(app, conn, identity)
     finally:
+        if expiry is not None:
+            expiry.cancel()
         registry.remove(conn)
         metrics.connections.labels(identity.role.value).dec()
         await conn.stop()
     return ws
+
+
+def _close_at_expiry(conn: Connection, identity: Identity) -> asyncio.TimerHandle | None:
+    """A socket lives no longer than its token: the client reconnects with a fresh one."""
+    if identity.expires_at is None:
+        return None
+    delay = max(identity.expires_at - time.time(), 0.0)
+    return asyncio.get_running_loop().call_later(
+        delay, conn.close_soon, WSCloseCode.POLICY_VIOLATION, "token expired"
+    )
 
 
 async def _receive_loop(app: web.Application, conn: Connection, identity: Identity) -> None:

@@ -101,3 +101,13 @@ async def test_when_customer_calls_agent_api_then_403(client: Client) -> None:
 def test_token_service_refuses_ttl_beyond_the_maximum(client: Client) -> None:
     with pytest.raises(ValueError, match="ttl"):
         client.app[keys.TOKENS].issue(Role.AGENT, "a", ttl_secs=10**9)
+
+
+async def test_when_the_token_expires_then_the_socket_is_closed(client: Client) -> None:
+    token = client.app[keys.TOKENS].issue(Role.CUSTOMER, "cust-short", ttl_secs=1)
+    ws = await client.ws_connect(f"/ws?token={token}")
+    assert (await ws.receive_json(timeout=5))["type"] == "hello"
+    closing = await ws.receive(timeout=10)
+    assert closing.type is aiohttp.WSMsgType.CLOSE
+    assert ws.close_code == 1008
+    assert closing.extra == "token expired"
