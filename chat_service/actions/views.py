@@ -58,7 +58,12 @@ async def view_message(
             categories=sorted({c for i in revealed for c in secrets[i]["categories"]}),
             reason=reason,
         )
-    return render_message(doc, revealed)
+    return render_message(doc, revealed, to_sender=_is_sender(doc, viewer))
+
+
+def _is_sender(doc: dict[str, Any], viewer: Identity) -> bool:
+    sender = doc["sender"]
+    return bool(sender["role"] == viewer.role.value and sender["id"] == viewer.sub)
 
 
 async def view_for_export(
@@ -72,7 +77,7 @@ async def view_for_export(
     revealed = await _reveal(services, doc, owner, conversation)
     secrets = doc.get("secrets", [])
     categories = {c for i in revealed for c in secrets[i]["categories"]}
-    return render_message(doc, revealed), categories
+    return render_message(doc, revealed, to_sender=_is_sender(doc, owner)), categories
 
 
 async def _reveal(

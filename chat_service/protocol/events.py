@@ -42,7 +42,7 @@ class MessageOut(_Event):
     id: str
     conversation_id: str
     seq: int
-    client_id: str
+    client_id: str | None  # the sender's own idempotency key: shown to the sender only
     sender: Sender
     kind: str
     text: str | None

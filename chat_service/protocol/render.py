@@ -118,8 +118,11 @@ def unmask(
     return "".join(parts), [move(f) for f in findings]
 
 
-def render_message(doc: dict[str, Any], revealed: Mapping[int, str]) -> MessageOut:
-    """The message with exactly the `revealed` secrets in clear (actions/views.py decides)."""
+def render_message(
+    doc: dict[str, Any], revealed: Mapping[int, str], *, to_sender: bool
+) -> MessageOut:
+    """The message with exactly the `revealed` secrets in clear (actions/views.py decides).
+    The sender's `client_id` goes back to the sender only (it is free text of theirs)."""
     secrets: list[dict[str, Any]] = doc.get("secrets", [])
     findings = [FindingOut.model_validate(f) for f in doc.get("findings", [])]
     text: str | None = doc.get("text")
@@ -133,7 +136,7 @@ def render_message(doc: dict[str, Any], revealed: Mapping[int, str]) -> MessageO
         id=doc["_id"],
         conversation_id=doc["conversation_id"],
         seq=doc["seq"],
-        client_id=doc["client_id"],
+        client_id=doc["client_id"] if to_sender else None,
         sender=Sender(role=doc["sender"]["role"], id=doc["sender"]["id"]),
         kind=doc["kind"],
         text=text,

@@ -107,8 +107,9 @@ def test_render_shows_exactly_the_revealed_values() -> None:
     )
     doc = stored(masked, [f.model_dump() for f in moved])
     doc["secrets"] = [{"start": masks[0].start, "end": masks[0].end, "value": b"x"}]
-    shown = render_message(doc, {0: "110101199003078515"})
-    hidden = render_message(doc, {})
+    shown = render_message(doc, {0: "110101199003078515"}, to_sender=True)
+    hidden = render_message(doc, {}, to_sender=False)
     assert shown.text == original and shown.masked is False
     assert hidden.text == "id [CN_RESIDENT_ID]" and hidden.masked is True
     assert "110101199003078515" not in hidden.model_dump_json()
+    assert shown.client_id == "x" and hidden.client_id is None  # the key is the sender's
