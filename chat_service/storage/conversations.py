@@ -179,9 +179,6 @@ class ConversationStore:
             {"_id": conversation_id}, {"$set": {"review": {"reason": reason, "at": at}}}
         )
 
-    async def raw(self, conversation_id: str) -> dict[str, Any] | None:
-        return await self._c.find_one({"_id": conversation_id})  # index: _id
-
     # -- deletion (privacy policy 7.2) ---------------------------------------------------------
 
     async def ids_for_customer(
