@@ -15,9 +15,11 @@ from typing import Self, override
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from chat_service.attachments.config import AttachmentsConfig, load_attachments_config
 from chat_service.errors import ConfigError
 from chat_service.policy.config import ConsentConfig, load_consent_config
 from chat_service.tomlfile import load_toml
+from chat_service.web.config import WebConfig, load_web_config
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 # Development signing secret: accepted only while serving on loopback.
@@ -110,6 +112,8 @@ class Settings:
         config: ServerConfig,
         *,
         consent: ConsentConfig,
+        attachments: AttachmentsConfig,
+        web: WebConfig,
         config_dir: Path,
         data_dir: Path,
         secret: Secret | None,
@@ -118,6 +122,8 @@ class Settings:
     ) -> None:
         self.config = config
         self.consent = consent
+        self.attachments = attachments
+        self.web = web
         self.config_dir = config_dir
         self.data_dir = data_dir
         self.secret = secret
@@ -150,6 +156,8 @@ class Settings:
         return cls(
             config,
             consent=load_consent_config(config_dir),
+            attachments=load_attachments_config(config_dir),
+            web=load_web_config(config_dir),
             config_dir=config_dir,
             data_dir=(data_dir or Path("var")).resolve(),
             secret=Secret(secret) if secret else None,
@@ -162,6 +170,8 @@ class Settings:
         clone = Settings(
             self.config,
             consent=self.consent,
+            attachments=self.attachments,
+            web=self.web,
             config_dir=self.config_dir,
             data_dir=self.data_dir,
             secret=self.secret,

@@ -1,0 +1,1 @@
+"""Pictures and files: intake, sanitising, encrypted blob storage (see docs/attachments.md)."""

@@ -1,0 +1,1 @@
+"""The browser pages: the customer widget (/widget/) and the agent console (/console/)."""
