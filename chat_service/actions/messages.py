@@ -29,6 +29,7 @@ from chat_service.errors import (
     StoreUnavailable,
 )
 from chat_service.policy.assess import MINOR, assess
+from chat_service.policy.location import coarse_area, normalised
 from chat_service.protocol.commands import MessageSend
 from chat_service.protocol.events import FindingOut, MessageAck, MessageNew, MessageOut, WarningOut
 from chat_service.protocol.render import mask_sensitive
@@ -169,7 +170,10 @@ async def do_send_message(
                 secret |= {"value": None, "state": "discarded"}
             secrets.append(secret)
         if command.location is not None:
-            location = json.dumps(command.location.model_dump(), separators=(",", ":"))
+            point = command.location
+            location = json.dumps(
+                normalised(point.lat, point.lng, point.accuracy_m), separators=(",", ":")
+            )
             secrets.append(
                 {
                     "field": "location",
@@ -219,7 +223,11 @@ async def do_send_message(
             "secrets": secrets,
             "consent": consent_state,
             "created_at": now,
-        }
+        } | (
+            {"location_area": coarse_area(command.location.lat, command.location.lng)}
+            if command.location is not None and by_customer
+            else {}
+        )
 
     async def still_open() -> None:
         # Under the conversation's write lock: a close that won the race is final.

@@ -150,7 +150,15 @@ def _check_message(command: MessageSend, max_text_chars: int) -> None:
         )
     if command.text is not None and any(0xD800 <= ord(ch) <= 0xDFFF for ch in command.text):
         raise ProtocolError("invalid_field", "text: contains lone surrogates", ref=ref)
-    if command.kind in ("image", "file") and command.attachment_id is None:
-        raise ProtocolError("invalid_field", "attachment_id: required for this kind", ref=ref)
-    if command.kind == "location" and command.location is None:
-        raise ProtocolError("invalid_field", "location: required for this kind", ref=ref)
+    if command.kind in ("image", "file"):
+        if command.attachment_id is None:
+            raise ProtocolError("invalid_field", "attachment_id: required for this kind", ref=ref)
+        if command.location is not None:
+            raise ProtocolError("invalid_field", "location: not allowed for this kind", ref=ref)
+    if command.kind == "location":
+        if command.location is None:
+            raise ProtocolError("invalid_field", "location: required for this kind", ref=ref)
+        if command.attachment_id is not None:
+            raise ProtocolError(
+                "invalid_field", "attachment_id: not allowed for this kind", ref=ref
+            )

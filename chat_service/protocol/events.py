@@ -38,6 +38,36 @@ class LocationOut(_Event):
     accuracy_m: float | None = None
 
 
+class LocationAreaOut(_Event):
+    """Where a customer is, coarsely (about 1 km): shown before consent to the precise point."""
+
+    lat: float
+    lng: float
+    radius_m: float
+
+
+class AttachmentFindingOut(FindingOut):
+    """A finding in an attachment's text: the page, and the boxes (pixels) on a picture."""
+
+    page: int | None = None
+    boxes: list[list[int]] = Field(default_factory=list)
+
+
+class AttachmentOut(_Event):
+    """A picture or file as one viewer may get it from GET /api/attachments/{id}:
+    `available` (the sanitised original), `redacted` (sensitive regions blacked out),
+    `withheld` (a file with sensitive content, until consent), `held` (could not be scanned:
+    held for review), `destroyed` (refused, withdrawn or deleted)."""
+
+    id: str
+    kind: str
+    name: str
+    content_type: str
+    size: int
+    status: Literal["available", "redacted", "withheld", "held", "destroyed"]
+    findings: list[AttachmentFindingOut]
+
+
 class MessageOut(_Event):
     id: str
     conversation_id: str
@@ -51,7 +81,9 @@ class MessageOut(_Event):
     consent: str | None = None
     masked: bool = False
     attachment_id: str | None = None
+    attachment: AttachmentOut | None = None
     location: LocationOut | None = None
+    location_area: LocationAreaOut | None = None
 
 
 class ConversationOut(_Event):

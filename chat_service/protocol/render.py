@@ -146,4 +146,5 @@ def render_message(
         masked=len(revealed) < len(secrets),
         attachment_id=doc.get("attachment_id"),
         location=location_out,
+        location_area=doc.get("location_area"),
     )

@@ -53,6 +53,46 @@ BAD_FRAMES: dict[str, tuple[str, str]] = {
         '"location": {"lat": 91, "lng": 0}}',
         "invalid_field",
     ),
+    "location longitude out of range": (
+        '{"type": "message.send", "client_id": "a", "kind": "location", '
+        '"location": {"lat": 0, "lng": -180.5}}',
+        "invalid_field",
+    ),
+    "location NaN": (
+        '{"type": "message.send", "client_id": "a", "kind": "location", '
+        '"location": {"lat": NaN, "lng": 0}}',
+        "invalid_field",
+    ),
+    "location Infinity": (
+        '{"type": "message.send", "client_id": "a", "kind": "location", '
+        '"location": {"lat": 0, "lng": Infinity}}',
+        "invalid_field",
+    ),
+    "location as strings": (
+        '{"type": "message.send", "client_id": "a", "kind": "location", '
+        '"location": {"lat": "31.2", "lng": "121.4"}}',
+        "invalid_field",
+    ),
+    "location as booleans": (
+        '{"type": "message.send", "client_id": "a", "kind": "location", '
+        '"location": {"lat": true, "lng": false}}',
+        "invalid_field",
+    ),
+    "location negative accuracy": (
+        '{"type": "message.send", "client_id": "a", "kind": "location", '
+        '"location": {"lat": 1, "lng": 1, "accuracy_m": -5}}',
+        "invalid_field",
+    ),
+    "location with an attachment": (
+        '{"type": "message.send", "client_id": "a", "kind": "location", '
+        '"location": {"lat": 1, "lng": 1}, "attachment_id": "att_x"}',
+        "invalid_field",
+    ),
+    "image with a location": (
+        '{"type": "message.send", "client_id": "a", "kind": "image", '
+        '"attachment_id": "att_x", "location": {"lat": 1, "lng": 1}}',
+        "invalid_field",
+    ),
     "location missing": (
         '{"type": "message.send", "client_id": "a", "kind": "location"}',
         "invalid_field",

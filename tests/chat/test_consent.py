@@ -380,11 +380,28 @@ async def test_when_a_customer_shares_a_location_then_agents_see_it_only_after_c
     seen = await chat.agent.expect_message(id=message_id)
     assert seen["location"] is None
     assert seen["masked"] is True
+    # Only the ~1 km cell holding the point, before consent.
+    area = seen["location_area"]
+    assert (area["lat"], area["lng"]) == (31.235, 121.475)
+    assert 700 < area["radius_m"] < 1000
+    assert abs(area["lat"] - LAT) <= 0.005 and abs(area["lng"] - LNG) <= 0.005
 
     await answer(chat.customer, request["request_id"], granted=True)
     updated = await chat.agent.expect_message("message.updated", id=message_id)
     assert updated["location"] == {"lat": LAT, "lng": LNG, "accuracy_m": None}
     assert updated["masked"] is False
+
+
+async def test_when_a_location_is_overly_precise_then_it_is_kept_to_six_decimals(
+    client: Client,
+) -> None:
+    chat = await assigned_chat(client)
+    message_id = await send_location(chat.customer, lat=31.230412345678, lng=121.473798765432)
+    own = await chat.customer.expect_message(id=message_id)
+    assert own["location"] == {"lat": 31.230412, "lng": 121.473799, "accuracy_m": None}
+    assert own["location_area"] == (await chat.agent.expect_message(id=message_id))[
+        "location_area"
+    ]
 
 
 async def test_when_an_agent_pastes_a_card_number_then_it_is_masked_and_never_kept(
