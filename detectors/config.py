@@ -69,11 +69,46 @@ class SuppressConfig(_Frozen):
     negative_context: tuple[str, ...]
 
 
+class DocumentsConfig(_Frozen):
+    """Reading pictures, PDFs and text files (detectors/documents.py)."""
+
+    # Tesseract language packs joined with "+", e.g. ["eng", "chi_sim"].
+    ocr_languages: Annotated[tuple[str, ...], Field(min_length=1)]
+    # Tesseract page segmentation mode (11 = sparse text: screenshots, ID cards).
+    ocr_page_segmentation_mode: Annotated[int, Field(ge=0, le=13)]
+    # Limit for reading one document in the worker (decode, parse, OCR), in seconds.
+    read_timeout_secs: Annotated[float, Field(gt=0.0)]
+    # Extra time the pool allows (detection of the text included) before it declares the
+    # worker stuck, answers DocumentTimeoutError and replaces the workers.
+    hang_grace_secs: Annotated[float, Field(gt=0.0)]
+    max_image_pixels: Annotated[int, Field(ge=1)]
+    pdf_max_pages: Annotated[int, Field(ge=1)]
+    # A document whose text is longer is unreadable (never scanned in part).
+    max_text_chars: Annotated[int, Field(ge=1)]
+    # Pixels added around each box when a picture is redacted.
+    redaction_margin_px: Annotated[int, Field(ge=0)]
+
+    @field_validator("ocr_languages")
+    @classmethod
+    def _language_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if not regex.fullmatch(r"[a-z]{3}(?:_[a-z]+)?", name):
+                raise ValueError(f"not a Tesseract language name: {name!r}")
+        return value
+
+
 class DetectionSettings(_Frozen):
     engine: EngineConfig
     minors: MinorsConfig
     suppress: SuppressConfig
     entity_thresholds: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]]
+    documents: DocumentsConfig
+
+    @model_validator(mode="after")
+    def _document_text_fits_the_engine(self) -> DetectionSettings:
+        if self.documents.max_text_chars > self.engine.max_text_chars:
+            raise ValueError("documents.max_text_chars must not exceed engine.max_text_chars")
+        return self
 
 
 class CategoryConfig(_Frozen):
