@@ -7,19 +7,37 @@ batches. Concurrent ``detect`` calls are queued and dispatched in batches (up to
 the pool breaks; it is replaced by a fresh one and every batch that was in flight is sent
 again: a message is never returned unscanned. Workers start with the "spawn" method, which
 is safe in a process with threads (the server has them).
+
+Documents (pictures, PDFs, text files: ``scan_document``, ``redact_image``) run in the same
+workers. Text batches go first: a free worker goes to a waiting text batch before any
+document, and documents occupy at most ``workers - 1`` workers (one, with a single
+worker). A document job that outlives its limit plus a grace period is answered with
+``DocumentTimeoutError`` and the workers are replaced, the stuck one killed; text batches
+that were in flight are sent again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import logging
 import multiprocessing
 import os
 import pathlib
+from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 
+from detectors import documents
 from detectors.config import DetectionConfig, load_detection_config
+from detectors.documents import (
+    Box,
+    DocumentKind,
+    DocumentScan,
+    DocumentTimeoutError,
+    DocumentUnreadableError,
+    ImageFormat,
+)
 from detectors.engine import DetectItem, Detector, TextTooLongError
 from detectors.findings import Finding, KnownCustomer
 from detectors.text import SUPPORTED_LANGUAGES
@@ -28,19 +46,36 @@ logger = logging.getLogger(__name__)
 
 MAX_BATCH = 32
 MAX_ATTEMPTS = 3
+# A document whose worker died is read once more (the death may have been another job's).
+MAX_DOCUMENT_ATTEMPTS = 2
 
 _worker_detector: Detector | None = None
 
 
 def _init_worker(config_dir: str) -> None:
     global _worker_detector  # one detector per worker process, by design
-    _worker_detector = Detector(load_detection_config(pathlib.Path(config_dir)))
+    config = load_detection_config(pathlib.Path(config_dir))
+    documents.prepare_worker(config.detection.documents)
+    _worker_detector = Detector(config)
+
+
+def _require_detector() -> Detector:
+    if _worker_detector is None:
+        raise RuntimeError("worker initializer did not run")
+    return _worker_detector
 
 
 def _worker_detect(items: list[DetectItem]) -> list[list[Finding]]:
-    if _worker_detector is None:
-        raise RuntimeError("worker initializer did not run")
-    return _worker_detector.detect_batch(items)
+    return _require_detector().detect_batch(items)
+
+
+def _worker_scan_document(kind: DocumentKind, data: bytes, language: str | None) -> DocumentScan:
+    return documents.scan_document(_require_detector(), kind, data, language)
+
+
+def _worker_redact_image(data: bytes, boxes: list[Box], image_format: ImageFormat) -> bytes:
+    config = _require_detector().config.detection.documents
+    return documents.redact_image(data, boxes, image_format, config)
 
 
 def _worker_pid() -> int:
@@ -57,6 +92,68 @@ class DetectionUnavailableError(RuntimeError):
     """Detection failed even after replacing the workers; the message must not pass."""
 
 
+class _Slots:
+    """Worker slots: a free slot goes to a waiting text batch before any document, and
+    documents hold at most ``document_limit`` slots at a time."""
+
+    def __init__(self, total: int, document_limit: int) -> None:
+        self._free = total
+        self._document_limit = document_limit
+        self._documents = 0
+        self._waiters: dict[bool, collections.deque[asyncio.Future[None]]] = {
+            False: collections.deque(),
+            True: collections.deque(),
+        }
+        self._closed = False
+
+    async def acquire(self, document: bool) -> None:
+        if self._closed:
+            raise DetectionUnavailableError("detector pool closed")
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters[document].append(waiter)
+        self._wake()
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self.release(document)  # granted, then cancelled before it was used
+            raise
+
+    def release(self, document: bool) -> None:
+        self._free += 1
+        if document:
+            self._documents -= 1
+        self._wake()
+
+    def _next(self, document: bool) -> asyncio.Future[None] | None:
+        queue = self._waiters[document]
+        while queue:
+            waiter = queue.popleft()
+            if not waiter.done():
+                return waiter
+        return None
+
+    def _wake(self) -> None:
+        while self._free > 0:
+            waiter = self._next(False)
+            if waiter is None and self._documents < self._document_limit:
+                waiter = self._next(True)
+                if waiter is not None:
+                    self._documents += 1
+            if waiter is None:
+                return
+            self._free -= 1
+            waiter.set_result(None)
+
+    def close(self) -> None:
+        self._closed = True
+        for queue in self._waiters.values():
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_exception(DetectionUnavailableError("detector pool closed"))
+
+
 class DetectorPool:
     def __init__(self, config_dir: pathlib.Path, workers: int) -> None:
         if workers < 1:
@@ -70,9 +167,14 @@ class DetectorPool:
         )
         self._dispatcher: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._slots = asyncio.Semaphore(workers)
+        self._slots = _Slots(workers, max(1, workers - 1))
         self._replace_lock = asyncio.Lock()
         self.restarts = 0
+        # Counters for operations: completed document jobs by kind ("image", "pdf", "text",
+        # "redaction"); failures by reason ("unreadable", "timeout": the worker's own limit,
+        # "stuck": the pool's hard limit, workers replaced; "worker_died").
+        self.document_jobs: collections.Counter[str] = collections.Counter()
+        self.document_failures: collections.Counter[str] = collections.Counter()
 
     def _new_executor(self) -> concurrent.futures.ProcessPoolExecutor:
         return concurrent.futures.ProcessPoolExecutor(
@@ -97,6 +199,7 @@ class DetectorPool:
         await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
 
     async def close(self) -> None:
+        self._slots.close()
         if self._dispatcher is not None:
             self._dispatcher.cancel()
             await asyncio.gather(self._dispatcher, return_exceptions=True)
@@ -126,6 +229,11 @@ class DetectorPool:
             raise RuntimeError("DetectorPool.start() has not been awaited")
         return self._executor
 
+    def _require_config(self) -> DetectionConfig:
+        if self._config is None:
+            raise RuntimeError("DetectorPool.start() has not been awaited")
+        return self._config
+
     async def detect(
         self, text: str, language: str | None = None, known: KnownCustomer | None = None
     ) -> list[Finding]:
@@ -147,7 +255,7 @@ class DetectorPool:
     async def _dispatch(self) -> None:
         while True:
             batch = [await self._queue.get()]
-            await self._slots.acquire()
+            await self._slots.acquire(document=False)
             while not self._queue.empty() and len(batch) < MAX_BATCH:
                 batch.append(self._queue.get_nowait())
             task = asyncio.create_task(self._run_batch(batch))
@@ -156,7 +264,7 @@ class DetectorPool:
 
     def _batch_done(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
-        self._slots.release()
+        self._slots.release(document=False)
 
     async def _run_batch(
         self, batch: list[tuple[DetectItem, asyncio.Future[list[Finding]]]]
@@ -184,11 +292,90 @@ class DetectorPool:
             if not future.done():
                 future.set_exception(DetectionUnavailableError(f"detection failed: {error!r}"))
 
-    async def _replace(self, broken: concurrent.futures.ProcessPoolExecutor) -> None:
+    async def _replace(
+        self, broken: concurrent.futures.ProcessPoolExecutor, kill: bool = False
+    ) -> None:
+        """Swap in fresh workers; with ``kill``, also kill the old ones (one is stuck: its
+        in-flight text batches then fail with BrokenProcessPool and are sent again)."""
         async with self._replace_lock:
-            if self._executor is not broken:
+            if self._executor is broken:
+                self._executor = await asyncio.to_thread(self._new_executor)
+                self.restarts += 1
+            elif not kill:
                 return  # another batch already replaced it
-            fresh = await asyncio.to_thread(self._new_executor)
-            self._executor = fresh
-            self.restarts += 1
+            if kill:
+                processes = list((broken._processes or {}).values())  # no public accessor
+                for process in processes:
+                    process.kill()
             await asyncio.to_thread(broken.shutdown, False, cancel_futures=True)
+
+    async def scan_document(
+        self, kind: DocumentKind, data: bytes, *, language: str | None = None
+    ) -> DocumentScan:
+        """Text of a picture (OCR), PDF or UTF-8 text file, and the findings in it.
+
+        Raises ``DocumentUnreadableError`` (``DocumentTimeoutError`` past the time limit) when
+        the document cannot be read completely: the caller holds the attachment."""
+        if kind not in documents.DOCUMENT_KINDS:
+            raise ValueError(f"unknown document kind {kind!r}")
+        if not isinstance(data, bytes):
+            raise TypeError("data must be bytes")
+        if language is not None and language not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"unsupported language {language!r}; use one of en, zh")
+        return await self._run_document(kind, _worker_scan_document, kind, data, language)
+
+    async def redact_image(
+        self, data: bytes, boxes: Sequence[Box], *, image_format: ImageFormat
+    ) -> bytes:
+        """The picture with black rectangles (plus the configured margin) over ``boxes``,
+        re-encoded as ``image_format`` with no metadata (no EXIF, XMP, ICC or comments)."""
+        if image_format not in documents.IMAGE_FORMATS:
+            raise ValueError(f"unsupported image format {image_format!r}")
+        if not isinstance(data, bytes):
+            raise TypeError("data must be bytes")
+        for box in boxes:
+            if box.page != 1 or box.width < 0 or box.height < 0:
+                raise ValueError(f"not a box of a single-page picture: {box}")
+        return await self._run_document(
+            "redaction", _worker_redact_image, data, list(boxes), image_format
+        )
+
+    async def _run_document[T](self, label: str, function: Callable[..., T], *args: object) -> T:
+        """One document job on a worker slot, with the pool's hard time limit."""
+        config = self._require_config().detection.documents
+        limit = config.read_timeout_secs + config.hang_grace_secs
+        await self._slots.acquire(document=True)
+        try:
+            for attempt in range(1, MAX_DOCUMENT_ATTEMPTS + 1):
+                executor = self._require_executor()
+                try:
+                    submitted = await asyncio.to_thread(executor.submit, function, *args)
+                    result = await asyncio.wait_for(asyncio.wrap_future(submitted), limit)
+                except TimeoutError:
+                    self.document_failures["stuck"] += 1
+                    logger.warning("document job over %.0f s; replacing workers", limit)
+                    await self._replace(executor, kill=True)
+                    raise DocumentTimeoutError(
+                        f"document not read within {limit:.0f} s; worker replaced"
+                    ) from None
+                except BrokenProcessPool:
+                    logger.warning("detector worker died (document attempt %d)", attempt)
+                    await self._replace(executor)
+                    continue
+                except DocumentTimeoutError:
+                    self.document_failures["timeout"] += 1
+                    raise
+                except DocumentUnreadableError:
+                    self.document_failures["unreadable"] += 1
+                    raise
+                except Exception as error:  # fail closed, whatever it was
+                    self.document_failures["unreadable"] += 1
+                    raise DocumentUnreadableError(
+                        f"document could not be scanned ({type(error).__name__})"
+                    ) from None
+                self.document_jobs[label] += 1
+                return result
+            self.document_failures["worker_died"] += 1
+            raise DocumentUnreadableError("detection worker died while reading the document")
+        finally:
+            self._slots.release(document=True)
