@@ -12,6 +12,7 @@ from chat_service.auth import Role
 from chat_service.errors import BadRequest
 from chat_service.http.exports import setup_export_routes
 from chat_service.http.middleware import authenticate
+from chat_service.http.pages import setup_page_routes
 from chat_service.http.privacy import setup_privacy_routes
 from chat_service.http.rights import setup_rights_routes
 
@@ -78,3 +79,4 @@ def setup_routes(app: web.Application) -> None:
     setup_privacy_routes(app)
     setup_rights_routes(app)
     setup_export_routes(app)
+    setup_page_routes(app)

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from chat_service.errors import ConfigError
 from chat_service.tomlfile import load_toml
+
+# An origin ("https://shop.example[:port]") or a CSP source keyword such as 'self'.
+_Source = Annotated[
+    str, StringConstraints(pattern=r"^('self'|'none'|https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?)$")
+]
+_Origin = Annotated[str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")]
 
 
 class _Frozen(BaseModel):
@@ -15,8 +22,12 @@ class _Frozen(BaseModel):
 
 
 class WebConfig(_Frozen):
-    # Origins of shop sites allowed to embed the widget (CSP frame-ancestors).
-    frame_ancestors: tuple[str, ...]
+    # Who may frame the widget page (CSP frame-ancestors); the console is never framed.
+    frame_ancestors: tuple[_Source, ...] = Field(min_length=1)
+    # Shop origins that embed the widget's script tag (CORS on the widget's static files).
+    embed_origins: tuple[_Origin, ...]
+    # Cache-Control max-age of the static files; ETag revalidation after that.
+    static_max_age_secs: int = Field(ge=0, le=31_536_000)
 
 
 def load_web_config(config_dir: Path) -> WebConfig:
