@@ -1,0 +1,10 @@
+"""Jobs that tests send to pool workers to exercise the pool's own safety nets."""
+
+from __future__ import annotations
+
+import time
+
+
+def hang(seconds: float) -> None:
+    """A job stuck outside any reader's time limit (as a wedged C parser would be)."""
+    time.sleep(seconds)
