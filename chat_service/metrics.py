@@ -48,6 +48,24 @@ class Metrics:
             "Retention runs that failed (the run record says why)",
             registry=r,
         )
+        self.attachments_stored = Counter(
+            "chat_attachments_stored_total",
+            "Attachments accepted and stored",
+            ["kind", "status"],
+            registry=r,
+        )
+        self.attachments_rejected = Counter(
+            "chat_attachments_rejected_total",
+            "Uploads refused (by error code)",
+            ["code"],
+            registry=r,
+        )
+        self.attachment_scan_failures = Counter(
+            "chat_attachment_scan_failures_total",
+            "Attachments held because reading or scanning them failed",
+            ["reason"],
+            registry=r,
+        )
         self.errors = Counter(
             "chat_unexpected_errors_total",
             "Unexpected exceptions at a boundary",

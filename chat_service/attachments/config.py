@@ -1,22 +1,94 @@
-"""`config/attachments.toml` -> a frozen, validated model (unknown keys are an error)."""
+"""`config/attachments.toml` -> a frozen, validated model (unknown keys are an error).
+
+The allow-list is a table of types: each names its content type, how it is handled
+(`sanitizer`: image, pdf or text), the file-name extensions it may carry and its largest
+size. Anything not in the table is refused (415).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from chat_service.errors import ConfigError
 from chat_service.tomlfile import load_toml
+
+Sanitizer = Literal["image", "pdf", "text"]
+# The content types this version can sniff and sanitise; the allow-list picks among them.
+KNOWN_TYPES: dict[str, Sanitizer] = {
+    "image/jpeg": "image",
+    "image/png": "image",
+    "image/webp": "image",
+    "application/pdf": "pdf",
+    "text/plain": "text",
+}
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class AllowedType(_Frozen):
+    content_type: str
+    # Lower case, without the dot; the first is the one forced onto stored names.
+    extensions: tuple[str, ...] = Field(min_length=1)
+    max_bytes: int = Field(gt=0)
+
+    @property
+    def sanitizer(self) -> Sanitizer:
+        return KNOWN_TYPES[self.content_type]
+
+    @model_validator(mode="after")
+    def _known(self) -> Self:
+        if self.content_type not in KNOWN_TYPES:
+            raise ValueError(
+                f"content_type {self.content_type!r} cannot be sniffed or sanitised; "
+                f"known: {sorted(KNOWN_TYPES)}"
+            )
+        for ext in self.extensions:
+            if not ext or ext != ext.lower() or not ext.isascii() or not ext.isalnum():
+                raise ValueError(f"extension {ext!r}: lower-case letters and digits, no dot")
+        return self
+
+
 class AttachmentsConfig(_Frozen):
     # Largest upload of any type, in bytes (per-type limits may only be lower).
     max_upload_bytes: int = Field(gt=0)
+    # Largest picture in pixels (width x height), read from the header before decoding;
+    # also Pillow's Image.MAX_IMAGE_PIXELS (decompression bombs).
+    max_image_pixels: int = Field(gt=0)
+    # Largest PDF, in pages.
+    max_pdf_pages: int = Field(gt=0)
+    # Longest stored file name, in characters (after sanitising).
+    max_name_chars: int = Field(ge=16, le=255)
+    # Seconds the scan (OCR, text extraction, detection) may take before the upload is held.
+    scan_timeout_secs: float = Field(gt=0)
+    types: tuple[AllowedType, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        seen: set[str] = set()
+        for rule in self.types:
+            if rule.content_type in seen:
+                raise ValueError(f"content_type {rule.content_type!r} is listed twice")
+            seen.add(rule.content_type)
+            if rule.max_bytes > self.max_upload_bytes:
+                raise ValueError(f"{rule.content_type}: max_bytes may not exceed max_upload_bytes")
+        return self
+
+    def rule_for(self, content_type: str) -> AllowedType | None:
+        for rule in self.types:
+            if rule.content_type == content_type:
+                return rule
+        return None
+
+    def rule_for_extension(self, extension: str) -> AllowedType | None:
+        for rule in self.types:
+            if extension in rule.extensions:
+                return rule
+        return None
 
 
 def load_attachments_config(config_dir: Path) -> AttachmentsConfig:

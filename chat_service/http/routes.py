@@ -10,6 +10,7 @@ from chat_service.actions import conversations as conv_actions
 from chat_service.actions import messages as msg_actions
 from chat_service.auth import Role
 from chat_service.errors import BadRequest
+from chat_service.http.attachments import setup_attachment_routes
 from chat_service.http.exports import setup_export_routes
 from chat_service.http.middleware import authenticate
 from chat_service.http.pages import setup_page_routes
@@ -79,4 +80,5 @@ def setup_routes(app: web.Application) -> None:
     setup_privacy_routes(app)
     setup_rights_routes(app)
     setup_export_routes(app)
+    setup_attachment_routes(app)
     setup_page_routes(app)

@@ -12,6 +12,7 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
 from chat_service.settings import Settings
+from chat_service.storage.attachments import AttachmentStore
 from chat_service.storage.audit import AuditLog
 from chat_service.storage.consents import ConsentLedger, ConsentRequests
 from chat_service.storage.conversations import ConversationStore
@@ -49,6 +50,7 @@ class Store:
         self.deletion_requests = DeletionRequests(self.db["deletion_requests"])
         self.webhook_deliveries = WebhookDeliveries(self.db["webhook_deliveries"])
         self.retention = RetentionStore(self.db)
+        self.attachments = AttachmentStore(self.db)  # indexes made on first use
 
     async def ensure_indexes(self) -> None:
         """Create every index; idempotent, run at each start-up."""

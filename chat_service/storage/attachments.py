@@ -1,0 +1,135 @@
+"""Owner of the `attachments` collection and of the `attachment_blobs` GridFS bucket.
+
+One document per upload (docs/attachments.md has the schema):
+`{_id: "att_...", uploader: {role, id}, customer_id, conversation_id, message_id, kind,
+name, content_type, size, created_at, status: "ready"|"held", findings, sensitive,
+categories, entity_types, original: {file_id, key} | None, redacted: {file_id, key} | None}`.
+
+Blobs are ciphertext only (chat_service/attachments/blobs.py encrypts them before they get
+here). Destroying a rendition clears its reference (and with it the wrapped key) first and
+then deletes the GridFS file: if the second step is interrupted, what is left is ciphertext
+whose key is gone.
+
+Indexes are created on first use (this store's owner is wired into `Store` in one line, and
+the indexes follow from it): `customer_id` for erasure, `conversation_id`, `message_id`.
+GridFS makes its own `files`/`chunks` indexes on the first upload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+from typing import Any, Final, Literal
+
+from bson import ObjectId
+from gridfs import AsyncGridFSBucket
+from gridfs.errors import NoFile
+from pymongo import ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+COLLECTION: Final = "attachments"
+BUCKET: Final = "attachment_blobs"
+GRIDFS_CHUNK_BYTES: Final = 255 * 1024
+Rendition = Literal["original", "redacted"]
+RENDITIONS: Final[tuple[Rendition, ...]] = ("original", "redacted")
+
+
+class AttachmentStore:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._c: AsyncCollection[dict[str, Any]] = db[COLLECTION]
+        self._bucket = AsyncGridFSBucket(
+            db, bucket_name=BUCKET, chunk_size_bytes=GRIDFS_CHUNK_BYTES
+        )
+        self._indexed = False
+        self._index_lock = asyncio.Lock()
+
+    async def ensure_indexes(self) -> None:
+        async with self._index_lock:
+            if not self._indexed:
+                await self._c.create_index("customer_id", name="by_customer")
+                await self._c.create_index("conversation_id", name="by_conversation")
+                await self._c.create_index("message_id", name="by_message", sparse=True)
+                self._indexed = True
+
+    # -- documents ------------------------------------------------------------------------
+
+    async def insert(self, doc: dict[str, Any]) -> None:
+        await self.ensure_indexes()
+        await self._c.insert_one(doc)
+
+    async def get(self, att_id: str) -> dict[str, Any] | None:
+        return await self._c.find_one({"_id": att_id})  # index: _id
+
+    async def bind(
+        self, att_id: str, conversation_id: str, message_id: str
+    ) -> dict[str, Any] | None:
+        """Tie the attachment to the message that sends it: atomic, and only if it is not
+        bound to another message yet nor uploaded for another conversation. The bound
+        document, or None (the caller answers as for an unknown attachment)."""
+        return await self._c.find_one_and_update(  # index: _id
+            {
+                "_id": att_id,
+                "message_id": {"$in": [None, message_id]},
+                "conversation_id": {"$in": [None, conversation_id]},
+            },
+            {"$set": {"conversation_id": conversation_id, "message_id": message_id}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def for_customer(self, customer_id: str) -> list[dict[str, Any]]:
+        return [doc async for doc in self._c.find({"customer_id": customer_id})]  # by_customer
+
+    async def destroy_blob(self, att_id: str, which: Rendition) -> bool:
+        """Forget one rendition: its reference (with its wrapped key), then its ciphertext.
+        True if there was one."""
+        before = await self._c.find_one_and_update(  # index: _id
+            {"_id": att_id, which: {"$ne": None}},
+            {"$set": {which: None}},
+            return_document=ReturnDocument.BEFORE,
+        )
+        if before is None:
+            return False
+        await self.delete_blob(before[which]["file_id"])
+        return True
+
+    async def unset_original_key(self, att_id: str) -> bool:
+        """Destroy the original (consent refused or withdrawn): see `destroy_blob`."""
+        return await self.destroy_blob(att_id, "original")
+
+    async def delete(self, att_id: str) -> bool:
+        for which in RENDITIONS:
+            await self.destroy_blob(att_id, which)
+        result = await self._c.delete_one({"_id": att_id})  # index: _id
+        return result.deleted_count > 0
+
+    async def delete_for_customer(self, customer_id: str) -> int:
+        """Every attachment of the customer, blobs first. The number of documents deleted."""
+        deleted = 0
+        for doc in await self.for_customer(customer_id):
+            if await self.delete(doc["_id"]):
+                deleted += 1
+        return deleted
+
+    # -- blobs (ciphertext) ---------------------------------------------------------------
+
+    async def put_blob(self, file_id: ObjectId, data: bytes, created_at: datetime) -> None:
+        await self.ensure_indexes()
+        await self._bucket.upload_from_stream_with_id(
+            file_id, str(file_id), data, metadata={"created_at": created_at}
+        )
+
+    async def read_blob(self, file_id: ObjectId) -> bytes | None:
+        try:
+            stream = await self._bucket.open_download_stream(file_id)
+        except NoFile:
+            return None
+        try:
+            return await stream.read()
+        finally:
+            await stream.close()
+
+    async def delete_blob(self, file_id: ObjectId) -> None:
+        with contextlib.suppress(NoFile):  # already gone: deleting is idempotent
+            await self._bucket.delete(file_id)
