@@ -106,15 +106,25 @@ class _Extracted:
     words: tuple[_Word, ...]  # pictures only
 
 
-def prepare_worker(config: DocumentsConfig) -> None:
-    """Process-wide settings for reading documents; called by each pool worker at start."""
+def prepare_worker(config: DocumentsConfig, scratch_dir: str | None = None) -> None:
+    """Process-wide settings for reading documents; called by each pool worker at start.
+
+    ``scratch_dir`` becomes the temp dir (Tesseract's files go there): the pool removes it
+    when it retires the workers, even if one was killed before cleaning up."""
     os.environ["OMP_THREAD_LIMIT"] = "1"  # Tesseract: ~7x faster than its own threading
+    if scratch_dir is not None:
+        tempfile.tempdir = scratch_dir
     Image.MAX_IMAGE_PIXELS = config.max_image_pixels
     warnings.simplefilter("error", Image.DecompressionBombWarning)
 
 
-def _on_alarm(_signum: int, _frame: FrameType | None) -> None:
-    raise _Expired
+class _Alarm:
+    armed = False
+
+    @classmethod
+    def handler(cls, _signum: int, _frame: FrameType | None) -> None:
+        if cls.armed:
+            raise _Expired
 
 
 @contextlib.contextmanager
@@ -125,14 +135,18 @@ def _deadline(secs: float) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield  # the pool's hard limit still applies
         return
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, secs)
+    previous = signal.signal(signal.SIGALRM, _Alarm.handler)
     try:
-        yield
+        try:
+            _Alarm.armed = True
+            signal.setitimer(signal.ITIMER_REAL, secs)
+            yield
+        finally:  # an alarm arriving in here is caught just below
+            _Alarm.armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
     except _Expired:
         raise DocumentTimeoutError("reading time limit reached") from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 

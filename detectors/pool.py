@@ -21,10 +21,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import contextlib
 import logging
 import multiprocessing
 import os
 import pathlib
+import shutil
+import signal
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 
@@ -52,11 +56,11 @@ MAX_DOCUMENT_ATTEMPTS = 2
 _worker_detector: Detector | None = None
 
 
-def _init_worker(config_dir: str) -> None:
+def _init_worker(config_dir: str, scratch_dir: str) -> None:
     global _worker_detector  # one detector per worker process, by design
     config = load_detection_config(pathlib.Path(config_dir))
-    documents.prepare_worker(config.detection.documents)
-    _worker_detector = Detector(config)
+    _worker_detector = Detector(config)  # jieba's cache stays in the usual temp dir
+    documents.prepare_worker(config.detection.documents, scratch_dir)
 
 
 def _require_detector() -> Detector:
@@ -86,6 +90,36 @@ def _submit(
     executor: concurrent.futures.ProcessPoolExecutor, items: list[DetectItem]
 ) -> concurrent.futures.Future[list[list[Finding]]]:
     return executor.submit(_worker_detect, items)
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL a worker and its children (a Tesseract it is waiting for)."""
+    children: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+            children += [int(c) for c in (task / "children").read_text().split()]
+    for target in [*children, pid]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(target, signal.SIGKILL)
+
+
+def _retire(
+    executor: concurrent.futures.ProcessPoolExecutor, scratch: str | None, kill: bool, wait: bool
+) -> None:
+    """Shut an executor down (killing its workers first if asked), then remove its scratch
+    directory: Tesseract's input copies and output, which hold document text."""
+    if kill:
+        for pid in list(executor._processes or {}):  # no public accessor exists
+            _kill_tree(pid)
+    executor.shutdown(wait=wait, cancel_futures=True)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _consume[T](job: asyncio.Future[T]) -> None:
+    """Mark a document job's outcome as seen (it may end after its caller gave up)."""
+    if not job.cancelled():
+        job.exception()
 
 
 class DetectionUnavailableError(RuntimeError):
@@ -118,6 +152,10 @@ class _Slots:
             if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
                 self.release(document)  # granted, then cancelled before it was used
             raise
+
+    @property
+    def documents_busy(self) -> int:
+        return self._documents
 
     def release(self, document: bool) -> None:
         self._free += 1
@@ -169,6 +207,7 @@ class DetectorPool:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._slots = _Slots(workers, max(1, workers - 1))
         self._replace_lock = asyncio.Lock()
+        self._scratch: dict[concurrent.futures.ProcessPoolExecutor, str] = {}
         self.restarts = 0
         # Counters for operations: completed document jobs by kind ("image", "pdf", "text",
         # "redaction"); failures by reason ("unreadable", "timeout": the worker's own limit,
@@ -177,12 +216,15 @@ class DetectorPool:
         self.document_failures: collections.Counter[str] = collections.Counter()
 
     def _new_executor(self) -> concurrent.futures.ProcessPoolExecutor:
-        return concurrent.futures.ProcessPoolExecutor(
+        scratch = tempfile.mkdtemp(prefix="detector-scratch-")  # mode 0700
+        executor = concurrent.futures.ProcessPoolExecutor(
             max_workers=self._workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(str(self._config_dir),),
+            initargs=(str(self._config_dir), scratch),
         )
+        self._scratch[executor] = scratch
+        return executor
 
     async def start(self) -> None:
         """Load the config (fail fast), start the workers and wait until all are ready."""
@@ -213,7 +255,10 @@ class DetectorPool:
                 future.set_exception(DetectionUnavailableError("detector pool closed"))
         if self._executor is not None:
             executor, self._executor = self._executor, None
-            await asyncio.to_thread(executor.shutdown, True, cancel_futures=True)
+            # A document job may be stuck in C code: kill rather than wait for it.
+            busy = self._slots.documents_busy > 0
+            scratch = self._scratch.pop(executor, None)
+            await asyncio.to_thread(_retire, executor, scratch, busy, not busy)
 
     async def worker_pids(self) -> list[int]:
         """Process ids of the current workers (for operations and tests)."""
@@ -303,11 +348,8 @@ class DetectorPool:
                 self.restarts += 1
             elif not kill:
                 return  # another batch already replaced it
-            if kill:
-                processes = list((broken._processes or {}).values())  # no public accessor
-                for process in processes:
-                    process.kill()
-            await asyncio.to_thread(broken.shutdown, False, cancel_futures=True)
+            scratch = self._scratch.pop(broken, None)
+            await asyncio.to_thread(_retire, broken, scratch, kill, False)
 
     async def scan_document(
         self, kind: DocumentKind, data: bytes, *, language: str | None = None
@@ -345,12 +387,22 @@ class DetectorPool:
         config = self._require_config().detection.documents
         limit = config.read_timeout_secs + config.hang_grace_secs
         await self._slots.acquire(document=True)
+        release_slot = True
         try:
             for attempt in range(1, MAX_DOCUMENT_ATTEMPTS + 1):
                 executor = self._require_executor()
                 try:
                     submitted = await asyncio.to_thread(executor.submit, function, *args)
-                    result = await asyncio.wait_for(asyncio.wrap_future(submitted), limit)
+                    job = asyncio.wrap_future(submitted)
+                    job.add_done_callback(_consume)
+                    try:
+                        result = await asyncio.wait_for(asyncio.shield(job), limit)
+                    except asyncio.CancelledError:
+                        # The caller is gone but the worker is still busy: the slot is
+                        # freed when the job ends (or its worker is replaced).
+                        release_slot = False
+                        job.add_done_callback(lambda _job: self._slots.release(document=True))
+                        raise
                 except TimeoutError:
                     self.document_failures["stuck"] += 1
                     logger.warning("document job over %.0f s; replacing workers", limit)
@@ -378,4 +430,5 @@ class DetectorPool:
             self.document_failures["worker_died"] += 1
             raise DocumentUnreadableError("detection worker died while reading the document")
         finally:
-            self._slots.release(document=True)
+            if release_slot:
+                self._slots.release(document=True)

@@ -280,6 +280,8 @@ async def test_when_a_document_job_hangs_then_timeout_worker_replaced_and_queued
 ) -> None:
     [stuck_pid] = await tight_pool.worker_pids()
     restarts = tight_pool.restarts
+    [old_scratch] = [pathlib.Path(d) for d in tight_pool._scratch.values()]
+    assert old_scratch.is_dir()
     hung = asyncio.ensure_future(tight_pool._run_document("hang", jobs.hang, 3600.0))
     await asyncio.sleep(0.2)
     waiting_text = asyncio.ensure_future(tight_pool.detect(f"手机{CN_MOBILE}"))
@@ -290,6 +292,7 @@ async def test_when_a_document_job_hangs_then_timeout_worker_replaced_and_queued
     assert tight_pool.document_failures["stuck"] == 1
     assert tight_pool.restarts == restarts + 1
     assert stuck_pid not in await tight_pool.worker_pids()
+    assert not old_scratch.exists()  # Tesseract's files of the killed workers are gone
     scan = await tight_pool.scan_document("text", f"电话 {CN_MOBILE}".encode())
     assert values(scan, "PHONE_NUMBER") == [CN_MOBILE]
 
@@ -375,3 +378,17 @@ async def test_when_documents_and_text_wait_then_text_goes_first_and_documents_l
     assert all(isinstance(o, DetectionUnavailableError) for o in outcomes), outcomes
     with pytest.raises(DetectionUnavailableError, match="closed"):
         await slots.acquire(document=False)
+
+
+@pytest.mark.timeout(180)
+async def test_when_a_caller_gives_up_on_a_picture_then_its_worker_slot_comes_back(
+    pool: DetectorPool,
+) -> None:
+    reading = asyncio.ensure_future(pool.scan_document("image", draw_lines(ORDER_LINES).data))
+    await asyncio.sleep(0.3)
+    reading.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reading
+    scan = await asyncio.wait_for(pool.scan_document("text", f"手机 {CN_MOBILE}".encode()), 120)
+    assert values(scan, "PHONE_NUMBER") == [CN_MOBILE]
+    assert pool._slots.documents_busy == 0
