@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    async_playwright,
+)
 from pytest_aiohttp import AiohttpServer
 
 from chat_service import keys
@@ -62,6 +68,7 @@ class Live:
     server: Any
     problems: list[str] = field(default_factory=list)
     contexts: list[BrowserContext] = field(default_factory=list)
+    axe_injected: bool = False
 
     @property
     def app(self) -> Any:
@@ -79,16 +86,16 @@ class Live:
         self.contexts.append(context)
         page = await context.new_page()
         page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
-        page.on(
-            "console",
-            lambda msg: (
-                self.problems.append(f"console {msg.type}: {msg.text}")
-                if msg.type == "error" and "WebSocket" not in msg.text
-                else None
-            ),
-        )
+        page.on("console", self._on_console)
         await page.goto(self.url + path)
         return page
+
+    def _on_console(self, msg: ConsoleMessage) -> None:
+        if msg.type != "error" or "WebSocket" in msg.text:
+            return  # a socket refused while offline is expected
+        if self.axe_injected and "Applying inline style" in msg.text:
+            return  # axe's own probes add inline styles, which the pages' CSP refuses
+        self.problems.append(f"console {msg.type}: {msg.text} @ {msg.location}")
 
     async def widget(
         self, browser: Browser, sub: str, *, lang: str = "en", **claims: object
@@ -104,6 +111,34 @@ class Live:
         if role != "privacy_officer":
             await page.locator("[data-testid=connection-state][data-state=open]").wait_for()
         return page
+
+    async def axe(self, page: Page) -> list[dict[str, Any]]:
+        """Serious and critical axe-core (WCAG 2 A/AA) violations on the page as it is now.
+
+        axe is evaluated through the DevTools protocol, so the page's own CSP stays in force."""
+        if not AXE_JS.is_file():
+            pytest.fail(f"{AXE_JS} is missing: run `npm ci --prefix tests/browser` (scripts/setup)")
+        self.axe_injected = True
+        await page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+        result = await page.evaluate(
+            """async () => {
+                const r = await axe.run(document, {
+                    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+                });
+                return JSON.stringify(r.violations);
+            }"""
+        )
+        violations: list[dict[str, Any]] = json.loads(result)
+        return [
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "nodes": [n["target"] for n in v["nodes"]],
+                "help": v["help"],
+            }
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
 
 
 def _locale(lang: str) -> dict[str, Any]:
@@ -144,34 +179,6 @@ def screenshots(tmp_path: Path) -> Iterator[Path]:
     folder = (REPO / chosen) if chosen else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     yield folder
-
-
-async def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """Serious and critical axe-core (WCAG 2 A/AA) violations on the page as it is now.
-
-    axe is evaluated through the DevTools protocol, so the page's own CSP stays in force."""
-    if not AXE_JS.is_file():
-        pytest.fail(f"{AXE_JS} is missing: run `npm ci --prefix tests/browser` (scripts/setup)")
-    await page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    result = await page.evaluate(
-        """async () => {
-            const r = await axe.run(document, {
-                runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-            });
-            return JSON.stringify(r.violations);
-        }"""
-    )
-    violations: list[dict[str, Any]] = json.loads(result)
-    return [
-        {
-            "id": v["id"],
-            "impact": v["impact"],
-            "nodes": [n["target"] for n in v["nodes"]],
-            "help": v["help"],
-        }
-        for v in violations
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 async def send(page: Page, text: str) -> None:

@@ -26,15 +26,15 @@ async def test_when_customer_grants_or_refuses_then_the_agents_chip_fills_in_or_
     chip = agent.get_by_test_id("chat-message").get_by_test_id("masked-value")
     await expect(chip).to_have_text("ID number, awaiting consent")
     await expect(agent.get_by_test_id("chat-message").filter(has_text=RESIDENT_ID)).to_have_count(0)
-    await customer.screenshot(path=screenshots / "widget-consent-prompt.png")
-    await agent.screenshot(path=screenshots / "console-awaiting-consent.png")
+    await customer.screenshot(path=screenshots / "widget-consent-prompt.png", caret="initial")
+    await agent.screenshot(path=screenshots / "console-awaiting-consent.png", caret="initial")
 
     await customer.get_by_test_id("consent-grant").click()
     await expect(prompt).to_have_count(0)
     revealed = agent.get_by_test_id("chat-message").filter(has_text=RESIDENT_ID)
     await expect(revealed).to_have_attribute("data-seq", "2")
     await expect(chip).to_have_count(0)
-    await agent.screenshot(path=screenshots / "console-consent-granted.png")
+    await agent.screenshot(path=screenshots / "console-consent-granted.png", caret="initial")
 
     await send(customer, f"My card is {CARD}.")
     await expect(prompt).to_contain_text("bank card or account")
@@ -51,4 +51,4 @@ async def test_when_customer_grants_or_refuses_then_the_agents_chip_fills_in_or_
     await expect(
         customer.get_by_test_id("chat-message").filter(has_text="4111 1111")
     ).to_have_count(0)
-    await agent.screenshot(path=screenshots / "console-consent-refused.png")
+    await agent.screenshot(path=screenshots / "console-consent-refused.png", caret="initial")

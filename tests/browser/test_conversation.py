@@ -15,7 +15,7 @@ async def test_when_customer_and_agent_talk_then_both_see_the_conversation_in_se
 ) -> None:
     agent = await live.console(browser, "agent-1")
     customer = await live.widget(browser, "cust-1")
-    await customer.screenshot(path=screenshots / "widget-empty.png")
+    await customer.screenshot(path=screenshots / "widget-empty.png", caret="initial")
 
     await send(customer, "Hello, where is my order?")
     mine = customer.get_by_test_id("chat-message").filter(has_text="where is my order")
@@ -42,8 +42,8 @@ async def test_when_customer_and_agent_talk_then_both_see_the_conversation_in_se
         for m in await customer.get_by_test_id("chat-message").all()
     ]
     assert seqs == ["1", "2", "3"]
-    await customer.screenshot(path=screenshots / "widget-conversation.png")
-    await agent.screenshot(path=screenshots / "console-conversation.png")
+    await customer.screenshot(path=screenshots / "widget-conversation.png", caret="initial")
+    await agent.screenshot(path=screenshots / "console-conversation.png", caret="initial")
 
     await agent.get_by_test_id("conversation-close").click()
     await expect(item).to_have_attribute("data-status", "closed")

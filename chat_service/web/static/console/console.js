@@ -62,7 +62,7 @@ class Console {
     this.tabs = h("div", { class: "con-tabs", role: "tablist", "aria-label": tr("console.mine") });
     this.paneTitle = h("h2", { id: "con-pane-title", class: "con-pane-title", text: tr("console.pick") });
     this.closeButton = h("button", { type: "button", class: "con-close", hidden: true, "data-testid": "conversation-close", text: tr("console.close") });
-    this.messagesSlot = h("div", { class: "con-messages-slot" });
+    this.messagesSlot = h("div", { class: "con-messages", role: "log", "aria-live": "polite", tabindex: "0" });
     this.typing = h("p", { class: "con-typing", "aria-live": "polite" });
     this.notice = h("p", { class: "con-notice", role: "alert", "data-testid": "sensitive-warning" });
     this.input = h("textarea", {
@@ -244,6 +244,7 @@ class Console {
     this.typing.textContent = "";
     this.notice.textContent = "";
     this.messagesSlot.replaceChildren(this.listOf(id));
+    this.messagesSlot.setAttribute("aria-label", this.conversations.get(id).customer_id);
     this.renderTabs();
     this.renderQueue();
     this.renderPaneHead();
@@ -251,7 +252,7 @@ class Console {
 
   listOf(id) {
     if (!this.lists.has(id)) {
-      this.lists.set(id, h("ol", { class: "con-messages", role: "log", "aria-live": "polite", "aria-label": id, tabindex: "0" }));
+      this.lists.set(id, h("ol", { class: "con-list" }));
       this.items.set(id, new Map());
     }
     return this.lists.get(id);
@@ -311,7 +312,7 @@ class Console {
         this.renderTabs();
       }
     }
-    list.scrollTop = list.scrollHeight;
+    if (id === this.active) this.messagesSlot.scrollTop = this.messagesSlot.scrollHeight;
   }
 
   sendText() {

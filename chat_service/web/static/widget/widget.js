@@ -67,10 +67,12 @@ class Widget {
     this.privacy = h("section", {
       id: "csw-privacy", class: "csw-privacy", hidden: true, "aria-labelledby": "csw-privacy-title",
     });
-    this.list = h("ol", {
-      class: "csw-messages", role: "log", "aria-live": "polite", "aria-label": tr("widget.title"),
-      tabindex: "0",
-    });
+    this.list = h("ol", { class: "csw-list" });
+    this.log = h(
+      "div",
+      { class: "csw-messages", role: "log", "aria-live": "polite", "aria-label": tr("widget.title"), tabindex: "0" },
+      this.list,
+    );
     this.typing = h("p", { class: "csw-typing", "aria-live": "polite" });
     this.consents = h("div", { class: "csw-consents" });
     this.notice = h("p", { class: "csw-notice", role: "alert" });
@@ -115,7 +117,7 @@ class Widget {
       this.status,
       this.privacy,
       h("p", { class: "csw-intro", text: tr("widget.intro") }),
-      this.list,
+      this.log,
       this.typing,
       this.consents,
       this.notice,
@@ -431,7 +433,7 @@ class Widget {
   }
 
   scrollDown() {
-    this.list.scrollTop = this.list.scrollHeight;
+    this.log.scrollTop = this.log.scrollHeight;
   }
 
   showTyping() {
