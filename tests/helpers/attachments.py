@@ -15,6 +15,8 @@ import aiohttp
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter
+from pypdf.actions import JavaScript
+from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from chat_service import keys
 from tests.helpers.consent import headers, raw_db
@@ -120,7 +122,14 @@ def pdf(text: str = "Invoice 7731: one blue kettle.") -> bytes:
 def _rewrite(data: bytes, change: str) -> bytes:
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
     if change == "js":
-        writer.add_js("app.alert('hello');")
+        writer.add_open_action(JavaScript("app.alert('hello');"))
+    elif change == "launch":
+        writer.root_object[NameObject("/OpenAction")] = DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/Launch"),
+                NameObject("/F"): TextStringObject("calc.exe"),
+            }
+        )
     elif change == "embedded":
         writer.add_attachment("payload.exe", b"MZ not really")
     elif change == "encrypt":
@@ -143,9 +152,8 @@ def encrypted_pdf() -> bytes:
 
 
 def pdf_with_open_action() -> bytes:
-    """An /OpenAction launching a program, written by hand into the catalog."""
-    data = pdf()
-    return data.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /Launch /F (x) >>", 1)
+    """An /OpenAction launching a program."""
+    return _rewrite(pdf(), "launch")
 
 
 # -- uploading -------------------------------------------------------------------------------
