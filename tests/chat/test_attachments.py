@@ -3,6 +3,7 @@ the happy paths, metadata stripping, encryption at rest, limits, and who may dow
 
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
 from typing import Any
@@ -73,6 +74,9 @@ async def test_when_a_customer_uploads_a_png_then_it_is_stored_and_they_can_down
     assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert response.headers["Cache-Control"] == "private, no-store"
     assert response.headers["Content-Disposition"].startswith("inline;")
+    tmp = services_of(client).settings.data_dir / "tmp"
+    mode = (await asyncio.to_thread(tmp.stat)).st_mode & 0o777
+    assert mode == 0o700
 
 
 async def test_when_a_text_file_is_downloaded_then_it_comes_as_an_attachment_download(
@@ -466,7 +470,7 @@ async def test_when_an_attachment_document_is_stored_then_it_has_exactly_the_agr
     assert doc["redacted"] is None and doc["message_id"] is None
 
 
-async def test_when_a_stranger_uploads_then_the_app_answers_json_errors(
+async def test_when_the_body_is_not_multipart_then_400_as_json(
     aiohttp_client: AiohttpClient, settings: Settings, make_app: AppFactory
 ) -> None:
     app: web.Application = make_app(settings)

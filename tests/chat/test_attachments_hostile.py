@@ -19,7 +19,6 @@ from tests.helpers.attachments import (
     animated_png,
     download,
     encrypted_pdf,
-    form,
     leftovers,
     pdf,
     pdf_with_embedded_file,
@@ -307,7 +306,3 @@ async def test_when_a_customer_is_deleted_then_their_attachments_and_blobs_go(
     assert deleted == 2
     left = await leftovers(client)
     assert (left["attachments"], left["files"]) == (1, 1)
-
-
-def test_form_helper_builds_a_file_part() -> None:
-    assert form(b"x", "a.txt", "text/plain") is not None
