@@ -131,6 +131,8 @@ def sanitize_image(raw: bytes, fmt: ImageFormat, max_pixels: int) -> bytes:
     check_image_polyglot(raw)
     Image.MAX_IMAGE_PIXELS = max_pixels
     try:
+        # Swaps the process's warning filters for the duration (not thread-local before
+        # Python 3.14); the only effect on other threads is that a bomb warning is an error.
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(raw), formats=[fmt]) as image:
