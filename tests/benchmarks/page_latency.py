@@ -1,0 +1,303 @@
+"""What the browser pages add to a message's trip: customer presses send in the widget ->
+the message is painted in the agent's console, beside the same trip between two raw
+WebSocket clients, in one run against one server.
+
+    .venv/bin/python -m tests.benchmarks.page_latency [--messages 200] [--warmup 10]
+
+The server is `chat-service serve` in a child process (its own embedded store and a
+detection pool with one worker, in a temporary data directory, on a free loopback port),
+so neither the browser driver nor the raw clients share its event loop. This process runs:
+
+- pages: Debian's Chromium (Playwright) with the widget (customer `bench-page-c`) and the
+  console (agent `bench-page-a`, who joined the conversation). In the widget a capturing
+  click listener on the send button notes the press time; in the console a
+  MutationObserver notes, for each new customer message, the time of the first frame
+  after it was added (requestAnimationFrame, then the next task: after that frame was
+  painted). Both are `performance.timeOrigin + performance.now()` (the same wall clock).
+- raw: two aiohttp WebSocket clients (customer `bench-raw-c`, agent `bench-raw-a`, joined):
+  time from `send_str` to the agent's `message.new`.
+
+Raw and page messages alternate one by one, so both see the same store size (the embedded
+store's inserts slow down as the collection grows). Each message waits for the previous
+one to arrive. Goal: the pages add under 30 ms p50 over the raw path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from playwright.async_api import Page, async_playwright
+
+from chat_service.auth import Role, TokenService
+from chat_service.settings import Secret, Settings
+from tests.benchmarks.chat_throughput import percentile, stop_process
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+REPO = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+START_TIMEOUT_SECS = 180.0
+STEP_TIMEOUT_SECS = 30.0
+GOAL_ADDED_P50_MS = 30.0
+TEXT = "Bench message {n}: when will order 7731 arrive at the shop?"
+
+PRESS_HOOK = """() => {
+    window.__pressed = {};
+    window.__sent = {};
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+        const frame = JSON.parse(data);
+        if (frame.type === "message.send") {
+            window.__sent[frame.text] = performance.timeOrigin + performance.now();
+        }
+        return send.call(this, data);
+    };
+    const root = document.getElementById("chat-service-widget").shadowRoot;
+    const input = root.querySelector("[data-testid=chat-input]");
+    root.querySelector("[data-testid=chat-send]").addEventListener("click", () => {
+        window.__pressed[input.value] = performance.timeOrigin + performance.now();
+    }, {capture: true});
+}"""
+PAINT_HOOK = """() => {
+    window.__painted = {};
+    window.__inserted = {};
+    const channel = new MessageChannel();
+    const waiting = [];
+    channel.port1.onmessage = () => {
+        const now = performance.timeOrigin + performance.now();
+        for (const text of waiting.splice(0)) {
+            if (!(text in window.__painted)) window.__painted[text] = now;
+        }
+    };
+    new MutationObserver((records) => {
+        const added = [];
+        for (const r of records) for (const node of r.addedNodes) {
+            if (node.nodeType === 1 && node.matches("[data-testid=chat-message].msg--theirs")) {
+                added.push(node.querySelector(".msg__body").textContent);
+            }
+        }
+        if (!added.length) return;
+        const inserted = performance.timeOrigin + performance.now();
+        for (const text of added) window.__inserted[text] = inserted;
+        requestAnimationFrame(() => {
+            waiting.push(...added);
+            channel.port2.postMessage(0);
+        });
+    }).observe(document.body, {childList: true, subtree: true});
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def start_server(data_dir: Path, port: int, secret: str) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "CHAT_SERVICE_SECRET": secret,
+        "CHAT_SERVICE_ALLOWED_ORIGINS": f"http://{HOST}:{port}",
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(REPO / ".venv" / "bin" / "chat-service"),
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--data",
+        str(data_dir),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env=env,
+        cwd=REPO,
+    )
+    assert process.stdout is not None
+    async with asyncio.timeout(START_TIMEOUT_SECS):
+        while True:
+            line = (await process.stdout.readline()).decode()
+            if not line:
+                raise RuntimeError("chat-service serve exited before serving")
+            if "serving on" in line:
+                break
+        async with aiohttp.ClientSession() as session:  # wait until detection answers
+            while True:
+                async with session.get(f"http://{HOST}:{port}/healthz") as response:
+                    if response.status == 200:
+                        return process
+                await asyncio.sleep(0.2)
+
+
+class RawPair:
+    """A customer and an agent socket in one joined conversation."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str, tokens: TokenService) -> None:
+        self.session = session
+        self.url = url
+        self.tokens = tokens
+
+    async def open(self) -> None:
+        customer_token = self.tokens.issue(Role.CUSTOMER, "bench-raw-c")
+        agent_token = self.tokens.issue(Role.AGENT, "bench-raw-a")
+        self.agent = await self.session.ws_connect(
+            self.url, protocols=("chat-service.v1", "bearer." + agent_token)
+        )
+        self.customer = await self.session.ws_connect(
+            self.url, protocols=("chat-service.v1", "bearer." + customer_token)
+        )
+        await self.until(self.agent, "hello")
+        await self.until(self.customer, "hello")
+        await self.customer.send_json(
+            {"type": "message.send", "client_id": "open", "kind": "text", "text": "Hello"}
+        )
+        ack = await self.until(self.customer, "message.ack")
+        self.conversation_id = ack["conversation_id"]
+        await self.agent.send_json(
+            {"type": "conversation.join", "conversation_id": self.conversation_id}
+        )
+        await self.until(self.agent, "conversation.assigned")
+
+    @staticmethod
+    async def until(ws: aiohttp.ClientWebSocketResponse, kind: str, **match: Any) -> Any:
+        async with asyncio.timeout(STEP_TIMEOUT_SECS):
+            while True:
+                frame = json.loads((await ws.receive()).data)
+                if frame["type"] == kind and all(
+                    frame.get("message", {}).get(k) == v for k, v in match.items()
+                ):
+                    return frame
+
+    async def one(self, n: int) -> float:
+        text = TEXT.format(n=n)
+        started = time.perf_counter()
+        await self.customer.send_json(
+            {
+                "type": "message.send",
+                "client_id": f"raw-{n}",
+                "conversation_id": self.conversation_id,
+                "kind": "text",
+                "text": text,
+            }
+        )
+        await self.until(self.agent, "message.new", text=text)
+        return (time.perf_counter() - started) * 1000
+
+
+class PagePair:
+    def __init__(self, widget: Page, console: Page) -> None:
+        self.widget = widget
+        self.console = console
+
+    async def open(self) -> None:
+        await self.widget.locator("[data-testid=connection-state][data-state=open]").wait_for()
+        await self.console.locator("[data-testid=connection-state][data-state=open]").wait_for()
+        await self.widget.get_by_test_id("chat-input").fill("Hello")
+        await self.widget.get_by_test_id("chat-send").click()
+        join = self.console.get_by_test_id("queue-item").get_by_test_id("conversation-join")
+        await join.click()
+        await self.console.get_by_test_id("queue-item").filter(has_text="with ").wait_for()
+        await self.widget.evaluate(PRESS_HOOK)
+        await self.console.evaluate(PAINT_HOOK)
+
+    async def one(self, n: int) -> tuple[float, float, float, float]:
+        """(press -> paint, press -> socket send, send -> in the console's DOM, DOM -> paint)"""
+        text = TEXT.format(n=n)
+        await self.widget.get_by_test_id("chat-input").fill(text)
+        await self.widget.get_by_test_id("chat-send").click()
+        await self.console.wait_for_function(
+            "text => text in window.__painted", arg=text, timeout=STEP_TIMEOUT_SECS * 1000
+        )
+        pressed, sent = await self.widget.evaluate(
+            "text => [window.__pressed[text], window.__sent[text]]", text
+        )
+        inserted, painted = await self.console.evaluate(
+            "text => [window.__inserted[text], window.__painted[text]]", text
+        )
+        return painted - pressed, sent - pressed, inserted - sent, painted - inserted
+
+
+async def bench(args: argparse.Namespace) -> int:
+    secret = secrets.token_urlsafe(48)
+    settings = Settings.load(REPO / "config", None, {"CHAT_SERVICE_SECRET": secret})
+    tokens = TokenService(Secret(secret), settings.config.auth)
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    with tempfile.TemporaryDirectory(prefix="chat-page-bench-") as tmp:
+        server = await start_server(Path(tmp) / "data", port, secret)
+        try:
+            async with aiohttp.ClientSession() as session, async_playwright() as pw:
+                raw = RawPair(session, f"ws://{HOST}:{port}/ws", tokens)
+                await raw.open()
+                browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                widget_token = tokens.issue(Role.CUSTOMER, "bench-page-c")
+                agent_token = tokens.issue(Role.AGENT, "bench-page-a")
+                widget = await (await browser.new_context()).new_page()
+                console = await (await browser.new_context()).new_page()
+                await console.goto(f"{base}/console/#token={agent_token}")
+                await widget.goto(f"{base}/widget/#token={widget_token}&lang=en")
+                pages = PagePair(widget, console)
+                await pages.open()
+                raw_ms: list[float] = []
+                page_ms: list[float] = []
+                parts: list[tuple[float, float, float]] = []
+                for n in range(args.warmup + args.messages):
+                    r = await raw.one(n)
+                    p, *split = await pages.one(n)
+                    if n >= args.warmup:
+                        raw_ms.append(r)
+                        page_ms.append(p)
+                        parts.append((split[0], split[1], split[2]))
+                await browser.close()
+        finally:
+            await stop_process(server)
+    report(raw_ms, page_ms, parts)
+    return 0
+
+
+def report(
+    raw_ms: list[float], page_ms: list[float], parts: list[tuple[float, float, float]]
+) -> None:
+    def row(name: str, values: list[float]) -> str:
+        p50, p99 = percentile(values, 50), percentile(values, 99)
+        return f"{name:<34} {len(values):>5} {p50:>9.1f} {p99:>9.1f} {max(values):>9.1f}"
+
+    print(f"{'path':<34} {'n':>5} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}")
+    print(row("raw WebSocket clients", raw_ms))
+    print(row("widget press -> console paint", page_ms))
+    print(row("  press -> widget's socket send", [p[0] for p in parts]))
+    print(row("  send -> in the console's DOM", [p[1] for p in parts]))
+    print(row("  in the DOM -> painted", [p[2] for p in parts]))
+    added_p50 = percentile(page_ms, 50) - percentile(raw_ms, 50)
+    added_p99 = percentile(page_ms, 99) - percentile(raw_ms, 99)
+    verdict = "met" if added_p50 < GOAL_ADDED_P50_MS else "NOT met"
+    print(
+        f"pages add {added_p50:.1f} ms p50, {added_p99:.1f} ms p99 "
+        f"(goal < {GOAL_ADDED_P50_MS:.0f} ms p50: {verdict})"
+    )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=10)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return asyncio.run(bench(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
