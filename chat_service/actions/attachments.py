@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from chat_service.actions.attachment_access import choose_rendition
+from chat_service.actions.attachment_views import choose_rendition
 from chat_service.actions.conversations import access_conversation
 from chat_service.attachments.blobs import BlobRef, BlobStore
 from chat_service.attachments.errors import AttachmentGone, AttachmentNotFound, BadUpload
@@ -192,8 +192,8 @@ async def access_download(services: Services, identity: Identity, att_id: str) -
     doc = await services.store.attachments.get(att_id)
     if doc is None:
         raise AttachmentNotFound()
-    which = await choose_rendition(services, identity, doc)
-    data = await blobs_of(services).open(doc[which])
+    _which, ref = await choose_rendition(services, identity, doc)
+    data = await blobs_of(services).open(ref)
     if data is None:
         raise AttachmentGone()  # the customer's key was shredded, or the blob deleted
     return Download(data, doc["content_type"], doc["name"], doc["kind"])

@@ -17,6 +17,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from chat_service.actions.attachment_views import ATTACHMENT_FIELD
 from chat_service.auth import Identity, Role
 from chat_service.errors import BadRequest, ChatError
 from chat_service.policy.assess import MINOR
@@ -344,6 +345,7 @@ async def change_secrets(
     for _ in range(CAS_RETRIES):
         secrets: list[dict[str, Any]] = doc.get("secrets", [])
         touched: list[str] = []
+        file_destroyed = False
         new_secrets = []
         for secret in secrets:
             affected = secret.get("state") in states and (
@@ -356,6 +358,7 @@ async def change_secrets(
             elif affected:
                 secret = {**secret, "state": "destroyed", "value": None}
                 touched.extend(secret["categories"])
+                file_destroyed = file_destroyed or secret.get("field") == ATTACHMENT_FIELD
             new_secrets.append(secret)
         if new_secrets == secrets:
             return None
@@ -378,6 +381,9 @@ async def change_secrets(
         doc = fresh
     else:
         raise RuntimeError(f"message {doc['_id']}: too many concurrent consent updates")
+    if file_destroyed:
+        # Its key is gone with the secret; the ciphertext goes too (the redacted copy stays).
+        await services.store.attachments.destroy_blob(doc["attachment_id"], "original")
     if touched:
         await services.store.audit.record(
             at=services.clock(),

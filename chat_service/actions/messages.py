@@ -18,14 +18,21 @@ from typing import Any
 from pymongo.errors import PyMongoError
 
 from chat_service.actions import consent as consent_actions
+from chat_service.actions.attachment_views import (
+    ATTACHMENT_FIELD,
+    AttachmentInUse,
+    attachment_secret,
+    is_uploader,
+)
 from chat_service.actions.conversations import access_conversation, participants, publish_opened
 from chat_service.actions.views import view_message
+from chat_service.attachments.errors import AttachmentNotFound
 from chat_service.auth import Identity, Role
 from chat_service.errors import (
     ConversationClosed,
     ConversationNotFound,
     DetectionUnavailable,
-    NotSupported,
+    ProtocolError,
     StoreUnavailable,
 )
 from chat_service.policy.assess import MINOR, assess
@@ -58,8 +65,6 @@ async def check_send_message(
     services: Services, identity: Identity, command: MessageSend
 ) -> SendResult:
     """Authorise and resolve the conversation, scan, apply the policy, store, publish."""
-    if command.kind in ("image", "file"):
-        raise NotSupported("pictures and files are not supported yet", ref=command.client_id)
     if identity.role not in (Role.CUSTOMER, Role.AGENT):
         raise ConversationNotFound("only customers and agents send messages", ref=command.client_id)
     try:
@@ -77,6 +82,9 @@ async def check_send_message(
         raise StoreUnavailable(ref=command.client_id) from exc
     if created:
         await publish_opened(services, conversation)
+    attachment = None
+    if command.attachment_id is not None:
+        attachment = await _usable_attachment(services, identity, conversation, command)
     findings: list[FindingOut] = []
     if command.text is not None:
         try:
@@ -86,7 +94,37 @@ async def check_send_message(
             logger.exception("detection failed")
             raise DetectionUnavailable(ref=command.client_id) from exc
         findings = [FindingOut.model_validate(f) for f in raw]
-    return await do_send_message(services, identity, conversation, command, findings)
+    return await do_send_message(
+        services, identity, conversation, command, findings, attachment=attachment
+    )
+
+
+async def _usable_attachment(
+    services: Services, identity: Identity, conversation: Conversation, command: MessageSend
+) -> dict[str, Any]:
+    """The attachment a message may carry: uploaded by this sender, of the message's kind,
+    not bound to another conversation or message (a resend finds it bound to itself)."""
+    assert command.attachment_id is not None  # noqa: S101  # checked by the caller
+    try:
+        attachment = await services.store.attachments.get(command.attachment_id)
+    except PyMongoError as exc:
+        raise StoreUnavailable(ref=command.client_id) from exc
+    if attachment is None or not is_uploader(attachment, identity):
+        raise AttachmentNotFound(ref=command.client_id)
+    if attachment["kind"] != command.kind:
+        raise ProtocolError(
+            "invalid_field",
+            f"kind: the attachment is {attachment['kind']!r}",
+            ref=command.client_id,
+        )
+    message_id = message_id_for(identity.role, identity.sub, command.client_id)
+    bound_conversation = attachment.get("conversation_id")
+    bound_message = attachment.get("message_id")
+    if (bound_conversation not in (None, conversation.id)) or (
+        bound_message not in (None, message_id)
+    ):
+        raise AttachmentInUse(ref=command.client_id)
+    return attachment
 
 
 async def _resolve_conversation(
@@ -131,6 +169,8 @@ async def do_send_message(
     conversation: Conversation,
     command: MessageSend,
     findings: list[FindingOut],
+    *,
+    attachment: dict[str, Any] | None = None,
 ) -> SendResult:
     now = services.clock()
     customer_id = conversation.customer_id
@@ -188,6 +228,27 @@ async def do_send_message(
                     "state": "pending" if by_customer else "discarded",
                 }
             )
+        if (
+            attachment is not None
+            and attachment.get("sensitive")
+            and attachment["status"] == "ready"
+        ):
+            original = attachment.get("original")
+            secrets.append(
+                {
+                    "field": ATTACHMENT_FIELD,
+                    "start": None,
+                    "end": None,
+                    "entity_types": list(attachment["entity_types"]),
+                    "categories": sorted(
+                        {*attachment["categories"], *([MINOR] if author_minor else [])}
+                    ),
+                    # The original's key moves into the message: consent keeps or destroys it.
+                    # An agent's picture of someone's ID card is never kept (as typed text).
+                    "value": original["key"] if by_customer and original is not None else None,
+                    "state": "pending" if by_customer and original is not None else "discarded",
+                }
+            )
         if by_customer and secrets:
             granted = await consent_actions.granted_categories(
                 services, customer_id, minor=author_minor
@@ -210,23 +271,27 @@ async def do_send_message(
     consent_state = "pending" if pending else ("granted" if by_customer and secrets else None)
 
     def build(seq: int) -> dict[str, Any]:
-        return {
-            "_id": message_id,
-            "conversation_id": conversation.id,
-            "customer_id": customer_id,
-            "seq": seq,
-            "client_id": command.client_id,
-            "sender": {"role": identity.role.value, "id": identity.sub},
-            "kind": command.kind,
-            "text": masked_text,
-            "findings": [f.model_dump() for f in stored_findings],
-            "secrets": secrets,
-            "consent": consent_state,
-            "created_at": now,
-        } | (
-            {"location_area": coarse_area(command.location.lat, command.location.lng)}
-            if command.location is not None and by_customer
-            else {}
+        return (
+            {
+                "_id": message_id,
+                "conversation_id": conversation.id,
+                "customer_id": customer_id,
+                "seq": seq,
+                "client_id": command.client_id,
+                "sender": {"role": identity.role.value, "id": identity.sub},
+                "kind": command.kind,
+                "text": masked_text,
+                "findings": [f.model_dump() for f in stored_findings],
+                "secrets": secrets,
+                "consent": consent_state,
+                "created_at": now,
+            }
+            | ({"attachment_id": attachment["_id"]} if attachment is not None else {})
+            | (
+                {"location_area": coarse_area(command.location.lat, command.location.lng)}
+                if command.location is not None and by_customer
+                else {}
+            )
         )
 
     async def still_open() -> None:
@@ -243,6 +308,8 @@ async def do_send_message(
         if author_minor and not conversation.minor:
             await services.store.conversations.mark_minor(conversation.id)
         doc = stored.doc
+        if attachment is not None:
+            await _bind_attachment(services, attachment, doc)
         if any(s["state"] == "kept" for s in secrets):
             # A withdrawal may have landed while this message was on its way.
             doc = await consent_actions.recheck_kept(services, doc, minor=author_minor)
@@ -261,6 +328,22 @@ async def do_send_message(
     return SendResult(
         _ack(command.client_id, doc, duplicate=False), conversation, publish, warnings
     )
+
+
+async def _bind_attachment(
+    services: Services, attachment: dict[str, Any], doc: dict[str, Any]
+) -> None:
+    """Tie the attachment to its message; a sensitive original's key now lives only in the
+    message, and an original nobody may keep (an agent's, with sensitive content) goes."""
+    await services.store.attachments.bind(attachment["_id"], doc["conversation_id"], doc["_id"])
+    found = attachment_secret(doc)
+    if found is None:
+        return
+    _index, secret = found
+    if secret["state"] == "discarded":
+        await services.store.attachments.destroy_blob(attachment["_id"], "original")
+    else:
+        await services.store.attachments.unset_original_key(attachment["_id"])
 
 
 async def publish_message(

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from chat_service.actions.attachment_views import ATTACHMENT_FIELD, describe, rendition
 from chat_service.auth import Identity, Role
 from chat_service.policy.config import ConsentConfig
-from chat_service.protocol.events import MessageOut
+from chat_service.protocol.events import AttachmentOut, MessageOut
 from chat_service.protocol.render import render_message
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation
@@ -58,7 +59,22 @@ async def view_message(
             categories=sorted({c for i in revealed for c in secrets[i]["categories"]}),
             reason=reason,
         )
-    return render_message(doc, revealed, to_sender=_is_sender(doc, viewer))
+    attachment = await _attachment_for(services, doc, viewer, conversation)
+    return render_message(doc, revealed, to_sender=_is_sender(doc, viewer), attachment=attachment)
+
+
+async def _attachment_for(
+    services: Services, doc: dict[str, Any], viewer: Identity, conversation: Conversation
+) -> AttachmentOut | None:
+    """The message's picture or file as `viewer` may get it (actions/attachment_views.py)."""
+    attachment_id = doc.get("attachment_id")
+    if attachment_id is None:
+        return None
+    attachment = await services.store.attachments.get(attachment_id)
+    if attachment is None:
+        return None  # removed by retention or a deletion request with its message
+    visible = visible_secrets(doc, viewer, conversation, services.settings.consent)
+    return describe(attachment, rendition(attachment, doc, viewer, visible))
 
 
 def _is_sender(doc: dict[str, Any], viewer: Identity) -> bool:
@@ -77,7 +93,9 @@ async def view_for_export(
     revealed = await _reveal(services, doc, owner, conversation)
     secrets = doc.get("secrets", [])
     categories = {c for i in revealed for c in secrets[i]["categories"]}
-    return render_message(doc, revealed, to_sender=_is_sender(doc, owner)), categories
+    attachment = await _attachment_for(services, doc, owner, conversation)
+    message = render_message(doc, revealed, to_sender=_is_sender(doc, owner), attachment=attachment)
+    return message, categories
 
 
 async def _reveal(
@@ -87,6 +105,9 @@ async def _reveal(
     revealed: dict[int, str] = {}
     secrets = doc.get("secrets", [])
     for i in visible_secrets(doc, viewer, conversation, services.settings.consent):
+        if secrets[i].get("field") == ATTACHMENT_FIELD:
+            revealed[i] = ""  # the file's key: used by a download, never put in a message
+            continue
         value = await services.cipher.decrypt(secrets[i]["value"])
         if value is not None:  # None: the customer's key was shredded
             revealed[i] = value

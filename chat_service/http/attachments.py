@@ -3,7 +3,7 @@
 | endpoint | who |
 |---|---|
 | `POST /api/attachments` | customer, agent: multipart, field `file`, optional `conversation_id` |
-| `GET /api/attachments/{attachment_id}` | who may get it (actions/attachment_access.py) |
+| `GET /api/attachments/{attachment_id}` | who may get it (actions/attachment_views.py) |
 
 Downloads are sent as stored (sanitised, decrypted), never sniffed by the browser
 (`nosniff`), sandboxed (`Content-Security-Policy: default-src 'none'; sandbox`), never cached

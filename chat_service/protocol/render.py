@@ -15,7 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chat_service.protocol.events import FindingOut, LocationOut, MessageOut, Sender
+from chat_service.protocol.events import (
+    AttachmentOut,
+    FindingOut,
+    LocationOut,
+    MessageOut,
+    Sender,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +125,11 @@ def unmask(
 
 
 def render_message(
-    doc: dict[str, Any], revealed: Mapping[int, str], *, to_sender: bool
+    doc: dict[str, Any],
+    revealed: Mapping[int, str],
+    *,
+    to_sender: bool,
+    attachment: AttachmentOut | None = None,
 ) -> MessageOut:
     """The message with exactly the `revealed` secrets in clear (actions/views.py decides).
     The sender's `client_id` goes back to the sender only (it is free text of theirs)."""
@@ -145,6 +155,7 @@ def render_message(
         consent=doc.get("consent"),
         masked=len(revealed) < len(secrets),
         attachment_id=doc.get("attachment_id"),
+        attachment=attachment,
         location=location_out,
         location_area=doc.get("location_area"),
     )

@@ -95,8 +95,13 @@ class AttachmentStore:
         return True
 
     async def unset_original_key(self, att_id: str) -> bool:
-        """Destroy the original (consent refused or withdrawn): see `destroy_blob`."""
-        return await self.destroy_blob(att_id, "original")
+        """Drop the attachment's copy of the original's wrapped key, keeping the file: a
+        message that carries a sensitive attachment holds the key in its `secrets`, where
+        consent keeps or destroys it (actions/messages.py). True if there was a key."""
+        result = await self._c.update_one(  # index: _id
+            {"_id": att_id, "original.key": {"$ne": None}}, {"$set": {"original.key": None}}
+        )
+        return result.modified_count > 0
 
     async def delete(self, att_id: str) -> bool:
         for which in RENDITIONS:

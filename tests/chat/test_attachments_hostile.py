@@ -27,11 +27,10 @@ from tests.helpers.attachments import (
     picture,
     png_bomb,
     png_with_text_chunk,
-    text_picture,
     upload,
     zip_payload,
 )
-from tests.helpers.consent import CARD, CARD_DIGITS, assigned_chat, headers, services_of
+from tests.helpers.consent import assigned_chat, headers, services_of
 from tests.helpers.ws import Client
 
 Build = Callable[[], bytes]
@@ -210,62 +209,7 @@ async def test_when_scanning_times_out_then_the_attachment_is_held(
     assert _held_count(client, "timeout") == before + 1
 
 
-# -- sensitive pictures -------------------------------------------------------------------------
-
-
-async def test_when_a_picture_shows_a_card_number_then_agents_get_a_redacted_copy(
-    client: Client,
-) -> None:
-    chat = await assigned_chat(client)
-    original = text_picture(f"Card number {CARD_DIGITS}")
-
-    status, body = await upload(
-        client, original, "card.png", "image/png", conversation_id=chat.conversation_id
-    )
-
-    assert status == 201, body
-    assert body["status"] == "ready" and body["sensitive"] is True
-    card = [f for f in body["findings"] if f["entity_type"] == "CREDIT_CARD"]
-    assert card and card[0]["boxes"] and card[0]["category"]
-    assert CARD_DIGITS not in str(body)  # findings carry offsets and boxes, never the value
-    doc = await services_of(client).store.attachments.get(body["id"])
-    assert doc is not None and doc["redacted"] is not None
-    assert "CREDIT_CARD" in doc["entity_types"]
-    await services_of(client).store.attachments.bind(body["id"], chat.conversation_id, "m_c")
-
-    customer_copy = await (await download(client, body["id"])).read()
-    agent_response = await download(client, body["id"], "agent", "agent-1")
-    agent_copy = await agent_response.read()
-
-    assert agent_response.status == 200
-    assert agent_copy != customer_copy
-    left, top, width, height = card[0]["boxes"][0]
-    with Image.open(io.BytesIO(agent_copy)) as image:
-        centre = image.convert("L").getpixel((left + width // 2, top + height // 2))
-        assert centre == 0  # blacked out
-
-
-async def test_when_a_sensitive_file_is_bound_then_the_agent_gets_403_withheld(
-    client: Client,
-) -> None:
-    chat = await assigned_chat(client)
-    status, body = await upload(
-        client,
-        f"My card number is {CARD}\n".encode(),
-        "card.txt",
-        "text/plain",
-        conversation_id=chat.conversation_id,
-    )
-    assert status == 201, body
-    assert body["sensitive"] is True
-    await services_of(client).store.attachments.bind(body["id"], chat.conversation_id, "m_f")
-
-    agent = await download(client, body["id"], "agent", "agent-1")
-    customer = await download(client, body["id"])
-
-    assert agent.status == 403
-    assert (await agent.json())["error"]["code"] == "withheld_pending_consent"
-    assert customer.status == 200
+# -- destroyed renditions (consent paths: tests/chat/test_attachment_messages.py) ---------
 
 
 async def test_when_the_original_is_destroyed_then_410(client: Client) -> None:
@@ -273,7 +217,7 @@ async def test_when_the_original_is_destroyed_then_410(client: Client) -> None:
     assert status == 201, body
     store = services_of(client).store.attachments
 
-    assert await store.unset_original_key(body["id"]) is True
+    assert await store.destroy_blob(body["id"], "original") is True
 
     gone = await download(client, body["id"])
     assert gone.status == 410

@@ -399,9 +399,7 @@ async def test_when_a_location_is_overly_precise_then_it_is_kept_to_six_decimals
     message_id = await send_location(chat.customer, lat=31.230412345678, lng=121.473798765432)
     own = await chat.customer.expect_message(id=message_id)
     assert own["location"] == {"lat": 31.230412, "lng": 121.473799, "accuracy_m": None}
-    assert own["location_area"] == (await chat.agent.expect_message(id=message_id))[
-        "location_area"
-    ]
+    assert own["location_area"] == (await chat.agent.expect_message(id=message_id))["location_area"]
 
 
 async def test_when_an_agent_pastes_a_card_number_then_it_is_masked_and_never_kept(

@@ -22,6 +22,9 @@ CASES = [
     pytest.param("银联卡6217001234567890122", ["6217001234567890122"], id="unionpay-19"),
     pytest.param("卡号6222-0210-0112-3456-789", ["6222-0210-0112-3456-789"], id="unionpay-dashed"),
     pytest.param("card 4111 1111 1111 1112", [], id="bad-luhn"),
+    pytest.param("Card 4111 111111111111", ["4111 111111111111"], id="ocr-irregular-groups"),
+    pytest.param("card 4111 111111111112", [], id="irregular-groups-bad-luhn"),
+    pytest.param("order 4111 111111111111", [], id="irregular-groups-after-a-shop-word"),
     pytest.param("ref 94111111111111111", [], id="embedded-in-longer-digits"),
     pytest.param(
         "卡号４１１１１１１１１１１１１１１１",

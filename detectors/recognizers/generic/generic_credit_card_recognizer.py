@@ -4,7 +4,8 @@
 
 ISO/IEC 7812: Visa 4, Mastercard 51-55 and 2221-2720, Amex 34/37, Discover 6011/644-649/65,
 JCB 3528-3589, Diners 36/38/300-305, UnionPay 62 (China UnionPay, 16-19 digits).
-Digits may be grouped by single spaces or dashes.
+Digits may be grouped by single spaces or dashes, regularly or not (OCR of a picture often
+merges groups).
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ class GenericCreditCardRecognizer(ProjectPatternRecognizer):
             0.4,
         ),
         ("card_plain", rf"{NOT_AFTER_DIGIT}\d{{13,19}}{NOT_BEFORE_DIGIT}", 0.3),
+        # Irregular groups, as OCR of a picture often gives ("4111 111111111111"); like the
+        # others, it counts only with a known prefix and a valid Luhn digit.
+        (
+            "card_irregular",
+            rf"{NOT_AFTER_DIGIT}\d{{2,8}}(?:[ -]\d{{2,12}}){{1,3}}{NOT_BEFORE_DIGIT}",
+            0.3,
+        ),
     )
     CONTEXT_WORDS = (
         "card", "credit", "debit", "visa", "mastercard", "amex", "unionpay", "payment", "pay",

@@ -1,0 +1,257 @@
+"""Pictures and files in messages: the same consent path as typed values.
+
+Uploaded, then sent with `message.send`; a sensitive original is shown to agents redacted
+(pictures) or withheld (files) until the customer consents, and destroyed on refusal or
+withdrawal. Real server, real store, real Tesseract through the detection pool.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from typing import Any
+
+from PIL import Image
+
+from tests.helpers.attachments import download, leftovers, picture, text_picture, upload
+from tests.helpers.consent import (
+    CARD,
+    answer,
+    assigned_chat,
+    audit_entries,
+    raw_db,
+    raw_message,
+    services_of,
+)
+from tests.helpers.ws import Client, Peer, connect
+
+CARD_FILE = f"Please refund to my card {CARD} thanks\n".encode()
+
+
+async def send_attachment(
+    sender: Peer, attachment_id: str, kind: str, *, client_id: str | None = None, **extra: Any
+) -> str:
+    client_id = client_id or uuid.uuid4().hex
+    await sender.send(
+        {
+            "type": "message.send",
+            "client_id": client_id,
+            "kind": kind,
+            "attachment_id": attachment_id,
+            **extra,
+        }
+    )
+    return client_id
+
+
+async def uploaded(
+    client: Client, data: bytes, name: str, content_type: str, conversation_id: str, **kw: Any
+) -> dict[str, Any]:
+    status, body = await upload(
+        client, data, name, content_type, conversation_id=conversation_id, **kw
+    )
+    assert status == 201, body
+    return body
+
+
+def black_at(data: bytes, box: list[int]) -> bool:
+    left, top, width, height = box
+    with Image.open(io.BytesIO(data)) as image:
+        return bool(image.convert("L").getpixel((left + width // 2, top + height // 2)) == 0)
+
+
+async def test_when_a_card_picture_is_sent_then_agents_see_it_redacted_until_consent(
+    client: Client,
+) -> None:
+    chat = await assigned_chat(client)
+    body = await uploaded(
+        client, text_picture(f"Card {CARD}"), "card.png", "image/png", chat.conversation_id
+    )
+    cards = [f for f in body["findings"] if f["entity_type"] == "CREDIT_CARD"]
+    assert cards, (body["status"], body["findings"])
+    box = cards[0]["boxes"][0]
+
+    client_id = await send_attachment(chat.customer, body["id"], "image")
+    ack = await chat.customer.expect("message.ack", client_id=client_id)
+    request = await chat.customer.expect("consent.request", message_id=ack["message_id"])
+    assert request["categories"] == ["financial"]
+    own = await chat.customer.expect_message(id=ack["message_id"])
+    seen = await chat.agent.expect_message(id=ack["message_id"])
+
+    assert own["attachment"]["status"] == "available"
+    assert seen["attachment"]["status"] == "redacted"
+    assert seen["attachment_id"] == body["id"] and seen["masked"] is True
+    redacted = await download(client, body["id"], "agent", "agent-1")
+    assert redacted.status == 200 and black_at(await redacted.read(), box)
+    original = await (await download(client, body["id"])).read()
+    assert not black_at(original, box)
+
+    await answer(chat.customer, request["request_id"], granted=True)
+    updated = await chat.agent.expect_message("message.updated", id=ack["message_id"])
+
+    assert updated["attachment"]["status"] == "available"
+    after = await download(client, body["id"], "agent", "agent-1")
+    assert await after.read() == original
+    reads = await audit_entries(client, action="sensitive_read", message_id=ack["message_id"])
+    assert reads and reads[-1]["actor"] == {"role": "agent", "id": "agent-1"}
+
+
+async def test_when_consent_to_a_file_is_refused_then_the_original_is_destroyed(
+    client: Client,
+) -> None:
+    chat = await assigned_chat(client)
+    body = await uploaded(client, CARD_FILE, "refund.txt", "text/plain", chat.conversation_id)
+    files_before = (await leftovers(client))["files"]
+
+    client_id = await send_attachment(chat.customer, body["id"], "file")
+    ack = await chat.customer.expect("message.ack", client_id=client_id)
+    request = await chat.customer.expect("consent.request", message_id=ack["message_id"])
+    seen = await chat.agent.expect_message(id=ack["message_id"])
+    assert seen["attachment"]["status"] == "withheld"
+    withheld = await download(client, body["id"], "agent", "agent-1")
+    assert withheld.status == 403
+    assert (await withheld.json())["error"]["code"] == "withheld_pending_consent"
+
+    await answer(chat.customer, request["request_id"], granted=False)
+    updated = await chat.agent.expect_message("message.updated", id=ack["message_id"])
+
+    assert updated["attachment"]["status"] == "destroyed"
+    assert (await download(client, body["id"])).status == 410
+    assert (await download(client, body["id"], "agent", "agent-1")).status == 410
+    secret = (await raw_message(client, ack["message_id"]))["secrets"][0]
+    assert (secret["field"], secret["state"], secret["value"]) == ("attachment", "destroyed", None)
+    assert (await leftovers(client))["files"] == files_before - 1
+    destroyed = await audit_entries(
+        client, action="sensitive_destroyed", message_id=ack["message_id"]
+    )
+    assert destroyed and destroyed[0]["categories"] == ["financial"]
+
+
+async def test_when_consent_is_withdrawn_then_a_kept_picture_goes_back_to_redacted(
+    client: Client,
+) -> None:
+    chat = await assigned_chat(client)
+    body = await uploaded(
+        client, text_picture(f"Card {CARD}"), "card.png", "image/png", chat.conversation_id
+    )
+    client_id = await send_attachment(chat.customer, body["id"], "image")
+    ack = await chat.customer.expect("message.ack", client_id=client_id)
+    request = await chat.customer.expect("consent.request", message_id=ack["message_id"])
+    await answer(chat.customer, request["request_id"], granted=True)
+    await chat.agent.expect_message("message.updated", id=ack["message_id"])
+    await chat.customer.expect_message("message.updated", id=ack["message_id"])
+
+    await chat.customer.send({"type": "consent.withdraw", "categories": ["financial"]})
+    updated = await chat.agent.expect_message("message.updated", id=ack["message_id"])
+
+    assert updated["attachment"]["status"] == "redacted"
+    own = await chat.customer.expect_message("message.updated", id=ack["message_id"])
+    assert own["attachment"]["status"] == "redacted"  # the original is gone for everyone
+    doc = await services_of(client).store.attachments.get(body["id"])
+    assert doc is not None and doc["original"] is None and doc["redacted"] is not None
+
+
+async def test_when_a_picture_has_nothing_sensitive_then_the_agent_gets_the_original(
+    client: Client,
+) -> None:
+    chat = await assigned_chat(client)
+    body = await uploaded(
+        client, picture("PNG", (120, 80)), "parcel.png", "image/png", chat.conversation_id
+    )
+
+    client_id = await send_attachment(chat.customer, body["id"], "image", text="it came broken")
+    ack = await chat.customer.expect("message.ack", client_id=client_id)
+    seen = await chat.agent.expect_message(id=ack["message_id"])
+
+    assert seen["attachment"]["status"] == "available" and seen["text"] == "it came broken"
+    assert seen["consent"] is None
+    theirs = await download(client, body["id"], "agent", "agent-1")
+    assert await theirs.read() == await (await download(client, body["id"])).read()
+
+
+async def test_when_a_message_is_resent_then_one_message_and_the_same_ack(client: Client) -> None:
+    chat = await assigned_chat(client)
+    body = await uploaded(
+        client, picture("PNG", (60, 40)), "a.png", "image/png", chat.conversation_id
+    )
+    first = await send_attachment(chat.customer, body["id"], "image", client_id="pic-1")
+    ack = await chat.customer.expect("message.ack", client_id=first)
+
+    await send_attachment(chat.customer, body["id"], "image", client_id="pic-1")
+    again = await chat.customer.expect("message.ack", client_id="pic-1")
+
+    assert (again["message_id"], again["seq"], again["duplicate"]) == (
+        ack["message_id"],
+        ack["seq"],
+        True,
+    )
+    count = await raw_db(client)["messages"].count_documents({"attachment_id": body["id"]})
+    assert count == 1
+
+
+async def test_when_an_attachment_is_not_the_senders_own_then_it_cannot_be_sent(
+    client: Client,
+) -> None:
+    chat = await assigned_chat(client)
+    body = await uploaded(
+        client, picture("PNG", (60, 40)), "a.png", "image/png", chat.conversation_id
+    )
+    stranger = await connect(client, "customer", "cust-2")
+
+    await send_attachment(stranger, body["id"], "image", client_id="steal")
+    error = await stranger.expect("error", ref="steal")
+    assert error["code"] == "attachment_not_found"
+
+    await send_attachment(chat.customer, body["id"], "file", client_id="wrong-kind")
+    assert (await chat.customer.expect("error", ref="wrong-kind"))["code"] == "invalid_field"
+
+    await send_attachment(chat.customer, body["id"], "image", client_id="first")
+    await chat.customer.expect("message.ack", client_id="first")
+    await send_attachment(chat.customer, body["id"], "image", client_id="second")
+    assert (await chat.customer.expect("error", ref="second"))["code"] == "attachment_in_use"
+    assert (await download(client, body["id"], "customer", "cust-2")).status == 404
+
+
+async def test_when_an_agent_sends_a_picture_of_a_card_then_its_original_is_not_kept(
+    client: Client,
+) -> None:
+    chat = await assigned_chat(client)
+    body = await uploaded(
+        client,
+        text_picture(f"Card {CARD}"),
+        "card.png",
+        "image/png",
+        chat.conversation_id,
+        role="agent",
+        sub="agent-1",
+    )
+
+    client_id = await send_attachment(
+        chat.agent, body["id"], "image", conversation_id=chat.conversation_id
+    )
+    ack = await chat.agent.expect("message.ack", client_id=client_id)
+    warning = await chat.agent.expect("warning", ref=client_id)
+    seen = await chat.customer.expect_message(id=ack["message_id"])
+
+    assert warning["code"] == "sensitive_data_masked"
+    assert seen["attachment"]["status"] == "redacted"
+    doc = await services_of(client).store.attachments.get(body["id"])
+    assert doc is not None and doc["original"] is None
+    assert (await download(client, body["id"], "agent", "agent-1")).status == 200  # redacted
+
+
+async def test_when_a_held_file_is_sent_then_agents_see_held_for_review(client: Client) -> None:
+    chat = await assigned_chat(client)
+    long_text = ("word " * 110_000).encode()  # over what the engine reads: unreadable
+    body = await uploaded(client, long_text, "long.txt", "text/plain", chat.conversation_id)
+    assert body["status"] == "held"
+
+    client_id = await send_attachment(chat.customer, body["id"], "file")
+    ack = await chat.customer.expect("message.ack", client_id=client_id)
+    seen = await chat.agent.expect_message(id=ack["message_id"])
+
+    assert seen["attachment"]["status"] == "held"
+    held = await download(client, body["id"], "agent", "agent-1")
+    assert held.status == 423
+    own = await chat.customer.expect_message(id=ack["message_id"])
+    assert own["attachment"]["status"] == "available"
