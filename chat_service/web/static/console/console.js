@@ -6,7 +6,7 @@
 import { fetchAttachment } from "../shared/attachments.js";
 import { ChatClient, Conversations } from "../shared/client.js";
 import { h, messageText, newClientId, placeBySeq, sensitiveKind, timeOf } from "../shared/dom.js";
-import { pickLang, t } from "../shared/i18n.js";
+import { areaVars, pickLang, t } from "../shared/i18n.js";
 import { readSession } from "../shared/session.js";
 
 const TYPING_EVERY_MS = 3000;
@@ -375,7 +375,7 @@ class Console {
         const loc = message.location;
         body.append(`${loc.lat.toFixed(5)}, ${loc.lng.toFixed(5)}` + (loc.accuracy_m != null ? ` (±${Math.round(loc.accuracy_m)} m)` : ""));
       } else {
-        if (message.location_area) body.append(t(this.lang, "location.area", { area: String(message.location_area) }) + " ");
+        if (message.location_area) body.append(t(this.lang, "location.area", areaVars(message.location_area)) + " ");
         body.append(messageText(this.lang, { text: "[GPS_COORDINATES]", consent: message.consent, findings: [{ entity_type: "GPS_COORDINATES", start: 0, end: 17, sensitive: true }] }));
       }
     } else if (message.kind === "image" || message.kind === "file") {
@@ -395,18 +395,27 @@ class Console {
     const label = t(this.lang, message.kind === "image" ? "attach.picture" : "attach.file");
     const box = h("span", { class: "msg__attachment", "data-testid": "attachment-preview" }, h("span", { class: "msg__label", text: t(this.lang, "attach.loading") }));
     if (!message.attachment_id) return box;
+    // The server says what this agent may get: available, redacted, withheld, held, destroyed.
+    const status = message.attachment?.status ?? "available";
+    const chip = (key) => h("span", { class: `chip chip--${status}`, "data-testid": "masked-value", text: t(this.lang, key) });
+    if (status === "withheld" || status === "held" || status === "destroyed") {
+      box.replaceChildren(chip(`attach.${status}`));
+      return box;
+    }
     fetchAttachment(this.base, this.token, message.attachment_id).then(
       (got) => {
+        const shown = [];
         if (got.status === "ok" && got.type.startsWith("image/")) {
-          box.replaceChildren(h("img", { src: got.url, alt: label }));
+          shown.push(h("img", { src: got.url, alt: label }));
         } else if (got.status === "ok") {
-          box.replaceChildren(h("a", { href: got.url, download: message.attachment_id, text: label }));
+          shown.push(h("a", { href: got.url, download: message.attachment?.name || message.attachment_id, text: message.attachment?.name || label }));
         } else {
-          const key = got.status === "held" ? "attach.held" : "attach.withheld";
-          box.replaceChildren(h("span", { class: `chip chip--${got.status}`, "data-testid": "masked-value", text: t(this.lang, key) }));
+          shown.push(chip(got.status === "held" ? "attach.held" : "attach.withheld"));
         }
+        if (got.status === "ok" && status === "redacted") shown.push(chip("attach.redacted"));
+        box.replaceChildren(...shown);
       },
-      () => box.replaceChildren(h("span", { class: "chip chip--withheld", text: t(this.lang, "attach.withheld") })),
+      () => box.replaceChildren(chip("attach.withheld")),
     );
     return box;
   }

@@ -16,7 +16,7 @@ const STRINGS = {
     "location.note": "Your precise location is sensitive personal information: the agent sees it only if you agree.",
     "location.unavailable": "Your location could not be read.",
     "location.shared": "Shared location",
-    "location.area": "Area: {area}",
+    "location.area": "Within about {radius} m of {lat}, {lng}",
     "state.sending": "Sending…",
     "state.queued": "Waiting for connection…",
     "state.sent": "Sent",
@@ -63,8 +63,10 @@ const STRINGS = {
     "attach.failed": "The file could not be sent.",
     "attach.picture": "Picture",
     "attach.file": "File",
-    "attach.withheld": "Attachment withheld",
-    "attach.held": "Attachment waiting for consent",
+    "attach.withheld": "File withheld, awaiting consent",
+    "attach.held": "Held for review",
+    "attach.redacted": "Sensitive parts hidden, awaiting consent",
+    "attach.destroyed": "File deleted (no consent)",
     "attach.loading": "Loading attachment…",
     "masked.pending": "awaiting consent",
     "masked.refused": "consent refused, deleted",
@@ -111,7 +113,7 @@ const STRINGS = {
     "location.note": "您的精确位置属于敏感个人信息：只有在您同意后客服才能看到。",
     "location.unavailable": "无法读取您的位置。",
     "location.shared": "已发送位置",
-    "location.area": "区域：{area}",
+    "location.area": "大致位置：{lat}, {lng} 周围约 {radius} 米",
     "state.sending": "发送中…",
     "state.queued": "等待网络连接…",
     "state.sent": "已发送",
@@ -158,8 +160,10 @@ const STRINGS = {
     "attach.failed": "文件发送失败。",
     "attach.picture": "图片",
     "attach.file": "文件",
-    "attach.withheld": "附件不可查看",
-    "attach.held": "附件等待同意",
+    "attach.withheld": "文件已暂扣，等待同意",
+    "attach.held": "待审核",
+    "attach.redacted": "敏感部分已遮盖，等待同意",
+    "attach.destroyed": "文件已删除（未获同意）",
     "attach.loading": "正在加载附件…",
     "masked.pending": "等待同意",
     "masked.refused": "顾客拒绝，已删除",
@@ -237,6 +241,11 @@ export function t(lang, key, vars = {}) {
   const table = STRINGS[lang] || STRINGS.en;
   const text = table[key] ?? STRINGS.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+}
+
+/** The placeholders of "location.area" for a message's coarse `location_area`. */
+export function areaVars(area) {
+  return { lat: area.lat.toFixed(3), lng: area.lng.toFixed(3), radius: Math.round(area.radius_m) };
 }
 
 export function entityName(lang, entityType) {

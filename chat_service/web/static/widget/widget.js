@@ -5,7 +5,7 @@
 import { fetchAttachment, upload } from "../shared/attachments.js";
 import { ChatClient, Conversations } from "../shared/client.js";
 import { h, messageText, newClientId, placeBySeq, timeOf } from "../shared/dom.js";
-import { categoryName, pickLang, t } from "../shared/i18n.js";
+import { areaVars, categoryName, pickLang, t } from "../shared/i18n.js";
 import { readSession } from "../shared/session.js";
 
 const TYPING_EVERY_MS = 3000;
@@ -405,7 +405,7 @@ class Widget {
         const accuracy = loc.accuracy_m != null ? ` (±${Math.round(loc.accuracy_m)} m)` : "";
         body.append(`${loc.lat.toFixed(5)}, ${loc.lng.toFixed(5)}${accuracy}`);
       } else if (message.location_area) {
-        body.append(this.tr("location.area", { area: String(message.location_area) }));
+        body.append(this.tr("location.area", areaVars(message.location_area)));
       }
     } else if (message.kind === "image" || message.kind === "file") {
       body.append(this.attachmentView(message));
