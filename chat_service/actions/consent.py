@@ -121,18 +121,44 @@ async def request_consent(
             "expires_at": now + timedelta(seconds=timeout),
         }
     )
-    frame = ConsentRequest(
+    frame = _request_frame(services, request)
+    await services.fanout.publish(_customer_audience(conversation.customer_id), constant(frame))
+
+
+def _request_frame(services: Services, request: dict[str, Any]) -> dict[str, Any]:
+    config = services.settings.consent
+    categories: list[str] = request["categories"]
+    guardian: bool = request["guardian_required"]
+    message_ids: list[str] = request["message_ids"]
+    frame: dict[str, Any] = ConsentRequest(
         request_id=request["_id"],
-        message_id=doc["_id"],
-        message_ids=[doc["_id"]],
+        message_id=message_ids[0],
+        message_ids=message_ids,
         categories=categories,
-        purpose=purpose,
-        notice=config.notice(purpose, categories, language, guardian=guardian),
+        purpose=request["purpose"],
+        notice=config.notice(
+            request["purpose"], categories, request["language"], guardian=guardian
+        ),
         guardian_required=guardian,
-        language=language,
+        language=request["language"],
         expires_at=request["expires_at"].isoformat(),
     ).frame()
-    await services.fanout.publish(_customer_audience(conversation.customer_id), constant(frame))
+    return frame
+
+
+async def open_requests(services: Services, customer_id: str) -> list[dict[str, Any]]:
+    """The `consent.request` frames still waiting for this customer's answer, oldest first:
+    sent again when they connect, so a prompt is not lost with a reloaded page or a phone
+    that was offline when it was asked."""
+    now = services.clock()
+    pending = await services.store.consent_requests.pending_for(
+        customer_id, services.settings.consent.default_purpose
+    )
+    return [
+        _request_frame(services, r)
+        for r in sorted(pending, key=lambda r: r["created_at"])
+        if r["expires_at"] > now and r["message_ids"]
+    ]
 
 
 async def respond(

@@ -14,9 +14,11 @@ import socket
 import time
 
 from aiohttp import WSCloseCode, WSMsgType, web
+from pymongo.errors import PyMongoError
 
 from chat_service import keys
-from chat_service.auth import Identity
+from chat_service.actions import consent as consent_actions
+from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError, OriginNotAllowed, ProtocolError, RateLimited
 from chat_service.protocol.commands import parse_command
 from chat_service.protocol.events import ErrorOut, Hello
@@ -103,6 +105,8 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
                 heartbeat_secs=settings.config.server.heartbeat_secs,
             ).frame()
         )
+        if identity.role is Role.CUSTOMER:
+            await _send_open_requests(app, conn, identity)
         await _receive_loop(app, conn, identity)
     finally:
         if expiry is not None:
@@ -111,6 +115,16 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         metrics.connections.labels(identity.role.value).dec()
         await conn.stop()
     return ws
+
+
+async def _send_open_requests(app: web.Application, conn: Connection, identity: Identity) -> None:
+    try:
+        frames = await consent_actions.open_requests(app[keys.SERVICES], identity.sub)
+    except PyMongoError:
+        logger.warning("could not read open consent requests", exc_info=True)
+        return  # the socket still works; the prompts come with the next connection
+    for frame in frames:
+        conn.send(frame)
 
 
 def _close_at_expiry(conn: Connection, identity: Identity) -> asyncio.TimerHandle | None:

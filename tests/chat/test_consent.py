@@ -560,3 +560,24 @@ async def test_when_the_consent_ledger_is_requested_then_only_the_customer_and_o
     assert bodies[0] == bodies[1]
     assert [e["decision"] for e in bodies[0]["ledger"]] == ["granted"]
     assert (await client.get(url)).status == 401
+
+
+async def test_when_a_customer_reconnects_then_unanswered_consent_requests_are_asked_again(
+    client: Client,
+) -> None:
+    chat = await assigned_chat(client)
+    message_id, request = await send_sensitive(chat.customer, ID_TEXT)
+    await chat.customer.ws.close()  # the page is reloaded before the customer answers
+
+    again = await connect(client, "customer", "cust-1")
+    repeated = await again.expect("consent.request", request_id=request["request_id"])
+
+    assert repeated["message_ids"] == [message_id]
+    assert (repeated["notice"], repeated["categories"]) == (
+        request["notice"],
+        request["categories"],
+    )
+    await answer(again, request["request_id"], granted=True)
+    await again.expect("consent.recorded", request_id=request["request_id"], granted=True)
+    answered = await connect(client, "customer", "cust-1")
+    await answered.expect_nothing("consent.request", wait=0.5)
