@@ -17,6 +17,7 @@ from aiohttp import WSCloseCode, web
 from chat_service import keys
 from chat_service.actions.consent import sweep_expired
 from chat_service.auth import TokenService
+from chat_service.http.cors import cors_middleware
 from chat_service.http.middleware import error_middleware
 from chat_service.http.routes import setup_routes
 from chat_service.metrics import Metrics
@@ -43,7 +44,11 @@ def create_app(
     host: str | None = None,
 ) -> web.Application:
     """The aiohttp application. `store_uri`/`scanner` let tests share one store and pool."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=1024 * 1024)
+    app = web.Application(
+        # CORS outermost: error answers carry its headers too, so the widget can read them.
+        middlewares=[cors_middleware, error_middleware],
+        client_max_size=1024 * 1024,
+    )
     app[keys.SETTINGS] = settings
     app[keys.TOKENS] = TokenService(
         settings.signing_secret(host or settings.config.server.host), settings.config.auth
