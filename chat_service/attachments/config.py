@@ -65,6 +65,10 @@ class AttachmentsConfig(_Frozen):
     max_name_chars: int = Field(ge=16, le=255)
     # Seconds the scan (OCR, text extraction, detection) may take before the upload is held.
     scan_timeout_secs: float = Field(gt=0)
+    # Hours an upload no message used is kept before retention deletes it (and its blobs).
+    unsent_retention_hours: float = Field(gt=0)
+    # Most bytes of file contents in one customer export; beyond it, metadata only.
+    export_max_content_bytes: int = Field(ge=0)
     types: tuple[AllowedType, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -16,7 +16,9 @@ and decides every cutoff; the wall clock is used only for the lease and duration
 instance runs at a time: a lease document in `leases`, taken atomically. Failures are
 loud: every error is logged on the `chat_service.retention` logger, counted in the
 Prometheus counter passed in, kept in the run record, and makes the run `failed` (the CLI
-exits non-zero).
+exits non-zero). Pictures and files go with the messages and conversations a rule removes
+(blobs first, before their messages), and uploads no message used expire after
+`unsent_retention_hours` (config/attachments.toml), a step after the rules.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ CAS_RETRIES = 5
 ERRORS_KEPT = 50  # error entries kept in a summary (the count is always exact)
 DEVICE_CATEGORY = "device"
 KEEP_DEVICE_CHARS = 8  # an IMEI's type allocation code, a MAC address's vendor prefix
+UNSENT_STEP = "unsent_attachments"  # the step outside the rules (config/attachments.toml)
 
 DataKind = Literal["connection_data", "sensitive_values", "child_without_guardian", "conversations"]
 CountsFrom = Literal["message_created", "conversation_closed"]
@@ -140,6 +143,7 @@ class RuleOutcome:
     errors: int = 0
     messages: int | None = None  # conversations only: their messages removed
     keys_shredded: int | None = None  # conversations only: customers left with no data
+    attachments: int | None = None  # rules that remove messages: their attachments removed
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -155,7 +159,34 @@ class RuleOutcome:
         if self.messages is not None:
             out["messages"] = self.messages
             out["keys_shredded"] = self.keys_shredded
+        if self.attachments is not None:
+            out["attachments"] = self.attachments
         return out
+
+
+@dataclass(slots=True)
+class UnsentOutcome:
+    """The step for uploads no message used (config/attachments.toml: unsent_retention_hours):
+    deleted with their blobs once that old. Not a rule of retention.toml: an upload nobody
+    sent is a half-finished message, not a record kept for a purpose."""
+
+    period_hours: float
+    cutoff: datetime
+    count: int = 0
+    held_skipped: int = 0
+    errors: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "data": "unsent_attachments",
+            "action": "delete",
+            "counts_from": "attachment_uploaded",
+            "period_hours": self.period_hours,
+            "cutoff": self.cutoff.isoformat(),
+            "count": self.count,
+            "held_skipped": self.held_skipped,
+            "errors": self.errors,
+        }
 
 
 @dataclass(slots=True)
@@ -169,6 +200,7 @@ class RetentionSummary:
     duration_ms: float = 0.0
     batches: int = 0
     rules: dict[str, RuleOutcome] = field(default_factory=dict)
+    unsent_attachments: UnsentOutcome | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
     error_count: int = 0
     lease: dict[str, Any] | None = None
@@ -182,6 +214,9 @@ class RetentionSummary:
         for outcome in self.rules.values():
             totals[outcome.action] += outcome.count
             totals["held_skipped"] += outcome.held_skipped
+        if self.unsent_attachments is not None:
+            totals["delete"] += self.unsent_attachments.count
+            totals["held_skipped"] += self.unsent_attachments.held_skipped
         return totals
 
     def to_json(self) -> dict[str, Any]:
@@ -196,6 +231,9 @@ class RetentionSummary:
             "duration_ms": round(self.duration_ms, 1),
             "batches": self.batches,
             "rules": {name: outcome.to_json() for name, outcome in self.rules.items()},
+            UNSENT_STEP: self.unsent_attachments.to_json()
+            if self.unsent_attachments is not None
+            else None,
             "totals": self.totals(),
             "errors": self.errors,
             "lease": self.lease,
@@ -323,6 +361,8 @@ class _Run:
         self.current_rule = next(iter(config.rules))
         # Dry run only: messages an earlier rule of this run would have deleted.
         self.simulated_deleted: dict[str, str] = {}
+        # Dry run only: attachments an earlier rule or step would have deleted.
+        self.simulated_attachments: set[str] = set()
 
     @property
     def actor(self) -> dict[str, Any]:
@@ -330,7 +370,10 @@ class _Run:
 
     def error(self, rule: str, exc: BaseException, **where: Any) -> None:
         self.summary.error_count += 1
-        self.summary.rules[rule].errors += 1
+        if rule in self.summary.rules:
+            self.summary.rules[rule].errors += 1
+        elif rule == UNSENT_STEP and self.summary.unsent_attachments is not None:
+            self.summary.unsent_attachments.errors += 1
         entry = {"rule": rule, "error": f"{type(exc).__name__}: {exc}"[:500], **where}
         if len(self.summary.errors) < ERRORS_KEPT:
             self.summary.errors.append(entry)
@@ -342,12 +385,14 @@ class _Run:
         if self.failures is not None:
             self.failures.inc()
 
-    async def batch_done(self, rule: str, counts: dict[str, int], size: int) -> None:
+    async def batch_done(
+        self, rule: str, counts: dict[str, int], size: int, section: str = "rules"
+    ) -> None:
         self.summary.batches += 1
         if not self.dry_run:
             assert self.summary.run_id is not None  # noqa: S101  # set for real runs
             batch = {"rule": rule, "size": size, **counts, "at": self.clock()}
-            await self.rs.record_batch(self.summary.run_id, rule, counts, batch)
+            await self.rs.record_batch(self.summary.run_id, rule, counts, batch, section)
             until = self.clock() + timedelta(seconds=self.config.lease_secs)
             if not await self.rs.take_lease(LEASE_NAME, self.summary.holder, self.clock(), until):
                 raise LeaseLost("the retention lease was taken by another holder")
@@ -362,6 +407,8 @@ class _Run:
     async def message_rule(self, name: str, rule: RetentionRule, kind: MessageQuery) -> None:
         outcome = self.summary.rules[name]
         outcome.held_skipped = await self._count_held_messages(rule, kind, outcome.cutoff)
+        if kind == "child":
+            outcome.attachments = 0  # a deleted message's picture or file goes with it
         after: tuple[datetime, str] | None = None
         while True:
             holds = await active_holds(self.services.store.legal_holds)
@@ -378,9 +425,13 @@ class _Run:
                 return
             after = (page[-1]["created_at"], page[-1]["_id"])
             eligible = await self._eligible(rule, page, outcome.cutoff)
+            attachments_before = outcome.attachments or 0
             done = await self._apply_messages(name, rule, kind, eligible, holds)
             outcome.count += done
-            await self.batch_done(name, {"count": done}, len(page))
+            counts = {"count": done}
+            if outcome.attachments is not None:
+                counts["attachments"] = outcome.attachments - attachments_before
+            await self.batch_done(name, counts, len(page))
             if len(page) < self.batch_size:
                 return
 
@@ -487,6 +538,15 @@ class _Run:
     ) -> int:
         if not docs:
             return 0
+        outcome = self.summary.rules[name]
+        try:
+            # The messages' attachments (and their blobs) first: a run killed in between
+            # finds the messages again and has nothing left of their files to do.
+            found = await self.rs.attachment_ids(holds=holds, message_ids=[d["_id"] for d in docs])
+            outcome.attachments = (outcome.attachments or 0) + await self._drop_attachments(found)
+        except Exception as exc:
+            self.error(name, exc, message_ids=[d["_id"] for d in docs][:20])
+            return 0
         if self.dry_run:
             self.simulated_deleted.update((d["_id"], d["conversation_id"]) for d in docs)
             return len(docs)
@@ -514,11 +574,23 @@ class _Run:
             )
         return deleted
 
+    async def _drop_attachments(self, attachment_ids: list[str]) -> int:
+        """Delete these attachments, blobs first (a dry run counts those not counted yet)."""
+        if self.dry_run:
+            fresh = set(attachment_ids) - self.simulated_attachments
+            self.simulated_attachments |= fresh
+            return len(fresh)
+        deleted = 0
+        for attachment_id in attachment_ids:
+            if await self.services.store.attachments.delete(attachment_id):
+                deleted += 1
+        return deleted
+
     # -- conversations ------------------------------------------------------------------------
 
     async def conversation_rule(self, name: str, rule: RetentionRule) -> None:
         outcome = self.summary.rules[name]
-        outcome.messages, outcome.keys_shredded = 0, 0
+        outcome.messages, outcome.keys_shredded, outcome.attachments = 0, 0, 0
         holds = await active_holds(self.services.store.legal_holds)
         if holds:
             after: tuple[datetime, str] | None = None
@@ -625,13 +697,18 @@ class _Run:
         outcome = self.summary.rules[name]
         ids = [c["_id"] for c in chunk]
         removed = len(chunk)
-        if not self.dry_run:
-            try:
+        try:
+            # Attachments and their blobs first (an anonymised conversation keeps no files):
+            # a run killed before the conversations go finds them again, files already gone.
+            found = await self.rs.attachment_ids(holds=holds, conversation_ids=ids)
+            attachments = await self._drop_attachments(found)
+            if not self.dry_run:
                 removed, messages = await self.rs.remove_conversations(ids, summaries, holds=holds)
-            except Exception as exc:
-                self.error(name, exc, conversation_ids=ids[:20])
-                await self.batch_done(name, {"errors": 1}, len(chunk))
-                return
+        except Exception as exc:
+            self.error(name, exc, conversation_ids=ids[:20])
+            await self.batch_done(name, {"errors": 1}, len(chunk))
+            return
+        if not self.dry_run:
             for conversation in chunk:
                 await self.services.store.audit.record(
                     at=self.now,
@@ -645,7 +722,9 @@ class _Run:
             touched.setdefault(conversation["customer_id"], set()).add(conversation["_id"])
         outcome.count += removed
         outcome.messages = (outcome.messages or 0) + messages
-        await self.batch_done(name, {"count": removed, "messages": messages}, len(chunk))
+        outcome.attachments = (outcome.attachments or 0) + attachments
+        counts = {"count": removed, "messages": messages, "attachments": attachments}
+        await self.batch_done(name, counts, len(chunk))
 
     async def _shred_if_gone(self, name: str, customer_id: str, removed: set[str]) -> None:
         """A customer with nothing left: delete their data key, so no backup copy of a
@@ -666,6 +745,64 @@ class _Run:
             customer_id=customer_id,
             reason=f"retention rule {name}: no data of the customer left",
         )
+
+    # -- uploads no message used ----------------------------------------------------------------
+
+    async def unsent_attachments_step(self) -> None:
+        """Uploads older than `unsent_retention_hours` that no message used: deleted with
+        their blobs, oldest first, in batches; held ones (their customer's or their
+        conversation's hold) are skipped and counted."""
+        outcome = self.summary.unsent_attachments
+        assert outcome is not None  # noqa: S101  # set by run_retention
+        store = self.services.store
+        holds = await active_holds(store.legal_holds)
+        after: tuple[datetime, str] | None = None
+        if holds:
+            while page := await self.rs.unsent_attachments_page(
+                cutoff=outcome.cutoff, holds=holds, scope="held", after=after, limit=self.batch_size
+            ):
+                after = (page[-1]["created_at"], page[-1]["_id"])
+                outcome.held_skipped += len(page)
+        after = None
+        while True:
+            holds = await active_holds(store.legal_holds)
+            page = await self.rs.unsent_attachments_page(
+                cutoff=outcome.cutoff, holds=holds, scope="free", after=after, limit=self.batch_size
+            )
+            if not page:
+                return
+            after = (page[-1]["created_at"], page[-1]["_id"])
+            by_customer: dict[str, int] = {}
+            for doc in page:
+                try:
+                    if await self._delete_unsent(doc["_id"], outcome.cutoff):
+                        by_customer[doc["customer_id"]] = by_customer.get(doc["customer_id"], 0) + 1
+                except Exception as exc:  # one bad document must not stop the others
+                    self.error(UNSENT_STEP, exc, attachment_id=doc["_id"])
+            done = sum(by_customer.values())
+            outcome.count += done
+            if not self.dry_run:
+                for customer_id, count in by_customer.items():
+                    await store.audit.record(
+                        at=self.now,
+                        actor={**self.actor, "rule": UNSENT_STEP},
+                        action="retention_deleted",
+                        customer_id=customer_id,
+                        reason=f"retention: uploads never sent, {outcome.period_hours:g} hours",
+                        details={"unsent_attachments": count},
+                    )
+            await self.batch_done(UNSENT_STEP, {"count": done}, len(page), section=UNSENT_STEP)
+            if len(page) < self.batch_size:
+                return
+
+    async def _delete_unsent(self, attachment_id: str, cutoff: datetime) -> bool:
+        if self.dry_run:
+            return await self._drop_attachments([attachment_id]) == 1
+        attachments = self.services.store.attachments
+        # Claimed first: a message.send racing this run can no longer bind it.
+        if not await attachments.claim_unsent(attachment_id, cutoff):
+            return False  # a message took it meanwhile
+        return await attachments.delete(attachment_id)
 
 
 _MESSAGE_QUERY: dict[tuple[DataKind, Action], MessageQuery] = {
@@ -707,6 +844,8 @@ async def run_retention(
         summary.rules[name] = RuleOutcome(
             rule.data, rule.action, rule.counts_from, rule.period_days, now - rule.period
         )
+    unsent_hours = services.settings.attachments.unsent_retention_hours
+    summary.unsent_attachments = UnsentOutcome(unsent_hours, now - timedelta(hours=unsent_hours))
     if not dry_run:
         until = started + timedelta(seconds=config.lease_secs)
         if not await store_retention.take_lease(LEASE_NAME, holder, started, until):
@@ -745,6 +884,13 @@ async def run_retention(
                 raise
             except Exception as exc:
                 run.error(name, exc)
+        run.current_rule = UNSENT_STEP
+        try:
+            await run.unsent_attachments_step()
+        except (LeaseLost, _Stopped):
+            raise
+        except Exception as exc:
+            run.error(UNSENT_STEP, exc)
     except _Stopped:
         summary.status = "interrupted"
     except LeaseLost as exc:
@@ -793,6 +939,7 @@ async def _finish(store_retention: RetentionStore, summary: RetentionSummary) ->
                 "finished_at": summary.started_at + timedelta(milliseconds=summary.duration_ms),
                 "duration_ms": doc["duration_ms"],
                 "rules": doc["rules"],
+                UNSENT_STEP: doc[UNSENT_STEP],
                 "totals": doc["totals"],
                 "errors": doc["errors"],
             },

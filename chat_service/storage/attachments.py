@@ -11,7 +11,10 @@ then deletes the GridFS file: if the second step is interrupted, what is left is
 whose key is gone.
 
 Indexes are created on first use (this store's owner is wired into `Store` in one line, and
-the indexes follow from it): `customer_id` for erasure, `conversation_id`, `message_id`.
+the indexes follow from it): `customer_id` for erasure, `conversation_id`, `message_id`;
+the retention job's (`message_id`, `created_at`) index for unsent uploads is made with the
+other retention indexes (storage/retention_runs.py). An upload the retention job is deleting
+carries `deleting: true`, and `bind` no longer takes it.
 GridFS makes its own `files`/`chunks` indexes on the first upload.
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Final, Literal
 
@@ -73,6 +77,7 @@ class AttachmentStore:
                 "_id": att_id,
                 "message_id": {"$in": [None, message_id]},
                 "conversation_id": {"$in": [None, conversation_id]},
+                "deleting": {"$exists": False},  # claimed by retention: on its way out
             },
             {"$set": {"conversation_id": conversation_id, "message_id": message_id}},
             return_document=ReturnDocument.AFTER,
@@ -109,13 +114,41 @@ class AttachmentStore:
         result = await self._c.delete_one({"_id": att_id})  # index: _id
         return result.deleted_count > 0
 
-    async def delete_for_customer(self, customer_id: str) -> int:
-        """Every attachment of the customer, blobs first. The number of documents deleted."""
+    async def delete_for_customer(
+        self, customer_id: str, keep_conversations: Collection[str] = ()
+    ) -> int:
+        """Every attachment of the customer but those of `keep_conversations` (held), blobs
+        first; unbound ones (no conversation) included. The number of documents deleted."""
         deleted = 0
-        for doc in await self.for_customer(customer_id):
-            if await self.delete(doc["_id"]):
+        cursor = self._c.find(  # by_customer
+            {"customer_id": customer_id, "conversation_id": {"$nin": sorted(keep_conversations)}},
+            projection={"_id": 1},
+        )
+        for att_id in [doc["_id"] async for doc in cursor]:
+            if await self.delete(att_id):
                 deleted += 1
         return deleted
+
+    async def delete_for_conversation(self, conversation_id: str) -> int:
+        """Every attachment of one conversation, blobs first. The number deleted."""
+        cursor = self._c.find(  # by_conversation
+            {"conversation_id": conversation_id}, projection={"_id": 1}
+        )
+        deleted = 0
+        for att_id in [doc["_id"] async for doc in cursor]:
+            if await self.delete(att_id):
+                deleted += 1
+        return deleted
+
+    async def claim_unsent(self, att_id: str, cutoff: datetime) -> bool:
+        """Mark an upload no message used (and older than `cutoff`) as being deleted, so a
+        `message.send` racing the retention job cannot bind it any more (`bind` skips it).
+        True if claimed now or by an earlier, interrupted run."""
+        result = await self._c.update_one(  # index: _id
+            {"_id": att_id, "message_id": None, "created_at": {"$lte": cutoff}},
+            {"$set": {"deleting": True}},
+        )
+        return result.matched_count == 1
 
     # -- blobs (ciphertext) ---------------------------------------------------------------
 

@@ -56,12 +56,14 @@ def _hold_clause(holds: Holds, scope: Scope, conversation_field: str) -> Doc:
             "customer_id": {"$nin": list(holds.customers)},
             conversation_field: {"$nin": list(holds.conversations)},
         }
-    return {
-        "$or": [
-            {"customer_id": {"$in": list(holds.customers)}},
-            {conversation_field: {"$in": list(holds.conversations)}},
-        ]
-    }
+    # Only the non-empty lists: the embedded store (mongoeco) writes an empty `$in` on an
+    # indexed field as invalid SQL, and an empty `$in` matches nothing anyway.
+    either: list[Doc] = []
+    if holds.customers:
+        either.append({"customer_id": {"$in": list(holds.customers)}})
+    if holds.conversations:
+        either.append({conversation_field: {"$in": list(holds.conversations)}})
+    return {"$or": either} if either else {"_id": None}  # no hold: matches nothing
 
 
 def _after_clause(field: str, after: tuple[datetime, str] | None) -> Doc:
@@ -85,6 +87,7 @@ class RetentionStore:
         self._anonymised: AsyncCollection[Doc] = db["anonymised_conversations"]
         self._messages: AsyncCollection[Doc] = db["messages"]
         self._conversations: AsyncCollection[Doc] = db["conversations"]
+        self._attachments: AsyncCollection[Doc] = db["attachments"]
 
     async def ensure_indexes(self) -> None:
         await self._runs.create_index([("started_at", -1)], name="recent")
@@ -97,6 +100,9 @@ class RetentionStore:
         )
         await self._anonymised.create_index(
             "pending_conversation", sparse=True, name="pending_conversation"
+        )
+        await self._attachments.create_index(
+            [("message_id", 1), ("created_at", 1)], name="retention_unsent"
         )
 
     # -- messages --------------------------------------------------------------------------
@@ -320,7 +326,8 @@ class RetentionStore:
         return gone.deleted_count, messages.deleted_count
 
     async def customer_has_data(self, customer_id: str, besides: set[str]) -> bool:
-        """Does the customer still have a conversation or a message outside `besides`?"""
+        """Does the customer still have a conversation, a message or an attachment outside
+        `besides`?"""
         conversation = await self._conversations.find_one(  # index: by_customer
             {"customer_id": customer_id, "_id": {"$nin": sorted(besides)}}, projection={"_id": 1}
         )
@@ -330,7 +337,61 @@ class RetentionStore:
             {"customer_id": customer_id, "conversation_id": {"$nin": sorted(besides)}},
             projection={"_id": 1},
         )
-        return message is not None
+        if message is not None:
+            return True
+        # An upload not sent yet (its own retention step deletes it later) still needs the key.
+        attachment = await self._attachments.find_one(  # index: by_customer
+            {"customer_id": customer_id, "conversation_id": {"$nin": sorted(besides)}},
+            projection={"_id": 1},
+        )
+        return attachment is not None
+
+    # -- attachments ---------------------------------------------------------------------------
+
+    async def attachment_ids(
+        self,
+        *,
+        holds: Holds,
+        conversation_ids: list[str] | None = None,
+        message_ids: list[str] | None = None,
+    ) -> list[str]:
+        """The attachments of these conversations or messages that no hold keeps (their
+        blobs are deleted through AttachmentStore, which owns the GridFS bucket)."""
+        if conversation_ids is not None:
+            which: Doc = {"conversation_id": {"$in": conversation_ids}}  # by_conversation
+        else:
+            which = {"message_id": {"$in": message_ids or []}}  # by_message
+        cursor = self._attachments.find(
+            {"$and": [which, _hold_clause(holds, "free", "conversation_id")]},
+            projection={"_id": 1},
+        )
+        return [doc["_id"] async for doc in cursor]
+
+    async def unsent_attachments_page(
+        self,
+        *,
+        cutoff: datetime,
+        holds: Holds,
+        scope: Scope,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Doc]:
+        """Uploads no message used, created before `cutoff`, oldest first."""
+        query = {
+            "$and": [
+                {"message_id": None, "created_at": {"$lte": cutoff}},
+                _hold_clause(holds, scope, "conversation_id"),
+                _after_clause("created_at", after),
+            ]
+        }
+        cursor = (
+            self._attachments.find(  # index: retention_unsent
+                query, projection={"created_at": 1, "customer_id": 1, "conversation_id": 1}
+            )
+            .sort([("created_at", 1), ("_id", 1)])
+            .limit(limit)
+        )
+        return [doc async for doc in cursor]
 
     # -- lease ---------------------------------------------------------------------------------
 
@@ -371,13 +432,16 @@ class RetentionStore:
         return result.modified_count
 
     async def record_batch(
-        self, run_id: str, rule: str, counts: dict[str, int], batch: Doc
+        self, run_id: str, rule: str, counts: dict[str, int], batch: Doc, section: str = "rules"
     ) -> None:
-        """One bounded chunk done: add its counts to the run and keep its entry."""
+        """One bounded chunk done: add its counts to the run and keep its entry. `section`:
+        "rules" for a configured rule, or the name of a step outside the rules (e.g.
+        "unsent_attachments")."""
+        prefix = f"rules.{rule}" if section == "rules" else section
         await self._runs.update_one(  # index: _id
             {"_id": run_id},
             {
-                "$inc": {f"rules.{rule}.{key}": value for key, value in counts.items()}
+                "$inc": {f"{prefix}.{key}": value for key, value in counts.items()}
                 | {"batches_done": 1},
                 "$push": {"batches": {"$each": [batch], "$slice": -RUN_BATCHES_KEPT}},
             },
