@@ -8,9 +8,11 @@ takes every request not completed yet, at once: far within the deadline).
 
 One pass over a request:
 1. conversation by conversation, unless an active legal hold keeps it (its own or its
-   customer's, checked again just before each one): its messages (findings and encrypted
-   values with them), its consent requests, then the conversation record, under the
-   conversation's write lock so no message lands meanwhile; in-process caches dropped;
+   customer's, checked again just before each one): its attachments (GridFS blobs first),
+   its messages (findings and encrypted values with them), its consent requests, then the
+   conversation record, under the conversation's write lock so no message lands meanwhile;
+   in-process caches dropped; then the customer's attachments outside any conversation kept
+   by a hold (uploads never sent);
 2. if a hold keeps anything: the request is `partially_completed` with `held` saying what
    the holds keep and why; the rest of the customer's data is gone, their data key stays
    (the held messages need it), and recipients get a `customer.deleted` notice with scope
@@ -112,7 +114,12 @@ async def file_request(
             "status": "received",
             "history": [{"at": now, "status": "received", "note": f"filed by {filed_by['role']}"}],
             "held": None,
-            "deleted": {"conversations": 0, "messages": 0, "consent_requests": 0},
+            "deleted": {
+                "conversations": 0,
+                "messages": 0,
+                "consent_requests": 0,
+                "attachments": 0,
+            },
             "key_shredded": False,
             "completed_at": None,
             "pseudonymised": False,
@@ -148,7 +155,7 @@ async def _delete_unheld(
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
     """Delete everything of the customer no active hold keeps: (counts, active holds)."""
     store = services.store
-    counts = {"conversations": 0, "messages": 0, "consent_requests": 0}
+    counts = {"conversations": 0, "messages": 0, "consent_requests": 0, "attachments": 0}
     skipped: set[str] = set()
     while True:
         holds = await store.legal_holds.active_for_customer(customer_id)
@@ -166,6 +173,11 @@ async def _delete_unheld(
                 skipped.add(conversation_id)
                 continue
             async with store.messages.lock(conversation_id):
+                # Its pictures and files first, blobs before documents: a pass killed here
+                # finds the conversation again.
+                counts["attachments"] += await store.attachments.delete_for_conversation(
+                    conversation_id
+                )
                 counts["messages"] += await store.messages.delete_conversation(conversation_id)
                 # The customer's consent requests outside held conversations (this one's
                 # among them: it is not held).
@@ -179,6 +191,8 @@ async def _delete_unheld(
     if any(h["scope"] == "customer" for h in holds):
         return counts, holds
     held = {h["conversation_id"] for h in holds}
+    # Uploads never sent, and any left by a pass killed after their conversation went.
+    counts["attachments"] += await store.attachments.delete_for_customer(customer_id, held)
     counts["messages"] += await store.messages.delete_for_customer(customer_id, held)
     counts["consent_requests"] += await store.consent_requests.delete_for_customer(
         customer_id, held
