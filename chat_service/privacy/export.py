@@ -3,7 +3,8 @@
 Documented in docs/privacy-export.md. The document holds: what is known of the customer
 (there is no profile beyond the chat), every conversation with its messages rendered
 exactly as the customer sees them (through actions/views.py, the one place that decides
-what a viewer sees), attachments (none stored by this version), the consent ledger and
+what a viewer sees), every attachment (metadata, and the bytes the customer may download,
+as `choose_rendition` decides, base64, up to a per-export cap), the consent ledger and
 requests, deletion requests, who read the customer's sensitive values and every other
 audit record about them, and legal holds (their reason and author only for a privacy
 officer).
@@ -15,19 +16,27 @@ fails. Individual messages are not audited one by one.
 
 from __future__ import annotations
 
+import base64
+import logging
 from datetime import datetime
 from typing import Any
 
 from bson import Binary
 
+from chat_service.actions.attachment_views import choose_rendition
+from chat_service.actions.attachments import blobs_of
 from chat_service.actions.views import view_for_export
+from chat_service.attachments.blobs import BlobCorrupt
+from chat_service.attachments.errors import AttachmentGone
 from chat_service.auth import Identity, Role
+from chat_service.errors import ChatError
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation
 from chat_service.storage.privacy_records import CUSTOMER_LIMIT, PrivacyRecords
 
 FORMAT = "chat-service.customer-export"
 FORMAT_VERSION = 1
+logger = logging.getLogger(__name__)
 MESSAGE_PAGE = 500
 ACCESS_ACTIONS = frozenset({"sensitive_read"})
 
@@ -35,7 +44,17 @@ PROFILE_NOTE = (
     "This service keeps no customer profile: account, order and delivery data are held by "
     "the shop's own systems. What it knows about you is listed here and in your conversations."
 )
-ATTACHMENTS_NOTE = "This version of the service does not store attachments: there are none."
+ATTACHMENTS_NOTE = (
+    "Every picture and file held about you, oldest first. `content` holds the file as you "
+    "can download it (base64): a picture whose original was destroyed comes as its redacted "
+    "copy; a file that was destroyed, is held for review or is not yours to download is "
+    "listed without content, and `content_note` says why."
+)
+CAP_NOTE = (
+    "This export holds at most {cap} bytes of file contents; attachments that would take it "
+    "past that are listed without content (content_note: export_size_cap). Download them "
+    "from the chat, or ask the privacy officer for a copy."
+)
 REASON_SELF_HTTP = "customer's own request for a copy of their data (policy 7.1), over HTTP"
 REASON_OFFICER_HTTP = "privacy officer's export of a customer's data (policy 7.1), over HTTP"
 REASON_OFFICER_CLI = (
@@ -70,6 +89,7 @@ async def export_customer(
     holds = await records.holds_for_customer(customer_id)
     officer = actor.role is Role.PRIVACY_OFFICER
     access_log = [_access(a) for a in audit if a["action"] in ACCESS_ACTIONS]
+    attachments, capped = await _attachments(services, customer_id, revealed)
     counts = {
         "conversations": len(conversations_out),
         "messages": message_count,
@@ -78,6 +98,7 @@ async def export_customer(
         "deletion_requests": len(deletions),
         "access_log": len(access_log),
         "legal_holds": len(holds),
+        "attachments": len(attachments),
     }
     document: dict[str, Any] = {
         "format": FORMAT,
@@ -95,8 +116,13 @@ async def export_customer(
             "note": PROFILE_NOTE,
         },
         "conversations": conversations_out,
-        "attachments": [],
-        "attachments_note": ATTACHMENTS_NOTE,
+        "attachments": attachments,
+        "attachments_note": ATTACHMENTS_NOTE
+        + (
+            " " + CAP_NOTE.format(cap=services.settings.attachments.export_max_content_bytes)
+            if capped
+            else ""
+        ),
         "consents": {
             "policy_version": services.settings.consent.policy_version,
             "ledger": [jsonable(e) for e in ledger],
@@ -134,6 +160,73 @@ async def _messages(
         if len(docs) < MESSAGE_PAGE:
             return out
         after_seq = docs[-1]["seq"]
+
+
+async def _attachments(
+    services: Services, customer_id: str, revealed: set[str]
+) -> tuple[list[dict[str, Any]], bool]:
+    """Every attachment of the customer with the bytes they would download (their own
+    originals while they exist, else what `choose_rendition` gives them), and whether the
+    per-export cap left some without content. Categories of sensitive originals included
+    go into `revealed` (the export's single audit record names them)."""
+    owner = Identity(Role.CUSTOMER, customer_id)
+    cap = services.settings.attachments.export_max_content_bytes
+    used, capped = 0, False
+    out: list[dict[str, Any]] = []
+    docs = await services.store.attachments.for_customer(customer_id)
+    docs.sort(key=lambda d: (d["created_at"], d["_id"]))
+    for doc in docs:
+        entry = _attachment(doc)
+        try:
+            which, ref = await choose_rendition(services, owner, doc)
+            if used + doc["size"] > cap:
+                capped = True
+                entry["content_note"] = "export_size_cap"
+            else:
+                data = await blobs_of(services).open(ref)
+                if data is None:
+                    raise AttachmentGone()  # the key shredded, or the blob deleted meanwhile
+                used += len(data)
+                entry["content"] = {
+                    "rendition": which,
+                    "encoding": "base64",
+                    "size": len(data),
+                    "data": base64.b64encode(data).decode("ascii"),
+                }
+                if which == "original" and doc.get("sensitive"):
+                    revealed.update(doc.get("categories", []))
+        except ChatError as exc:  # not found, held, withheld or gone: as a download answers
+            entry["content_note"] = exc.code
+        except BlobCorrupt:
+            logger.error("attachment blob does not decrypt", extra={"attachment_id": doc["_id"]})
+            entry["content_note"] = "unreadable"
+        out.append(entry)
+    return out, capped
+
+
+def _attachment(doc: dict[str, Any]) -> dict[str, Any]:
+    """What is known of one attachment, never a key or a GridFS id."""
+    return {
+        "id": doc["_id"],
+        "kind": doc["kind"],
+        "name": doc["name"],
+        "content_type": doc["content_type"],
+        "size": doc["size"],
+        "created_at": _iso(doc.get("created_at")),
+        "uploaded_by": doc.get("uploader", {}).get("role"),
+        "status": doc["status"],
+        "findings": jsonable(doc.get("findings", [])),
+        "sensitive": bool(doc.get("sensitive")),
+        "categories": list(doc.get("categories", [])),
+        "conversation_id": doc.get("conversation_id"),
+        "message_id": doc.get("message_id"),
+        "renditions": {
+            "original": doc.get("original") is not None,
+            "redacted": doc.get("redacted") is not None,
+        },
+        "content": None,
+        "content_note": None,
+    }
 
 
 def _conversation(conversation: Conversation) -> dict[str, Any]:
