@@ -11,6 +11,7 @@ stored. A scan that fails or times out does not refuse the upload: the attachmen
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -79,15 +80,18 @@ async def do_upload(services: Services, identity: Identity, received: Received) 
     name = sanitize_name(received.filename, rule, config.max_name_chars)
     kind: Literal["image", "file"] = "image" if clean.scan_kind == "image" else "file"
 
-    result, redacted = await _scan(services, identity, clean)
-    findings = [] if result is None else result.findings
-    sensitive = [f for f in findings if f.get("sensitive")]
     now = services.clock()
     blobs = blobs_of(services)
     stored: list[BlobRef] = []
+    # The original is stored whatever the scan finds (held or not): written while the
+    # picture is read, so the write costs no time of its own.
+    put_original = asyncio.create_task(blobs.put(customer_id, clean.data, now))
     try:
-        original = await blobs.put(customer_id, clean.data, now)
+        result, redacted = await _scan(services, identity, clean)
+        original = await put_original
         stored.append(original)
+        findings = [] if result is None else result.findings
+        sensitive = [f for f in findings if f.get("sensitive")]
         redacted_ref = None
         if redacted is not None:
             redacted_ref = await blobs.put(customer_id, redacted, now)
@@ -113,6 +117,12 @@ async def do_upload(services: Services, identity: Identity, received: Received) 
         }
         await services.store.attachments.insert(doc)
     except BaseException:
+        if not put_original.done():
+            put_original.cancel()
+        with contextlib.suppress(BaseException):
+            ref = await put_original
+            if ref not in stored:
+                stored.append(ref)
         for ref in stored:
             try:
                 await blobs.discard(ref)

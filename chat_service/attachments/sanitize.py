@@ -154,7 +154,8 @@ def sanitize_image(raw: bytes, fmt: ImageFormat, max_pixels: int) -> bytes:
     elif fmt == "WEBP":
         pixels.save(out, "WEBP", quality=WEBP_QUALITY)
     else:
-        pixels.save(out, "PNG", optimize=True)
+        # No `optimize`: it tripled the encode time of a screenshot (170 vs 42 ms) for 3 %.
+        pixels.save(out, "PNG")
     return out.getvalue()
 
 
