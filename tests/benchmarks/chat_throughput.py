@@ -215,7 +215,10 @@ class LoadGenerator:
         self.assigned: list[set[str]] = [set() for _ in self.agent_urls]
         # client_id -> (scheduled send time, tally, customer index)
         self.pending_ack: dict[str, tuple[float, Tally, int]] = {}
+        # message id -> (scheduled send time, tally): agents never see a customer's
+        # client_id, so their frames are matched by the message id the server derives.
         self.pending_agent: dict[str, tuple[float, Tally]] = {}
+        self.customer_subs: list[str] = [""] * n
         self.error_samples: list[Json] = []
         self.idle = asyncio.Event()  # set when nothing is pending
 
@@ -229,7 +232,11 @@ class LoadGenerator:
             agents = [await self._connect(session, url) for url in self.agent_urls]
             for j, (_, hello) in enumerate(agents):
                 self.agent_subs[j] = str(hello.get("sub", f"agent-{j}"))
-            customers = [(await self._connect(session, url))[0] for url in self.customer_urls]
+            customers = []
+            for i, url in enumerate(self.customer_urls):
+                ws, hello = await self._connect(session, url)
+                self.customer_subs[i] = str(hello["sub"])
+                customers.append(ws)
             readers = [
                 asyncio.create_task(self._read_agent(j, ws)) for j, (ws, _) in enumerate(agents)
             ]
@@ -267,7 +274,10 @@ class LoadGenerator:
             frame["conversation_id"] = conversation  # a real client names its conversation
         frame["text"] = TEXTS[n % len(TEXTS)]
         self.pending_ack[client_id] = (scheduled, tally, i)
-        self.pending_agent[client_id] = (scheduled, tally)
+        self.pending_agent[message_id_for("customer", self.customer_subs[i], client_id)] = (
+            scheduled,
+            tally,
+        )
         tally.sent += 1
         self.idle.clear()
         await ws.send_str(json.dumps(frame))
@@ -292,7 +302,9 @@ class LoadGenerator:
                 ref = str(frame.get("ref"))
                 entry = self.pending_ack.pop(ref, None)
                 if entry is not None:
-                    self.pending_agent.pop(ref, None)
+                    self.pending_agent.pop(
+                        message_id_for("customer", self.customer_subs[i], ref), None
+                    )
                     entry[1].errors += 1
                     self.windows[i].release()
                     self._check_idle()
@@ -305,7 +317,7 @@ class LoadGenerator:
             frame: Json = json.loads(msg.data)
             kind = frame.get("type")
             if kind == "message.new":
-                entry = self.pending_agent.pop(frame["message"]["client_id"], None)
+                entry = self.pending_agent.pop(frame["message"]["id"], None)
                 if entry is not None:
                     entry[1].deliver(entry[0], now)
                     self._check_idle()
@@ -471,7 +483,8 @@ class Relay:
             if frame.get("type") != "message.send":
                 continue
             seq += 1
-            message_id = "m_" + secrets.token_hex(16)
+            # As the server does: derived from the sender and its client_id.
+            message_id = message_id_for("customer", sub, frame["client_id"])
             ack = {
                 "type": "message.ack",
                 "client_id": frame["client_id"],
@@ -487,7 +500,7 @@ class Relay:
                     "id": message_id,
                     "conversation_id": conversation,
                     "seq": seq,
-                    "client_id": frame["client_id"],
+                    "client_id": None,  # the sender's key goes back to the sender only
                     "sender": {"role": "customer", "id": sub},
                     "kind": frame["kind"],
                     "text": frame.get("text"),
