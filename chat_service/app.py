@@ -17,12 +17,18 @@ from aiohttp import WSCloseCode, web
 from chat_service import keys
 from chat_service.actions.consent import sweep_expired
 from chat_service.auth import TokenService
+from chat_service.http.attachments import TMP_DIR_NAME
 from chat_service.http.cors import cors_middleware
 from chat_service.http.middleware import error_middleware
 from chat_service.http.routes import setup_routes
 from chat_service.metrics import Metrics
 from chat_service.privacy.deletion import deletion_loop
-from chat_service.privacy.retention import default_holder, load_retention_config, retention_loop
+from chat_service.privacy.retention import (
+    default_holder,
+    load_retention_config,
+    retention_loop,
+    sweep_stale_uploads,
+)
 from chat_service.privacy.webhooks import WebhookNotifier, load_webhook_config
 from chat_service.scanning import PoolScanner, Scanner
 from chat_service.services import Services
@@ -109,6 +115,11 @@ def create_app(
         deletion requests (carried out at once), retention (one instance at a time)."""
         services = app[keys.SERVICES]
         retention_config = await asyncio.to_thread(load_retention_config, settings.config_dir)
+        await asyncio.to_thread(  # temporary files of uploads a killed process left behind
+            sweep_stale_uploads,
+            settings.data_dir / TMP_DIR_NAME,
+            settings.attachments.stale_upload_secs,
+        )
         stop = asyncio.Event()
         tasks = [
             asyncio.create_task(_sweep_consents(services), name="consent-sweeper"),

@@ -69,6 +69,8 @@ class AttachmentsConfig(_Frozen):
     unsent_retention_hours: float = Field(gt=0)
     # Most bytes of file contents in one customer export; beyond it, metadata only.
     export_max_content_bytes: int = Field(ge=0)
+    # Seconds after which a temporary upload file (a killed process's) is deleted at start-up.
+    stale_upload_secs: float = Field(ge=60)
     types: tuple[AllowedType, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -128,6 +128,34 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+UPLOAD_PREFIX = "upload-"  # attachments/intake.py names its temporary files so (mkstemp)
+
+
+def sweep_stale_uploads(tmp_dir: Path, older_than_secs: float) -> int:
+    """Delete the temporary upload files a process killed mid-upload left in `tmp_dir`
+    (a live upload removes its own in a `finally`), if untouched for `older_than_secs`:
+    far longer than an upload in progress goes without a write. Blocking: run it in a
+    thread, at start-up. The number deleted."""
+    if not tmp_dir.is_dir():
+        return 0
+    limit = time.time() - older_than_secs
+    deleted = 0
+    for path in tmp_dir.iterdir():
+        try:
+            if (
+                path.name.startswith(UPLOAD_PREFIX)
+                and path.is_file()
+                and path.stat().st_mtime < limit
+            ):
+                path.unlink()
+                deleted += 1
+        except FileNotFoundError:
+            continue  # removed meanwhile
+    if deleted:
+        logger.warning("stale temporary uploads deleted", extra={"count": deleted})
+    return deleted
+
+
 # -- the summary --------------------------------------------------------------------------
 
 

@@ -8,20 +8,26 @@ is run directly with its clock (`now`) moved forward, as tests/chat/test_retenti
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
+import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_aiohttp import AiohttpClient
 
 from chat_service.auth import Identity, Role
 from chat_service.privacy.deletion import process_due
 from chat_service.privacy.export import export_customer
 from chat_service.privacy.retention import RetentionConfig, load_retention_config, run_retention
+from chat_service.settings import Settings
 from tests.chat.test_attachment_messages import CARD_FILE, black_at, send_attachment, uploaded
 from tests.chat.test_attachments import with_limits
+from tests.conftest import AppFactory
 from tests.helpers.attachments import TEXT_BODY, download, leftovers, picture, text_picture, upload
 from tests.helpers.consent import (
     CARD,
@@ -343,3 +349,28 @@ async def test_when_the_contents_pass_the_cap_then_only_metadata_is_listed_with_
     assert two["content"] is None and two["content_note"] == "export_size_cap"
     assert two["id"] == second["id"] and one["id"] == first["id"]
     assert f"at most {cap} bytes" in export["attachments_note"]
+
+
+# -- temporary files -----------------------------------------------------------------------
+
+
+async def test_when_the_server_starts_then_stale_temporary_uploads_are_deleted(
+    aiohttp_client: AiohttpClient, make_app: AppFactory, settings: Settings, tmp_path: Path
+) -> None:
+    tmp = tmp_path / "tmp"
+    stale_secs = settings.attachments.stale_upload_secs
+
+    def leave_files() -> None:
+        tmp.mkdir(mode=0o700)
+        for name in ("upload-killed", "upload-live", "other-file"):
+            (tmp / name).write_bytes(b"partial upload")
+        past = time.time() - stale_secs - 60
+        os.utime(tmp / "upload-killed", (past, past))
+        os.utime(tmp / "other-file", (past, past))
+
+    await asyncio.to_thread(leave_files)
+
+    await aiohttp_client(make_app(settings.with_overrides(data_dir=tmp_path)))
+
+    left = await asyncio.to_thread(lambda: sorted(p.name for p in tmp.iterdir()))
+    assert left == ["other-file", "upload-live"]  # only a killed upload's file, once stale
