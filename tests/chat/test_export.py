@@ -129,7 +129,7 @@ async def test_when_customer_exports_then_everything_held_is_there_as_they_see_i
     assert messages[-1]["text"] == "Thanks, checking"
     assert messages[-1]["sender"] == {"role": "agent", "id": "agent-1"}
     assert export["attachments"] == []
-    assert "not store attachments" in export["attachments_note"]
+    assert "picture and file" in export["attachments_note"]
 
     consents = export["consents"]
     assert [(e["decision"], e["categories"]) for e in consents["ledger"]] == [
@@ -192,6 +192,7 @@ async def test_when_customer_exports_then_everything_held_is_there_as_they_see_i
         "deletion_requests": 1,
         "access_log": len(reads_before),
         "legal_holds": 1,
+        "attachments": 0,
     }
 
 
