@@ -1,0 +1,122 @@
+"""The store commands a plain text message costs, pinned: every round trip to the store is
+milliseconds on the embedded one, so a new read or write on the hot path shows up here.
+
+The listener sees every command the app's client sends (pymongo command monitoring);
+only this test's database counts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from pymongo import monitoring
+
+from chat_service import keys
+from tests.helpers.ws import Client, Peer, connect, customer_opens
+
+
+class _Commands(monitoring.CommandListener):
+    """Commands started for one database while recording; thread-safe (the driver may call
+    listeners from its own threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.database: str | None = None
+        self.seen: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.database_name != self.database:
+            return
+        target = event.command.get(event.command_name)
+        where = f" {target}" if isinstance(target, str) else ""
+        with self._lock:
+            self.seen.append(f"{event.command_name}{where}")
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def take(self) -> list[str]:
+        with self._lock:
+            seen, self.seen = self.seen, []
+        return seen
+
+
+_COMMANDS = _Commands()
+# Global and permanent (pymongo has no unregister): it records only while a test of this
+# module names its database, and applies to clients created afterwards (each test's app).
+monitoring.register(_COMMANDS)
+
+
+@pytest.fixture
+def commands(client: Client) -> Iterator[_Commands]:
+    _COMMANDS.database = client.app[keys.SETTINGS].config.store.database
+    _COMMANDS.take()
+    try:
+        yield _COMMANDS
+    finally:
+        _COMMANDS.database = None
+
+
+async def _settled(peer: Peer) -> None:
+    """Everything the previous frames of this socket caused has finished (frames of one
+    socket are handled one at a time)."""
+    await peer.send({"type": "ping"})
+    await peer.expect("pong")
+
+
+async def test_a_customers_first_message_reads_twice_and_writes_twice(
+    client: Client, commands: _Commands
+) -> None:
+    customer = await connect(client, "customer", "cust-1")
+    await _settled(customer)
+    commands.take()  # connecting reads the open consent requests: not the message's cost
+
+    client_id = await customer.send_text("Hello")
+    ack = await customer.expect("message.ack", client_id=client_id)
+    await _settled(customer)
+    assert ack["seq"] == 1
+    assert commands.take() == [
+        "find conversations",  # no open conversation cached: is there one in the store?
+        "find messages",  # was this message stored before its conversation closed?
+        "insert conversations",  # the new one (the unique open_key refuses a second)
+        "insert messages",  # seq 1, known without a read
+    ]
+
+
+async def test_plain_text_messages_cost_one_insert_each(
+    client: Client, commands: _Commands
+) -> None:
+    agent = await connect(client, "agent", "agent-1")
+    customer = await connect(client, "customer", "cust-1")
+    conversation_id = await customer_opens(client, customer, agent, "Hello")
+    await agent.send({"type": "conversation.join", "conversation_id": conversation_id})
+    await customer.expect("conversation.assigned")
+    await _settled(customer)
+    await _settled(agent)
+    commands.take()
+
+    # A customer's text in their assigned open conversation, named and not named; the
+    # last one has findings (an e-mail address: not sensitive, so no consent path).
+    for named, text in (
+        (conversation_id, "Where is my parcel?"),
+        (None, "Still waiting for it."),
+        (conversation_id, "Write to jane.doe@example.com please."),
+    ):
+        client_id = await customer.send_text(text, conversation_id=named)
+        ack = await customer.expect("message.ack", client_id=client_id)
+        new = await agent.expect_message(seq=ack["seq"])
+        await _settled(customer)
+        assert commands.take() == ["insert messages"], text
+    assert [f["entity_type"] for f in new["findings"]] == ["EMAIL_ADDRESS"]
+
+    # The agent's plain reply.
+    client_id = await agent.send_text("Let me check.", conversation_id=conversation_id)
+    await agent.expect("message.ack", client_id=client_id)
+    await customer.expect("message.new")
+    await _settled(agent)
+    assert commands.take() == ["insert messages"]
