@@ -100,11 +100,12 @@ class ConversationStore:
         return self._remember(Conversation.from_doc(doc)) if doc else None
 
     async def open_for_customer(self, customer_id: str, now: datetime) -> tuple[Conversation, bool]:
-        """The customer's open conversation, or a new one. Returns (conversation, created)."""
+        """The customer's open conversation, or a new one. Returns (conversation, created).
+
+        Called after `find_open` found none, so the insert comes first: the unique
+        `open_key` refuses it if another tab or instance opened one meanwhile, and that
+        one is read and used (one round trip fewer than looking first)."""
         for _ in range(3):
-            doc = await self._c.find_one({"open_key": customer_id})  # index: open_per_customer
-            if doc is not None:
-                return self._remember(Conversation.from_doc(doc)), False
             new = {
                 "_id": "c_" + secrets.token_hex(12),
                 "customer_id": customer_id,
@@ -117,7 +118,12 @@ class ConversationStore:
             try:
                 await self._c.insert_one(new)
             except DuplicateKeyError:
-                continue  # another tab opened it at the same moment: use theirs
+                # Another tab opened it at the same moment: use theirs (if it closed
+                # again before this read, try once more).
+                doc = await self._c.find_one({"open_key": customer_id})  # index: open_per_customer
+                if doc is not None:
+                    return self._remember(Conversation.from_doc(doc)), False
+                continue
             return self._remember(Conversation.from_doc(new)), True
         raise RuntimeError("could not open a conversation")  # pragma: no cover
 

@@ -105,6 +105,12 @@ class MessageStore:
         )
         return (last["seq"] if last else 0) + 1
 
+    def created(self, conversation_id: str) -> None:
+        """A conversation this process has just inserted has no messages: its first seq is 1,
+        known without a read. (Another instance writing first makes the insert clash on
+        `conv_seq`, and the allocator reloads, as for any stale seq.)"""
+        self._next_seq.setdefault(conversation_id, 1)
+
     def forget(self, conversation_id: str) -> None:
         """Drop the cached seq of a closed conversation (bounded memory)."""
         lock = self._locks.get(conversation_id)
