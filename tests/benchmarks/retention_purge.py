@@ -269,6 +269,8 @@ async def bench(args: argparse.Namespace) -> int:
             await purge
             purge_secs = time.perf_counter() - started
             summary = purge.result()
+        if summary.status != "succeeded":  # e.g. lease_held: the app's own run came first
+            raise RuntimeError(f"the purge did not run through: {summary.to_json()}")
         removed = summary.rules["transaction_records"]
         purged_docs = (removed.messages or 0) + removed.count
         db = client[plain_db]
