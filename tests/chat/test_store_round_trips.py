@@ -2,18 +2,21 @@
 milliseconds on the embedded one, so a new read or write on the hot path shows up here.
 
 The listener sees every command the app's client sends (pymongo command monitoring);
-only this test's database counts.
+only this test's database counts, without the periodic jobs' commands.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import pytest
 from pymongo import monitoring
 
 from chat_service import keys
+from chat_service.storage.conversations import ConversationStore
 from tests.helpers.ws import Client, Peer, connect, customer_opens
 
 
@@ -27,7 +30,7 @@ class _Commands(monitoring.CommandListener):
         self.seen: list[str] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.database_name != self.database:
+        if event.database_name != self.database or _background(event.command):
             return
         target = event.command.get(event.command_name)
         where = f" {target}" if isinstance(target, str) else ""
@@ -44,6 +47,23 @@ class _Commands(monitoring.CommandListener):
         with self._lock:
             seen, self.seen = self.seen, []
         return seen
+
+
+# Collections only the server's periodic jobs touch (deletion requests, webhooks,
+# retention, holds), and the consent sweep's queries (actions/consent.py sweep_expired):
+# they run at start-up and on a schedule, whenever that falls.
+_BACKGROUND_COLLECTIONS = {"deletion_requests", "webhook_deliveries", "legal_holds"}
+_SWEEP_FILTERS = {"expires_at", "applied", "secrets.state"}
+
+
+def _background(command: Mapping[str, Any]) -> bool:
+    collection = next(iter(command.values()), None)
+    if not isinstance(collection, str):
+        return False
+    if collection in _BACKGROUND_COLLECTIONS or collection.startswith("retention"):
+        return True
+    query = command.get("filter")
+    return isinstance(query, Mapping) and bool(_SWEEP_FILTERS & set(query))
 
 
 _COMMANDS = _Commands()
@@ -120,3 +140,24 @@ async def test_plain_text_messages_cost_one_insert_each(
     await customer.expect("message.new")
     await _settled(agent)
     assert commands.take() == ["insert messages"]
+
+
+async def test_when_two_instances_open_a_conversation_at_once_then_both_use_one(
+    client: Client, commands: _Commands
+) -> None:
+    """The first message inserts the conversation without looking first: the unique
+    `open_key` refuses the second insert, which then reads and uses the first one."""
+    store = client.app[keys.SERVICES].store
+    other = ConversationStore(store.db["conversations"])  # another instance: its own cache
+    now = client.app[keys.SERVICES].clock()
+    (first, first_created), (second, second_created) = await asyncio.gather(
+        store.conversations.open_for_customer("cust-9", now),
+        other.open_for_customer("cust-9", now),
+    )
+    assert first.id == second.id
+    assert sorted([first_created, second_created]) == [False, True]
+    assert sorted(commands.take()) == [
+        "find conversations",
+        "insert conversations",
+        "insert conversations",
+    ]
