@@ -25,10 +25,20 @@ from chat_service.privacy.deletion import process_due
 from chat_service.privacy.export import export_customer
 from chat_service.privacy.retention import RetentionConfig, load_retention_config, run_retention
 from chat_service.settings import Settings
-from tests.chat.test_attachment_messages import CARD_FILE, black_at, send_attachment, uploaded
 from tests.chat.test_attachments import with_limits
 from tests.conftest import AppFactory
-from tests.helpers.attachments import TEXT_BODY, download, leftovers, picture, text_picture, upload
+from tests.helpers.attachments import (
+    CARD_FILE,
+    TEXT_BODY,
+    black_at,
+    download,
+    leftovers,
+    picture,
+    send_attachment,
+    text_picture,
+    upload,
+    uploaded,
+)
 from tests.helpers.consent import (
     CARD,
     Chat,

@@ -8,14 +8,21 @@ withdrawal. Real server, real store, real Tesseract through the detection pool.
 from __future__ import annotations
 
 import io
-import uuid
-from typing import Any
 
 from PIL import Image
 
 from tests.detectors.render import Placed, draw_texts
 from tests.detectors.render import resident_id as resident_id_with_check
-from tests.helpers.attachments import download, leftovers, picture, text_picture, upload
+from tests.helpers.attachments import (
+    CARD_FILE,
+    black_at,
+    download,
+    leftovers,
+    picture,
+    send_attachment,
+    text_picture,
+    uploaded,
+)
 from tests.helpers.consent import (
     CARD,
     answer,
@@ -25,43 +32,7 @@ from tests.helpers.consent import (
     raw_message,
     services_of,
 )
-from tests.helpers.ws import Client, Peer, connect
-
-CARD_FILE = f"Please refund to my card {CARD} thanks\n".encode()
-
-
-async def send_attachment(
-    sender: Peer, attachment_id: str, kind: str, *, client_id: str | None = None, **extra: Any
-) -> str:
-    client_id = client_id or uuid.uuid4().hex
-    await sender.send(
-        {
-            "type": "message.send",
-            "client_id": client_id,
-            "kind": kind,
-            "attachment_id": attachment_id,
-            **extra,
-        }
-    )
-    return client_id
-
-
-async def uploaded(
-    client: Client, data: bytes, name: str, content_type: str, conversation_id: str, **kw: Any
-) -> dict[str, Any]:
-    status, body = await upload(
-        client, data, name, content_type, conversation_id=conversation_id, **kw
-    )
-    assert status == 201, body
-    return body
-
-
-def black_at(data: bytes, box: list[int]) -> bool:
-    left, top, width, height = box
-    with Image.open(io.BytesIO(data)) as image:
-        centre = image.convert("L").getpixel((left + width // 2, top + height // 2))
-    assert isinstance(centre, int | float)  # one band: a number
-    return centre <= 16  # black, give or take JPEG noise
+from tests.helpers.ws import Client, connect
 
 
 async def test_when_a_card_picture_is_sent_then_agents_see_it_redacted_until_consent(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import struct
+import uuid
 import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,8 +20,8 @@ from pypdf.actions import JavaScript
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from chat_service import keys
-from tests.helpers.consent import headers, raw_db
-from tests.helpers.ws import Client
+from tests.helpers.consent import CARD, headers, raw_db
+from tests.helpers.ws import Client, Peer
 
 LATIN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 GPS_IFD = 0x8825
@@ -33,6 +34,7 @@ XMP_PACKET = (
     b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" '
     b'exif:GPSLatitude="31,13.8N"/></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
 )
+CARD_FILE = f"Please refund to my card {CARD} thanks\n".encode()
 TEXT_BODY = "Order 7731: the parcel arrived damaged, please send a new one.\n"
 
 
@@ -242,3 +244,40 @@ def raw_multipart(data: bytes, name_params: bytes, content_type: str) -> tuple[b
         + f"\r\n--{boundary}--\r\n".encode()
     )
     return body, f"multipart/form-data; boundary={boundary}"
+
+
+# -- sending ----------------------------------------------------------------------------------
+
+
+async def send_attachment(
+    sender: Peer, attachment_id: str, kind: str, *, client_id: str | None = None, **extra: Any
+) -> str:
+    client_id = client_id or uuid.uuid4().hex
+    await sender.send(
+        {
+            "type": "message.send",
+            "client_id": client_id,
+            "kind": kind,
+            "attachment_id": attachment_id,
+            **extra,
+        }
+    )
+    return client_id
+
+
+async def uploaded(
+    client: Client, data: bytes, name: str, content_type: str, conversation_id: str, **kw: Any
+) -> dict[str, Any]:
+    status, body = await upload(
+        client, data, name, content_type, conversation_id=conversation_id, **kw
+    )
+    assert status == 201, body
+    return body
+
+
+def black_at(data: bytes, box: list[int]) -> bool:
+    left, top, width, height = box
+    with Image.open(io.BytesIO(data)) as image:
+        centre = image.convert("L").getpixel((left + width // 2, top + height // 2))
+    assert isinstance(centre, int | float)  # one band: a number
+    return centre <= 16  # black, give or take JPEG noise
