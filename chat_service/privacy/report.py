@@ -148,6 +148,7 @@ async def _retention(records: PrivacyRecords) -> dict[str, Any]:
             "status": run.get("status"),
             "duration_ms": run.get("duration_ms"),
             "rules": jsonable(run.get("rules") or {}),
+            "unsent_attachments": jsonable(run.get("unsent_attachments")),
             "totals": jsonable(run.get("totals")),
             "error_count": len(run.get("errors") or []),
             "errors": jsonable((run.get("errors") or [])[:MAX_RUN_ERRORS]),
@@ -162,7 +163,10 @@ async def _retention(records: PrivacyRecords) -> dict[str, Any]:
         if run.get("dry_run"):
             dry_runs += 1
             continue  # a dry run changes nothing: not counted as purged
-        for name, rule in (run.get("rules") or {}).items():
+        steps = dict(run.get("rules") or {})
+        if run.get("unsent_attachments"):  # uploads never sent (config/attachments.toml)
+            steps["unsent_attachments"] = run["unsent_attachments"]
+        for name, rule in steps.items():
             total = purged.setdefault(
                 name, {"action": rule.get("action"), "done": 0, "held_skipped": 0, "errors": 0}
             )

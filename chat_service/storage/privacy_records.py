@@ -122,6 +122,6 @@ class PrivacyRecords:
     async def all_retention_runs(self) -> list[dict[str, Any]]:
         """Every run, for totals; only the fields the totals need."""
         cursor = self._runs.find(  # index: none, one pass over the run log
-            {}, projection={"dry_run": 1, "status": 1, "rules": 1}
+            {}, projection={"dry_run": 1, "status": 1, "rules": 1, "unsent_attachments": 1}
         )
         return [doc async for doc in cursor]

@@ -238,6 +238,12 @@ async def test_when_an_upload_is_never_sent_then_it_expires_after_the_configured
     assert record is not None and record["unsent_attachments"]["count"] == 1
     audit = await docs(client, "audit", action="retention_deleted", customer_id="cust-u")
     assert [a["details"] for a in audit] == [{"unsent_attachments": 1}]
+    report = await client.get(
+        "/api/privacy/report", headers=headers(client, "privacy_officer", "po-1")
+    )
+    retention = (await report.json())["retention"]
+    assert retention["purged_by_rule"]["unsent_attachments"]["done"] == 1
+    assert retention["recent"][0]["unsent_attachments"]["count"] == 1
     # One claimed by the job can no longer be sent (a send racing the deletion).
     store = services.store.attachments
     assert await store.claim_unsent(fresh["id"], start)

@@ -227,11 +227,17 @@ async def test_when_an_officer_asks_then_the_report_covers_every_section(
     assert retention["runs_by_status"] == {"failed": 1, "succeeded": 1}
     real = await raw_db(client)["retention_runs"].find_one({"_id": real_run})
     assert real is not None
-    assert set(retention["purged_by_rule"]) == set(real["rules"])
+    # Every rule, and the step for uploads never sent (config/attachments.toml).
+    assert set(retention["purged_by_rule"]) == {*real["rules"], "unsent_attachments"}
     deleted = retention["purged_by_rule"]["connection_data_deleted"]
     assert deleted["done"] == 3 + real["rules"]["connection_data_deleted"]["count"]
     assert deleted["held_skipped"] == 2 + real["rules"]["connection_data_deleted"]["held_skipped"]
-    assert retention["purged_total"] == 3 + sum(r["count"] for r in real["rules"].values())
+    assert (
+        retention["purged_total"]
+        == 3
+        + sum(r["count"] for r in real["rules"].values())
+        + (real["unsent_attachments"]["count"])
+    )
 
     webhooks = report["webhooks"]
     assert webhooks["counts"] == {"pending": 1, "delivered": 1, "dead": 1}
