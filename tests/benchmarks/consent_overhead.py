@@ -75,6 +75,7 @@ from chat_service.auth import Role
 from chat_service.scanning import Scanner
 from chat_service.services import Services
 from chat_service.settings import Secret, Settings
+from chat_service.storage.messages import message_id_for
 from tests.benchmarks.chat_throughput import (
     CONNECT_TIMEOUT_SECS,
     HOST,
@@ -173,6 +174,7 @@ class Clients:
 
     def __init__(self, spec: Json) -> None:
         self.customer_urls: list[str] = spec["customer_urls"]
+        self.subs: list[str] = spec["customer_subs"]
         self.agent_url: str = spec["agent_url"]
         self.per_kind: int = spec["per_kind"]
         self.warmup: int = spec["warmup"]
@@ -223,7 +225,8 @@ class Clients:
             kind = frame.get("type")
             if i < 0:
                 if kind == "message.new":
-                    self.waiters.resolve(f"new:{frame['message']['client_id']}", now, frame)
+                    # Agents never see a customer's client_id: matched by the message id.
+                    self.waiters.resolve(f"new:{frame['message']['id']}", now, frame)
                 elif kind == "error":
                     self._error(frame)
             elif kind == "message.ack":
@@ -294,8 +297,9 @@ class Clients:
         }
         if self.conversations[i] is not None:
             frame["conversation_id"] = self.conversations[i]
+        message_id = message_id_for("customer", self.subs[i], client_id)  # as the server does
         return await self._exchange(
-            i, ws, kind, frame, [f"ack:{client_id}", f"new:{client_id}"], measured=measured
+            i, ws, kind, frame, [f"ack:{client_id}", f"new:{message_id}"], measured=measured
         )
 
     async def _alternate(
@@ -358,10 +362,11 @@ async def client_main() -> int:
 
 
 async def run_clients(
-    customer_urls: list[str], agent_url: str, args: argparse.Namespace
+    customer_urls: list[str], customer_subs: list[str], agent_url: str, args: argparse.Namespace
 ) -> ClientResult:
     spec = {
         "customer_urls": customer_urls,
+        "customer_subs": customer_subs,
         "agent_url": agent_url,
         "per_kind": args.messages // 4,
         "warmup": args.warmup,
@@ -531,12 +536,11 @@ async def bench_server(uri: str, scanner: Scanner, data_dir: Path, args: argpars
         await consent_actions.granted_categories(services, "bench-warmup", minor=False)
         detection_ms = await time_detection(scanner)
         base_url = f"ws://{HOST}:{port}/ws?token="
-        customers = [
-            base_url + tokens.issue(Role.CUSTOMER, f"cust-{i}") for i in range(args.customers)
-        ]
+        subs = [f"cust-{i}" for i in range(args.customers)]
+        customers = [base_url + tokens.issue(Role.CUSTOMER, sub) for sub in subs]
         agent = base_url + tokens.issue(Role.AGENT, "agent-0")
         with profiled(args.profile):
-            client = await run_clients(customers, agent, args)
+            client = await run_clients(customers, subs, agent, args)
         more = await time_detection(scanner)
         for name, values in more.items():
             detection_ms[name].extend(values)
