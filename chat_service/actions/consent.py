@@ -94,16 +94,15 @@ async def request_consent(
     config = services.settings.consent
     purpose = config.default_purpose
     requests = services.store.consent_requests
+    # This process's cached view of the open requests (no read once known); attaching is
+    # conditional on the request still pending in the store, so a request answered
+    # meanwhile (here or elsewhere) is passed over and the message gets a request of its own.
     for open_request in await requests.pending_for(conversation.customer_id, purpose):
-        if set(categories) <= set(open_request["categories"]) and (
+        covers = set(categories) <= set(open_request["categories"]) and (
             open_request["guardian_required"] or not guardian
-        ):
-            await requests.attach_message(open_request["_id"], doc["_id"])
-            # Attached only while it was still pending: if it was answered meanwhile, the
-            # message needs a request of its own.
-            attached = await requests.get(open_request["_id"])
-            if attached is not None and doc["_id"] in attached["message_ids"]:
-                return
+        )
+        if covers and await requests.attach_message(open_request, doc["_id"]):
+            return
     now = services.clock()
     timeout = config.minor_response_timeout_secs if guardian else config.response_timeout_secs
     language = _language(identity, doc.get("text"))
@@ -152,7 +151,7 @@ async def open_requests(services: Services, customer_id: str) -> list[dict[str, 
     that was offline when it was asked."""
     now = services.clock()
     pending = await services.store.consent_requests.pending_for(
-        customer_id, services.settings.consent.default_purpose
+        customer_id, services.settings.consent.default_purpose, fresh=True
     )
     return [
         _request_frame(services, r)

@@ -6,8 +6,15 @@ version, who decided (a guardian for a child), when, and the evidence (request, 
 connection). The current state of a category is its latest entry.
 
 Each customer's ledger is cached in this process once read, and every append goes
-through this module, so deciding whether a message needs consent costs no read. (Like
-the conversation cache: several instances need the change feed to invalidate it.)
+through this module (and lands in the cached ledger as written), so deciding whether a
+message needs consent costs no read. Likewise each customer's open (pending) consent
+requests are cached once read and kept up to date by this process's own writes (create,
+attach, decide, delete), so a message joining an open request costs one conditional
+update. (Like the conversation cache: several instances need the change feed to
+invalidate them. The open-request cache is only a hint: a message joins a request by an
+update conditional on `status: "pending"` in the store, so a stale entry never attaches a
+message to a decided request; at worst a request opened by another instance is not seen
+and the customer is asked a second time.)
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ RequestStatus = Literal["pending", "granted", "refused", "expired"]
 
 
 LEDGER_CACHE_CUSTOMERS = 20_000
+OPEN_REQUESTS_CACHE_CUSTOMERS = 20_000
 
 
 class ConsentLedger:
@@ -70,11 +78,19 @@ class ConsentLedger:
         }
         try:
             await self._c.insert_one(entry)
-        except DuplicateKeyError:
+        except BaseException as exc:
+            self._cache.pop(customer_id, None)  # re-read in order on next use
+            if not isinstance(exc, DuplicateKeyError):
+                raise
             existing = await self._c.find_one({"_id": entry["_id"]})  # index: _id
             return existing or entry
-        finally:
-            self._cache.pop(customer_id, None)  # re-read in order on next use
+        cached = self._cache.get(customer_id)
+        if cached is not None:
+            if not cached or cached[-1]["at"] <= at:
+                # The latest entry, as a read sorted by `at` would list it: no re-read.
+                self._cache_put(customer_id, [*cached, entry])
+            else:
+                self._cache.pop(customer_id, None)  # recorded out of order: re-read
         return entry
 
     async def history(self, customer_id: str) -> list[dict[str, Any]]:
@@ -131,9 +147,27 @@ class ConsentLedger:
         return changed
 
 
+def _copy(request: dict[str, Any]) -> dict[str, Any]:
+    return {**request, "message_ids": list(request.get("message_ids", []))}
+
+
 class ConsentRequests:
     def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
         self._c = collection
+        # customer -> {request id: request} of their pending requests (every purpose).
+        self._open: OrderedDict[str, dict[str, dict[str, Any]]] = OrderedDict()
+
+    def _open_put(self, customer_id: str, requests: dict[str, dict[str, Any]]) -> None:
+        self._open[customer_id] = requests
+        self._open.move_to_end(customer_id)
+        while len(self._open) > OPEN_REQUESTS_CACHE_CUSTOMERS:
+            self._open.popitem(last=False)
+
+    def _closed(self, request: dict[str, Any]) -> None:
+        """`request` is no longer pending: out of its customer's cached open requests."""
+        cached = self._open.get(request.get("customer_id", ""))
+        if cached is not None:
+            cached.pop(request["_id"], None)
 
     async def ensure_indexes(self) -> None:
         await self._c.create_index([("customer_id", 1), ("status", 1)], name="by_customer")
@@ -141,21 +175,44 @@ class ConsentRequests:
         await self._c.create_index([("applied", 1), ("decided_at", 1)], name="unapplied")
         await self._c.create_index("message_ids", name="by_message")
 
-    async def pending_for(self, customer_id: str, purpose: str) -> list[dict[str, Any]]:
-        cursor = self._c.find(  # index: by_customer
-            {"customer_id": customer_id, "status": "pending", "purpose": purpose}
-        )
-        return [doc async for doc in cursor]
+    async def pending_for(
+        self, customer_id: str, purpose: str, *, fresh: bool = False
+    ) -> list[dict[str, Any]]:
+        """The customer's pending requests for `purpose`: from this process's cache once
+        read, unless `fresh` (then read from the store, and the cache refreshed)."""
+        cached = None if fresh else self._open.get(customer_id)
+        if cached is None:
+            cursor = self._c.find(  # index: by_customer
+                {"customer_id": customer_id, "status": "pending"}
+            )
+            cached = {doc["_id"]: doc async for doc in cursor}
+            self._open_put(customer_id, cached)
+        else:
+            self._open.move_to_end(customer_id)
+        return [_copy(r) for r in cached.values() if r["purpose"] == purpose]
 
     async def create(self, doc: dict[str, Any]) -> dict[str, Any]:
         doc = {"_id": "cr_" + secrets.token_hex(12), "status": "pending", **doc}
         await self._c.insert_one(doc)
+        cached = self._open.get(doc["customer_id"])
+        if cached is not None:
+            cached[doc["_id"]] = _copy(doc)
         return doc
 
-    async def attach_message(self, request_id: str, message_id: str) -> None:
-        await self._c.update_one(  # index: _id
-            {"_id": request_id, "status": "pending"}, {"$addToSet": {"message_ids": message_id}}
+    async def attach_message(self, request: dict[str, Any], message_id: str) -> bool:
+        """Add the message to `request` if it is still pending in the store (one
+        conditional update); False if it was decided meanwhile."""
+        result = await self._c.update_one(  # index: _id
+            {"_id": request["_id"], "status": "pending"},
+            {"$addToSet": {"message_ids": message_id}},
         )
+        if result.matched_count == 0:
+            self._closed(request)
+            return False
+        cached = self._open.get(request["customer_id"], {}).get(request["_id"])
+        if cached is not None and message_id not in cached["message_ids"]:
+            cached["message_ids"].append(message_id)
+        return True
 
     async def get(self, request_id: str) -> dict[str, Any] | None:
         return await self._c.find_one({"_id": request_id})  # index: _id
@@ -164,7 +221,7 @@ class ConsentRequests:
         self, request_id: str, status: RequestStatus, at: datetime, decided_by: dict[str, Any]
     ) -> dict[str, Any] | None:
         """Move a pending request to its outcome; None if it was no longer pending."""
-        return await self._c.find_one_and_update(
+        decided = await self._c.find_one_and_update(
             {"_id": request_id, "status": "pending"},  # index: _id
             {
                 "$set": {
@@ -176,6 +233,9 @@ class ConsentRequests:
             },
             return_document=ReturnDocument.AFTER,
         )
+        if decided is not None:
+            self._closed(decided)
+        return decided
 
     async def pending_with_message(self, message_id: str) -> bool:
         doc = await self._c.find_one(  # index: by_message
@@ -217,10 +277,13 @@ class ConsentRequests:
         query: dict[str, Any] = {"customer_id": customer_id}
         if keep_conversations:
             query["conversation_id"] = {"$nin": sorted(keep_conversations)}
-        while True:
-            cursor = self._c.find(query, projection={"_id": 1}).limit(batch)  # index: by_customer
-            ids = [doc["_id"] async for doc in cursor]
-            if not ids:
-                return deleted
-            result = await self._c.delete_many({"_id": {"$in": ids}})  # index: _id
-            deleted += result.deleted_count
+        try:
+            while True:
+                cursor = self._c.find(query, projection={"_id": 1}).limit(batch)  # by_customer
+                ids = [doc["_id"] async for doc in cursor]
+                if not ids:
+                    return deleted
+                result = await self._c.delete_many({"_id": {"$in": ids}})  # index: _id
+                deleted += result.deleted_count
+        finally:
+            self._open.pop(customer_id, None)  # re-read on next use

@@ -229,9 +229,10 @@ async def test_when_a_message_joins_a_request_while_it_is_answered_then_it_is_de
         read.set()
         return found
 
-    async def attach_then_signal(request_id: str, message_id: str) -> None:
-        await attach(request_id, message_id)
+    async def attach_then_signal(request: dict[str, Any], message_id: str) -> bool:
+        joined = await attach(request, message_id)
         attached.set()
+        return joined
 
     async def decide_after_attach(*args: Any) -> dict[str, Any] | None:
         await attached.wait()
@@ -267,8 +268,8 @@ async def test_when_a_request_is_answered_just_before_a_message_joins_it_then_it
     looked, decided = asyncio.Event(), asyncio.Event()
     pending_for, decide = requests.pending_for, requests.decide
 
-    async def pending_for_then_wait(*args: Any) -> list[dict[str, Any]]:
-        found = await pending_for(*args)
+    async def pending_for_then_wait(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        found = await pending_for(*args, **kwargs)
         looked.set()
         await decided.wait()
         return found
