@@ -216,6 +216,19 @@ async def do_send_message(
     )
     secrets: list[dict[str, Any]] = []
     warnings: list[WarningOut] = []
+    sensitive_attachment = (
+        attachment is not None and attachment.get("sensitive") and attachment["status"] == "ready"
+    )
+    # Whether the customer consented is looked up while the values are encrypted (on a
+    # customer's first sensitive message both read the store: the ledger, the key vault).
+    ledger = (
+        asyncio.create_task(
+            consent_actions.granted_categories(services, customer_id, minor=author_minor),
+            name="consent-ledger",
+        )
+        if by_customer and (masks or command.location is not None or sensitive_attachment)
+        else None
+    )
     try:
         for mask in masks:
             categories = sorted({*mask.categories, *([MINOR] if author_minor else [])})
@@ -255,11 +268,7 @@ async def do_send_message(
                     "state": "pending" if by_customer else "discarded",
                 }
             )
-        if (
-            attachment is not None
-            and attachment.get("sensitive")
-            and attachment["status"] == "ready"
-        ):
+        if attachment is not None and sensitive_attachment:
             original = attachment.get("original")
             secrets.append(
                 {
@@ -277,14 +286,16 @@ async def do_send_message(
                 }
             )
         if by_customer and secrets:
-            granted = await consent_actions.granted_categories(
-                services, customer_id, minor=author_minor
-            )
+            assert ledger is not None  # noqa: S101  # started for every customer secret
+            granted = await ledger
             for secret in secrets:
                 if set(secret["categories"]) <= granted:
                     secret["state"] = "kept"
     except PyMongoError as exc:
         raise StoreUnavailable(ref=command.client_id) from exc
+    finally:
+        if ledger is not None:
+            _drop(ledger)
     if not by_customer and secrets:
         warnings.append(
             WarningOut(
