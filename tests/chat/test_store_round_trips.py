@@ -16,7 +16,10 @@ import pytest
 from pymongo import monitoring
 
 from chat_service import keys
+from chat_service.actions import messages as msg_actions
+from chat_service.storage import crypto
 from chat_service.storage.conversations import ConversationStore
+from tests.helpers.consent import CARD_TEXT, OTHER_CARD, answer, assigned_chat
 from tests.helpers.ws import Client, Peer, connect, customer_opens
 
 
@@ -42,6 +45,10 @@ class _Commands(monitoring.CommandListener):
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
+
+    def mark(self, label: str) -> None:
+        with self._lock:
+            self.seen.append(label)
 
     def take(self) -> list[str]:
         with self._lock:
@@ -80,6 +87,37 @@ def commands(client: Client) -> Iterator[_Commands]:
         yield _COMMANDS
     finally:
         _COMMANDS.database = None
+
+
+@pytest.fixture(autouse=True)
+def keys_stay_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    """libmongocrypt re-reads a data key from the key vault every `KEY_CACHE_MS` (10 s):
+    a slow run would count those reads. Set before the app (and its FieldCipher) is made;
+    0 means never expire."""
+    monkeypatch.setattr(crypto, "KEY_CACHE_MS", 0)
+
+
+ACK = "-- ack --"
+
+
+@pytest.fixture
+def ack_marked(commands: _Commands, monkeypatch: pytest.MonkeyPatch) -> _Commands:
+    """Commands listed with ACK where the ack goes out: what follows is after-ack work."""
+    check = msg_actions.check_send_message
+
+    async def marked(*args: Any, **kwargs: Any) -> msg_actions.SendResult:
+        result = await check(*args, **kwargs)
+        commands.mark(ACK)  # ws/dispatch.py sends the ack now, then runs result.publish
+        return result
+
+    monkeypatch.setattr(msg_actions, "check_send_message", marked)
+    return commands
+
+
+def _split(seen: list[str]) -> tuple[list[str], list[str]]:
+    assert seen.count(ACK) == 1, seen
+    at = seen.index(ACK)
+    return seen[:at], seen[at + 1 :]
 
 
 async def _settled(peer: Peer) -> None:
@@ -161,3 +199,53 @@ async def test_when_two_instances_open_a_conversation_at_once_then_both_use_one(
         "insert conversations",
         "insert conversations",
     ]
+
+
+async def test_sensitive_messages_cost_what_their_consent_needs_and_no_more(
+    client: Client, ack_marked: _Commands
+) -> None:
+    """A customer's card numbers: the first (makes the customer's data key, opens the
+    consent request), one while consent is pending (joins the open request), one with
+    consent on record (kept)."""
+    commands = ack_marked
+    chat = await assigned_chat(client)
+    await _settled(chat.customer)
+    await _settled(chat.agent)
+    commands.take()  # connecting read the customer's open consent requests (none)
+
+    client_id = await chat.customer.send_text(CARD_TEXT)
+    await chat.customer.expect("message.ack", client_id=client_id)
+    request = await chat.customer.expect("consent.request")
+    await _settled(chat.customer)
+    before, after = _split(commands.take())
+    # While the value is encrypted, the ledger is read (concurrently: order varies).
+    assert sorted(before[:-1]) == [
+        "find consents",  # the customer's ledger, first use: cached from now on
+        "find encryption_keys",  # the customer's data key id: none yet
+        "find encryption_keys",  # libmongocrypt fetches the new key to encrypt with it
+        "insert encryption_keys",  # the customer's data key
+    ]
+    assert before[-1:] == ["insert messages"]
+    assert after == ["insert consent_requests"]  # none open (known since connecting)
+
+    client_id = await chat.customer.send_text(f"Or use {OTHER_CARD} instead.")
+    ack = await chat.customer.expect("message.ack", client_id=client_id)
+    await chat.agent.expect_message(id=ack["message_id"])
+    await _settled(chat.customer)
+    before, after = _split(commands.take())
+    assert before == ["insert messages"]  # key id, key and ledger cached
+    # Joins the open request: one update conditional on it still being pending.
+    assert after == ["update consent_requests"]
+
+    await answer(chat.customer, request["request_id"], granted=True)
+    await chat.customer.expect("consent.recorded")
+    await _settled(chat.customer)
+    commands.take()
+
+    client_id = await chat.customer.send_text(f"Card {OTHER_CARD} again.")
+    ack = await chat.customer.expect("message.ack", client_id=client_id)
+    await chat.agent.expect_message(id=ack["message_id"])
+    await _settled(chat.customer)
+    before, after = _split(commands.take())
+    assert before == ["insert messages"]  # the grant was added to the cached ledger
+    assert after == ["insert audit"]  # the assigned agent saw the kept value
