@@ -10,6 +10,7 @@ and published to the participants -> consent.request to the customer if needed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -338,16 +339,30 @@ async def do_send_message(
         if current is None or current.status != "open":
             raise ConversationClosed(ref=command.client_id)
 
+    # The attachment is tied to the message while the message is written (bind is
+    # idempotent for this message id, and undone if the message is not stored).
+    binding = (
+        asyncio.create_task(
+            services.store.attachments.bind(attachment["_id"], conversation.id, message_id)
+        )
+        if attachment is not None
+        else None
+    )
     try:
-        stored = await services.store.messages.insert(conversation.id, build, still_open)
+        try:
+            stored = await services.store.messages.insert(conversation.id, build, still_open)
+        except BaseException:
+            if binding is not None:
+                await _undo_binding(services, binding, attachment, message_id)
+            raise
+        if binding is not None:
+            await binding
         if stored.duplicate:
             services.metrics.duplicates.inc()
             return SendResult(_ack(command.client_id, stored.doc, duplicate=True), conversation)
         if author_minor and not conversation.minor:
             await services.store.conversations.mark_minor(conversation.id)
         doc = stored.doc
-        if attachment is not None:
-            await _bind_attachment(services, attachment, doc)
         if any(s["state"] == "kept" for s in secrets):
             # A withdrawal may have landed while this message was on its way.
             doc = await consent_actions.recheck_kept(services, doc, minor=author_minor)
@@ -356,6 +371,8 @@ async def do_send_message(
     services.metrics.messages_stored.labels(command.kind, identity.role.value).inc()
 
     async def publish() -> None:
+        if attachment is not None:
+            await _settle_original(services, attachment, doc)
         await publish_message(services, conversation, doc, MessageNew)
         if pending:
             categories = sorted({c for s in pending for c in s["categories"]})
@@ -368,12 +385,25 @@ async def do_send_message(
     )
 
 
-async def _bind_attachment(
+async def _undo_binding(
+    services: Services,
+    binding: asyncio.Task[dict[str, Any] | None],
+    attachment: dict[str, Any] | None,
+    message_id: str,
+) -> None:
+    assert attachment is not None  # noqa: S101  # a binding exists only for an attachment
+    with contextlib.suppress(Exception):
+        if await binding is not None:
+            await services.store.attachments.unbind(attachment["_id"], message_id)
+
+
+async def _settle_original(
     services: Services, attachment: dict[str, Any], doc: dict[str, Any]
 ) -> None:
-    """Tie the attachment to its message; a sensitive original's key now lives only in the
-    message, and an original nobody may keep (an agent's, with sensitive content) goes."""
-    await services.store.attachments.bind(attachment["_id"], doc["conversation_id"], doc["_id"])
+    """After the ack: a sensitive original's key now lives only in the message (the copy
+    in the attachment goes), and an original nobody may keep (an agent's picture of an ID
+    card) goes with its file. Until then neither is served: who gets what follows the
+    message's secret (actions/attachment_views.py)."""
     found = attachment_secret(doc)
     if found is None:
         return

@@ -83,6 +83,14 @@ class AttachmentStore:
             return_document=ReturnDocument.AFTER,
         )
 
+    async def unbind(self, att_id: str, message_id: str) -> None:
+        """Undo `bind` for a message that was not stored after all (its conversation was
+        closed meanwhile, or the store failed): the upload may be sent again."""
+        await self._c.update_one(  # index: _id
+            {"_id": att_id, "message_id": message_id},
+            {"$set": {"message_id": None}},
+        )
+
     async def for_customer(self, customer_id: str) -> list[dict[str, Any]]:
         return [doc async for doc in self._c.find({"customer_id": customer_id})]  # by_customer
 
