@@ -224,7 +224,8 @@ def instrumented(phases: Phases) -> Iterator[None]:
         (msg_actions, "check_send_message", None),
         (msg_actions, "_usable_attachment", None),
         (MessageStore, "insert", None),
-        (msg_actions, "_bind_attachment", None),
+        (AttachmentStore, "bind", None),
+        (msg_actions, "_settle_original", None),
     ]
     saved: list[tuple[object, str, object]] = []
     try:
@@ -294,9 +295,10 @@ BREAKDOWN: tuple[tuple[str, str, int], ...] = (
     ("check_send_message", "messages.check_send_message", 1),
     ("attachment lookup", "messages._usable_attachment", 2),
     ("message insert", "MessageStore.insert", 2),
-    ("bind attachment", "messages._bind_attachment", 2),
+    ("bind attachment (while the message is written)", "AttachmentStore.bind", 2),
     ("WS rest (frames, dispatch, client)", "ack.rest", 1),
     ("ack -> pong (publish, consent.request)", "client.after_ack", 0),
+    ("settle the original's key (after the ack)", "messages._settle_original", 1),
 )
 
 
