@@ -13,7 +13,7 @@ from detectors.recognizers.cn.cn_street_address_recognizer import CnStreetAddres
 from detectors.recognizers.en.en_location_recognizer import EnLocationRecognizer
 from detectors.recognizers.en.en_person_recognizer import EnPersonRecognizer
 from detectors.recognizers.en.en_street_address_recognizer import EnStreetAddressRecognizer
-from detectors.recognizers.en.us_ssn_recognizer import UsSsnRecognizer
+from detectors.recognizers.en.us_ssn_recognizer import EnUsSsnRecognizer
 from detectors.recognizers.generic.generic_age_recognizer import GenericAgeRecognizer
 from detectors.recognizers.generic.generic_bank_account_recognizer import (
     GenericBankAccountRecognizer,
@@ -47,7 +47,7 @@ RECOGNIZER_CLASSES: tuple[RecognizerClass, ...] = (
     EnPersonRecognizer,
     EnLocationRecognizer,
     EnStreetAddressRecognizer,
-    UsSsnRecognizer,
+    EnUsSsnRecognizer,
     GenericAgeRecognizer,
     GenericBankAccountRecognizer,
     GenericCreditCardRecognizer,

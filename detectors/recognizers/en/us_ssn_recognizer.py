@@ -19,7 +19,7 @@ from detectors.recognizers.checksums import digits_only
 _KNOWN_FAKE = frozenset({"123456789", "078051120", "219099999"})
 
 
-class UsSsnRecognizer(ProjectPatternRecognizer):
+class EnUsSsnRecognizer(ProjectPatternRecognizer):
     ENTITY = "US_SSN"
     COUNTRY = "us"
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
