@@ -52,10 +52,15 @@ class Holds:
 
 def _hold_clause(holds: Holds, scope: Scope, conversation_field: str) -> Doc:
     if scope == "free":
-        return {
-            "customer_id": {"$nin": list(holds.customers)},
-            conversation_field: {"$nin": list(holds.conversations)},
-        }
+        # Only the non-empty lists too (an empty `$nin` matches everything): without a hold
+        # the clause is empty, and mongoeco evaluates a delete's plain `$in` on its index
+        # instead of testing two always-true conditions on every document it removes.
+        free: Doc = {}
+        if holds.customers:
+            free["customer_id"] = {"$nin": list(holds.customers)}
+        if holds.conversations:
+            free[conversation_field] = {"$nin": list(holds.conversations)}
+        return free
     # Only the non-empty lists: the embedded store (mongoeco) writes an empty `$in` on an
     # indexed field as invalid SQL, and an empty `$in` matches nothing anyway.
     either: list[Doc] = []
@@ -64,6 +69,15 @@ def _hold_clause(holds: Holds, scope: Scope, conversation_field: str) -> Doc:
     if holds.conversations:
         either.append({conversation_field: {"$in": list(holds.conversations)}})
     return {"$or": either} if either else {"_id": None}  # no hold: matches nothing
+
+
+def _all(*clauses: Doc) -> Doc:
+    """The conjunction of the non-empty clauses, as a plain filter when only one is left
+    (mongoeco plans a bare `{field: {$in: [...]}}` on its index)."""
+    kept = [clause for clause in clauses if clause]
+    if not kept:
+        return {}
+    return kept[0] if len(kept) == 1 else {"$and": kept}
 
 
 def _after_clause(field: str, after: tuple[datetime, str] | None) -> Doc:
@@ -199,13 +213,7 @@ class RetentionStore:
         """Delete these messages if they still match the rule and are not held."""
         condition, _index = self._message_query(kind, cutoff, ())
         result = await self._messages.delete_many(  # index: _id
-            {
-                "$and": [
-                    {"_id": {"$in": ids}},
-                    condition,
-                    _hold_clause(holds, "free", "conversation_id"),
-                ]
-            }
+            _all({"_id": {"$in": ids}}, condition, _hold_clause(holds, "free", "conversation_id"))
         )
         return result.deleted_count
 
@@ -233,6 +241,19 @@ class RetentionStore:
         return await self._messages.count_documents(  # index: conversation_seq
             {"conversation_id": {"$in": conversation_ids}}
         )
+
+    async def messages_per_conversation(self, conversation_ids: list[str]) -> dict[str, int]:
+        """How many messages each of these conversations has (absent: none), in one
+        command for a whole page instead of one count per conversation."""
+        if not conversation_ids:
+            return {}
+        cursor = await self._messages.aggregate(  # index: conversation_seq
+            [
+                {"$match": {"conversation_id": {"$in": conversation_ids}}},
+                {"$group": {"_id": "$conversation_id", "n": {"$sum": 1}}},
+            ]
+        )
+        return {doc["_id"]: doc["n"] async for doc in cursor}
 
     # -- conversations -----------------------------------------------------------------------
 
@@ -278,35 +299,32 @@ class RetentionStore:
         duplicated, on a retry), then the messages and the conversation are deleted, and
         only then is the mark, the last link to the conversation, removed.
         """
-        existing = {
-            doc["pending_conversation"]
-            async for doc in self._anonymised.find(  # index: pending_conversation
-                {"pending_conversation": {"$in": conversation_ids}},
-                projection={"pending_conversation": 1},
-            )
-        }
-        fresh = [
-            {**summary, "pending_conversation": conversation_id}
-            for conversation_id, summary in summaries.items()
-            if conversation_id not in existing
-        ]
-        if fresh:
-            await self._anonymised.insert_many(fresh)
-        messages = await self._messages.delete_many(  # index: conversation_seq
-            {
-                "$and": [
-                    {"conversation_id": {"$in": conversation_ids}},
-                    _hold_clause(holds, "free", "conversation_id"),
-                ]
+        if summaries:  # a plain delete writes no summary, so has none to reuse either
+            existing = {
+                doc["pending_conversation"]
+                async for doc in self._anonymised.find(  # index: pending_conversation
+                    {"pending_conversation": {"$in": list(summaries)}},
+                    projection={"pending_conversation": 1},
+                )
             }
+            fresh = [
+                {**summary, "pending_conversation": conversation_id}
+                for conversation_id, summary in summaries.items()
+                if conversation_id not in existing
+            ]
+            if fresh:
+                await self._anonymised.insert_many(fresh)
+        messages = await self._messages.delete_many(  # index: conversation_seq
+            _all(
+                {"conversation_id": {"$in": conversation_ids}},
+                _hold_clause(holds, "free", "conversation_id"),
+            )
         )
         gone = await self._conversations.delete_many(  # index: _id
-            {
-                "$and": [
-                    {"_id": {"$in": conversation_ids}, "status": "closed"},
-                    _hold_clause(holds, "free", "_id"),
-                ]
-            }
+            _all(
+                {"_id": {"$in": conversation_ids}, "status": "closed"},
+                _hold_clause(holds, "free", "_id"),
+            )
         )
         if gone.deleted_count != len(conversation_ids):
             # Not removed (changed meanwhile): its summary must not count it.
@@ -346,6 +364,30 @@ class RetentionStore:
         )
         return attachment is not None
 
+    async def customers_with_data(self, customer_ids: list[str], besides: set[str]) -> set[str]:
+        """Which of these customers still have a conversation, a message or an attachment
+        outside the conversations `besides` (`customer_has_data` for many customers in at
+        most three commands: a conversation belongs to one customer, so one `$nin` of all
+        the removed conversations excludes exactly each customer's own)."""
+        remaining = sorted(set(customer_ids))
+        exclude = sorted(besides)
+        found: set[str] = set()
+        for collection, conversation_field in (
+            (self._conversations, "_id"),  # index: by_customer
+            (self._messages, "conversation_id"),  # index: customer_secrets (prefix)
+            # An upload not sent yet (its own retention step deletes it later) needs the key.
+            (self._attachments, "conversation_id"),  # index: by_customer
+        ):
+            if not remaining:
+                break
+            hits = await collection.distinct(
+                "customer_id",
+                {"customer_id": {"$in": remaining}, conversation_field: {"$nin": exclude}},
+            )
+            found.update(hits)
+            remaining = [c for c in remaining if c not in found]
+        return found
+
     # -- attachments ---------------------------------------------------------------------------
 
     async def attachment_ids(
@@ -362,7 +404,7 @@ class RetentionStore:
         else:
             which = {"message_id": {"$in": message_ids or []}}  # by_message
         cursor = self._attachments.find(
-            {"$and": [which, _hold_clause(holds, "free", "conversation_id")]},
+            _all(which, _hold_clause(holds, "free", "conversation_id")),
             projection={"_id": 1},
         )
         return [doc["_id"] async for doc in cursor]
