@@ -514,3 +514,59 @@ async def test_when_now_is_naive_then_refused(services: Services, config: Retent
     naive = NOW.replace(tzinfo=None)
     with pytest.raises(ValueError, match="aware"):
         await run_retention(services, config, now=naive, dry_run=True, holder="test")
+
+
+async def test_when_whole_conversations_are_deleted_in_chunks_then_counts_holds_and_keys_hold(
+    services: Services, config: RetentionConfig
+) -> None:
+    """The plain-delete path of `transaction_records` (the purge benchmark's): message counts
+    for the whole page in one command, chunks cut at `batch_size` messages, one check of
+    which customers still have data, a held conversation kept with its messages."""
+    rule = config.rules["transaction_records"].model_copy(update={"action": "delete"})
+    only = config.model_copy(update={"rules": {"transaction_records": rule}})
+    docs: list[Doc] = []
+    for c in range(5):
+        customer = f"cust-{c}"
+        await conversation(services, f"c_del_{c}", customer, closed_days_ago=1200 + c)
+        docs.extend(
+            message(f"m_{c}_{seq}", f"c_del_{c}", customer, days_ago=1201, seq=seq)
+            for seq in range(1, 4)
+        )
+        await services.cipher.encrypt(customer, "a value under the customer's key")
+    await conversation(services, "c_keep", "cust-1", closed_days_ago=10)  # cust-1 keeps data
+    docs.append(message("m_keep", "c_keep", "cust-1", days_ago=11))
+    await db_of(services)["messages"].insert_many(docs)
+    await services.store.legal_holds.add(
+        scope="conversation",
+        customer_id="cust-2",
+        conversation_id="c_del_2",
+        reason="dispute",
+        by={"role": "privacy_officer", "id": "po-1"},
+        at=NOW - DAY,
+    )
+    summary = await run_retention(
+        services, only, now=NOW, dry_run=False, holder="test", batch_size=4
+    )
+    assert summary.status == "succeeded", summary.errors
+    assert counts(summary.to_json())["transaction_records"] == {
+        "count": 4,
+        "held_skipped": 1,
+        "errors": 0,
+        "messages": 12,
+        "keys_shredded": 3,  # cust-0, cust-3, cust-4; not cust-1 (c_keep) nor cust-2 (held)
+    }
+    db = db_of(services)
+    left = {d["_id"] async for d in db["messages"].find()}
+    assert left == {"m_2_1", "m_2_2", "m_2_3", "m_keep"}
+    assert {d["_id"] async for d in db["conversations"].find()} == {"c_del_2", "c_keep"}
+    assert await services.cipher.has_key("cust-1") and await services.cipher.has_key("cust-2")
+    assert not await services.cipher.has_key("cust-0")
+    audited = [d async for d in db["audit"].find({"action": "retention_delete"})]
+    assert sorted(d["details"]["conversation_id"] for d in audited) == [
+        "c_del_0",
+        "c_del_1",
+        "c_del_3",
+        "c_del_4",
+    ]
+    run = await services.store.retention.run(summary.run_id or "")
+    assert run is not None and run["rules"]["transaction_records"]["messages"] == 12
