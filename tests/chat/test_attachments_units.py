@@ -114,7 +114,8 @@ def test_when_a_blob_is_sealed_then_it_unseals_to_the_same_bytes(size: int) -> N
     file_id = ObjectId()
     data = bytes(i % 251 for i in range(size))
     sealed = seal(file_id, DEK, data)
-    assert data[:64] not in sealed or size == 0
+    if size >= 16:  # a shorter run turns up in random ciphertext by chance
+        assert data[:64] not in sealed
     assert unseal(file_id, DEK, sealed) == data
 
 
