@@ -119,7 +119,7 @@ async def do_upload(services: Services, identity: Identity, received: Received) 
     except BaseException:
         if not put_original.done():
             put_original.cancel()
-        with contextlib.suppress(BaseException):
+        with contextlib.suppress(Exception, asyncio.CancelledError):
             ref = await put_original
             if ref not in stored:
                 stored.append(ref)

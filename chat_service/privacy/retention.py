@@ -645,7 +645,7 @@ class _Run:
             counts = (
                 await self.rs.messages_per_conversation([c["_id"] for c in page])
                 if rule.action == "delete"
-                else None
+                else {}
             )
             for conversation in page:
                 summary, messages = await self._summarise(name, rule, conversation, counts)
@@ -674,7 +674,7 @@ class _Run:
             if customer_id in kept:
                 continue
             try:
-                await self._shred_if_gone(name, customer_id, touched[customer_id], checked=True)
+                await self._shred_key(name, customer_id)
             except Exception as exc:
                 self.error(name, exc, customer_key=True)
 
@@ -683,17 +683,14 @@ class _Run:
         name: str,
         rule: RetentionRule,
         conversation: dict[str, Any],
-        counts: dict[str, int] | None = None,
+        counts: dict[str, int],
     ) -> tuple[dict[str, Any] | None, int]:
         """The anonymised statistics of a conversation (None for a plain delete) and how
         many of its messages go with it (for a plain delete from `counts`, the page's
-        message counts per conversation, if given)."""
+        message counts per conversation)."""
         conversation_id = conversation["_id"]
         if rule.action == "delete":
-            if counts is not None:
-                count = counts.get(conversation_id, 0)
-            else:
-                count = await self.rs.count_conversation_messages([conversation_id])
+            count = counts.get(conversation_id, 0)
             return None, count - self._simulated_in([conversation_id])
         senders: dict[str, int] = {}
         kinds: dict[str, int] = {}
@@ -781,14 +778,10 @@ class _Run:
         counts = {"count": removed, "messages": messages, "attachments": attachments}
         await self.batch_done(name, counts, len(chunk))
 
-    async def _shred_if_gone(
-        self, name: str, customer_id: str, removed: set[str], *, checked: bool = False
-    ) -> None:
-        """A customer with nothing left: delete their data key, so no backup copy of a
-        removed value can ever be decrypted again (the anonymisation is irreversible).
-        `checked`: the caller already found nothing left (`customers_with_data`)."""
-        if not checked and await self.rs.customer_has_data(customer_id, removed):
-            return
+    async def _shred_key(self, name: str, customer_id: str) -> None:
+        """A customer with nothing left (`customers_with_data`): delete their data key, so
+        no backup copy of a removed value can ever be decrypted again (the anonymisation is
+        irreversible)."""
         if not await self.cipher.has_key(customer_id):
             return
         outcome = self.summary.rules[name]

@@ -237,11 +237,6 @@ class RetentionStore:
         )
         return [doc async for doc in cursor]
 
-    async def count_conversation_messages(self, conversation_ids: list[str]) -> int:
-        return await self._messages.count_documents(  # index: conversation_seq
-            {"conversation_id": {"$in": conversation_ids}}
-        )
-
     async def messages_per_conversation(self, conversation_ids: list[str]) -> dict[str, int]:
         """How many messages each of these conversations has (absent: none), in one
         command for a whole page instead of one count per conversation."""
@@ -343,32 +338,11 @@ class RetentionStore:
         )
         return gone.deleted_count, messages.deleted_count
 
-    async def customer_has_data(self, customer_id: str, besides: set[str]) -> bool:
-        """Does the customer still have a conversation, a message or an attachment outside
-        `besides`?"""
-        conversation = await self._conversations.find_one(  # index: by_customer
-            {"customer_id": customer_id, "_id": {"$nin": sorted(besides)}}, projection={"_id": 1}
-        )
-        if conversation is not None:
-            return True
-        message = await self._messages.find_one(  # index: customer_secrets (prefix)
-            {"customer_id": customer_id, "conversation_id": {"$nin": sorted(besides)}},
-            projection={"_id": 1},
-        )
-        if message is not None:
-            return True
-        # An upload not sent yet (its own retention step deletes it later) still needs the key.
-        attachment = await self._attachments.find_one(  # index: by_customer
-            {"customer_id": customer_id, "conversation_id": {"$nin": sorted(besides)}},
-            projection={"_id": 1},
-        )
-        return attachment is not None
-
     async def customers_with_data(self, customer_ids: list[str], besides: set[str]) -> set[str]:
         """Which of these customers still have a conversation, a message or an attachment
-        outside the conversations `besides` (`customer_has_data` for many customers in at
-        most three commands: a conversation belongs to one customer, so one `$nin` of all
-        the removed conversations excludes exactly each customer's own)."""
+        outside the conversations `besides`, in at most three commands (a conversation
+        belongs to one customer, so one `$nin` of all the removed conversations excludes
+        exactly each customer's own)."""
         remaining = sorted(set(customer_ids))
         exclude = sorted(besides)
         found: set[str] = set()
