@@ -40,6 +40,7 @@ from chat_service.ws.connections import InProcessFanOut, Registry
 logger = logging.getLogger(__name__)
 
 LOOP_LAG_INTERVAL_SECS = 0.5
+BACKGROUND_STOP_GRACE_SECS = 10.0  # a retention batch or a webhook round finishes well within
 
 
 def create_app(
@@ -122,7 +123,7 @@ def create_app(
         )
         stop = asyncio.Event()
         tasks = [
-            asyncio.create_task(_sweep_consents(services), name="consent-sweeper"),
+            asyncio.create_task(_sweep_consents(services, stop), name="consent-sweeper"),
             asyncio.create_task(services.notifier.run(stop), name="webhook-notifier"),
             asyncio.create_task(
                 deletion_loop(services, services.notifier, stop), name="deletion-requests"
@@ -139,8 +140,12 @@ def create_app(
             ),
         ]
         yield
+        # Ask first, cancel only what overstays: a task cancelled inside a store call may
+        # be opening a connection, and the driver leaves such a socket unclosed.
         stop.set()
-        for task in tasks:
+        _, overstaying = await asyncio.wait(tasks, timeout=BACKGROUND_STOP_GRACE_SECS)
+        for task in overstaying:
+            logger.warning("background job did not stop in time", extra={"job": task.get_name()})
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
@@ -166,11 +171,15 @@ async def _close_sockets(app: web.Application) -> None:
     )
 
 
-async def _sweep_consents(services: Services) -> None:
+async def _sweep_consents(services: Services, stop: asyncio.Event) -> None:
     """Requests nobody answered in time count as refused: their values are destroyed."""
     interval = services.settings.consent.sweep_interval_secs
     while True:
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(interval):
+                await stop.wait()
+        if stop.is_set():
+            return
         try:
             expired = await sweep_expired(services)
         except Exception:

@@ -117,8 +117,8 @@ async def do_upload(services: Services, identity: Identity, received: Received) 
         }
         await services.store.attachments.insert(doc)
     except BaseException:
-        if not put_original.done():
-            put_original.cancel()
+        # Let the original's write finish rather than cancel it: a store call cancelled
+        # while the driver opens a connection leaves that socket unclosed (PYTHON-5867).
         with contextlib.suppress(Exception, asyncio.CancelledError):
             ref = await put_original
             if ref not in stored:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
+import pymongo
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
@@ -65,10 +66,12 @@ class Store:
         await self.retention.ensure_indexes()
 
     async def ping(self) -> bool:
+        # The driver's own deadline, not asyncio's: a call cancelled while the driver
+        # opens a connection leaves that socket unclosed (PYTHON-5867).
         try:
-            async with asyncio.timeout(PING_TIMEOUT_SECS):
+            with pymongo.timeout(PING_TIMEOUT_SECS):
                 await self.client.admin.command("ping")
-        except (TimeoutError, PyMongoError):
+        except PyMongoError:
             return False
         return True
 
