@@ -40,12 +40,13 @@ import itertools
 import json
 import logging
 import math
+import os
 import secrets
 import signal
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -867,6 +868,58 @@ def report(
     return goal_tp and goal_p50 and goal_lag
 
 
+# --------------------------------------------------------------------------- CPU accounting
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int) -> tuple[int, float, float] | None:
+    """(parent pid, own CPU seconds, reaped children's CPU seconds) from /proc/pid/stat."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2 :].split()
+    ppid = int(fields[1])
+    own = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    reaped = (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
+    return ppid, own, reaped
+
+
+def cpu_by_process(store_pid: int) -> dict[str, float]:
+    """CPU seconds so far: this process (in the full mode, the server), the store child,
+    the detection workers (the other live children) and the load generators (children
+    that exited, counted in this process's reaped-children time)."""
+    me = os.getpid()
+    totals = {"server": 0.0, "store": 0.0, "detection": 0.0, "loadgen": 0.0}
+    mine = _proc_stat(me)
+    if mine is not None:
+        totals["server"] = mine[1]
+        totals["loadgen"] = mine[2]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        stat = _proc_stat(int(entry.name))
+        if stat is None or stat[0] != me:
+            continue
+        key = "store" if int(entry.name) == store_pid else "detection"
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"--loadgen" in cmdline:
+            key = "loadgen"
+        elif key == "detection":
+            # the pool's workers may run grandchildren (e.g. its resource tracker)
+            totals[key] += stat[2]
+        totals[key] += stat[1]
+    return totals
+
+
+def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {k: after[k] - before[k] for k in before}
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -877,14 +930,19 @@ async def bench(args: argparse.Namespace) -> int:
         try:
             async with lag_sampler() as lag, detection(not args.no_detection) as scanner:
                 tallies: dict[Mode, list[Tally]] = {}
-                print(f"[{time.monotonic() - started:5.1f} s] relay", file=sys.stderr, flush=True)
-                tallies["relay"] = await bench_relay(args)
-                print(f"[{time.monotonic() - started:5.1f} s] store", file=sys.stderr, flush=True)
-                tallies["store"] = await bench_store(uri, args)
-                print(
-                    f"[{time.monotonic() - started:5.1f} s] full path", file=sys.stderr, flush=True
-                )
-                tallies["full"] = await bench_full(uri, scanner, Path(tmp) / "data", args)
+                cpu: dict[Mode, tuple[dict[str, float], float]] = {}
+                runs: list[tuple[Mode, Callable[[], Awaitable[list[Tally]]]]] = [
+                    ("relay", lambda: bench_relay(args)),
+                    ("store", lambda: bench_store(uri, args)),
+                    ("full", lambda: bench_full(uri, scanner, Path(tmp) / "data", args)),
+                ]
+                for mode, run in runs:
+                    elapsed = time.monotonic() - started
+                    print(f"[{elapsed:5.1f} s] {mode}", file=sys.stderr, flush=True)
+                    before, wall = cpu_by_process(store_process.pid), time.monotonic()
+                    tallies[mode] = await run()
+                    used = cpu_delta(before, cpu_by_process(store_process.pid))
+                    cpu[mode] = (used, time.monotonic() - wall)
                 rows: dict[Mode, list[Row]] = {mode: [] for mode in tallies}
                 for mode, ts in tallies.items():
                     for t, docs in zip(ts, itertools.accumulate(t.sent for t in ts), strict=True):
@@ -902,7 +960,24 @@ async def bench(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
     report(rows, args, not args.no_detection, time.monotonic() - started)
+    report_cpu(cpu, tallies)
     return 0
+
+
+def report_cpu(
+    cpu: dict[Mode, tuple[dict[str, float], float]], tallies: dict[Mode, list[Tally]]
+) -> None:
+    """Where each mode's CPU went (seconds, and milliseconds per message handled)."""
+    print()
+    print("CPU by process over each whole mode (setup and all phases), 2 cores = 200 %:")
+    for mode, (used, wall) in cpu.items():
+        handled = sum(t.sent for t in tallies[mode])
+        parts = ", ".join(
+            f"{name} {secs:.1f} s ({100 * secs / wall:.0f} %, {1000 * secs / handled:.2f} ms/msg)"
+            for name, secs in used.items()
+            if secs > 0
+        )
+        print(f"  {mode:<5} {wall:5.1f} s wall, {handled} msgs: {parts}")
 
 
 def parse_rates(raw: str) -> list[float]:
