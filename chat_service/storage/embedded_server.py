@@ -12,12 +12,14 @@ import asyncio
 import signal
 import sys
 
-from mongoeco.engines.sqlite import SQLiteEngine
 from mongoeco.wire import AsyncMongoEcoProxyServer
+
+from chat_service.storage.embedded_engine import ChatStoreEngine
 
 
 async def serve(path: str, port: int) -> None:
-    server = AsyncMongoEcoProxyServer(engine=SQLiteEngine(path=path), host="127.0.0.1", port=port)
+    engine = ChatStoreEngine(path=path)
+    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=port)
     address = await server.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

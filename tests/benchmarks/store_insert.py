@@ -1,0 +1,198 @@
+"""One message insert over the wire as the messages collection grows: mongoeco's stock
+SQLite engine beside the embedded store's engine (chat_service/storage/embedded_engine.py),
+in one run.
+
+    .venv/bin/python -m tests.benchmarks.store_insert [--sizes 1000,5000,20000] [--inserts 30]
+
+A store child (this module with `--serve stock|chat`) serves one SQLite file on
+127.0.0.1. The messages collection gets exactly the server's indexes and is filled to each
+size with the embedded engine (the stock engine's wire inserts cost time quadratic in the
+size); then each engine gets its own copy of that file and `--inserts` message-shaped
+`insert_one` calls are timed one after another on it (the server's single-message write).
+Printed: p50 and max per insert at each size, and the stock/embedded ratio of the p50s.
+
+Everything listens on 127.0.0.1 only; the children and files are removed on exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+
+from chat_service.storage.messages import MessageStore, conv_seq
+from tests.benchmarks.chat_throughput import stop_process
+
+REPO = Path(__file__).resolve().parents[2]
+START_TIMEOUT_SECS = 60.0
+FILL_BATCH = 500
+TEXT = "When will order 7731 arrive at the shop? I have been waiting for a week now."
+
+type Json = dict[str, Any]
+
+
+def message(conversation_id: str, seq: int) -> Json:
+    return {
+        "_id": f"m-{conversation_id}-{seq}",
+        "conversation_id": conversation_id,
+        "conv_seq": conv_seq(conversation_id, seq),
+        "seq": seq,
+        "client_id": f"c-{seq}",
+        "sender": {"role": "customer", "id": "bench-customer"},
+        "customer_id": "bench-customer",
+        "kind": "text",
+        "text": TEXT,
+        "findings": [],
+        "created_at": datetime.now(UTC),
+    }
+
+
+async def serve(kind: str, path: str) -> None:
+    from mongoeco.engines.sqlite import SQLiteEngine
+    from mongoeco.wire import AsyncMongoEcoProxyServer
+
+    from chat_service.storage.embedded_engine import ChatStoreEngine
+
+    engine = SQLiteEngine(path=path) if kind == "stock" else ChatStoreEngine(path=path)
+    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
+    address = await server.start()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    print(address.uri, flush=True)
+    await stop.wait()
+    await server.close()
+
+
+class StoreChild:
+    """A store child of one engine on one file, and a client to it."""
+
+    def __init__(self, kind: str, path: Path) -> None:
+        self.kind = kind
+        self.path = path
+
+    async def __aenter__(self) -> AsyncCollection[Json]:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.benchmarks.store_insert",
+            "--serve",
+            self.kind,
+            "--path",
+            str(self.path),
+            stdout=asyncio.subprocess.PIPE,
+            cwd=REPO,
+        )
+        assert self.process.stdout is not None
+        try:
+            async with asyncio.timeout(START_TIMEOUT_SECS):
+                uri = (await self.process.stdout.readline()).decode().strip()
+        except BaseException:
+            await stop_process(self.process)
+            raise
+        self.client: AsyncMongoClient[Json] = AsyncMongoClient(uri, tz_aware=True)
+        return self.client["bench"]["messages"]
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.close()
+        await stop_process(self.process)
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """The SQLite file and its journal files, if any (the child has stopped)."""
+    for suffix in ("", "-wal", "-shm"):
+        if (from_path := Path(str(source) + suffix)).exists():
+            shutil.copyfile(from_path, Path(str(target) + suffix))
+
+
+def remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+async def time_inserts(
+    collection: AsyncCollection[Json], conversation: str, first_seq: int, inserts: int
+) -> list[float]:
+    timings = []
+    for seq in range(first_seq, first_seq + inserts):
+        started = time.perf_counter()
+        await collection.insert_one(message(conversation, seq))
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+async def bench(args: argparse.Namespace) -> int:
+    results: dict[str, dict[int, list[float]]] = {"stock": {}, "embedded": {}}
+    conversation = "c_" + secrets.token_hex(12)
+    with tempfile.TemporaryDirectory(prefix="store-insert-bench-") as tmp:
+        build = Path(tmp) / "build.sqlite"
+        seq = 0
+        for size in args.sizes:
+            # Filled with the embedded engine (the stock one's wire inserts are quadratic),
+            # then each engine gets its own copy of the file at this size.
+            async with StoreChild("chat", build) as collection:
+                await MessageStore(collection).ensure_indexes()
+                while seq < size:
+                    upto = min(size, seq + FILL_BATCH)
+                    batch = [message(conversation, s) for s in range(seq + 1, upto + 1)]
+                    await collection.insert_many(batch)
+                    seq = upto
+            for name, kind in (("stock", "stock"), ("embedded", "chat")):
+                copy = Path(tmp) / f"{name}-{size}.sqlite"
+                await asyncio.to_thread(copy_database, build, copy)
+                async with StoreChild(kind, copy) as collection:
+                    timings = await time_inserts(collection, conversation, seq + 1, args.inserts)
+                await asyncio.to_thread(remove_database, copy)
+                results[name][size] = timings
+                print(
+                    f"  {name}: {size} messages, p50 {statistics.median(timings):.1f} ms",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    print(f"{'messages':>9} {'engine':<9} {'p50 ms':>9} {'max ms':>9}")
+    for size in args.sizes:
+        for name in ("stock", "embedded"):
+            values = results[name][size]
+            print(f"{size:>9} {name:<9} {statistics.median(values):>9.1f} {max(values):>9.1f}")
+        ratio = statistics.median(results["stock"][size]) / statistics.median(
+            results["embedded"][size]
+        )
+        print(f"{'':>9} stock/embedded p50: {ratio:.1f}x")
+    return 0
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--sizes",
+        type=lambda raw: sorted(int(s) for s in raw.split(",") if s.strip()),
+        default=[1000, 5000, 20000],
+    )
+    parser.add_argument("--inserts", type=int, default=30)
+    parser.add_argument("--serve", choices=("stock", "chat"), help=argparse.SUPPRESS)
+    parser.add_argument("--path", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.serve:
+        asyncio.run(serve(args.serve, args.path))
+        return 0
+    return asyncio.run(bench(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""The embedded store's engine keeps MongoDB's uniqueness rules while inserts no longer
+scan the collection: over the wire, as the service uses it (or against MONGODB_URI)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from bson.int64 import Int64
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from chat_service.storage.embedded_engine import _value_at
+
+
+@pytest.fixture
+async def collection(store_uri: str | None) -> AsyncIterator[AsyncCollection[dict[str, Any]]]:
+    uri = store_uri or os.environ["MONGODB_URI"]
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
+    try:
+        yield client["engine_" + secrets.token_hex(4)]["things"]
+    finally:
+        await client.close()
+
+
+async def test_when_an_id_is_stored_again_then_it_is_refused_among_many(
+    collection: AsyncCollection[dict[str, Any]],
+) -> None:
+    await collection.insert_many([{"_id": f"m-{i}", "n": i} for i in range(300)])
+    for i in range(50):
+        await collection.insert_one({"_id": f"single-{i}"})
+    for again in ("m-7", "single-3", "m-299"):
+        with pytest.raises(DuplicateKeyError):
+            await collection.insert_one({"_id": again, "n": -1})
+    assert await collection.count_documents({}) == 350
+    assert (await collection.find_one({"_id": "m-7"})) == {"_id": "m-7", "n": 7}
+
+
+async def test_when_an_equal_number_of_another_type_is_stored_then_it_is_refused(
+    collection: AsyncCollection[dict[str, Any]],
+) -> None:
+    await collection.insert_one({"_id": 1})
+    await collection.insert_one({"_id": {"order": 7, "line": 2}})
+    for equal in (1.0, Int64(1)):
+        with pytest.raises(DuplicateKeyError):
+            await collection.insert_one({"_id": equal})
+    with pytest.raises(DuplicateKeyError):
+        await collection.insert_one({"_id": {"order": 7.0, "line": Int64(2)}})
+    await collection.insert_one({"_id": "1"})  # a string is not the number
+    assert await collection.count_documents({}) == 3
+
+
+async def test_when_a_unique_field_holds_an_array_then_each_element_is_a_key(
+    collection: AsyncCollection[dict[str, Any]],
+) -> None:
+    await collection.create_index("code", unique=True)
+    for i in range(20):
+        await collection.insert_one({"_id": f"s-{i}", "code": f"c{i}"})
+    # The first array under the index arrives after many scalar inserts.
+    await collection.insert_one({"_id": "arr", "code": ["x", "y"]})
+    with pytest.raises(DuplicateKeyError):
+        await collection.insert_one({"_id": "dup-element", "code": "y"})
+    with pytest.raises(DuplicateKeyError):
+        await collection.insert_one({"_id": "dup-scalar", "code": "c3"})
+    await collection.insert_one({"_id": "fresh", "code": "z"})
+    assert await collection.count_documents({}) == 22
+
+
+async def test_when_an_update_makes_a_unique_field_an_array_then_inserts_respect_it(
+    collection: AsyncCollection[dict[str, Any]],
+) -> None:
+    await collection.create_index("code", unique=True)
+    for i in range(10):
+        await collection.insert_one({"_id": f"s-{i}", "code": f"c{i}"})
+    await collection.update_one({"_id": "s-4"}, {"$set": {"code": ["c4", "extra"]}})
+    with pytest.raises(DuplicateKeyError):
+        await collection.insert_one({"_id": "dup-element", "code": "extra"})
+    await collection.delete_one({"_id": "s-4"})
+    await collection.insert_one({"_id": "after-delete", "code": "extra"})
+    assert await collection.count_documents({"code": "extra"}) == 1
+
+
+def test_values_are_read_by_path_as_the_store_reads_them() -> None:
+    doc = {"a": {"b": [1, [2, 3]]}, "c": "x"}
+    assert _value_at(doc, "a.b") == (True, [1, [2, 3]])
+    assert _value_at(doc, "a.b.1") == (True, [2, 3])
+    assert _value_at(doc, "a.b.5") == (False, None)
+    assert _value_at(doc, "c.d") == (False, None)
+    assert _value_at(doc, "missing") == (False, None)
