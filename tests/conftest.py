@@ -52,9 +52,8 @@ def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def store_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
     """The module's store: None means MONGODB_URI (real MongoDB), else an embedded child.
 
-    One embedded store per test module, not per session: mongoeco slows down as its file
-    fills (it scans for uniqueness), and a whole suite's data in one file made late tests
-    several times slower than the same tests run alone."""
+    One embedded store per test module, not per session: every module starts from an empty
+    file, so no module's timing depends on how much the modules before it stored."""
     if os.environ.get("MONGODB_URI"):
         yield None
         return

@@ -187,7 +187,8 @@ def phases_for(seconds: float, rates: list[float]) -> list[PhaseSpec]:
     """Warm-up at the lowest rate, the fixed rates ascending, then saturation.
 
     Fixed rates come first so that every mode reaches them with the same number of stored
-    messages: the embedded store's insert cost grows with the collection (see README.md).
+    messages (the stock mongoeco engine's insert cost grew with the collection; the
+    embedded engine's no longer does, but the order keeps the modes comparable).
     """
     specs = [PhaseSpec("warmup", min(rates), WARMUP_SECS, reported=False)]
     specs.extend(PhaseSpec(f"{rate:g}/s offered", rate, seconds) for rate in sorted(rates))

@@ -12,9 +12,10 @@ One embedded store child; two databases with the same documents (one purged by
 detection) serves the first database; customers send messages closed-loop during an idle
 phase and then during the purge.
 
-Only the data set's construction differs from production traffic: mongoeco's wire `insert`
-command stores each document with its single-document path, which decodes every document of
-the collection to check `_id` uniqueness (quadratic build: 2,000 messages took minutes). So
+Only the data set's construction differs from production traffic: stock mongoeco's wire
+`insert` command stored each document with its single-document path, which decoded every
+document of the collection to check `_id` uniqueness (quadratic build: 2,000 messages took
+minutes; the embedded store's engine no longer does, see tests/benchmarks/store_insert.py).
 `--build offline` (default) writes both databases into the store's SQLite file with mongoeco's
 in-process client and the same SQLiteEngine (its batch insert path: `_id` checked by the
 primary key), before the store child starts; the child then creates the product's indexes
@@ -113,7 +114,7 @@ def dataset(messages: int, per_conversation: int) -> tuple[list[Doc], list[Doc]]
 async def build_wire(
     client: AsyncMongoClient[Doc], database: str, data: tuple[list[Doc], list[Doc]]
 ) -> float:
-    """The old build: insert_many over the wire into the running store child (quadratic)."""
+    """insert_many over the wire into the running store child."""
     conversations, docs = data
     db = client[database]
     started = time.perf_counter()
