@@ -64,7 +64,11 @@ class SendResult:
 
 
 async def check_send_message(
-    services: Services, identity: Identity, command: MessageSend
+    services: Services,
+    identity: Identity,
+    command: MessageSend,
+    *,
+    scan: asyncio.Task[list[dict[str, Any]]] | None = None,
 ) -> SendResult:
     """Authorise and resolve the conversation, scan, apply the policy, store, publish.
 
@@ -72,14 +76,15 @@ async def check_send_message(
     resolved (and an attachment looked up): a first message or a cache miss then costs
     the longer of the two, not their sum. Nothing is stored or passed on before the scan
     has finished; a message refused meanwhile has its scan cancelled, and a failed scan
-    refuses the message exactly as before (the conversation it opened stays, empty)."""
+    refuses the message exactly as before (the conversation it opened stays, empty).
+    `scan` is the scan of `command.text` if the caller already started it (the socket
+    starts it when the frame is read); this function owns it from here."""
     if identity.role not in (Role.CUSTOMER, Role.AGENT):
+        if scan is not None:
+            drop_task(scan)
         raise ConversationNotFound("only customers and agents send messages", ref=command.client_id)
-    scan = (
-        asyncio.create_task(services.scanner.scan(command.text, None), name="scan-message")
-        if command.text is not None
-        else None
-    )
+    if scan is None and command.text is not None:
+        scan = asyncio.create_task(services.scanner.scan(command.text, None), name="scan-message")
     try:
         try:
             conversation, created = await _resolve_conversation(services, identity, command)
@@ -113,18 +118,18 @@ async def check_send_message(
             findings = [FindingOut.model_validate(f) for f in raw]
     finally:
         if scan is not None:
-            _drop(scan)
+            drop_task(scan)
     return await do_send_message(
         services, identity, conversation, command, findings, attachment=attachment
     )
 
 
-def _drop(scan: asyncio.Task[Any]) -> None:
-    """Cancel a scan nobody will use; mark a finished one's outcome as seen."""
-    if not scan.done():
-        scan.cancel()
-    elif not scan.cancelled():
-        scan.exception()
+def drop_task(task: asyncio.Task[Any]) -> None:
+    """Cancel a task nobody will use (a scan, a lookup); mark a finished one's outcome as seen."""
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled():
+        task.exception()
 
 
 async def _usable_attachment(
@@ -296,7 +301,7 @@ async def do_send_message(
         raise StoreUnavailable(ref=command.client_id) from exc
     finally:
         if ledger is not None:
-            _drop(ledger)
+            drop_task(ledger)
     if not by_customer and secrets:
         warnings.append(
             WarningOut(

@@ -1,7 +1,7 @@
 """Customers -> agents through the full chat path, beside its two ceilings, in one run.
 
     .venv/bin/python -m tests.benchmarks.chat_throughput [--customers 20] [--agents 4]
-        [--seconds 4] [--rates 10,25,50] [--window 4] [--no-detection]
+        [--seconds 4] [--rates 10,25,50] [--window 4] [--no-detection] [--profile FILE]
 
 Three modes share one embedded store child (started here on a temporary directory) and
 one client load generator (a child process running this module with `--loadgen`, so its
@@ -36,11 +36,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
+import io
 import itertools
 import json
 import logging
 import math
 import os
+import pstats
 import secrets
 import signal
 import sys
@@ -924,6 +927,23 @@ def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, fl
 # --------------------------------------------------------------------------- main
 
 
+async def profiled(path: Path | None, run: Awaitable[list[Tally]]) -> list[Tally]:
+    """--profile: cProfile this process (the server) during the full mode, stats to `path`."""
+    if path is None:
+        return await run
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        return await run
+    finally:
+        profiler.disable()
+        profiler.dump_stats(path)
+        out = io.StringIO()
+        stats = pstats.Stats(str(path), stream=out).sort_stats(pstats.SortKey.TIME)
+        stats.print_stats(r"chat_service|aiohttp|pymongo|detectors|json|asyncio", 40)
+        print(out.getvalue(), file=sys.stderr)
+
+
 async def bench(args: argparse.Namespace) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="chat-bench-") as tmp:
@@ -935,7 +955,12 @@ async def bench(args: argparse.Namespace) -> int:
                 runs: list[tuple[Mode, Callable[[], Awaitable[list[Tally]]]]] = [
                     ("relay", lambda: bench_relay(args)),
                     ("store", lambda: bench_store(uri, args)),
-                    ("full", lambda: bench_full(uri, scanner, Path(tmp) / "data", args)),
+                    (
+                        "full",
+                        lambda: profiled(
+                            args.profile, bench_full(uri, scanner, Path(tmp) / "data", args)
+                        ),
+                    ),
                 ]
                 for mode, run in runs:
                     elapsed = time.monotonic() - started
@@ -1007,6 +1032,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-detection",
         action="store_true",
         help="full path with a scanner that returns no findings (labelled in the output)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="cProfile the server during the full mode, write the stats here (figures slower)",
     )
     parser.add_argument("--loadgen", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

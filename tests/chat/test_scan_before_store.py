@@ -84,3 +84,62 @@ async def test_when_the_message_is_refused_then_its_scan_is_cancelled(
     scanner.delay = 0.0
     client_id = await customer.send_text("anyone?", conversation_id=conversation_id)
     assert (await customer.expect("message.ack", client_id=client_id))["seq"] == 2
+
+
+class CountingScanner(ScriptedScanner):
+    """ScriptedScanner that remembers the most scans it ever ran at once and, per text,
+    whether it failed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.most_at_once = 0
+        self.fail_texts: set[str] = set()
+
+    async def scan(self, text: str, language: str | None) -> list[dict[str, Any]]:
+        self.most_at_once = max(self.most_at_once, self.running + 1)
+        if text in self.fail_texts:
+            self.running += 1
+            try:
+                await asyncio.sleep(self.delay)
+            finally:
+                self.running -= 1
+            raise RuntimeError("detector down")
+        return await super().scan(text, language)
+
+
+async def test_when_messages_arrive_back_to_back_then_scans_run_ahead_and_order_holds(
+    aiohttp_client: AiohttpClient, settings: Settings, store_uri: str | None
+) -> None:
+    scanner = CountingScanner()
+    client = await aiohttp_client(create_app(settings, store_uri=store_uri, scanner=scanner))
+    agent = await connect(client, "agent", "agent-1")
+    customer = await connect(client, "customer", "cust-1")
+    conversation_id = await customer_opens(client, customer, agent, "Hello")
+    scanner.delay = 0.2
+    scanner.most_at_once = 0
+    scanner.fail_texts = {"third"}
+
+    # A phone flushing its outbox: five frames at once, one of them malformed.
+    texts = ["first", "second", "third", "fourth"]
+    for n, text in enumerate(texts[:2]):
+        await customer.send_text(text, conversation_id=conversation_id, client_id=f"o-{n}")
+    await customer.send({"type": "message.send", "client_id": "bad", "kind": "text"})
+    for n, text in enumerate(texts[2:], start=2):
+        await customer.send_text(text, conversation_id=conversation_id, client_id=f"o-{n}")
+
+    answers: list[tuple[str, str | None, int | None]] = []
+    while len(answers) < 5:
+        frame = await customer.expect_any(("message.ack", "error"))
+        answers.append(
+            (frame["type"], frame.get("client_id") or frame.get("ref"), frame.get("seq"))
+        )
+    assert answers == [
+        ("message.ack", "o-0", 2),
+        ("message.ack", "o-1", 3),
+        ("error", "bad", None),
+        ("error", "o-2", None),  # its scan failed: refused, nothing stored
+        ("message.ack", "o-3", 4),
+    ]
+    assert scanner.most_at_once >= 2  # later frames were scanned while earlier were stored
+    seqs = [(await agent.expect_message(seq=s))["text"] for s in (2, 3, 4)]
+    assert seqs == ["first", "second", "fourth"]
