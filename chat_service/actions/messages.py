@@ -64,11 +64,7 @@ class SendResult:
 
 
 async def check_send_message(
-    services: Services,
-    identity: Identity,
-    command: MessageSend,
-    *,
-    scan: asyncio.Task[list[dict[str, Any]]] | None = None,
+    services: Services, identity: Identity, command: MessageSend
 ) -> SendResult:
     """Authorise and resolve the conversation, scan, apply the policy, store, publish.
 
@@ -76,15 +72,14 @@ async def check_send_message(
     resolved (and an attachment looked up): a first message or a cache miss then costs
     the longer of the two, not their sum. Nothing is stored or passed on before the scan
     has finished; a message refused meanwhile has its scan cancelled, and a failed scan
-    refuses the message exactly as before (the conversation it opened stays, empty).
-    `scan` is the scan of `command.text` if the caller already started it (the socket
-    starts it when the frame is read); this function owns it from here."""
+    refuses the message exactly as before (the conversation it opened stays, empty)."""
     if identity.role not in (Role.CUSTOMER, Role.AGENT):
-        if scan is not None:
-            drop_task(scan)
         raise ConversationNotFound("only customers and agents send messages", ref=command.client_id)
-    if scan is None and command.text is not None:
-        scan = asyncio.create_task(services.scanner.scan(command.text, None), name="scan-message")
+    scan = (
+        asyncio.create_task(services.scanner.scan(command.text, None), name="scan-message")
+        if command.text is not None
+        else None
+    )
     try:
         try:
             conversation, created = await _resolve_conversation(services, identity, command)
@@ -118,18 +113,18 @@ async def check_send_message(
             findings = [FindingOut.model_validate(f) for f in raw]
     finally:
         if scan is not None:
-            drop_task(scan)
+            _drop(scan)
     return await do_send_message(
         services, identity, conversation, command, findings, attachment=attachment
     )
 
 
-def drop_task(task: asyncio.Task[Any]) -> None:
-    """Cancel a task nobody will use (a scan, a lookup); mark a finished one's outcome as seen."""
-    if not task.done():
-        task.cancel()
-    elif not task.cancelled():
-        task.exception()
+def _drop(scan: asyncio.Task[Any]) -> None:
+    """Cancel a scan nobody will use; mark a finished one's outcome as seen."""
+    if not scan.done():
+        scan.cancel()
+    elif not scan.cancelled():
+        scan.exception()
 
 
 async def _usable_attachment(
@@ -301,7 +296,7 @@ async def do_send_message(
         raise StoreUnavailable(ref=command.client_id) from exc
     finally:
         if ledger is not None:
-            drop_task(ledger)
+            _drop(ledger)
     if not by_customer and secrets:
         warnings.append(
             WarningOut(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 from chat_service.actions import consent as consent_actions
 from chat_service.actions import conversations as conv_actions
 from chat_service.actions import messages as msg_actions
@@ -27,21 +24,11 @@ from chat_service.ws.connections import Audience, Connection, constant
 
 
 async def dispatch(
-    services: Services,
-    conn: Connection,
-    identity: Identity,
-    command: Command,
-    *,
-    scan: asyncio.Task[list[dict[str, Any]]] | None = None,
+    services: Services, conn: Connection, identity: Identity, command: Command
 ) -> None:
-    """`scan`: the message's scan, already started when its frame was read (owned here:
-    used by a message.send, cancelled otherwise)."""
-    if scan is not None and not isinstance(command, MessageSend):
-        msg_actions.drop_task(scan)
-        scan = None
     match command:
         case MessageSend():
-            result = await msg_actions.check_send_message(services, identity, command, scan=scan)
+            result = await msg_actions.check_send_message(services, identity, command)
             conn.send(result.ack.frame())
             for warning in result.warnings:
                 conn.send(warning.frame())

@@ -87,20 +87,6 @@ class Peer:
                 return frame
             self.buffer.append(frame)
 
-    async def expect_any(
-        self, frame_types: tuple[str, ...], timeout: float = FRAME_TIMEOUT_SECS
-    ) -> dict[str, Any]:
-        """The next frame of any of these types, in arrival order; others stay buffered."""
-        for i, frame in enumerate(self.buffer):
-            if frame.get("type") in frame_types:
-                return self.buffer.pop(i)
-        async with asyncio.timeout(timeout):
-            while True:
-                frame = await self._receive(timeout)
-                if frame.get("type") in frame_types:
-                    return frame
-                self.buffer.append(frame)
-
     async def expect_message(
         self, frame_type: str = "message.new", timeout: float = FRAME_TIMEOUT_SECS, **fields: Any
     ) -> dict[str, Any]:
