@@ -14,12 +14,17 @@ so neither the browser driver nor the raw clients share its event loop. This pro
   MutationObserver notes, for each new customer message, the time of the first frame
   after it was added (requestAnimationFrame, then the next task: after that frame was
   painted). Both are `performance.timeOrigin + performance.now()` (the same wall clock).
+  In the console an init script (before the console's own script) also notes when each
+  message.new frame reached the page's socket, which splits the console's side.
 - raw: two aiohttp WebSocket clients (customer `bench-raw-c`, agent `bench-raw-a`, joined):
   time from `send_str` to the agent's `message.new`.
+- raw in Chromium: two pages of the server's origin that run no product script, each with
+  a bare WebSocket (`bench-braw-c`, `bench-braw-a`): send -> the agent page's message
+  event, so the browser's own socket cost is seen apart from the pages'.
 
-Raw and page messages alternate one by one, so both see the same store size (the embedded
-store's inserts slow down as the collection grows). Each message waits for the previous
-one to arrive. Goal: the pages add under 30 ms p50 over the raw path.
+Raw, raw-in-Chromium and page messages alternate one by one, so all see the same store
+size. Each message waits for the previous one to arrive. Goal: the pages add under 30 ms
+p50 over the raw (aiohttp) path.
 """
 
 from __future__ import annotations
