@@ -33,6 +33,7 @@ from chat_service.privacy.webhooks import WebhookNotifier, load_webhook_config
 from chat_service.scanning import PoolScanner, Scanner
 from chat_service.services import Services
 from chat_service.settings import Settings, is_loopback
+from chat_service.stopping import wait_or_stop
 from chat_service.storage import open_store
 from chat_service.storage.crypto import FieldCipher, load_master_key
 from chat_service.ws.connections import InProcessFanOut, Registry
@@ -174,12 +175,7 @@ async def _close_sockets(app: web.Application) -> None:
 async def _sweep_consents(services: Services, stop: asyncio.Event) -> None:
     """Requests nobody answered in time count as refused: their values are destroyed."""
     interval = services.settings.consent.sweep_interval_secs
-    while True:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(interval):
-                await stop.wait()
-        if stop.is_set():
-            return
+    while not await wait_or_stop(stop, interval):
         try:
             expired = await sweep_expired(services)
         except Exception:

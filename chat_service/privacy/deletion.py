@@ -39,6 +39,7 @@ from chat_service.privacy.pseudonyms import Pseudonymizer, pseudonymizer_for
 from chat_service.privacy.webhooks import WebhookNotifier
 from chat_service.privacy.workdays import HolidayCalendar, load_holiday_calendar
 from chat_service.services import Services
+from chat_service.stopping import wait_or_stop
 
 logger = logging.getLogger(__name__)
 
@@ -366,11 +367,7 @@ async def deletion_loop(
             await process_due(services, notifier=notifier)
         except Exception:
             logger.exception("deletion pass failed; will try again")
-        try:
-            async with asyncio.timeout(interval_secs):
-                await stop.wait()
-        except TimeoutError:
-            pass
+        await wait_or_stop(stop, interval_secs)
 
 
 async def file_and_carry_out(

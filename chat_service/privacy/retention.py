@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from chat_service.actions.consent import change_secrets
 from chat_service.errors import ConfigError
 from chat_service.services import Services
+from chat_service.stopping import wait_or_stop
 from chat_service.storage.retention_runs import Holds, MessageQuery, RetentionStore, active_holds
 from chat_service.tomlfile import load_toml
 
@@ -1011,14 +1012,7 @@ async def retention_loop(
 ) -> None:
     """The server's schedule: a run every `interval_secs` until `stop` is set (a run in
     progress ends after its current batch). Never raises; failures are logged and counted."""
-
-    async def wait(seconds: float) -> None:
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
-        except TimeoutError:
-            return
-
-    await wait(first_delay_secs)
+    await wait_or_stop(stop, first_delay_secs)
     while not stop.is_set():
         try:
             await run_retention(
@@ -1035,4 +1029,4 @@ async def retention_loop(
             logger.exception("retention run crashed")
             if failures is not None:
                 failures.inc()
-        await wait(config.interval_secs)
+        await wait_or_stop(stop, config.interval_secs)

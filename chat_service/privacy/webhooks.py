@@ -51,6 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from chat_service.errors import ConfigError
 from chat_service.settings import Secret, is_loopback
+from chat_service.stopping import wait_or_stop
 from chat_service.storage.webhook_deliveries import STATES, WebhookDeliveries
 from chat_service.tomlfile import load_toml
 
@@ -515,11 +516,7 @@ class WebhookNotifier:
                 await self.deliver_due(self._clock())
             except Exception:
                 logger.exception("webhook delivery round failed; will try again")
-            try:
-                async with asyncio.timeout(interval):
-                    await stop.wait()
-            except TimeoutError:
-                pass
+            await wait_or_stop(stop, interval)
 
     async def summary(self, dead_limit: int = 100) -> dict[str, Any]:
         """For the privacy report: recipients, deliveries per state, the dead letters."""

@@ -914,7 +914,7 @@ def cpu_by_process(store_pid: int) -> dict[str, float]:
         if b"--loadgen" in cmdline:
             key = "loadgen"
         elif key == "detection":
-            # the pool's workers may run grandchildren (e.g. its resource tracker)
+            # with what a worker's own children used (e.g. tesseract runs)
             totals[key] += stat[2]
         totals[key] += stat[1]
     return totals

@@ -54,12 +54,17 @@ async def test_when_an_equal_number_of_another_type_is_stored_then_it_is_refused
     assert await collection.count_documents({}) == 3
 
 
+async def unique_codes(collection: AsyncCollection[dict[str, Any]], count: int) -> None:
+    """A unique index on `code`, then `count` single inserts of scalar codes c0, c1, ..."""
+    await collection.create_index("code", unique=True)
+    for i in range(count):
+        await collection.insert_one({"_id": f"s-{i}", "code": f"c{i}"})
+
+
 async def test_when_a_unique_field_holds_an_array_then_each_element_is_a_key(
     collection: AsyncCollection[dict[str, Any]],
 ) -> None:
-    await collection.create_index("code", unique=True)
-    for i in range(20):
-        await collection.insert_one({"_id": f"s-{i}", "code": f"c{i}"})
+    await unique_codes(collection, 20)
     # The first array under the index arrives after many scalar inserts.
     await collection.insert_one({"_id": "arr", "code": ["x", "y"]})
     with pytest.raises(DuplicateKeyError):
@@ -73,9 +78,7 @@ async def test_when_a_unique_field_holds_an_array_then_each_element_is_a_key(
 async def test_when_an_update_makes_a_unique_field_an_array_then_inserts_respect_it(
     collection: AsyncCollection[dict[str, Any]],
 ) -> None:
-    await collection.create_index("code", unique=True)
-    for i in range(10):
-        await collection.insert_one({"_id": f"s-{i}", "code": f"c{i}"})
+    await unique_codes(collection, 10)
     await collection.update_one({"_id": "s-4"}, {"$set": {"code": ["c4", "extra"]}})
     with pytest.raises(DuplicateKeyError):
         await collection.insert_one({"_id": "dup-element", "code": "extra"})
