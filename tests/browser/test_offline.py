@@ -75,7 +75,9 @@ async def test_when_an_acknowledged_message_is_sent_again_then_it_is_stored_and_
     again = customer.get_by_test_id("chat-message").filter(has_text="Only once please")
     await expect(again).to_have_attribute("data-seq", "2")
     await expect(again).to_have_attribute("data-state", "sent")
-    await customer.wait_for_function(f"localStorage.getItem('{OUTBOX}') === '[]'")
+    # A function, not an expression string: Playwright polls an expression with eval(),
+    # which the page's CSP (no 'unsafe-eval') refuses.
+    await customer.wait_for_function("key => localStorage.getItem(key) === '[]'", arg=OUTBOX)
     await agent.reload()
     await agent.get_by_test_id("queue-item").first.click()
     await expect(agent.get_by_test_id("chat-message")).to_have_count(2)
