@@ -15,6 +15,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pymongo.errors import PyMongoError
@@ -191,6 +192,38 @@ async def _already_stored(services: Services, identity: Identity, command: Messa
     return await services.store.messages.get(message_id) is not None
 
 
+def message_document(
+    *,
+    message_id: str,
+    conversation: Conversation,
+    seq: int,
+    client_id: str,
+    sender: Identity,
+    kind: str,
+    text: str | None,
+    findings: list[FindingOut],
+    secrets: list[dict[str, Any]],
+    consent: str | None,
+    created_at: datetime,
+) -> dict[str, Any]:
+    """A message as stored (text masked, sensitive values encrypted in `secrets`);
+    MessageStore.insert adds `conv_seq` and `secrets_version`."""
+    return {
+        "_id": message_id,
+        "conversation_id": conversation.id,
+        "customer_id": conversation.customer_id,
+        "seq": seq,
+        "client_id": client_id,
+        "sender": {"role": sender.role.value, "id": sender.sub},
+        "kind": kind,
+        "text": text,
+        "findings": [f.model_dump() for f in findings],
+        "secrets": secrets,
+        "consent": consent,
+        "created_at": created_at,
+    }
+
+
 async def do_send_message(
     services: Services,
     identity: Identity,
@@ -309,28 +342,30 @@ async def do_send_message(
     pending = [s for s in secrets if s["state"] == "pending"]
     consent_state = "pending" if pending else ("granted" if by_customer and secrets else None)
 
+    extra: dict[str, Any] = (
+        {"attachment_id": attachment["_id"]} if attachment is not None else {}
+    ) | (
+        {"location_area": coarse_area(command.location.lat, command.location.lng)}
+        if command.location is not None and by_customer
+        else {}
+    )
+
     def build(seq: int) -> dict[str, Any]:
         return (
-            {
-                "_id": message_id,
-                "conversation_id": conversation.id,
-                "customer_id": customer_id,
-                "seq": seq,
-                "client_id": command.client_id,
-                "sender": {"role": identity.role.value, "id": identity.sub},
-                "kind": command.kind,
-                "text": masked_text,
-                "findings": [f.model_dump() for f in stored_findings],
-                "secrets": secrets,
-                "consent": consent_state,
-                "created_at": now,
-            }
-            | ({"attachment_id": attachment["_id"]} if attachment is not None else {})
-            | (
-                {"location_area": coarse_area(command.location.lat, command.location.lng)}
-                if command.location is not None and by_customer
-                else {}
+            message_document(
+                message_id=message_id,
+                conversation=conversation,
+                seq=seq,
+                client_id=command.client_id,
+                sender=identity,
+                kind=command.kind,
+                text=masked_text,
+                findings=stored_findings,
+                secrets=secrets,
+                consent=consent_state,
+                created_at=now,
             )
+            | extra
         )
 
     async def still_open() -> None:

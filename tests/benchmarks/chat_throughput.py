@@ -10,8 +10,9 @@ CPU is not charged to the server's event loop):
 - relay (ceiling A): a bare aiohttp WebSocket relay written here. A customer frame gets an
   ack-shaped answer and a message.new-shaped frame goes to the customer's agent. No store,
   no scan, no validation.
-- store (ceiling B): AsyncMongoClient `insert_one` of message-shaped documents into a
-  collection with exactly the server's message indexes, from as
+- store (ceiling B): AsyncMongoClient `insert_one` of the documents the full path writes
+  (built by the server's own `message_document`, the texts scanned and masked as the
+  server does) into a collection with exactly the server's message indexes, from as
   many concurrent writers as there are customers.
 - full: the real app (`create_app`) served in this process with AppRunner/TCPSite.
   Customers open one conversation each, agents join them (customer i -> agent i % M),
@@ -60,10 +61,15 @@ from aiohttp import web
 from pymongo import AsyncMongoClient
 
 from chat_service import keys
+from chat_service.actions.messages import message_document
 from chat_service.app import create_app
-from chat_service.auth import Role
+from chat_service.auth import Identity, Role
+from chat_service.policy.assess import assess
+from chat_service.protocol.events import FindingOut
+from chat_service.protocol.render import mask_sensitive
 from chat_service.scanning import PoolScanner, Scanner
 from chat_service.settings import Secret, Settings
+from chat_service.storage.conversations import Conversation
 from chat_service.storage.messages import MessageStore, conv_seq, message_id_for
 from tests.helpers.settings import settings_with
 
@@ -77,6 +83,7 @@ DRAIN_TIMEOUT_SECS = 10.0
 STORE_START_TIMEOUT_SECS = 60.0
 STOP_TIMEOUT_SECS = 10.0
 DETECTION_START_TIMEOUT_SECS = 180.0
+CPU_SAMPLE_SECS = 0.2
 
 GOAL_THROUGHPUT_RATIO = 0.80
 GOAL_ADDED_P50_MS = 5.0
@@ -553,24 +560,51 @@ async def bench_relay(args: argparse.Namespace) -> list[Tally]:
 # --------------------------------------------------------------------------- ceiling B: store
 
 
-def message_doc(conversation_id: str, customer: str, seq: int, n: int) -> Json:
-    """A document shaped like chat_service.actions.messages.do_send_message's."""
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One of TEXTS as the server stores it: masked text and the findings it keeps."""
+
+    text: str | None
+    findings: list[FindingOut]
+
+
+async def prepare_texts(scanner: Scanner) -> list[Prepared]:
+    """Scan and mask TEXTS as chat_service.actions.messages does, so the store ceiling
+    inserts the very documents the full path writes (none of TEXTS needs consent)."""
+    prepared = []
+    for text in TEXTS:
+        findings = [FindingOut.model_validate(f) for f in await scanner.scan(text, None)]
+        assessment = assess(text, findings, author_known_minor=False)
+        masked, stored, masks = mask_sensitive(text, assessment.findings)
+        if masks:
+            raise RuntimeError(f"bench text needs consent, full path would differ: {text!r}")
+        prepared.append(Prepared(masked, stored))
+    return prepared
+
+
+def message_doc(conversation: Conversation, prepared: list[Prepared], seq: int, n: int) -> Json:
+    """The document chat_service.actions.messages.do_send_message builds for customer
+    message `n`, with the fields MessageStore.insert adds."""
     client_id = f"store-{n}"
-    return {
-        "_id": message_id_for("customer", customer, client_id),
-        "conversation_id": conversation_id,
-        "conv_seq": conv_seq(conversation_id, seq),
-        "seq": seq,
-        "client_id": client_id,
-        "sender": {"role": "customer", "id": customer},
-        "kind": "text",
-        "text": TEXTS[n % len(TEXTS)],
-        "findings": [],
-        "created_at": datetime.now(UTC),
-    }
+    sender = Identity(Role.CUSTOMER, conversation.customer_id)
+    text = prepared[n % len(prepared)]
+    doc = message_document(
+        message_id=message_id_for(sender.role, sender.sub, client_id),
+        conversation=conversation,
+        seq=seq,
+        client_id=client_id,
+        sender=sender,
+        kind="text",
+        text=text.text,
+        findings=text.findings,
+        secrets=[],
+        consent=None,
+        created_at=datetime.now(UTC),
+    )
+    return doc | {"conv_seq": conv_seq(conversation.id, seq), "secrets_version": 0}
 
 
-async def bench_store(uri: str, args: argparse.Namespace) -> list[Tally]:
+async def bench_store(uri: str, scanner: Scanner, args: argparse.Namespace) -> list[Tally]:
     client: AsyncMongoClient[Json] = await asyncio.to_thread(
         lambda: AsyncMongoClient(
             uri, tz_aware=True, appname="chat-bench", serverSelectionTimeoutMS=3000
@@ -580,12 +614,16 @@ async def bench_store(uri: str, args: argparse.Namespace) -> list[Tally]:
         collection = client["bench_store_" + secrets.token_hex(4)]["messages"]
         await MessageStore(collection).ensure_indexes()  # exactly the server's indexes
         counter = itertools.count()
-        writers = [("c_" + secrets.token_hex(12), f"cust-{i}") for i in range(args.customers)]
+        prepared = await prepare_texts(scanner)
+        now = datetime.now(UTC)
+        writers = [
+            Conversation("c_" + secrets.token_hex(12), f"cust-{i}", "open", None, now, None)
+            for i in range(args.customers)
+        ]
         seqs = [itertools.count(1) for _ in writers]
 
         async def insert(w: int, tally: Tally, scheduled: float) -> None:
-            conversation, customer = writers[w]
-            doc = message_doc(conversation, customer, next(seqs[w]), next(counter))
+            doc = message_doc(writers[w], prepared, next(seqs[w]), next(counter))
             tally.sent += 1
             try:
                 await collection.insert_one(doc)
@@ -924,6 +962,40 @@ def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, fl
     return {k: after[k] - before[k] for k in before}
 
 
+type CpuSamples = list[tuple[float, dict[str, float]]]
+
+
+@contextlib.asynccontextmanager
+async def cpu_sampler(store_pid: int) -> AsyncIterator[CpuSamples]:
+    """(time.monotonic(), cpu_by_process) every CPU_SAMPLE_SECS, read in a thread so the
+    server's loop only pays for scheduling it."""
+    samples: CpuSamples = []
+
+    async def sample() -> None:
+        while True:
+            totals = await asyncio.to_thread(cpu_by_process, store_pid)
+            samples.append((time.monotonic(), totals))
+            await asyncio.sleep(CPU_SAMPLE_SECS)
+
+    task = asyncio.create_task(sample(), name="cpu-sampler")
+    try:
+        yield samples
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def cpu_between(samples: CpuSamples, start: float, end: float) -> dict[str, float] | None:
+    """CPU seconds per process between the last sample at or before `start` and the first
+    at or after `end` (a window at most one sample interval wider on each side)."""
+    before = [s for s in samples if s[0] <= start]
+    after = [s for s in samples if s[0] >= end]
+    if not before or not after:
+        return None
+    return cpu_delta(before[-1][1], after[0][1]) | {"_secs": after[0][0] - before[-1][0]}
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -949,12 +1021,16 @@ async def bench(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="chat-bench-") as tmp:
         store_process, uri = await start_store(Path(tmp) / "store.sqlite")
         try:
-            async with lag_sampler() as lag, detection(not args.no_detection) as scanner:
+            async with (
+                lag_sampler() as lag,
+                cpu_sampler(store_process.pid) as cpu_samples,
+                detection(not args.no_detection) as scanner,
+            ):
                 tallies: dict[Mode, list[Tally]] = {}
                 cpu: dict[Mode, tuple[dict[str, float], float]] = {}
                 runs: list[tuple[Mode, Callable[[], Awaitable[list[Tally]]]]] = [
                     ("relay", lambda: bench_relay(args)),
-                    ("store", lambda: bench_store(uri, args)),
+                    ("store", lambda: bench_store(uri, scanner, args)),
                     (
                         "full",
                         lambda: profiled(
@@ -987,6 +1063,7 @@ async def bench(args: argparse.Namespace) -> int:
                 )
     report(rows, args, not args.no_detection, time.monotonic() - started)
     report_cpu(cpu, tallies)
+    report_saturation_cpu(cpu_samples, tallies)
     return 0
 
 
@@ -1004,6 +1081,28 @@ def report_cpu(
             if secs > 0
         )
         print(f"  {mode:<5} {wall:5.1f} s wall, {handled} msgs: {parts}")
+
+
+def report_saturation_cpu(samples: CpuSamples, tallies: dict[Mode, list[Tally]]) -> None:
+    """CPU per message handled while each mode was saturated: which process bounds it."""
+    print()
+    print("CPU by process during each saturation phase (per message completed in it):")
+    for mode, ts in tallies.items():
+        for t in ts:
+            if t.rate > 0 or not t.reported:
+                continue
+            used = cpu_between(samples, t.start, t.end)
+            done = t.delivered_in_window if mode != "store" else t.acked_in_window
+            if used is None or not done:
+                print(f"  {mode:<5} (no samples)")
+                continue
+            secs = used.pop("_secs")
+            parts = ", ".join(
+                f"{name} {100 * cpu / secs:.0f} % ({1000 * cpu / done:.2f} ms/msg)"
+                for name, cpu in used.items()
+                if cpu > 0
+            )
+            print(f"  {mode:<5} {secs:4.1f} s, {done} msgs: {parts}")
 
 
 def parse_rates(raw: str) -> list[float]:

@@ -3,18 +3,22 @@ scan the collection: over the wire, as the service uses it (or against MONGODB_U
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from bson.int64 import Int64
+from mongoeco.wire import AsyncMongoEcoProxyServer
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from chat_service.storage.embedded_engine import _value_at
+from chat_service.storage.embedded_engine import ChatStoreEngine, _value_at
 
 
 @pytest.fixture
@@ -94,3 +98,46 @@ def test_values_are_read_by_path_as_the_store_reads_them() -> None:
     assert _value_at(doc, "a.b.5") == (False, None)
     assert _value_at(doc, "c.d") == (False, None)
     assert _value_at(doc, "missing") == (False, None)
+
+
+async def test_when_no_change_stream_reads_the_outbox_then_it_stays_bounded_across_restarts(
+    tmp_path: Path,
+) -> None:
+    """The engine hands no changes to a change-stream consumer (see embedded_engine.py):
+    the outbox must still be cut to its capacity on each write, and a store restarted on a
+    file whose outbox wrapped must still take writes."""
+    path = tmp_path / "store.sqlite"
+    capacity = 5
+    async with _served(path, capacity) as things:
+        await things.insert_many([{"_id": f"m-{i}", "n": i} for i in range(20)])
+        for i in range(20, 40):
+            await things.insert_one({"_id": f"m-{i}", "n": i})
+        await things.update_many({"n": {"$lt": 10}}, {"$set": {"seen": True}})
+        await things.delete_one({"_id": "m-39"})
+        assert _outbox_rows(path) <= capacity
+    async with _served(path, capacity) as things:
+        await things.insert_one({"_id": "after-restart", "n": 40})
+        await things.update_one({"_id": "m-0"}, {"$inc": {"n": 100}})
+        assert await things.count_documents({}) == 40
+        assert await things.count_documents({"seen": True}) == 10
+        assert (await things.find_one({"_id": "m-0"}) or {})["n"] == 100
+        assert _outbox_rows(path) <= capacity
+
+
+@contextlib.asynccontextmanager
+async def _served(path: Path, capacity: int) -> AsyncIterator[AsyncCollection[dict[str, Any]]]:
+    engine = ChatStoreEngine(path=str(path), change_outbox_max_entries=capacity)
+    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
+    address = await server.start()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(address.uri, tz_aware=True)
+    try:
+        yield client["engine"]["things"]
+    finally:
+        await client.close()
+        await server.close()
+
+
+def _outbox_rows(path: Path) -> int:
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        (rows,) = conn.execute("SELECT COUNT(*) FROM change_outbox").fetchone()
+    return int(rows)
