@@ -21,14 +21,13 @@ message at 3,000 messages and seconds at 20,000 (tests/benchmarks/store_insert.p
 3. Change delivery: after every write mongoeco hands the new change-outbox entries to its
    change-stream hub, and for that takes a lease (two SQLite commits) and starts and joins
    a heartbeat thread, whether or not any change stream is open. Nothing in the service
-   opens one (instances share state through MongoDB itself, and more than one instance
-   needs a real MongoDB), so this engine skips the hand-over: **the embedded store
-   delivers no change-stream events.** The outbox is still written and compacted to
-   `change_outbox_max_entries` on each write, so it does not grow. Measured with
-   tests/benchmarks/chat_throughput.py: the store's insert rate rose from about 200 to 300
-   per second, and the thread start and join per write, which waits for a free core, had
-   made the store's throughput fall by a third whenever the server and the detection
-   workers were busy on the same two cores.
+   opens one, and mongoeco's wire server rejects `$changeStream` anyway, so no client of
+   this store could receive those events; this engine skips the hand-over. The outbox is
+   still written and cut to `change_outbox_max_entries` on each write, so it does not
+   grow. Measured with tests/benchmarks/chat_throughput.py: the store's `insert_one` rate
+   rose from about 200 to 250-330 per second, and that thread, which has to wait for a
+   free core, had made each write cost more whenever the server and the detection worker
+   were busy on the same two cores.
 """
 
 from __future__ import annotations

@@ -92,6 +92,12 @@ class Connection:
         except (ConnectionError, RuntimeError, TimeoutError):
             self.close_soon(WSCloseCode.POLICY_VIOLATION, "peer stopped reading")
 
+    async def hand_over(self) -> None:
+        """Let the writer put what is queued on the wire before the caller goes on: one
+        pass of the loop, in which the writer, woken by `send`, writes the frame to the
+        transport (it waits only if the peer's buffer is full)."""
+        await asyncio.sleep(0)
+
     async def flush(self) -> None:
         """Wait (bounded) until queued frames are written: used before a policy close."""
         if self._writer is None or self._writer.done():

@@ -32,6 +32,9 @@ async def dispatch(
             conn.send(result.ack.frame())
             for warning in result.warnings:
                 conn.send(warning.frame())
+            # The ack goes on the wire before the work that follows it (rendering for every
+            # participant, the consent request), not after that work's first pause.
+            await conn.hand_over()
             await result.publish()
         case HistoryFetch():
             conversation, messages, has_more = await msg_actions.fetch_history(

@@ -84,6 +84,7 @@ STORE_START_TIMEOUT_SECS = 60.0
 STOP_TIMEOUT_SECS = 10.0
 DETECTION_START_TIMEOUT_SECS = 180.0
 CPU_SAMPLE_SECS = 0.2
+CPU_ROLES_EVERY = 10  # samples between walks of /proc for the children
 
 GOAL_THROUGHPUT_RATIO = 0.80
 GOAL_ADDED_P50_MS = 5.0
@@ -932,29 +933,44 @@ def cpu_by_process(store_pid: int) -> dict[str, float]:
     """CPU seconds so far: this process (in the full mode, the server), the store child,
     the detection workers (the other live children) and the load generators (children
     that exited, counted in this process's reaped-children time)."""
+    return cpu_of(children_by_role(store_pid))
+
+
+def children_by_role(store_pid: int) -> dict[int, str]:
+    """This process's live children by role: store, loadgen, detection (the others)."""
     me = os.getpid()
-    totals = {"server": 0.0, "store": 0.0, "detection": 0.0, "loadgen": 0.0}
-    mine = _proc_stat(me)
-    if mine is not None:
-        totals["server"] = mine[1]
-        totals["loadgen"] = mine[2]
+    roles = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == me:
             continue
         stat = _proc_stat(int(entry.name))
         if stat is None or stat[0] != me:
             continue
-        key = "store" if int(entry.name) == store_pid else "detection"
         try:
             cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if b"--loadgen" in cmdline:
-            key = "loadgen"
-        elif key == "detection":
-            # with what a worker's own children used (e.g. tesseract runs)
-            totals[key] += stat[2]
-        totals[key] += stat[1]
+        pid = int(entry.name)
+        roles[pid] = (
+            "store" if pid == store_pid else "loadgen" if b"--loadgen" in cmdline else "detection"
+        )
+    return roles
+
+
+def cpu_of(roles: dict[int, str]) -> dict[str, float]:
+    """CPU seconds so far by role, reading only this process and the given children."""
+    totals = {"server": 0.0, "store": 0.0, "detection": 0.0, "loadgen": 0.0}
+    mine = _proc_stat(os.getpid())
+    if mine is not None:
+        totals["server"] = mine[1]
+        totals["loadgen"] = mine[2]
+    for pid, role in roles.items():
+        stat = _proc_stat(pid)
+        if stat is None:
+            continue  # exited: a load generator's time is now in this process's reaped time
+        totals[role] += stat[1]
+        if role == "detection":
+            totals[role] += stat[2]  # with what a worker's own children used (tesseract)
     return totals
 
 
@@ -972,8 +988,11 @@ async def cpu_sampler(store_pid: int) -> AsyncIterator[CpuSamples]:
     samples: CpuSamples = []
 
     async def sample() -> None:
-        while True:
-            totals = await asyncio.to_thread(cpu_by_process, store_pid)
+        roles: dict[int, str] = {}
+        for n in itertools.count():
+            if n % CPU_ROLES_EVERY == 0:  # walking /proc costs more than reading a few pids
+                roles = await asyncio.to_thread(children_by_role, store_pid)
+            totals = await asyncio.to_thread(cpu_of, roles)
             samples.append((time.monotonic(), totals))
             await asyncio.sleep(CPU_SAMPLE_SECS)
 
