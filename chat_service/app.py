@@ -79,7 +79,11 @@ def create_app(
         from detectors import DetectorPool
 
         pool = DetectorPool(settings.config_dir, workers=settings.config.detection.workers)
-        await pool.start()
+        try:
+            await pool.start()
+        except BaseException:  # failed, or the server is stopping while the workers start
+            await pool.close()
+            raise
         app[keys.SCANNER] = PoolScanner(pool)
         try:
             yield

@@ -7,8 +7,10 @@ import asyncio
 import contextlib
 import getpass
 import json
+import logging
 import signal
 import sys
+from collections.abc import Coroutine
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from chat_service.auth import Identity, Role, TokenService
 from chat_service.errors import ConfigError
 from chat_service.logs import AccessLogger, configure_logging
 from chat_service.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -179,12 +183,16 @@ async def _run_server(settings: Settings, host: str, port: int) -> int:
         shutdown_timeout=settings.config.server.shutdown_grace_secs,
         handle_signals=False,
     )
-    await runner.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
+        # Start-up (the store child, the detection workers) takes seconds: a signal meanwhile
+        # abandons it, and the cleanup below stops whatever had already started.
+        if not await _unless_stopped(runner.setup(), stop):
+            logger.info("stopped during start-up")
+            return 0
         site = web.TCPSite(runner, host, port)
         await site.start()
         bound = runner.addresses[0] if runner.addresses else (host, port)
@@ -196,6 +204,24 @@ async def _run_server(settings: Settings, host: str, port: int) -> int:
         with contextlib.suppress(Exception):
             await runner.cleanup()
     return 0
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
+    """Run `work` to its end (True; its errors raised) unless `stop` is set first: then
+    cancel it and return False."""
+    task = asyncio.create_task(work)
+    stopped = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
+    task.result()
+    return True
 
 
 if __name__ == "__main__":

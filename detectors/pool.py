@@ -6,7 +6,8 @@ batches. Concurrent ``detect`` calls are queued and dispatched in batches (up to
 ``nlp.pipe`` batching for free and quiet periods get one-message latency. If a worker dies
 the pool breaks; it is replaced by a fresh one and every batch that was in flight is sent
 again: a message is never returned unscanned. Workers start with the "spawn" method, which
-is safe in a process with threads (the server has them).
+is safe in a process with threads (the server has them). A worker whose server has gone
+without closing the pool (killed, out of memory) ends itself within about a second.
 
 Documents (pictures, PDFs, text files: ``scan_document``, ``redact_image``) run in the same
 workers. Text batches go first: a free worker goes to a waiting text batch before any
@@ -29,6 +30,8 @@ import pathlib
 import shutil
 import signal
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 
@@ -52,15 +55,27 @@ MAX_BATCH = 32
 MAX_ATTEMPTS = 3
 # A document whose worker died is read once more (the death may have been another job's).
 MAX_DOCUMENT_ATTEMPTS = 2
+PARENT_CHECK_SECS = 1.0  # how often a worker checks that the server still runs
 
 _worker_detector: Detector | None = None
 
 
-def _init_worker(config_dir: str, scratch_dir: str) -> None:
+def _init_worker(config_dir: str, scratch_dir: str, parent_pid: int) -> None:
     global _worker_detector  # one detector per worker process, by design
+    threading.Thread(
+        target=_exit_when_orphaned, args=(parent_pid,), name="parent-watch", daemon=True
+    ).start()
     config = load_detection_config(pathlib.Path(config_dir))
     _worker_detector = Detector(config)  # jieba's cache stays in the usual temp dir
     documents.prepare_worker(config.detection.documents, scratch_dir)
+
+
+def _exit_when_orphaned(parent_pid: int) -> None:
+    """End this worker once the server that started it has gone (killed, out of memory):
+    nothing else would, and each worker holds a detector's worth of memory."""
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_SECS)
+    os._exit(0)
 
 
 def _require_detector() -> Detector:
@@ -221,7 +236,7 @@ class DetectorPool:
             max_workers=self._workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(str(self._config_dir), scratch),
+            initargs=(str(self._config_dir), scratch, os.getpid()),
         )
         self._scratch[executor] = scratch
         return executor

@@ -67,6 +67,9 @@ class EmbeddedStore:
             str(self.db_path),
             "--port",
             str(self._port),
+            "--exit-with-parent",
+            # Never written to: its end of file tells the child this process has gone.
+            stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,  # a Ctrl-C to the server must not kill the store first
@@ -77,12 +80,16 @@ class EmbeddedStore:
         try:
             async with asyncio.timeout(STARTUP_TIMEOUT_SECS):
                 line = (await process.stdout.readline()).decode().strip()
-        except TimeoutError:
+        except BaseException as exc:  # too slow, or the server is stopping while it starts
             process.kill()
             await process.wait()
-            raise EmbeddedStoreError("the embedded store did not start in time") from None
+            _release_stdin(process)
+            if isinstance(exc, TimeoutError):
+                raise EmbeddedStoreError("the embedded store did not start in time") from None
+            raise
         if not line.startswith("mongodb://"):
             await process.wait()
+            _release_stdin(process)
             await stderr_task
             raise EmbeddedStoreError(
                 "the embedded store failed to start: " + " | ".join(self._stderr_tail[-5:])
@@ -112,6 +119,7 @@ class EmbeddedStore:
             if process is None:
                 return
             code = await process.wait()
+            _release_stdin(process)
             if self._stop.is_set():
                 return
             self.healthy.clear()
@@ -145,5 +153,13 @@ class EmbeddedStore:
                 logger.error("embedded store did not stop in time; killing it")
                 process.kill()
                 await process.wait()
+        if process is not None:
+            _release_stdin(process)
         await asyncio.to_thread(self.uri_path.unlink, missing_ok=True)
         logger.info("embedded store stopped")
+
+
+def _release_stdin(process: asyncio.subprocess.Process) -> None:
+    """Close our end of an exited child's stdin pipe (held only to outlive it)."""
+    if process.stdin is not None and not process.stdin.is_closing():
+        process.stdin.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -118,3 +119,103 @@ async def test_serve_prints_its_url_serves_and_stops_cleanly_on_sigterm(tmp_path
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+@pytest.mark.skipif(bool(os.environ.get("MONGODB_URI")), reason="exercises the embedded store")
+async def test_when_stopped_while_starting_then_it_exits_cleanly_and_its_store_stops(
+    tmp_path: Path,
+) -> None:
+    """SIGTERM while the detection workers load (seconds after the store child started)."""
+    process = await _start_serve(tmp_path)
+    try:
+        store_pid = await _store_child(process.pid, tmp_path)
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == 0, err.decode()[-2000:]
+        assert await _gone(store_pid), "the embedded store outlived the server"
+        assert not (tmp_path / "store.uri").exists()
+    finally:
+        await _reap(process)
+
+
+@pytest.mark.skipif(bool(os.environ.get("MONGODB_URI")), reason="exercises the embedded store")
+async def test_when_the_server_is_killed_then_its_store_stops_by_itself(tmp_path: Path) -> None:
+    process = await _start_serve(tmp_path)
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), timeout=90)).decode()
+        assert line.startswith("chat-service serving on ")
+        store_pid = await _store_child(process.pid, tmp_path)
+        process.kill()  # no cleanup runs: out of memory, or kill -9
+        # Its output pipes end once every process holding them (its detection workers) exits.
+        await asyncio.wait_for(process.communicate(), timeout=30)
+        assert await _gone(store_pid), "the embedded store outlived the killed server"
+    finally:
+        await _reap(process)
+
+
+async def _start_serve(data: Path) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items() if k != "CHAT_SERVICE_SECRET"}
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "chat_service",
+        "serve",
+        "--port",
+        "0",
+        "--data",
+        str(data),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+
+
+async def _store_child(server_pid: int, data: Path) -> int:
+    """The embedded store child's pid, once it has written `store.uri`."""
+    uri_file = data / "store.uri"
+    async with asyncio.timeout(60):
+        while not await asyncio.to_thread(uri_file.exists):  # noqa: ASYNC110  # polls a file
+            await asyncio.sleep(0.05)
+    pid = await asyncio.to_thread(_child_running, server_pid, b"embedded_server")
+    assert pid is not None, "no embedded store child found"
+    return pid
+
+
+async def _gone(pid: int) -> bool:
+    """Whether `pid` exits within 20 s."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(20):
+            while await asyncio.to_thread(_running, pid):  # noqa: ASYNC110  # polls /proc
+                await asyncio.sleep(0.1)
+            return True
+    return False
+
+
+def _child_running(parent: int, command_part: bytes) -> int | None:
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent and command_part in cmdline:
+            return int(entry.name)
+    return None
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an exited child of a live parent that has not reaped it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2 :].split()[0] != "Z"
+
+
+async def _reap(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
