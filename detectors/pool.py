@@ -63,18 +63,23 @@ _worker_detector: Detector | None = None
 def _init_worker(config_dir: str, scratch_dir: str, parent_pid: int) -> None:
     global _worker_detector  # one detector per worker process, by design
     threading.Thread(
-        target=_exit_when_orphaned, args=(parent_pid,), name="parent-watch", daemon=True
+        target=_exit_when_orphaned,
+        args=(parent_pid, scratch_dir),
+        name="parent-watch",
+        daemon=True,
     ).start()
     config = load_detection_config(pathlib.Path(config_dir))
     _worker_detector = Detector(config)  # jieba's cache stays in the usual temp dir
     documents.prepare_worker(config.detection.documents, scratch_dir)
 
 
-def _exit_when_orphaned(parent_pid: int) -> None:
+def _exit_when_orphaned(parent_pid: int, scratch_dir: str) -> None:
     """End this worker once the server that started it has gone (killed, out of memory):
-    nothing else would, and each worker holds a detector's worth of memory."""
+    nothing else would, and each worker holds a detector's worth of memory. The scratch
+    directory goes too (the pool's own cleanup never ran): it may hold document text."""
     while os.getppid() == parent_pid:
         time.sleep(PARENT_CHECK_SECS)
+    shutil.rmtree(scratch_dir, ignore_errors=True)
     os._exit(0)
 
 

@@ -173,15 +173,23 @@ async def sample_lag(out: list[tuple[float, float]]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def lag_sampler() -> AsyncIterator[list[tuple[float, float]]]:
-    samples: list[tuple[float, float]] = []
-    task = asyncio.create_task(sample_lag(samples), name="lag-sampler")
+async def running(work: Awaitable[None], name: str) -> AsyncIterator[None]:
+    """`work` as a task for the duration of the block, cancelled and awaited after it."""
+    task = asyncio.ensure_future(work)
+    task.set_name(name)
     try:
-        yield samples
+        yield
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+@contextlib.asynccontextmanager
+async def lag_sampler() -> AsyncIterator[list[tuple[float, float]]]:
+    samples: list[tuple[float, float]] = []
+    async with running(sample_lag(samples), "lag-sampler"):
+        yield samples
 
 
 def lag_between(samples: list[tuple[float, float]], start: float, end: float) -> list[float]:
@@ -996,23 +1004,20 @@ async def cpu_sampler(store_pid: int) -> AsyncIterator[CpuSamples]:
             samples.append((time.monotonic(), totals))
             await asyncio.sleep(CPU_SAMPLE_SECS)
 
-    task = asyncio.create_task(sample(), name="cpu-sampler")
-    try:
+    async with running(sample(), "cpu-sampler"):
         yield samples
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
-def cpu_between(samples: CpuSamples, start: float, end: float) -> dict[str, float] | None:
-    """CPU seconds per process between the last sample at or before `start` and the first
-    at or after `end` (a window at most one sample interval wider on each side)."""
+def cpu_between(
+    samples: CpuSamples, start: float, end: float
+) -> tuple[float, dict[str, float]] | None:
+    """(seconds, CPU seconds per process) between the last sample at or before `start` and
+    the first at or after `end` (a window at most one sample interval wider on each side)."""
     before = [s for s in samples if s[0] <= start]
     after = [s for s in samples if s[0] >= end]
     if not before or not after:
         return None
-    return cpu_delta(before[-1][1], after[0][1]) | {"_secs": after[0][0] - before[-1][0]}
+    return after[0][0] - before[-1][0], cpu_delta(before[-1][1], after[0][1])
 
 
 # --------------------------------------------------------------------------- main
@@ -1110,12 +1115,12 @@ def report_saturation_cpu(samples: CpuSamples, tallies: dict[Mode, list[Tally]])
         for t in ts:
             if t.rate > 0 or not t.reported:
                 continue
-            used = cpu_between(samples, t.start, t.end)
+            window = cpu_between(samples, t.start, t.end)
             done = t.delivered_in_window if mode != "store" else t.acked_in_window
-            if used is None or not done:
+            if window is None or not done:
                 print(f"  {mode:<5} (no samples)")
                 continue
-            secs = used.pop("_secs")
+            secs, used = window
             parts = ", ".join(
                 f"{name} {100 * cpu / secs:.0f} % ({1000 * cpu / done:.2f} ms/msg)"
                 for name, cpu in used.items()

@@ -73,20 +73,7 @@ async def test_when_serving_off_loopback_without_a_secret_then_it_refuses_to_sta
 
 @pytest.mark.skipif(bool(os.environ.get("MONGODB_URI")), reason="exercises the embedded store")
 async def test_serve_prints_its_url_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "CHAT_SERVICE_SECRET"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "chat_service",
-        "serve",
-        "--port",
-        "0",
-        "--data",
-        str(tmp_path),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
+    process = await _start_serve(tmp_path)
     assert process.stdout is not None
     try:
         line = (await asyncio.wait_for(process.stdout.readline(), timeout=90)).decode()
@@ -116,9 +103,7 @@ async def test_serve_prints_its_url_serves_and_stops_cleanly_on_sigterm(tmp_path
         assert process.returncode == 0, err.decode()[-2000:]
         assert not (tmp_path / "store.uri").exists()
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await _reap(process)
 
 
 @pytest.mark.skipif(bool(os.environ.get("MONGODB_URI")), reason="exercises the embedded store")
@@ -155,6 +140,7 @@ async def test_when_the_server_is_killed_then_its_store_stops_by_itself(tmp_path
 
 
 async def _start_serve(data: Path) -> asyncio.subprocess.Process:
+    """`chat-service serve` on a free port with the development secret (loopback)."""
     env = {k: v for k, v in os.environ.items() if k != "CHAT_SERVICE_SECRET"}
     return await asyncio.create_subprocess_exec(
         sys.executable,
