@@ -1,39 +1,47 @@
-"""Async detection for the server: a process pool, never detection on the event loop.
+"""Async detection for the server: worker processes, never detection on the event loop.
 
-Each worker process builds one ``Detector`` in its initializer (about 3 s) and then serves
-batches. Concurrent ``detect`` calls are queued and dispatched in batches (up to
-``MAX_BATCH`` messages, one batch in flight per worker), so busy periods get spaCy's
-``nlp.pipe`` batching for free and quiet periods get one-message latency. If a worker dies
-the pool breaks; it is replaced by a fresh one and every batch that was in flight is sent
-again: a message is never returned unscanned. Workers start with the "spawn" method, which
-is safe in a process with threads (the server has them). A worker whose server has gone
-without closing the pool (killed, out of memory) ends itself within about a second.
+Each worker process builds one ``Detector`` when it starts (about 3 s) and then serves one
+job at a time over a pair of pipes of its own: the event loop writes a request and reads the
+answer through asyncio's pipe transports, with no thread between them (a
+``ProcessPoolExecutor`` put a manager and a feeder thread there, and most of a message's
+detection time went to handing it between threads).
+
+Concurrent ``detect`` calls are queued and dispatched in batches (up to ``MAX_BATCH``
+messages, one job per worker), so busy periods get spaCy's ``nlp.pipe`` batching for free
+and quiet periods get one-message latency. If a worker dies, its pipe ends; it is replaced
+by a fresh one and its batch is sent again: a message is never returned unscanned. Workers
+start with the "spawn" method, which is safe in a process with threads (the server has
+them). A worker whose server has gone without closing the pool (killed, out of memory) sees
+its request pipe end, or its parent change, and ends itself.
 
 Documents (pictures, PDFs, text files: ``scan_document``, ``redact_image``) run in the same
 workers. Text batches go first: a free worker goes to a waiting text batch before any
 document, and documents occupy at most ``workers - 1`` workers (one, with a single
 worker). A document job that outlives its limit plus a grace period is answered with
-``DocumentTimeoutError`` and the workers are replaced, the stuck one killed; text batches
-that were in flight are sent again.
+``DocumentTimeoutError`` and its worker is killed and replaced.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import concurrent.futures
 import contextlib
+import functools
 import logging
 import multiprocessing
 import os
 import pathlib
+import pickle
 import shutil
 import signal
+import struct
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, cast
 
 from detectors import documents
 from detectors.config import DetectionConfig, load_detection_config
@@ -53,11 +61,76 @@ logger = logging.getLogger(__name__)
 
 MAX_BATCH = 32
 MAX_ATTEMPTS = 3
-# A document whose worker died is read once more (the death may have been another job's).
+# A document whose worker died is read once more (the death may have been another cause's).
 MAX_DOCUMENT_ATTEMPTS = 2
-PARENT_CHECK_SECS = 1.0  # how often a worker checks that the server still runs
+PARENT_CHECK_SECS = 1.0  # how often a busy worker checks that the server still runs
+STOP_GRACE_SECS = 5.0  # a worker told to stop (its pipe closed) gets this long, then SIGKILL
+
+# Every frame on a worker's pipes: an 8-byte big-endian length, then a pickle.
+_HEADER = struct.Struct("!Q")
 
 _worker_detector: Detector | None = None
+
+
+# --- inside a worker process ------------------------------------------------------------
+
+
+def _worker_main(
+    config_dir: str, scratch_dir: str, parent_pid: int, requests: Connection, replies: Connection
+) -> None:
+    """A worker's whole life: load the detector, say so, then answer requests until the
+    request pipe ends. Requests are ``(function, args)``; answers ``(True, result)`` or
+    ``(False, exception)``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when workers stop
+    in_fd, out_fd = requests.fileno(), replies.fileno()
+    try:
+        _init_worker(config_dir, scratch_dir, parent_pid)
+        _require_detector().detect_batch([("", None, None)])  # warm up spaCy
+    except Exception as error:
+        _write_frame(out_fd, _outcome(False, error))
+        return
+    _write_frame(out_fd, _outcome(True, os.getpid()))
+    while (request := _read_frame(in_fd)) is not None:
+        try:
+            function, args = pickle.loads(request)  # noqa: S301  # our own server's pipe
+            answer = _outcome(True, function(*args))
+        except Exception as error:  # handed to the caller, whatever it was
+            answer = _outcome(False, error)
+        _write_frame(out_fd, answer)
+    shutil.rmtree(scratch_dir, ignore_errors=True)
+
+
+def _outcome(ok: bool, value: object) -> bytes:
+    try:
+        return pickle.dumps((ok, value), pickle.HIGHEST_PROTOCOL)
+    except Exception as error:  # an answer that cannot cross the pipe is a failure
+        failure = RuntimeError(f"{type(value).__name__} could not be sent back ({error!r})")
+        return pickle.dumps((False, failure), pickle.HIGHEST_PROTOCOL)
+
+
+def _read_frame(fd: int) -> bytes | None:
+    """One frame, or None when the pipe has ended."""
+    header = _read_exactly(fd, _HEADER.size)
+    if header is None:
+        return None
+    (size,) = _HEADER.unpack(header)
+    return _read_exactly(fd, size)
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    data = bytearray()
+    while len(data) < size:
+        chunk = os.read(fd, min(size - len(data), 1 << 20))
+        if not chunk:
+            return None
+        data += chunk
+    return bytes(data)
+
+
+def _write_frame(fd: int, payload: bytes) -> None:
+    view = memoryview(_HEADER.pack(len(payload)) + payload)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _init_worker(config_dir: str, scratch_dir: str, parent_pid: int) -> None:
@@ -74,9 +147,9 @@ def _init_worker(config_dir: str, scratch_dir: str, parent_pid: int) -> None:
 
 
 def _exit_when_orphaned(parent_pid: int, scratch_dir: str) -> None:
-    """End this worker once the server that started it has gone (killed, out of memory):
-    nothing else would, and each worker holds a detector's worth of memory. The scratch
-    directory goes too (the pool's own cleanup never ran): it may hold document text."""
+    """End this worker once the server that started it has gone (killed, out of memory)
+    while the worker is busy (an idle one sees its request pipe end): each worker holds a
+    detector's worth of memory. The scratch directory goes too: it may hold document text."""
     while os.getppid() == parent_pid:
         time.sleep(PARENT_CHECK_SECS)
     shutil.rmtree(scratch_dir, ignore_errors=True)
@@ -102,14 +175,7 @@ def _worker_redact_image(data: bytes, boxes: list[Box], image_format: ImageForma
     return documents.redact_image(data, boxes, image_format, config)
 
 
-def _worker_pid() -> int:
-    return os.getpid()
-
-
-def _submit(
-    executor: concurrent.futures.ProcessPoolExecutor, items: list[DetectItem]
-) -> concurrent.futures.Future[list[list[Finding]]]:
-    return executor.submit(_worker_detect, items)
+# --- in the server ----------------------------------------------------------------------
 
 
 def _kill_tree(pid: int) -> None:
@@ -123,27 +189,162 @@ def _kill_tree(pid: int) -> None:
             os.kill(target, signal.SIGKILL)
 
 
-def _retire(
-    executor: concurrent.futures.ProcessPoolExecutor, scratch: str | None, kill: bool, wait: bool
-) -> None:
-    """Shut an executor down (killing its workers first if asked), then remove its scratch
-    directory: Tesseract's input copies and output, which hold document text."""
-    if kill:
-        for pid in list(executor._processes or {}):  # no public accessor exists
-            _kill_tree(pid)
-    executor.shutdown(wait=wait, cancel_futures=True)
-    if scratch is not None:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
 def _consume[T](job: asyncio.Future[T]) -> None:
-    """Mark a document job's outcome as seen (it may end after its caller gave up)."""
+    """Mark a job's outcome as seen (it may end after its caller gave up)."""
     if not job.cancelled():
         job.exception()
 
 
 class DetectionUnavailableError(RuntimeError):
     """Detection failed even after replacing the workers; the message must not pass."""
+
+
+class _WorkerDiedError(Exception):
+    """The worker's pipe ended before it answered."""
+
+
+def _start_process(
+    config_dir: pathlib.Path, parent_pid: int
+) -> tuple[BaseProcess, Connection, Connection, str]:
+    """Start one worker process (blocking: spawn execs a fresh interpreter)."""
+    context = multiprocessing.get_context("spawn")
+    scratch = tempfile.mkdtemp(prefix="detector-scratch-")  # mode 0700
+    requests_in, requests_out = context.Pipe(duplex=False)
+    replies_in, replies_out = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_worker_main,
+        args=(str(config_dir), scratch, parent_pid, requests_in, replies_out),
+        name="detector-worker",
+        daemon=True,
+    )
+    try:
+        process.start()
+    except BaseException:
+        for end in (requests_out, replies_in):
+            end.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    finally:
+        requests_in.close()  # the worker's ends: only the worker may hold them, so that
+        replies_out.close()  # each side sees the other's end of file
+    return process, requests_out, replies_in, scratch
+
+
+class _Replies(asyncio.Protocol):
+    """Reads a worker's answer frames off its reply pipe."""
+
+    def __init__(self, worker: _Worker) -> None:
+        self._worker = worker
+        self._buffer = bytearray()
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        while len(self._buffer) >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(self._buffer)
+            end = _HEADER.size + size
+            if len(self._buffer) < end:
+                return
+            frame = bytes(self._buffer[_HEADER.size : end])
+            del self._buffer[:end]
+            self._worker.answered(frame)
+
+    def eof_received(self) -> bool:
+        self._worker.lost()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._worker.lost()
+
+
+class _Requests(asyncio.Protocol):
+    """The write side of a worker's request pipe: it ends when the worker has gone."""
+
+    def __init__(self, worker: _Worker) -> None:
+        self._worker = worker
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._worker.lost()
+
+
+class _Worker:
+    """One worker process and its two pipes; one job at a time."""
+
+    def __init__(self, process: BaseProcess, scratch: str) -> None:
+        self.process = process
+        self.pid = cast(int, process.pid)
+        self.scratch = scratch
+        self.dead = False
+        self._requests: asyncio.WriteTransport | None = None
+        self._replies: asyncio.ReadTransport | None = None
+        # The job in flight; the first one is the worker's "ready".
+        self._ready: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._ready.add_done_callback(_consume)
+        self._job: asyncio.Future[Any] | None = self._ready
+
+    async def connect(self, requests: Connection, replies: Connection) -> None:
+        loop = asyncio.get_running_loop()
+        self._requests, _ = await loop.connect_write_pipe(lambda: _Requests(self), requests)
+        self._replies, _ = await loop.connect_read_pipe(lambda: _Replies(self), replies)
+
+    async def ready(self) -> None:
+        await self._ready
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    def call(self, function: Callable[..., Any], *args: object) -> asyncio.Future[Any]:
+        """Send one job; the future holds its answer (``_WorkerDiedError`` if it dies)."""
+        if self._job is not None:
+            raise RuntimeError("worker already has a job")
+        job: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        job.add_done_callback(_consume)
+        if self.dead or self._requests is None:
+            job.set_exception(_WorkerDiedError(f"detection worker {self.pid} has gone"))
+            return job
+        payload = pickle.dumps((function, args), pickle.HIGHEST_PROTOCOL)
+        self._job = job
+        self._requests.write(_HEADER.pack(len(payload)) + payload)
+        return job
+
+    def answered(self, frame: bytes) -> None:
+        job, self._job = self._job, None
+        if job is None or job.done():
+            return
+        try:
+            ok, value = pickle.loads(frame)  # noqa: S301  # from our own worker's pipe
+        except Exception as error:
+            job.set_exception(RuntimeError(f"unreadable answer from a worker ({error!r})"))
+            return
+        if ok:
+            job.set_result(value)
+        else:
+            job.set_exception(value)
+
+    def lost(self) -> None:
+        if self.dead:
+            return
+        self.dead = True
+        job, self._job = self._job, None
+        if job is not None and not job.done():
+            job.set_exception(_WorkerDiedError(f"detection worker {self.pid} died"))
+        for transport in (self._requests, self._replies):
+            if transport is not None:
+                transport.close()
+
+    async def stop(self, kill: bool) -> None:
+        """End the process (closing its request pipe asks it to; ``kill`` does not ask)
+        and remove its scratch directory: Tesseract's files, which hold document text."""
+        self.lost()
+        if kill:
+            await asyncio.to_thread(_kill_tree, self.pid)
+        await asyncio.to_thread(self.process.join, STOP_GRACE_SECS)
+        if self.process.exitcode is None:
+            await asyncio.to_thread(_kill_tree, self.pid)
+            await asyncio.to_thread(self.process.join)
+        with contextlib.suppress(ValueError):
+            self.process.close()
+        await asyncio.to_thread(shutil.rmtree, self.scratch, True)
 
 
 class _Slots:
@@ -217,50 +418,58 @@ class DetectorPool:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self._config_dir = config_dir
-        self._workers = workers
+        self._size = workers
         self._config: DetectionConfig | None = None
-        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+        self._workers: list[_Worker] = []  # every worker, busy or not
+        self._idle: collections.deque[_Worker] = collections.deque()  # one per free slot
         self._queue: asyncio.Queue[tuple[DetectItem, asyncio.Future[list[Finding]]]] = (
             asyncio.Queue()
         )
         self._dispatcher: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         self._slots = _Slots(workers, max(1, workers - 1))
-        self._replace_lock = asyncio.Lock()
-        self._scratch: dict[concurrent.futures.ProcessPoolExecutor, str] = {}
+        self._closed = False
         self.restarts = 0
         # Counters for operations: completed document jobs by kind ("image", "pdf", "text",
         # "redaction"); failures by reason ("unreadable", "timeout": the worker's own limit,
-        # "stuck": the pool's hard limit, workers replaced; "worker_died").
+        # "stuck": the pool's hard limit, worker replaced; "worker_died").
         self.document_jobs: collections.Counter[str] = collections.Counter()
         self.document_failures: collections.Counter[str] = collections.Counter()
 
-    def _new_executor(self) -> concurrent.futures.ProcessPoolExecutor:
-        scratch = tempfile.mkdtemp(prefix="detector-scratch-")  # mode 0700
-        executor = concurrent.futures.ProcessPoolExecutor(
-            max_workers=self._workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(str(self._config_dir), scratch, os.getpid()),
+    async def _spawn(self) -> _Worker:
+        """A new worker, ready to serve; a worker that fails to start is stopped."""
+        process, requests, replies, scratch = await asyncio.to_thread(
+            _start_process, self._config_dir, os.getpid()
         )
-        self._scratch[executor] = scratch
-        return executor
+        worker = _Worker(process, scratch)
+        try:
+            await worker.connect(requests, replies)
+            await worker.ready()
+        except BaseException as error:
+            await asyncio.shield(worker.stop(kill=True))
+            requests.close()  # already closed by their transports, if those were made
+            replies.close()
+            if isinstance(error, _WorkerDiedError):
+                raise DetectionUnavailableError("a detection worker died while starting") from None
+            raise
+        return worker
 
     async def start(self) -> None:
         """Load the config (fail fast), start the workers and wait until all are ready."""
         self._config = await asyncio.to_thread(load_detection_config, self._config_dir)
-        self._executor = await asyncio.to_thread(self._new_executor)
-        await self._warm_up(self._executor)
+        started = await asyncio.gather(
+            *(self._spawn() for _ in range(self._size)), return_exceptions=True
+        )
+        self._workers = [w for w in started if isinstance(w, _Worker)]
+        failures = [f for f in started if not isinstance(f, _Worker)]
+        if failures:
+            await self.close()
+            raise failures[0]
+        self._idle.extend(self._workers)
         self._dispatcher = asyncio.create_task(self._dispatch(), name="detector-dispatch")
 
-    async def _warm_up(self, executor: concurrent.futures.ProcessPoolExecutor) -> None:
-        futures = [
-            await asyncio.to_thread(_submit, executor, [("", None, None)])
-            for _ in range(self._workers)
-        ]
-        await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
-
     async def close(self) -> None:
+        self._closed = True
         self._slots.close()
         if self._dispatcher is not None:
             self._dispatcher.cancel()
@@ -273,29 +482,18 @@ class DetectorPool:
             _item, future = self._queue.get_nowait()
             if not future.done():
                 future.set_exception(DetectionUnavailableError("detector pool closed"))
-        if self._executor is not None:
-            executor, self._executor = self._executor, None
-            # A document job may be stuck in C code: kill rather than wait for it.
-            busy = self._slots.documents_busy > 0
-            scratch = self._scratch.pop(executor, None)
-            await asyncio.to_thread(_retire, executor, scratch, busy, not busy)
+        workers, self._workers = self._workers, []
+        self._idle.clear()
+        # A worker still busy may be stuck in C code (a document): kill it, do not wait.
+        await asyncio.gather(*(w.stop(kill=w.busy) for w in workers))
 
     async def worker_pids(self) -> list[int]:
         """Process ids of the current workers (for operations and tests)."""
-        executor = self._require_executor()
-        futures = [
-            await asyncio.to_thread(executor.submit, _worker_pid) for _ in range(self._workers)
-        ]
-        await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
-        return sorted(set(executor._processes))  # no public accessor exists
-
-    def _require_executor(self) -> concurrent.futures.ProcessPoolExecutor:
-        if self._executor is None or self._config is None:
-            raise RuntimeError("DetectorPool.start() has not been awaited")
-        return self._executor
+        self._require_config()
+        return sorted(w.pid for w in self._workers)
 
     def _require_config(self) -> DetectionConfig:
-        if self._config is None:
+        if self._config is None or self._closed:
             raise RuntimeError("DetectorPool.start() has not been awaited")
         return self._config
 
@@ -303,73 +501,81 @@ class DetectorPool:
         self, text: str, language: str | None = None, known: KnownCustomer | None = None
     ) -> list[Finding]:
         """Findings for one message, computed in a worker process."""
-        self._require_executor()
-        if self._config is None:
-            raise RuntimeError("DetectorPool.start() has not been awaited")
+        config = self._require_config()
         if not isinstance(text, str):
             raise TypeError("text must be a str")
         if language is not None and language not in SUPPORTED_LANGUAGES:
             raise ValueError(f"unsupported language {language!r}; use one of en, zh")
-        limit = self._config.detection.engine.max_text_chars
+        limit = config.detection.engine.max_text_chars
         if len(text) > limit:
             raise TextTooLongError(f"text longer than {limit} characters")
         future: asyncio.Future[list[Finding]] = asyncio.get_running_loop().create_future()
         await self._queue.put(((text, language, known), future))
         return await future
 
+    async def _lease(self, document: bool) -> _Worker:
+        """A free worker; text waits before documents (see ``_Slots``)."""
+        await self._slots.acquire(document)
+        return self._idle.popleft()
+
+    def _give_back(self, worker: _Worker, document: bool) -> None:
+        if self._closed:
+            return
+        self._idle.append(worker)
+        self._slots.release(document)
+
+    def _returned(self, worker: _Worker, _job: asyncio.Future[Any]) -> None:
+        self._give_back(worker, document=True)
+
+    async def _replace(self, worker: _Worker, kill: bool = False) -> _Worker:
+        """Stop a worker (killing it if asked: it is stuck) and start a fresh one in its
+        place; if none can start, the old one stays in place, marked dead."""
+        await worker.stop(kill)
+        fresh = await self._spawn()
+        if self._closed:
+            await fresh.stop(kill=False)
+            raise DetectionUnavailableError("detector pool closed")
+        self._workers[self._workers.index(worker)] = fresh
+        self.restarts += 1
+        return fresh
+
     async def _dispatch(self) -> None:
         while True:
             batch = [await self._queue.get()]
-            await self._slots.acquire(document=False)
+            worker = await self._lease(document=False)
             while not self._queue.empty() and len(batch) < MAX_BATCH:
                 batch.append(self._queue.get_nowait())
-            task = asyncio.create_task(self._run_batch(batch))
+            task = asyncio.create_task(self._run_batch(worker, batch))
             self._in_flight.add(task)
-            task.add_done_callback(self._batch_done)
-
-    def _batch_done(self, task: asyncio.Task[None]) -> None:
-        self._in_flight.discard(task)
-        self._slots.release(document=False)
+            task.add_done_callback(self._in_flight.discard)
 
     async def _run_batch(
-        self, batch: list[tuple[DetectItem, asyncio.Future[list[Finding]]]]
+        self, worker: _Worker, batch: list[tuple[DetectItem, asyncio.Future[list[Finding]]]]
     ) -> None:
         items = [item for item, _future in batch]
         error: BaseException | None = None
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            executor = self._require_executor()
-            try:
-                submitted = await asyncio.to_thread(_submit, executor, items)
-                results = await asyncio.wrap_future(submitted)
-            except BrokenProcessPool as broken:
-                error = broken
-                logger.warning("detector worker died (attempt %d); replacing workers", attempt)
-                await self._replace(executor)
-                continue
-            except Exception as failure:  # handed to every waiting caller
-                error = failure
-                break
-            for (_item, future), findings in zip(batch, results, strict=True):
+        try:
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                try:
+                    if worker.dead:
+                        worker = await self._replace(worker)
+                    results = await worker.call(_worker_detect, items)
+                except _WorkerDiedError as died:
+                    error = died
+                    logger.warning("detector worker died (attempt %d); replacing it", attempt)
+                    continue
+                except Exception as failure:  # handed to every waiting caller
+                    error = failure
+                    break
+                for (_item, future), findings in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(findings)
+                return
+            for _item, future in batch:
                 if not future.done():
-                    future.set_result(findings)
-            return
-        for _item, future in batch:
-            if not future.done():
-                future.set_exception(DetectionUnavailableError(f"detection failed: {error!r}"))
-
-    async def _replace(
-        self, broken: concurrent.futures.ProcessPoolExecutor, kill: bool = False
-    ) -> None:
-        """Swap in fresh workers; with ``kill``, also kill the old ones (one is stuck: its
-        in-flight text batches then fail with BrokenProcessPool and are sent again)."""
-        async with self._replace_lock:
-            if self._executor is broken:
-                self._executor = await asyncio.to_thread(self._new_executor)
-                self.restarts += 1
-            elif not kill:
-                return  # another batch already replaced it
-            scratch = self._scratch.pop(broken, None)
-            await asyncio.to_thread(_retire, broken, scratch, kill, False)
+                    future.set_exception(DetectionUnavailableError(f"detection failed: {error!r}"))
+        finally:
+            self._give_back(worker, document=False)
 
     async def scan_document(
         self, kind: DocumentKind, data: bytes, *, language: str | None = None
@@ -403,42 +609,42 @@ class DetectorPool:
         )
 
     async def _run_document[T](self, label: str, function: Callable[..., T], *args: object) -> T:
-        """One document job on a worker slot, with the pool's hard time limit."""
+        """One document job on a worker, with the pool's hard time limit."""
         config = self._require_config().detection.documents
         limit = config.read_timeout_secs + config.hang_grace_secs
-        await self._slots.acquire(document=True)
-        release_slot = True
+        worker = await self._lease(document=True)
+        give_back = True
         try:
             for attempt in range(1, MAX_DOCUMENT_ATTEMPTS + 1):
-                executor = self._require_executor()
                 try:
-                    submitted = await asyncio.to_thread(executor.submit, function, *args)
-                    job = asyncio.wrap_future(submitted)
-                    job.add_done_callback(_consume)
+                    if worker.dead:
+                        worker = await self._replace(worker)
+                    job = worker.call(function, *args)
                     try:
-                        result = await asyncio.wait_for(asyncio.shield(job), limit)
+                        result: T = await asyncio.wait_for(asyncio.shield(job), limit)
                     except asyncio.CancelledError:
-                        # The caller is gone but the worker is still busy: the slot is
-                        # freed when the job ends (or its worker is replaced).
-                        release_slot = False
-                        job.add_done_callback(lambda _job: self._slots.release(document=True))
+                        # The caller is gone but the worker is still busy: it is given
+                        # back when the job ends (or the worker dies).
+                        give_back = False
+                        job.add_done_callback(functools.partial(self._returned, worker))
                         raise
                 except TimeoutError:
                     self.document_failures["stuck"] += 1
-                    logger.warning("document job over %.0f s; replacing workers", limit)
-                    await self._replace(executor, kill=True)
+                    logger.warning("document job over %.0f s; replacing its worker", limit)
+                    worker = await self._replace(worker, kill=True)
                     raise DocumentTimeoutError(
                         f"document not read within {limit:.0f} s; worker replaced"
                     ) from None
-                except BrokenProcessPool:
+                except _WorkerDiedError:
                     logger.warning("detector worker died (document attempt %d)", attempt)
-                    await self._replace(executor)
                     continue
                 except DocumentTimeoutError:
                     self.document_failures["timeout"] += 1
                     raise
                 except DocumentUnreadableError:
                     self.document_failures["unreadable"] += 1
+                    raise
+                except DetectionUnavailableError:
                     raise
                 except Exception as error:  # fail closed, whatever it was
                     self.document_failures["unreadable"] += 1
@@ -450,5 +656,5 @@ class DetectorPool:
             self.document_failures["worker_died"] += 1
             raise DocumentUnreadableError("detection worker died while reading the document")
         finally:
-            if release_slot:
-                self._slots.release(document=True)
+            if give_back:
+                self._give_back(worker, document=True)

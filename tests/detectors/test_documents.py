@@ -280,7 +280,7 @@ async def test_when_a_document_job_hangs_then_timeout_worker_replaced_and_queued
 ) -> None:
     [stuck_pid] = await tight_pool.worker_pids()
     restarts = tight_pool.restarts
-    [old_scratch] = [pathlib.Path(d) for d in tight_pool._scratch.values()]
+    [old_scratch] = [pathlib.Path(w.scratch) for w in tight_pool._workers]
     assert old_scratch.is_dir()
     hung = asyncio.ensure_future(tight_pool._run_document("hang", jobs.hang, 3600.0))
     await asyncio.sleep(0.2)

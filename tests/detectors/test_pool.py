@@ -17,7 +17,8 @@ import pytest
 import pytest_asyncio
 from blockbuster import BlockBuster
 
-from detectors import DetectorPool, KnownCustomer
+from detectors import DetectorPool, DocumentUnreadableError, KnownCustomer
+from tests.detectors import jobs
 from tests.detectors.assertions import values_of
 
 CARD_TEXT = "please refund card 4111 1111 1111 1111"
@@ -81,3 +82,31 @@ async def test_when_a_worker_is_killed_mid_flight_then_it_is_replaced_and_the_me
     assert values_of(findings, LONG_TEXT, "CREDIT_CARD") == ["4111 1111 1111 1111"]
     assert pool.restarts == 1
     assert pid not in await pool.worker_pids()
+
+
+@pytest.mark.timeout(240)
+async def test_when_an_idle_worker_dies_then_the_next_message_gets_a_fresh_one(
+    pool: DetectorPool,
+) -> None:
+    [pid] = await pool.worker_pids()
+    os.kill(pid, signal.SIGKILL)
+    await asyncio.to_thread(pool._workers[0].process.join, 10)  # dead before any job
+    findings = await asyncio.wait_for(pool.detect(CARD_TEXT), timeout=200)
+    assert values_of(findings, CARD_TEXT, "CREDIT_CARD") == ["4111 1111 1111 1111"]
+    assert pool.restarts == 1
+    [fresh] = await pool.worker_pids()
+    assert fresh != pid
+
+
+@pytest.mark.timeout(180)
+async def test_when_an_answer_cannot_be_sent_back_then_the_caller_gets_an_error_worker_kept(
+    pool: DetectorPool,
+) -> None:
+    [pid] = await pool.worker_pids()
+    with pytest.raises(DocumentUnreadableError, match="RuntimeError"):
+        await pool._run_document("unsendable", jobs.unsendable)
+    assert values_of(await pool.detect(CARD_TEXT), CARD_TEXT, "CREDIT_CARD") == [
+        "4111 1111 1111 1111"
+    ]
+    assert await pool.worker_pids() == [pid]
+    assert pool.restarts == 0
