@@ -38,7 +38,7 @@ import struct
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, cast
@@ -347,44 +347,47 @@ class _Worker:
         await asyncio.to_thread(shutil.rmtree, self.scratch, True)
 
 
-class _Slots:
-    """Worker slots: a free slot goes to a waiting text batch before any document, and
-    documents hold at most ``document_limit`` slots at a time."""
+class _Slots[T]:
+    """The idle workers, handed out in order of need: a free worker goes to a waiting text
+    batch before any document, and documents hold at most ``document_limit`` workers at a
+    time. A worker is handed back with ``release`` (a fresh one, if it was replaced)."""
 
-    def __init__(self, total: int, document_limit: int) -> None:
-        self._free = total
+    def __init__(self, idle: Iterable[T], document_limit: int) -> None:
+        self._idle = collections.deque(idle)
         self._document_limit = document_limit
         self._documents = 0
-        self._waiters: dict[bool, collections.deque[asyncio.Future[None]]] = {
+        self._waiters: dict[bool, collections.deque[asyncio.Future[T]]] = {
             False: collections.deque(),
             True: collections.deque(),
         }
         self._closed = False
 
-    async def acquire(self, document: bool) -> None:
+    async def acquire(self, document: bool) -> T:
         if self._closed:
             raise DetectionUnavailableError("detector pool closed")
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._waiters[document].append(waiter)
         self._wake()
         try:
-            await waiter
+            return await waiter
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                self.release(document)  # granted, then cancelled before it was used
+                self.release(waiter.result(), document)  # granted, then cancelled unused
             raise
 
     @property
     def documents_busy(self) -> int:
         return self._documents
 
-    def release(self, document: bool) -> None:
-        self._free += 1
+    def release(self, item: T, document: bool) -> None:
+        if self._closed:
+            return
+        self._idle.append(item)
         if document:
             self._documents -= 1
         self._wake()
 
-    def _next(self, document: bool) -> asyncio.Future[None] | None:
+    def _next(self, document: bool) -> asyncio.Future[T] | None:
         queue = self._waiters[document]
         while queue:
             waiter = queue.popleft()
@@ -393,7 +396,7 @@ class _Slots:
         return None
 
     def _wake(self) -> None:
-        while self._free > 0:
+        while self._idle:
             waiter = self._next(False)
             if waiter is None and self._documents < self._document_limit:
                 waiter = self._next(True)
@@ -401,11 +404,11 @@ class _Slots:
                     self._documents += 1
             if waiter is None:
                 return
-            self._free -= 1
-            waiter.set_result(None)
+            waiter.set_result(self._idle.popleft())
 
     def close(self) -> None:
         self._closed = True
+        self._idle.clear()
         for queue in self._waiters.values():
             while queue:
                 waiter = queue.popleft()
@@ -421,13 +424,12 @@ class DetectorPool:
         self._size = workers
         self._config: DetectionConfig | None = None
         self._workers: list[_Worker] = []  # every worker, busy or not
-        self._idle: collections.deque[_Worker] = collections.deque()  # one per free slot
         self._queue: asyncio.Queue[tuple[DetectItem, asyncio.Future[list[Finding]]]] = (
             asyncio.Queue()
         )
         self._dispatcher: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._slots = _Slots(workers, max(1, workers - 1))
+        self._slots: _Slots[_Worker] = _Slots((), max(1, workers - 1))
         self._closed = False
         self.restarts = 0
         # Counters for operations: completed document jobs by kind ("image", "pdf", "text",
@@ -465,7 +467,7 @@ class DetectorPool:
         if failures:
             await self.close()
             raise failures[0]
-        self._idle.extend(self._workers)
+        self._slots = _Slots(self._workers, max(1, self._size - 1))
         self._dispatcher = asyncio.create_task(self._dispatch(), name="detector-dispatch")
 
     async def close(self) -> None:
@@ -483,7 +485,6 @@ class DetectorPool:
             if not future.done():
                 future.set_exception(DetectionUnavailableError("detector pool closed"))
         workers, self._workers = self._workers, []
-        self._idle.clear()
         # A worker still busy may be stuck in C code (a document): kill it, do not wait.
         await asyncio.gather(*(w.stop(kill=w.busy) for w in workers))
 
@@ -494,7 +495,7 @@ class DetectorPool:
 
     def _require_config(self) -> DetectionConfig:
         if self._config is None or self._closed:
-            raise RuntimeError("DetectorPool.start() has not been awaited")
+            raise RuntimeError("DetectorPool is not started (or is closed)")
         return self._config
 
     async def detect(
@@ -513,19 +514,8 @@ class DetectorPool:
         await self._queue.put(((text, language, known), future))
         return await future
 
-    async def _lease(self, document: bool) -> _Worker:
-        """A free worker; text waits before documents (see ``_Slots``)."""
-        await self._slots.acquire(document)
-        return self._idle.popleft()
-
-    def _give_back(self, worker: _Worker, document: bool) -> None:
-        if self._closed:
-            return
-        self._idle.append(worker)
-        self._slots.release(document)
-
     def _returned(self, worker: _Worker, _job: asyncio.Future[Any]) -> None:
-        self._give_back(worker, document=True)
+        self._slots.release(worker, document=True)
 
     async def _replace(self, worker: _Worker, kill: bool = False) -> _Worker:
         """Stop a worker (killing it if asked: it is stuck) and start a fresh one in its
@@ -542,7 +532,7 @@ class DetectorPool:
     async def _dispatch(self) -> None:
         while True:
             batch = [await self._queue.get()]
-            worker = await self._lease(document=False)
+            worker = await self._slots.acquire(document=False)
             while not self._queue.empty() and len(batch) < MAX_BATCH:
                 batch.append(self._queue.get_nowait())
             task = asyncio.create_task(self._run_batch(worker, batch))
@@ -575,7 +565,7 @@ class DetectorPool:
                 if not future.done():
                     future.set_exception(DetectionUnavailableError(f"detection failed: {error!r}"))
         finally:
-            self._give_back(worker, document=False)
+            self._slots.release(worker, document=False)
 
     async def scan_document(
         self, kind: DocumentKind, data: bytes, *, language: str | None = None
@@ -612,7 +602,7 @@ class DetectorPool:
         """One document job on a worker, with the pool's hard time limit."""
         config = self._require_config().detection.documents
         limit = config.read_timeout_secs + config.hang_grace_secs
-        worker = await self._lease(document=True)
+        worker = await self._slots.acquire(document=True)
         give_back = True
         try:
             for attempt in range(1, MAX_DOCUMENT_ATTEMPTS + 1):
@@ -657,4 +647,4 @@ class DetectorPool:
             raise DocumentUnreadableError("detection worker died while reading the document")
         finally:
             if give_back:
-                self._give_back(worker, document=True)
+                self._slots.release(worker, document=True)

@@ -63,6 +63,7 @@ from typing import Any, Literal
 import aiohttp
 from aiohttp import web
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 
 from chat_service import keys
 from chat_service.actions.messages import message_document
@@ -619,7 +620,9 @@ def message_doc(conversation: Conversation, prepared: list[Prepared], seq: int, 
     return doc | {"conv_seq": conv_seq(conversation.id, seq), "secrets_version": 0}
 
 
-async def with_service_indexes(client: AsyncMongoClient[Json], database: str) -> Any:
+async def with_service_indexes(
+    client: AsyncMongoClient[Json], database: str
+) -> AsyncCollection[Json]:
     """The messages collection of `database`, after creating every index the server
     creates at start-up (key vault included). mongoeco keeps all collections' documents,
     and index entries, in shared SQLite tables with one physical index per MongoDB index,

@@ -350,7 +350,7 @@ async def test_when_a_picture_to_redact_is_corrupt_then_it_is_an_error(pool: Det
         await pool.redact_image(corrupt_png(), REDACT_BOXES, image_format="PNG")
 
 
-async def acquired(slots: _Slots, document: bool) -> asyncio.Future[None]:
+async def acquired(slots: _Slots[int], document: bool) -> asyncio.Future[int]:
     waiter = asyncio.ensure_future(slots.acquire(document))
     await asyncio.sleep(0)
     await asyncio.sleep(0)
@@ -361,14 +361,15 @@ async def acquired(slots: _Slots, document: bool) -> asyncio.Future[None]:
 async def test_when_documents_and_text_wait_then_text_goes_first_and_documents_leave_a_worker(
     workers: int, document_limit: int
 ) -> None:
-    slots = _Slots(workers, document_limit)
+    slots = _Slots(range(workers), document_limit)
     documents = [await acquired(slots, document=True) for _ in range(3)]
-    granted: Sequence[asyncio.Future[None]] = [d for d in documents if d.done()]
+    granted: Sequence[asyncio.Future[int]] = [d for d in documents if d.done()]
     assert len(granted) == document_limit  # with >= 2 workers one is left for text
+    assert len({g.result() for g in granted}) == document_limit  # each a different worker
     text = await acquired(slots, document=False)
     assert text.done() == (workers > document_limit)
     if not text.done():  # one worker: the text waits behind exactly one document job
-        slots.release(document=True)
+        slots.release(granted[0].result(), document=True)
         await asyncio.sleep(0)
         assert text.done()
         assert sum(d.done() for d in documents) == document_limit  # the text went first
