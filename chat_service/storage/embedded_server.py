@@ -18,10 +18,12 @@ import sys
 
 from mongoeco.wire import AsyncMongoEcoProxyServer
 
+from chat_service.storage import embedded_codec
 from chat_service.storage.embedded_engine import ChatStoreEngine
 
 
 async def serve(path: str, port: int, *, exit_with_parent: bool = False) -> None:
+    embedded_codec.install()  # this process serves the store alone
     engine = ChatStoreEngine(path=path)
     server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=port)
     address = await server.start()
