@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -249,6 +249,9 @@ async def do_send_message(
         mask_sensitive(text, assessment.findings) if text is not None else (None, [], [])
     )
     secrets: list[dict[str, Any]] = []
+    # What the customer just sent, by index in `secrets`: the live delivery shows these
+    # to whoever may see them without decrypting the values it has just encrypted.
+    plaintexts: dict[int, str] = {}
     warnings: list[WarningOut] = []
     sensitive_attachment = (
         attachment is not None and attachment.get("sensitive") and attachment["status"] == "ready"
@@ -279,6 +282,7 @@ async def do_send_message(
                     "value": await services.cipher.encrypt(customer_id, value),
                     "state": "pending",
                 }
+                plaintexts[len(secrets)] = value
             else:
                 # An agent's pasted card number is never kept: masked in storage.
                 secret |= {"value": None, "state": "discarded"}
@@ -288,6 +292,8 @@ async def do_send_message(
             location = json.dumps(
                 normalised(point.lat, point.lng, point.accuracy_m), separators=(",", ":")
             )
+            if by_customer:
+                plaintexts[len(secrets)] = location
             secrets.append(
                 {
                     "field": "location",
@@ -408,7 +414,7 @@ async def do_send_message(
     async def publish() -> None:
         if attachment is not None:
             await _settle_original(services, attachment, doc)
-        await publish_message(services, conversation, doc, MessageNew)
+        await publish_message(services, conversation, doc, MessageNew, plaintexts)
         if pending:
             categories = sorted({c for s in pending for c in s["categories"]})
             await consent_actions.request_consent(
@@ -454,11 +460,15 @@ async def publish_message(
     conversation: Conversation,
     doc: dict[str, Any],
     event: type[MessageNew] | Any,
+    plaintexts: Mapping[int, str] | None = None,
 ) -> None:
-    """Fan a stored message out to the participants, rendered for each viewer."""
+    """Fan a stored message out to the participants, rendered for each viewer
+    (`plaintexts`: values of `doc["secrets"]` already in clear here, by index)."""
 
     async def render(viewer: Identity) -> dict[str, Any]:
-        message = await view_message(services, doc, viewer, conversation, "live delivery")
+        message = await view_message(
+            services, doc, viewer, conversation, "live delivery", plaintexts
+        )
         frame: dict[str, Any] = event(message=message).frame()
         return frame
 

@@ -11,6 +11,7 @@ customer sees it and audited once as a whole by chat_service/privacy/export.py.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from chat_service.actions.attachment_views import ATTACHMENT_FIELD, describe, rendition
@@ -43,11 +44,16 @@ async def view_message(
     viewer: Identity,
     conversation: Conversation,
     reason: str,
+    plaintexts: Mapping[int, str] | None = None,
 ) -> MessageOut:
-    """Render `doc` for `viewer`: decrypt what they may see, audit reads by others."""
+    """Render `doc` for `viewer`: decrypt what they may see, audit reads by others.
+
+    `plaintexts` are values of `doc["secrets"]` the caller holds in clear (by index: the
+    message being sent); they stand in for decrypting those values, nothing more: who may
+    see what, and the audit, are the same."""
     secrets = doc.get("secrets", [])
     customer_id = conversation.customer_id
-    revealed = await _reveal(services, doc, viewer, conversation)
+    revealed = await _reveal(services, doc, viewer, conversation, plaintexts or {})
     owner = viewer.role is Role.CUSTOMER and viewer.sub == customer_id
     if revealed and not owner:
         await services.store.audit.record(
@@ -99,16 +105,22 @@ async def view_for_export(
 
 
 async def _reveal(
-    services: Services, doc: dict[str, Any], viewer: Identity, conversation: Conversation
+    services: Services,
+    doc: dict[str, Any],
+    viewer: Identity,
+    conversation: Conversation,
+    plaintexts: Mapping[int, str] | None = None,
 ) -> dict[int, str]:
-    """The values `viewer` may see, decrypted, by their index in `doc["secrets"]`."""
+    """The values `viewer` may see, decrypted (or as given in `plaintexts`), by their index
+    in `doc["secrets"]`."""
     revealed: dict[int, str] = {}
     secrets = doc.get("secrets", [])
     for i in visible_secrets(doc, viewer, conversation, services.settings.consent):
         if secrets[i].get("field") == ATTACHMENT_FIELD:
             revealed[i] = ""  # the file's key: used by a download, never put in a message
             continue
-        value = await services.cipher.decrypt(secrets[i]["value"])
+        known = plaintexts.get(i) if plaintexts is not None else None
+        value = known if known is not None else await services.cipher.decrypt(secrets[i]["value"])
         if value is not None:  # None: the customer's key was shredded
             revealed[i] = value
     return revealed

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import bson
+import pytest
 
 from chat_service.actions.consent import sweep_expired
 from tests.helpers.consent import (
@@ -230,6 +231,43 @@ async def test_when_consent_is_on_record_then_the_next_value_goes_straight_to_th
     await chat.customer.expect_nothing("consent.request")
     doc = await raw_message(client, ack["message_id"])
     assert [s["state"] for s in doc["secrets"]] == ["kept"]
+    # Shown live from the value the server was storing: audited all the same.
+    reads = await audit_entries(client, action="sensitive_read", message_id=ack["message_id"])
+    assert [(r["actor"], r["reason"], r["categories"]) for r in reads] == [
+        ({"role": "agent", "id": "agent-1"}, "live delivery", ["financial"])
+    ]
+
+
+async def test_when_consent_is_withdrawn_while_a_message_is_stored_then_nobody_gets_its_value(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat, _ = await _granted_card(client)
+    messages = services_of(client).store.messages
+    insert = messages.insert
+
+    async def withdraw_first(*args: Any, **kwargs: Any) -> Any:
+        # The customer withdraws (another tab) after the message was checked against the
+        # ledger, before it is written: it is stored as kept, then found out.
+        response = await client.post(
+            "/api/privacy/customers/cust-1/consents/withdrawal",
+            json={"categories": ["financial"]},
+            headers=headers(client, "customer", "cust-1"),
+        )
+        assert response.status == 200, await response.text()
+        return await insert(*args, **kwargs)
+
+    monkeypatch.setattr(messages, "insert", withdraw_first)
+    client_id = await chat.customer.send_text(f"And the other card is {OTHER_CARD}")
+    ack = await chat.customer.expect("message.ack", client_id=client_id)
+    monkeypatch.setattr(messages, "insert", insert)
+
+    seen = await chat.agent.expect_message(id=ack["message_id"])
+    assert seen["text"] == "And the other card is [CREDIT_CARD]"
+    assert seen["masked"] is True
+    assert OTHER_CARD not in str(seen)
+    doc = await raw_message(client, ack["message_id"])
+    assert [(s["state"], s["value"]) for s in doc["secrets"]] == [("destroyed", None)]
+    assert await audit_entries(client, action="sensitive_read", message_id=ack["message_id"]) == []
 
 
 async def test_when_a_second_message_needs_the_same_consent_then_it_joins_the_open_request(
