@@ -21,6 +21,7 @@ from typing import Any
 from pymongo.errors import PyMongoError
 
 from chat_service.actions import consent as consent_actions
+from chat_service.actions import minors
 from chat_service.actions.attachment_views import (
     ATTACHMENT_FIELD,
     AttachmentInUse,
@@ -41,7 +42,14 @@ from chat_service.errors import (
 from chat_service.policy.assess import MINOR, assess
 from chat_service.policy.location import coarse_area, normalised
 from chat_service.protocol.commands import MessageSend
-from chat_service.protocol.events import FindingOut, MessageAck, MessageNew, MessageOut, WarningOut
+from chat_service.protocol.events import (
+    FindingOut,
+    MessageAck,
+    MessageNew,
+    MessageOut,
+    MessageUpdated,
+    WarningOut,
+)
 from chat_service.protocol.render import mask_sensitive
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation
@@ -245,6 +253,7 @@ async def do_send_message(
         author_known_minor=by_customer and (conversation.minor or identity.is_minor(minor_age)),
     )
     author_minor = by_customer and assessment.author_is_minor
+    newly_minor = author_minor and not conversation.minor
     masked_text, stored_findings, masks = (
         mask_sensitive(text, assessment.findings) if text is not None else (None, [], [])
     )
@@ -420,6 +429,13 @@ async def do_send_message(
             await consent_actions.request_consent(
                 services, identity, conversation, doc, categories, guardian=author_minor
             )
+        if newly_minor:
+            # What the child wrote before this message is a child's data too.
+            for earlier in await minors.mask_earlier(services, identity, conversation, doc["seq"]):
+                await publish_message(services, conversation, earlier, MessageUpdated)
+                await consent_actions.request_consent(
+                    services, identity, conversation, earlier, [MINOR], guardian=True
+                )
 
     return SendResult(
         _ack(command.client_id, doc, duplicate=False), conversation, publish, warnings

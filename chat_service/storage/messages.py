@@ -140,6 +140,31 @@ class MessageStore:
             return_document=ReturnDocument.AFTER,
         )
 
+    async def remask(
+        self,
+        message_id: str,
+        version: int,
+        *,
+        text: str,
+        findings: list[dict[str, Any]],
+        secrets: list[dict[str, Any]],
+    ) -> dict[str, Any] | None:
+        """Store a message masked again (more of its text became sensitive), if nobody
+        changed its values since `version` was read; the new doc, or None (read, retry)."""
+        return await self._c.find_one_and_update(
+            {"_id": message_id, "secrets_version": version},  # index: _id
+            {
+                "$set": {
+                    "text": text,
+                    "findings": findings,
+                    "secrets": secrets,
+                    "consent": "pending",
+                },
+                "$inc": {"secrets_version": 1},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+
     async def pending_since(self, cutoff: datetime, limit: int = 200) -> list[dict[str, Any]]:
         """Messages whose values still wait for consent since before `cutoff` (backstop)."""
         cursor = self._c.find(  # index: pending_secrets

@@ -318,6 +318,81 @@ async def test_when_a_customer_writes_that_they_are_12_then_a_guardian_is_requir
     assert seen["text"] == "I am [AGE]"
 
 
+async def test_when_a_customer_turns_out_to_be_a_child_then_what_they_wrote_before_is_masked(
+    client: Client,
+) -> None:
+    chat = await assigned_chat(client)
+    earlier_id = await chat.customer.send_text("My email is kid@example.com, thanks")
+    earlier = (await chat.customer.expect("message.ack", client_id=earlier_id))["message_id"]
+    seen = await chat.agent.expect_message(id=earlier)
+    assert seen["text"] == "My email is kid@example.com, thanks"  # an adult's: in clear
+
+    message_id, request = await send_sensitive(chat.customer, "I am 12 years old")
+    assert request["guardian_required"] is True
+    updated = await chat.agent.expect_message("message.updated", id=earlier)
+    assert updated["text"] == "My email is [EMAIL_ADDRESS], thanks"
+    assert updated["masked"] is True
+    assert updated["consent"] == "pending"
+    [finding] = updated["findings"]
+    assert (finding["start"], finding["end"]) == (12, 27)
+    # The customer still sees their own words; the store keeps them only encrypted.
+    own = await chat.customer.expect_message("message.updated", id=earlier)
+    assert own["text"] == "My email is kid@example.com, thanks"
+    doc = await raw_message(client, earlier)
+    assert "kid@example.com" not in str(doc)
+    assert [(s["categories"], s["state"]) for s in doc["secrets"]] == [(["minor"], "pending")]
+    stored = await raw_request(client, request["request_id"])
+    assert stored["message_ids"] == [message_id, earlier]
+
+    # Without a guardian's consent the child's data goes, the earlier message's included.
+    await answer(chat.customer, request["request_id"], granted=False)
+    await chat.customer.expect("consent.recorded", granted=False)
+    gone = await chat.agent.expect_message("message.updated", id=earlier)
+    assert gone["text"] == "My email is [EMAIL_ADDRESS], thanks"
+    assert (await raw_message(client, earlier))["secrets"][0]["value"] is None
+    await chat.agent.expect_message("message.updated", id=message_id)
+    # Told once: a later message of the child's does not mask the history again.
+    await chat.customer.send_text("I am 12 and my email is kid@example.com")
+    await chat.agent.expect_message()
+    await chat.agent.expect_nothing("message.updated")
+
+
+async def test_when_a_child_is_found_out_then_earlier_masks_and_clear_data_stay_in_place(
+    client: Client,
+) -> None:
+    chat = await assigned_chat(client)
+    text = f"Mail k@example.com about card {CARD} or call 13812345678 please"
+    first_id, first_request = await send_sensitive(chat.customer, text)
+    assert first_request["categories"] == ["financial"]
+    seen = await chat.agent.expect_message(id=first_id)
+    assert seen["text"] == "Mail k@example.com about card [CREDIT_CARD] or call 13812345678 please"
+
+    await send_sensitive(chat.customer, "I am 12 years old")
+    updated = await chat.agent.expect_message("message.updated", id=first_id)
+    assert updated["text"] == (
+        "Mail [EMAIL_ADDRESS] about card [CREDIT_CARD] or call [PHONE_NUMBER] please"
+    )
+    for finding in updated["findings"]:
+        placeholder = updated["text"][finding["start"] : finding["end"]]
+        assert placeholder == f"[{finding['entity_type']}]"
+    # Every value back in its own place for the customer: the card's placeholder moved by
+    # the e-mail's (13 characters -> 15).
+    own = await chat.customer.expect_message("message.updated", id=first_id)
+    assert own["text"] == text
+    for finding in own["findings"]:
+        assert own["text"][finding["start"] : finding["end"]] in (
+            "k@example.com",
+            CARD,
+            "13812345678",
+        )
+    doc = await raw_message(client, first_id)
+    assert [(s["categories"], s["state"]) for s in doc["secrets"]] == [
+        (["financial"], "pending"),
+        (["minor"], "pending"),
+        (["minor"], "pending"),
+    ]
+
+
 async def test_when_a_child_shares_contact_data_then_it_needs_a_guardian_as_child_data(
     client: Client,
 ) -> None:

@@ -1,0 +1,139 @@
+"""A customer found to be a child mid-conversation: what they wrote before is a child's too.
+
+Policy 5 makes anything about a child under 14 sensitive. A child known from the start (a
+token's `age` claim) has every message masked as it arrives (policy/assess.py). When a
+message is the first to show that its author is a child (an AGE or DATE_OF_BIRTH finding
+about themselves), the personal data they had already written in the conversation in
+clear (names, phone numbers, addresses: not sensitive for an adult, so stored as typed) is
+masked and encrypted here as a child's new message would have been: category `minor`,
+pending a guardian's consent. Agents get `message.updated` with the masks, and the
+messages join the guardian's consent request, whose refusal or time-out destroys them.
+
+Values already kept under a consent the child gave themselves stay as they are (see
+docs/consent.md, known limits).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from chat_service.auth import Identity, Role
+from chat_service.policy.assess import MINOR
+from chat_service.protocol.events import FindingOut
+from chat_service.protocol.render import mask_sensitive
+from chat_service.services import Services
+from chat_service.storage.conversations import Conversation
+
+logger = logging.getLogger(__name__)
+
+PAGE = 200
+CAS_RETRIES = 8
+
+
+async def mask_earlier(
+    services: Services, author: Identity, conversation: Conversation, before_seq: int
+) -> list[dict[str, Any]]:
+    """Mask the clear personal data in `author`'s messages of `conversation` before
+    `before_seq`; the messages changed, as stored now. Idempotent: a message with nothing
+    left in clear is not touched."""
+    changed: list[dict[str, Any]] = []
+    after = 0
+    while after < before_seq - 1:
+        docs = await services.store.messages.after(conversation.id, after, PAGE)
+        for doc in docs:
+            if doc["seq"] >= before_seq:
+                return changed
+            if _written_by(doc, author):
+                updated = await _mask_message(services, doc)
+                if updated is not None:
+                    changed.append(updated)
+        if len(docs) < PAGE:
+            break
+        after = docs[-1]["seq"]
+    return changed
+
+
+def _written_by(doc: dict[str, Any], author: Identity) -> bool:
+    sender = doc.get("sender") or {}
+    return sender.get("role") == Role.CUSTOMER.value and sender.get("id") == author.sub
+
+
+async def _mask_message(services: Services, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """One message's clear findings masked and encrypted (compare-and-swap on its
+    `secrets_version`, recomputed from a fresh read if another change got there first)."""
+    for _ in range(CAS_RETRIES):
+        masked = await _masked_form(services, doc)
+        if masked is None:
+            return None
+        text, findings, secrets = masked
+        updated = await services.store.messages.remask(
+            doc["_id"],
+            doc.get("secrets_version", 0),
+            text=text,
+            findings=findings,
+            secrets=secrets,
+        )
+        if updated is not None:
+            return updated
+        fresh = await services.store.messages.get(doc["_id"])
+        if fresh is None:
+            return None  # deleted meanwhile (retention, a deletion request)
+        doc = fresh
+    logger.warning("a child's earlier message kept changing; not masked", extra={"id": doc["_id"]})
+    return None
+
+
+async def _masked_form(
+    services: Services, doc: dict[str, Any]
+) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]] | None:
+    text: str | None = doc.get("text")
+    if text is None:
+        return None
+    secrets: list[dict[str, Any]] = doc.get("secrets", [])
+    placed = [(s["start"], s["end"]) for s in secrets if s.get("start") is not None]
+    findings = [FindingOut.model_validate(f) for f in doc.get("findings", [])]
+
+    def in_clear(f: FindingOut) -> bool:
+        return not f.sensitive and not any(f.start < end and start < f.end for start, end in placed)
+
+    if not any(in_clear(f) for f in findings):
+        return None
+    # Only the clear spans are masked now; the placeholders already there stay and move.
+    marked = [
+        f.model_copy(
+            update={"sensitive": in_clear(f), "category": MINOR if in_clear(f) else f.category}
+        )
+        for f in findings
+    ]
+    new_text, moved, masks = mask_sensitive(text, marked)
+    stored = [
+        m.model_copy(update={"sensitive": True}) if f.sensitive or in_clear(f) else m
+        for f, m in zip(findings, moved, strict=True)
+    ]
+    shifted = [_shift(s, masks) for s in secrets]
+    for mask in masks:
+        value = text[mask.original_start : mask.original_end]
+        shifted.append(
+            {
+                "start": mask.start,
+                "end": mask.end,
+                "entity_types": list(mask.entity_types),
+                "categories": [MINOR],
+                "value": await services.cipher.encrypt(doc["customer_id"], value),
+                "state": "pending",
+            }
+        )
+    return new_text, [f.model_dump() for f in stored], shifted
+
+
+def _shift(secret: dict[str, Any], masks: list[Any]) -> dict[str, Any]:
+    """An existing placeholder's place in the text once the new masks are in."""
+    start = secret.get("start")
+    if start is None:
+        return secret
+    delta = 0
+    for mask in masks:
+        if mask.original_end <= start:
+            delta = mask.end - mask.original_end
+    return secret | {"start": start + delta, "end": secret["end"] + delta}
