@@ -18,17 +18,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from chat_service.actions.consent import CAS_RETRIES
 from chat_service.auth import Identity, Role
 from chat_service.policy.assess import MINOR
 from chat_service.protocol.events import FindingOut
-from chat_service.protocol.render import mask_sensitive
+from chat_service.protocol.render import Mask, mask_sensitive, masked_span
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation
 
 logger = logging.getLogger(__name__)
 
 PAGE = 200
-CAS_RETRIES = 8
 
 
 async def mask_earlier(
@@ -94,22 +94,21 @@ async def _masked_form(
     placed = [(s["start"], s["end"]) for s in secrets if s.get("start") is not None]
     findings = [FindingOut.model_validate(f) for f in doc.get("findings", [])]
 
-    def in_clear(f: FindingOut) -> bool:
-        return not f.sensitive and not any(f.start < end and start < f.end for start, end in placed)
-
-    if not any(in_clear(f) for f in findings):
+    clear = [
+        not f.sensitive and not any(f.start < end and start < f.end for start, end in placed)
+        for f in findings
+    ]
+    if not any(clear):
         return None
     # Only the clear spans are masked now; the placeholders already there stay and move.
     marked = [
-        f.model_copy(
-            update={"sensitive": in_clear(f), "category": MINOR if in_clear(f) else f.category}
-        )
-        for f in findings
+        f.model_copy(update={"sensitive": True, "category": MINOR} if now else {"sensitive": False})
+        for f, now in zip(findings, clear, strict=True)
     ]
     new_text, moved, masks = mask_sensitive(text, marked)
     stored = [
-        m.model_copy(update={"sensitive": True}) if f.sensitive or in_clear(f) else m
-        for f, m in zip(findings, moved, strict=True)
+        m.model_copy(update={"sensitive": f.sensitive or now})
+        for f, now, m in zip(findings, clear, moved, strict=True)
     ]
     shifted = [_shift(s, masks) for s in secrets]
     for mask in masks:
@@ -127,13 +126,9 @@ async def _masked_form(
     return new_text, [f.model_dump() for f in stored], shifted
 
 
-def _shift(secret: dict[str, Any], masks: list[Any]) -> dict[str, Any]:
+def _shift(secret: dict[str, Any], masks: list[Mask]) -> dict[str, Any]:
     """An existing placeholder's place in the text once the new masks are in."""
-    start = secret.get("start")
-    if start is None:
+    if secret.get("start") is None:
         return secret
-    delta = 0
-    for mask in masks:
-        if mask.original_end <= start:
-            delta = mask.end - mask.original_end
-    return secret | {"start": start + delta, "end": secret["end"] + delta}
+    start, end = masked_span(secret["start"], secret["end"], masks)
+    return secret | {"start": start, "end": end}

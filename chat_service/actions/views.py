@@ -96,7 +96,7 @@ async def view_for_export(
     (chat_service/privacy/export.py) records one `export` entry naming who exported, the
     counts and these categories, whoever asked for it (the customer or a privacy officer)."""
     owner = Identity(Role.CUSTOMER, conversation.customer_id)
-    revealed = await _reveal(services, doc, owner, conversation)
+    revealed = await _reveal(services, doc, owner, conversation, {})
     secrets = doc.get("secrets", [])
     categories = {c for i in revealed for c in secrets[i]["categories"]}
     attachment = await _attachment_for(services, doc, owner, conversation)
@@ -109,7 +109,7 @@ async def _reveal(
     doc: dict[str, Any],
     viewer: Identity,
     conversation: Conversation,
-    plaintexts: Mapping[int, str] | None = None,
+    plaintexts: Mapping[int, str],
 ) -> dict[int, str]:
     """The values `viewer` may see, decrypted (or as given in `plaintexts`), by their index
     in `doc["secrets"]`."""
@@ -119,8 +119,9 @@ async def _reveal(
         if secrets[i].get("field") == ATTACHMENT_FIELD:
             revealed[i] = ""  # the file's key: used by a download, never put in a message
             continue
-        known = plaintexts.get(i) if plaintexts is not None else None
-        value = known if known is not None else await services.cipher.decrypt(secrets[i]["value"])
+        value = plaintexts.get(i)
+        if value is None:
+            value = await services.cipher.decrypt(secrets[i]["value"])
         if value is not None:  # None: the customer's key was shredded
             revealed[i] = value
     return revealed

@@ -75,14 +75,21 @@ def mask_sensitive(
     return "".join(parts), moved, masks
 
 
-def _move_to_masked(f: FindingOut, masks: list[Mask]) -> FindingOut:
+def masked_span(start: int, end: int, masks: list[Mask]) -> tuple[int, int]:
+    """Where the span [start, end) of the original text is once `masks` are in: their
+    placeholder if inside one, else moved by the masks before it."""
     delta = 0
     for m in masks:
-        if m.original_start <= f.start and f.end <= m.original_end:
-            return f.model_copy(update={"start": m.start, "end": m.end})
-        if f.start >= m.original_end:
+        if m.original_start <= start and end <= m.original_end:
+            return m.start, m.end
+        if start >= m.original_end:
             delta = m.end - m.original_end
-    return f.model_copy(update={"start": f.start + delta, "end": f.end + delta})
+    return start + delta, end + delta
+
+
+def _move_to_masked(f: FindingOut, masks: list[Mask]) -> FindingOut:
+    start, end = masked_span(f.start, f.end, masks)
+    return f.model_copy(update={"start": start, "end": end})
 
 
 def unmask(

@@ -25,15 +25,15 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
-from chat_service.storage.messages import MessageStore, conv_seq
+from chat_service.storage.messages import MessageStore
 from tests.benchmarks.chat_throughput import stop_process
+from tests.helpers.messages import stored_message
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECS = 60.0
@@ -41,22 +41,6 @@ FILL_BATCH = 500
 TEXT = "When will order 7731 arrive at the shop? I have been waiting for a week now."
 
 type Json = dict[str, Any]
-
-
-def message(conversation_id: str, seq: int) -> Json:
-    return {
-        "_id": f"m-{conversation_id}-{seq}",
-        "conversation_id": conversation_id,
-        "conv_seq": conv_seq(conversation_id, seq),
-        "seq": seq,
-        "client_id": f"c-{seq}",
-        "sender": {"role": "customer", "id": "bench-customer"},
-        "customer_id": "bench-customer",
-        "kind": "text",
-        "text": TEXT,
-        "findings": [],
-        "created_at": datetime.now(UTC),
-    }
 
 
 async def serve(kind: str, path: str) -> None:
@@ -77,17 +61,21 @@ async def serve(kind: str, path: str) -> None:
 
 
 class StoreChild:
-    """A store child of one engine on one file, and a client to it."""
+    """A store child started as `python -m <module> --serve <kind> --path <path>`, and a
+    client to it (also used by store_codec.py)."""
 
-    def __init__(self, kind: str, path: Path) -> None:
+    def __init__(
+        self, kind: str, path: Path, module: str = "tests.benchmarks.store_insert"
+    ) -> None:
         self.kind = kind
         self.path = path
+        self.module = module
 
-    async def __aenter__(self) -> AsyncCollection[Json]:
+    async def __aenter__(self) -> AsyncMongoClient[Json]:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "tests.benchmarks.store_insert",
+            self.module,
             "--serve",
             self.kind,
             "--path",
@@ -103,7 +91,7 @@ class StoreChild:
             await stop_process(self.process)
             raise
         self.client: AsyncMongoClient[Json] = AsyncMongoClient(uri, tz_aware=True)
-        return self.client["bench"]["messages"]
+        return self.client
 
     async def __aexit__(self, *exc: object) -> None:
         await self.client.close()
@@ -128,7 +116,7 @@ async def time_inserts(
     timings = []
     for seq in range(first_seq, first_seq + inserts):
         started = time.perf_counter()
-        await collection.insert_one(message(conversation, seq))
+        await collection.insert_one(stored_message(conversation, seq, sensitive=False, text=TEXT))
         timings.append((time.perf_counter() - started) * 1000)
     return timings
 
@@ -142,18 +130,24 @@ async def bench(args: argparse.Namespace) -> int:
         for size in args.sizes:
             # Filled with the embedded engine (the stock one's wire inserts are quadratic),
             # then each engine gets its own copy of the file at this size.
-            async with StoreChild("chat", build) as collection:
+            async with StoreChild("chat", build) as client:
+                collection = client["bench"]["messages"]
                 await MessageStore(collection).ensure_indexes()
                 while seq < size:
                     upto = min(size, seq + FILL_BATCH)
-                    batch = [message(conversation, s) for s in range(seq + 1, upto + 1)]
+                    batch = [
+                        stored_message(conversation, s, sensitive=False, text=TEXT)
+                        for s in range(seq + 1, upto + 1)
+                    ]
                     await collection.insert_many(batch)
                     seq = upto
             for name, kind in (("stock", "stock"), ("embedded", "chat")):
                 copy = Path(tmp) / f"{name}-{size}.sqlite"
                 await asyncio.to_thread(copy_database, build, copy)
-                async with StoreChild(kind, copy) as collection:
-                    timings = await time_inserts(collection, conversation, seq + 1, args.inserts)
+                async with StoreChild(kind, copy) as client:
+                    timings = await time_inserts(
+                        client["bench"]["messages"], conversation, seq + 1, args.inserts
+                    )
                 await asyncio.to_thread(remove_database, copy)
                 results[name][size] = timings
                 print(

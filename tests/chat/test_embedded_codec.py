@@ -7,12 +7,10 @@ from __future__ import annotations
 import datetime
 import enum
 import json
-import os
 import random
-import secrets
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -21,11 +19,11 @@ from bson import SON, Binary, Code, Decimal128, Int64, MaxKey, MinKey, ObjectId,
 from mongoeco._types import Binary as MongoecoBinary
 from mongoeco.core.bson_scalars import BsonInt32, BsonInt64, BsonScalarOverflowError
 from mongoeco.core.codec import DocumentCodec
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
 from chat_service.storage import embedded_codec
 from chat_service.storage.embedded_codec import encode, stock_encode
+from tests.helpers.messages import stored_message
 
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
@@ -56,49 +54,6 @@ def outcome(function: Callable[[Any], Any], value: Any) -> tuple[str, str]:
         return "ok", as_json(function(value))
     except Exception as exc:  # the error is part of the result being compared
         return type(exc).__name__, str(exc)
-
-
-def message_document(sensitive: bool) -> dict[str, Any]:
-    """A message as the service stores it (actions/messages.py)."""
-    secrets_: list[dict[str, Any]] = []
-    findings: list[dict[str, Any]] = []
-    if sensitive:
-        findings = [
-            {
-                "entity_type": "CREDIT_CARD",
-                "start": 8,
-                "end": 21,
-                "score": 1.0,
-                "category": "bank_card",
-                "sensitive": True,
-            }
-        ]
-        secrets_ = [
-            {
-                "start": 8,
-                "end": 21,
-                "entity_types": ["CREDIT_CARD"],
-                "categories": ["bank_card"],
-                "value": Binary(b"\x02" + os.urandom(120), 6),
-                "state": "pending",
-            }
-        ]
-    return {
-        "_id": "m_customer_c-1",
-        "conversation_id": "conv_1",
-        "customer_id": "cust_1",
-        "seq": 41,
-        "client_id": "c-1",
-        "sender": {"role": "customer", "id": "cust_1"},
-        "kind": "text",
-        "text": "My card [CREDIT_CARD] was charged twice",
-        "findings": findings,
-        "secrets": secrets_,
-        "consent": "pending" if sensitive else None,
-        "created_at": datetime.datetime.now(datetime.UTC),
-        "conv_seq": "conv_1:000000000041",
-        "secrets_version": 0,
-    }
 
 
 SCALARS: list[Any] = [
@@ -169,7 +124,7 @@ def random_value(rng: random.Random, depth: int) -> Any:
 def test_when_documents_of_every_shape_are_encoded_then_the_result_is_mongoecos() -> None:
     rng = random.Random(20261126)
     documents = [{"_id": i, "v": random_value(rng, 0)} for i in range(3000)]
-    documents += [message_document(sensitive=False), message_document(sensitive=True)]
+    documents += [stored_message("conv_1", 41, sensitive=s) for s in (False, True)]
     documents += [{"value": scalar} for scalar in SCALARS]
     for document in documents:
         assert outcome(encode, document) == outcome(stock_encode, document), document
@@ -178,7 +133,7 @@ def test_when_documents_of_every_shape_are_encoded_then_the_result_is_mongoecos(
 def test_when_a_document_is_already_internal_then_the_result_is_mongoecos() -> None:
     # What the engine serialises: documents past mongoeco's command boundary.
     rng = random.Random(7)
-    for document in [message_document(sensitive=True)] + [
+    for document in [stored_message("conv_1", 41, sensitive=True)] + [
         {"_id": i, "v": random_value(rng, 0)} for i in range(500)
     ]:
         internal = DocumentCodec.to_internal(document)
@@ -225,16 +180,6 @@ def test_when_another_mongoeco_version_is_installed_then_its_own_encoder_is_kept
     assert embedded_codec.install() is False
     assert DocumentCodec.encode is not encode
     assert "mongoeco 4.12.0 is not 4.11.0" in caplog.text
-
-
-@pytest.fixture
-async def collection(store_uri: str | None) -> AsyncIterator[AsyncCollection[dict[str, Any]]]:
-    uri = store_uri or os.environ["MONGODB_URI"]
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
-    try:
-        yield client["codec_" + secrets.token_hex(4)]["things"]
-    finally:
-        await client.close()
 
 
 async def test_when_every_bson_type_is_stored_then_the_store_gives_it_back(

@@ -4,8 +4,6 @@ scan the collection: over the wire, as the service uses it (or against MONGODB_U
 from __future__ import annotations
 
 import contextlib
-import os
-import secrets
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,16 +17,6 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from chat_service.storage.embedded_engine import ChatStoreEngine, _value_at
-
-
-@pytest.fixture
-async def collection(store_uri: str | None) -> AsyncIterator[AsyncCollection[dict[str, Any]]]:
-    uri = store_uri or os.environ["MONGODB_URI"]
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
-    try:
-        yield client["engine_" + secrets.token_hex(4)]["things"]
-    finally:
-        await client.close()
 
 
 async def test_when_an_id_is_stored_again_then_it_is_refused_among_many(
