@@ -111,7 +111,9 @@ async def test_when_the_widget_is_chinese_then_labels_replace_ids_with_full_widt
     live: Live, browser: Browser, screenshots: Path
 ) -> None:
     agent = await live.console(browser, "agent-1")
-    customer = await live.widget(browser, "cust-zh", lang="zh")
+    token = live.token("customer", "cust-zh")
+    customer = await live.page(browser, f"/widget/#token={token}&lang=zh", **PHONE, locale="zh-CN")
+    await customer.locator("[data-testid=connection-state][data-state=open]").wait_for()
     await send(customer, "你好")
     await join_first(agent)
     await send(agent, "您好，请问有什么可以帮您？")
@@ -132,4 +134,4 @@ async def test_when_the_widget_is_chinese_then_labels_replace_ids_with_full_widt
         await expect(chip).to_have_text(re.compile("^[^,]+，[^,]+$"))
     shown = await customer.locator(".csw-panel").inner_text()
     assert RAW_ID.findall(shown) == [], shown
-    await customer.screenshot(path=screenshots / "widget-refused-zh.png", caret="initial")
+    await customer.screenshot(path=screenshots / "widget-phone-refused-zh.png", caret="initial")

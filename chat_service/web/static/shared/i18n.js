@@ -261,6 +261,7 @@ export function categoryName(lang, category) {
 // The widget's words for conversations that end, data that was deleted, notices and roles.
 Object.assign(STRINGS.en, {
   "conversation.divider": "Conversation closed · a new one began",
+  "conversation.ended": "Conversation closed",
   "conversation.closed": "The agent closed this conversation. Write again any time to start a new one.",
   "conversation.closed_self": "This conversation is closed. Write again any time to start a new one.",
   "conversation.deleted": "Your earlier conversation was deleted, as requested. You can start a new one.",
@@ -271,6 +272,7 @@ Object.assign(STRINGS.en, {
 });
 Object.assign(STRINGS.zh, {
   "conversation.divider": "对话已结束 · 以下为新的对话",
+  "conversation.ended": "对话已结束",
   "conversation.closed": "客服已结束本次对话。如需帮助，可随时再次发送消息开始新的对话。",
   "conversation.closed_self": "本次对话已结束。如需帮助，可随时再次发送消息开始新的对话。",
   "conversation.deleted": "您之前的对话已按您的要求删除。您可以开始新的对话。",

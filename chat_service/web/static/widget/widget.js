@@ -564,7 +564,7 @@ class Widget {
         h(
           "li",
           { class: "csw-divider", "data-testid": "conversation-divider" },
-          h("span", { text: this.tr("conversation.divider") }),
+          h("span", { text: this.tr(next ? "conversation.divider" : "conversation.ended") }),
         ),
       );
     });
