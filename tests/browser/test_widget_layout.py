@@ -131,7 +131,7 @@ async def test_when_the_widget_is_chinese_then_labels_replace_ids_with_full_widt
     chips = customer.get_by_test_id("chat-message").get_by_test_id("masked-value")
     await expect(chips).to_have_count(2)
     for chip in await chips.all():
-        await expect(chip).to_have_text(re.compile("^[^,]+，[^,]+$"))
+        await expect(chip).to_have_text(re.compile("^[^,]+，您已拒绝，已删除$"))
     shown = await customer.locator(".csw-panel").inner_text()
     assert RAW_ID.findall(shown) == [], shown
     await customer.screenshot(path=screenshots / "widget-phone-refused-zh.png", caret="initial")

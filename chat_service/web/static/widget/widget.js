@@ -598,7 +598,7 @@ class Widget {
     } else if (message.kind === "image" || message.kind === "file") {
       body.append(this.attachmentView(message));
     }
-    if (message.text) body.append(messageText(lang, message));
+    if (message.text) body.append(messageText(lang, message, { own: message.sender.role === "customer" }));
   }
 
   attachmentView(message) {
