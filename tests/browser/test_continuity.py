@@ -54,6 +54,7 @@ async def test_when_the_agent_closes_and_the_customer_writes_again_then_nothing_
     notice = customer.get_by_test_id("widget-notice")
     await expect(notice).to_contain_text("The agent closed this conversation")
     await customer.screenshot(path=screenshots / "widget-closed.png", caret="initial")
+    assert await live.axe(customer) == []  # the notice and the divider, for everyone
     await send(customer, "Q2 one more thing")
     await expect_one_history(customer)
     await customer.screenshot(path=screenshots / "widget-history-divider.png", caret="initial")
