@@ -95,11 +95,28 @@ class ConversationOut(_Event):
     closed_at: str | None
 
 
+class CustomerConversationOut(_Event):
+    """One of a customer's own conversations, as their widget lists them in `hello`."""
+
+    id: str
+    status: str
+    created_at: str
+    closed_at: str | None
+
+
 class Hello(_Event):
     type: Literal["hello"] = "hello"
     role: str
     sub: str
     heartbeat_secs: float
+    # Customers only: their most recent conversations, oldest first, so the widget shows one
+    # history across them (and forgets one that no longer exists, e.g. after a deletion).
+    # Absent for other roles, and when the store could not be read.
+    conversations: list[CustomerConversationOut] | None = None
+
+    def frame(self) -> dict[str, Any]:
+        unset = {"conversations"} if self.conversations is None else None
+        return self.model_dump(mode="json", exclude=unset)
 
 
 class MessageAck(_Event):

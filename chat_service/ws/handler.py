@@ -21,7 +21,7 @@ from chat_service.actions import consent as consent_actions
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError, OriginNotAllowed, ProtocolError, RateLimited
 from chat_service.protocol.commands import parse_command
-from chat_service.protocol.events import ErrorOut, Hello
+from chat_service.protocol.events import CustomerConversationOut, ErrorOut, Hello
 from chat_service.services import Services
 from chat_service.ws.connections import Connection
 from chat_service.ws.dispatch import dispatch
@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 SUBPROTOCOL = "chat-service.v1"
 TOKEN_PROTOCOL_PREFIX = "bearer."  # noqa: S105  # a prefix, not a secret
+HELLO_CONVERSATIONS = 10  # a customer's most recent conversations listed in `hello`
 
 
 class TokenBucket:
@@ -103,6 +104,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
                 role=identity.role.value,
                 sub=identity.sub,
                 heartbeat_secs=settings.config.server.heartbeat_secs,
+                conversations=await _customer_conversations(app, identity),
             ).frame()
         )
         if identity.role is Role.CUSTOMER:
@@ -115,6 +117,30 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         metrics.connections.labels(identity.role.value).dec()
         await conn.stop()
     return ws
+
+
+async def _customer_conversations(
+    app: web.Application, identity: Identity
+) -> list[CustomerConversationOut] | None:
+    """A customer's most recent conversations, oldest first, for `hello`; None otherwise."""
+    if identity.role is not Role.CUSTOMER:
+        return None
+    try:
+        found = await app[keys.SERVICES].store.conversations.list_for_customer(
+            identity.sub, HELLO_CONVERSATIONS
+        )
+    except PyMongoError:
+        logger.warning("could not list the customer's conversations", exc_info=True)
+        return None  # the widget falls back to the conversation it remembers
+    return [
+        CustomerConversationOut(
+            id=c.id,
+            status=c.status,
+            created_at=c.created_at.isoformat(),
+            closed_at=c.closed_at.isoformat() if c.closed_at else None,
+        )
+        for c in reversed(found)
+    ]
 
 
 async def _send_open_requests(app: web.Application, conn: Connection, identity: Identity) -> None:

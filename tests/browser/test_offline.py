@@ -81,3 +81,46 @@ async def test_when_an_acknowledged_message_is_sent_again_then_it_is_stored_and_
     await agent.reload()
     await agent.get_by_test_id("queue-item").first.click()
     await expect(agent.get_by_test_id("chat-message")).to_have_count(2)
+
+
+async def test_when_the_network_returns_with_the_socket_still_open_then_the_outbox_flushes(
+    live: Live, browser: Browser
+) -> None:
+    """The browser says offline, but its socket survives (the agent's replies keep coming):
+    back online, the client is open again and sends what waited, without a reload."""
+    agent = await live.console(browser, "agent-1")
+    customer = await live.widget(browser, "cust-1")
+    await send(customer, "Hello")
+    await join_first(agent)
+    await expect(customer.get_by_test_id("chat-message")).to_have_attribute("data-seq", "1")
+
+    await customer.context.set_offline(True)
+    state = customer.get_by_test_id("connection-state")
+    await expect(state).to_have_attribute("data-state", "offline")
+    await send(customer, "First while offline")
+    await send(customer, "Second while offline")
+    waiting = customer.get_by_test_id("chat-message").filter(has_text="while offline")
+    await expect(waiting).to_have_count(2)
+    for item in await waiting.all():
+        await expect(item).to_contain_text("Waiting for connection")
+    await send(agent, "A reply sent meanwhile")
+    await expect(
+        agent.get_by_test_id("chat-message").filter(has_text="meanwhile")
+    ).to_have_attribute("data-seq", "2")
+
+    await customer.context.set_offline(False)
+    await expect(state).to_have_attribute("data-state", "open")
+    for item in await waiting.all():
+        await expect(item).to_have_attribute("data-state", "sent")
+    seqs = [await item.get_attribute("data-seq") for item in await waiting.all()]
+    assert seqs == ["3", "4"]
+    await expect(
+        customer.get_by_test_id("chat-message").filter(has_text="meanwhile")
+    ).to_have_attribute("data-seq", "2")
+    for text in ("First while offline", "Second while offline"):
+        await expect(agent.get_by_test_id("chat-message").filter(has_text=text)).to_have_count(1)
+    await send(agent, "And the next reply too")
+    await expect(
+        customer.get_by_test_id("chat-message").filter(has_text="next reply")
+    ).to_have_attribute("data-seq", "5")
+    assert await customer.evaluate(f"localStorage.getItem('{OUTBOX}')") == "[]"

@@ -9,6 +9,9 @@
 const SUBPROTOCOL = "chat-service.v1";
 const BACKOFF_START_MS = 500;
 const BACKOFF_MAX_MS = 15000;
+// When the network returns while the socket still looks open, a ping must come back
+// within this long, else the socket is taken for dead and replaced.
+const PROBE_TIMEOUT_MS = 4000;
 
 export class ChatClient extends EventTarget {
   /** base: the server's http(s) origin; storageKey: where this person's outbox lives. */
@@ -23,6 +26,7 @@ export class ChatClient extends EventTarget {
     this.state = "connecting"; // connecting | open | offline | expired
     this.backoff = BACKOFF_START_MS;
     this.timer = null;
+    this.probe = null; // the timer of a ping sent to check a socket that looks open
     this.outbox = this._loadOutbox();
     addEventListener("online", () => this.reconnectNow());
     addEventListener("offline", () => this._setState("offline"));
@@ -54,10 +58,34 @@ export class ChatClient extends EventTarget {
     });
   }
 
+  /** The network is back (`online`): a socket still open is checked with a ping (its
+   * pong makes the client open again and flushes the outbox); a closed one is replaced. */
   reconnectNow() {
-    if (this.ws && this.ws.readyState <= WebSocket.OPEN) return;
+    const ws = this.ws;
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      this._probe(ws);
+      return;
+    }
+    if (ws && ws.readyState === WebSocket.CONNECTING) return;
     this.backoff = BACKOFF_START_MS;
     this.connect();
+  }
+
+  _probe(ws) {
+    clearTimeout(this.probe);
+    this.probe = setTimeout(() => {
+      this.probe = null;
+      if (this.ws !== ws) return;
+      this.ws = null; // dead while looking open: drop it and connect anew
+      ws.close();
+      this.backoff = BACKOFF_START_MS;
+      this.connect();
+    }, PROBE_TIMEOUT_MS);
+    try {
+      ws.send(JSON.stringify({ type: "ping" }));
+    } catch {
+      // the timer replaces it
+    }
   }
 
   /** Any frame, sent only if the socket is open (true when sent). */
@@ -75,14 +103,24 @@ export class ChatClient extends EventTarget {
     this._emit("outbox", { client_id: frame.client_id });
   }
 
-  retry(clientId) {
+  /** Send an outbox entry again (its frame replaced by `frame` if given). */
+  retry(clientId, frame = null) {
     const entry = this.outbox.find((e) => e.client_id === clientId);
     if (!entry) return;
+    if (frame) entry.frame = frame;
     entry.state = "sending";
     entry.error = null;
     this._saveOutbox();
     this.send(entry.frame);
     this._emit("outbox", { client_id: clientId });
+  }
+
+  /** Change what an outbox entry will send (e.g. to no conversation), without sending. */
+  replaceFrame(clientId, frame) {
+    const entry = this.outbox.find((e) => e.client_id === clientId);
+    if (!entry) return;
+    entry.frame = frame;
+    this._saveOutbox();
   }
 
   pending() {
@@ -99,11 +137,15 @@ export class ChatClient extends EventTarget {
     if (frame.type === "hello") {
       this.backoff = BACKOFF_START_MS;
       this._setState("open");
-      this._emit("hello", frame);
-      for (const entry of this.outbox) {
-        if (entry.state === "sending") this.send(entry.frame);
-      }
+      this._emit("hello", frame); // listeners may still correct the outbox's frames
+      this._flush();
       return;
+    }
+    if (frame.type === "pong" && this.probe) {
+      clearTimeout(this.probe);
+      this.probe = null;
+      this._setState("open");
+      this._flush();
     }
     if (frame.type === "message.ack") {
       this.outbox = this.outbox.filter((e) => e.client_id !== frame.client_id);
@@ -119,6 +161,12 @@ export class ChatClient extends EventTarget {
     }
     this._emit("frame", frame);
     this._emit(frame.type, frame);
+  }
+
+  _flush() {
+    for (const entry of this.outbox) {
+      if (entry.state === "sending") this.send(entry.frame);
+    }
   }
 
   _scheduleReconnect() {

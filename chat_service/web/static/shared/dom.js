@@ -25,9 +25,10 @@ export function append(el, ...children) {
   return el;
 }
 
-/** The message text with its sensitive findings shown as chips or marked values.
+/** The message text with its sensitive findings shown as chips or marked values (`own`:
+ * the viewer wrote it, so the chips speak to them).
  * Finding offsets are Python str offsets (code points), not UTF-16 units. */
-export function messageText(lang, message) {
+export function messageText(lang, message, { own = false } = {}) {
   const frag = document.createDocumentFragment();
   const chars = Array.from(message.text || "");
   const spans = (message.findings || [])
@@ -40,14 +41,16 @@ export function messageText(lang, message) {
     const value = chars.slice(f.start, f.end).join("");
     const name = entityName(lang, f.entity_type);
     if (value === `[${f.entity_type}]`) {
-      const state = t(lang, `masked.${message.consent || "hidden"}`);
+      const key = `masked.${message.consent || "hidden"}`;
+      const ownKey = `${key}.own`; // the sender's own words: "you refused", not "the customer"
+      const state = own && t(lang, ownKey) !== ownKey ? t(lang, ownKey) : t(lang, key);
       frag.append(
         h("span", {
           class: "chip chip--" + (message.consent || "hidden"),
           "data-testid": "masked-value",
           "data-entity": f.entity_type,
           "data-consent": message.consent || "hidden",
-          text: `${name}, ${state}`,
+          text: `${name}${lang === "zh" ? "，" : ", "}${state}`,
         }),
       );
     } else {

@@ -257,3 +257,44 @@ export function categoryName(lang, category) {
   const table = CATEGORIES[lang] || CATEGORIES.en;
   return table[category] || category.replaceAll("_", " ");
 }
+
+// The widget's words for conversations that end, data that was deleted, notices and roles.
+Object.assign(STRINGS.en, {
+  "conversation.divider": "Conversation closed · a new one began",
+  "conversation.ended": "Conversation closed",
+  "masked.refused.own": "you refused, deleted",
+  "masked.expired.own": "no answer in time, deleted",
+  "masked.withdrawn.own": "consent withdrawn, deleted",
+  "conversation.closed": "The agent closed this conversation. Write again any time to start a new one.",
+  "conversation.closed_self": "This conversation is closed. Write again any time to start a new one.",
+  "conversation.deleted": "Your earlier conversation was deleted, as requested. You can start a new one.",
+  "notice.dismiss": "Dismiss",
+  "error.generic": "Something went wrong. Please try again.",
+  "sender.privacy_officer": "Privacy officer",
+  "sender.system": "Customer service",
+});
+Object.assign(STRINGS.zh, {
+  "conversation.divider": "对话已结束 · 以下为新的对话",
+  "conversation.ended": "对话已结束",
+  "masked.refused.own": "您已拒绝，已删除",
+  "masked.expired.own": "未及时作答，已删除",
+  "masked.withdrawn.own": "您已撤回同意，已删除",
+  "conversation.closed": "客服已结束本次对话。如需帮助，可随时再次发送消息开始新的对话。",
+  "conversation.closed_self": "本次对话已结束。如需帮助，可随时再次发送消息开始新的对话。",
+  "conversation.deleted": "您之前的对话已按您的要求删除。您可以开始新的对话。",
+  "notice.dismiss": "关闭提示",
+  "error.generic": "出现问题，请重试。",
+  "sender.privacy_officer": "隐私专员",
+  "sender.system": "在线客服",
+});
+
+/** A role's name for the customer ("Agent", "客服"); never the raw role id. */
+export function roleName(lang, role) {
+  const table = STRINGS[lang] || STRINGS.en;
+  return table[`sender.${role}`] ?? table["sender.system"];
+}
+
+/** Category names as a list in the language's punctuation ("a, b" or "甲、乙"). */
+export function categoryList(lang, categories) {
+  return categories.map((c) => categoryName(lang, c)).join(lang === "zh" ? "、" : ", ");
+}

@@ -4,12 +4,13 @@
 
 import { fetchAttachment, upload } from "../shared/attachments.js";
 import { ChatClient, Conversations } from "../shared/client.js";
-import { h, messageText, newClientId, placeBySeq, timeOf } from "../shared/dom.js";
-import { areaVars, categoryName, pickLang, t } from "../shared/i18n.js";
+import { h, messageText, newClientId, timeOf } from "../shared/dom.js";
+import { areaVars, categoryList, categoryName, pickLang, roleName, t } from "../shared/i18n.js";
 import { readSession } from "../shared/session.js";
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 5000;
+const NOTICE_SHOWN_MS = 8000; // an information or a confirmation; errors stay until dismissed
 
 export function mountWidget(root, { base, lang: pageLang, open }) {
   const session = readSession();
@@ -35,11 +36,15 @@ class Widget {
     this.conversationId = localStorage.getItem(this.convKey);
     this.client = new ChatClient({ base, token, storageKey: `chat-service.outbox.${sub}` });
     this.store = new Conversations(this.client);
-    this.items = new Map(); // "seq:N" or "cid:X" -> li
+    // The customer's conversations in the order they began: id -> {rank, status}. Messages
+    // are keyed by (conversation, seq): a new conversation's seqs start at 1 again.
+    this.convs = new Map();
+    this.items = new Map(); // "m:<conversation>:<seq>" or "cid:<client_id>" -> li
     this.localFiles = new Map(); // attachment_id -> {name, url}
     this.unread = 0;
     this.lastTypingSent = 0;
     this.typingTimer = null;
+    this.noticeTimer = null;
     this.build(shell);
     this.wire();
     this.setOpen(open);
@@ -75,7 +80,28 @@ class Widget {
     );
     this.typing = h("p", { class: "csw-typing", "aria-live": "polite" });
     this.consents = h("div", { class: "csw-consents" });
-    this.notice = h("p", { class: "csw-notice", role: "alert" });
+    this.noticeText = h("span", { class: "csw-notice__text" });
+    this.notice = h(
+      "div",
+      { class: "csw-notice", role: "status", "data-testid": "widget-notice", hidden: true },
+      this.noticeText,
+      h("button", {
+        type: "button", class: "csw-notice__dismiss", "data-testid": "notice-dismiss",
+        "aria-label": tr("notice.dismiss"), text: "×", onclick: () => this.say(""),
+      }),
+    );
+    // Everything between the header and the composer (but the notice line) scrolls as one:
+    // the privacy panel, the messages and the consent prompts never push the header or the
+    // composer away, and the messages stay reachable to their end.
+    this.body = h(
+      "div",
+      { class: "csw-body" },
+      this.privacy,
+      h("p", { class: "csw-intro", text: tr("widget.intro") }),
+      this.log,
+      this.typing,
+      this.consents,
+    );
     this.fileInput = h("input", {
       type: "file", id: "csw-file", class: "csw-file", "data-testid": "attach-input", multiple: true,
       accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain",
@@ -115,11 +141,7 @@ class Widget {
         this.closeButton,
       ),
       this.status,
-      this.privacy,
-      h("p", { class: "csw-intro", text: tr("widget.intro") }),
-      this.log,
-      this.typing,
-      this.consents,
+      this.body,
       this.notice,
       this.form,
       h("p", { class: "csw-drop", "aria-hidden": "true", text: tr("composer.drop") }),
@@ -175,9 +197,7 @@ class Widget {
 
     c.addEventListener("state", (e) => this.showState(e.detail.state));
     c.addEventListener("outbox", (e) => this.refreshPending(e.detail.client_id));
-    c.addEventListener("hello", () => {
-      if (this.conversationId) this.store.catchUp(this.conversationId);
-    });
+    c.addEventListener("hello", (e) => this.onHello(e.detail));
     c.addEventListener("message.ack", (e) => this.onAck(e.detail));
     c.addEventListener("message.new", (e) => this.onMessage(e.detail.message, true));
     c.addEventListener("message.updated", (e) => this.onMessage(e.detail.message, false));
@@ -189,15 +209,8 @@ class Widget {
     c.addEventListener("typing", () => this.showTyping());
     c.addEventListener("consent.request", (e) => this.showConsent(e.detail));
     c.addEventListener("consent.recorded", (e) => this.onConsentRecorded(e.detail));
-    c.addEventListener("conversation.closed", (e) => {
-      if (e.detail.conversation_id === this.conversationId) {
-        this.conversationId = null;
-        localStorage.removeItem(this.convKey);
-      }
-    });
-    c.addEventListener("error", (e) => {
-      if (!e.detail.ref) this.say(e.detail.message);
-    });
+    c.addEventListener("conversation.closed", (e) => this.onClosed(e.detail));
+    c.addEventListener("error", (e) => this.onError(e.detail));
   }
 
   setOpen(open) {
@@ -225,8 +238,122 @@ class Widget {
     for (const entry of this.client.pending()) this.refreshPending(entry.client_id);
   }
 
-  say(text) {
-    this.notice.textContent = text;
+  /** A notice under the messages: kind "info", "success" (both leave by themselves) or
+   * "error" (stays until dismissed or replaced); "" clears it. */
+  say(text, kind = "error") {
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = null;
+    this.noticeText.textContent = text;
+    this.notice.hidden = !text;
+    this.notice.dataset.kind = kind;
+    if (text && kind !== "error") {
+      this.noticeTimer = setTimeout(() => this.say(""), NOTICE_SHOWN_MS);
+    }
+  }
+
+  // ---- the customer's conversations
+
+  /** The server lists the customer's conversations (oldest first): history is fetched for
+   * each (a closed one once); one it no longer has (deleted) is forgotten, with a notice. */
+  onHello(hello) {
+    if (!Array.isArray(hello.conversations)) {
+      if (this.conversationId) this.store.catchUp(this.conversationId); // an older server
+      return;
+    }
+    const listed = new Map(hello.conversations.map((c) => [c.id, c]));
+    const oldest = hello.conversations.length ? this.convs.get(hello.conversations[0].id) : null;
+    const gone = new Set();
+    if (this.conversationId && !listed.has(this.conversationId)) gone.add(this.conversationId);
+    for (const [id, conv] of this.convs) {
+      // Not listed and not older than the list's oldest (the list holds the most recent).
+      if (!listed.has(id) && (!oldest || conv.rank > oldest.rank)) gone.add(id);
+    }
+    for (const id of gone) this.forget(id, false);
+    if (gone.size) this.say(this.tr("conversation.deleted"), "info");
+    const ordered = new Map([...this.convs].filter(([id]) => !listed.has(id)));
+    for (const c of hello.conversations) {
+      ordered.set(c.id, { ...(this.convs.get(c.id) || { fetched: false }), status: c.status });
+    }
+    this.convs = ordered;
+    let rank = 0;
+    for (const conv of this.convs.values()) conv.rank = rank++;
+    const open = hello.conversations.filter((c) => c.status === "open").pop();
+    this.setCurrent(open ? open.id : null);
+    for (const [id, conv] of this.convs) {
+      if (!listed.has(id) || (conv.status === "closed" && conv.fetched)) continue;
+      conv.fetched = true;
+      this.store.catchUp(id);
+    }
+    this.resort();
+  }
+
+  known(id, status = "open") {
+    let conv = this.convs.get(id);
+    if (!conv) {
+      conv = { rank: this.convs.size ? Math.max(...[...this.convs.values()].map((c) => c.rank)) + 1 : 0, status, fetched: true };
+      this.convs.set(id, conv);
+    }
+    if (status === "closed") conv.status = "closed";
+    return conv;
+  }
+
+  setCurrent(id) {
+    this.conversationId = id;
+    if (id) localStorage.setItem(this.convKey, id);
+    else localStorage.removeItem(this.convKey);
+  }
+
+  /** A conversation the server no longer has: its messages leave the list, and the
+   * outbox's messages addressed to it go to a new conversation instead. */
+  forget(id, resend) {
+    this.convs.delete(id);
+    this.store.byId.delete(id);
+    for (const [key, li] of this.items) {
+      if (li.dataset.conversationId === id && li.dataset.seq) {
+        li.remove();
+        this.items.delete(key);
+      }
+    }
+    if (this.conversationId === id) this.setCurrent(null);
+    for (const entry of this.client.pending()) {
+      if (entry.frame.conversation_id !== id) continue;
+      const { conversation_id: _, ...frame } = entry.frame;
+      const li = this.items.get("cid:" + entry.client_id);
+      if (li) delete li.dataset.conversationId;
+      if (resend) this.client.retry(entry.client_id, frame);
+      else this.client.replaceFrame(entry.client_id, frame); // sent when the outbox is flushed
+    }
+  }
+
+  onClosed(closed) {
+    const conv = this.known(closed.conversation_id, "closed");
+    conv.status = "closed";
+    if (closed.conversation_id === this.conversationId) {
+      this.setCurrent(null);
+      this.typing.textContent = "";
+      const key = closed.closed_by?.role === "customer" ? "conversation.closed_self" : "conversation.closed";
+      this.say(this.tr(key), "info");
+    }
+    this.refreshDividers();
+  }
+
+  onError(error) {
+    if (error.ref) {
+      // A message addressed to a conversation that is gone (its data deleted): forget it
+      // and send the message again, to a new conversation.
+      const entry = this.client.pending().find((e) => e.client_id === error.ref);
+      if (error.code === "conversation_not_found" && entry?.frame.conversation_id) {
+        this.forget(entry.frame.conversation_id, true);
+        this.say(this.tr("conversation.deleted"), "info");
+        this.refreshDividers();
+      }
+      return;
+    }
+    if (error.code === "conversation_not_found") {
+      this.say(this.tr("conversation.deleted"), "info");
+      return;
+    }
+    this.say(error.message || this.tr("error.generic"));
   }
 
   // ---- sending
@@ -254,7 +381,7 @@ class Widget {
 
   async sendFiles(files) {
     for (const file of files) {
-      this.say(this.tr("attach.uploading", { name: file.name || "" }));
+      this.say(this.tr("attach.uploading", { name: file.name || "" }), "info");
       let result;
       try {
         result = await upload(this.base, this.token, file, this.conversationId);
@@ -303,9 +430,11 @@ class Widget {
       sender: { role: "customer", id: this.sub },
     });
     li.dataset.clientId = entry.client_id;
+    if (entry.frame.conversation_id) li.dataset.conversationId = entry.frame.conversation_id;
     this.items.set("cid:" + entry.client_id, li);
     this.list.append(li);
     this.refreshPending(entry.client_id);
+    this.refreshDividers();
     this.scrollDown();
   }
 
@@ -335,41 +464,43 @@ class Widget {
   }
 
   onAck(ack) {
-    if (ack.conversation_id !== this.conversationId) {
-      this.conversationId = ack.conversation_id;
-      localStorage.setItem(this.convKey, ack.conversation_id);
+    const conv = this.known(ack.conversation_id);
+    if (conv.status === "open" && ack.conversation_id !== this.conversationId) {
+      this.setCurrent(ack.conversation_id);
     }
     const li = this.items.get("cid:" + ack.client_id);
     if (!li) return;
     this.items.delete("cid:" + ack.client_id);
-    const existing = this.items.get("seq:" + ack.seq);
+    const key = itemKey(ack.conversation_id, ack.seq);
+    const existing = this.items.get(key);
     if (existing && existing !== li) {
       li.remove(); // message.new came first
+      this.refreshDividers();
       return;
     }
     li.dataset.seq = String(ack.seq);
+    li.dataset.conversationId = ack.conversation_id;
     this.setItemState(li, "sent");
-    this.items.set("seq:" + ack.seq, li);
-    this.place(li, ack.seq);
+    this.items.set(key, li);
+    this.place(li);
   }
 
   onMessage(message, live) {
-    if (this.conversationId && message.conversation_id !== this.conversationId) {
-      // an older conversation's message (e.g. after a close): still shown, in its place
-    }
+    this.known(message.conversation_id);
     const isNew = this.store.put(message);
-    const key = "seq:" + message.seq;
+    const key = itemKey(message.conversation_id, message.seq);
     const pending = message.client_id ? this.items.get("cid:" + message.client_id) : null;
     const existing = this.items.get(key) || pending;
     const li = this.renderItem(message);
     li.dataset.seq = String(message.seq);
+    li.dataset.conversationId = message.conversation_id;
     if (existing) {
       if (existing.dataset.clientId) li.dataset.clientId = existing.dataset.clientId;
       existing.replaceWith(li);
       if (pending) this.items.delete("cid:" + message.client_id);
     }
     this.items.set(key, li);
-    this.place(li, message.seq);
+    this.place(li);
     if (message.sender.role === "customer") this.setItemState(li, "sent");
     if (live && isNew && message.sender.role !== "customer") {
       this.typing.textContent = "";
@@ -378,19 +509,76 @@ class Widget {
     this.scrollDown();
   }
 
-  place(li, seq) {
-    placeBySeq(this.list, li, seq);
+  /** Where an item belongs: by its conversation's rank, then seq; items still in the
+   * outbox (no seq yet) stay at the end. */
+  order(li) {
+    if (!li.dataset.seq) return [Infinity, Infinity];
+    const conv = this.convs.get(li.dataset.conversationId);
+    return [conv ? conv.rank : Infinity, Number(li.dataset.seq)];
+  }
+
+  place(li) {
+    const [rank, seq] = this.order(li);
+    let before = null;
+    for (const other of this.list.children) {
+      if (other === li || other.classList.contains("csw-divider")) continue; // redrawn below
+      const [otherRank, otherSeq] = this.order(other);
+      if (otherRank > rank || (otherRank === rank && otherSeq > seq)) {
+        before = other;
+        break;
+      }
+    }
+    if (before) this.list.insertBefore(li, before);
+    else if (li.parentNode !== this.list || li.nextSibling) this.list.append(li);
+    this.refreshDividers();
+  }
+
+  /** All items again in their order (after the conversations' order changed). */
+  resort() {
+    const items = [...this.list.children].filter((li) => !li.classList.contains("csw-divider"));
+    const keyed = items.map((li, i) => [...this.order(li), i, li]);
+    keyed.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+    this.list.append(...keyed.map((k) => k[3]));
+    this.refreshDividers();
+  }
+
+  /** Which conversation an item belongs to: a message still in the outbox addressed to no
+   * conversation, or to a closed one, goes to the open one, else to a new one ("new"). */
+  groupOf(li) {
+    const id = li.dataset.conversationId;
+    if (li.dataset.seq || (id && this.convs.get(id)?.status === "open")) return id;
+    return this.conversationId || "new";
+  }
+
+  /** A divider where one conversation ended and the next began (and after the last one
+   * once it is closed), so one history across conversations reads right. */
+  refreshDividers() {
+    for (const old of this.list.querySelectorAll(".csw-divider")) old.remove();
+    const items = [...this.list.children];
+    items.forEach((li, i) => {
+      const group = this.groupOf(li);
+      const next = items[i + 1];
+      const ended = next ? this.groupOf(next) !== group : this.convs.get(group)?.status === "closed";
+      if (!ended) return;
+      li.after(
+        h(
+          "li",
+          { class: "csw-divider", "data-testid": "conversation-divider" },
+          h("span", { text: this.tr(next ? "conversation.divider" : "conversation.ended") }),
+        ),
+      );
+    });
   }
 
   renderItem(message) {
     const mine = message.sender.role === "customer";
-    const sender = mine ? this.tr("sender.you") : this.tr(`sender.${message.sender.role}`);
+    const sender = mine ? this.tr("sender.you") : roleName(this.lang, message.sender.role);
     const body = h("div", { class: "msg__body" });
     this.renderBody(body, message);
     return h(
       "li",
       { class: "msg " + (mine ? "msg--mine" : "msg--theirs"), "data-testid": "chat-message", dataset: { kind: message.kind } },
-      h("span", { class: "sr-only", text: sender + ": " }),
+      h("span", { class: "sr-only", text: sender + (this.lang === "zh" ? "：" : ": ") }),
       body,
       h("div", { class: "msg__meta" }, timeOf(message.created_at, this.lang), " ", h("span", { class: "msg__state" })),
     );
@@ -410,7 +598,7 @@ class Widget {
     } else if (message.kind === "image" || message.kind === "file") {
       body.append(this.attachmentView(message));
     }
-    if (message.text) body.append(messageText(lang, message));
+    if (message.text) body.append(messageText(lang, message, { own: message.sender.role === "customer" }));
   }
 
   attachmentView(message) {
@@ -433,7 +621,7 @@ class Widget {
   }
 
   scrollDown() {
-    this.log.scrollTop = this.log.scrollHeight;
+    this.body.scrollTop = this.body.scrollHeight;
   }
 
   showTyping() {
@@ -482,7 +670,7 @@ class Widget {
       },
       h("h3", { id: titleId, text: this.tr("consent.title") }),
       h("p", { id: noticeId, class: "csw-consent__notice", text: request.notice }),
-      h("p", { class: "csw-consent__categories", text: request.categories.map((c) => categoryName(this.lang, c)).join(", ") }),
+      h("p", { class: "csw-consent__categories", text: categoryList(this.lang, request.categories) }),
       guardian,
       h(
         "div",
@@ -492,6 +680,7 @@ class Widget {
       ),
     );
     this.consents.append(box);
+    this.scrollDown();
     if (this.panel.hidden) this.setUnread(this.unread + 1);
   }
 
@@ -502,7 +691,7 @@ class Widget {
     const key = recorded.reason === "withdrawn" ? "consent.withdrawn"
       : recorded.reason === "expired" ? "consent.expired"
       : recorded.granted ? "consent.granted" : "consent.refused";
-    this.say(this.tr(key));
+    this.say(this.tr(key), "success");
     if (!this.privacy.hidden) this.loadPrivacy();
   }
 
@@ -512,7 +701,10 @@ class Widget {
     const show = this.privacy.hidden;
     this.privacy.hidden = !show;
     this.privacyButton.setAttribute("aria-expanded", String(show));
-    if (show) this.loadPrivacy();
+    if (show) {
+      this.body.scrollTop = 0;
+      this.loadPrivacy();
+    }
   }
 
   async api(method, path) {
@@ -591,4 +783,8 @@ class Widget {
       list.append(h("li", { text: tr("privacy.failed") }));
     }
   }
+}
+
+function itemKey(conversationId, seq) {
+  return `m:${conversationId}:${seq}`;
 }
