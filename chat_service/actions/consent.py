@@ -90,7 +90,10 @@ async def request_consent(
     *,
     guardian: bool,
 ) -> None:
-    """Ask the customer (or attach to the open request that already asks the same)."""
+    """Ask the customer (or attach to the open request that already asks the same).
+    A request naming a child's data (category `minor`) always needs a guardian (policy 5),
+    whatever else the message told about its author."""
+    guardian = guardian or MINOR in categories
     config = services.settings.consent
     purpose = config.default_purpose
     requests = services.store.consent_requests
