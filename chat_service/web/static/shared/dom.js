@@ -47,7 +47,7 @@ export function messageText(lang, message) {
           "data-testid": "masked-value",
           "data-entity": f.entity_type,
           "data-consent": message.consent || "hidden",
-          text: `${name}, ${state}`,
+          text: t(lang, "masked.chip", { name, state }),
         }),
       );
     } else {

@@ -501,8 +501,9 @@ class Widget {
     }
     const key = recorded.reason === "withdrawn" ? "consent.withdrawn"
       : recorded.reason === "expired" ? "consent.expired"
-      : recorded.granted ? "consent.granted" : "consent.refused";
-    this.say(this.tr(key));
+      : recorded.granted ? (recorded.agent_sees === false ? "consent.granted_hidden" : "consent.granted") : "consent.refused";
+    const hidden = (recorded.hidden_from_agent || []).map((c) => categoryName(this.lang, c)).join(this.lang === "zh" ? "、" : ", ");
+    this.say(this.tr(key, { categories: hidden }));
     if (!this.privacy.hidden) this.loadPrivacy();
   }
 
