@@ -57,6 +57,9 @@ async def test_when_a_child_writes_then_the_console_says_so_and_the_guardian_is_
     )
     await agent.screenshot(path=screenshots / "console-child.png", caret="initial")
     await agent_zh.screenshot(path=screenshots / "console-child-zh.png", caret="initial")
+    await agent_zh.set_viewport_size({"width": 390, "height": 844})
+    await expect(chip_zh).to_be_in_viewport()
+    await agent_zh.screenshot(path=screenshots / "console-child-phone-zh.png", caret="initial")
 
 
 async def test_when_a_customer_refuses_a_card_picture_then_the_chip_says_it_was_deleted(
