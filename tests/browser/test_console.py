@@ -63,7 +63,7 @@ async def test_when_a_child_writes_then_the_console_says_so_and_the_guardian_is_
 
 
 async def test_when_a_customer_refuses_a_card_picture_then_the_chip_says_it_was_deleted(
-    live: Live, browser: Browser
+    live: Live, browser: Browser, screenshots: Path
 ) -> None:
     agent = await live.console(browser, "agent-1")
     customer = await live.widget(browser, "cust-1")
@@ -84,6 +84,7 @@ async def test_when_a_customer_refuses_a_card_picture_then_the_chip_says_it_was_
     await agent.locator("[data-testid=connection-state][data-state=open]").wait_for()
     await expect(preview.get_by_test_id("masked-value")).to_have_text(refused)
     await expect(preview.locator("img")).to_be_visible()  # the redacted copy stays
+    await agent.screenshot(path=screenshots / "console-attachment-refused.png", caret="initial")
 
 
 async def test_when_a_conversation_closes_then_its_tab_and_typing_line_go_and_the_next_differs(
