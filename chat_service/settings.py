@@ -62,6 +62,8 @@ class ServerSection(_Frozen):
     host: str
     port: int = Field(ge=0, le=65535)
     allowed_origins: tuple[str, ...]
+    # Peers (addresses or networks) whose Forwarded / X-Forwarded-* headers are believed.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     heartbeat_secs: float = Field(gt=0)
     shutdown_grace_secs: float = Field(ge=0)
 

@@ -90,7 +90,10 @@ async def request_consent(
     *,
     guardian: bool,
 ) -> None:
-    """Ask the customer (or attach to the open request that already asks the same)."""
+    """Ask the customer (or attach to the open request that already asks the same).
+    A request naming a child's data (category `minor`) always needs a guardian (policy 5),
+    whatever else the message told about its author."""
+    guardian = guardian or MINOR in categories
     config = services.settings.consent
     purpose = config.default_purpose
     requests = services.store.consent_requests
@@ -299,12 +302,16 @@ async def _carry_out(
             request["decided_at"],
         )
     await services.store.consent_requests.mark_applied(request["_id"])
+    # What the grant actually lets the agent see (config/consent.toml [visibility]).
+    hidden = [c for c in categories if c not in services.settings.consent.visible_to("agent")]
     frame = ConsentRecorded(
         request_id=request["_id"],
         granted=granted,
         categories=categories,
         purpose=request["purpose"],
         reason=reason or ("expired" if status == "expired" else "answered"),
+        agent_sees=not hidden if granted else None,
+        hidden_from_agent=hidden if granted else [],
     ).frame()
     await services.fanout.publish(_customer_audience(customer_id), constant(frame))
 

@@ -9,6 +9,7 @@ from chat_service.protocol.events import (
     ConversationClosedOut,
     ConversationOpened,
     ConversationOut,
+    ConversationUpdated,
     Sender,
 )
 from chat_service.services import Services
@@ -56,6 +57,17 @@ def conversation_out(conversation: Conversation) -> ConversationOut:
 async def publish_opened(services: Services, conversation: Conversation) -> None:
     frame = ConversationOpened(conversation=conversation_out(conversation)).frame()
     await services.fanout.publish(Audience(all_agents=True), constant(frame))
+
+
+async def publish_updated(services: Services, conversation: Conversation) -> None:
+    """Tell the agents who see `conversation` (its agent, or the queue) what it is now."""
+    frame = ConversationUpdated(conversation=conversation_out(conversation)).frame()
+    agent = conversation.agent_id
+    audience = Audience(
+        identities=frozenset({Identity(Role.AGENT, agent)}) if agent else frozenset(),
+        all_agents=agent is None,
+    )
+    await services.fanout.publish(audience, constant(frame))
 
 
 async def do_join(services: Services, identity: Identity, conversation_id: str) -> Conversation:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -28,7 +29,12 @@ from chat_service.actions.attachment_views import (
     attachment_secret,
     is_uploader,
 )
-from chat_service.actions.conversations import access_conversation, participants, publish_opened
+from chat_service.actions.conversations import (
+    access_conversation,
+    participants,
+    publish_opened,
+    publish_updated,
+)
 from chat_service.actions.views import view_message
 from chat_service.attachments.errors import AttachmentNotFound
 from chat_service.auth import Identity, Role
@@ -430,6 +436,8 @@ async def do_send_message(
                 services, identity, conversation, doc, categories, guardian=author_minor
             )
         if newly_minor:
+            # The agents' queue and header show that the customer is a child.
+            await publish_updated(services, dataclasses.replace(conversation, minor=True))
             # What the child wrote before this message is a child's data too.
             for earlier in await minors.mask_earlier(services, identity, conversation, doc["seq"]):
                 await publish_message(services, conversation, earlier, MessageUpdated)

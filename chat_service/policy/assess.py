@@ -5,7 +5,7 @@ it is, and whether its author is a child.
   finding in a child's own message is sensitive with category `minor` (policy 5: anything
   about a child under 14).
 - An AGE or DATE_OF_BIRTH finding in category `minor` is about the author when the words
-  just before it speak of themselves ("I am", "我今年") and not of someone else.
+  just before it speak of themselves ("I am", "im", "我今年") and not of someone else.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from chat_service.protocol.events import FindingOut
 
 MINOR = "minor"
 _SELF = re.compile(
-    r"(\bI\s*(?:am|'m)\b|\bI\s+was\s+born\b|\bmy\s+(?:age|birthday|date\s+of\s+birth)\b|"
+    r"(\bI\s*(?:am|'m|\u2019m)\b|\bim\b|\bI\s+was\s+born\b|"
+    r"\bmy\s+(?:age|birthday|date\s+of\s+birth)\b|"
     r"我(?:今年|才|已经|的生日|的出生日期|是|出生)?|本人)",
     re.IGNORECASE,
 )

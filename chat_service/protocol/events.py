@@ -93,6 +93,7 @@ class ConversationOut(_Event):
     agent_id: str | None
     created_at: str
     closed_at: str | None
+    minor: bool = False  # the customer is a child under 14 (policy 5)
 
 
 class CustomerConversationOut(_Event):
@@ -156,6 +157,14 @@ class ConversationOpened(_Event):
     conversation: ConversationOut
 
 
+class ConversationUpdated(_Event):
+    """To agents: the conversation changed otherwise than by a join or a close (its
+    customer turned out to be a child)."""
+
+    type: Literal["conversation.updated"] = "conversation.updated"
+    conversation: ConversationOut
+
+
 class ConversationAssigned(_Event):
     type: Literal["conversation.assigned"] = "conversation.assigned"
     conversation_id: str
@@ -188,6 +197,11 @@ class ConsentRecorded(_Event):
     categories: list[str]
     purpose: str
     reason: str  # "answered", "expired", "withdrawn"
+    # For a grant: whether the agent handling the conversation may now see every value
+    # (config/consent.toml [visibility]; agents are not shown a child's data). None otherwise.
+    agent_sees: bool | None = None
+    # The granted categories agents are still not shown.
+    hidden_from_agent: list[str] = []
 
 
 class WarningOut(_Event):
@@ -218,6 +232,7 @@ Event = Annotated[
     | TypingOut
     | ConversationOpened
     | ConversationAssigned
+    | ConversationUpdated
     | ConversationClosedOut
     | ConsentRequest
     | ConsentRecorded

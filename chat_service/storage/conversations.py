@@ -56,6 +56,7 @@ class Conversation:
             "agent_id": self.agent_id,
             "created_at": self.created_at.isoformat(),
             "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "minor": self.minor,
         }
 
 

@@ -25,6 +25,7 @@ from chat_service.protocol.events import CustomerConversationOut, ErrorOut, Hell
 from chat_service.services import Services
 from chat_service.ws.connections import Connection
 from chat_service.ws.dispatch import dispatch
+from chat_service.ws.origin import origin_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +66,7 @@ def _check_origin(request: web.Request) -> None:
     origin = request.headers.get("Origin")
     if origin is None:
         return  # not a browser: cross-site hijacking needs a browser
-    allowed = request.app[keys.SETTINGS].config.server.allowed_origins
-    if origin not in allowed:
+    if not origin_allowed(request, origin, request.app[keys.SETTINGS].config.server):
         raise OriginNotAllowed()
 
 

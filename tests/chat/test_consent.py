@@ -318,6 +318,34 @@ async def test_when_a_customer_writes_that_they_are_12_then_a_guardian_is_requir
     assert seen["text"] == "I am [AGE]"
 
 
+async def test_when_a_child_reveals_their_age_with_a_card_number_then_a_guardian_is_required(
+    client: Client,
+) -> None:
+    chat = await assigned_chat(client)
+    text = f"hi im 12 years old, my mum's card is {CARD}"
+    message_id, request = await send_sensitive(chat.customer, text)
+    assert request["categories"] == ["financial", "minor"]
+    assert request["guardian_required"] is True
+    assert "parent or guardian" in request["notice"]
+    seen = await chat.agent.expect_message(id=message_id)
+    assert CARD not in seen["text"]
+
+    await answer(chat.customer, request["request_id"], granted=True)
+    error = await chat.customer.expect("error", ref=request["request_id"])
+    assert error["code"] == "guardian_required"
+
+
+async def test_when_a_parent_writes_about_their_childs_age_then_a_guardian_answers(
+    client: Client,
+) -> None:
+    chat = await assigned_chat(client)
+    _message_id, request = await send_sensitive(chat.customer, "My son is 10 years old")
+    assert request["categories"] == ["minor"]
+    assert request["guardian_required"] is True
+    conversation = await raw_db(client)["conversations"].find_one({"_id": chat.conversation_id})
+    assert conversation is not None and not conversation.get("minor")  # the author is not
+
+
 async def test_when_a_customer_turns_out_to_be_a_child_then_what_they_wrote_before_is_masked(
     client: Client,
 ) -> None:

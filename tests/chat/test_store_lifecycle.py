@@ -14,6 +14,8 @@ from chat_service import keys
 from chat_service.app import create_app
 from chat_service.scanning import Scanner
 from chat_service.settings import Settings
+from chat_service.storage.db import PING_TIMEOUT_SECS
+from tests.helpers.settings import settings_with
 from tests.helpers.ws import connect, customer_opens, token_for
 
 pytestmark = pytest.mark.skipif(
@@ -56,7 +58,12 @@ async def test_when_the_store_child_dies_then_503_then_it_is_restarted_and_nothi
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    own = settings.with_overrides(data_dir=tmp_path, mongodb_uri=None)
+    # The store stays down longer than /healthz's ping may wait (PING_TIMEOUT_SECS), so the
+    # 503 below is seen before the restart (with a second to spare, not a race of 0.05 s).
+    slow_restart = settings_with(
+        settings, store={"embedded_restart_delay_secs": PING_TIMEOUT_SECS + 1.0}
+    )
+    own = slow_restart.with_overrides(data_dir=tmp_path, mongodb_uri=None)
     client = await aiohttp_client(create_app(own, scanner=scanner))
     agent = await connect(client, "agent", "agent-1")
     customer = await connect(client, "customer", "cust-1")
@@ -65,7 +72,8 @@ async def test_when_the_store_child_dies_then_503_then_it_is_restarted_and_nothi
     embedded = client.app[keys.STORE].embedded
     assert embedded is not None and embedded.pid is not None
     os.kill(embedded.pid, signal.SIGKILL)
-    await asyncio.sleep(0.05)
+    while embedded.healthy.is_set():  # noqa: ASYNC110  # until the supervisor saw the death
+        await asyncio.sleep(0.01)
     health = await client.get("/healthz")
     assert health.status == 503
     assert (await health.json())["store"] == "embedded"

@@ -26,7 +26,7 @@ from detectors import (
     DocumentUnreadableError,
 )
 from detectors.pool import DetectionUnavailableError, _Slots
-from tests.detectors import jobs
+from tests.detectors import jobs, waits
 from tests.detectors.render import (
     Line,
     Placed,
@@ -282,8 +282,9 @@ async def test_when_a_document_job_hangs_then_timeout_worker_replaced_and_queued
     restarts = tight_pool.restarts
     [old_scratch] = [pathlib.Path(w.scratch) for w in tight_pool._workers]
     assert old_scratch.is_dir()
+    await waits.idle(tight_pool)
     hung = asyncio.ensure_future(tight_pool._run_document("hang", jobs.hang, 3600.0))
-    await asyncio.sleep(0.2)
+    await waits.job_started(tight_pool)  # the text below queues behind the stuck job
     waiting_text = asyncio.ensure_future(tight_pool.detect(f"手机{CN_MOBILE}"))
     with pytest.raises(DocumentTimeoutError, match="worker replaced"):
         await hung
@@ -385,8 +386,10 @@ async def test_when_documents_and_text_wait_then_text_goes_first_and_documents_l
 async def test_when_a_caller_gives_up_on_a_picture_then_its_worker_slot_comes_back(
     pool: DetectorPool,
 ) -> None:
+    await waits.idle(pool)
     reading = asyncio.ensure_future(pool.scan_document("image", draw_lines(ORDER_LINES).data))
-    await asyncio.sleep(0.3)
+    await waits.job_started(pool)  # the picture is being read: the caller gives up now
+    assert not reading.done()
     reading.cancel()
     with pytest.raises(asyncio.CancelledError):
         await reading

@@ -18,7 +18,7 @@ import pytest_asyncio
 from blockbuster import BlockBuster
 
 from detectors import DetectorPool, DocumentUnreadableError, KnownCustomer
-from tests.detectors import jobs
+from tests.detectors import jobs, waits
 from tests.detectors.assertions import values_of
 
 CARD_TEXT = "please refund card 4111 1111 1111 1111"
@@ -74,8 +74,9 @@ async def test_when_a_worker_is_killed_mid_flight_then_it_is_replaced_and_the_me
     pool: DetectorPool,
 ) -> None:
     [pid] = await pool.worker_pids()
+    await waits.idle(pool)
     in_flight = asyncio.ensure_future(pool.detect(LONG_TEXT))
-    await asyncio.sleep(0.5)
+    await waits.job_started(pool)  # killed while it reads the text, not before or after
     assert not in_flight.done()
     os.kill(pid, signal.SIGKILL)
     findings = await asyncio.wait_for(in_flight, timeout=200)

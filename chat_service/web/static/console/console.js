@@ -6,7 +6,7 @@
 import { fetchAttachment } from "../shared/attachments.js";
 import { ChatClient, Conversations } from "../shared/client.js";
 import { h, messageText, newClientId, placeBySeq, sensitiveKind, timeOf } from "../shared/dom.js";
-import { areaVars, pickLang, t } from "../shared/i18n.js";
+import { areaVars, categoryName, pickLang, t } from "../shared/i18n.js";
 import { readSession } from "../shared/session.js";
 
 const TYPING_EVERY_MS = 3000;
@@ -31,7 +31,9 @@ class Console {
     this.lastTypingSent = 0;
     this.typingTimer = null;
     document.documentElement.lang = lang;
-    document.title = this.tr("console.title");
+    this.title = t(lang, `console.title.${this.role}`);
+    if (this.title === `console.title.${this.role}`) this.title = this.tr("console.title");
+    document.title = this.title;
     this.build();
     if (this.role === "privacy_officer") {
       this.loadReport();
@@ -49,8 +51,8 @@ class Console {
     const header = h(
       "header",
       { class: "con-header" },
-      h("h1", { text: tr("console.title") }),
-      h("p", { class: "con-who", text: tr("console.role", { sub: this.sub, role: this.role }) }),
+      h("h1", { text: this.title }),
+      h("p", { class: "con-who", "data-testid": "signed-in-as", text: tr("console.role", { sub: this.sub, role: this.roleName(this.role) }) }),
       this.status,
     );
     if (this.role === "privacy_officer") {
@@ -58,9 +60,9 @@ class Console {
       this.root.append(header, h("main", { class: "con-main con-main--report" }, this.report));
       return;
     }
-    this.queue = h("ul", { class: "con-queue", "aria-labelledby": "con-queue-title" });
+    this.queue = h("div", { class: "con-queue" });
     this.tabs = h("div", { class: "con-tabs", role: "tablist", "aria-label": tr("console.mine") });
-    this.paneTitle = h("h2", { id: "con-pane-title", class: "con-pane-title", text: tr("console.pick") });
+    this.paneTitle = h("h2", { id: "con-pane-title", class: "con-pane-title", "data-testid": "conversation-title", text: tr("console.pick") });
     this.closeButton = h("button", { type: "button", class: "con-close", hidden: true, "data-testid": "conversation-close", text: tr("console.close") });
     this.messagesSlot = h("div", { class: "con-messages", role: "log", "aria-live": "polite", tabindex: "0" });
     this.typing = h("p", { class: "con-typing", "aria-live": "polite" });
@@ -85,7 +87,7 @@ class Console {
     const aside = h(
       "nav",
       { class: "con-side", "aria-labelledby": "con-queue-title" },
-      h("h2", { id: "con-queue-title", text: tr("console.queue") }),
+      h("h2", { id: "con-queue-title", text: tr("console.conversations") }),
       this.queue,
     );
     this.root.append(header, h("main", { class: "con-main" }, aside, pane));
@@ -101,6 +103,10 @@ class Console {
       for (const id of this.open) this.store.catchUp(id);
     });
     c.addEventListener("conversation.opened", (e) => this.upsert(e.detail.conversation));
+    c.addEventListener("conversation.updated", (e) => {
+      const found = this.conversations.get(e.detail.conversation.id);
+      this.upsert({ ...(found || {}), ...e.detail.conversation });
+    });
     c.addEventListener("conversation.assigned", (e) => {
       const { conversation_id: id, agent_id: agent } = e.detail;
       const found = this.conversations.get(id);
@@ -112,8 +118,11 @@ class Console {
       this.upsert({ ...found, agent_id: agent });
     });
     c.addEventListener("conversation.closed", (e) => {
-      const found = this.conversations.get(e.detail.conversation_id);
-      if (found) this.upsert({ ...found, status: "closed" });
+      const id = e.detail.conversation_id;
+      const found = this.conversations.get(id);
+      if (!found) return;
+      this.conversations.set(id, { ...found, status: "closed" });
+      this.closeTab(id);
     });
     c.addEventListener("message.new", (e) => this.onMessage(e.detail.message, true));
     c.addEventListener("message.updated", (e) => this.onMessage(e.detail.message, false));
@@ -124,7 +133,7 @@ class Console {
     c.addEventListener("message.ack", (e) => this.onAck(e.detail));
     c.addEventListener("outbox", (e) => this.refreshPending(e.detail.client_id));
     c.addEventListener("typing", (e) => {
-      if (e.detail.conversation_id !== this.active) return;
+      if (e.detail.conversation_id !== this.active || this.conversations.get(this.active)?.status !== "open") return;
       this.typing.textContent = this.tr("typing.customer");
       clearTimeout(this.typingTimer);
       this.typingTimer = setTimeout(() => (this.typing.textContent = ""), TYPING_SHOWN_MS);
@@ -193,36 +202,91 @@ class Console {
     if (!this.active) this.renderPaneHead();
   }
 
+  /** A closed conversation leaves the tabs (and its typing line goes); the queue keeps it
+   * under "Closed", where it can still be read. */
+  closeTab(id) {
+    this.open = this.open.filter((o) => o !== id);
+    if (this.active === id) {
+      clearTimeout(this.typingTimer);
+      this.typing.textContent = "";
+    }
+    this.renderQueue();
+    this.renderTabs();
+    if (id === this.active) this.renderPaneHead();
+  }
+
+  roleName(role) {
+    const name = this.tr(`role.${role}`);
+    return name === `role.${role}` ? role.replaceAll("_", " ") : name;
+  }
+
+  /** When a conversation began: minutes, or seconds when another of the same customer's
+   * conversations began in the same minute (so two never read the same). */
+  startedAt(c) {
+    const opts = { hour: "2-digit", minute: "2-digit" };
+    const locale = this.lang === "zh" ? "zh-CN" : "en";
+    const fmt = (conv, o) => (conv.created_at ? new Date(conv.created_at).toLocaleTimeString(locale, o) : "");
+    const same = [...this.conversations.values()].some((o) => o.id !== c.id && o.customer_id === c.customer_id && fmt(o, opts) === fmt(c, opts));
+    return fmt(c, same ? { ...opts, second: "2-digit" } : opts);
+  }
+
+  /** "cust-1 · started 14:02", "· closed" once closed. */
+  label(c) {
+    const parts = [c.customer_id, this.tr("console.started", { time: this.startedAt(c) })];
+    if (c.status === "closed") parts.push(this.tr("console.closed_short"));
+    return parts.join(" · ");
+  }
+
+  minorBadge(c) {
+    return c?.minor ? h("span", { class: "con-minor", "data-testid": "minor-badge", text: this.tr("console.minor") }) : null;
+  }
+
   renderQueue() {
     const tr = this.tr;
     const rows = [...this.conversations.values()].sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
     if (!rows.length) {
-      this.queue.replaceChildren(h("li", { class: "con-empty", text: tr("console.empty_queue") }));
+      this.queue.replaceChildren(h("p", { class: "con-empty", text: tr("console.empty_queue") }));
       return;
     }
+    const groups = [
+      ["waiting", rows.filter((c) => c.status === "open" && !c.agent_id)],
+      ["active", rows.filter((c) => c.status === "open" && c.agent_id)],
+      ["closed", rows.filter((c) => c.status !== "open")],
+    ].filter(([, members]) => members.length);
     this.queue.replaceChildren(
-      ...rows.map((c) => {
-        const unread = this.unread.get(c.id) || 0;
-        const state = c.status === "closed" ? tr("console.closed") : c.agent_id ? tr("console.assigned", { agent: c.agent_id }) : tr("console.waiting");
-        const canJoin = this.role === "agent" && c.status === "open" && !c.agent_id;
-        return h(
-          "li",
-          {
-            class: "con-queue-item" + (c.id === this.active ? " con-queue-item--active" : ""),
-            "data-testid": "queue-item", "data-conversation-id": c.id, "data-status": c.status,
-          },
-          h(
-            "button",
-            { type: "button", class: "con-queue-open", "aria-current": c.id === this.active ? "true" : null, onclick: () => this.show(c.id) },
-            h("span", { class: "con-customer", text: c.customer_id }),
-            h("span", { class: "con-state", text: state }),
-            unread ? h("span", { class: "con-unread", text: String(unread), "aria-label": t(this.lang, "widget.unread", { count: unread }) }) : null,
-          ),
-          canJoin
-            ? h("button", { type: "button", class: "con-join", "data-testid": "conversation-join", text: tr("console.join"), onclick: () => this.join(c.id) })
-            : null,
-        );
-      }),
+      ...groups.map(([group, members]) =>
+        h(
+          "section",
+          { class: "con-group", "data-group": group, "aria-labelledby": `con-group-${group}` },
+          h("h3", { id: `con-group-${group}`, class: "con-group-title", "data-testid": "queue-heading", text: tr(`console.group.${group}`) }),
+          h("ul", { class: "con-queue-list" }, ...members.map((c) => this.queueItem(c))),
+        ),
+      ),
+    );
+  }
+
+  queueItem(c) {
+    const tr = this.tr;
+    const unread = this.unread.get(c.id) || 0;
+    const state = c.status === "closed" ? tr("console.closed") : c.agent_id ? tr("console.assigned", { agent: c.agent_id }) : tr("console.waiting");
+    const canJoin = this.role === "agent" && c.status === "open" && !c.agent_id;
+    return h(
+      "li",
+      {
+        class: "con-queue-item" + (c.id === this.active ? " con-queue-item--active" : ""),
+        "data-testid": "queue-item", "data-conversation-id": c.id, "data-status": c.status, "data-minor": String(Boolean(c.minor)),
+      },
+      h(
+        "button",
+        { type: "button", class: "con-queue-open", "aria-current": c.id === this.active ? "true" : null, onclick: () => this.show(c.id) },
+        h("span", { class: "con-customer", text: c.customer_id }),
+        this.minorBadge(c),
+        h("span", { class: "con-state", text: tr("console.started", { time: this.startedAt(c) }) + " · " + state }),
+        unread ? h("span", { class: "con-unread", text: String(unread), "aria-label": t(this.lang, "widget.unread", { count: unread }) }) : null,
+      ),
+      canJoin
+        ? h("button", { type: "button", class: "con-join", "data-testid": "conversation-join", text: tr("console.join"), onclick: () => this.join(c.id) })
+        : null,
     );
   }
 
@@ -235,12 +299,11 @@ class Console {
 
   show(id) {
     if (!this.conversations.has(id)) return;
-    if (!this.open.includes(id)) {
-      this.open.push(id);
-      this.store.catchUp(id);
-    }
+    if (!this.lists.has(id)) this.store.catchUp(id);
+    if (!this.open.includes(id) && this.conversations.get(id).status === "open") this.open.push(id);
     this.active = id;
     this.unread.set(id, 0);
+    clearTimeout(this.typingTimer);
     this.typing.textContent = "";
     this.notice.textContent = "";
     this.messagesSlot.replaceChildren(this.listOf(id));
@@ -264,8 +327,8 @@ class Console {
         const c = this.conversations.get(id);
         const unread = this.unread.get(id) || 0;
         return h("button", {
-          type: "button", role: "tab", class: "con-tab", "aria-selected": String(id === this.active),
-          text: (c ? c.customer_id : id) + (unread ? ` (${unread})` : ""), onclick: () => this.show(id),
+          type: "button", role: "tab", class: "con-tab", "aria-selected": String(id === this.active), "data-testid": "conversation-tab",
+          text: (c ? this.label(c) : id) + (unread ? ` (${unread})` : ""), onclick: () => this.show(id),
         });
       }),
     );
@@ -278,7 +341,8 @@ class Console {
 
   renderPaneHead() {
     const c = this.active ? this.conversations.get(this.active) : null;
-    this.paneTitle.textContent = c ? `${c.customer_id} · ${c.status === "closed" ? this.tr("console.closed") : c.agent_id ? this.tr("console.assigned", { agent: c.agent_id }) : this.tr("console.waiting")}` : this.tr("console.pick");
+    const state = c ? (c.status === "closed" ? this.tr("console.closed") : c.agent_id ? this.tr("console.assigned", { agent: c.agent_id }) : this.tr("console.waiting")) : "";
+    this.paneTitle.replaceChildren(...(c ? [`${this.label(c)} · ${state}`, this.minorBadge(c)] : [this.tr("console.pick")]).filter(Boolean));
     const writable = c ? this.mayWrite(c.id) : false;
     this.closeButton.hidden = !(c && c.status === "open" && (writable || this.role === "supervisor"));
     this.input.disabled = !writable;
@@ -381,7 +445,7 @@ class Console {
     } else if (message.kind === "image" || message.kind === "file") {
       body.append(this.attachmentView(message));
     }
-    if (message.text) body.append(messageText(this.lang, message));
+    if (message.text) body.append(messageText(this.lang, { ...message, consent: this.chipState(message) }));
     return h(
       "li",
       { class: "msg " + (mine ? "msg--mine" : "msg--theirs"), "data-testid": "chat-message", dataset: { kind: message.kind, masked: String(Boolean(message.masked)) } },
@@ -389,6 +453,15 @@ class Console {
       body,
       h("div", { class: "msg__meta" }, timeOf(message.created_at, this.lang), " ", h("span", { class: "msg__state" })),
     );
+  }
+
+  /** The chip state of a message's masked values for this viewer: a value kept under the
+   * customer's consent but still masked is one this role may not see (a child's data, for
+   * agents: config/consent.toml [visibility]). */
+  chipState(message) {
+    if (message.consent !== "granted") return message.consent;
+    const child = this.conversations.get(message.conversation_id)?.minor || (message.findings || []).some((f) => f.category === "minor");
+    return child ? "hidden_minor" : "granted";
   }
 
   attachmentView(message) {
@@ -412,7 +485,11 @@ class Console {
         } else {
           shown.push(chip(got.status === "held" ? "attach.held" : "attach.withheld"));
         }
-        if (got.status === "ok" && status === "redacted") shown.push(chip("attach.redacted"));
+        if (got.status === "ok" && status === "redacted") {
+          // What happened to the original: awaiting consent, deleted, or kept but not for this role.
+          const state = this.chipState(message);
+          shown.push(chip(state && state !== "pending" ? `attach.redacted_${state}` : "attach.redacted"));
+        }
         box.replaceChildren(...shown);
       },
       () => box.replaceChildren(chip("attach.withheld")),
@@ -440,7 +517,7 @@ class Console {
       ? h(
           "table",
           { class: "con-table", "data-testid": "deletion-requests" },
-          h("thead", {}, h("tr", {}, ...["id", "customer", "status", "received", "due", ""].map((c) => h("th", { scope: "col", text: c })))),
+          h("thead", {}, h("tr", {}, ...["id", "customer", "status", "received", "due", "left"].map((c) => h("th", { scope: "col", text: tr(`report.${c}`) })))),
           h(
             "tbody",
             {},
@@ -450,7 +527,7 @@ class Console {
                 { class: r.overdue ? "con-overdue" : "" },
                 h("td", { text: r.id }),
                 h("td", { text: r.customer_id }),
-                h("td", { text: r.status }),
+                h("td", { text: t(this.lang, `request.${r.status}`) === `request.${r.status}` ? r.status : tr(`request.${r.status}`) }),
                 h("td", { text: r.received_at ? new Date(r.received_at).toLocaleDateString() : "" }),
                 h("td", { text: r.due_at ? new Date(r.due_at).toLocaleDateString() : "" }),
                 h("td", { text: r.overdue ? tr("console.overdue") : r.working_days_left != null ? tr("console.days_left", { days: r.working_days_left }) : "" }),
@@ -461,7 +538,12 @@ class Console {
       : h("p", { text: tr("console.no_deletions") });
     const decisions = body.consents?.decisions_by_category || {};
     const consentRows = Object.entries(decisions).map(([category, counts]) =>
-      h("tr", {}, h("th", { scope: "row", text: category }), h("td", { text: Object.entries(counts).map(([d, n]) => `${d}: ${n}`).join(", ") })),
+      h(
+        "tr",
+        {},
+        h("th", { scope: "row", text: categoryName(this.lang, category) }),
+        h("td", { text: Object.entries(counts).map(([d, n]) => tr("report.count", { decision: tr(`decision.${d}`), count: n })).join(this.lang === "zh" ? "，" : ", ") }),
+      ),
     );
     this.report.replaceChildren(
       h("h2", { id: "con-report-title", text: tr("console.report") }),
@@ -469,7 +551,12 @@ class Console {
       h("h3", { text: tr("console.deletions") }),
       deletions,
       h("h3", { text: tr("console.consents") }),
-      h("table", { class: "con-table" }, h("tbody", {}, ...consentRows)),
+      h(
+        "table",
+        { class: "con-table", "data-testid": "consent-decisions" },
+        h("thead", {}, h("tr", {}, h("th", { scope: "col", text: tr("report.category") }), h("th", { scope: "col", text: tr("report.decisions") }))),
+        h("tbody", {}, ...consentRows),
+      ),
       h("p", { text: tr("console.holds", { count: body.legal_holds?.active_count ?? 0 }) }),
     );
   }

@@ -50,7 +50,7 @@ export function messageText(lang, message, { own = false } = {}) {
           "data-testid": "masked-value",
           "data-entity": f.entity_type,
           "data-consent": message.consent || "hidden",
-          text: `${name}${lang === "zh" ? "，" : ", "}${state}`,
+          text: t(lang, "masked.chip", { name, state }),
         }),
       );
     } else {

@@ -690,8 +690,9 @@ class Widget {
     }
     const key = recorded.reason === "withdrawn" ? "consent.withdrawn"
       : recorded.reason === "expired" ? "consent.expired"
-      : recorded.granted ? "consent.granted" : "consent.refused";
-    this.say(this.tr(key), "success");
+      : recorded.granted ? (recorded.agent_sees === false ? "consent.granted_hidden" : "consent.granted") : "consent.refused";
+    const hidden = categoryList(this.lang, recorded.hidden_from_agent || []);
+    this.say(this.tr(key, { categories: hidden }), "success");
     if (!this.privacy.hidden) this.loadPrivacy();
   }
 
