@@ -55,10 +55,12 @@ def _symbol_ranges() -> str:
 
 # The standard library's re, with the Unicode categories spelt out, scans a long message
 # several times faster than the regex module's \p{..}.
-_SEP_CLASS = rf"[\s.\-/\\_|*~,+=#{_symbol_ranges()}]"
+_SEP_CLASS = rf"[\s.\-/\\_|*~,+=#·•‧・{_symbol_ranges()}]"
 _SEP = rf"{_SEP_CLASS}{{1,4}}"
 _RUN = re.compile(rf"(?<![0-9])[0-9]+(?:{_SEP}[0-9]+)+")
-_IBAN_RUN = re.compile(rf"(?<![0-9A-Za-z])[A-Z]{{2}}[0-9]{{2}}(?:{_SEP}[0-9A-Z]{{1,4}}){{2,9}}")
+_IBAN_RUN = re.compile(
+    rf"(?<![0-9A-Za-z])[A-Z]{{2}}(?:{_SEP})?[0-9]{{2}}[0-9A-Z]*(?:{_SEP}[0-9A-Z]+){{1,16}}"
+)
 _PIECE = re.compile(rf"[0-9A-Z]+|{_SEP_CLASS}+")
 _LIST_SEPARATOR = re.compile(r"[,;]\s")
 _PLAIN = frozenset({" ", "-"})
@@ -79,13 +81,13 @@ _MAX_PROTECTED_DIGITS = 12
 
 # (start, end) of a group or a separator inside the view, and whether it is a group.
 Piece = tuple[int, int, bool]
-Typed = Callable[[int], str]
+Typed = Callable[[int, int], str]
 
 
 def collapsible_separators(text: str, typed: Typed) -> list[tuple[int, int]]:
     """Sorted (start, end) spans of ``text`` (the view) whose separators should go.
 
-    ``typed(i)`` gives what the customer typed for view character ``i``.
+    ``typed(start, end)`` gives what the customer typed for the view's ``[start, end)``.
     """
     spans: list[tuple[int, int]] = []
     taken: list[tuple[int, int]] = []
@@ -170,7 +172,9 @@ def _judge(text: str, pieces: list[Piece], prefix: str, typed: Typed) -> list[tu
     run = text[pieces[0][0] : pieces[-1][1]]
     if not prefix and _protected(run, digits):
         return []
-    plain = all(e - s == 1 and typed(s) in _PLAIN for s, e in separators)
+    plain = typed(pieces[0][0], pieces[-1][1]) == run and all(
+        text[s:e] in _PLAIN for s, e in separators
+    )
     if plain and (len(groups) < 3 or digits < _MIN_PLAIN_DIGITS):
         return []
     return separators

@@ -144,6 +144,11 @@ class TextView:
             return at, at
         return self.starts[start], self.ends[end - 1]
 
+    def typed(self, start: int, end: int) -> str:
+        """What the customer typed for the view's ``[start, end)``."""
+        first, last = self.original_span(start, end)
+        return self.original[first:last]
+
 
 def _per_character(text: str) -> TextView:
     if text.isascii():
@@ -215,10 +220,4 @@ def text_view(text: str) -> TextView:
     if not view.text.isascii():
         marks = [m.span() for m in _MARKS_AFTER_DIGIT.finditer(view.text)]
         view = _without(view, marks)
-    return _without(view, collapsible_separators(view.text, lambda i: _typed(view, i)))
-
-
-def _typed(view: TextView, index: int) -> str:
-    """What the customer typed for view character ``index``."""
-    start, end = view.original_span(index, index + 1)
-    return view.original[start:end]
+    return _without(view, collapsible_separators(view.text, view.typed))
