@@ -11,7 +11,8 @@ Per character: lone surrogates become U+FFFD; control characters (but tab, CR, L
 every Unicode space, line and paragraph separator become an ASCII space; format and other
 invisible characters (category Cf: zero-width spaces and joiners, U+2060-2064, BOM, soft
 hyphen, bidi controls, tag characters; variation selectors, the combining grapheme joiner,
-Hangul fillers) are removed; every Unicode decimal digit becomes its ASCII digit; anything
+Hangul fillers) are removed; every Unicode decimal digit (and digit symbol: superscripts,
+circled and dingbat digits) becomes its ASCII digit; anything
 else is replaced by its NFKC form (fullwidth ASCII, ligatures, circled and mathematical
 digits; an NFKC form longer than ``MAX_EXPANSION_CHARS`` is not taken, so the view stays
 within a small multiple of the text). Then combining marks right after a digit (keycaps,
@@ -70,6 +71,8 @@ def _simple(char: str) -> str | None:
     if category in ("Zs", "Zl", "Zp"):
         return " "
     digit = unicodedata.decimal(char, None)
+    if digit is None:
+        digit = unicodedata.digit(char, None)  # ❶ ➀ ➊ ⓵: digits NFKC leaves alone
     if digit is not None:
         return str(digit)
     return None

@@ -33,6 +33,9 @@ DIGIT_ZEROS = {
     "math_monospace": 0x1D7F6,
 }
 CIRCLED = "⓪①②③④⑤⑥⑦⑧⑨"
+DINGBAT_CIRCLED = "⓿❶❷❸❹❺❻❼❽❾"
+SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+SUBSCRIPT = "₀₁₂₃₄₅₆₇₈₉"
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +328,9 @@ TRANSFORMS: dict[str, Transform] = {
     "keycaps": _per_digit(lambda c: c + "\ufe0f\u20e3"),
     "combining-underline": _per_digit(lambda c: c + "\u0332"),
     "circled": _per_digit(lambda c: CIRCLED[int(c)]),
+    "dingbat-circled": _per_digit(lambda c: DINGBAT_CIRCLED[int(c)]),
+    "superscript": _per_digit(lambda c: SUPERSCRIPT[int(c)]),
+    "subscript": _per_digit(lambda c: SUBSCRIPT[int(c)]),
     **{script.replace("_", "-"): _script(script) for script in DIGIT_ZEROS},
     "mixed-scripts": _mixed_scripts(),
     "arabic-indic-zwsp": _script("arabic_indic", _between_characters("\u200b")),
