@@ -27,7 +27,8 @@ from detectors.recognizers.base import REGEX_TIMEOUT, set_regex_timeout
 from detectors.recognizers.generic.generic_age_recognizer import parse_age
 from detectors.recognizers.generic.generic_date_of_birth_recognizer import parse_date
 from detectors.resolve import Candidate, Suppressor, resolve_overlaps
-from detectors.text import SUPPORTED_LANGUAGES, chunk_text, detect_language, normalize
+from detectors.text import SUPPORTED_LANGUAGES, chunk_text, detect_language
+from detectors.view import TextView, text_view
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class Detector:
         chunk_texts: list[str] = []
         chunk_languages: list[str] = []
         chunk_deep: list[bool] = []
-        normalized: list[str] = []
+        views: list[TextView] = []
         for index, (text, language, _known) in enumerate(items):
             if not isinstance(text, str):
                 raise TypeError("text must be a str")
@@ -102,9 +103,9 @@ class Detector:
                 raise ValueError(f"unsupported language {language!r}; use one of en, zh")
             if len(text) > engine.max_text_chars:
                 raise TextTooLongError(f"text longer than {engine.max_text_chars} characters")
-            clean = normalize(text)
-            normalized.append(clean)
-            for chunk in chunk_text(clean, engine.chunk_chars, engine.chunk_overlap_chars):
+            view = text_view(text)
+            views.append(view)
+            for chunk in chunk_text(view.text, engine.chunk_chars, engine.chunk_overlap_chars):
                 detected = detect_language(chunk.text)
                 chunk_owner.append(index)
                 chunk_starts.append(chunk.start)
@@ -129,7 +130,7 @@ class Detector:
                 ad_hoc_recognizers=ad_hoc,
             )
             raw[owner].extend(self._candidate(r, start) for r in results)
-        return [self._finish(normalized[i], raw[i]) for i in range(len(items))]
+        return [self._finish(views[i], raw[i]) for i in range(len(items))]
 
     @staticmethod
     def _candidate(result: RecognizerResult, offset: int) -> Candidate:
@@ -147,8 +148,10 @@ class Detector:
             known_customer=recognizer == KnownCustomerRecognizer.__name__,
         )
 
-    def _finish(self, text: str, candidates: list[Candidate]) -> list[Finding]:
+    def _finish(self, view: TextView, candidates: list[Candidate]) -> list[Finding]:
+        """Resolve candidates found in the view; findings carry offsets into the original."""
         engine = self.config.detection.engine
+        text = view.text
         spans = self._suppressor.identifier_spans(text, REGEX_TIMEOUT.secs)
         kept = [
             c
@@ -156,20 +159,21 @@ class Detector:
             if c.score >= self._thresholds.get(c.entity_type, engine.score_threshold)
             and self._suppressor.keep(text, c, spans)
         ]
-        return [self._finding(text, c) for c in resolve_overlaps(kept)]
+        return [self._finding(view, c) for c in resolve_overlaps(kept)]
 
-    def _finding(self, text: str, candidate: Candidate) -> Finding:
+    def _finding(self, view: TextView, candidate: Candidate) -> Finding:
         category, sensitive = self.config.category_of(candidate.entity_type)
         explanation = candidate.explanation
         if candidate.context_word:
             explanation = f"{explanation}; context word {candidate.context_word!r}"
-        if self._is_minor(candidate, text[candidate.start : candidate.end]):
+        if self._is_minor(candidate, view.text[candidate.start : candidate.end]):
             category, sensitive = self.config.minor()
             explanation = f"{explanation}; under {self.config.detection.minors.age_threshold_years}"
+        start, end = view.original_span(candidate.start, candidate.end)
         return Finding(
             entity_type=candidate.entity_type,
-            start=candidate.start,
-            end=candidate.end,
+            start=start,
+            end=end,
             score=min(1.0, candidate.score),
             category=category,
             sensitive=sensitive,
