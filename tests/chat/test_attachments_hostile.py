@@ -154,6 +154,26 @@ async def test_when_the_multipart_body_is_not_one_file_then_400(
     assert await leftovers(client) == NOTHING_LEFT
 
 
+LONGER_THAN_DETECTION_READS = ("Order notes, line after line. " * 20_000)[:600_000].encode()
+
+
+@pytest.mark.parametrize(
+    ("filename", "content_type"),
+    [("notes.txt", "text/plain"), ("notes.txt", None), ("notes", None)],
+    ids=["declared text", "by extension", "sniffed"],
+)
+async def test_when_a_text_file_is_longer_than_detection_reads_then_413_before_scanning(
+    client: Client, filename: str, content_type: str | None
+) -> None:
+    """600,000 characters: over detection's 500,000 (config/detection.toml), once accepted
+    under attachments.toml's 1 MiB and then always held for review."""
+    got, body = await upload(client, LONGER_THAN_DETECTION_READS, filename, content_type)
+
+    assert (got, body["error"]["code"]) == (413, "too_large"), body
+    assert "500000 bytes" in body["error"]["message"]
+    assert await leftovers(client) == NOTHING_LEFT  # nothing stored, so nothing held
+
+
 async def test_when_a_picture_is_over_the_configured_pixels_then_refused_before_decoding(
     aiohttp_client: AiohttpClient, settings: Settings, make_app: AppFactory
 ) -> None:
