@@ -13,6 +13,7 @@ from chat_service.http.attachments import setup_attachment_routes
 from chat_service.http.exports import setup_export_routes
 from chat_service.http.metrics import METRICS_PATH, public_metrics
 from chat_service.http.middleware import authenticate
+from chat_service.http.openapi import OPENAPI_PATH, openapi_handler
 from chat_service.http.pages import setup_page_routes
 from chat_service.http.privacy import setup_privacy_routes
 from chat_service.http.rights import setup_rights_routes
@@ -66,6 +67,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
     app.router.add_get(METRICS_PATH, public_metrics)  # 404 without the operators' token
     app.router.add_get("/ws", websocket_handler)
+    app.router.add_get(OPENAPI_PATH, openapi_handler)
     app.router.add_get("/api/conversations", list_conversations)
     app.router.add_get("/api/conversations/{conversation_id}/messages", conversation_messages)
     setup_privacy_routes(app)
