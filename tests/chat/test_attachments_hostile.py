@@ -194,8 +194,13 @@ def _held_count(client: Client, reason: str) -> float:
     return float(counter._value.get())  # no public reader for one labelled child
 
 
-async def test_when_the_scanner_cannot_read_a_document_then_it_is_held(client: Client) -> None:
-    """More text than the detection engine reads in one document: unreadable, so held."""
+async def test_when_the_scanner_cannot_read_a_document_then_it_is_held(
+    aiohttp_client: AiohttpClient, settings: Settings, make_app: AppFactory
+) -> None:
+    """More text than the detection engine reads in one document: unreadable, so held.
+    Upload refuses such text (413, above); an app whose text limit is raised past it (a
+    configuration the settings loader refuses) shows the scan still fails closed."""
+    client = await aiohttp_client(make_app(with_limits(settings, types={"text/plain": 1 << 20})))
     chat = await assigned_chat(client)
     text = ("word " * 110_000).encode()  # 550,000 characters, over documents.max_text_chars
     before = _held_count(client, "unreadable")
