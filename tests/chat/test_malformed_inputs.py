@@ -221,3 +221,51 @@ async def test_when_a_frame_cannot_be_read_then_an_error_frame_and_the_socket_se
     history = await customer.expect("history")
     assert [m["text"] for m in history["messages"]] == ["accepted before", "accepted after"]
     _no_internal_errors(client, caplog)
+
+
+def _multipart(conversation_id: bytes, filename: bytes) -> tuple[bytes, str]:
+    boundary = "malformed7731"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="conversation_id"\r\n\r\n'.encode()
+        + conversation_id
+        + f"\r\n--{boundary}\r\n".encode()
+        + b'Content-Disposition: form-data; name="file"; filename="'
+        + filename
+        + b'"\r\nContent-Type: text/plain\r\n\r\nhello\r\n'
+        + f"--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+MULTIPART_FIELDS: dict[str, tuple[bytes, bytes, int, str]] = {
+    "conversation_id of invalid UTF-8": (b"c_\xff\xfe", b"a.txt", 400, "bad_upload"),
+    "conversation_id of 5,000 digits": (BIG_INT, b"a.txt", 400, "bad_upload"),
+    "conversation_id with a lone surrogate": (b"c_\xed\xa0\x80", b"a.txt", 400, "bad_upload"),
+    "conversation_id unknown": (b"c_missing", b"a.txt", 404, "conversation_not_found"),
+}
+
+
+@pytest.mark.parametrize(
+    ("conversation_id", "filename", "status", "code"),
+    MULTIPART_FIELDS.values(),
+    ids=MULTIPART_FIELDS.keys(),
+)
+async def test_when_an_upload_field_is_malformed_then_4xx_and_uploads_still_work(
+    client: Client,
+    caplog: pytest.LogCaptureFixture,
+    conversation_id: bytes,
+    filename: bytes,
+    status: int,
+    code: str,
+) -> None:
+    body, content_type = _multipart(conversation_id, filename)
+    customer = {**headers(client, "customer", CUSTOMER), "Content-Type": content_type}
+    response = await client.post("/api/attachments", data=body, headers=customer)
+    assert response.status == status, await response.text()
+    assert (await response.json())["error"]["code"] == code
+    good, content_type = _multipart(b"", b"notes.txt")
+    response = await client.post(
+        "/api/attachments", data=good, headers={**customer, "Content-Type": content_type}
+    )
+    assert response.status == 201, await response.text()
+    _no_internal_errors(client, caplog)
