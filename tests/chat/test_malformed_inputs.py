@@ -6,11 +6,17 @@ everything accepted before still there."""
 from __future__ import annotations
 
 import logging
+import random
+import re
 
 import pytest
+from pytest_aiohttp import AiohttpClient
 
+from chat_service.settings import Settings
+from tests.conftest import AppFactory
 from tests.helpers.consent import headers, services_of
 from tests.helpers.rights import set_hold
+from tests.helpers.settings import settings_with
 from tests.helpers.ws import Client, connect
 
 CUSTOMER = "cust-m"
@@ -269,3 +275,77 @@ async def test_when_an_upload_field_is_malformed_then_4xx_and_uploads_still_work
     )
     assert response.status == 201, await response.text()
     _no_internal_errors(client, caplog)
+
+
+HOSTILE_LITERALS = (
+    BIG,
+    "-" + BIG,
+    "1e999",
+    "NaN",
+    "-Infinity",
+    "null",
+    "true",
+    '"\\ud800"',
+    '"' + "x" * 9000 + '"',
+    "[" * 2000 + "]" * 2000,
+    '{"a": ' * 500 + "1" + "}" * 500,
+    "[]",
+    "{}",
+    '""',
+    "0.0000001",
+    str(2**53 + 1),
+    "-1",
+)
+VALID_FRAMES = (
+    '{"type": "message.send", "client_id": "f-%d", "kind": "text", "text": "hello"}',
+    '{"type": "message.send", "client_id": "f-%d", "kind": "location", '
+    '"location": {"lat": 31.2, "lng": 121.4, "accuracy_m": 5}}',
+    '{"type": "history.fetch", "conversation_id": "c_x", "after_seq": %d}',
+    '{"type": "consent.respond", "request_id": "r-%d", "granted": true, '
+    '"guardian": {"name": "Li", "relationship": "mother"}}',
+    '{"type": "consent.withdraw", "categories": ["financial"], "purpose": "p%d"}',
+    '{"type": "typing", "conversation_id": "c_%d"}',
+    '{"type": "conversation.close", "conversation_id": "c_%d"}',
+)
+GENERATED_FRAMES = 400
+
+
+def _generated_frames(seed: int, count: int) -> list[str]:
+    """Valid frames mutated: a value swapped for a hostile literal, cut short, or spliced."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    for i in range(count):
+        frame = rng.choice(VALID_FRAMES) % i
+        values = [m.span() for m in re.finditer(r'(?<=: )("[^"]*"|[-\d.]+|true|\{[^}]*\})', frame)]
+        match rng.randrange(4):
+            case 0 | 1 if values:
+                start, end = rng.choice(values)
+                frame = frame[:start] + rng.choice(HOSTILE_LITERALS) + frame[end:]
+            case 2:
+                frame = frame[: rng.randrange(len(frame))]
+            case _:
+                at = rng.randrange(len(frame))
+                frame = frame[:at] + rng.choice(HOSTILE_LITERALS) + frame[at:]
+        out.append(frame[:60_000])
+    return out
+
+
+async def test_when_a_live_socket_gets_generated_hostile_frames_then_never_an_internal_error(
+    aiohttp_client: AiohttpClient, make_app: AppFactory, settings: Settings
+) -> None:
+    roomy = settings_with(settings, limits={"frames_per_sec": 10_000.0, "frame_burst": 10_000})
+    client = await aiohttp_client(make_app(roomy))
+    customer = await connect(client, "customer", CUSTOMER)
+    before = await customer.send_text("accepted before")
+    first = await customer.expect("message.ack", client_id=before)
+    for raw in _generated_frames(16, GENERATED_FRAMES):
+        await customer.ws.send_str(raw)
+    await customer.send({"type": "ping"})
+    await customer.expect("pong", timeout=120)  # frames are handled in order: all answered
+    codes = [f.get("code") for f in customer.buffer if f["type"] == "error"]
+    assert "internal_error" not in codes
+    assert len(codes) >= GENERATED_FRAMES // 2  # most were refused, each with a frame
+    after = await customer.send_text("accepted after")
+    ack = await customer.expect("message.ack", client_id=after)
+    assert ack["conversation_id"] == first["conversation_id"]
+    assert services_of(client).metrics.errors.labels("ws")._value.get() == 0
