@@ -19,6 +19,7 @@ from chat_service.actions.consent import sweep_expired
 from chat_service.auth import TokenService
 from chat_service.http.attachments import TMP_DIR_NAME
 from chat_service.http.cors import cors_middleware
+from chat_service.http.metrics import metrics_listener_ctx
 from chat_service.http.middleware import error_middleware
 from chat_service.http.routes import setup_routes
 from chat_service.metrics import Metrics
@@ -162,6 +163,7 @@ def create_app(
             await task
 
     app.cleanup_ctx.extend([store_ctx, scanner_ctx, services_ctx, background_ctx, loop_monitor_ctx])
+    app.cleanup_ctx.append(metrics_listener_ctx)  # after the store: a scrape reads it
     app.on_shutdown.append(_close_sockets)
     setup_routes(app)
     return app

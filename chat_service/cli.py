@@ -174,6 +174,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 async def _run_server(settings: Settings, host: str, port: int) -> int:
+    from chat_service import keys
     from chat_service.app import create_app
 
     app = create_app(settings, host=host)
@@ -198,6 +199,7 @@ async def _run_server(settings: Settings, host: str, port: int) -> int:
         bound = runner.addresses[0] if runner.addresses else (host, port)
         shown = f"[{bound[0]}]" if ":" in str(bound[0]) else bound[0]
         sys.stdout.write(f"chat-service serving on http://{shown}:{bound[1]}\n")
+        sys.stdout.write(f"chat-service metrics on {app[keys.METRICS_URL]}\n")
         sys.stdout.flush()
         await stop.wait()
     finally:

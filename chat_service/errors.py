@@ -47,6 +47,26 @@ class BadRequest(ChatError):
     default_message = "bad request"
 
 
+class InvalidJson(ChatError):
+    """A body or frame that is not JSON we can read: bad UTF-8, bad syntax, nested too deep."""
+
+    code = "invalid_json"
+    http_status = 400
+    default_message = "the body is not valid JSON"
+
+
+class BodyTooLarge(ChatError):
+    code = "body_too_large"
+    http_status = 413
+    default_message = "the body is too large"
+
+
+class UnsupportedMediaType(ChatError):
+    code = "unsupported_media_type"
+    http_status = 415
+    default_message = "JSON bodies must be sent as UTF-8"
+
+
 class Unauthenticated(ChatError):
     code = "unauthenticated"
     http_status = 401

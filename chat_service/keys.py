@@ -20,3 +20,4 @@ SCANNER = web.AppKey("scanner", Scanner)
 REGISTRY = web.AppKey("registry", Registry)
 FANOUT = web.AppKey("fanout", FanOut)
 SERVICES = web.AppKey("services", Services)
+METRICS_URL = web.AppKey("metrics_url", str)  # the operators' listener, once it listens

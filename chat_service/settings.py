@@ -2,7 +2,7 @@
 
 A missing file, a missing key or an unknown key is an error at start-up (fail fast).
 Environment variables override the file: CHAT_SERVICE_SECRET, CHAT_SERVICE_MASTER_KEY,
-MONGODB_URI, CHAT_SERVICE_ALLOWED_ORIGINS.
+MONGODB_URI, CHAT_SERVICE_ALLOWED_ORIGINS, CHAT_SERVICE_METRICS_TOKEN.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from chat_service.web.config import WebConfig, load_web_config
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 # Development signing secret: accepted only while serving on loopback.
 DEV_SECRET = "dev-only-insecure-secret-change-me-0123456789"  # noqa: S105  # loopback only
+MIN_METRICS_TOKEN_CHARS = 32
 
 
 class Secret:
@@ -98,12 +99,20 @@ class DetectionSection(_Frozen):
     workers: int = Field(ge=1, le=64)
 
 
+class MetricsSection(_Frozen):
+    """The operators' `/metrics` listener (http/metrics.py); port 0 picks a free one."""
+
+    host: str
+    port: int = Field(ge=0, le=65535)
+
+
 class ServerConfig(_Frozen):
     server: ServerSection
     auth: AuthSection
     limits: LimitsSection
     store: StoreSection
     detection: DetectionSection
+    metrics: MetricsSection
 
 
 class Settings:
@@ -121,6 +130,7 @@ class Settings:
         secret: Secret | None,
         master_key: Secret | None,
         mongodb_uri: Secret | None,
+        metrics_token: Secret | None = None,
     ) -> None:
         self.config = config
         self.consent = consent
@@ -131,6 +141,8 @@ class Settings:
         self.secret = secret
         self.master_key = master_key
         self.mongodb_uri = mongodb_uri
+        # Lets a scraper read /metrics on the public port too (Authorization: Bearer ...).
+        self.metrics_token = metrics_token
 
     @classmethod
     def load(
@@ -155,6 +167,11 @@ class Settings:
         secret = env.get("CHAT_SERVICE_SECRET")
         master = env.get("CHAT_SERVICE_MASTER_KEY")
         uri = env.get("MONGODB_URI")
+        metrics_token = env.get("CHAT_SERVICE_METRICS_TOKEN")
+        if metrics_token and len(metrics_token) < MIN_METRICS_TOKEN_CHARS:
+            raise ConfigError(
+                f"CHAT_SERVICE_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} characters"
+            )
         return cls(
             config,
             consent=load_consent_config(config_dir),
@@ -165,6 +182,7 @@ class Settings:
             secret=Secret(secret) if secret else None,
             master_key=Secret(master) if master else None,
             mongodb_uri=Secret(uri) if uri else None,
+            metrics_token=Secret(metrics_token) if metrics_token else None,
         )
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -179,6 +197,7 @@ class Settings:
             secret=self.secret,
             master_key=self.master_key,
             mongodb_uri=self.mongodb_uri,
+            metrics_token=self.metrics_token,
         )
         for name, value in changes.items():
             if not hasattr(clone, name):

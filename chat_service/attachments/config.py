@@ -3,6 +3,13 @@
 The allow-list is a table of types: each names its content type, how it is handled
 (`sanitizer`: image, pdf or text), the file-name extensions it may carry and its largest
 size. Anything not in the table is refused (415).
+
+One limit for text: detection reads at most `[documents] max_text_chars` characters of a
+document (config/detection.toml) and holds a longer one unscanned, so the text type's
+`max_bytes` may not exceed it (a UTF-8 character takes at least one byte, so a file within
+`max_bytes` has at most that many characters). Loading refuses a configuration that breaks
+this; an upload over the limit is refused with 413 `too_large` as it streams in, before
+anything is scanned.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from chat_service.errors import ConfigError
 from chat_service.tomlfile import load_toml
 
+DETECTION_FILE = "detection.toml"
 Sanitizer = Literal["image", "pdf", "text"]
 # The content types this version can sniff and sanitise; the allow-list picks among them.
 KNOWN_TYPES: dict[str, Sanitizer] = {
@@ -101,6 +109,32 @@ def load_attachments_config(config_dir: Path) -> AttachmentsConfig:
     path = config_dir / "attachments.toml"
     raw = load_toml(path)
     try:
-        return AttachmentsConfig.model_validate(raw)
+        config = AttachmentsConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
+    check_text_fits_detection(config, document_text_limit(config_dir), path)
+    return config
+
+
+def document_text_limit(config_dir: Path) -> int:
+    """`[documents] max_text_chars` of config/detection.toml: the most characters detection
+    reads from one document (the detectors validate the rest of that file)."""
+    path = config_dir / DETECTION_FILE
+    documents = load_toml(path).get("documents")
+    value = documents.get("max_text_chars") if isinstance(documents, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{path}: [documents] max_text_chars must be a positive integer")
+    return value
+
+
+def check_text_fits_detection(config: AttachmentsConfig, max_text_chars: int, path: Path) -> None:
+    """A text file the allow-list admits must fit what detection reads, or it would be
+    accepted and then always held."""
+    for rule in config.types:
+        if rule.sanitizer == "text" and rule.max_bytes > max_text_chars:
+            raise ConfigError(
+                f"{path}: {rule.content_type} max_bytes = {rule.max_bytes} could admit more "
+                f"characters than detection reads from a document ({DETECTION_FILE} "
+                f"[documents] max_text_chars = {max_text_chars}); lower max_bytes to at most "
+                f"{max_text_chars} or raise max_text_chars"
+            )

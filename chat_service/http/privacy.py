@@ -6,20 +6,30 @@ import json
 from typing import Any
 
 from aiohttp import web
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from chat_service import keys
 from chat_service.actions import consent as consent_actions
 from chat_service.auth import Identity, Role
-from chat_service.errors import BadRequest, Forbidden
+from chat_service.errors import Forbidden
+from chat_service.http.body import customer_id_param, read_json
 from chat_service.http.middleware import authenticate
-from chat_service.protocol.commands import ConsentWithdraw
+from chat_service.protocol.commands import Categories, ConsentWithdraw, Id
+
+
+class WithdrawalBody(BaseModel):
+    """`POST .../consents/withdrawal`: the fields of the `consent.withdraw` frame."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, hide_input_in_errors=True)
+
+    categories: Categories
+    purpose: Id | None = None
 
 
 def _access_customer(request: web.Request) -> tuple[Identity, str]:
     """Privacy officers, or the customer themself; nobody else."""
     identity = authenticate(request)
-    customer_id = request.match_info["customer_id"]
+    customer_id = customer_id_param(request)
     if identity.role is Role.PRIVACY_OFFICER or (
         identity.role is Role.CUSTOMER and identity.sub == customer_id
     ):
@@ -51,11 +61,12 @@ async def consents(request: web.Request) -> web.Response:
 
 async def withdraw(request: web.Request) -> web.Response:
     identity, customer_id = _access_customer(request)
-    try:
-        body = await request.json()
-        command = ConsentWithdraw.model_validate({"type": "consent.withdraw", **body})
-    except (json.JSONDecodeError, ValidationError, TypeError) as exc:
-        raise BadRequest('body must be {"categories": [...], "purpose"?: str}') from exc
+    body = await read_json(
+        request, WithdrawalBody, expected='{"categories": [...], "purpose"?: str}'
+    )
+    command = ConsentWithdraw(
+        type="consent.withdraw", categories=body.categories, purpose=body.purpose
+    )
     services = request.app[keys.SERVICES]
     affected = await consent_actions.withdraw(services, customer_id, command, identity, None)
     return web.json_response(

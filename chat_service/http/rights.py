@@ -13,14 +13,14 @@ Thin handlers: authenticate, one action call, reply. Who may call what:
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, StrictBool, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictBool, StringConstraints
 
 from chat_service import keys
 from chat_service.errors import BadRequest
+from chat_service.http.body import customer_id_param, read_json
 from chat_service.http.middleware import authenticate
 from chat_service.privacy import deletion, holds
 from chat_service.storage.holds import HoldScope
@@ -39,12 +39,8 @@ class HoldBody(BaseModel):
 
 
 async def _hold_body(request: web.Request) -> HoldBody:
-    try:
-        return HoldBody.model_validate(await request.json())
-    except (json.JSONDecodeError, ValidationError, UnicodeDecodeError) as exc:
-        raise BadRequest(
-            f'body must be {{"hold": true|false, "reason": "1-{holds.MAX_REASON_CHARS} chars"}}'
-        ) from exc
+    expected = f'{{"hold": true|false, "reason": "1-{holds.MAX_REASON_CHARS} chars"}}'
+    return await read_json(request, HoldBody, expected=expected)
 
 
 async def file_deletion_request(request: web.Request) -> web.Response:
@@ -66,9 +62,13 @@ async def list_deletion_requests(request: web.Request) -> web.Response:
     )
 
 
-async def _change_hold(request: web.Request, scope: HoldScope, target_id: str) -> web.Response:
+async def _change_hold(request: web.Request, scope: HoldScope) -> web.Response:
     identity = authenticate(request)
     holds.require_privacy_officer(identity)  # before reading the body: 403 whatever it holds
+    if scope == "customer":
+        target_id = customer_id_param(request)
+    else:
+        target_id = request.match_info["conversation_id"]
     body = await _hold_body(request)
     services = request.app[keys.SERVICES]
     hold, created = await holds.change_hold(
@@ -78,11 +78,11 @@ async def _change_hold(request: web.Request, scope: HoldScope, target_id: str) -
 
 
 async def conversation_legal_hold(request: web.Request) -> web.Response:
-    return await _change_hold(request, "conversation", request.match_info["conversation_id"])
+    return await _change_hold(request, "conversation")
 
 
 async def customer_legal_hold(request: web.Request) -> web.Response:
-    return await _change_hold(request, "customer", request.match_info["customer_id"])
+    return await _change_hold(request, "customer")
 
 
 async def list_legal_holds(request: web.Request) -> web.Response:

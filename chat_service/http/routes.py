@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from chat_service import keys
 from chat_service.actions import conversations as conv_actions
@@ -12,7 +11,9 @@ from chat_service.auth import Role
 from chat_service.errors import BadRequest
 from chat_service.http.attachments import setup_attachment_routes
 from chat_service.http.exports import setup_export_routes
+from chat_service.http.metrics import METRICS_PATH, public_metrics
 from chat_service.http.middleware import authenticate
+from chat_service.http.openapi import OPENAPI_PATH, openapi_handler
 from chat_service.http.pages import setup_page_routes
 from chat_service.http.privacy import setup_privacy_routes
 from chat_service.http.rights import setup_rights_routes
@@ -33,15 +34,6 @@ async def healthz(request: web.Request) -> web.Response:
             status=503,
         )
     return web.json_response({"status": "ok", "store": store.kind})
-
-
-async def metrics_handler(request: web.Request) -> web.Response:
-    metrics = request.app[keys.METRICS]
-    store = request.app[keys.STORE]
-    if store.embedded is not None:
-        metrics.store_restarts.set(store.embedded.restarts)
-    body = generate_latest(metrics.registry)
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 async def list_conversations(request: web.Request) -> web.Response:
@@ -73,8 +65,9 @@ def setup_routes(app: web.Application) -> None:
     from chat_service.ws.handler import websocket_handler
 
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics_handler)
+    app.router.add_get(METRICS_PATH, public_metrics)  # 404 without the operators' token
     app.router.add_get("/ws", websocket_handler)
+    app.router.add_get(OPENAPI_PATH, openapi_handler)
     app.router.add_get("/api/conversations", list_conversations)
     app.router.add_get("/api/conversations/{conversation_id}/messages", conversation_messages)
     setup_privacy_routes(app)

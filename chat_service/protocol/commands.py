@@ -1,17 +1,18 @@
 """The one place where a client frame becomes a typed command (see README.md here).
 
 `parse_command(raw)` returns a command or raises `ProtocolError(code, message, ref=...)`.
-No other code reads raw client JSON.
+The text is decoded by `client_json.loads` (shared with the HTTP bodies, http/body.py);
+no other code reads raw client JSON.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from chat_service.errors import ProtocolError
+from chat_service.errors import InvalidJson, ProtocolError
+from chat_service.protocol import client_json
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 MAX_CATEGORIES = 32
@@ -51,11 +52,15 @@ class ConsentRespond(_Command):
     guardian: Guardian | None = None
 
 
+Categories = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=64)]],
+    Field(min_length=1, max_length=MAX_CATEGORIES),
+]
+
+
 class ConsentWithdraw(_Command):
     type: Literal["consent.withdraw"]
-    categories: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
-        min_length=1, max_length=MAX_CATEGORIES
-    )
+    categories: Categories
     purpose: Id | None = None
 
 
@@ -112,9 +117,9 @@ COMMAND_TYPES = frozenset(
 
 def parse_command(raw: str, *, max_text_chars: int) -> Command:
     try:
-        data: Any = json.loads(raw)
-    except (json.JSONDecodeError, RecursionError):
-        raise ProtocolError("invalid_json", "the frame is not valid JSON") from None
+        data: Any = client_json.loads(raw, what="frame")
+    except InvalidJson as exc:
+        raise ProtocolError("invalid_json", exc.message) from None
     if not isinstance(data, dict):
         raise ProtocolError("invalid_frame", "a frame must be a JSON object")
     ref = data.get("client_id")

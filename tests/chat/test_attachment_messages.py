@@ -10,7 +10,11 @@ from __future__ import annotations
 import io
 
 from PIL import Image
+from pytest_aiohttp import AiohttpClient
 
+from chat_service.settings import Settings
+from tests.chat.test_attachments import with_limits
+from tests.conftest import AppFactory
 from tests.detectors.render import Placed, draw_texts
 from tests.detectors.render import resident_id as resident_id_with_check
 from tests.helpers.attachments import (
@@ -215,7 +219,12 @@ async def test_when_an_agent_sends_a_picture_of_a_card_then_its_original_is_not_
     assert (await download(client, body["id"], "agent", "agent-1")).status == 200  # redacted
 
 
-async def test_when_a_held_file_is_sent_then_agents_see_held_for_review(client: Client) -> None:
+async def test_when_a_held_file_is_sent_then_agents_see_held_for_review(
+    aiohttp_client: AiohttpClient, settings: Settings, make_app: AppFactory
+) -> None:
+    # Text over what the engine reads is refused at upload (413); with the text limit raised
+    # past it (a configuration the settings loader refuses), the scan fails closed: held.
+    client = await aiohttp_client(make_app(with_limits(settings, types={"text/plain": 1 << 20})))
     chat = await assigned_chat(client)
     long_text = ("word " * 110_000).encode()  # over what the engine reads: unreadable
     body = await uploaded(client, long_text, "long.txt", "text/plain", chat.conversation_id)

@@ -154,6 +154,26 @@ async def test_when_the_multipart_body_is_not_one_file_then_400(
     assert await leftovers(client) == NOTHING_LEFT
 
 
+LONGER_THAN_DETECTION_READS = ("Order notes, line after line. " * 20_000)[:600_000].encode()
+
+
+@pytest.mark.parametrize(
+    ("filename", "content_type"),
+    [("notes.txt", "text/plain"), ("notes.txt", None), ("notes", None)],
+    ids=["declared text", "by extension", "sniffed"],
+)
+async def test_when_a_text_file_is_longer_than_detection_reads_then_413_before_scanning(
+    client: Client, filename: str, content_type: str | None
+) -> None:
+    """600,000 characters: over detection's 500,000 (config/detection.toml), once accepted
+    under attachments.toml's 1 MiB and then always held for review."""
+    got, body = await upload(client, LONGER_THAN_DETECTION_READS, filename, content_type)
+
+    assert (got, body["error"]["code"]) == (413, "too_large"), body
+    assert "500000 bytes" in body["error"]["message"]
+    assert await leftovers(client) == NOTHING_LEFT  # nothing stored, so nothing held
+
+
 async def test_when_a_picture_is_over_the_configured_pixels_then_refused_before_decoding(
     aiohttp_client: AiohttpClient, settings: Settings, make_app: AppFactory
 ) -> None:
@@ -174,8 +194,13 @@ def _held_count(client: Client, reason: str) -> float:
     return float(counter._value.get())  # no public reader for one labelled child
 
 
-async def test_when_the_scanner_cannot_read_a_document_then_it_is_held(client: Client) -> None:
-    """More text than the detection engine reads in one document: unreadable, so held."""
+async def test_when_the_scanner_cannot_read_a_document_then_it_is_held(
+    aiohttp_client: AiohttpClient, settings: Settings, make_app: AppFactory
+) -> None:
+    """More text than the detection engine reads in one document: unreadable, so held.
+    Upload refuses such text (413, above); an app whose text limit is raised past it (a
+    configuration the settings loader refuses) shows the scan still fails closed."""
+    client = await aiohttp_client(make_app(with_limits(settings, types={"text/plain": 1 << 20})))
     chat = await assigned_chat(client)
     text = ("word " * 110_000).encode()  # 550,000 characters, over documents.max_text_chars
     before = _held_count(client, "unreadable")

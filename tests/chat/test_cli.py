@@ -79,6 +79,10 @@ async def test_serve_prints_its_url_serves_and_stops_cleanly_on_sigterm(tmp_path
         line = (await asyncio.wait_for(process.stdout.readline(), timeout=90)).decode()
         assert line.startswith("chat-service serving on http://127.0.0.1:")
         url = line.split(" on ", 1)[1].strip()
+        line = (await asyncio.wait_for(process.stdout.readline(), timeout=10)).decode()
+        assert line.startswith("chat-service metrics on http://127.0.0.1:")
+        metrics_url = line.split(" on ", 1)[1].strip()
+        assert metrics_url.endswith("/metrics") and not metrics_url.startswith(url + "/")
         assert (tmp_path / "store.uri").exists()
         settings = await asyncio.to_thread(Settings.load, REPO / "config", None, {})
         token = TokenService(Secret(DEV_SECRET), settings.config.auth).issue(Role.CUSTOMER, "c1")
@@ -86,6 +90,11 @@ async def test_serve_prints_its_url_serves_and_stops_cleanly_on_sigterm(tmp_path
             async with session.get(url + "/healthz") as response:
                 assert response.status == 200
                 assert await response.json() == {"status": "ok", "store": "embedded"}
+            async with session.get(metrics_url) as response:
+                assert response.status == 200
+                assert "chat_store_up 1.0" in await response.text()
+            async with session.get(url + "/metrics") as response:
+                assert response.status == 404  # not on the public port
             ws = await session.ws_connect(url + f"/ws?token={token}")
             assert (await ws.receive_json(timeout=10))["type"] == "hello"
             # A data command attaches to the running server's store instead of starting one.

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from chat_service.attachments.config import document_text_limit
 from chat_service.errors import ConfigError
 from chat_service.settings import DEV_SECRET, Secret, Settings
 
@@ -71,3 +72,51 @@ def test_the_development_secret_is_only_for_loopback() -> None:
     short = Settings.load(REPO / "config", env={"CHAT_SERVICE_SECRET": "short"})
     with pytest.raises(ConfigError, match="at least 32"):
         short.signing_secret("127.0.0.1")
+
+
+def test_when_text_files_could_hold_more_characters_than_detection_reads_then_config_error(
+    tmp_path: Path,
+) -> None:
+    config = copy_config(tmp_path)
+    path = config / "attachments.toml"
+    text = path.read_text()
+    assert 'content_type = "text/plain"\nextensions = ["txt"]\nmax_bytes = 500000\n' in text
+    path.write_text(text.replace("max_bytes = 500000\n", "max_bytes = 1048576\n"))
+    with pytest.raises(ConfigError, match=r"text/plain max_bytes = 1048576 could admit more"):
+        Settings.load(config, env={})
+
+
+def test_when_detection_reads_longer_documents_then_longer_text_files_are_allowed(
+    tmp_path: Path,
+) -> None:
+    config = copy_config(tmp_path)
+    attachments, detection = config / "attachments.toml", config / "detection.toml"
+    attachments.write_text(
+        attachments.read_text().replace("max_bytes = 500000\n", "max_bytes = 1048576\n")
+    )
+    detection.write_text(
+        detection.read_text().replace("max_text_chars = 500_000", "max_text_chars = 1_048_576")
+    )
+    settings = Settings.load(config, env={})
+    rule = settings.attachments.rule_for("text/plain")
+    assert rule is not None and rule.max_bytes == 1048576
+
+
+def test_when_the_shipped_text_limit_is_loaded_then_it_is_what_detection_reads() -> None:
+    settings = Settings.load(REPO / "config", env={})
+    rule = settings.attachments.rule_for("text/plain")
+    assert rule is not None
+    assert rule.max_bytes == document_text_limit(REPO / "config") == 500_000
+
+
+def test_when_the_metrics_token_is_short_then_config_error() -> None:
+    with pytest.raises(ConfigError, match="CHAT_SERVICE_METRICS_TOKEN"):
+        Settings.load(REPO / "config", env={"CHAT_SERVICE_METRICS_TOKEN": "short"})
+
+
+def test_when_the_metrics_token_is_set_then_it_is_a_secret() -> None:
+    token = "t" * 40
+    settings = Settings.load(REPO / "config", env={"CHAT_SERVICE_METRICS_TOKEN": token})
+    assert settings.metrics_token == Secret(token)
+    assert token not in repr(settings.metrics_token)
+    assert Settings.load(REPO / "config", env={}).metrics_token is None

@@ -15,6 +15,7 @@ from chat_service.app import create_app
 from chat_service.scanning import Scanner
 from chat_service.settings import Settings
 from chat_service.storage.db import PING_TIMEOUT_SECS
+from tests.helpers.metrics import scrape
 from tests.helpers.settings import settings_with
 from tests.helpers.ws import connect, customer_opens, token_for
 
@@ -90,7 +91,7 @@ async def test_when_the_store_child_dies_then_503_then_it_is_restarted_and_nothi
     cid = await customer.send_text("after the crash", conversation_id=conversation_id)
     ack = await customer.expect("message.ack", client_id=cid, timeout=15)
     assert ack["seq"] == 2
-    metrics = await (await client.get("/metrics")).text()
+    metrics = await scrape(client)
     assert "chat_embedded_store_restarts 1.0" in metrics
 
 
@@ -101,5 +102,5 @@ async def test_healthz_reports_the_store_kind(
     response = await client.get("/healthz")
     assert response.status == 200
     assert await response.json() == {"status": "ok", "store": "embedded"}
-    metrics = await (await client.get("/metrics")).text()
+    metrics = await scrape(client)
     assert "chat_store_up 1.0" in metrics

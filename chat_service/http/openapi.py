@@ -1,0 +1,237 @@
+"""`GET /api/openapi.json`: an OpenAPI 3.1 description of every HTTP endpoint (CONTRACT §4).
+
+`OPERATIONS` lists each route with who may call it, its parameters and answers; request
+bodies are the very pydantic models the handlers validate with (`read_json(request, Model)`),
+turned into JSON Schema by `model_json_schema`. `tests/chat/test_openapi.py` keeps the
+table and the router in step: every route the app registers is described with its method
+(HEAD is implied by GET), and every described operation is routed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from chat_service import __version__
+from chat_service.http.privacy import WithdrawalBody
+from chat_service.http.rights import HoldBody
+from chat_service.privacy.deletion import MAX_CUSTOMER_ID_CHARS
+
+OPENAPI_PATH: Final = "/api/openapi.json"
+MAX_AFTER_SEQ: Final = 10**12 - 1  # `after_seq` has at most 12 digits (http/routes.py)
+_BINARY: Final = "application/octet-stream"
+_PATH_PARAM = re.compile(r"\{([a-z_]+)\}")
+
+ERROR_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                "message": {"type": "string"},
+            },
+        }
+    },
+}
+_ERROR_TEXT: Final = {
+    400: "malformed request (code names the problem)",
+    401: "no valid access token",
+    403: "not allowed for this caller",
+    404: "not found (or not visible to this caller)",
+    409: "conflicts with the current state",
+    413: "body too large",
+    415: "media type not accepted",
+    422: "a file that cannot be safely parsed",
+    503: "the store or detection is unavailable; retry",
+}
+_PATH_PARAMETERS: Final[dict[str, dict[str, Any]]] = {
+    "customer_id": {"type": "string", "minLength": 1, "maxLength": MAX_CUSTOMER_ID_CHARS},
+    "conversation_id": {"type": "string", "minLength": 1},
+    "attachment_id": {"type": "string", "minLength": 1},
+    "path": {"type": "string", "minLength": 1},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    who: str  # "anyone", or the roles that may call
+    body: type[BaseModel] | None = None
+    multipart: bool = False
+    query: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ok: int = 200
+    ok_type: str = "application/json"
+    errors: tuple[int, ...] = (400, 401, 403, 404, 503)
+    also: tuple[int, ...] = ()  # other non-error answers (201 / 304 / 308 ...)
+
+    @property
+    def public(self) -> bool:
+        return self.who == "anyone"
+
+
+_CUSTOMER_OR_OFFICER: Final = "privacy_officer, or that customer"
+OPERATIONS: Final[tuple[Operation, ...]] = (
+    Operation("get", "/healthz", "Health of the service and its store", "anyone",
+              errors=(503,)),
+    Operation("get", "/metrics", "Prometheus metrics: 404 unless the request carries the "
+              "operators' token (operators otherwise scrape the loopback metrics listener)",
+              "operators (CHAT_SERVICE_METRICS_TOKEN)", ok_type="text/plain", errors=(404,)),
+    Operation("get", OPENAPI_PATH, "This description", "anyone", errors=()),
+    Operation("get", "/ws", "The WebSocket (upgrade); token in ?token= or the "
+              "Sec-WebSocket-Protocol header", "customer, agent, supervisor, privacy_officer",
+              query={"token": {"type": "string"}}, ok=101, ok_type="",
+              errors=(400, 401, 403)),
+    Operation("get", "/api/conversations", "Conversations visible to the caller",
+              "agent, supervisor", errors=(401, 403, 503)),
+    Operation("get", "/api/conversations/{conversation_id}/messages",
+              "History as the caller may see it", "participants",
+              query={"after_seq": {"type": "integer", "minimum": 0, "maximum": MAX_AFTER_SEQ}}),
+    Operation("get", "/api/privacy/customers/{customer_id}/consents", "The consent ledger",
+              _CUSTOMER_OR_OFFICER),
+    Operation("post", "/api/privacy/customers/{customer_id}/consents/withdrawal",
+              "Withdraws consent: values kept under it are destroyed", _CUSTOMER_OR_OFFICER,
+              body=WithdrawalBody, errors=(400, 401, 403, 404, 413, 415, 503)),
+    Operation("get", "/api/privacy/customers/{customer_id}/export",
+              "Everything held about the customer", _CUSTOMER_OR_OFFICER),
+    Operation("post", "/api/privacy/customers/{customer_id}/deletion-requests",
+              "Files a deletion request (due in 15 working days)", _CUSTOMER_OR_OFFICER,
+              ok=201, also=(200,)),
+    Operation("get", "/api/privacy/customers/{customer_id}/deletion-requests",
+              "The customer's deletion requests", _CUSTOMER_OR_OFFICER),
+    Operation("post", "/api/conversations/{conversation_id}/legal-hold",
+              "Sets or lifts a legal hold on a conversation", "privacy_officer",
+              body=HoldBody, ok=201, also=(200,),
+              errors=(400, 401, 403, 404, 409, 413, 415, 503)),
+    Operation("post", "/api/privacy/customers/{customer_id}/legal-hold",
+              "Sets or lifts a legal hold on everything of a customer", "privacy_officer",
+              body=HoldBody, ok=201, also=(200,),
+              errors=(400, 401, 403, 404, 409, 413, 415, 503)),
+    Operation("get", "/api/privacy/legal-holds", "Legal holds", "privacy_officer",
+              query={"active": {"type": "string", "enum": ["true", "false", "all"]}}),
+    Operation("get", "/api/privacy/report", "The privacy officer's report", "privacy_officer",
+              errors=(401, 403, 503)),
+    Operation("post", "/api/attachments", "Uploads a picture or file (scanned before it is "
+              "accepted)", "customer, agent", multipart=True, ok=201,
+              errors=(400, 401, 403, 404, 409, 413, 415, 422, 503)),
+    Operation("get", "/api/attachments/{attachment_id}", "The stored (sanitised) bytes",
+              "participants", ok_type="application/octet-stream",
+              errors=(401, 403, 404, 409, 410, 503)),
+    Operation("get", "/widget/", "The customer chat widget (demo shop page)", "anyone",
+              ok_type="text/html", errors=()),
+    Operation("get", "/console/", "The agent console", "anyone", ok_type="text/html",
+              errors=()),
+    Operation("get", "/widget", "Redirects to /widget/", "anyone", ok=308, ok_type="",
+              errors=()),
+    Operation("get", "/console", "Redirects to /console/", "anyone", ok=308, ok_type="",
+              errors=()),
+    Operation("get", "/assets/{path}", "The pages' scripts, styles and pictures", "anyone",
+              ok_type="application/octet-stream", also=(304,), errors=(404,)),
+)  # fmt: skip
+
+
+def _schema_of(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(schema.pop("$defs", {}))
+    components[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _responses(op: Operation) -> dict[str, Any]:
+    ok: dict[str, Any] = {"description": "success"}
+    if op.ok_type == "application/json":
+        ok["content"] = {"application/json": {"schema": {"type": "object"}}}
+    elif op.ok_type:
+        ok["content"] = {op.ok_type: {"schema": {"type": "string"}}}
+    responses: dict[str, Any] = {str(op.ok): ok}
+    for status in op.also:
+        responses[str(status)] = {"description": "success" if status < 300 else "see HTTP"}
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for status in op.errors:
+        text = _ERROR_TEXT.get(status, "the attachment is gone" if status == 410 else "error")
+        responses[str(status)] = {"description": text, "content": error}
+    return responses
+
+
+def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMETERS[name]}
+        for name in _PATH_PARAM.findall(op.path)
+    ]
+    parameters += [
+        {"name": name, "in": "query", "required": False, "schema": schema}
+        for name, schema in op.query.items()
+    ]
+    out: dict[str, Any] = {
+        "summary": op.summary,
+        "description": f"Who: {op.who}.",
+        "operationId": f"{op.method}_{re.sub(r'[^a-z0-9]+', '_', op.path).strip('_') or 'root'}",
+        "responses": _responses(op),
+    }
+    if parameters:
+        out["parameters"] = parameters
+    if not op.public and op.path != "/ws":
+        out["security"] = [{"bearer": []}]
+    if op.body is not None:
+        out["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _schema_of(op.body, components)}},
+        }
+    if op.multipart:
+        out["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "contentMediaType": "application/octet-stream",
+                            },
+                            "conversation_id": {"type": "string", "maxLength": 256},
+                        },
+                    }
+                }
+            },
+        }
+    return out
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    components: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = _operation(op, components)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "chat-service",
+            "version": __version__,
+            "description": "Customer-service chat that protects personal information. "
+            "Errors are JSON {error: {code, message}}; the WebSocket protocol is in "
+            "CONTRACT.md §5 and chat_service/protocol/README.md.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+    }
+
+
+async def openapi_handler(_: web.Request) -> web.Response:
+    return web.json_response(openapi_document(), headers={"Cache-Control": "no-cache"})
