@@ -36,6 +36,11 @@ def parse_line(line: str) -> tuple[object, DetectItem]:
         data = json.loads(line)
     except json.JSONDecodeError as error:
         raise BadLineError(f"not valid JSON: {error.msg}") from None
+    except ValueError:
+        # Python refuses integers of more than 4,300 digits (int_max_str_digits).
+        raise BadLineError("not valid JSON: a number is too long") from None
+    except RecursionError:
+        raise BadLineError("not valid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise BadLineError("a line must be a JSON object")
     line_id = data.get("id")

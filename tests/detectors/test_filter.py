@@ -24,12 +24,17 @@ LINES = [
     json.dumps({"id": "g", "text": "Call me on +1-683-268-5957", "language": "en"}),
     json.dumps({"id": "h", "text": "\ud800 card 4111111111111111"}),
     json.dumps({"id": "i", "text": ""}),
+    '{"id": "j", "n": ' + "9" * 5000 + ', "text": "hi"}',
+    "[" * 100_000,
+    json.dumps({"id": "k", "text": "after the hostile lines: card 4111111111111111"}),
 ]
 
 
 def check_output(lines: list[str]) -> None:
     out = [json.loads(line) for line in lines]
-    assert [o.get("id") for o in out] == ["a", None, None, "d", "e", "f", "g", "h", "i"]
+    assert [o.get("id") for o in out] == [
+        "a", None, None, "d", "e", "f", "g", "h", "i", None, None, "k"
+    ]  # fmt: skip
     assert [o["entity_type"] for o in out[0]["findings"]] == ["CN_RESIDENT_ID"]
     first = out[0]["findings"][0]
     assert first == {
@@ -40,11 +45,13 @@ def check_output(lines: list[str]) -> None:
         "category": "identity_document",
         "sensitive": True,
     }
-    for index in (1, 2, 3, 4, 5):
+    for index in (1, 2, 3, 4, 5, 9, 10):
         assert set(out[index]) == {"id", "error"} and out[index]["error"]
     assert [f["entity_type"] for f in out[6]["findings"]] == ["PHONE_NUMBER"]
     assert [f["entity_type"] for f in out[7]["findings"]] == ["CREDIT_CARD"]
     assert out[8] == {"id": "i", "findings": []}
+    assert "too long" in out[9]["error"] and "nested" in out[10]["error"]
+    assert [f["entity_type"] for f in out[11]["findings"]] == ["CREDIT_CARD"]
 
 
 def test_when_filter_runs_in_process_then_every_line_gets_one_answer_in_order(
