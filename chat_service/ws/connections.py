@@ -55,6 +55,8 @@ class Connection:
         self.ws = ws
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_frames)
         self._writer: asyncio.Task[None] | None = None
+        self._taken = asyncio.Event()  # set while the peer has taken most of its output
+        self._taken.set()
         self.closing = False
         self.given_up = False
 
@@ -80,7 +82,16 @@ class Connection:
             self.give_up("slow_reader")
             return False
         self._queued_bytes += len(data)
+        if self._queued_bytes > self._queue_bytes_max // 2:
+            self._taken.clear()
         return True
+
+    async def taken(self) -> None:
+        """Wait while more than half the byte budget is still queued for this peer (it
+        resumes once the peer has read that far, or has been given up on): the receive
+        loop awaits this before each request, so a peer that asks but does not read stops
+        being answered (and read) instead of making the server build output for it."""
+        await self._taken.wait()
 
     def give_up(self, reason: str) -> None:
         """Abort the peer: no polite close (it would wait for a reader that does not read),
@@ -130,6 +141,8 @@ class Connection:
                 finally:
                     self._queued_bytes = max(self._queued_bytes - len(data), 0)
                     self._queue.task_done()
+                    if self._queued_bytes <= self._queue_bytes_max // 2:
+                        self._taken.set()
         except TimeoutError:
             self.give_up("send_timeout")
         except (ConnectionError, RuntimeError):
@@ -140,6 +153,7 @@ class Connection:
             self._queue.get_nowait()
             self._queue.task_done()
         self._queued_bytes = 0
+        self._taken.set()
 
     async def hand_over(self) -> None:
         """Let the writer put what is queued on the wire before the caller goes on: one

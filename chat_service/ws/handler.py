@@ -165,6 +165,7 @@ async def _receive_loop(app: web.Application, conn: Connection, identity: Identi
     bucket = TokenBucket(limits.frames_per_sec, limits.frame_burst)
     violations = 0
     async for msg in ws:
+        await conn.taken()  # a peer that does not read its answers gets no more of them
         if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
             if not bucket.take():
                 violations += 1

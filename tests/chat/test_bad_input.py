@@ -196,7 +196,9 @@ async def test_when_a_peer_never_reads_then_it_is_closed_and_others_keep_flowing
 ) -> None:
     small = settings_with(
         settings,
-        limits={"send_queue_frames": 8, "send_buffer_bytes": 8192},
+        # A long send timeout: the queue's overflow is what gives up on this peer here
+        # (tests/chat/test_slow_readers.py covers the timeout).
+        limits={"send_queue_frames": 8, "send_buffer_bytes": 8192, "send_timeout_secs": 300.0},
         # The agent below reads nothing until the end: on a busy machine that takes longer
         # than a heartbeat, and a socket whose ping goes unanswered is given up on (aborted,
         # its buffered frames dropped). Not what this test is about.

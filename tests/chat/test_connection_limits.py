@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import cast
 
 import aiohttp
+import pytest
 from pytest_aiohttp import AiohttpClient
 
 from chat_service import keys
@@ -158,6 +159,7 @@ async def test_when_a_customer_opens_more_sockets_than_the_cap_then_the_extra_is
     assert client.app[keys.METRICS].policy_closes.labels("customer_socket_cap")._value.get() == 1
 
 
+@pytest.mark.timeout(300)  # starts a whole server (store child, detection worker) of its own
 async def test_when_idle_connections_flood_a_low_fd_limit_then_healthz_and_sockets_keep_working(
     tmp_path: Path,
 ) -> None:
