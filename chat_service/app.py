@@ -170,10 +170,11 @@ def create_app(
 
 
 async def _close_sockets(app: web.Application) -> None:
-    """Server going away: tell every client (1001) so it reconnects elsewhere."""
+    """Server going away: tell every client (1001) so it reconnects elsewhere (a peer that
+    does not take the close frame within the send timeout is aborted)."""
     connections = app[keys.REGISTRY].all()
     await asyncio.gather(
-        *(c.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown") for c in connections),
+        *(c.close(WSCloseCode.GOING_AWAY, "server shutdown") for c in connections),
         return_exceptions=True,
     )
 

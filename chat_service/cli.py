@@ -176,16 +176,26 @@ def _serve(args: argparse.Namespace) -> int:
 async def _run_server(settings: Settings, host: str, port: int) -> int:
     from chat_service import keys
     from chat_service.app import create_app
+    from chat_service.net.guard import GuardedAppRunner
+    from chat_service.net.memory import fix_mmap_threshold
+    from chat_service.net.sockets import install_accept_error_limiter, raise_fd_limit
 
+    fix_mmap_threshold()
+    fd_limit = raise_fd_limit()
     app = create_app(settings, host=host)
-    runner = web.AppRunner(
+    runner = GuardedAppRunner(
         app,
         access_log_class=AccessLogger,
         shutdown_timeout=settings.config.server.shutdown_grace_secs,
         handle_signals=False,
     )
+    logger.info(
+        "connection limits",
+        extra={"fd_limit": fd_limit, "max_connections": runner.guard.max_total},
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    install_accept_error_limiter(loop, settings.config.connections.refusal_log_interval_secs)
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:

@@ -102,6 +102,12 @@ class ConversationClosed(ChatError):
     default_message = "the conversation is closed"
 
 
+class RequestTimeout(ChatError):
+    code = "request_timeout"
+    http_status = 408
+    default_message = "the request body did not arrive in time"
+
+
 class AlreadyAssigned(ChatError):
     code = "already_assigned"
     http_status = 409

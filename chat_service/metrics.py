@@ -30,6 +30,21 @@ class Metrics:
         self.policy_closes = Counter(
             "chat_ws_policy_closes_total", "Sockets closed for abuse", ["reason"], registry=r
         )
+        self.tcp_connections = Gauge(
+            "chat_tcp_connections", "Open client connections (HTTP and WebSocket)", registry=r
+        )
+        self.connections_refused = Counter(
+            "chat_connections_refused_total",
+            "Connections reset on arrival (per_ip, fd_reserve) or to make room (replaced)",
+            ["reason"],
+            registry=r,
+        )
+        self.connection_timeouts = Counter(
+            "chat_connection_timeouts_total",
+            "Connections closed because a request's headers or body did not arrive in time",
+            ["phase"],
+            registry=r,
+        )
         self.send_latency = Histogram(
             "chat_message_send_seconds",
             "From frame received to ack queued",

@@ -86,7 +86,21 @@ class LimitsSection(_Frozen):
     send_queue_frames: int = Field(ge=8)
     send_queue_bytes: int = Field(ge=65536)
     send_buffer_bytes: int = Field(ge=4096)
+    send_timeout_secs: float = Field(gt=0)
     history_page: int = Field(ge=1, le=1000)
+    history_page_bytes: int = Field(ge=4096)
+
+
+class ConnectionsSection(_Frozen):
+    """Timeouts and caps on connections, before and besides authentication."""
+
+    idle_timeout_secs: float = Field(gt=0)
+    header_timeout_secs: float = Field(gt=0)
+    body_timeout_secs: float = Field(gt=0)
+    max_per_ip: int = Field(ge=0)  # 0: no cap (behind a reverse proxy)
+    max_sockets_per_customer: int = Field(ge=1)
+    fd_reserve: int = Field(ge=16)
+    refusal_log_interval_secs: float = Field(gt=0)
 
 
 class StoreSection(_Frozen):
@@ -110,6 +124,7 @@ class ServerConfig(_Frozen):
     server: ServerSection
     auth: AuthSection
     limits: LimitsSection
+    connections: ConnectionsSection
     store: StoreSection
     detection: DetectionSection
     metrics: MetricsSection

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import to_json
 from pymongo.errors import PyMongoError
 
 from chat_service.actions import consent as consent_actions
@@ -62,6 +63,8 @@ from chat_service.storage.conversations import Conversation
 from chat_service.storage.messages import message_id_for
 
 logger = logging.getLogger(__name__)
+
+HISTORY_BATCH = 20  # messages per store round trip while filling a history page
 
 
 async def _nothing() -> None:
@@ -512,14 +515,32 @@ def _ack(client_id: str, doc: dict[str, Any], *, duplicate: bool) -> MessageAck:
 async def fetch_history(
     services: Services, identity: Identity, conversation_id: str, after_seq: int
 ) -> tuple[Conversation, list[MessageOut], bool]:
+    """A page of history: at most `history_page` messages and, past the first message, no
+    more than `history_page_bytes` of them (JSON); `has_more` when the caller should ask
+    again after the last seq. Read from the store a batch at a time, so a conversation of
+    long messages never loads more than the page it answers with."""
     conversation = await access_conversation(services, identity, conversation_id)
-    page = services.settings.config.limits.history_page
+    limits = services.settings.config.limits
+    page, budget = limits.history_page, limits.history_page_bytes
+    messages: list[MessageOut] = []
+    size = 0
+    has_more = False
+    cursor = services.store.messages.stream_after(
+        conversation_id, after_seq, page + 1, min(page + 1, HISTORY_BATCH)
+    )
     try:
-        docs = await services.store.messages.after(conversation_id, after_seq, page + 1)
-        has_more = len(docs) > page
-        messages = [
-            await view_message(services, d, identity, conversation, "history") for d in docs[:page]
-        ]
+        async for doc in cursor:
+            if len(messages) == page:
+                has_more = True
+                break
+            message = await view_message(services, doc, identity, conversation, "history")
+            size += len(to_json(message))
+            if messages and size > budget:
+                has_more = True
+                break
+            messages.append(message)
     except PyMongoError as exc:
         raise StoreUnavailable() from exc
+    finally:
+        await cursor.close()
     return conversation, messages, has_more

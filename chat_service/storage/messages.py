@@ -21,6 +21,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.errors import DuplicateKeyError
 
 SEQ_RETRIES = 8
@@ -127,6 +128,20 @@ class MessageStore:
             .limit(limit)
         )
         return [doc async for doc in cursor]
+
+    def stream_after(
+        self, conversation_id: str, after_seq: int, limit: int, batch_size: int
+    ) -> AsyncCursor[dict[str, Any]]:
+        """Like `after`, fetched `batch_size` at a time: the caller may stop early (and
+        closes the cursor), so a page budgeted in bytes never loads more than it sends."""
+        return (
+            self._c.find(  # index: conversation_seq
+                {"conversation_id": conversation_id, "seq": {"$gt": after_seq}}
+            )
+            .sort("seq", 1)
+            .limit(limit)
+            .batch_size(batch_size)
+        )
 
     async def set_secrets(
         self, message_id: str, secrets: list[dict[str, Any]], consent: str, version: int

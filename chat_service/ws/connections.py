@@ -1,10 +1,13 @@
 """Open sockets and the fan-out that delivers events to them.
 
-Each connection owns a bounded send queue drained by its own writer task, so delivering
-an event to many peers never waits on any one of them. A peer whose queue overflows (a
-phone that never reads) is closed with 1008; it catches up from history on reconnect.
-Fan-out goes through `FanOut.publish` only; the in-process backend is the embedded
-default, and a change-stream backend for several instances can sit behind the same call.
+Each connection owns a send queue, bounded in frames and in bytes (UTF-8, counted until a
+frame is on the wire), drained by its own writer task, so delivering an event to many
+peers never waits on any one of them. A peer given up on (its queue over budget, or a
+frame not taken within the send timeout: a phone that never reads) is aborted: its queue
+dropped and its transport closed at once, with a reset, so neither this process nor the
+kernel keeps its output; it catches up from history on reconnect. Fan-out goes through
+`FanOut.publish` only; the in-process backend is the embedded default, and a change-stream
+backend for several instances can sit behind the same call.
 """
 
 from __future__ import annotations
@@ -18,14 +21,13 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from chat_service.auth import Identity, Role
 
 logger = logging.getLogger(__name__)
 
 Render = Callable[[Identity], Awaitable[dict[str, Any] | None]]
-SEND_TIMEOUT_SECS = 10.0
 # Close tasks are kept referenced until they finish (asyncio holds only weak references).
 _BACKGROUND: set[asyncio.Task[Any]] = set()
 FLUSH_TIMEOUT_SECS = 2.0
@@ -38,59 +40,120 @@ class Connection:
         ws: web.WebSocketResponse,
         queue_frames: int,
         on_policy_close: Callable[[str], None] | None = None,
-        queue_bytes: int = 8 * 1024 * 1024,
+        queue_bytes: int = 1024 * 1024,
+        *,
+        send_timeout_secs: float = 10.0,
+        abort: Callable[[], None] | None = None,
     ) -> None:
         self.identity = identity
         self._queue_bytes_max = queue_bytes
         self._queued_bytes = 0
+        self._send_timeout_secs = send_timeout_secs
+        self._abort = abort
         self.id = "ws_" + secrets.token_hex(8)  # evidence in the consent ledger
         self._on_policy_close = on_policy_close
         self.ws = ws
-        self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_frames)
+        self._queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_frames)
         self._writer: asyncio.Task[None] | None = None
+        self._taken = asyncio.Event()  # set while the peer has taken most of its output
+        self._taken.set()
         self.closing = False
+        self.given_up = False
+
+    @property
+    def queued_bytes(self) -> int:
+        """Bytes of frames accepted for this peer and not yet on the wire."""
+        return self._queued_bytes
 
     def start(self) -> None:
         self._writer = asyncio.create_task(self._drain(), name=f"ws-writer-{self.identity.sub}")
 
     def send(self, frame: dict[str, Any]) -> bool:
-        """Queue a frame; False (and the socket is closed) if the peer does not keep up."""
+        """Queue a frame; False (and the peer is aborted) if the peer does not keep up."""
         if self.closing:
             return False
-        data = json.dumps(frame, ensure_ascii=False)
-        try:
-            if self._queued_bytes + len(data) > self._queue_bytes_max and self._queued_bytes:
-                raise asyncio.QueueFull
-            self._queue.put_nowait(data)
-            self._queued_bytes += len(data)
-        except asyncio.QueueFull:
-            logger.warning("peer does not read; closing", extra={"role": self.identity.role})
-            if self._on_policy_close is not None:
-                self._on_policy_close("slow_reader")
-            self.close_soon(WSCloseCode.POLICY_VIOLATION, "send queue overflow")
+        data = json.dumps(frame, ensure_ascii=False).encode()
+        if self._queued_bytes + len(data) > self._queue_bytes_max and self._queued_bytes:
+            self.give_up("slow_reader")
             return False
+        try:
+            self._queue.put_nowait(data)
+        except asyncio.QueueFull:
+            self.give_up("slow_reader")
+            return False
+        self._queued_bytes += len(data)
+        if self._queued_bytes > self._queue_bytes_max // 2:
+            self._taken.clear()
         return True
 
+    async def taken(self) -> None:
+        """Wait while more than half the byte budget is still queued for this peer (it
+        resumes once the peer has read that far, or has been given up on): the receive
+        loop awaits this before each request, so a peer that asks but does not read stops
+        being answered (and read) instead of making the server build output for it."""
+        await self._taken.wait()
+
+    def give_up(self, reason: str) -> None:
+        """Abort the peer: no polite close (it would wait for a reader that does not read),
+        its queued output dropped, its transport closed with a reset."""
+        if self.given_up:
+            return
+        logger.warning(
+            "peer does not keep up; aborting", extra={"role": self.identity.role, "reason": reason}
+        )
+        self.given_up = True
+        self.closing = True
+        if self._on_policy_close is not None:
+            self._on_policy_close(reason)
+        self._drop_queue()
+        if self._abort is not None:
+            self._abort()
+
     def close_soon(self, code: int, reason: str) -> None:
+        """Close politely in the background; a peer that does not take the close frame
+        within the send timeout is aborted."""
         if self.closing:
             return
         self.closing = True
-        task = asyncio.create_task(self.ws.close(code=code, message=reason.encode()))
+        task = asyncio.create_task(self._close(code, reason))
         _BACKGROUND.add(task)
         task.add_done_callback(_BACKGROUND.discard)
+
+    async def close(self, code: int, reason: str) -> None:
+        """Close politely and wait (bounded by the send timeout, then abort)."""
+        self.closing = True
+        await self._close(code, reason)
+
+    async def _close(self, code: int, reason: str) -> None:
+        try:
+            async with asyncio.timeout(self._send_timeout_secs):
+                await self.ws.close(code=code, message=reason.encode())
+        except TimeoutError:
+            self.give_up("close_timeout")
 
     async def _drain(self) -> None:
         try:
             while True:
                 data = await self._queue.get()
                 try:
-                    async with asyncio.timeout(SEND_TIMEOUT_SECS):
-                        await self.ws.send_str(data)
+                    async with asyncio.timeout(self._send_timeout_secs):
+                        await self.ws.send_frame(data, WSMsgType.TEXT)
                 finally:
-                    self._queued_bytes -= len(data)
+                    self._queued_bytes = max(self._queued_bytes - len(data), 0)
                     self._queue.task_done()
-        except (ConnectionError, RuntimeError, TimeoutError):
+                    if self._queued_bytes <= self._queue_bytes_max // 2:
+                        self._taken.set()
+        except TimeoutError:
+            self.give_up("send_timeout")
+        except (ConnectionError, RuntimeError):
             self.close_soon(WSCloseCode.POLICY_VIOLATION, "peer stopped reading")
+
+    def _drop_queue(self) -> None:
+        while not self._queue.empty():
+            self._queue.get_nowait()
+            self._queue.task_done()
+        self._queued_bytes = 0
+        self._taken.set()
 
     async def hand_over(self) -> None:
         """Let the writer put what is queued on the wire before the caller goes on: one
@@ -111,6 +174,7 @@ class Connection:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
+        self._drop_queue()
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +203,10 @@ class Registry:
 
     def __len__(self) -> int:
         return sum(len(c) for c in self._by_identity.values())
+
+    def count(self, identity: Identity) -> int:
+        """Open sockets of this person."""
+        return len(self._by_identity.get(identity, ()))
 
     def all(self) -> list[Connection]:
         return [c for conns in self._by_identity.values() for c in conns]

@@ -20,6 +20,7 @@ from chat_service import keys
 from chat_service.actions import consent as consent_actions
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError, OriginNotAllowed, ProtocolError, RateLimited
+from chat_service.net.sockets import abort_transport
 from chat_service.protocol.commands import parse_command
 from chat_service.protocol.events import CustomerConversationOut, ErrorOut, Hello
 from chat_service.services import Services
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 SUBPROTOCOL = "chat-service.v1"
 TOKEN_PROTOCOL_PREFIX = "bearer."  # noqa: S105  # a prefix, not a secret
 HELLO_CONVERSATIONS = 10  # a customer's most recent conversations listed in `hello`
+WRITER_LIMIT_BYTES = 64 * 1024
 
 
 class TokenBucket:
@@ -80,8 +82,13 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         heartbeat=settings.config.server.heartbeat_secs,
         max_msg_size=limits.max_frame_bytes,
         protocols=(SUBPROTOCOL,),
+        # aiohttp waits for the transport to drain only after this much output: at its
+        # default (256 KiB) a frame smaller than that is never waited for, so a peer that
+        # does not read could not hit the send timeout.
+        writer_limit=WRITER_LIMIT_BYTES,
     )
-    sock = request.transport.get_extra_info("socket") if request.transport else None
+    transport = request.transport
+    sock = transport.get_extra_info("socket") if transport else None
     if sock is not None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, limits.send_buffer_bytes)
     await ws.prepare(request)
@@ -92,8 +99,17 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         limits.send_queue_frames,
         on_policy_close=lambda reason: metrics.policy_closes.labels(reason).inc(),
         queue_bytes=limits.send_queue_bytes,
+        send_timeout_secs=limits.send_timeout_secs,
+        abort=lambda: abort_transport(transport),
     )
     registry = app[keys.REGISTRY]
+    cap = settings.config.connections.max_sockets_per_customer
+    if identity.role is Role.CUSTOMER and registry.count(identity) >= cap:
+        metrics.policy_closes.labels("customer_socket_cap").inc()
+        await conn.close(
+            WSCloseCode.POLICY_VIOLATION, f"too many open sockets for this customer (max {cap})"
+        )
+        return ws
     registry.add(conn)
     conn.start()
     expiry = _close_at_expiry(conn, identity)
@@ -116,6 +132,10 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         registry.remove(conn)
         metrics.connections.labels(identity.role.value).dec()
         await conn.stop()
+        if transport is not None and transport.get_write_buffer_size():
+            # Ended with output the peer never took (a heartbeat nobody answered, say):
+            # a plain close would wait for it to drain, which it never does.
+            abort_transport(transport)
     return ws
 
 
@@ -171,6 +191,7 @@ async def _receive_loop(app: web.Application, conn: Connection, identity: Identi
     bucket = TokenBucket(limits.frames_per_sec, limits.frame_burst)
     violations = 0
     async for msg in ws:
+        await conn.taken()  # a peer that does not read its answers gets no more of them
         if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
             if not bucket.take():
                 violations += 1
@@ -179,7 +200,7 @@ async def _receive_loop(app: web.Application, conn: Connection, identity: Identi
                     metrics.policy_closes.labels("flood").inc()
                     conn.send(RateLimited("closing: too many frames").to_frame())
                     await conn.flush()
-                    await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"flood")
+                    await conn.close(WSCloseCode.POLICY_VIOLATION, "flood")
                     return
                 conn.send(RateLimited().to_frame())
                 continue

@@ -194,7 +194,16 @@ async def test_when_a_socket_floods_then_rate_limited_then_closed_1008(
 async def test_when_a_peer_never_reads_then_it_is_closed_and_others_keep_flowing(
     aiohttp_client: AiohttpClient, make_app: AppFactory, settings: Settings
 ) -> None:
-    small = settings_with(settings, limits={"send_queue_frames": 8, "send_buffer_bytes": 8192})
+    small = settings_with(
+        settings,
+        # A long send timeout: the queue's overflow is what gives up on this peer here
+        # (tests/chat/test_slow_readers.py covers the timeout).
+        limits={"send_queue_frames": 8, "send_buffer_bytes": 8192, "send_timeout_secs": 300.0},
+        # The agent below reads nothing until the end: on a busy machine that takes longer
+        # than a heartbeat, and a socket whose ping goes unanswered is given up on (aborted,
+        # its buffered frames dropped). Not what this test is about.
+        server={"heartbeat_secs": 300.0},
+    )
     client = await aiohttp_client(make_app(small))
     agent = await connect(client, "agent", "agent-1")
     customer = await connect(client, "customer", "cust-1")

@@ -1,0 +1,1 @@
+"""Connection hygiene below HTTP: caps, timeouts, aborts (see README.md)."""
