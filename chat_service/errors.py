@@ -82,6 +82,15 @@ class ConversationClosed(ChatError):
     default_message = "the conversation is closed"
 
 
+class TooManyConversations(ChatError):
+    code = "too_many_conversations"
+    http_status = 429
+    default_message = (
+        "you have opened many conversations in the last hour: write in your latest one, "
+        "or wait a little before opening another"
+    )
+
+
 class AlreadyAssigned(ChatError):
     code = "already_assigned"
     http_status = 409
