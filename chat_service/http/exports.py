@@ -8,6 +8,8 @@ streamed (chunked JSON, attachments' contents one at a time) and take turns
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from chat_service import keys
@@ -24,6 +26,7 @@ from chat_service.privacy.export import (
 )
 from chat_service.privacy.report import privacy_report
 
+logger = logging.getLogger(__name__)
 MAX_CUSTOMER_ID_CHARS = 128  # a token's `sub` is at most this long
 
 
@@ -47,8 +50,11 @@ async def export(request: web.Request) -> web.StreamResponse:
                 }
             )
             await response.prepare(request)
-            await stream_export(services, prepared, response.write)
-            await response.write_eof()
+            try:
+                await stream_export(services, prepared, response.write)
+                await response.write_eof()
+            except ConnectionError:  # the client went away mid-export: nothing to answer
+                logger.info("export abandoned by the client")
             return response
     except ServerBusy as exc:
         return web.json_response(

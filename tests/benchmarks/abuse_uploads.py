@@ -2,7 +2,7 @@
 tree RSS under pixel bombs and concurrent exports.
 
     .venv/bin/python -m tests.benchmarks.abuse_uploads [--repo DIR] [--bombs 6,12] \
-        [--exports 10] [--skip-exports]
+        [--exports 10] [--skip-exports] [--skip-bombs]
 
 Starts ``python -m chat_service serve`` from ``--repo`` (default: this checkout; point it at
 a temporary clone of an older commit to measure "before") on 127.0.0.1 with a fresh data
@@ -271,7 +271,7 @@ async def main_async(args: argparse.Namespace) -> None:
     try:
         with server(args.repo, data, secret) as (process, url):
             print(f"server from {args.repo}: tree {tree_rss_mb(process.pid):.0f} MB", flush=True)
-            for count in args.bombs:
+            for count in [] if args.skip_bombs else args.bombs:
                 await bombs(process.pid, url, tokens, count)
             if not args.skip_exports:
                 await exports(process.pid, url, tokens, args.exports)
@@ -285,6 +285,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bombs", type=lambda s: [int(x) for x in s.split(",")], default=[6, 12])
     parser.add_argument("--exports", type=int, default=10)
     parser.add_argument("--skip-exports", action="store_true")
+    parser.add_argument("--skip-bombs", action="store_true")
     args: Any = parser.parse_args(argv)
     asyncio.run(main_async(args))
 
