@@ -265,7 +265,8 @@ def _answers(sizes: list[int]) -> str:
 
 async def main_async(args: argparse.Namespace) -> None:
     secret = "bench-" + secrets.token_hex(24)
-    settings = Settings.load(args.repo / "config", Path(tempfile.gettempdir()), {})
+    # Only the token settings ([auth]), the same in every version: this checkout's.
+    settings = Settings.load(REPO / "config", Path(tempfile.gettempdir()), {})
     tokens = TokenService(Secret(secret), settings.config.auth)
     data = Path(tempfile.mkdtemp(prefix="abuse-uploads-"))
     try:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,15 +15,17 @@ from pytest_aiohttp import AiohttpClient
 
 from chat_service.auth import Identity, Role
 from chat_service.privacy.export import export_customer
+from chat_service.privacy.retention import RetentionConfig, load_retention_config, run_retention
 from chat_service.resources import ResourceLimits
 from chat_service.settings import Settings
 from tests.chat.test_attachments import with_limits
 from tests.conftest import AppFactory
 from tests.helpers.attachments import TEXT_BODY, picture, upload
-from tests.helpers.consent import headers, raw_db, services_of
+from tests.helpers.consent import headers, move_clock, raw_db, services_of
 from tests.helpers.settings import settings_with
 from tests.helpers.ws import Client, connect
 
+REPO = Path(__file__).resolve().parents[2]
 EXPORT_URL = "/api/privacy/customers/{}/export"
 FILE = TEXT_BODY.encode()
 
@@ -178,3 +182,31 @@ async def test_when_exports_exceed_their_turns_then_429_for_the_same_customer_50
     )
     assert again.status == 200
     await again.read()
+
+
+# -- uploads never sent -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def retention_config() -> RetentionConfig:
+    return load_retention_config(REPO / "config")
+
+
+async def test_when_an_upload_is_never_sent_then_retention_deletes_it_after_an_hour(
+    client: Client, retention_config: RetentionConfig
+) -> None:
+    services = services_of(client)
+    config = retention_config
+    start = datetime.now(UTC)
+    move_clock(client, start, -timedelta(minutes=61))
+    _, stale = await upload(client, FILE, "old.txt", "text/plain", sub="cust-u")
+    move_clock(client, start, -timedelta(minutes=59))
+    _, recent = await upload(client, FILE, "new.txt", "text/plain", sub="cust-u")
+
+    summary = await run_retention(services, config, now=start, dry_run=False, holder="test")
+
+    assert summary.ok, summary.errors
+    assert summary.to_json()["unsent_attachments"]["count"] == 1
+    kept = {d["_id"] async for d in raw_db(client)["attachments"].find({}, {"_id": 1})}
+    assert kept == {recent["id"]}
+    assert stale["id"] not in kept
