@@ -1,11 +1,13 @@
 """Uploading and downloading pictures and files (docs/attachments.md).
 
 `do_upload` takes a received upload (attachments/intake.py: on disk, nothing trusted) through
-the pipeline: conversation authorised, type decided by the bytes, sanitised in a thread,
-scanned in the detection pool, stored encrypted. Any refusal leaves nothing behind: the blobs
-are written only after every check passed, and removed again if the document cannot be
-stored. A scan that fails or times out does not refuse the upload: the attachment is stored
-`held` (fail closed), and the failure is logged without content and counted.
+the pipeline: conversation authorised, type decided by the bytes, counted against the
+customer's daily quota, sanitised in a thread once the decoding memory budget can take it
+(attachments/budget.py), scanned in the detection pool, stored encrypted. Any refusal
+leaves nothing behind: the blobs are written only after every check passed, and removed
+again if the document cannot be stored. A scan that fails or times out does not refuse the
+upload: the attachment is stored `held` (fail closed), and the failure is logged without
+content and counted.
 """
 
 from __future__ import annotations
