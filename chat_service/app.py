@@ -31,6 +31,7 @@ from chat_service.privacy.retention import (
     sweep_stale_uploads,
 )
 from chat_service.privacy.webhooks import WebhookNotifier, load_webhook_config
+from chat_service.resources import ResourceLimits
 from chat_service.scanning import PoolScanner, Scanner
 from chat_service.services import Services
 from chat_service.settings import Settings, is_loopback
@@ -92,6 +93,9 @@ def create_app(
             await pool.close()
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+        from detectors.memory import return_large_blocks  # imported with the pool already
+
+        return_large_blocks()  # decoded uploads' memory goes back when freed
         store = app[keys.STORE]
         master_key = await asyncio.to_thread(
             load_master_key,
@@ -111,6 +115,7 @@ def create_app(
             metrics=app[keys.METRICS],
             cipher=cipher,
             notifier=WebhookNotifier(webhooks, store.webhook_deliveries),
+            limits=ResourceLimits.from_config(settings.attachments, app[keys.METRICS]),
         )
         try:
             yield

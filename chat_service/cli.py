@@ -177,10 +177,8 @@ async def _run_server(settings: Settings, host: str, port: int) -> int:
     from chat_service import keys
     from chat_service.app import create_app
     from chat_service.net.guard import GuardedAppRunner
-    from chat_service.net.memory import fix_mmap_threshold
     from chat_service.net.sockets import install_accept_error_limiter, raise_fd_limit
 
-    fix_mmap_threshold()
     fd_limit = raise_fd_limit()
     app = create_app(settings, host=host)
     runner = GuardedAppRunner(

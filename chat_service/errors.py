@@ -108,6 +108,15 @@ class RequestTimeout(ChatError):
     default_message = "the request body did not arrive in time"
 
 
+class TooManyConversations(ChatError):
+    code = "too_many_conversations"
+    http_status = 429
+    default_message = (
+        "you have opened many conversations in the last hour: write in your latest one, "
+        "or wait a little before opening another"
+    )
+
+
 class AlreadyAssigned(ChatError):
     code = "already_assigned"
     http_status = 409

@@ -81,6 +81,16 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.upload_budget_in_use = Gauge(
+            "chat_upload_budget_in_use_bytes",
+            "Memory charged to uploads being decoded, sanitised and scanned",
+            registry=r,
+        )
+        self.upload_budget_waiting = Gauge(
+            "chat_upload_budget_waiting",
+            "Uploads waiting for their share of the decoding memory budget",
+            registry=r,
+        )
         self.errors = Counter(
             "chat_unexpected_errors_total",
             "Unexpected exceptions at a boundary",

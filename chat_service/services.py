@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from chat_service.metrics import Metrics
 from chat_service.privacy.webhooks import WebhookNotifier
+from chat_service.resources import ResourceLimits
 from chat_service.scanning import Scanner
 from chat_service.settings import Settings
 from chat_service.storage import Store
@@ -29,3 +30,5 @@ class Services:
     cipher: FieldCipher
     notifier: WebhookNotifier
     clock: Callable[[], datetime] = field(default=utc_now)
+    # The server's limits on uploads being read and exports being built; None in commands.
+    limits: ResourceLimits | None = None

@@ -80,6 +80,7 @@ class AuthSection(_Frozen):
 class LimitsSection(_Frozen):
     max_frame_bytes: int = Field(ge=1024)
     max_text_chars: int = Field(ge=1)
+    conversations_per_hour: int = Field(ge=1)
     frames_per_sec: float = Field(gt=0)
     frame_burst: int = Field(ge=1)
     rate_violations_before_close: int = Field(ge=1)

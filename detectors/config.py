@@ -87,6 +87,9 @@ class DocumentsConfig(_Frozen):
     max_text_chars: Annotated[int, Field(ge=1)]
     # Pixels added around each box when a picture is redacted.
     redaction_margin_px: Annotated[int, Field(ge=0)]
+    # Larger pictures are reduced (by a whole factor) to at most this many pixels before OCR;
+    # the boxes found are scaled back to the picture. Bounds a worker's memory per picture.
+    ocr_max_pixels: Annotated[int, Field(ge=1_000_000)]
 
     @field_validator("ocr_languages")
     @classmethod

@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import io
+import math
 import os
 import pathlib
 import signal
@@ -32,6 +33,7 @@ from typing import Literal
 import regex
 from PIL import Image, ImageDraw
 
+from detectors import memory
 from detectors.config import DocumentsConfig
 from detectors.engine import Detector
 from detectors.findings import Finding
@@ -112,6 +114,7 @@ def prepare_worker(config: DocumentsConfig, scratch_dir: str | None = None) -> N
     ``scratch_dir`` becomes the temp dir (Tesseract's files go there): the pool removes it
     when it retires the workers, even if one was killed before cleaning up."""
     os.environ["OMP_THREAD_LIMIT"] = "1"  # Tesseract: ~7x faster than its own threading
+    memory.return_large_blocks()  # a decoded picture's blocks go back when freed
     if scratch_dir is not None:
         tempfile.tempdir = scratch_dir
     Image.MAX_IMAGE_PIXELS = config.max_image_pixels
@@ -222,8 +225,10 @@ def _read_pdf(data: bytes, config: DocumentsConfig, started: float) -> _Extracte
     return _Extracted(text, max(1, pages), tuple(starts) or (0,), ())
 
 
-def _open_image(data: bytes, max_pixels: int) -> Image.Image:
-    """Decode a single-frame PNG/JPEG/WEBP after checking its size from the header."""
+def _open_image(data: bytes, max_pixels: int, fit_pixels: int | None = None) -> Image.Image:
+    """Decode a single-frame PNG/JPEG/WEBP after checking its size from the header. With
+    `fit_pixels`, a larger JPEG is decoded at a reduced scale (its DCT allows 1/2, 1/4 or
+    1/8) no smaller than needed, so that its full size is never held."""
     image = Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS))
     width, height = image.size
     if width < 1 or height < 1 or width * height > max_pixels:
@@ -232,6 +237,9 @@ def _open_image(data: bytes, max_pixels: int) -> Image.Image:
     if getattr(image, "n_frames", 1) != 1:
         image.close()
         raise DocumentUnreadableError("picture has more than one frame")
+    if fit_pixels is not None and image.format == "JPEG" and width * height > fit_pixels:
+        side = math.sqrt(fit_pixels / (width * height))
+        image.draft(image.mode, (max(1, int(width * side)), max(1, int(height * side))))
     image.load()
     return image
 
@@ -241,11 +249,16 @@ def _read_image(data: bytes, config: DocumentsConfig, started: float) -> _Extrac
         source = pathlib.Path(folder) / "input"
         with _deadline(config.read_timeout_secs - (time.monotonic() - started)):
             try:
-                with _open_image(data, config.max_image_pixels) as image:
-                    if image.format in ("PNG", "JPEG") and image.mode in ("1", "L", "RGB"):
+                with Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS)) as header:
+                    width, height = header.size  # before a JPEG is decoded at a lower scale
+                with _open_image(data, config.max_image_pixels, config.ocr_max_pixels) as image:
+                    shrunk = _shrink(image, config.ocr_max_pixels)
+                    scale = (width / shrunk.width, height / shrunk.height)
+                    if shrunk is image and _readable_as_is(image):
                         source.write_bytes(data)  # Tesseract reads the bytes as they are
                     else:
-                        _flatten(image).save(source, format="PNG")
+                        _flatten(shrunk).save(source, format="PNG")
+                    shrunk.close()
             except DocumentUnreadableError:
                 raise
             except Exception as error:  # any decoder failure: the attachment is held
@@ -270,17 +283,45 @@ def _read_image(data: bytes, config: DocumentsConfig, started: float) -> _Extrac
             raise DocumentUnreadableError(f"OCR failed (tesseract exit {status})") from None
         except Exception as error:
             raise _unreadable("OCR output", error) from None
-    return _layout(data_dict)
+    return _layout(data_dict, scale)
+
+
+def _readable_as_is(image: Image.Image) -> bool:
+    return image.format in ("PNG", "JPEG") and image.mode in ("1", "L", "RGB")
+
+
+def _shrink(image: Image.Image, max_pixels: int) -> Image.Image:
+    """The picture Tesseract reads: itself, or reduced by a whole factor to at most
+    `max_pixels` (the boxes found are scaled back). Bounds OCR's memory and time, and
+    Tesseract's own copies of the pixels, whatever the picture's size."""
+    pixels = image.width * image.height
+    if pixels <= max_pixels:
+        return image
+    factor = math.ceil(math.sqrt(pixels / max_pixels))
+    while (image.width // factor) * (image.height // factor) > max_pixels:
+        factor += 1
+    if image.mode not in ("L", "RGB", "RGBA", "LA"):
+        converted = image.convert("RGBA" if _has_alpha(image) else "RGB")
+        image.close()
+        image = converted
+    shrunk = image.reduce(factor)
+    image.close()
+    return shrunk
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return "A" in image.getbands() or "transparency" in image.info
 
 
 def _flatten(image: Image.Image) -> Image.Image:
-    """RGB on white: what Tesseract reads best (transparent pixels would turn black)."""
-    if "A" in image.getbands() or image.mode in ("P", "PA", "LA", "RGBA"):
-        rgba = image.convert("RGBA")
+    """RGB on white: what Tesseract reads best (transparent pixels would turn black). One
+    new copy of the pixels for RGB and RGBA pictures (the alpha band is the paste's mask)."""
+    if _has_alpha(image) or image.mode in ("P", "PA", "LA", "RGBA"):
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         background = Image.new("RGB", image.size, (255, 255, 255))
-        background.paste(rgba, (0, 0), rgba.getchannel("A"))
+        background.paste(rgba, (0, 0), rgba)
         return background
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")
 
 
 @dataclass(slots=True)
@@ -340,8 +381,10 @@ def _needs_space(previous: _OcrWord, word: _OcrWord) -> bool:
     return word.left - previous.right >= _TIGHT_GAP * max(previous.height, word.height)
 
 
-def _layout(data: dict[str, list[object]]) -> _Extracted:
-    """Rebuild the text line by line, keeping each word's character range and box."""
+def _layout(data: dict[str, list[object]], scale: tuple[float, float] = (1.0, 1.0)) -> _Extracted:
+    """Rebuild the text line by line, keeping each word's character range and box (in the
+    picture's own pixels: `scale` maps those of a reduced copy back to them)."""
+    sx, sy = scale
     parts: list[str] = []
     words: list[_Word] = []
     length = 0
@@ -353,7 +396,10 @@ def _layout(data: dict[str, list[object]]) -> _Extracted:
             if position and _needs_space(line[position - 1], word):
                 parts.append(" ")
                 length += 1
-            box = Box(1, word.left, word.top, word.width, word.height)
+            left, top = math.floor(word.left * sx), math.floor(word.top * sy)
+            right = math.ceil(word.right * sx)
+            bottom = math.ceil((word.top + word.height) * sy)
+            box = Box(1, left, top, right - left, bottom - top)
             words.append(_Word(length, length + len(word.text), line_index, box))
             parts.append(word.text)
             length += len(word.text)
@@ -407,13 +453,22 @@ def redact_image(
 
 
 def _pixels_only(image: Image.Image, image_format: ImageFormat) -> Image.Image:
-    """A new image with the same pixels and nothing else (no EXIF, XMP, ICC, comments)."""
-    has_alpha = "A" in image.getbands() or "transparency" in image.info
+    """A new image with the same pixels and nothing else (no EXIF, XMP, ICC, comments).
+    The decoded picture is closed as soon as a converted copy exists: two full copies of
+    the pixels at most."""
+    has_alpha = _has_alpha(image)
     if image.mode == "L" or (image.mode == "1" and image_format != "WEBP"):
         mode = "L"
     elif has_alpha and image_format != "JPEG":
         mode = "RGBA"
     else:
         mode = "RGB"
-    converted = _flatten(image) if mode == "RGB" and has_alpha else image.convert(mode)
-    return Image.frombytes(mode, converted.size, converted.tobytes())
+    source = _flatten(image) if mode == "RGB" and has_alpha else image
+    if source.mode != mode:
+        source = source.convert(mode)
+    if source is not image:
+        image.close()
+    clean = Image.new(mode, source.size)
+    clean.paste(source, (0, 0))
+    source.close()
+    return clean

@@ -1,11 +1,13 @@
 """Uploading and downloading pictures and files (docs/attachments.md).
 
 `do_upload` takes a received upload (attachments/intake.py: on disk, nothing trusted) through
-the pipeline: conversation authorised, type decided by the bytes, sanitised in a thread,
-scanned in the detection pool, stored encrypted. Any refusal leaves nothing behind: the blobs
-are written only after every check passed, and removed again if the document cannot be
-stored. A scan that fails or times out does not refuse the upload: the attachment is stored
-`held` (fail closed), and the failure is logged without content and counted.
+the pipeline: conversation authorised, type decided by the bytes, counted against the
+customer's daily quota, sanitised in a thread once the decoding memory budget can take it
+(attachments/budget.py), scanned in the detection pool, stored encrypted. Any refusal
+leaves nothing behind: the blobs are written only after every check passed, and removed
+again if the document cannot be stored. A scan that fails or times out does not refuse the
+upload: the attachment is stored `held` (fail closed), and the failure is logged without
+content and counted.
 """
 
 from __future__ import annotations
@@ -20,11 +22,17 @@ from typing import Any, Literal
 from chat_service.actions.attachment_views import choose_rendition
 from chat_service.actions.conversations import access_conversation
 from chat_service.attachments.blobs import BlobRef, BlobStore
-from chat_service.attachments.errors import AttachmentGone, AttachmentNotFound, BadUpload
+from chat_service.attachments.config import AllowedType
+from chat_service.attachments.errors import (
+    AttachmentGone,
+    AttachmentNotFound,
+    BadUpload,
+    UploadQuotaExceeded,
+)
 from chat_service.attachments.intake import Received, read_head, resolve_type, sanitize_name
-from chat_service.attachments.sanitize import Sanitised, sanitize
+from chat_service.attachments.sanitize import Sanitised, memory_cost, sanitize
 from chat_service.auth import Identity, Role
-from chat_service.errors import ConversationNotFound
+from chat_service.errors import ChatError, ConversationNotFound
 from chat_service.scanning import DocumentResult, DocumentScanFailed, DocumentScanner
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation
@@ -76,7 +84,15 @@ async def do_upload(services: Services, identity: Identity, received: Received) 
     customer_id = identity.sub if conversation is None else conversation.customer_id
     head = await asyncio.to_thread(read_head, received.path)
     rule = resolve_type(received, head, config)
-    clean = await asyncio.to_thread(sanitize, received.path, rule, config)
+    counted = await _count_against_quota(services, identity, received)
+    try:
+        clean = await _sanitize_within_budget(services, received, rule)
+    except ChatError:  # refused (or the server is busy): not stored, so not counted
+        if counted:
+            await services.store.upload_quotas.give_back(
+                identity.sub, received.size, services.clock()
+            )
+        raise
     name = sanitize_name(received.filename, rule, config.max_name_chars)
     kind: Literal["image", "file"] = "image" if clean.scan_kind == "image" else "file"
 
@@ -142,6 +158,38 @@ async def do_upload(services: Services, identity: Identity, received: Received) 
         },
     )
     return doc
+
+
+async def _count_against_quota(services: Services, identity: Identity, received: Received) -> bool:
+    """A customer's upload counts against their daily quota (429 past it); True if counted."""
+    if identity.role is not Role.CUSTOMER:
+        return False
+    quota = services.settings.attachments.daily_upload_bytes_per_customer
+    if not await services.store.upload_quotas.reserve(
+        identity.sub, received.size, quota, services.clock()
+    ):
+        raise UploadQuotaExceeded()
+    return True
+
+
+async def _sanitize_within_budget(
+    services: Services, received: Received, rule: AllowedType
+) -> Sanitised:
+    """Decode and re-encode in a thread once the memory budget can take the upload (its
+    cost estimated from the header). The charge is held until the thread has ended, even
+    if the request is cancelled meanwhile: its memory is in use until then. The scan that
+    follows runs in the detection pool, whose document slots and `ocr_max_pixels` bound
+    the workers' memory on their own."""
+    config = services.settings.attachments
+    limits = services.limits
+    cost = await asyncio.to_thread(memory_cost, received.path, rule, received.size)
+    async with limits.decode_budget.hold(cost) if limits else contextlib.nullcontext(0):
+        work = asyncio.ensure_future(asyncio.to_thread(sanitize, received.path, rule, config))
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            await asyncio.wait([work])
+            raise
 
 
 async def _scan(

@@ -16,7 +16,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic_core import to_json
@@ -45,6 +45,7 @@ from chat_service.errors import (
     DetectionUnavailable,
     ProtocolError,
     StoreUnavailable,
+    TooManyConversations,
 )
 from chat_service.policy.assess import MINOR, assess
 from chat_service.policy.location import coarse_area, normalised
@@ -63,6 +64,8 @@ from chat_service.storage.conversations import Conversation
 from chat_service.storage.messages import message_id_for
 
 logger = logging.getLogger(__name__)
+# The window of `limits.conversations_per_hour` (config/server.toml).
+CONVERSATION_CAP_WINDOW = timedelta(hours=1)
 
 HISTORY_BATCH = 20  # messages per store round trip while filling a history page
 
@@ -201,7 +204,14 @@ async def _resolve_conversation(
         return current, False  # a resend lands on its original through the _id on insert
     if await _already_stored(services, identity, command):
         return None, False  # a resend after its conversation was closed: no new, empty one
-    return await services.store.conversations.open_for_customer(identity.sub, services.clock())
+    now = services.clock()
+    cap = services.settings.config.limits.conversations_per_hour
+    opened = await services.store.conversations.count_opened_since(
+        identity.sub, now - CONVERSATION_CAP_WINDOW
+    )
+    if opened >= cap:  # open-close churn: every open is announced to every agent
+        raise TooManyConversations(ref=command.client_id)
+    return await services.store.conversations.open_for_customer(identity.sub, now)
 
 
 async def _already_stored(services: Services, identity: Identity, command: MessageSend) -> bool:

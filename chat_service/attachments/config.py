@@ -79,6 +79,19 @@ class AttachmentsConfig(_Frozen):
     export_max_content_bytes: int = Field(ge=0)
     # Seconds after which a temporary upload file (a killed process's) is deleted at start-up.
     stale_upload_secs: float = Field(ge=60)
+    # Bytes one customer may upload per UTC day (agents' uploads are not counted); past it,
+    # 429 upload_quota_exceeded. Counted in the store (storage/upload_quotas.py).
+    daily_upload_bytes_per_customer: int = Field(gt=0)
+    # Bytes of memory all uploads being decoded, sanitised and scanned may be charged at
+    # once (attachments/budget.py); an upload waits at most decode_wait_secs for its share,
+    # then is answered 503 server_busy.
+    decode_budget_bytes: int = Field(ge=64 * 1024 * 1024)
+    decode_wait_secs: float = Field(gt=0)
+    # Exports built at once, in all and per customer; a request waits at most
+    # export_wait_secs for a turn, then is answered 503 server_busy.
+    export_concurrency: int = Field(ge=1)
+    export_concurrency_per_customer: int = Field(ge=1)
+    export_wait_secs: float = Field(gt=0)
     types: tuple[AllowedType, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -20,6 +20,12 @@ class TooLarge(ChatError):
     default_message = "the file is larger than allowed for its type"
 
 
+class UploadQuotaExceeded(ChatError):
+    code = "upload_quota_exceeded"
+    http_status = 429
+    default_message = "you have uploaded as much as a day allows: try again tomorrow (UTC)"
+
+
 class TypeNotAllowed(ChatError):
     code = "type_not_allowed"
     http_status = 415

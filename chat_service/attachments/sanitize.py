@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
 
+from chat_service.attachments import budget
 from chat_service.attachments.config import AllowedType, AttachmentsConfig
 from chat_service.attachments.errors import (
     AnimatedImage,
@@ -95,6 +96,17 @@ MAX_PDF_OBJECTS: Final = 200_000
 _PDF_TAIL_BYTES: Final = 1024
 _TEXT_ALLOWED_CONTROLS: Final = frozenset("\t\n\r\f")
 UTF8_BOM: Final = b"\xef\xbb\xbf"
+EXIF_ORIENTATION: Final = 0x0112
+# EXIF orientation -> the transposition that makes the picture upright (as ImageOps does).
+_TRANSPOSE: Final[dict[int, Image.Transpose]] = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +115,25 @@ class Sanitised:
     content_type: str
     scan_kind: Literal["image", "pdf", "text"]
     image_format: ImageFormat | None = None
+
+
+def memory_cost(path: Path, rule: AllowedType, size: int) -> int:
+    """The bytes reading this upload may hold at its peak (sanitising here, scanning in a
+    worker), estimated before anything is decoded: a picture's pixels from its header (one
+    that cannot be read, or is too large, is refused before decoding: its size is charged).
+    Blocking: call through a thread."""
+    match rule.sanitizer:
+        case "image":
+            try:
+                with Image.open(path, formats=[PIL_FORMATS[rule.content_type]]) as image:
+                    width, height = image.size
+            except Exception:  # a bomb, corrupt, not a picture: refused later
+                return size
+            return max(size, budget.image_bytes(width, height))
+        case "pdf":
+            return size * budget.PDF_BYTES_PER_BYTE
+        case "text":
+            return size * budget.TEXT_BYTES_PER_BYTE
 
 
 def sanitize(path: Path, rule: AllowedType, config: AttachmentsConfig) -> Sanitised:
@@ -142,8 +173,7 @@ def sanitize_image(raw: bytes, fmt: ImageFormat, max_pixels: int) -> bytes:
                 if getattr(image, "n_frames", 1) > 1:
                     raise AnimatedImage()
                 image.load()
-                upright = ImageOps.exif_transpose(image)
-                pixels = _bare_pixels(upright)
+                pixels = _bare_pixels(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLarge(f"pictures may have at most {max_pixels} pixels") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -161,18 +191,29 @@ def sanitize_image(raw: bytes, fmt: ImageFormat, max_pixels: int) -> bytes:
 
 
 def _bare_pixels(image: Image.Image) -> Image.Image:
-    """A new image holding only the pixels: no info dictionary, palette tricks or profile."""
+    """A new image holding only the pixels, upright as its EXIF orientation says: no info
+    dictionary, palette tricks or profile. At most two full copies of the pixels are alive
+    at any step (budget.PIXEL_COPIES): each intermediate is released as soon as the next
+    exists, the decoded picture included (it is closed)."""
     if image.mode in ("1", "L", "RGB"):
-        mode = image.mode
+        mode = "L" if image.mode == "1" else image.mode
     elif image.mode in ("LA", "RGBA", "PA") or "transparency" in image.info:
         mode = "RGBA"
     else:
         mode = "RGB"
-    converted = image.convert(mode) if image.mode != mode else image
-    if mode == "1":
-        converted = converted.convert("L")
-        mode = "L"
-    return Image.frombytes(mode, converted.size, converted.tobytes())
+    turn = _TRANSPOSE.get(image.getexif().get(EXIF_ORIENTATION, 1))
+    source = image
+    if image.mode != mode:
+        source = image.convert(mode)
+        image.close()
+    if turn is not None:
+        turned = source.transpose(turn)
+        source.close()
+        source = turned
+    bare = Image.new(mode, source.size)
+    bare.paste(source, (0, 0))
+    source.close()
+    return bare
 
 
 # -- PDFs ---------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from chat_service import keys
 from chat_service.actions import attachments as attachment_actions
+from chat_service.attachments.budget import ServerBusy
 from chat_service.attachments.intake import receive_upload
 from chat_service.auth import Role
 from chat_service.errors import ChatError
@@ -44,6 +45,12 @@ async def upload(request: web.Request) -> web.Response:
             doc = await attachment_actions.do_upload(services, identity, received)
     except ChatError as exc:
         services.metrics.attachments_rejected.labels(exc.code).inc()
+        if isinstance(exc, ServerBusy):  # the decoding budget stayed full: try again soon
+            return web.json_response(
+                exc.to_json(),
+                status=exc.http_status,
+                headers={"Retry-After": str(exc.retry_after_secs), "Cache-Control": "no-store"},
+            )
         raise
     return web.json_response(
         attachment_actions.public(doc), status=201, headers={"Cache-Control": "no-store"}

@@ -17,7 +17,10 @@ fails. Individual messages are not audited one by one.
 from __future__ import annotations
 
 import base64
+import json
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +29,7 @@ from bson import Binary
 from chat_service.actions.attachment_views import choose_rendition
 from chat_service.actions.attachments import blobs_of
 from chat_service.actions.views import view_for_export
-from chat_service.attachments.blobs import BlobCorrupt
+from chat_service.attachments.blobs import BlobCorrupt, BlobRef
 from chat_service.attachments.errors import AttachmentGone
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError
@@ -39,6 +42,12 @@ FORMAT_VERSION = 1
 logger = logging.getLogger(__name__)
 MESSAGE_PAGE = 500
 ACCESS_ACTIONS = frozenset({"sensitive_read"})
+# Streaming (stream_export): json.dumps's own settings; base64 pieces a multiple of 3 bytes
+# long encode to exactly the text of the whole; writes of about 64 KiB.
+_ENCODER = json.JSONEncoder()
+_MARK = "\x00content\x00"
+_BASE64_PIECE_BYTES = 3 * 16 * 1024
+_WRITE_BYTES = 64 * 1024
 
 PROFILE_NOTE = (
     "This service keeps no customer profile: account, order and delivery data are held by "
@@ -69,7 +78,38 @@ HOLDS_NOTE = (
 async def export_customer(
     services: Services, customer_id: str, actor: Identity, reason: str
 ) -> dict[str, Any]:
-    """Everything held about `customer_id`, rendered as the customer sees it; audited once."""
+    """Everything held about `customer_id`, rendered as the customer sees it; audited once.
+    The whole document in memory (the command line); HTTP streams it (`write_export`)."""
+    prepared = await prepare_export(services, customer_id, actor, reason)
+    for entry in prepared.contents:
+        await _fill_content(services, entry)
+    return prepared.document
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    """An attachment entry whose content the export includes, read when it is written."""
+
+    entry: dict[str, Any]
+    which: str
+    ref: BlobRef
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedExport:
+    """The export document with every attachment's content still to read (`contents`, in
+    the document's order; each entry's `content` is None until then), already audited."""
+
+    document: dict[str, Any]
+    contents: tuple[_Planned, ...]
+
+
+async def prepare_export(
+    services: Services, customer_id: str, actor: Identity, reason: str
+) -> PreparedExport:
+    """Everything but the attachments' bytes, which are read (one at a time, and dropped)
+    only to decide what the export includes and to name the categories it reveals; the
+    audit record is written before anything is handed out."""
     store = services.store
     records = PrivacyRecords(store)
     generated_at = services.clock()
@@ -89,7 +129,7 @@ async def export_customer(
     holds = await records.holds_for_customer(customer_id)
     officer = actor.role is Role.PRIVACY_OFFICER
     access_log = [_access(a) for a in audit if a["action"] in ACCESS_ACTIONS]
-    attachments, capped = await _attachments(services, customer_id, revealed)
+    attachments, planned, capped = await _attachments(services, customer_id, revealed)
     counts = {
         "conversations": len(conversations_out),
         "messages": message_count,
@@ -143,7 +183,7 @@ async def export_customer(
         categories=sorted(revealed),
         details={"format_version": FORMAT_VERSION, "counts": counts},
     )
-    return document
+    return PreparedExport(document, tuple(planned))
 
 
 async def _messages(
@@ -164,15 +204,17 @@ async def _messages(
 
 async def _attachments(
     services: Services, customer_id: str, revealed: set[str]
-) -> tuple[list[dict[str, Any]], bool]:
-    """Every attachment of the customer with the bytes they would download (their own
-    originals while they exist, else what `choose_rendition` gives them), and whether the
-    per-export cap left some without content. Categories of sensitive originals included
-    go into `revealed` (the export's single audit record names them)."""
+) -> tuple[list[dict[str, Any]], list[_Planned], bool]:
+    """Every attachment of the customer, the ones whose bytes go in (those they would
+    download: their own originals while they exist, else what `choose_rendition` gives
+    them), and whether the per-export cap left some without content. Categories of
+    sensitive originals included go into `revealed` (the export's single audit record names
+    them). Each blob is opened here, one at a time, to learn its size and that it opens."""
     owner = Identity(Role.CUSTOMER, customer_id)
     cap = services.settings.attachments.export_max_content_bytes
     used, capped = 0, False
     out: list[dict[str, Any]] = []
+    planned: list[_Planned] = []
     docs = await services.store.attachments.for_customer(customer_id)
     docs.sort(key=lambda d: (d["created_at"], d["_id"]))
     for doc in docs:
@@ -183,16 +225,9 @@ async def _attachments(
                 capped = True
                 entry["content_note"] = "export_size_cap"
             else:
-                data = await blobs_of(services).open(ref)
-                if data is None:
-                    raise AttachmentGone()  # the key shredded, or the blob deleted meanwhile
-                used += len(data)
-                entry["content"] = {
-                    "rendition": which,
-                    "encoding": "base64",
-                    "size": len(data),
-                    "data": base64.b64encode(data).decode("ascii"),
-                }
+                size = await _open_size(services, ref)
+                used += size
+                planned.append(_Planned(entry, which, ref))
                 if which == "original" and doc.get("sensitive"):
                     revealed.update(doc.get("categories", []))
         except ChatError as exc:  # not found, held, withheld or gone: as a download answers
@@ -201,7 +236,106 @@ async def _attachments(
             logger.error("attachment blob does not decrypt", extra={"attachment_id": doc["_id"]})
             entry["content_note"] = "unreadable"
         out.append(entry)
-    return out, capped
+    return out, planned, capped
+
+
+async def _open_size(services: Services, ref: BlobRef) -> int:
+    data = await blobs_of(services).open(ref)
+    if data is None:
+        raise AttachmentGone()  # the key shredded, or the blob deleted meanwhile
+    return len(data)
+
+
+async def _fill_content(services: Services, planned: _Planned) -> bytes | None:
+    """Read a planned attachment's bytes into its entry (`content`), or note why they are
+    gone since the export was prepared. Returns the bytes (None when gone)."""
+    entry = planned.entry
+    try:
+        data = await blobs_of(services).open(planned.ref)
+    except BlobCorrupt:
+        logger.error("attachment blob does not decrypt", extra={"attachment_id": entry["id"]})
+        entry["content_note"] = "unreadable"
+        return None
+    if data is None:
+        entry["content_note"] = AttachmentGone.code
+        return None
+    entry["content"] = {
+        "rendition": planned.which,
+        "encoding": "base64",
+        "size": len(data),
+        "data": base64.b64encode(data).decode("ascii"),
+    }
+    return data
+
+
+async def stream_export(
+    services: Services, prepared: PreparedExport, write: Callable[[bytes], Awaitable[None]]
+) -> None:
+    """Write the export as JSON, piece by piece: the same text `json.dumps` gives for the
+    whole document, but the attachments' bytes are read one at a time and written in base64
+    pieces, so at most one file's contents is in memory."""
+    out = _Chunks(write)
+    planned = {id(p.entry): p for p in prepared.contents}
+    await out.add("{")
+    for index, (key, value) in enumerate(prepared.document.items()):
+        await out.add((", " if index else "") + json.dumps(key) + ": ")
+        if key != "attachments":
+            for piece in _ENCODER.iterencode(value):
+                await out.add(piece)
+            continue
+        await out.add("[")
+        for position, entry in enumerate(value):
+            await out.add(", " if position else "")
+            plan = planned.get(id(entry))
+            if plan is None:
+                await out.add(json.dumps(entry))
+            else:
+                await _write_attachment(services, plan, out)
+        await out.add("]")
+    await out.add("}")
+    await out.flush()
+
+
+async def _write_attachment(services: Services, plan: _Planned, out: _Chunks) -> None:
+    entry = plan.entry
+    try:
+        data = await blobs_of(services).open(plan.ref)
+    except BlobCorrupt:
+        logger.error("attachment blob does not decrypt", extra={"attachment_id": entry["id"]})
+        await out.add(json.dumps(entry | {"content_note": "unreadable"}))
+        return
+    if data is None:  # destroyed since the export was prepared
+        await out.add(json.dumps(entry | {"content_note": AttachmentGone.code}))
+        return
+    content = {"rendition": plan.which, "encoding": "base64", "size": len(data), "data": _MARK}
+    head, tail = json.dumps(entry | {"content": content}).split(json.dumps(_MARK))
+    await out.add(head + '"')
+    view = memoryview(data)
+    for start in range(0, len(view), _BASE64_PIECE_BYTES):
+        await out.add(base64.b64encode(view[start : start + _BASE64_PIECE_BYTES]).decode("ascii"))
+    await out.add('"' + tail)
+
+
+class _Chunks:
+    """Text gathered into writes of about `_WRITE_BYTES`."""
+
+    def __init__(self, write: Callable[[bytes], Awaitable[None]]) -> None:
+        self._write = write
+        self._parts: list[str] = []
+        self._size = 0
+
+    async def add(self, text: str) -> None:
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size >= _WRITE_BYTES:
+            await self.flush()
+
+    async def flush(self) -> None:
+        if self._parts:
+            data = "".join(self._parts).encode("utf-8")
+            self._parts.clear()
+            self._size = 0
+            await self._write(data)
 
 
 def _attachment(doc: dict[str, Any]) -> dict[str, Any]:

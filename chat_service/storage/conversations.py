@@ -128,6 +128,11 @@ class ConversationStore:
             return self._remember(Conversation.from_doc(new)), True
         raise RuntimeError("could not open a conversation")  # pragma: no cover
 
+    async def count_opened_since(self, customer_id: str, since: datetime) -> int:
+        """Conversations of the customer created at or after `since` (open or not)."""
+        query = {"customer_id": customer_id, "created_at": {"$gte": since}}
+        return await self._c.count_documents(query)  # index: by_customer
+
     async def assign(self, conversation_id: str, agent_id: str) -> Conversation | None:
         """Assign an open, unassigned (or already ours) conversation; None if that lost."""
         doc = await self._c.find_one_and_update(

@@ -22,6 +22,7 @@ from chat_service.storage.embedded import EmbeddedStore
 from chat_service.storage.holds import LegalHolds
 from chat_service.storage.messages import MessageStore
 from chat_service.storage.retention_runs import RetentionStore
+from chat_service.storage.upload_quotas import UploadQuotas
 from chat_service.storage.webhook_deliveries import WebhookDeliveries
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Store:
         self.webhook_deliveries = WebhookDeliveries(self.db["webhook_deliveries"])
         self.retention = RetentionStore(self.db)
         self.attachments = AttachmentStore(self.db)  # indexes made on first use
+        self.upload_quotas = UploadQuotas(self.db["upload_quotas"])
 
     async def ensure_indexes(self) -> None:
         """Create every index; idempotent, run at each start-up."""
@@ -64,6 +66,7 @@ class Store:
         await self.deletion_requests.ensure_indexes()
         await self.webhook_deliveries.ensure_indexes()
         await self.retention.ensure_indexes()
+        await self.upload_quotas.ensure_indexes()
 
     async def ping(self) -> bool:
         # The driver's own deadline, not asyncio's: a call cancelled while the driver

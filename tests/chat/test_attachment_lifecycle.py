@@ -221,7 +221,7 @@ async def test_when_an_upload_is_never_sent_then_it_expires_after_the_configured
     _, fresh = await upload(client, TEXT_BODY.encode(), "new.txt", "text/plain", sub="cust-u")
     await set_hold(client, f"/api/conversations/{chat.conversation_id}", hold=True, reason="case")
     hours = services.settings.attachments.unsent_retention_hours
-    assert hours == 24
+    assert hours == 1  # issue 16: an upload never sent goes after an hour
 
     dry = await run_retention(services, config, now=start, dry_run=True, holder="test")
     real = await run_retention(services, config, now=start, dry_run=False, holder="test")

@@ -127,6 +127,22 @@ async def test_when_an_order_screenshot_is_scanned_then_phone_and_email_are_foun
     assert contract["boxes"] == [[box.left, box.top, box.width, box.height]]
 
 
+@pytest.mark.parametrize("image_format", ["PNG", "JPEG"])
+@pytest.mark.timeout(180)
+async def test_when_a_picture_is_larger_than_ocr_reads_then_it_is_reduced_and_boxes_fit_it(
+    pool: DetectorPool, image_format: str
+) -> None:
+    """Past `ocr_max_pixels` (12 MP) a picture is read reduced (bounded memory in the
+    worker; a JPEG decoded at a lower scale): the boxes are still the picture's own."""
+    lines = [Line("Phone: +1 415-555-0132", size=72), Line("Total: $42.50", size=72)]
+    picture = draw_lines(lines, size=(4200, 3000), image_format=image_format, margin=300)
+    scan = await pool.scan_document("image", picture.data)
+    [phone] = of_type(scan, "PHONE_NUMBER")
+    assert values(scan, "PHONE_NUMBER") == ["+1 415-555-0132"]
+    assert_boxes_on(phone, picture.drawn["Phone: +1 415-555-0132"])
+    assert phone.boxes[0].left > picture.drawn["Phone: +1 415-555-0132"][0] + 150  # not "Phone:"
+
+
 @pytest.mark.timeout(180)
 async def test_when_a_chinese_picture_is_scanned_then_resident_id_and_mobile_are_found(
     pool: DetectorPool,
