@@ -34,6 +34,9 @@ from detectors.recognizers.generic.generic_iban_recognizer import GenericIbanRec
 from detectors.recognizers.generic.generic_ip_recognizer import GenericIpRecognizer
 from detectors.recognizers.generic.generic_passport_recognizer import GenericPassportRecognizer
 from detectors.recognizers.generic.generic_phone_recognizer import GenericPhoneRecognizer
+from detectors.recognizers.generic.generic_phonenumbers_recognizer import (
+    GenericPhonenumbersRecognizer,
+)
 from detectors.recognizers.generic.generic_wechat_id_recognizer import GenericWechatIdRecognizer
 
 RecognizerClass = type[ProjectPatternRecognizer] | type[ProjectLocalRecognizer]
@@ -60,6 +63,7 @@ RECOGNIZER_CLASSES: tuple[RecognizerClass, ...] = (
     GenericIpRecognizer,
     GenericPassportRecognizer,
     GenericPhoneRecognizer,
+    GenericPhonenumbersRecognizer,
     GenericWechatIdRecognizer,
 )
 

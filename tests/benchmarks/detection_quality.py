@@ -216,6 +216,7 @@ def score(
     per_entity: dict[str, Tally] = defaultdict(Tally)
     clean_messages = clean_findings = sens_total = sens_hit = 0
     notes: list[str] = []
+    clean_notes: list[str] = []
     for row, found in zip(rows, predicted, strict=True):
         text = str(row["text"])
         expected = gold(row)
@@ -223,7 +224,7 @@ def score(
         if not expected:
             clean_messages += 1
             clean_findings += len(scored)
-            notes.extend(
+            clean_notes.extend(
                 f"  CLEAN-FP {p.entity_type:16} {text[p.start : p.end]!r}  in {text!r}"
                 for p in scored
             )
@@ -259,7 +260,13 @@ def score(
                     f"  FP   {p.entity_type:16} {text[p.start : p.end]!r}  in {row['id']}: {text[:120]!r}"
                 )
     return Score(
-        dict(per_entity), clean_messages, clean_findings, sens_total, sens_hit, seconds, notes
+        dict(per_entity),
+        clean_messages,
+        clean_findings,
+        sens_total,
+        sens_hit,
+        seconds,
+        notes[:150] + clean_notes[:100],
     )
 
 
@@ -346,7 +353,7 @@ def main() -> None:
             if args.verbose and split == "dev":
                 for name, s in scores.items():
                     print(f"--- {name}: misses and false findings ---")
-                    print("\n".join(s.notes[:150]))
+                    print("\n".join(s.notes))
 
 
 if __name__ == "__main__":
