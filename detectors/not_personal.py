@@ -32,7 +32,9 @@ DEFAULT_BRANDS = (
     "Honor", "HP", "Huawei", "iPhone", "iPad", "Jabra", "JBL", "Kindle", "Lenovo", "LG",
     "Logitech", "Meizu", "Nikon", "Nintendo", "OnePlus", "Oppo", "Philips", "Realme", "Redmi",
     "Samsung", "Sennheiser", "Sony", "Ugreen", "Vivo", "Xiaomi", "Taobao", "Tmall", "JD",
-    "Alipay", "WeChat Pay", "AirPods", "PlayStation", "Xbox", "Galaxy", "Pixel", "Surface",
+    "Alipay", "WeChat Pay", "Amazon", "eBay", "AliExpress", "Temu", "Shein", "Shopee", "Lazada",
+    "PayPal", "DHL", "FedEx", "UPS", "USPS", "Royal Mail", "SF Express", "Cainiao", "AirPods",
+    "PlayStation", "Xbox", "Galaxy", "Pixel", "Surface",
 )  # fmt: skip
 _PLACE_ENTITIES = frozenset({"LOCATION"})
 _NAME_ENTITIES = frozenset({"PERSON", "LOCATION"})

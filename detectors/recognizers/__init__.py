@@ -21,6 +21,9 @@ from detectors.recognizers.generic.generic_bank_account_recognizer import (
 from detectors.recognizers.generic.generic_credit_card_recognizer import (
     GenericCreditCardRecognizer,
 )
+from detectors.recognizers.generic.generic_cued_person_recognizer import (
+    GenericCuedPersonRecognizer,
+)
 from detectors.recognizers.generic.generic_date_of_birth_recognizer import (
     GenericDateOfBirthRecognizer,
 )
@@ -54,6 +57,7 @@ RECOGNIZER_CLASSES: tuple[RecognizerClass, ...] = (
     GenericAgeRecognizer,
     GenericBankAccountRecognizer,
     GenericCreditCardRecognizer,
+    GenericCuedPersonRecognizer,
     GenericDateOfBirthRecognizer,
     GenericDeviceIdRecognizer,
     GenericEmailRecognizer,

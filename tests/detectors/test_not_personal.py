@@ -1,5 +1,5 @@
 # Chinese punctuation is the data here, on purpose.
-# ruff: noqa: E501, RUF001
+# ruff: noqa: RUF001
 """Table-driven checks of not_personal.py through the real detector: the shop's own contacts,
 brands, and places that are the goods' are not findings; a person's are.
 
