@@ -239,7 +239,7 @@ def split_of(frame: str) -> str:
 
 def main() -> None:
     rng = random.Random(SEED)
-    fakers = {loc: Faker(loc) for loc in {*NAME_LOCALES, *ADDRESS_LOCALES, *PHONE_LOCALES}}
+    fakers = {loc: Faker(loc) for loc in sorted({*NAME_LOCALES, *ADDRESS_LOCALES, *PHONE_LOCALES})}
     for index, fake in enumerate(fakers.values()):
         fake.seed_instance(SEED + index)
     zh_fakers = [fakers["zh_CN"], fakers["zh_TW"]]
