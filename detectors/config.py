@@ -69,6 +69,17 @@ class SuppressConfig(_Frozen):
     negative_context: tuple[str, ...]
 
 
+class NotPersonalConfig(_Frozen):
+    """What looks like personal data but is the shop's or the goods' (not_personal.py)."""
+
+    shop_phones: tuple[str, ...] = ()
+    shop_emails: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    place_words_before: tuple[str, ...] = ()
+    place_words_after: tuple[str, ...] = ()
+    place_window_chars: Annotated[int, Field(ge=0)] = 16
+
+
 class DocumentsConfig(_Frozen):
     """Reading pictures, PDFs and text files (detectors/documents.py)."""
 
@@ -106,6 +117,7 @@ class DetectionSettings(_Frozen):
     suppress: SuppressConfig
     entity_thresholds: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]]
     documents: DocumentsConfig
+    not_personal: NotPersonalConfig = NotPersonalConfig()
 
     @model_validator(mode="after")
     def _document_text_fits_the_engine(self) -> DetectionSettings:

@@ -21,6 +21,7 @@ from detectors.context import WindowContextEnhancer
 from detectors.findings import Finding, KnownCustomer
 from detectors.known_customer import KnownCustomerRecognizer
 from detectors.nlp import ProjectNlpEngine
+from detectors.not_personal import NotPersonalFilter
 from detectors.offline import make_tldextract_offline
 from detectors.recognizers import build_recognizers, supported_entities
 from detectors.recognizers.base import REGEX_TIMEOUT, set_regex_timeout
@@ -80,6 +81,7 @@ class Detector:
             list(suppress.negative_context),
             engine.negative_context_window_chars,
         )
+        self._not_personal = NotPersonalFilter(config.detection.not_personal)
         self._thresholds = config.detection.entity_thresholds
         logger.info("detector ready: %d recognizers", len(list(registry.recognizers)))
 
@@ -158,6 +160,7 @@ class Detector:
             for c in candidates
             if c.score >= self._thresholds.get(c.entity_type, engine.score_threshold)
             and self._suppressor.keep(text, c, spans)
+            and self._not_personal.keep(text, c)
         ]
         return [self._finding(view, c) for c in resolve_overlaps(kept)]
 

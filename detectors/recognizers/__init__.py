@@ -21,6 +21,9 @@ from detectors.recognizers.generic.generic_bank_account_recognizer import (
 from detectors.recognizers.generic.generic_credit_card_recognizer import (
     GenericCreditCardRecognizer,
 )
+from detectors.recognizers.generic.generic_cued_person_recognizer import (
+    GenericCuedPersonRecognizer,
+)
 from detectors.recognizers.generic.generic_date_of_birth_recognizer import (
     GenericDateOfBirthRecognizer,
 )
@@ -34,6 +37,9 @@ from detectors.recognizers.generic.generic_iban_recognizer import GenericIbanRec
 from detectors.recognizers.generic.generic_ip_recognizer import GenericIpRecognizer
 from detectors.recognizers.generic.generic_passport_recognizer import GenericPassportRecognizer
 from detectors.recognizers.generic.generic_phone_recognizer import GenericPhoneRecognizer
+from detectors.recognizers.generic.generic_phonenumbers_recognizer import (
+    GenericPhonenumbersRecognizer,
+)
 from detectors.recognizers.generic.generic_wechat_id_recognizer import GenericWechatIdRecognizer
 
 RecognizerClass = type[ProjectPatternRecognizer] | type[ProjectLocalRecognizer]
@@ -51,6 +57,7 @@ RECOGNIZER_CLASSES: tuple[RecognizerClass, ...] = (
     GenericAgeRecognizer,
     GenericBankAccountRecognizer,
     GenericCreditCardRecognizer,
+    GenericCuedPersonRecognizer,
     GenericDateOfBirthRecognizer,
     GenericDeviceIdRecognizer,
     GenericEmailRecognizer,
@@ -60,6 +67,7 @@ RECOGNIZER_CLASSES: tuple[RecognizerClass, ...] = (
     GenericIpRecognizer,
     GenericPassportRecognizer,
     GenericPhoneRecognizer,
+    GenericPhonenumbersRecognizer,
     GenericWechatIdRecognizer,
 )
 

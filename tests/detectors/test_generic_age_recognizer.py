@@ -22,6 +22,15 @@ CASES = [
     pytest.param("孩子今年八岁", ["八岁"], id="zh-numerals"),
     pytest.param("warranty of 2 years", [], id="not-an-age"),
     pytest.param("适用3岁以上", [], id="product-suitability"),
+    # Issue 15: ages written without "years old".
+    pytest.param("I'm 12 and my mum said I can buy it", ["12"], id="im-number"),
+    pytest.param("im 13 lol is that ok", ["13"], id="chat-im-number"),
+    pytest.param("my son is 9, which size fits him?", ["9"], id="son-is-number"),
+    pytest.param("he is 12 yo", ["12 yo"], id="yo"),
+    pytest.param("我儿子十二岁", ["十二岁"], id="zh-twelve"),
+    pytest.param("I'm 5 minutes away from the locker", [], id="im-number-with-unit"),
+    pytest.param("she is 3.5 kg now", [], id="weight-not-age"),
+    pytest.param("I'm 100% sure I paid", [], id="percent-not-age"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

@@ -22,6 +22,13 @@ CASES = [
     pytest.param("DOB: 07/03/1990", ["07/03/1990"], id="day-first"),
     pytest.param("delivered on 2026-11-28", [], id="delivery-date"),
     pytest.param("born 1990-02-30", [], id="impossible-date"),
+    # Issue 15: more of the common English forms.
+    pytest.param("my birthday is 4th of March 1990", ["4th of March 1990"], id="ordinal-of-month"),
+    pytest.param("birthday: 04-Mar-1990", ["04-Mar-1990"], id="day-mon-year-dashed"),
+    pytest.param("D.O.B: 4/3/90", ["4/3/90"], id="two-digit-year"),
+    pytest.param("my bday is 12/05/2001", ["12/05/2001"], id="bday"),
+    pytest.param("delivered 4/3/25 to the locker", [], id="short-date-without-birth-word"),
+    pytest.param("order placed 04-Mar-2026", [], id="dashed-date-without-birth-word"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

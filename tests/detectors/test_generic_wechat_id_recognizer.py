@@ -19,6 +19,13 @@ CASES = [
     pytest.param("wxid_abc123def456 is my id", ["wxid_abc123def456"], id="wxid"),
     pytest.param("vx号 zhang_san88", ["zhang_san88"], id="vx-key"),
     pytest.param("my username lily_2026", [], id="no-key"),
+    # Issue 15: the key word written around, or only "add me".
+    pytest.param("加我v信: lily_2026", ["lily_2026"], id="v-xin"),
+    pytest.param("有问题加v zhang-san88", ["zhang-san88"], id="jia-v"),
+    pytest.param("薇信 abc_12345 备注订单", ["abc_12345"], id="homophone"),
+    pytest.param("add me lily2026 pls", ["lily2026"], id="add-me"),
+    pytest.param("add me please, thanks", [], id="add-me-ordinary-word"),
+    pytest.param("加我好友吧", [], id="jia-wo-no-id"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

@@ -20,7 +20,8 @@ _NOT_NAMES = frozenset(
     }
 )  # fmt: skip
 _TITLE = regex.compile(r"^(?:mr|mrs|ms|miss|dr|prof)\.?\s+", regex.I)
-_NAME_SHAPE = regex.compile(r"[A-Z][A-Za-z'’\-]+(?:\s+[A-Z][A-Za-z'’\-.]+)*")
+# Any alphabet with letter case: Gústav, Kozłowski, Đặng, Neuschäfer.
+_NAME_SHAPE = regex.compile(r"\p{Lu}[\p{L}\p{M}'’\-]+(?:\s+\p{Lu}[\p{L}\p{M}'’\-.]+)*")
 
 
 class EnPersonRecognizer(ProjectLocalRecognizer):
@@ -42,6 +43,7 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
             if title:
                 start += title.end()
                 span = text[start:end]
+            span = span.split("\n")[0].rstrip()  # never across a line break
             if span.endswith(("'s", "’s")):
                 span = span[:-2]
             end = start + len(span)

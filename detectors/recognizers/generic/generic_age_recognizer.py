@@ -1,4 +1,7 @@
-"""AGE: a person's age in years ("8 years old", "aged 8", "8岁", "八岁").
+"""AGE: a person's age in years ("8 years old", "aged 8", "12 yo", "I'm 12", "8岁", "八岁").
+
+"I'm 12" / "my son is 9" flag the number alone, and not when a unit follows it ("I'm 5
+minutes away", "she is 3 kg"); a bare "12 years" needs a context word ("son", "age").
 
 Ages under the minor threshold make the finding sensitive with category ``minor`` (engine.py).
 """
@@ -12,6 +15,14 @@ import regex
 from detectors.recognizers.base import NOT_AFTER_DIGIT, PatternSpec, ProjectPatternRecognizer
 
 _ZH_NUM = "零一二两三四五六七八九十"
+_BE = (
+    r"(?:i['\u2019]m|im|i am|he['\u2019]s|she['\u2019]s|he is|she is|"
+    r"(?:son|daughter|kid|child|boy|girl|baby|grandson|granddaughter)(?:['\u2019]s| is))"
+)
+_NOT_A_UNIT = (
+    r"(?!\d|[.,:/]\d|%|\s?(?:kg|g|lb|lbs|cm|mm|m|km|ft|in|am|pm|min|mins|minutes?|hours?|hrs?|"
+    r"days?|weeks?|months?|items?|pcs|pieces|times|%|dollars?|usd|rmb|gbp|eur|euros?|元|块)\b)"
+)
 
 
 def parse_age(text: str) -> int | None:
@@ -37,6 +48,9 @@ class GenericAgeRecognizer(ProjectPatternRecognizer):
         ("years_old", rf"{NOT_AFTER_DIGIT}\d{{1,3}}(?:\s|-)?(?:years?|yrs?|yo)(?:\s|-)?old", 0.65),
         ("months_old", rf"{NOT_AFTER_DIGIT}\d{{1,2}}(?:\s|-)?months?(?:\s|-)?old", 0.6),
         ("aged", r"(?<![A-Za-z])(?:aged|age)\s?:?\s?\d{1,3}(?!\d)", 0.55),
+        ("yo", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:yo|y/o|y\.o\.)(?![A-Za-z])", 0.6),
+        ("years_bare", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:years?|yrs?)(?![A-Za-z])", 0.3),
+        ("is_age", rf"(?<=(?<![A-Za-z]){_BE}\s)\d{{1,2}}{_NOT_A_UNIT}(?![A-Za-z])", 0.6),
         ("zh_digits", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:周岁|岁半|岁)", 0.6),
         ("zh_words", rf"(?<![{_ZH_NUM}])[{_ZH_NUM}]{{1,3}}(?:周岁|岁半|岁)", 0.6),
     )

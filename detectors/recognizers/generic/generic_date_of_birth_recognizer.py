@@ -41,10 +41,11 @@ def parse_date(text: str) -> dt.date | None:
     """Parse the date formats this recognizer matches (day-first for d/m/y)."""
     lowered = text.lower()
     numbers = [int(n) for n in regex.findall(r"\d+", lowered)]
-    month_word = regex.search(r"[a-z]+", lowered)
+    # The month word, not an ordinal suffix or "of" ("4th of March 1990").
+    month_word = next((w for w in regex.findall(r"[a-z]+", lowered) if w in MONTHS), None)
     try:
-        if month_word and month_word.group(0).rstrip(".") in MONTHS and len(numbers) == 2:
-            month = MONTHS[month_word.group(0).rstrip(".")]
+        if month_word and len(numbers) == 2:
+            month = MONTHS[month_word]
             day, year = (numbers[0], numbers[1]) if numbers[1] > 31 else (numbers[1], numbers[0])
             return dt.date(year, month, day)
         if len(numbers) != 3:
@@ -52,6 +53,9 @@ def parse_date(text: str) -> dt.date | None:
         if numbers[0] > 31:
             return dt.date(numbers[0], numbers[1], numbers[2])
         first, second, year = numbers
+        if year < 100:  # two-digit year: the most recent century that is not in the future
+            this_year = dt.datetime.now(dt.UTC).year
+            year += 2000 if 2000 + year <= this_year else 1900
         if first > 12:
             return dt.date(year, second, first)
         if second > 12:
@@ -86,12 +90,17 @@ class GenericDateOfBirthRecognizer(ProjectPatternRecognizer):
         ),
         (
             "day_month_year",
-            rf"{NOT_AFTER_DIGIT}(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RX},?\s+(?:19|20)\d{{2}}{NOT_BEFORE_DIGIT}",
+            rf"{NOT_AFTER_DIGIT}(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?(?:\s+(?:of\s+)?|-){_MONTH_RX}(?:,?\s+|-)(?:19|20)\d{{2}}{NOT_BEFORE_DIGIT}",
             0.2,
+        ),
+        (
+            "dmy_short_year",
+            rf"{NOT_AFTER_DIGIT}(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])/\d{{2}}{NOT_BEFORE_DIGIT}",
+            0.15,
         ),
     )
     CONTEXT_WORDS = (
-        "born", "birth", "birthday", "dob", "d.o.b", "date of birth", "birthdate",
+        "born", "birth", "birthday", "bday", "b-day", "dob", "d.o.b", "date of birth", "birthdate",
         "出生", "生日", "出生日期", "出生于", "生于",
     )  # fmt: skip
     CHECK_EXPLANATION = "calendar date"

@@ -4,7 +4,9 @@
 
 WeChat IDs are 6-20 characters, start with a letter and use letters, digits, ``-`` and ``_``
 (``wxid_...`` for system-assigned ones). Without a key word such a string is any word, so the
-key word is part of the pattern and only the ID itself is flagged.
+key word is part of the pattern and only the ID itself is flagged. Customers also write
+the key word around ("v信", "薇信", "加v") or just "加我" / "add me": after those weaker keys
+the ID must mix letters with a digit, ``_`` or ``-`` (so "add me please" is no ID).
 """
 
 from __future__ import annotations
@@ -16,17 +18,28 @@ import regex
 from detectors.recognizers.base import KeyedValueRecognizer
 
 _ID = r"(?P<value>(?:wxid_[a-z0-9]{6,20}|[a-zA-Z][-_a-zA-Z0-9]{5,19}))(?![-_a-zA-Z0-9])"
+# An ID that is not an ordinary word: letters and at least one digit, "_" or "-".
+_MIXED_ID = r"(?P<value>[a-zA-Z](?=[-_a-zA-Z0-9]*[-_0-9])[-_a-zA-Z0-9]{5,19})(?![-_a-zA-Z0-9])"
+_WEAK_KEY = (
+    r"(?:[vV]信号?|薇信号?|威信号?|微号|加[vV][xX]?|加我(?:[vV][xX]?|微信|wx)?|"
+    r"add me(?: on)?(?: we\s?chat| wx| vx| wc)?)"
+)
 _KEY = r"(?:微信号?|微信账号|微信ID|vx号?|VX号?|wx号?|weixin(?:\s?id)?|we\s?chat(?:\s?(?:id|account|handle))?)"
 
 
 class GenericWechatIdRecognizer(KeyedValueRecognizer):
     ENTITY = "WECHAT_ID"
-    CONTEXT_WORDS = ("微信", "wechat", "weixin", "vx", "加我")
+    CONTEXT_WORDS = ("微信", "wechat", "weixin", "vx", "加我", "v信", "薇信")
     KEYED_PATTERNS: ClassVar[tuple[tuple[str, regex.Pattern[str], float], ...]] = (
         (
             "key_then_id",
             regex.compile(rf"(?i:{_KEY})\s*(?:号|是|为|:|：|-|is|=)?\s*(?:是|:|：)?\s*(?:@)?{_ID}"),
             0.85,
+        ),
+        (
+            "weak_key_then_mixed_id",
+            regex.compile(rf"(?i:{_WEAK_KEY})\s*(?:号|是|为|:|：|-|=)?\s*(?:@)?{_MIXED_ID}"),
+            0.75,
         ),
         (
             "wxid",

@@ -1,0 +1,230 @@
+"""Convert public labelled NER corpora into the detection filter's labels (run by hand).
+
+    .venv/bin/python tests/data/external/fetch_corpora.py [--mirror /work/.mirror]
+
+Reads the corpora from local git mirrors of their public repositories (brought here with the
+session's ``fetch`` tool, or any ``git clone``: the directory layout is
+``<mirror>/<owner>+<name>/repo``, a bare git directory) and writes JSON lines, one message a
+line: ``{"id", "text", "language", "source", "split", "spans": [{"entity_type", "start",
+"end", "sensitive"}]}``.
+
+Licences decide where the output goes (detectors/README.md, "Evaluation data"):
+
+- WNUT-17 (leondz/emerging_entities_17, CC BY 4.0): redistributable with attribution, so it
+  is written to ``tests/data/corpora/wnut17.jsonl`` and committed.
+- Weibo NER (hltcoe/golden-horse): annotations CC BY-SA 3.0, but the messages follow Weibo's
+  terms of service; CLUENER2020 (a copy of its data in StanleySun233/ChineseNER; the
+  CLUEbenchmark repository has no licence file and links the data off GitHub): no licence
+  to redistribute. Both are written to ``tests/data/external/out/`` (git-ignored) and the
+  quality benchmark skips them, saying so, when that folder is absent.
+
+Only the entity types each corpus annotates are kept (PERSON, LOCATION, STREET_ADDRESS);
+the benchmark scores each source on those types alone. Every message gets a split, ``dev``
+or ``test``, from a hash of its source and id, so the split never changes between runs and
+does not depend on file order. Tune on ``dev`` only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import pathlib
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+HERE = pathlib.Path(__file__).resolve().parent
+COMMITTED = HERE.parent / "corpora"
+IGNORED = HERE / "out"
+TEST_SHARE_PERCENT = 50
+# Enough messages per split for stable figures, few enough for a by-hand run of minutes.
+MAX_PER_SPLIT = 700
+
+
+@dataclass(frozen=True)
+class Corpus:
+    repo: str
+    files: tuple[str, ...]
+    redistributable: bool
+
+
+CORPORA = {
+    "wnut17": Corpus(
+        "leondz+emerging_entities_17",
+        ("wnut17train.conll", "emerging.dev.conll", "emerging.test.annotated"),
+        redistributable=True,
+    ),
+    "weibo": Corpus(
+        "hltcoe+golden-horse",
+        (
+            "data/weiboNER_2nd_conll.train",
+            "data/weiboNER_2nd_conll.dev",
+            "data/weiboNER_2nd_conll.test",
+        ),
+        redistributable=False,
+    ),
+    "cluener": Corpus(
+        "StanleySun233+ChineseNER",
+        ("data/cluener/train.json", "data/cluener/dev.json"),
+        redistributable=False,
+    ),
+}
+WNUT_LABELS = {"person": "PERSON", "location": "LOCATION"}
+WEIBO_LABELS = {"PER.NAM": "PERSON", "GPE.NAM": "LOCATION", "LOC.NAM": "LOCATION"}
+# A CLUENER "address" with a street-level part is a street address, otherwise a place.
+CN_STREET_PART = re.compile(r"[路街巷弄号室栋幢楼村道]|小区|大厦|公寓")
+
+
+def split_of(source: str, message_id: str) -> str:
+    digest = hashlib.sha256(f"{source}:{message_id}".encode()).digest()
+    return "test" if digest[0] * 100 // 256 < TEST_SHARE_PERCENT else "dev"
+
+
+def read(mirror: pathlib.Path, corpus: Corpus, path: str) -> str:
+    repo = mirror / corpus.repo / "repo"
+    git = shutil.which("git") or "git"
+    return subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        [git, "-C", str(repo), "show", f"HEAD:{path}"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+
+
+def conll_sentences(text: str) -> Iterator[list[tuple[str, str]]]:
+    sentence: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) < 2 or not parts[0].strip():
+            if sentence:
+                yield sentence
+            sentence = []
+            continue
+        sentence.append((parts[0], parts[-1].strip()))
+    if sentence:
+        yield sentence
+
+
+def spans_from_bio(
+    tokens: list[tuple[str, str]], labels: dict[str, str], joiner: str
+) -> tuple[str, list[dict[str, object]]]:
+    text = ""
+    spans: list[dict[str, object]] = []
+    open_span: dict[str, object] | None = None
+    for token, tag in tokens:
+        if text and joiner:
+            text += joiner
+        start = len(text)
+        text += token
+        kind = tag[2:] if tag[:2] in {"B-", "I-"} else ""
+        entity = labels.get(kind)
+        if tag.startswith("I-") and open_span is not None and open_span["label"] == kind:
+            open_span["end"] = len(text)
+            continue
+        open_span = None
+        if entity is not None:
+            open_span = {"label": kind, "entity_type": entity, "start": start, "end": len(text)}
+            spans.append(open_span)
+    out = [
+        {"entity_type": s["entity_type"], "start": s["start"], "end": s["end"], "sensitive": False}
+        for s in spans
+    ]
+    return text, out
+
+
+def wnut(mirror: pathlib.Path) -> Iterator[dict[str, object]]:
+    corpus = CORPORA["wnut17"]
+    for path in corpus.files:
+        for index, tokens in enumerate(conll_sentences(read(mirror, corpus, path))):
+            text, spans = spans_from_bio(tokens, WNUT_LABELS, " ")
+            yield {"id": f"wnut17-{pathlib.Path(path).name}-{index}", "text": text,
+                   "language": "en", "spans": spans}  # fmt: skip
+
+
+def weibo(mirror: pathlib.Path) -> Iterator[dict[str, object]]:
+    corpus = CORPORA["weibo"]
+    for path in corpus.files:
+        for index, tokens in enumerate(conll_sentences(read(mirror, corpus, path))):
+            # Each character carries its position in its word ("口0"): drop that digit.
+            chars = [(token[:-1] if token[-1:].isdigit() else token, tag) for token, tag in tokens]
+            text, spans = spans_from_bio(chars, WEIBO_LABELS, "")
+            yield {"id": f"weibo-{pathlib.Path(path).name}-{index}", "text": text,
+                   "language": "zh", "spans": spans}  # fmt: skip
+
+
+def json_objects(text: str) -> Iterator[dict[str, Any]]:
+    """Concatenated JSON objects, one a line or pretty-printed over many (this copy)."""
+    decoder = json.JSONDecoder()
+    position = 0
+    while True:
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position >= len(text):
+            return
+        row, position = decoder.raw_decode(text, position)
+        yield row
+
+
+def cluener(mirror: pathlib.Path) -> Iterator[dict[str, object]]:
+    corpus = CORPORA["cluener"]
+    for path in corpus.files:
+        for index, row in enumerate(json_objects(read(mirror, corpus, path))):
+            text = row["text"]
+            spans: list[dict[str, object]] = []
+            for label, mentions in row.get("label", {}).items():
+                for mention, positions in mentions.items():
+                    for start, last in positions:
+                        if label == "name":
+                            entity = "PERSON"
+                        elif label == "address":
+                            entity = (
+                                "STREET_ADDRESS" if CN_STREET_PART.search(mention) else "LOCATION"
+                            )
+                        else:
+                            continue
+                        spans.append({"entity_type": entity, "start": start, "end": last + 1,
+                                      "sensitive": False})  # fmt: skip
+            spans.sort(key=lambda s: (s["start"], s["end"]))
+            yield {"id": f"cluener-{pathlib.Path(path).stem}-{index}", "text": text,
+                   "language": "zh", "spans": spans}  # fmt: skip
+
+
+def convert(name: str, rows: Iterator[dict[str, object]], out_dir: pathlib.Path) -> None:
+    per_split: dict[str, list[dict[str, object]]] = {"dev": [], "test": []}
+    for row in rows:
+        text = str(row["text"])
+        if not text.strip():
+            continue
+        split = split_of(name, str(row["id"]))
+        # Deterministic sample: the first MAX_PER_SPLIT in hash order, not file order.
+        per_split[split].append({**row, "source": name, "split": split})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{name}.jsonl"
+    with target.open("w", encoding="utf-8") as handle:
+        for split, rows_of_split in per_split.items():
+            ordered = sorted(
+                rows_of_split, key=lambda r: hashlib.sha256(str(r["id"]).encode()).hexdigest()
+            )
+            for row in ordered[:MAX_PER_SPLIT]:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            print(f"{name} {split}: {min(len(ordered), MAX_PER_SPLIT)} of {len(ordered)}")
+    print(f"wrote {target}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mirror", type=pathlib.Path, default=pathlib.Path("/work/.mirror"))
+    args = parser.parse_args()
+    readers = {"wnut17": wnut, "weibo": weibo, "cluener": cluener}
+    for name, reader in readers.items():
+        corpus = CORPORA[name]
+        if not (args.mirror / corpus.repo / "repo").exists():
+            print(f"{name}: no mirror at {args.mirror / corpus.repo}; skipped")
+            continue
+        convert(name, reader(args.mirror), COMMITTED if corpus.redistributable else IGNORED)
+
+
+if __name__ == "__main__":
+    main()

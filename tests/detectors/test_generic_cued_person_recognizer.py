@@ -1,0 +1,64 @@
+# One-row-per-case tables read better unwrapped; Chinese punctuation is data.
+# ruff: noqa: RUF001
+"""Table-driven checks of names after a cue (generic_cued_person_recognizer), names in any
+alphabet from spaCy (en_person_recognizer) and traditional Chinese surnames, through the
+real detector.
+
+Messages are from the chat set's dev split (tests/data/chat/chat.jsonl) and issue 15; none
+from its test split.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors import Detector
+from tests.detectors.assertions import assert_entity_values
+
+ENTITY = "PERSON"
+
+CASES = [
+    pytest.param("My name is Antti Poutiainen", ["Antti Poutiainen"], id="issue-finnish"),
+    pytest.param("My name is Ludmiła", ["Ludmiła"], id="issue-polish-first-name"),
+    pytest.param(
+        "Mr. Kozłowski will pick it up for me on friday", ["Kozłowski"], id="title-surname-alone"
+    ),
+    pytest.param(
+        "Name: Gústav Sófóníasson\nMobile: 150-9004-3175",
+        ["Gústav Sófóníasson"],
+        id="icelandic-not-across-line",
+    ),
+    pytest.param(
+        "hi im مُتوكّل بنو الأسمر lol the box came open", ["مُتوكّل بنو الأسمر"], id="arabic-script"
+    ),
+    pytest.param(
+        "can you send it to my sister श्याम मजूमदार? same address", ["श्याम मजूमदार"], id="devanagari"
+    ),
+    pytest.param(
+        "please put 江雅惠 as the recipient, it's a gift", ["江雅惠"], id="han-in-english"
+    ),
+    pytest.param("Mr. 謝 will pick it up for me on friday", ["謝"], id="title-han-surname"),
+    pytest.param("it's for John Đặng, phone 135 5050 1672", ["John Đặng"], id="vietnamese"),
+    pytest.param(
+        "please put Gamalíel Reynarsdóttir as the recipient, it's a gift",
+        ["Gamalíel Reynarsdóttir"],
+        id="icelandic-recipient",
+    ),
+    pytest.param(
+        "my name is mohammad shaw and the box came open",
+        ["mohammad shaw"],
+        id="lower-case-after-my-name-is",
+    ),
+    pytest.param("我叫謝美慧，昨天下的单还没发货", ["謝美慧"], id="traditional-surname"),
+    pytest.param("this is ridiculous, where is my order", [], id="lower-case-word-after-this-is"),
+    pytest.param("I am waiting for my refund", [], id="verb-after-i-am"),
+    pytest.param("called Amazon and they said to write here", [], id="brand-after-called"),
+    pytest.param("im so angry", [], id="chat-adjective"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_when_a_name_follows_a_cue_then_it_is_found_whatever_its_alphabet(
+    detector: Detector, text: str, expected: list[str]
+) -> None:
+    assert_entity_values(detector, text, ENTITY, expected)

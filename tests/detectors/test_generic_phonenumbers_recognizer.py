@@ -1,0 +1,50 @@
+# Chinese labels are the data here, on purpose.
+# ruff: noqa: RUF001
+"""Table-driven checks of generic_phonenumbers_recognizer (PHONE_NUMBER) through the detector.
+
+Cases are messages of the chat set's dev split (tests/data/chat/chat.jsonl), never its test
+split, plus the two numbers issue 15 names.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors import Detector
+from tests.detectors.assertions import assert_entity_values
+
+ENTITY = "PHONE_NUMBER"
+
+CASES = [
+    pytest.param("Mobile: 0490 39 07 81", ["0490 39 07 81"], id="label-mobile-grouped-by-twos"),
+    pytest.param("Desk: +447700 921 916", ["+447700 921 916"], id="label-desk-international"),
+    pytest.param("tel 537 388 772", ["537 388 772"], id="label-tel-nine-digits"),
+    pytest.param(
+        "whatsapp 6916 6994 if the courier gets lost", ["6916 6994"], id="hong-kong-after-label"
+    ),
+    pytest.param(
+        "Desk: (852) 66256621 (ask for accounts)",
+        ["(852) 66256621"],
+        id="hong-kong-bracketed-code",
+    ),
+    pytest.param(
+        "call me on 0985-885-779 after 6pm pls", ["0985-885-779"], id="taiwan-mobile-dashes"
+    ),
+    pytest.param("Mobile: (07).1806.7994", ["(07).1806.7994"], id="dotted-with-bracketed-area"),
+    pytest.param("Mobile: +86-199.3583.0376", ["+86-199.3583.0376"], id="china-dots-and-dash"),
+    pytest.param("Desk: 0292018534 (ask for accounts)", ["0292018534"], id="label-bare-digits"),
+    pytest.param("my number is +853 6612 3456", ["+853 6612 3456"], id="macao-international"),
+    pytest.param("手机：138 1234 5678", ["138 1234 5678"], id="china-mobile-chinese-label"),
+    pytest.param("電話 0912-345-678", ["0912-345-678"], id="taiwan-traditional-label"),
+    pytest.param("客服热线400-820-1234打不通", [], id="china-400-service-line"),
+    pytest.param("I rang 800 820 1234 twice", [], id="china-800-service-line"),
+    pytest.param("app version 10.2.0.1 crashes when I open the cart", [], id="version-string"),
+    pytest.param("it's 12 345 678 steps away", [], id="unlabelled-digit-groups"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_when_message_is_scanned_then_phone_numbers_libphonenumber_knows_are_found(
+    detector: Detector, text: str, expected: list[str]
+) -> None:
+    assert_entity_values(detector, text, ENTITY, expected)
