@@ -9,7 +9,7 @@ Sources (detectors/README.md, "Evaluation data"):
 
 - ``chat``: tests/data/chat/chat.jsonl, Faker values from many locales in shop-chat
   sentences; all entity types; its dev and test splits use different sentences.
-- ``wnut17``: tests/data/corpora/wnut17.jsonl (WNUT-17 social-media English, CC BY 4.0);
+- ``wnut17``: tests/data/external/out/wnut17.jsonl (WNUT-17 social-media English, CC BY 4.0);
   PERSON and LOCATION only.
 - ``weibo``, ``cluener``: tests/data/external/out/ (not redistributable, so git-ignored;
   made by tests/data/external/fetch_corpora.py); skipped with a message when absent.
@@ -71,7 +71,7 @@ SOURCES = [
     ),
     Source(
         "wnut17",
-        (DATA / "corpora" / "wnut17.jsonl",),
+        (DATA / "external" / "out" / "wnut17.jsonl",),
         frozenset({"PERSON", "LOCATION"}),
         "WNUT-17 social-media English",
     ),

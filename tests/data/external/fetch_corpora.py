@@ -10,13 +10,15 @@ line: ``{"id", "text", "language", "source", "split", "spans": [{"entity_type", 
 
 Licences decide where the output goes (detectors/README.md, "Evaluation data"):
 
-- WNUT-17 (leondz/emerging_entities_17, CC BY 4.0): redistributable with attribution, so it
-  is written to ``tests/data/corpora/wnut17.jsonl`` and committed.
+- WNUT-17 (leondz/emerging_entities_17, CC BY 4.0).
 - Weibo NER (hltcoe/golden-horse): annotations CC BY-SA 3.0, but the messages follow Weibo's
   terms of service; CLUENER2020 (a copy of its data in StanleySun233/ChineseNER; the
   CLUEbenchmark repository has no licence file and links the data off GitHub): no licence
-  to redistribute. Both are written to ``tests/data/external/out/`` (git-ignored) and the
-  quality benchmark skips them, saying so, when that folder is absent.
+  to redistribute.
+
+Whatever the licence, nothing converted from a fetched repository is committed: every
+corpus is written to ``tests/data/external/out/`` (git-ignored) and the quality benchmark
+skips a source, saying so, when its file is absent.
 
 Only the entity types each corpus annotates are kept (PERSON, LOCATION, STREET_ADDRESS);
 the benchmark scores each source on those types alone. Every message gets a split, ``dev``
@@ -38,7 +40,6 @@ from dataclasses import dataclass
 from typing import Any
 
 HERE = pathlib.Path(__file__).resolve().parent
-COMMITTED = HERE.parent / "corpora"
 IGNORED = HERE / "out"
 TEST_SHARE_PERCENT = 50
 # Enough messages per split for stable figures, few enough for a by-hand run of minutes.
@@ -49,14 +50,12 @@ MAX_PER_SPLIT = 700
 class Corpus:
     repo: str
     files: tuple[str, ...]
-    redistributable: bool
 
 
 CORPORA = {
     "wnut17": Corpus(
         "leondz+emerging_entities_17",
         ("wnut17train.conll", "emerging.dev.conll", "emerging.test.annotated"),
-        redistributable=True,
     ),
     "weibo": Corpus(
         "hltcoe+golden-horse",
@@ -65,12 +64,10 @@ CORPORA = {
             "data/weiboNER_2nd_conll.dev",
             "data/weiboNER_2nd_conll.test",
         ),
-        redistributable=False,
     ),
     "cluener": Corpus(
         "StanleySun233+ChineseNER",
         ("data/cluener/train.json", "data/cluener/dev.json"),
-        redistributable=False,
     ),
 }
 WNUT_LABELS = {"person": "PERSON", "location": "LOCATION"}
@@ -223,7 +220,7 @@ def main() -> None:
         if not (args.mirror / corpus.repo / "repo").exists():
             print(f"{name}: no mirror at {args.mirror / corpus.repo}; skipped")
             continue
-        convert(name, reader(args.mirror), COMMITTED if corpus.redistributable else IGNORED)
+        convert(name, reader(args.mirror), IGNORED)
 
 
 if __name__ == "__main__":
