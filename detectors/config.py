@@ -157,6 +157,15 @@ class DetectionConfig(_Frozen):
         name = self.categories.entities[entity_type]
         return name, self.categories.categories[name].sensitive
 
+    def sensitive_entities(self) -> frozenset[str]:
+        """Entity types whose category is sensitive."""
+        categories = self.categories
+        return frozenset(
+            entity
+            for entity, name in categories.entities.items()
+            if categories.categories[name].sensitive
+        )
+
     def minor(self) -> tuple[str, bool]:
         name = self.categories.minor_category
         return name, self.categories.categories[name].sensitive

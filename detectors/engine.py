@@ -83,6 +83,7 @@ class Detector:
         )
         self._not_personal = NotPersonalFilter(config.detection.not_personal)
         self._thresholds = config.detection.entity_thresholds
+        self._sensitive = config.sensitive_entities()
         logger.info("detector ready: %d recognizers", len(list(registry.recognizers)))
 
     def detect(
@@ -162,7 +163,7 @@ class Detector:
             and self._suppressor.keep(text, c, spans)
             and self._not_personal.keep(text, c)
         ]
-        return [self._finding(view, c) for c in resolve_overlaps(kept)]
+        return [self._finding(view, c) for c in resolve_overlaps(kept, self._sensitive)]
 
     def _finding(self, view: TextView, candidate: Candidate) -> Finding:
         category, sensitive = self.config.category_of(candidate.entity_type)

@@ -68,14 +68,28 @@ class Suppressor:
         return bool(word) and word in before[negatives[-1].end() :]
 
 
-def resolve_overlaps(candidates: list[Candidate]) -> list[Candidate]:
+def resolve_overlaps(
+    candidates: list[Candidate], sensitive: frozenset[str] = frozenset()
+) -> list[Candidate]:
     """Keep a consistent, non-overlapping set.
 
     A span inside a longer one is dropped unless it scores much higher (an address contains
     a city, a card number contains a phone-shaped run); partial overlaps keep the higher
-    score, then the longer span.
+    score, then the longer span. Two readings of the very same span (nine digits after
+    "social security number" are also a valid Taiwanese phone number) keep the one whose
+    entity is in ``sensitive`` whatever the scores: it fails closed (masked until consent)
+    where the other would show the value.
     """
-    ordered = sorted(candidates, key=lambda c: (-c.score, -c.length, c.start))
+    spans_read_sensitive = {(c.start, c.end) for c in candidates if c.entity_type in sensitive}
+
+    def rank(c: Candidate) -> tuple[bool, float, int, int]:
+        same_span_loser = (
+            c.start,
+            c.end,
+        ) in spans_read_sensitive and c.entity_type not in sensitive
+        return (same_span_loser, -c.score, -c.length, c.start)
+
+    ordered = sorted(candidates, key=rank)
     kept: list[Candidate] = []
     for candidate in sorted(candidates, key=lambda c: (-c.length, -c.score)):
         for other in candidates:

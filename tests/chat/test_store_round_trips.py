@@ -127,7 +127,7 @@ async def _settled(peer: Peer) -> None:
     await peer.expect("pong")
 
 
-async def test_a_customers_first_message_reads_twice_and_writes_twice(
+async def test_a_customers_first_message_reads_three_times_and_writes_twice(
     client: Client, commands: _Commands
 ) -> None:
     customer = await connect(client, "customer", "cust-1")
@@ -141,6 +141,7 @@ async def test_a_customers_first_message_reads_twice_and_writes_twice(
     assert commands.take() == [
         "find conversations",  # no open conversation cached: is there one in the store?
         "find messages",  # was this message stored before its conversation closed?
+        "aggregate conversations",  # opened in the last hour (limits.conversations_per_hour)
         "insert conversations",  # the new one (the unique open_key refuses a second)
         "insert messages",  # seq 1, known without a read
     ]
