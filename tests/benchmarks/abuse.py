@@ -59,6 +59,7 @@ from chat_service.auth import Role, TokenService
 from chat_service.settings import DEV_SECRET, Secret, Settings
 from tests.benchmarks.chat_throughput import percentile, stop_process
 from tests.helpers.raw import RawConnection, open_raw_ws, text_frame
+from tests.helpers.server import start_serve
 
 REPO = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -139,26 +140,7 @@ async def serve(args: argparse.Namespace, data: Path) -> AsyncIterator[Server]:
     for key, value in {"workers": "1", "max_sockets_per_customer": str(args.sockets + 8)}.items():
         text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
     path.write_text(text)
-    env = {k: v for k, v in os.environ.items() if k != "CHAT_SERVICE_SECRET"}
-    env["PYTHONPATH"] = str(tree)
-    nofile = args.nofile
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "chat_service",
-        "serve",
-        "--port",
-        "0",
-        "--config",
-        str(config),
-        "--data",
-        str(data / "var"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-        cwd=tree,
-        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile)),
-    )
+    process = await start_serve(data / "var", config=config, nofile=args.nofile, tree=tree)
     assert process.stdout is not None and process.stderr is not None
     log = bytearray()
     drain = asyncio.create_task(_collect(process.stderr, log))

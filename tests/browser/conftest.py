@@ -112,6 +112,16 @@ class Live:
             await page.locator("[data-testid=connection-state][data-state=open]").wait_for()
         return page
 
+    async def conversation(
+        self, browser: Browser, first: str, *, customer: str = "cust-1", agent: str = "agent-1"
+    ) -> tuple[Page, Page]:
+        """(agent, customer): the customer's widget sends `first`, the agent's console joins."""
+        agent_page = await self.console(browser, agent)
+        customer_page = await self.widget(browser, customer)
+        await send(customer_page, first)
+        await join_first(agent_page)
+        return agent_page, customer_page
+
     async def axe(self, page: Page) -> list[dict[str, Any]]:
         """Serious and critical axe-core (WCAG 2 A/AA) violations on the page as it is now.
 

@@ -65,10 +65,7 @@ async def test_when_a_child_writes_then_the_console_says_so_and_the_guardian_is_
 async def test_when_a_customer_refuses_a_card_picture_then_the_chip_says_it_was_deleted(
     live: Live, browser: Browser, screenshots: Path
 ) -> None:
-    agent = await live.console(browser, "agent-1")
-    customer = await live.widget(browser, "cust-1")
-    await send(customer, "My card was charged twice")
-    await join_first(agent)
+    agent, customer = await live.conversation(browser, "My card was charged twice")
     picture = text_picture(f"Card {CARD}")
     await customer.get_by_test_id("attach-input").set_input_files(
         files=[FilePayload(name="statement.png", mimeType="image/png", buffer=picture)]

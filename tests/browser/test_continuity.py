@@ -9,7 +9,7 @@ from playwright.async_api import Browser, Page, expect
 
 from chat_service import keys
 from chat_service.privacy.deletion import file_and_carry_out, process_due
-from tests.browser.conftest import Live, join_first, send
+from tests.browser.conftest import Live, send
 
 MARKS = ("Q1", "A1", "Q2", "DIVIDER")
 
@@ -25,10 +25,7 @@ async def shown(customer: Page) -> list[str]:
 
 
 async def first_exchange(live: Live, browser: Browser) -> tuple[Page, Page]:
-    agent = await live.console(browser, "agent-1")
-    customer = await live.widget(browser, "cust-1")
-    await send(customer, "Q1 where is my parcel?")
-    await join_first(agent)
+    agent, customer = await live.conversation(browser, "Q1 where is my parcel?")
     await send(agent, "A1 it leaves today")
     answer = customer.get_by_test_id("chat-message").filter(has_text="A1")
     await expect(answer).to_have_attribute("data-seq", "2")

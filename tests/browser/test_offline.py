@@ -88,10 +88,7 @@ async def test_when_the_network_returns_with_the_socket_still_open_then_the_outb
 ) -> None:
     """The browser says offline, but its socket survives (the agent's replies keep coming):
     back online, the client is open again and sends what waited, without a reload."""
-    agent = await live.console(browser, "agent-1")
-    customer = await live.widget(browser, "cust-1")
-    await send(customer, "Hello")
-    await join_first(agent)
+    agent, customer = await live.conversation(browser, "Hello")
     await expect(customer.get_by_test_id("chat-message")).to_have_attribute("data-seq", "1")
 
     await customer.context.set_offline(True)

@@ -88,10 +88,7 @@ async def test_when_two_consent_prompts_stack_on_a_phone_then_header_and_compose
 async def test_when_consent_is_withdrawn_then_the_confirmation_is_a_success_that_can_be_dismissed(
     live: Live, browser: Browser
 ) -> None:
-    agent = await live.console(browser, "agent-1")
-    customer = await live.widget(browser, "cust-1")
-    await send(customer, "Hello")
-    await join_first(agent)
+    _agent, customer = await live.conversation(browser, "Hello")
     await send(customer, f"My ID number is {RESIDENT_ID}.")
     await customer.get_by_test_id("consent-grant").click()
     notice = customer.get_by_test_id("widget-notice")

@@ -15,6 +15,7 @@ import pytest
 
 from chat_service.auth import Role, TokenService
 from chat_service.settings import DEV_SECRET, Secret, Settings
+from tests.helpers.server import start_serve
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -73,7 +74,7 @@ async def test_when_serving_off_loopback_without_a_secret_then_it_refuses_to_sta
 
 @pytest.mark.skipif(bool(os.environ.get("MONGODB_URI")), reason="exercises the embedded store")
 async def test_serve_prints_its_url_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    process = await _start_serve(tmp_path)
+    process = await start_serve(tmp_path)
     assert process.stdout is not None
     try:
         line = (await asyncio.wait_for(process.stdout.readline(), timeout=90)).decode()
@@ -120,7 +121,7 @@ async def test_when_stopped_while_starting_then_it_exits_cleanly_and_its_store_s
     tmp_path: Path,
 ) -> None:
     """SIGTERM while the detection workers load (seconds after the store child started)."""
-    process = await _start_serve(tmp_path)
+    process = await start_serve(tmp_path)
     try:
         store_pid = await _store_child(process.pid, tmp_path)
         process.send_signal(signal.SIGTERM)
@@ -134,7 +135,7 @@ async def test_when_stopped_while_starting_then_it_exits_cleanly_and_its_store_s
 
 @pytest.mark.skipif(bool(os.environ.get("MONGODB_URI")), reason="exercises the embedded store")
 async def test_when_the_server_is_killed_then_its_store_stops_by_itself(tmp_path: Path) -> None:
-    process = await _start_serve(tmp_path)
+    process = await start_serve(tmp_path)
     try:
         assert process.stdout is not None
         line = (await asyncio.wait_for(process.stdout.readline(), timeout=90)).decode()
@@ -146,24 +147,6 @@ async def test_when_the_server_is_killed_then_its_store_stops_by_itself(tmp_path
         assert await _gone(store_pid), "the embedded store outlived the killed server"
     finally:
         await _reap(process)
-
-
-async def _start_serve(data: Path) -> asyncio.subprocess.Process:
-    """`chat-service serve` on a free port with the development secret (loopback)."""
-    env = {k: v for k, v in os.environ.items() if k != "CHAT_SERVICE_SECRET"}
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "chat_service",
-        "serve",
-        "--port",
-        "0",
-        "--data",
-        str(data),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
 
 
 async def _store_child(server_pid: int, data: Path) -> int:

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
-import resource
 import shutil
-import sys
 from pathlib import Path
 from typing import cast
 
@@ -27,7 +24,7 @@ from chat_service.auth import Role, TokenService
 from chat_service.settings import DEV_SECRET, Secret, Settings
 from tests.conftest import AppFactory
 from tests.helpers.raw import RawConnection, open_raw
-from tests.helpers.server import GuardedTestServer
+from tests.helpers.server import GuardedTestServer, start_serve
 from tests.helpers.settings import settings_with
 from tests.helpers.ws import Client, connect, customer_opens, token_for
 
@@ -180,23 +177,7 @@ async def test_when_idle_connections_flood_a_low_fd_limit_then_healthz_and_socke
         text, count = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
         assert count == 1, key
     server_toml.write_text(text)
-    env = {k: v for k, v in os.environ.items() if k != "CHAT_SERVICE_SECRET"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "chat_service",
-        "serve",
-        "--port",
-        "0",
-        "--config",
-        str(config),
-        "--data",
-        str(tmp_path / "data"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256)),
-    )
+    process = await start_serve(tmp_path / "data", config=config, nofile=256)
     assert process.stdout is not None and process.stderr is not None
     log = bytearray()
     drain = asyncio.create_task(_collect(process.stderr, log))

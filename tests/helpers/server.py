@@ -3,6 +3,11 @@ connection guard (chat_service/net/guard.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import resource
+import sys
+from pathlib import Path
 from typing import Any, override
 
 from aiohttp.test_utils import TestServer
@@ -15,3 +20,37 @@ class GuardedTestServer(TestServer):
     @override
     async def _make_runner(self, **kwargs: Any) -> BaseRunner:
         return GuardedAppRunner(self.app, **kwargs)
+
+
+async def start_serve(
+    data: Path,
+    *,
+    config: Path | None = None,
+    nofile: int | None = None,
+    tree: Path | None = None,
+) -> asyncio.subprocess.Process:
+    """`chat-service serve` in a child process on a free loopback port, with the development
+    secret; optionally another config directory, an open-file limit (soft and hard, as
+    `ulimit -n`) and another checkout's code (`tree`)."""
+    env = {k: v for k, v in os.environ.items() if k != "CHAT_SERVICE_SECRET"}
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
+    args = ["serve", "--port", "0", "--data", str(data)]
+    if config is not None:
+        args += ["--config", str(config)]
+
+    def limit_files() -> None:
+        if nofile is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "chat_service",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=tree,
+        preexec_fn=limit_files if nofile is not None else None,
+    )

@@ -232,6 +232,20 @@ def phone_intl(rng: random.Random) -> str:
     ])  # fmt: skip
 
 
+def message_row(
+    message_id: str, text: str, *, zh: bool, frame: str, spans: list[dict[str, object]]
+) -> dict[str, object]:
+    """One message of the set, in the benchmark's JSON-lines shape."""
+    return {
+        "id": message_id,
+        "text": text,
+        "language": "zh" if zh else "en",
+        "source": "chat",
+        "split": split_of(frame),
+        "spans": spans,
+    }
+
+
 def split_of(frame: str) -> str:
     digest = hashlib.sha256(f"chat:{frame}".encode()).digest()
     return "test" if digest[0] * 100 // 256 < TEST_SHARE_PERCENT else "dev"
@@ -297,17 +311,7 @@ def main() -> None:
                 }
             )
             text += value
-        message_id = f"chat-{n}"
-        rows.append(
-            {
-                "id": message_id,
-                "text": text,
-                "language": "zh" if zh else "en",
-                "source": "chat",
-                "split": split_of(frame),
-                "spans": spans,
-            }
-        )
+        rows.append(message_row(f"chat-{n}", text, zh=zh, frame=frame, spans=spans))
     for n in range(CLEAN_MESSAGES):
         zh = rng.random() < 0.35
         frame = rng.choice(CLEAN_ZH if zh else CLEAN_EN)
@@ -319,17 +323,7 @@ def main() -> None:
             "ORDER": f"{rng.randrange(10**11, 10**12)}",
         }  # fmt: skip
         text = frame.format(**fills)
-        message_id = f"chat-clean-{n}"
-        rows.append(
-            {
-                "id": message_id,
-                "text": text,
-                "language": "zh" if zh else "en",
-                "source": "chat",
-                "split": split_of(frame),
-                "spans": [],
-            }
-        )
+        rows.append(message_row(f"chat-clean-{n}", text, zh=zh, frame=frame, spans=[]))
     with OUT.open("w", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
