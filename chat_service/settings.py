@@ -98,6 +98,8 @@ class ConnectionsSection(_Frozen):
     idle_timeout_secs: float = Field(gt=0)
     header_timeout_secs: float = Field(gt=0)
     body_timeout_secs: float = Field(gt=0)
+    body_min_bytes_per_sec: int = Field(ge=0)  # 0: no minimum rate
+    body_rate_grace_secs: float = Field(gt=0)
     max_per_ip: int = Field(ge=0)  # 0: no cap (behind a reverse proxy)
     max_sockets_per_customer: int = Field(ge=1)
     fd_reserve: int = Field(ge=16)

@@ -24,6 +24,7 @@ from chat_service.attachments.intake import receive_upload
 from chat_service.auth import Role
 from chat_service.errors import ChatError
 from chat_service.http.middleware import authenticate
+from chat_service.http.responses import Upload, json_answer
 
 TMP_DIR_NAME: Final = "tmp"
 SEND_CHUNK_BYTES: Final = 64 * 1024
@@ -52,8 +53,8 @@ async def upload(request: web.Request) -> web.Response:
                 headers={"Retry-After": str(exc.retry_after_secs), "Cache-Control": "no-store"},
             )
         raise
-    return web.json_response(
-        attachment_actions.public(doc), status=201, headers={"Cache-Control": "no-store"}
+    return json_answer(
+        Upload, attachment_actions.public(doc), status=201, headers={"Cache-Control": "no-store"}
     )
 
 

@@ -17,6 +17,7 @@ from chat_service.attachments.budget import ServerBusy
 from chat_service.auth import Role
 from chat_service.http.middleware import authenticate
 from chat_service.http.privacy import _access_customer
+from chat_service.http.responses import PrivacyReport, json_answer
 from chat_service.privacy.export import (
     REASON_OFFICER_HTTP,
     REASON_SELF_HTTP,
@@ -66,7 +67,7 @@ async def report(request: web.Request) -> web.Response:
     document = await privacy_report(
         services.store, services.settings, services.clock(), notifier=services.notifier
     )
-    return web.json_response(document, headers={"Cache-Control": "no-store"})
+    return json_answer(PrivacyReport, document, headers={"Cache-Control": "no-store"})
 
 
 def setup_export_routes(app: web.Application) -> None:

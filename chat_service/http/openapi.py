@@ -2,9 +2,12 @@
 
 `OPERATIONS` lists each route with who may call it, its parameters and answers; request
 bodies are the very pydantic models the handlers validate with (`read_json(request, Model)`),
-turned into JSON Schema by `model_json_schema`. `tests/chat/test_openapi.py` keeps the
-table and the router in step: every route the app registers is described with its method
-(HEAD is implied by GET), and every described operation is routed.
+and JSON success answers the models the handlers reply with (`http/responses.py`,
+`json_answer(Model, ...)`), turned into JSON Schema by `model_json_schema`. Downloads name
+the attachment types `config/attachments.toml` allows, assets the types pages serve.
+`tests/chat/test_openapi.py` keeps the table and the router in step: every route the app
+registers is described with its method (HEAD is implied by GET), every described operation
+is routed, and every answer model is referenced.
 """
 
 from __future__ import annotations
@@ -17,14 +20,35 @@ from typing import Any, Final
 from aiohttp import web
 from pydantic import BaseModel
 
-from chat_service import __version__
+from chat_service import __version__, keys
+from chat_service.http.pages import CONTENT_TYPES
 from chat_service.http.privacy import WithdrawalBody
+from chat_service.http.responses import (
+    ConsentLedger,
+    ConversationList,
+    DeletionRequest,
+    DeletionRequests,
+    Export,
+    Health,
+    HealthUnavailable,
+    LegalHold,
+    LegalHolds,
+    MessagePage,
+    OpenApiDescription,
+    PrivacyReport,
+    Upload,
+    Withdrawal,
+    json_answer,
+)
 from chat_service.http.rights import HoldBody
 from chat_service.privacy.deletion import MAX_CUSTOMER_ID_CHARS
 
 OPENAPI_PATH: Final = "/api/openapi.json"
 MAX_AFTER_SEQ: Final = 10**12 - 1  # `after_seq` has at most 12 digits (http/routes.py)
 _BINARY: Final = "application/octet-stream"
+DOWNLOADS: Final = "attachment types"  # ok_type of a download: the allowed types
+ASSETS: Final = "asset types"  # ok_type of an asset: the types pages serve
+_BODY_SCHEMA: Final[dict[str, dict[str, Any]]] = {"application/json": {}}  # JSON assets
 _PATH_PARAM = re.compile(r"\{([a-z_]+)\}")
 
 ERROR_SCHEMA: Final[dict[str, Any]] = {
@@ -47,9 +71,11 @@ _ERROR_TEXT: Final = {
     403: "not allowed for this caller",
     404: "not found (or not visible to this caller)",
     409: "conflicts with the current state",
+    408: "the body did not arrive in time (or too slowly)",
     413: "body too large",
     415: "media type not accepted",
     422: "a file that cannot be safely parsed",
+    429: "too many at once, or over a quota; retry later",
     503: "the store or detection is unavailable; retry",
 }
 _PATH_PARAMETERS: Final[dict[str, dict[str, Any]]] = {
@@ -71,6 +97,8 @@ class Operation:
     query: dict[str, dict[str, Any]] = field(default_factory=dict)
     ok: int = 200
     ok_type: str = "application/json"
+    answer: type[BaseModel] | None = None  # the JSON success answer (ok, and `also` < 300)
+    error_answers: dict[int, type[BaseModel]] = field(default_factory=dict)  # not Error
     errors: tuple[int, ...] = (400, 401, 403, 404, 503)
     also: tuple[int, ...] = ()  # other non-error answers (201 / 304 / 308 ...)
 
@@ -82,49 +110,54 @@ class Operation:
 _CUSTOMER_OR_OFFICER: Final = "privacy_officer, or that customer"
 OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation("get", "/healthz", "Health of the service and its store", "anyone",
-              errors=(503,)),
+              answer=Health, errors=(503,), error_answers={503: HealthUnavailable}),
     Operation("get", "/metrics", "Prometheus metrics: 404 unless the request carries the "
               "operators' token (operators otherwise scrape the loopback metrics listener)",
               "operators (CHAT_SERVICE_METRICS_TOKEN)", ok_type="text/plain", errors=(404,)),
-    Operation("get", OPENAPI_PATH, "This description", "anyone", errors=()),
+    Operation("get", OPENAPI_PATH, "This description", "anyone", answer=OpenApiDescription,
+              errors=()),
     Operation("get", "/ws", "The WebSocket (upgrade); token in ?token= or the "
               "Sec-WebSocket-Protocol header", "customer, agent, supervisor, privacy_officer",
               query={"token": {"type": "string"}}, ok=101, ok_type="",
               errors=(400, 401, 403)),
     Operation("get", "/api/conversations", "Conversations visible to the caller",
-              "agent, supervisor", errors=(401, 403, 503)),
+              "agent, supervisor", answer=ConversationList, errors=(401, 403, 503)),
     Operation("get", "/api/conversations/{conversation_id}/messages",
-              "History as the caller may see it", "participants",
+              "History as the caller may see it", "participants", answer=MessagePage,
               query={"after_seq": {"type": "integer", "minimum": 0, "maximum": MAX_AFTER_SEQ}}),
     Operation("get", "/api/privacy/customers/{customer_id}/consents", "The consent ledger",
-              _CUSTOMER_OR_OFFICER),
+              _CUSTOMER_OR_OFFICER, answer=ConsentLedger),
     Operation("post", "/api/privacy/customers/{customer_id}/consents/withdrawal",
               "Withdraws consent: values kept under it are destroyed", _CUSTOMER_OR_OFFICER,
-              body=WithdrawalBody, errors=(400, 401, 403, 404, 413, 415, 503)),
+              body=WithdrawalBody, answer=Withdrawal,
+              errors=(400, 401, 403, 404, 408, 413, 415, 503)),
     Operation("get", "/api/privacy/customers/{customer_id}/export",
-              "Everything held about the customer", _CUSTOMER_OR_OFFICER),
+              "Everything held about the customer (streamed)", _CUSTOMER_OR_OFFICER,
+              answer=Export, errors=(400, 401, 403, 404, 429, 503)),
     Operation("post", "/api/privacy/customers/{customer_id}/deletion-requests",
               "Files a deletion request (due in 15 working days)", _CUSTOMER_OR_OFFICER,
-              ok=201, also=(200,)),
+              ok=201, also=(200,), answer=DeletionRequest),
     Operation("get", "/api/privacy/customers/{customer_id}/deletion-requests",
-              "The customer's deletion requests", _CUSTOMER_OR_OFFICER),
+              "The customer's deletion requests", _CUSTOMER_OR_OFFICER,
+              answer=DeletionRequests),
     Operation("post", "/api/conversations/{conversation_id}/legal-hold",
               "Sets or lifts a legal hold on a conversation", "privacy_officer",
-              body=HoldBody, ok=201, also=(200,),
-              errors=(400, 401, 403, 404, 409, 413, 415, 503)),
+              body=HoldBody, ok=201, also=(200,), answer=LegalHold,
+              errors=(400, 401, 403, 404, 408, 409, 413, 415, 503)),
     Operation("post", "/api/privacy/customers/{customer_id}/legal-hold",
               "Sets or lifts a legal hold on everything of a customer", "privacy_officer",
-              body=HoldBody, ok=201, also=(200,),
-              errors=(400, 401, 403, 404, 409, 413, 415, 503)),
+              body=HoldBody, ok=201, also=(200,), answer=LegalHold,
+              errors=(400, 401, 403, 404, 408, 409, 413, 415, 503)),
     Operation("get", "/api/privacy/legal-holds", "Legal holds", "privacy_officer",
+              answer=LegalHolds,
               query={"active": {"type": "string", "enum": ["true", "false", "all"]}}),
     Operation("get", "/api/privacy/report", "The privacy officer's report", "privacy_officer",
-              errors=(401, 403, 503)),
+              answer=PrivacyReport, errors=(401, 403, 503)),
     Operation("post", "/api/attachments", "Uploads a picture or file (scanned before it is "
-              "accepted)", "customer, agent", multipart=True, ok=201,
-              errors=(400, 401, 403, 404, 409, 413, 415, 422, 503)),
+              "accepted)", "customer, agent", multipart=True, ok=201, answer=Upload,
+              errors=(400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 503)),
     Operation("get", "/api/attachments/{attachment_id}", "The stored (sanitised) bytes",
-              "participants", ok_type="application/octet-stream",
+              "participants", ok_type=DOWNLOADS,
               errors=(401, 403, 404, 409, 410, 503)),
     Operation("get", "/widget/", "The customer chat widget (demo shop page)", "anyone",
               ok_type="text/html", errors=()),
@@ -135,34 +168,60 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation("get", "/console", "Redirects to /console/", "anyone", ok=308, ok_type="",
               errors=()),
     Operation("get", "/assets/{path}", "The pages' scripts, styles and pictures", "anyone",
-              ok_type="application/octet-stream", also=(304,), errors=(404,)),
+              ok_type=ASSETS, also=(304,), errors=(404,)),
 )  # fmt: skip
 
 
-def _schema_of(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+def _schema_of(
+    model: type[BaseModel], components: dict[str, Any], *, answer: bool = False
+) -> dict[str, Any]:
+    """A request body's schema as validated, an answer's as serialised."""
+    mode: Final = "serialization" if answer else "validation"
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
     components.update(schema.pop("$defs", {}))
     components[model.__name__] = schema
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-def _responses(op: Operation) -> dict[str, Any]:
+def _media_types(op: Operation, downloads: tuple[str, ...]) -> tuple[str, ...]:
+    if op.ok_type == DOWNLOADS:
+        return downloads
+    if op.ok_type == ASSETS:
+        return tuple(sorted({t.partition(";")[0] for t in CONTENT_TYPES.values()}))
+    return (op.ok_type,) if op.ok_type else ()
+
+
+def _responses(
+    op: Operation, components: dict[str, Any], downloads: tuple[str, ...]
+) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": "success"}
     if op.ok_type == "application/json":
-        ok["content"] = {"application/json": {"schema": {"type": "object"}}}
-    elif op.ok_type:
-        ok["content"] = {op.ok_type: {"schema": {"type": "string"}}}
+        if op.answer is None:
+            raise ValueError(f"{op.method} {op.path}: a JSON answer needs its model")
+        ok["content"] = {
+            "application/json": {"schema": _schema_of(op.answer, components, answer=True)}
+        }
+    elif media := _media_types(op, downloads):
+        ok["content"] = {t: {"schema": _BODY_SCHEMA.get(t, {"type": "string"})} for t in media}
     responses: dict[str, Any] = {str(op.ok): ok}
     for status in op.also:
-        responses[str(status)] = {"description": "success" if status < 300 else "see HTTP"}
+        responses[str(status)] = (
+            dict(ok) if status < 300 else {"description": "not modified, or see Location"}
+        )
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for status in op.errors:
         text = _ERROR_TEXT.get(status, "the attachment is gone" if status == 410 else "error")
-        responses[str(status)] = {"description": text, "content": error}
+        content = error
+        if status in op.error_answers:  # an Error body with more fields
+            schema = _schema_of(op.error_answers[status], components, answer=True)
+            content = {"application/json": {"schema": schema}}
+        responses[str(status)] = {"description": text, "content": content}
     return responses
 
 
-def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
+def _operation(
+    op: Operation, components: dict[str, Any], downloads: tuple[str, ...]
+) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMETERS[name]}
         for name in _PATH_PARAM.findall(op.path)
@@ -175,7 +234,7 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
         "summary": op.summary,
         "description": f"Who: {op.who}.",
         "operationId": f"{op.method}_{re.sub(r'[^a-z0-9]+', '_', op.path).strip('_') or 'root'}",
-        "responses": _responses(op),
+        "responses": _responses(op, components, downloads),
     }
     if parameters:
         out["parameters"] = parameters
@@ -209,11 +268,12 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
 
 
 @functools.cache
-def openapi_document() -> dict[str, Any]:
+def openapi_document(downloads: tuple[str, ...] = (_BINARY,)) -> dict[str, Any]:
+    """The description; `downloads`: the media types attachments are served as."""
     components: dict[str, Any] = {"Error": ERROR_SCHEMA}
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
-        paths.setdefault(op.path, {})[op.method] = _operation(op, components)
+        paths.setdefault(op.path, {})[op.method] = _operation(op, components, downloads)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -233,5 +293,11 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
-async def openapi_handler(_: web.Request) -> web.Response:
-    return web.json_response(openapi_document(), headers={"Cache-Control": "no-cache"})
+def download_types(request: web.Request) -> tuple[str, ...]:
+    allowed = request.app[keys.SETTINGS].attachments.types
+    return tuple(sorted({rule.content_type for rule in allowed}))
+
+
+async def openapi_handler(request: web.Request) -> web.Response:
+    document = openapi_document(download_types(request))
+    return json_answer(OpenApiDescription, document, headers={"Cache-Control": "no-cache"})

@@ -14,6 +14,7 @@ from chat_service.auth import Identity, Role
 from chat_service.errors import Forbidden
 from chat_service.http.body import customer_id_param, read_json
 from chat_service.http.middleware import authenticate
+from chat_service.http.responses import ConsentLedger, Withdrawal, json_answer
 from chat_service.protocol.commands import Categories, ConsentWithdraw, Id
 
 
@@ -48,14 +49,15 @@ async def consents(request: web.Request) -> web.Response:
     ledger = await services.store.consents.history(customer_id)
     requests = await services.store.consent_requests.for_customer(customer_id)
     granted = await consent_actions.granted_categories(services, customer_id, minor=False)
-    return web.json_response(
+    return json_answer(
+        ConsentLedger,
         {
             "customer_id": customer_id,
             "policy_version": services.settings.consent.policy_version,
             "granted": sorted(granted),
             "ledger": [_public(e) for e in ledger],
             "requests": [_public(r) for r in requests],
-        }
+        },
     )
 
 
@@ -69,12 +71,13 @@ async def withdraw(request: web.Request) -> web.Response:
     )
     services = request.app[keys.SERVICES]
     affected = await consent_actions.withdraw(services, customer_id, command, identity, None)
-    return web.json_response(
+    return json_answer(
+        Withdrawal,
         {
             "customer_id": customer_id,
             "categories": sorted(set(command.categories)),
             "messages_affected": len(affected),
-        }
+        },
     )
 
 

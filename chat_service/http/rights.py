@@ -22,6 +22,13 @@ from chat_service import keys
 from chat_service.errors import BadRequest
 from chat_service.http.body import customer_id_param, read_json
 from chat_service.http.middleware import authenticate
+from chat_service.http.responses import (
+    DeletionRequest,
+    DeletionRequests,
+    LegalHold,
+    LegalHolds,
+    json_answer,
+)
 from chat_service.privacy import deletion, holds
 from chat_service.storage.holds import HoldScope
 
@@ -49,7 +56,7 @@ async def file_deletion_request(request: web.Request) -> web.Response:
     filed, created = await deletion.file_request(
         services, identity, request.match_info["customer_id"]
     )
-    return web.json_response(deletion.public(filed), status=201 if created else 200)
+    return json_answer(DeletionRequest, deletion.public(filed), status=201 if created else 200)
 
 
 async def list_deletion_requests(request: web.Request) -> web.Response:
@@ -57,8 +64,9 @@ async def list_deletion_requests(request: web.Request) -> web.Response:
     customer_id = request.match_info["customer_id"]
     services = request.app[keys.SERVICES]
     found = await deletion.list_requests(services, identity, customer_id)
-    return web.json_response(
-        {"customer_id": customer_id, "deletion_requests": [deletion.public(r) for r in found]}
+    return json_answer(
+        DeletionRequests,
+        {"customer_id": customer_id, "deletion_requests": [deletion.public(r) for r in found]},
     )
 
 
@@ -74,7 +82,7 @@ async def _change_hold(request: web.Request, scope: HoldScope) -> web.Response:
     hold, created = await holds.change_hold(
         services, identity, scope, target_id, hold=body.hold, reason=body.reason
     )
-    return web.json_response(deletion.public(hold), status=201 if created else 200)
+    return json_answer(LegalHold, deletion.public(hold), status=201 if created else 200)
 
 
 async def conversation_legal_hold(request: web.Request) -> web.Response:
@@ -92,7 +100,7 @@ async def list_legal_holds(request: web.Request) -> web.Response:
         raise BadRequest("active must be true, false or all")
     services = request.app[keys.SERVICES]
     found = await holds.list_holds(services, identity, active=_ACTIVE[raw])
-    return web.json_response({"legal_holds": [deletion.public(h) for h in found]})
+    return json_answer(LegalHolds, {"legal_holds": [deletion.public(h) for h in found]})
 
 
 def setup_rights_routes(app: web.Application) -> None:

@@ -16,7 +16,15 @@ from chat_service.http.middleware import authenticate
 from chat_service.http.openapi import OPENAPI_PATH, openapi_handler
 from chat_service.http.pages import setup_page_routes
 from chat_service.http.privacy import setup_privacy_routes
+from chat_service.http.responses import (
+    ConversationList,
+    Health,
+    HealthUnavailable,
+    MessagePage,
+    json_answer,
+)
 from chat_service.http.rights import setup_rights_routes
+from chat_service.protocol.events import ConversationOut
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -25,7 +33,8 @@ async def healthz(request: web.Request) -> web.Response:
     metrics = request.app[keys.METRICS]
     metrics.store_up.set(1 if up else 0)
     if not up:
-        return web.json_response(
+        return json_answer(
+            HealthUnavailable,
             {
                 "status": "unavailable",
                 "store": store.kind,
@@ -33,14 +42,14 @@ async def healthz(request: web.Request) -> web.Response:
             },
             status=503,
         )
-    return web.json_response({"status": "ok", "store": store.kind})
+    return json_answer(Health, {"status": "ok", "store": store.kind})
 
 
 async def list_conversations(request: web.Request) -> web.Response:
     identity = authenticate(request, Role.AGENT, Role.SUPERVISOR)
     services = request.app[keys.SERVICES]
     found = await conv_actions.list_conversations(services, identity)
-    return web.json_response({"conversations": [c.to_public() for c in found]})
+    return json_answer(ConversationList, {"conversations": [c.to_public() for c in found]})
 
 
 async def conversation_messages(request: web.Request) -> web.Response:
@@ -52,13 +61,12 @@ async def conversation_messages(request: web.Request) -> web.Response:
     conversation, messages, has_more = await msg_actions.fetch_history(
         services, identity, request.match_info["conversation_id"], int(raw)
     )
-    return web.json_response(
-        {
-            "conversation": conversation.to_public(),
-            "messages": [m.frame() for m in messages],
-            "has_more": has_more,
-        }
+    page = MessagePage(
+        conversation=ConversationOut.model_validate(conversation.to_public()),
+        messages=messages,
+        has_more=has_more,
     )
+    return json_answer(MessagePage, page)
 
 
 def setup_routes(app: web.Application) -> None:

@@ -10,9 +10,11 @@ a byte of it is read:
   store, the detection workers and uploads); at the total cap a new connection replaces
   the oldest one that has not sent a complete request yet, or is reset if there is none,
   so idle floods cannot lock out `/healthz` or an authenticated customer;
-- a header timeout (from a request's first byte until its headers are complete) and a
-  body timeout (from the headers until the body has arrived): slow-trickle connections
-  are closed instead of being held for ever.
+- a header timeout (from a request's first byte until its headers are complete), a
+  body timeout (from the headers until the body has arrived) and a minimum body rate
+  (after a grace period, a body averaging fewer bytes a second than the minimum since its
+  headers is cut short): slow-trickle connections are closed instead of being held for
+  ever, a slow but honest upload is not.
 
 `GuardedAppRunner` is `web.AppRunner` with this handler; `chat-service serve` uses it.
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from typing import Any, override
+from typing import Any, Final, override
 
 from aiohttp import web
 from aiohttp.streams import StreamReader
@@ -32,6 +34,8 @@ from chat_service.errors import RequestTimeout
 from chat_service.metrics import Metrics
 from chat_service.net.sockets import EveryInterval, abort_transport, fd_soft_limit
 from chat_service.settings import ConnectionsSection
+
+RATE_CHECK_SECS: Final = 1.0  # after the grace period, a body's rate is checked this often
 
 
 class ConnectionGuard:
@@ -106,7 +110,9 @@ class GuardedRequestHandler(RequestHandler):
         self._admitted = False
         self._header_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
+        self._rate_timer: asyncio.TimerHandle | None = None
         self._body: StreamReader | None = None
+        self._body_started = 0.0
 
     @override
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -149,9 +155,18 @@ class GuardedRequestHandler(RequestHandler):
             if self._body_timer is not None:
                 self._body_timer.cancel()
             self._body = payload
+            self._body_started = self._loop.time()
+            section = self._guard.section
             self._body_timer = self._loop.call_later(
-                self._guard.section.body_timeout_secs, self._body_late, payload
+                section.body_timeout_secs, self._body_late, payload, "body"
             )
+            if self._rate_timer is not None:
+                self._rate_timer.cancel()
+                self._rate_timer = None
+            if section.body_min_bytes_per_sec:
+                self._rate_timer = self._loop.call_later(
+                    section.body_rate_grace_secs, self._check_rate, payload
+                )
 
     def drop(self) -> None:
         """Replaced by a newer connection: let it go and reset it now."""
@@ -171,11 +186,27 @@ class GuardedRequestHandler(RequestHandler):
             self._guard.timed_out("header")
             abort_transport(self.transport)
 
-    def _body_late(self, payload: StreamReader) -> None:
-        self._body_timer = None
+    def _check_rate(self, payload: StreamReader) -> None:
+        """Cuts a body short that averages below the minimum rate since its headers, unless
+        the slowness is the handler's (it has not read what arrived: reading is paused)."""
+        self._rate_timer = None
+        if payload.is_eof() or self.transport is None or payload is not self._body:
+            return
+        section = self._guard.section
+        elapsed = self._loop.time() - self._body_started
+        handler_behind = self._reading_paused or payload._size > 0
+        if not handler_behind and payload.total_bytes < section.body_min_bytes_per_sec * elapsed:
+            self._body_late(payload, "body_rate")
+            return
+        self._rate_timer = self._loop.call_later(
+            min(RATE_CHECK_SECS, section.body_rate_grace_secs), self._check_rate, payload
+        )
+
+    def _body_late(self, payload: StreamReader, phase: str) -> None:
+        self._cancel_timers()
         if payload.is_eof() or self.transport is None:
             return
-        self._guard.timed_out("body")
+        self._guard.timed_out(phase)
         # The handler reading the body gets a 408 answer; nothing more is read from this
         # connection, and it is closed once that answer is written (or reset if the peer
         # does not take it either).
@@ -191,10 +222,10 @@ class GuardedRequestHandler(RequestHandler):
         abort_transport(self.transport)
 
     def _cancel_timers(self) -> None:
-        for timer in (self._header_timer, self._body_timer):
+        for timer in (self._header_timer, self._body_timer, self._rate_timer):
             if timer is not None:
                 timer.cancel()
-        self._header_timer = self._body_timer = None
+        self._header_timer = self._body_timer = self._rate_timer = None
 
 
 class GuardedServer(web.Server):

@@ -33,6 +33,17 @@ _BACKGROUND: set[asyncio.Task[Any]] = set()
 FLUSH_TIMEOUT_SECS = 2.0
 
 
+def encode_frame(frame: dict[str, Any]) -> bytes:
+    """A frame as UTF-8 JSON. A lone surrogate a client sent as a JSON escape (`"\\ud800"`)
+    and that an answer echoes (its `client_id` as `ref`, a field name an error names) has no
+    UTF-8 form: such a frame is written with JSON escapes, as the client wrote it."""
+    text = json.dumps(frame, ensure_ascii=False)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(frame).encode()
+
+
 class Connection:
     def __init__(
         self,
@@ -72,7 +83,7 @@ class Connection:
         """Queue a frame; False (and the peer is aborted) if the peer does not keep up."""
         if self.closing:
             return False
-        data = json.dumps(frame, ensure_ascii=False).encode()
+        data = encode_frame(frame)
         if self._queued_bytes + len(data) > self._queue_bytes_max and self._queued_bytes:
             self.give_up("slow_reader")
             return False

@@ -97,6 +97,81 @@ async def test_when_an_upload_body_trickles_then_it_is_answered_408_and_closed(
     assert client.app[keys.METRICS].connection_timeouts.labels("body")._value.get() == 1
 
 
+def _upload_head(token: str, length: int) -> bytes:
+    return (
+        "POST /api/attachments HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
+        f"Authorization: Bearer {token}\r\n"
+        f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+        f"Content-Length: {length}\r\n\r\n"
+    ).encode()
+
+
+BOUNDARY = "b0undary"
+FILE_HEAD = (
+    f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n'
+    "Content-Type: text/plain\r\n\r\n"
+).encode()
+
+
+async def test_when_an_upload_trickles_below_the_minimum_rate_then_408_long_before_the_body_timeout(
+    aiohttp_client: AiohttpClient, make_app: AppFactory, settings: Settings
+) -> None:
+    """A byte at a time keeps arriving (the total body timeout is an hour away), but the
+    body averages far below the minimum rate once the grace period is over."""
+    client = await _serve(
+        aiohttp_client,
+        make_app,
+        settings,
+        body_timeout_secs=3600.0,
+        body_min_bytes_per_sec=1000,
+        body_rate_grace_secs=SHORT_SECS,
+    )
+    token = token_for(client, "customer", "cust-1")
+    conn = await open_raw(client.host, client.port)
+    await conn.send(_upload_head(token, 100_000) + FILE_HEAD)
+
+    async def trickle() -> None:
+        with contextlib.suppress(ConnectionError):
+            while True:  # ~20 bytes a second, until the server stops taking them
+                await conn.send(b"x")
+                await asyncio.sleep(0.05)
+
+    trickling = asyncio.create_task(trickle())
+    answer = await conn.read_all()
+    trickling.cancel()
+    conn.close()
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    assert b'"request_timeout"' in answer
+    timeouts = client.app[keys.METRICS].connection_timeouts
+    assert timeouts.labels("body_rate")._value.get() == 1
+    assert timeouts.labels("body")._value.get() == 0
+
+
+async def test_when_an_upload_is_slow_but_above_the_minimum_rate_then_it_is_accepted(
+    aiohttp_client: AiohttpClient, make_app: AppFactory, settings: Settings
+) -> None:
+    """A phone on a slow link: well above the minimum rate, for several grace periods."""
+    client = await _serve(
+        aiohttp_client,
+        make_app,
+        settings,
+        body_min_bytes_per_sec=1000,
+        body_rate_grace_secs=0.2,
+    )
+    token = token_for(client, "customer", "cust-1")
+    text = b"slow upload line\n" * 1000  # 17,000 bytes, sent at ~100 KB/s
+    body = FILE_HEAD + text + f"\r\n--{BOUNDARY}--\r\n".encode()
+    conn = await open_raw(client.host, client.port)
+    await conn.send(_upload_head(token, len(body)))
+    for start in range(0, len(body), 1000):
+        await conn.send(body[start : start + 1000])
+        await asyncio.sleep(0.01)
+    answer = await conn.read_all()
+    conn.close()
+    assert answer.startswith(b"HTTP/1.1 201 "), answer[:400]
+    assert client.app[keys.METRICS].connection_timeouts.labels("body_rate")._value.get() == 0
+
+
 async def test_when_a_connection_idles_then_it_is_closed_after_the_idle_timeout(
     aiohttp_client: AiohttpClient, make_app: AppFactory, settings: Settings
 ) -> None:
