@@ -20,6 +20,7 @@ CASES = [
     pytest.param("物流显示在宁波转运中心，好几天没动了", "LOCATION", [], id="zh-transit-centre"),
     pytest.param("the box says made in Vietnam, is that right", "LOCATION", [], id="made-in"),
     pytest.param("it's been sitting at the Frankfurt hub for days", "LOCATION", [], id="hub"),
+    pytest.param("how much is shipping to Berlin?", "LOCATION", [], id="shipping-to-question"),
     pytest.param("stuck in customs in Rotterdam since monday", "LOCATION", [], id="customs-in"),
     pytest.param(
         "is the Ugreen charger compatible with my phone", "LOCATION", [], id="brand-ugreen"

@@ -17,11 +17,21 @@ import regex
 
 from detectors.recognizers.base import KeyedValueRecognizer
 
-_ID = r"(?P<value>(?:wxid_[a-z0-9]{6,20}|[a-zA-Z][-_a-zA-Z0-9]{5,19}))(?![-_a-zA-Z0-9])"
+# Words that follow "WeChat (is)" and are no ID ("my wechat is broken", "WeChat Pay").
+_NOT_ID_WORDS = (
+    "broken|working|blocked|banned|hacked|frozen|locked|logged|linked|verified|registered|"
+    "installed|updated|crashing|crashed|account|official|payment|message|messages|support|"
+    "available|different|already|pending|notifications?|groups?|contacts?|friends?|mini-?program"
+)
+_ID = (
+    rf"(?P<value>(?!(?i:{_NOT_ID_WORDS})(?![-_a-zA-Z0-9]))"
+    r"(?:wxid_[a-z0-9]{6,20}|[a-zA-Z][-_a-zA-Z0-9]{5,19}))(?![-_a-zA-Z0-9])"
+)
 # An ID that is not an ordinary word: letters and at least one digit, "_" or "-".
 _MIXED_ID = r"(?P<value>[a-zA-Z](?=[-_a-zA-Z0-9]*[-_0-9])[-_a-zA-Z0-9]{5,19})(?![-_a-zA-Z0-9])"
 _WEAK_KEY = (
-    r"(?:[vV]信号?|薇信号?|威信号?|微号|加[vV][xX]?|加我(?:[vV][xX]?|微信|wx)?|"
+    r"(?:[vV]信号?|薇信号?|威信号?|微号|加[vV][xX]?|加微(?!信)|加我(?:[vV][xX]?|微信|wx)?|"
+    r"(?<![A-Za-z0-9])[vV](?=\s?(?:[:：]|是|号))|"
     r"add me(?: on)?(?: we\s?chat| wx| vx| wc)?)"
 )
 _KEY = r"(?:微信号?|微信账号|微信ID|vx号?|VX号?|wx号?|weixin(?:\s?id)?|we\s?chat(?:\s?(?:id|account|handle))?)"
