@@ -45,6 +45,9 @@ CASES = [
     pytest.param("delivery on March 5th please", [], id="month-day-without-birth-word"),
     pytest.param("the shop was born in 1990s", [], id="decade-not-a-year"),
     pytest.param("my birthday is February 30", [], id="impossible-birthday"),
+    pytest.param("March 5th is my birthday", ["March 5th"], id="birthday-word-after"),
+    pytest.param("三月五号是我生日", ["三月五号"], id="zh-birthday-word-after"),
+    pytest.param("Happy birthday sale ends March 5", [], id="birthday-sale-not-a-birth-date"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

@@ -47,6 +47,14 @@ _MONTH_RX = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july
 _ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 _ZH_NUMBER = regex.compile(r"[零〇一二两三四五六七八九十]+")
 _ZH_NUM_RX = "[一二三四五六七八九十]{1,3}"
+_BIRTH_BEFORE = (
+    r"(?<![A-Za-z])(?:birthday|bday|b-day|born|dob|d\.o\.b\.?|date\sof\sbirth)"
+    r"(?:\s+(?:is|was|on|falls\son|'s))?(?:\s+on)?(?:\s+the)?\s*[:\s]\s*"
+)
+_BIRTH_AFTER = (
+    r"\s+(?:is|was)\s+(?:my|his|her|our|their|the)\s+(?:[A-Za-z]+['\u2019]s\s+)?(?:birthday|bday)"
+)
+_ZH_BIRTH_BEFORE = r"(?:生日|出生)(?:是|为|在)?\s?[:：]?\s?"
 _YEAR_ONLY = regex.compile(r"^\D*((?:19|20)\d{2})\D*$")
 
 
@@ -156,19 +164,27 @@ class GenericDateOfBirthRecognizer(ProjectPatternRecognizer):
             rf"{NOT_AFTER_DIGIT}(?:19|20)\d{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]){NOT_BEFORE_DIGIT}",
             0.15,
         ),
+        # A birthday without its year names the birth word right before or after it: "my
+        # birthday is the 5th of March", "born on March 5", "三月五号是我生日" (not "birthday
+        # sale ends March 5").
         (
             "month_day_no_year",
-            rf"(?<![A-Za-z]){_MONTH_RX}\s+(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?(?![\d,]|\s+(?:19|20)\d\d|\s?(?:am|pm|h)\b)",
-            0.15,
+            rf"(?<={_BIRTH_BEFORE}){_MONTH_RX}\s+(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?(?![\d,]|\s+(?:19|20)\d\d|\s?(?:am|pm|h)\b)",
+            0.5,
         ),
         (
             "day_month_no_year",
-            rf"{NOT_AFTER_DIGIT}(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RX}(?![A-Za-z]|,?\s+(?:19|20)?\d\d)",
-            0.15,
+            rf"(?<={_BIRTH_BEFORE}){NOT_AFTER_DIGIT}(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RX}(?![A-Za-z]|,?\s+(?:19|20)?\d\d)",
+            0.5,
+        ),
+        (
+            "month_day_then_birthday",
+            rf"(?<![A-Za-z0-9])(?:{_MONTH_RX}\s+(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?|(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RX})(?={_BIRTH_AFTER})",
+            0.5,
         ),
         (
             "zh_month_day",
-            rf"(?<![\d年一二三四五六七八九十])(?:0?[1-9]|1[0-2]|{_ZH_NUM_RX})\s?月\s?(?:0?[1-9]|[12]\d|3[01]|{_ZH_NUM_RX})\s?[日号]",
+            rf"(?:(?<={_ZH_BIRTH_BEFORE})|(?<![\d年一二三四五六七八九十]))(?:0?[1-9]|1[0-2]|{_ZH_NUM_RX})\s?月\s?(?:0?[1-9]|[12]\d|3[01]|{_ZH_NUM_RX})\s?[日号]",
             0.15,
         ),
         (
