@@ -88,33 +88,33 @@ class GenericAgeRecognizer(ProjectPatternRecognizer):
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         (
             "years_old",
-            rf"{NOT_AFTER_DIGIT}(?<![A-Za-z]){_AGE_NUMBER}(?:\s|-)?(?:years?|yrs?|yo)(?:\s|-)?old",
+            rf"(?=[\defnost]){NOT_AFTER_DIGIT}(?<![A-Za-z]){_AGE_NUMBER}(?:\s|-)?(?:years?|yrs?|yo)(?:\s|-)?old",
             0.65,
         ),
         (
             "months_old",
-            rf"{NOT_AFTER_DIGIT}(?<![A-Za-z]){_AGE_NUMBER}(?:\s|-)?months?(?:\s|-)?old",
+            rf"(?=[\defnost]){NOT_AFTER_DIGIT}(?<![A-Za-z]){_AGE_NUMBER}(?:\s|-)?months?(?:\s|-)?old",
             0.6,
         ),
         ("aged", rf"(?<![A-Za-z])(?:aged|age)\s?:?\s?{_AGE_NUMBER}(?!\d)", 0.55),
         (
             "years_of_age",
-            rf"{NOT_AFTER_DIGIT}(?<![A-Za-z]){_AGE_NUMBER}\s(?:years?|yrs?)\sof\sage",
+            rf"(?=[\defnost]){NOT_AFTER_DIGIT}(?<![A-Za-z]){_AGE_NUMBER}\s(?:years?|yrs?)\sof\sage",
             0.65,
         ),
         (
             "is_age_word",
-            rf"(?<=(?<![A-Za-z]){_BE}\s){_NUMBER_WORD}(?=\s*(?:$|[.,!?;:)]|(?:and|now|lol|so|but|btw|next|soon|today|this|in|on)\b))",
+            rf"(?=[efnost])(?<=(?<![A-Za-z]){_BE}\s){_NUMBER_WORD}(?=\s*(?:$|[.,!?;:)]|(?:and|now|lol|so|but|btw|next|soon|today|this|in|on)\b))",
             0.6,
         ),
         (
             "turning",
-            rf"(?<=(?<![A-Za-z]){_SUBJECT}\s(?:just\s)?(?:turn(?:ing|ed|s)|will\sbe|gonna\sbe)\s){_AGE_NUMBER}{_NOT_A_UNIT}(?![A-Za-z-])",
+            rf"(?=[\defnost])(?<=(?<![A-Za-z]){_SUBJECT}\s(?:just\s)?(?:turn(?:ing|ed|s)|will\sbe|gonna\sbe)\s){_AGE_NUMBER}{_NOT_A_UNIT}(?![A-Za-z-])",
             0.55,
         ),
         (
             "zh_age_label",
-            rf"(?<=(?:年龄|年纪)\s?[:：是]?\s?){NOT_AFTER_DIGIT}(?:\d{{1,3}}|[{_ZH_NUM}]{{1,3}})(?![\d{_ZH_NUM}]|\s?[岁个年月天斤])",
+            rf"(?=[\d{_ZH_NUM}])(?<=(?:年龄|年纪)\s?[:：是]?\s?){NOT_AFTER_DIGIT}(?:\d{{1,3}}|[{_ZH_NUM}]{{1,3}})(?![\d{_ZH_NUM}]|\s?[岁个年月天斤])",
             0.55,
         ),
         ("yo", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:yo|y/o|y\.o\.)(?![A-Za-z])", 0.6),

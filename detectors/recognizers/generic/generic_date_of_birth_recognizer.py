@@ -54,7 +54,6 @@ _BIRTH_BEFORE = (
 _BIRTH_AFTER = (
     r"\s+(?:is|was)\s+(?:my|his|her|our|their|the)\s+(?:[A-Za-z]+['\u2019]s\s+)?(?:birthday|bday)"
 )
-_ZH_BIRTH_BEFORE = r"(?:生日|出生)(?:是|为|在)?\s?[:：]?\s?"
 _YEAR_ONLY = regex.compile(r"^\D*((?:19|20)\d{2})\D*$")
 
 
@@ -156,7 +155,7 @@ class GenericDateOfBirthRecognizer(ProjectPatternRecognizer):
         ),
         (
             "zh_numerals",
-            rf"[零〇一二三四五六七八九]{{4}}\s?年\s?{_ZH_NUM_RX}\s?月\s?{_ZH_NUM_RX}\s?[日号]",
+            rf"(?=[零〇一])[零〇一二三四五六七八九]{{4}}\s?年\s?{_ZH_NUM_RX}\s?月\s?{_ZH_NUM_RX}\s?[日号]",
             0.3,
         ),
         (
@@ -169,27 +168,27 @@ class GenericDateOfBirthRecognizer(ProjectPatternRecognizer):
         # sale ends March 5").
         (
             "month_day_no_year",
-            rf"(?<={_BIRTH_BEFORE}){_MONTH_RX}\s+(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?(?![\d,]|\s+(?:19|20)\d\d|\s?(?:am|pm|h)\b)",
+            rf"(?=[jfmasond])(?<={_BIRTH_BEFORE}){_MONTH_RX}\s+(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?(?![\d,]|\s+(?:19|20)\d\d|\s?(?:am|pm|h)\b)",
             0.5,
         ),
         (
             "day_month_no_year",
-            rf"(?<={_BIRTH_BEFORE}){NOT_AFTER_DIGIT}(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RX}(?![A-Za-z]|,?\s+(?:19|20)?\d\d)",
+            rf"(?=\d)(?<={_BIRTH_BEFORE}){NOT_AFTER_DIGIT}(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RX}(?![A-Za-z]|,?\s+(?:19|20)?\d\d)",
             0.5,
         ),
         (
             "month_day_then_birthday",
-            rf"(?<![A-Za-z0-9])(?:{_MONTH_RX}\s+(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?|(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RX})(?={_BIRTH_AFTER})",
+            rf"(?=[\djfmasond])(?<![A-Za-z0-9])(?:{_MONTH_RX}\s+(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?|(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RX})(?={_BIRTH_AFTER})",
             0.5,
         ),
         (
             "zh_month_day",
-            rf"(?:(?<={_ZH_BIRTH_BEFORE})|(?<![\d年一二三四五六七八九十]))(?:0?[1-9]|1[0-2]|{_ZH_NUM_RX})\s?月\s?(?:0?[1-9]|[12]\d|3[01]|{_ZH_NUM_RX})\s?[日号]",
+            rf"(?=[\d一二三四五六七八九十])(?<![\d年一二三四五六七八九十])(?:0?[1-9]|1[0-2]|{_ZH_NUM_RX})\s?月\s?(?:0?[1-9]|[12]\d|3[01]|{_ZH_NUM_RX})\s?[日号]",
             0.15,
         ),
         (
             "born_year",
-            r"(?<=(?<![A-Za-z])(?:born|born\s+in|b\.)\s?)(?:19|20)\d{2}(?![\d年/.-]|['’]?s\b)",
+            r"(?=[12])(?<=(?<![A-Za-z])(?:born|born\s+in|b\.)\s?)(?:19|20)\d{2}(?![\d年/.-]|['’]?s\b)",
             0.55,
         ),
         (

@@ -77,6 +77,7 @@ class Lexicon:
     strong_en: dict[tuple[str, ...], bool]  # word tuple -> cued?
     first_words: dict[str, list[tuple[str, ...]]]  # first word -> terms, longest first
     zh: dict[str, bool]  # term -> cued?
+    zh_first_chars: frozenset[str]
     zh_max_chars: int
     general_before_en: regex.Pattern[str]
     general_after_en: regex.Pattern[str]
@@ -102,6 +103,7 @@ def lexicon() -> Lexicon:
         strong_en=terms,
         first_words=first_words,
         zh=zh,
+        zh_first_chars=frozenset(t[0] for t in zh),
         zh_max_chars=max(len(t) for t in zh),
         general_before_en=regex.compile(rf"(?<![a-z])(?:{before})[\s-]?$"),
         # the general word right after the term, or after one more word ("insulin cooler bag")
@@ -144,7 +146,7 @@ def _zh_terms(text: str, lex: Lexicon) -> list[tuple[int, int, bool]]:
     found: list[tuple[int, int, bool]] = []
     index = 0
     while index < len(text):
-        if not ("\u4e00" <= text[index] <= "\u9fff"):
+        if text[index] not in lex.zh_first_chars:
             index += 1
             continue
         for size in range(min(lex.zh_max_chars, len(text) - index), 1, -1):
