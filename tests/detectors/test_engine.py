@@ -38,6 +38,7 @@ def only(findings: list[Finding], entity_type: str) -> Finding:
             "my birthday is the 5th of March", "DATE_OF_BIRTH", "demographic", False, id="no-year"
         ),
         pytest.param("my kid is seven", "AGE", "minor", True, id="child-age-in-words"),
+        pytest.param("DOB: March 2015", "DATE_OF_BIRTH", "minor", True, id="month-year-child"),
         pytest.param("I am forty-two years old", "AGE", "demographic", False, id="adult-words"),
         pytest.param(
             "身份证11010519491231002X", "CN_RESIDENT_ID", "identity_document", True, id="id"

@@ -45,6 +45,8 @@ CASES = [
     pytest.param("I'm one of your oldest customers", [], id="one-of-not-an-age"),
     pytest.param("I am one step away from ordering", [], id="number-word-then-noun"),
     pytest.param("the price is turning 10 dollars", [], id="turning-without-a-person"),
+    pytest.param("孩子今年12了", ["12"], id="zh-this-year-number"),
+    pytest.param("今年12月发货吗", [], id="zh-this-year-month"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

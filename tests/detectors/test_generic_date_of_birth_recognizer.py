@@ -48,6 +48,9 @@ CASES = [
     pytest.param("March 5th is my birthday", ["March 5th"], id="birthday-word-after"),
     pytest.param("三月五号是我生日", ["三月五号"], id="zh-birthday-word-after"),
     pytest.param("Happy birthday sale ends March 5", [], id="birthday-sale-not-a-birth-date"),
+    pytest.param("born in March 1990", ["March 1990"], id="born-month-year"),
+    pytest.param("1990年3月出生", ["1990年3月"], id="zh-year-month-born"),
+    pytest.param("2024年3月发货的订单", [], id="zh-year-month-without-birth-word"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

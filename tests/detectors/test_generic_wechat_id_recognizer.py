@@ -35,6 +35,9 @@ CASES = [
     pytest.param("wx：zhangsan88", ["zhangsan88"], id="wx-fullwidth-colon"),
     pytest.param("my wechat is broken since yesterday", [], id="wechat-is-an-ordinary-word"),
     pytest.param("the app version v: 2.3.1", [], id="version-after-v"),
+    pytest.param("加我 zhangwei 发你图片", ["zhangwei"], id="zh-weak-key-letters-only"),
+    pytest.param("加我 iphone 保修", [], id="zh-weak-key-product-word"),
+    pytest.param("wechat me at lily_88", ["lily_88"], id="wechat-me-at"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

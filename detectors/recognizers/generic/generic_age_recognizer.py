@@ -117,6 +117,11 @@ class GenericAgeRecognizer(ProjectPatternRecognizer):
             rf"(?=[\d{_ZH_NUM}])(?<=(?:年龄|年纪)\s?[:：是]?\s?){NOT_AFTER_DIGIT}(?:\d{{1,3}}|[{_ZH_NUM}]{{1,3}})(?![\d{_ZH_NUM}]|\s?[岁个年月天斤])",
             0.55,
         ),
+        (
+            "zh_this_year",
+            rf"(?=\d)(?<=(?:我|他|她|孩子|儿子|女儿|宝宝|小孩)(?:今年|才|已经)\s?){NOT_AFTER_DIGIT}\d{{1,2}}(?=了|啦|$|\s|[,，。!！?？])",
+            0.55,
+        ),
         ("yo", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:yo|y/o|y\.o\.)(?![A-Za-z])", 0.6),
         ("years_bare", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:years?|yrs?)(?![A-Za-z])", 0.3),
         ("is_age", rf"(?<=(?<![A-Za-z]){_BE}\s)\d{{1,2}}{_NOT_A_UNIT}(?![A-Za-z])", 0.6),

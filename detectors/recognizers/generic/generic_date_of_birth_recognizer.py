@@ -98,6 +98,18 @@ def parse_date(text: str) -> dt.date | None:
     if year_only and not any(w in MONTHS for w in regex.findall(r"[a-z]+", lowered)):
         return dt.date(int(year_only.group(1)), 12, 31)
     numbers = _numbers(lowered)
+    month_name = next((w for w in regex.findall(r"[a-z]+", lowered) if w in MONTHS), None)
+    year_month = None
+    if month_name and len(numbers) == 1 and numbers[0] > 31:  # "March 1990"
+        year_month = (numbers[0], MONTHS[month_name])
+    elif not month_name and len(numbers) == 2 and numbers[0] > 31 and "年" in text:  # 1990年3月
+        year_month = (numbers[0], numbers[1])
+    if year_month is not None:  # the month's last day: the youngest the person can be
+        year, month = year_month
+        if not 1 <= month <= 12:
+            return None
+        following = dt.date(year + month // 12, month % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
     if len(numbers) == 1 and len(str(numbers[0])) == 8:  # compact 19900305
         compact = str(numbers[0])
         numbers = [int(compact[:4]), int(compact[4:6]), int(compact[6:])]
@@ -184,6 +196,16 @@ class GenericDateOfBirthRecognizer(ProjectPatternRecognizer):
         (
             "zh_month_day",
             rf"(?=[\d一二三四五六七八九十])(?<![\d年一二三四五六七八九十])(?:0?[1-9]|1[0-2]|{_ZH_NUM_RX})\s?月\s?(?:0?[1-9]|[12]\d|3[01]|{_ZH_NUM_RX})\s?[日号]",
+            0.15,
+        ),
+        (
+            "born_month_year",
+            rf"(?=[jfmasond])(?<={_BIRTH_BEFORE}(?:in\s+)?){_MONTH_RX},?\s+(?:19|20)\d{{2}}{NOT_BEFORE_DIGIT}",
+            0.55,
+        ),
+        (
+            "zh_year_month",
+            rf"{NOT_AFTER_DIGIT}(?:19|20)\d{{2}}\s?年\s?(?:0?[1-9]|1[0-2])\s?(?:月份?)(?!\s?\d|\s?[一二三四五六七八九十]|底|初|中)",
             0.15,
         ),
         (
