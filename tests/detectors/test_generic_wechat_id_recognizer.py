@@ -38,6 +38,7 @@ CASES = [
     pytest.param("加我 zhangwei 发你图片", ["zhangwei"], id="zh-weak-key-letters-only"),
     pytest.param("加我 iphone 保修", [], id="zh-weak-key-product-word"),
     pytest.param("wechat me at lily_88", ["lily_88"], id="wechat-me-at"),
+    pytest.param("Listen live here: https://t.co/JvWxU2IgAy", [], id="wx-inside-a-link"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

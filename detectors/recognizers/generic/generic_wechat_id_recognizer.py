@@ -33,12 +33,13 @@ _MIXED_ID = r"(?P<value>[a-zA-Z](?=[-_a-zA-Z0-9]*[-_0-9])[-_a-zA-Z0-9]{5,19})(?!
 _WEAK_KEY = (
     r"(?:[vV]信号?|薇信号?|威信号?|微号|加[vV][xX]?|加微(?!信)|加我(?:[vV][xX]?|微信|wx)?|"
     r"(?<![A-Za-z0-9])[vV](?=\s?(?:[:：]|是|号))|"
-    r"add me(?: on)?(?: we\s?chat| wx| vx| wc)?)"
+    r"(?<![A-Za-z])add me(?: on)?(?: we\s?chat| wx| vx| wc)?)"
 )
 _ZH_WEAK_KEY = (
     r"(?:[vV]信号?|薇信号?|威信号?|微号|加[vV][xX]?|加微(?!信)|加我(?:[vV][xX]?|微信|wx)?)"
 )
-_KEY = r"(?:微信号?|微信账号|微信ID|vx号?|VX号?|wx号?|weixin(?:\s?id)?|we\s?chat(?:\s?(?:id|account|handle))?)"
+# Latin keys stand alone: "wx" inside a link ("t.co/JvWxU2Ig") is no key.
+_KEY = r"(?:微信号?|微信账号|微信ID|(?<![A-Za-z0-9])(?:vx号?|VX号?|wx号?|weixin(?:\s?id)?|we\s?chat(?:\s?(?:id|account|handle))?))"
 
 
 class GenericWechatIdRecognizer(KeyedValueRecognizer):
