@@ -53,6 +53,8 @@ CASES = [
     pytest.param("孕妇可以用吗", [], id="zh-cued-without-cue"),
     pytest.param("防过敏枕头有吗", [], id="zh-product-anti-allergy"),
     pytest.param("糖尿病专用袜子", [], id="zh-product-for-condition"),
+    pytest.param("出于集中风险管理需要", [], id="zh-term-across-words"),
+    pytest.param("我得了中风，行动不便", ["中风"], id="zh-term-as-a-word"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

@@ -12,6 +12,7 @@ Context decides between a person's health and product talk:
 - ``strong`` terms are flagged alone; ``cued`` ones (everyday words: "cancer", "surgery",
   "抑郁", "孕妇") only with a personal cue ("I", "my son", "diagnosed", "我", "孩子", "得了")
   before them in the same clause.
+- A Chinese term must start one of jieba's words ("集中风险" holds no 中风).
 - A term with a ``general`` word around it ("asthma inhaler case", "allergy-free pillow",
   "safe for diabetics", "孕妇专用", "防过敏") is dropped unless a personal cue stands
   before it in the same clause.
@@ -160,6 +161,17 @@ def _zh_terms(text: str, lex: Lexicon) -> list[tuple[int, int, bool]]:
     return found
 
 
+def _word_starts(text: str) -> set[int]:
+    """Where jieba's words start: a Chinese term must start a word ("集中风险" holds no 中风)."""
+    import jieba  # loaded and initialised by cn_person_recognizer already
+
+    starts, offset = set(), 0
+    for word in jieba.lcut(text, HMM=False):
+        starts.add(offset)
+        offset += len(word)
+    return starts
+
+
 def _clause_before(text: str, start: int) -> str:
     before = text[max(0, start - CLAUSE_CHARS) : start]
     ends = [m.end() for m in _CLAUSE_END.finditer(before)]
@@ -192,9 +204,13 @@ class GenericHealthRecognizer(ProjectLocalRecognizer):
     @override
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         lex = lexicon()
+        zh_terms = _zh_terms(text, lex)
+        if zh_terms:
+            starts = _word_starts(text)
+            zh_terms = [term for term in zh_terms if term[0] in starts]
         spans: list[tuple[int, int, bool, float, str]] = [
             (start, end, cued, CUED_SCORE if cued else STRONG_SCORE, "health term")
-            for start, end, cued in _en_terms(text, lex) + _zh_terms(text, lex)
+            for start, end, cued in _en_terms(text, lex) + zh_terms
         ]
         for pattern in _PHRASES:
             for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
