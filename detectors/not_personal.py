@@ -14,7 +14,12 @@ Applied by the engine after recognition (detectors/README.md, step 6), configure
 - ``place_words_before`` / ``place_words_after``: words that make a place the goods' and not
   a person's ("the last scan was at the Hong Kong hub", "made in Vietnam", "发货地是宁波",
   "义乌仓库"). A LOCATION (never a STREET_ADDRESS) with one of them within
-  ``place_window_chars`` before or after it is dropped.
+  ``place_window_chars`` before or after it is dropped; so is a one-word PERSON right before
+  an English one ("shipped from Yiwu warehouse": NER takes some towns for people).
+- The shop's own address, phone or e-mail as the customer asks about it: a STREET_ADDRESS,
+  LOCATION, PHONE_NUMBER or EMAIL_ADDRESS after "your shop's/store's/company's
+  address", "the return address", "你们(公司/店)的地址", "退货地址" (``SHOP_CUE``). Only the
+  shop's possessive counts: "your address" may be an agent speaking of the customer's.
 """
 
 from __future__ import annotations
@@ -37,6 +42,21 @@ DEFAULT_BRANDS = (
     "PlayStation", "Xbox", "Galaxy", "Pixel", "Surface",
 )  # fmt: skip
 _PLACE_ENTITIES = frozenset({"LOCATION"})
+_SHOP_ENTITIES = frozenset({"STREET_ADDRESS", "LOCATION", "PHONE_NUMBER", "EMAIL_ADDRESS"})
+SHOP_CUE = regex.compile(
+    r"(?:(?<![A-Za-z])(?:your\s+(?:shop|store|company|warehouse|office)['\u2019]?s|the\s+(?:shop|store|company)['\u2019]?s|"
+    r"(?:your|the)\s+(?:return|returns|pickup|pick-up)|(?:your|the)\s+(?:shop|store|office|warehouse))"
+    r"\s+(?:(?:postal|mailing|street|contact|service|support|phone)\s+)?"
+    r"(?:address|phone(?:\s+number)?|number|hotline|e-?mail)(?:\s+is|\s+still)?\s*[:\s]?\s*(?:the\s+)?"
+    r"|(?:你们|贵司|贵店|店铺|商家|公司)(?:公司|店|店铺|仓库|售后)?的?(?:地址|电话|邮箱|客服电话|退货地址|联系方式)"
+    r"|(?:退货|退换货|寄回|售后)地址)",
+    regex.IGNORECASE,
+)
+# Between the cue and the value: no sentence end, and nothing of the customer's own.
+_SHOP_GAP_BREAK = regex.compile(
+    r"[.?!;\n。？！；]|(?<![A-Za-z])(?:my|i|me|mine)(?![A-Za-z])|我", regex.IGNORECASE
+)
+SHOP_CUE_WINDOW_CHARS = 80
 _NAME_ENTITIES = frozenset({"PERSON", "LOCATION"})
 
 
@@ -63,6 +83,9 @@ class NotPersonalFilter:
         )
         self._before = _word_regex(config.place_words_before, anchored_end=True)
         self._after = _word_regex(config.place_words_after, anchored_end=False)
+        self._after_ascii = _word_regex(
+            tuple(w for w in config.place_words_after if w.isascii()), anchored_end=False
+        )
         self._window = config.place_window_chars
 
     def keep(self, text: str, candidate: Candidate) -> bool:
@@ -84,6 +107,15 @@ class NotPersonalFilter:
             before = text[max(0, candidate.start - self._window) : candidate.start]
             after = text[candidate.end : candidate.end + self._window]
             if self._before.search(before) or self._after.match(after):
+                return False
+        if entity == "PERSON" and " " not in value.strip():
+            after = text[candidate.end : candidate.end + self._window]
+            if self._after_ascii.match(after):
+                return False
+        if entity in _SHOP_ENTITIES:
+            before = text[max(0, candidate.start - SHOP_CUE_WINDOW_CHARS) : candidate.start]
+            cue_end = max((m.end() for m in SHOP_CUE.finditer(before)), default=-1)
+            if cue_end >= 0 and not _SHOP_GAP_BREAK.search(before[cue_end:]):
                 return False
         return True
 

@@ -318,6 +318,20 @@ async def test_when_a_customer_writes_that_they_are_12_then_a_guardian_is_requir
     assert seen["text"] == "I am [AGE]"
 
 
+@pytest.mark.parametrize(
+    "text", ["I'm twelve and I want the blue one", "I was born in 2015"], ids=["words", "year"]
+)
+async def test_when_a_customer_writes_their_age_in_words_or_birth_year_then_they_are_a_child(
+    client: Client, text: str
+) -> None:
+    chat = await assigned_chat(client)
+    _message_id, request = await send_sensitive(chat.customer, text)
+    assert request["categories"] == ["minor"]
+    assert request["guardian_required"] is True
+    conversation = await raw_db(client)["conversations"].find_one({"_id": chat.conversation_id})
+    assert conversation is not None and conversation["minor"] is True
+
+
 async def test_when_a_child_reveals_their_age_with_a_card_number_then_a_guardian_is_required(
     client: Client,
 ) -> None:

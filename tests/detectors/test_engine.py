@@ -30,6 +30,16 @@ def only(findings: list[Finding], entity_type: str) -> Finding:
             "born 2012-11-27", "DATE_OF_BIRTH", "minor", True, id="dob-one-day-short-of-14"
         ),
         pytest.param("born 2012-11-26", "DATE_OF_BIRTH", "demographic", False, id="dob-14-today"),
+        # Issue 15: a year alone counts as its last day (the youngest the person can be); ages
+        # in words and birthdays without a year.
+        pytest.param("I was born in 2013", "DATE_OF_BIRTH", "minor", True, id="born-year-child"),
+        pytest.param("b. 1990", "DATE_OF_BIRTH", "demographic", False, id="born-year-adult"),
+        pytest.param(
+            "my birthday is the 5th of March", "DATE_OF_BIRTH", "demographic", False, id="no-year"
+        ),
+        pytest.param("my kid is seven", "AGE", "minor", True, id="child-age-in-words"),
+        pytest.param("DOB: March 2015", "DATE_OF_BIRTH", "minor", True, id="month-year-child"),
+        pytest.param("I am forty-two years old", "AGE", "demographic", False, id="adult-words"),
         pytest.param(
             "身份证11010519491231002X", "CN_RESIDENT_ID", "identity_document", True, id="id"
         ),

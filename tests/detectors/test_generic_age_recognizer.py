@@ -1,3 +1,5 @@
+# Chinese full-width punctuation is the data here, on purpose. One-row-per-case tables read better unwrapped.
+# ruff: noqa: E501, RUF001
 """Table-driven checks of generic_age_recognizer (AGE) through the real detector."""
 
 from __future__ import annotations
@@ -31,6 +33,20 @@ CASES = [
     pytest.param("I'm 5 minutes away from the locker", [], id="im-number-with-unit"),
     pytest.param("she is 3.5 kg now", [], id="weight-not-age"),
     pytest.param("I'm 100% sure I paid", [], id="percent-not-age"),
+    # Issue 15 (item 4): numbers as words, "turning", an age label.
+    pytest.param("I'm twelve and I want the blue one", ["twelve"], id="im-number-word"),
+    pytest.param("my kid is seven, which size?", ["seven"], id="kid-is-number-word"),
+    pytest.param("a twelve-year-old boy", ["twelve-year-old"], id="number-word-year-old"),
+    pytest.param("he is twenty-one years old", ["twenty-one years old"], id="compound-number-word"),
+    pytest.param("aged nine", ["aged nine"], id="aged-number-word"),
+    pytest.param("she's turning 10 next week", ["10"], id="turning"),
+    pytest.param("my son is 7 years of age", ["7 years of age"], id="years-of-age"),
+    pytest.param("年龄：十二", ["十二"], id="zh-age-label"),
+    pytest.param("I'm one of your oldest customers", [], id="one-of-not-an-age"),
+    pytest.param("I am one step away from ordering", [], id="number-word-then-noun"),
+    pytest.param("the price is turning 10 dollars", [], id="turning-without-a-person"),
+    pytest.param("孩子今年12了", ["12"], id="zh-this-year-number"),
+    pytest.param("今年12月发货吗", [], id="zh-this-year-month"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

@@ -1,3 +1,5 @@
+# Chinese full-width punctuation is the data here, on purpose. One-row-per-case tables read better unwrapped.
+# ruff: noqa: E501, RUF001
 """Table-driven checks of generic_health_recognizer (HEALTH) through the real detector."""
 
 from __future__ import annotations
@@ -21,6 +23,38 @@ CASES = [
     pytest.param("我有高血压", ["高血压"], id="condition-zh"),
     pytest.param("我对花生过敏", ["对花生过敏"], id="allergy-zh"),
     pytest.param("is the blender dishwasher safe", [], id="no-health"),
+    # Issue 15 (item 4): the lexicon (health_terms.toml) and product talk.
+    pytest.param("I'm pregnant, is this safe?", ["pregnant"], id="pregnant"),
+    pytest.param("I'm 8 weeks pregnant", ["8 weeks pregnant"], id="weeks-pregnant"),
+    pytest.param("i am allergic to penicillin", ["allergic to penicillin"], id="allergic-to"),
+    pytest.param("my son has a peanut allergy", ["peanut allergy"], id="noun-allergy"),
+    pytest.param("he takes insulin every day", ["insulin"], id="medication-insulin"),
+    pytest.param("she has ADHD and asthma", ["ADHD", "asthma"], id="two-conditions"),
+    pytest.param(
+        "I take sertraline and metformin", ["sertraline", "metformin"], id="two-medications"
+    ),
+    pytest.param("my dad has cancer", ["cancer"], id="cued-term-with-cue"),
+    pytest.param("I had surgery last week so I can't lift it", ["surgery"], id="cued-surgery"),
+    pytest.param(
+        "my son has asthma, does the asthma inhaler case fit?", ["asthma"], id="person-then-product"
+    ),
+    pytest.param("do you sell an asthma inhaler case", [], id="product-asthma-inhaler-case"),
+    pytest.param("allergy-free pillow please", [], id="product-allergy-free"),
+    pytest.param("anti-allergy mattress cover in stock?", [], id="product-anti-allergy"),
+    pytest.param("is it safe for pregnant women", [], id="kind-of-customer"),
+    pytest.param("the cancer zodiac necklace", [], id="cued-term-without-cue"),
+    pytest.param("nice brush stroke on this pen", [], id="stroke-without-cue"),
+    pytest.param("window blind size?", [], id="blind-without-cue"),
+    pytest.param("我怀孕了，这个能用吗", ["怀孕了"], id="zh-pregnant"),
+    pytest.param("我怀孕8周了", ["怀孕8周了"], id="zh-weeks-pregnant"),
+    pytest.param("孕期可以用吗", ["孕期"], id="zh-pregnancy-period"),
+    pytest.param("我有糖尿病", ["糖尿病"], id="zh-diabetes"),
+    pytest.param("我是孕妇，可以用吗", ["孕妇"], id="zh-cued-with-cue"),
+    pytest.param("孕妇可以用吗", [], id="zh-cued-without-cue"),
+    pytest.param("防过敏枕头有吗", [], id="zh-product-anti-allergy"),
+    pytest.param("糖尿病专用袜子", [], id="zh-product-for-condition"),
+    pytest.param("出于集中风险管理需要", [], id="zh-term-across-words"),
+    pytest.param("我得了中风，行动不便", ["中风"], id="zh-term-as-a-word"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

@@ -20,6 +20,7 @@ CASES = [
     pytest.param("物流显示在宁波转运中心，好几天没动了", "LOCATION", [], id="zh-transit-centre"),
     pytest.param("the box says made in Vietnam, is that right", "LOCATION", [], id="made-in"),
     pytest.param("it's been sitting at the Frankfurt hub for days", "LOCATION", [], id="hub"),
+    pytest.param("how much is shipping to Berlin?", "LOCATION", [], id="shipping-to-question"),
     pytest.param("stuck in customs in Rotterdam since monday", "LOCATION", [], id="customs-in"),
     pytest.param(
         "is the Ugreen charger compatible with my phone", "LOCATION", [], id="brand-ugreen"
@@ -35,6 +36,34 @@ CASES = [
         "I live in Gdansk, please ship there", "LOCATION", ["Gdansk"], id="home-city-kept"
     ),
     pytest.param("我住在宁波，请寄到这里", "LOCATION", ["宁波"], id="zh-home-city-kept"),
+    # Issue 15 (item 5): a town NER takes for a person before a goods word; the shop's own
+    # address, phone or e-mail asked about.
+    pytest.param("shipped from Yiwu warehouse on 2023-11-05", "PERSON", [], id="town-as-person"),
+    pytest.param(
+        "your shop's address is 88 Century Avenue, Shanghai",
+        "STREET_ADDRESS",
+        [],
+        id="shop-address",
+    ),
+    pytest.param(
+        "your shop's address is 88 Century Avenue, Shanghai", "LOCATION", [], id="shop-address-city"
+    ),
+    pytest.param(
+        "退货地址：广东省深圳市南山区科技园路1号", "STREET_ADDRESS", [], id="zh-return-address"
+    ),
+    pytest.param(
+        "your address is 12 High Street, London SW1A 1AA right?",
+        "STREET_ADDRESS",
+        ["12 High Street, London SW1A 1AA"],
+        id="your-address-may-be-the-customers",
+    ),
+    pytest.param(
+        "退货地址是哪里？我的地址是上海市浦东新区世纪大道88号",
+        "STREET_ADDRESS",
+        ["上海市浦东新区世纪大道88号"],
+        id="zh-own-address-after-shop-cue",
+    ),
+    pytest.param("王伟发货了吗", "PERSON", ["王伟"], id="zh-name-before-goods-word-kept"),
 ]
 
 

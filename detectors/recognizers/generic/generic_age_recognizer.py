@@ -1,7 +1,11 @@
+# Chinese full-width punctuation and numerals are the data here, on purpose. Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501, RUF001
 """AGE: a person's age in years ("8 years old", "aged 8", "12 yo", "I'm 12", "8岁", "八岁").
 
-"I'm 12" / "my son is 9" flag the number alone, and not when a unit follows it ("I'm 5
-minutes away", "she is 3 kg"); a bare "12 years" needs a context word ("son", "age").
+"I'm 12" / "my son is 9" / "she's turning 10" flag the number alone, and not when a unit
+follows it ("I'm 5 minutes away", "she is 3 kg"); a bare "12 years" needs a context word
+("son", "age"). Numbers may be words ("twelve years old", "I'm twelve", "aged nine",
+"twenty-one"; "十二岁", "年龄: 十二").
 
 Ages under the minor threshold make the finding sensitive with category ``minor`` (engine.py).
 """
@@ -19,6 +23,40 @@ _BE = (
     r"(?:i['\u2019]m|im|i am|he['\u2019]s|she['\u2019]s|he is|she is|"
     r"(?:son|daughter|kid|child|boy|girl|baby|grandson|granddaughter)(?:['\u2019]s| is))"
 )
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}  # fmt: skip
+_WORD_VALUES = {w: i for i, w in enumerate(_ONES)} | _TENS
+_NUMBER_WORD = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[-\s](?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+)
+_AGE_NUMBER = rf"(?:\d{{1,3}}|{_NUMBER_WORD}(?![A-Za-z]))"
+_SUBJECT = (
+    r"(?:i|he|she|son|daughter|kid|child|boy|girl|baby|grandson|granddaughter)"
+    r"(?:['\u2019]s|['\u2019]m|\s(?:is|am))?"
+)
 _NOT_A_UNIT = (
     r"(?!\d|[.,:/]\d|%|\s?(?:kg|g|lb|lbs|cm|mm|m|km|ft|in|am|pm|min|mins|minutes?|hours?|hrs?|"
     r"days?|weeks?|months?|items?|pcs|pieces|times|%|dollars?|usd|rmb|gbp|eur|euros?|元|块)\b)"
@@ -30,6 +68,9 @@ def parse_age(text: str) -> int | None:
     digits = regex.search(r"\d{1,3}", text)
     if digits:
         return int(digits.group(0))
+    words = [_WORD_VALUES[w] for w in regex.findall(r"[a-z]+", text.lower()) if w in _WORD_VALUES]
+    if words:
+        return sum(words[:2]) if len(words) == 2 and words[0] >= 20 else words[0]
     chars = [c for c in text if c in _ZH_NUM]
     if not chars:
         return None
@@ -45,9 +86,42 @@ def parse_age(text: str) -> int | None:
 class GenericAgeRecognizer(ProjectPatternRecognizer):
     ENTITY = "AGE"
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
-        ("years_old", rf"{NOT_AFTER_DIGIT}\d{{1,3}}(?:\s|-)?(?:years?|yrs?|yo)(?:\s|-)?old", 0.65),
-        ("months_old", rf"{NOT_AFTER_DIGIT}\d{{1,2}}(?:\s|-)?months?(?:\s|-)?old", 0.6),
-        ("aged", r"(?<![A-Za-z])(?:aged|age)\s?:?\s?\d{1,3}(?!\d)", 0.55),
+        (
+            "years_old",
+            rf"(?=[\defnost]){NOT_AFTER_DIGIT}(?<![A-Za-z]){_AGE_NUMBER}(?:\s|-)?(?:years?|yrs?|yo)(?:\s|-)?old",
+            0.65,
+        ),
+        (
+            "months_old",
+            rf"(?=[\defnost]){NOT_AFTER_DIGIT}(?<![A-Za-z]){_AGE_NUMBER}(?:\s|-)?months?(?:\s|-)?old",
+            0.6,
+        ),
+        ("aged", rf"(?<![A-Za-z])(?:aged|age)\s?:?\s?{_AGE_NUMBER}(?!\d)", 0.55),
+        (
+            "years_of_age",
+            rf"(?=[\defnost]){NOT_AFTER_DIGIT}(?<![A-Za-z]){_AGE_NUMBER}\s(?:years?|yrs?)\sof\sage",
+            0.65,
+        ),
+        (
+            "is_age_word",
+            rf"(?=[efnost])(?<=(?<![A-Za-z]){_BE}\s){_NUMBER_WORD}(?=\s*(?:$|[.,!?;:)]|(?:and|now|lol|so|but|btw|next|soon|today|this|in|on)\b))",
+            0.6,
+        ),
+        (
+            "turning",
+            rf"(?=[\defnost])(?<=(?<![A-Za-z]){_SUBJECT}\s(?:just\s)?(?:turn(?:ing|ed|s)|will\sbe|gonna\sbe)\s){_AGE_NUMBER}{_NOT_A_UNIT}(?![A-Za-z-])",
+            0.55,
+        ),
+        (
+            "zh_age_label",
+            rf"(?=[\d{_ZH_NUM}])(?<=(?:年龄|年纪)\s?[:：是]?\s?){NOT_AFTER_DIGIT}(?:\d{{1,3}}|[{_ZH_NUM}]{{1,3}})(?![\d{_ZH_NUM}]|\s?[岁个年月天斤])",
+            0.55,
+        ),
+        (
+            "zh_this_year",
+            rf"(?=\d)(?<=(?:我|他|她|孩子|儿子|女儿|宝宝|小孩)(?:今年|才|已经)\s?){NOT_AFTER_DIGIT}\d{{1,2}}(?=了|啦|$|\s|[,，。!！?？])",
+            0.55,
+        ),
         ("yo", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:yo|y/o|y\.o\.)(?![A-Za-z])", 0.6),
         ("years_bare", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:years?|yrs?)(?![A-Za-z])", 0.3),
         ("is_age", rf"(?<=(?<![A-Za-z]){_BE}\s)\d{{1,2}}{_NOT_A_UNIT}(?![A-Za-z])", 0.6),

@@ -1,14 +1,29 @@
-# Regex patterns and one-row-per-case tables read better unwrapped.
-# ruff: noqa: E501
+# Chinese punctuation is the data here, on purpose. Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501, RUF001
 """HEALTH: medical conditions, medications, allergies and pregnancy, in English and Chinese.
 
-A curated term list (no NER model covers health here): a condition or medication name is a
-strong signal in a shop chat; allergy phrases ("allergic to penicillin", "对花生过敏") are
-flagged with the allergen.
+A curated lexicon (``health_terms.toml``, its sources in its header) looked up word by word
+in English and character by character in Chinese, longest term first; no NER model covers
+health here. Allergy phrases ("allergic to penicillin", "peanut allergy", "对花生过敏") and
+pregnancy with its duration ("8 weeks pregnant", "怀孕8周", "孕三个月") are flagged whole.
+
+Context decides between a person's health and product talk:
+
+- ``strong`` terms are flagged alone; ``cued`` ones (everyday words: "cancer", "surgery",
+  "抑郁", "孕妇") only with a personal cue ("I", "my son", "diagnosed", "我", "孩子", "得了")
+  before them in the same clause.
+- A Chinese term must start one of jieba's words ("集中风险" holds no 中风).
+- A term with a ``general`` word around it ("asthma inhaler case", "allergy-free pillow",
+  "safe for diabetics", "孕妇专用", "防过敏") is dropped unless a personal cue stands
+  before it in the same clause.
 """
 
 from __future__ import annotations
 
+import pathlib
+import tomllib
+from dataclasses import dataclass
+from functools import cache
 from typing import override
 
 import regex
@@ -17,66 +32,165 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from detectors.recognizers.base import REGEX_TIMEOUT, ProjectLocalRecognizer, make_result
 
-CONDITIONS_EN = (
-    "diabetes", "diabetic", "type 1 diabetes", "type 2 diabetes", "asthma", "asthmatic",
-    "hypertension", "high blood pressure", "low blood pressure", "heart disease",
-    "heart condition", "heart attack", "heart failure", "stroke", "cancer", "leukemia",
-    "leukaemia", "tumor", "tumour", "chemotherapy", "chemo", "depression", "depressed",
-    "anxiety disorder", "anxiety", "panic attacks", "bipolar disorder", "bipolar",
-    "schizophrenia", "ptsd", "adhd", "autism", "autistic", "dementia", "alzheimer's",
-    "alzheimers", "parkinson's", "epilepsy", "epileptic", "seizures", "migraines", "migraine",
-    "arthritis", "rheumatoid arthritis", "osteoporosis", "eczema", "psoriasis", "hiv",
-    "aids", "hepatitis b", "hepatitis c", "hepatitis", "tuberculosis", "covid-19", "covid",
-    "celiac disease", "coeliac disease", "crohn's disease", "ibs", "kidney disease",
-    "kidney failure", "dialysis", "liver disease", "cirrhosis", "multiple sclerosis",
-    "lupus", "thyroid", "hypothyroidism", "hyperthyroidism", "pregnant", "pregnancy",
-    "miscarriage", "infertility", "ivf", "disability", "wheelchair", "blind", "deaf",
-    "lactose intolerant", "lactose intolerance", "gluten intolerance", "sleep apnea",
-    "insomnia", "anorexia", "bulimia", "eating disorder", "surgery", "broken leg",
-    "broken arm", "fractured", "concussion", "high cholesterol", "gout", "glaucoma",
-    "cataracts", "hearing aid", "pacemaker", "inhaler", "epipen", "anaphylaxis",
-)  # fmt: skip
-MEDICATIONS_EN = (
-    "insulin", "metformin", "ibuprofen", "aspirin", "paracetamol", "acetaminophen",
-    "warfarin", "antidepressants", "antidepressant", "sertraline", "fluoxetine", "prozac",
-    "zoloft", "xanax", "lisinopril", "amlodipine", "atorvastatin", "statins", "levothyroxine",
-    "prednisone", "antibiotics", "amoxicillin", "penicillin", "methotrexate", "adderall",
-    "ritalin", "oxycodone", "morphine", "codeine", "inhalers", "salbutamol", "ventolin",
-    "antihistamines", "chemotherapy drugs", "birth control pills", "omeprazole",
-)  # fmt: skip
-TERMS_ZH = (
-    "糖尿病", "高血压", "低血压", "心脏病", "冠心病", "心梗", "中风", "脑梗", "癌症", "肺癌",
-    "乳腺癌", "胃癌", "肝癌", "白血病", "肿瘤", "化疗", "放疗", "抑郁症", "抑郁", "焦虑症",
-    "双相情感障碍", "精神分裂", "自闭症", "多动症", "老年痴呆", "阿尔茨海默", "帕金森",
-    "癫痫", "哮喘", "关节炎", "骨质疏松", "湿疹", "银屑病", "牛皮癣", "艾滋病", "HIV",
-    "乙肝", "丙肝", "肝炎", "结核", "肺结核", "新冠", "肾病", "肾衰竭", "透析", "肝硬化",
-    "甲亢", "甲减", "甲状腺", "怀孕", "孕妇", "孕期", "怀孕了", "流产", "不孕", "试管婴儿",
-    "残疾", "轮椅", "失明", "耳聋", "乳糖不耐受", "失眠", "厌食症", "手术", "骨折", "痛风",
-    "青光眼", "白内障", "助听器", "心脏起搏器", "胰岛素", "二甲双胍", "布洛芬", "阿司匹林",
-    "对乙酰氨基酚", "华法林", "抗抑郁药", "抗生素", "阿莫西林", "青霉素", "头孢", "降压药",
-    "降糖药", "激素", "过敏性鼻炎", "鼻炎", "花粉过敏", "海鲜过敏", "花生过敏", "药物过敏",
-    "青霉素过敏", "过敏体质", "尿毒症", "高血脂", "脂肪肝", "胃溃疡", "偏头痛", "近视手术",
-)  # fmt: skip
+LEXICON_PATH = pathlib.Path(__file__).with_name("health_terms.toml")
+STRONG_SCORE = 0.7
+PHRASE_SCORE = 0.75
+CUED_SCORE = 0.65
+CLAUSE_CHARS = 60
 
-
-def _alternation(terms: tuple[str, ...]) -> str:
-    return "|".join(regex.escape(t) for t in sorted(set(terms), key=len, reverse=True))
-
-
-_EN_TERMS = regex.compile(
-    rf"(?<![A-Za-z])(?:{_alternation(CONDITIONS_EN + MEDICATIONS_EN)})(?![A-Za-z])", regex.I
+_WORD = regex.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?")
+_WORD_GAP = regex.compile(r"[ \t-]{1,3}")
+_ZH_NUM = "一二两三四五六七八九十半"
+_PHRASES = (
+    regex.compile(
+        r"(?<![A-Za-z])(?:(?:severe(?:ly)?\s)?allergic\sto\s(?:[A-Za-z-]+(?:,?\s(?:and|&|or)\s)?){1,3}"
+        r"|(?:[A-Za-z-]+\s)?allerg(?:y|ies)(?:\sto\s[A-Za-z-]+)?)",
+        regex.IGNORECASE,
+    ),
+    regex.compile(
+        r"(?<![A-Za-z0-9])(?:\d{1,2}|a\sfew|few|two|three|four|five|six|seven|eight|nine)\s?(?:-\s?)?"
+        r"(?:weeks?|months?|wks?|mos?)\s(?:pregnant|along)(?![A-Za-z])",
+        regex.IGNORECASE,
+    ),
+    regex.compile(
+        rf"对[\p{{Han}}A-Za-z]{{1,8}}?过敏|(?:花生|海鲜|芒果|青霉素|酒精|花粉|尘螨|牛奶|鸡蛋|坚果|小麦|大豆|头孢|药物|猫毛|狗毛|虾|蟹|乳胶|麸质|芝麻|酒精|紫外线)过敏"
+        rf"|过敏性[\p{{Han}}]{{1,3}}?(?:炎|症|哮喘)"
+        rf"|(?:怀孕|孕)(?:了)?\s?(?:\d{{1,2}}|[{_ZH_NUM}]{{1,3}})\s?(?:周|个多?月|个半月)(?:了)?"
+    ),
 )
-_ZH_TERMS = regex.compile(_alternation(TERMS_ZH))
-_ALLERGY_EN = regex.compile(
-    r"(?<![A-Za-z])(?:(?:severe(?:ly)?\s)?allergic\sto\s(?:[A-Za-z-]+(?:\s(?:and|&)\s)?){1,3}"
-    r"|(?:[A-Za-z-]+\s)?allerg(?:y|ies)(?:\sto\s[A-Za-z-]+)?)",
-    regex.I,
+_NOT_ALLERGEN = frozenset(
+    {"a", "an", "the", "my", "any", "no", "food", "skin", "is", "have", "has", "for", "with"}
 )
-_ALLERGENS_ZH = "花生|海鲜|芒果|青霉素|酒精|花粉|尘螨|牛奶|鸡蛋|坚果|小麦|大豆|头孢|药物|猫毛|狗毛|虾|蟹|乳胶|麸质"
-_ALLERGY_ZH = regex.compile(
-    rf"对[\p{{Han}}A-Za-z]{{1,8}}?过敏|(?:{_ALLERGENS_ZH})过敏|过敏性[\p{{Han}}]{{1,3}}?(?:炎|症|哮喘)"
+_CUE_EN = regex.compile(
+    r"(?<![a-z])(?:i|i['\u2019]m|im|i['\u2019]ve|ive|me|my|mine|myself|he|she|his|her|him|we|our|us|"
+    r"son|daughter|husband|wife|partner|mom|mum|mother|dad|father|baby|kid|kids|child|grandma|"
+    r"grandpa|grandmother|grandfather|brother|sister|diagnosed|suffer(?:s|ing)?|recovering)(?![a-z])"
 )
-_NOT_ALLERGEN = frozenset({"a", "an", "the", "my", "any", "no", "food", "skin", "is", "have"})
+_CUE_ZH = regex.compile(
+    r"我|本人|他|她|孩子|儿子|女儿|宝宝|老婆|老公|丈夫|妻子|母亲|父亲|妈|爸|爷爷|奶奶|外婆|外公|家人|"
+    r"确诊|诊断|患有|得了|得过|查出"
+)
+_CLAUSE_END = regex.compile(r"[.!?;,\n。！？；，]")
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    strong_en: dict[tuple[str, ...], bool]  # word tuple -> cued?
+    first_words: dict[str, list[tuple[str, ...]]]  # first word -> terms, longest first
+    zh: dict[str, bool]  # term -> cued?
+    zh_first_chars: frozenset[str]
+    zh_max_chars: int
+    general_before_en: regex.Pattern[str]
+    general_after_en: regex.Pattern[str]
+    general_before_zh: tuple[str, ...]
+    general_after_zh: tuple[str, ...]
+
+
+@cache
+def lexicon() -> Lexicon:
+    data = tomllib.loads(LEXICON_PATH.read_text(encoding="utf-8"))
+    terms: dict[tuple[str, ...], bool] = {}
+    for key, cued in (("strong", False), ("cued", True)):
+        for term in data[key]["en"]:
+            terms[tuple(_WORD.findall(term.lower()))] = cued
+    first_words: dict[str, list[tuple[str, ...]]] = {}
+    for words in sorted(terms, key=len, reverse=True):
+        first_words.setdefault(words[0], []).append(words)
+    zh = {t: False for t in data["strong"]["zh"]} | {t: True for t in data["cued"]["zh"]}
+    general = data["general"]
+    before = "|".join(regex.escape(w) for w in sorted(general["before_en"], key=len, reverse=True))
+    after = "|".join(regex.escape(w) for w in sorted(general["after_en"], key=len, reverse=True))
+    return Lexicon(
+        strong_en=terms,
+        first_words=first_words,
+        zh=zh,
+        zh_first_chars=frozenset(t[0] for t in zh),
+        zh_max_chars=max(len(t) for t in zh),
+        general_before_en=regex.compile(rf"(?<![a-z])(?:{before})[\s-]?$"),
+        # the general word right after the term, or after one more word ("insulin cooler bag")
+        general_after_en=regex.compile(rf"^(?:[\s-]?[a-z0-9']+)?[\s-]?(?:{after})(?![a-z])"),
+        general_before_zh=tuple(general["before_zh"]),
+        general_after_zh=tuple(general["after_zh"]),
+    )
+
+
+def _en_terms(text: str, lex: Lexicon) -> list[tuple[int, int, bool]]:
+    lowered = text.lower()
+    words = list(_WORD.finditer(lowered))
+    found: list[tuple[int, int, bool]] = []
+    index = 0
+    while index < len(words):
+        word = words[index].group(0)
+        candidates = lex.first_words.get(word) or lex.first_words.get(word.removesuffix("s"), [])
+        matched = 0
+        for term in candidates:
+            size = len(term)
+            if index + size > len(words):
+                continue
+            span = words[index : index + size]
+            if all(
+                _WORD_GAP.fullmatch(lowered, span[k].end(), span[k + 1].start())
+                for k in range(size - 1)
+            ) and all(
+                span[k].group(0) == term[k]
+                or (k == size - 1 and span[k].group(0).removesuffix("s") == term[k])
+                for k in range(size)
+            ):
+                found.append((span[0].start(), span[-1].end(), lex.strong_en[term]))
+                matched = size
+                break
+        index += matched or 1
+    return found
+
+
+def _zh_terms(text: str, lex: Lexicon) -> list[tuple[int, int, bool]]:
+    found: list[tuple[int, int, bool]] = []
+    index = 0
+    while index < len(text):
+        if text[index] not in lex.zh_first_chars:
+            index += 1
+            continue
+        for size in range(min(lex.zh_max_chars, len(text) - index), 1, -1):
+            cued = lex.zh.get(text[index : index + size])
+            if cued is not None:
+                found.append((index, index + size, cued))
+                index += size
+                break
+        else:
+            index += 1
+    return found
+
+
+def _word_starts(text: str) -> set[int]:
+    """Where jieba's words start: a Chinese term must start a word ("集中风险" holds no 中风)."""
+    import jieba  # loaded and initialised by cn_person_recognizer already
+
+    starts, offset = set(), 0
+    for word in jieba.lcut(text, HMM=False):
+        starts.add(offset)
+        offset += len(word)
+    return starts
+
+
+def _clause_before(text: str, start: int) -> str:
+    before = text[max(0, start - CLAUSE_CHARS) : start]
+    ends = [m.end() for m in _CLAUSE_END.finditer(before)]
+    return before[ends[-1] :] if ends else before
+
+
+def _has_cue(text: str, start: int) -> bool:
+    clause = _clause_before(text, start).lower()
+    return bool(_CUE_EN.search(clause) or _CUE_ZH.search(clause))
+
+
+def _is_general(text: str, start: int, end: int, lex: Lexicon) -> bool:
+    before = text[max(0, start - 20) : start].lower()
+    after = text[end : end + 30].lower()
+    if lex.general_before_en.search(before) or lex.general_after_en.match(after):
+        return True
+    if any(before.endswith(w) for w in lex.general_before_zh):
+        return True
+    return any(w in after[: len(w) + 2] for w in lex.general_after_zh)
 
 
 class GenericHealthRecognizer(ProjectLocalRecognizer):
@@ -84,22 +198,32 @@ class GenericHealthRecognizer(ProjectLocalRecognizer):
     CONTEXT_WORDS = ("medical", "doctor", "hospital", "diagnosed", "医生", "医院", "确诊", "病")
 
     @override
+    def load(self) -> None:
+        lexicon()
+
+    @override
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
-        results: list[RecognizerResult] = []
-        for pattern, score, why in (
-            (_EN_TERMS, 0.7, "health term"),
-            (_ZH_TERMS, 0.7, "health term"),
-            (_ALLERGY_EN, 0.75, "allergy phrase"),
-            (_ALLERGY_ZH, 0.75, "allergy phrase"),
-        ):
+        lex = lexicon()
+        zh_terms = _zh_terms(text, lex)
+        if zh_terms:
+            starts = _word_starts(text)
+            zh_terms = [term for term in zh_terms if term[0] in starts]
+        spans: list[tuple[int, int, bool, float, str]] = [
+            (start, end, cued, CUED_SCORE if cued else STRONG_SCORE, "health term")
+            for start, end, cued in _en_terms(text, lex) + zh_terms
+        ]
+        for pattern in _PHRASES:
             for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
                 start, end = match.span()
-                phrase = match.group(0).rstrip()
-                words = phrase.lower().split()
-                if why == "allergy phrase" and words and words[0] in _NOT_ALLERGEN:
-                    start += len(phrase.split()[0]) + 1
-                end = start + len(text[start:end].rstrip())
-                results.append(
-                    make_result(self.ENTITY, start, end, score, type(self).__name__, why)
-                )
+                phrase = match.group(0).rstrip(" ,")
+                first = phrase.split()[0] if phrase.split() else ""
+                if first.lower() in _NOT_ALLERGEN and len(phrase.split()) > 1:
+                    start += len(first) + 1
+                end = match.start() + len(phrase)
+                spans.append((start, end, False, PHRASE_SCORE, "allergy or pregnancy phrase"))
+        results: list[RecognizerResult] = []
+        for start, end, cued, score, why in spans:
+            if (cued or _is_general(text, start, end, lex)) and not _has_cue(text, start):
+                continue
+            results.append(make_result(self.ENTITY, start, end, score, type(self).__name__, why))
         return results
