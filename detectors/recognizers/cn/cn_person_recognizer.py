@@ -11,6 +11,7 @@ candidate directly followed by a place suffix is dropped.
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from typing import override
@@ -61,6 +62,7 @@ _TITLED = regex.compile(
     rf"(?P<value>{_SURNAME}{_GIVEN}{{0,2}}?)(?P<title>先生|女士|小姐|老师|同学|经理|医生)"
 )
 _PLACE_AFTER = "路街道区县市省镇村巷弄号楼"
+_ORGANISATION_LAST = "会局部委院厅所队社司处团"
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
 # Everyday words jieba tags nr that start with a surname character.
 _NOT_NAMES = frozenset(
@@ -118,6 +120,46 @@ _NOT_NAMES = frozenset(
     ]
 )
 _SURNAME_RX = regex.compile(_SURNAME)
+# jieba's dictionary tags many everyday words nr (智慧 1581, 宁静 652, 明星 2130); real names in
+# it are rare (李宇春 15, 林志玲 17). A dictionary word this frequent is taken for the word.
+_COMMON_NR_WORD_2 = 30
+_COMMON_NR_WORD_3 = 100
+# A surname character after a numeral or "这/那/每" is a measure word (一张, 几位, 这张).
+_COUNTING_BEFORE = frozenset("0123456789一二两三四五六七八九十百千万几每这那哪某多整半")
+# Tags of a following token that is not a given name: particles, pronouns, prepositions...
+_NOT_GIVEN_TAGS = frozenset(
+    {"uj", "ul", "uz", "uv", "ud", "ug", "r", "p", "c", "u", "y", "e", "o", "x", "m", "q", "f"}
+)
+# A name followed by one of these is part of a place or an organisation (张江路, 宋庆龄基金会).
+_NOT_PERSON_AFTER = regex.compile(
+    r"[路街道区县市省镇村巷弄号楼州山河湖江桥港湾寺庙]|大学|学院|中学|小学|公司|集团|医院|银行|基金会|广场|大厦|酒店"
+)
+# Given-name characters: those jieba's dictionary uses at least this often in 3-character
+# person names (nr) that start with a surname.
+_GIVEN_CHAR_MIN_COUNT = 20
+_given_chars: frozenset[str] | None = None
+
+
+def given_name_chars() -> frozenset[str]:
+    """Characters that Chinese given names use, counted in jieba's dictionary of names."""
+    global _given_chars
+    if _given_chars is None:
+        initialize()
+        counts: dict[str, int] = {}
+        for word, tag in jieba.posseg.dt.word_tag_tab.items():
+            if tag == "nr" and len(word) == 3 and word[0] in SINGLE_SURNAMES:
+                for char in word[1:]:
+                    counts[char] = counts.get(char, 0) + 1
+        _given_chars = frozenset(
+            c for c, n in counts.items() if n >= _GIVEN_CHAR_MIN_COUNT and c not in _GIVEN_STOP
+        )
+    return _given_chars
+
+
+def _not_a_person_after(text: str, end: int) -> bool:
+    return _NOT_PERSON_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs) is not None
+
+
 _HAN_ONLY = regex.compile(r"\p{Han}{2,4}")
 
 
@@ -135,6 +177,7 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
     @override
     def load(self) -> None:
         initialize()
+        given_name_chars()
 
     @override
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
@@ -145,10 +188,6 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
         ):
             for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
                 start, end = match.span("value")
-                if end - start == 1 or (
-                    end - start == 2 and match.group("value") in COMPOUND_SURNAMES
-                ):
-                    end = match.end()  # surname only: keep the honorific, "王先生"
                 results.append(
                     make_result(self.ENTITY, start, end, score, type(self).__name__, why)
                 )
@@ -164,23 +203,85 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
     def _from_jieba(self, text: str) -> list[RecognizerResult]:
         if not regex.search(rf"{_SURNAME}\p{{Han}}", text):
             return []
+        tokens = segment(text)
+        given = given_name_chars()
         results = []
-        position = 0
-        for pair in jieba.posseg.lcut(text, HMM=True):
-            word, flag = pair.word, pair.flag
-            start = text.find(word, position)
-            if start < 0:
-                continue
-            position = end = start + len(word)
-            if flag not in _NAME_TAGS or not _HAN_ONLY.fullmatch(word) or word in _NOT_NAMES:
-                continue
-            if not _SURNAME_RX.match(word) or word[-1] in _PLACE_AFTER:
-                continue
-            if end < len(text) and text[end] in _PLACE_AFTER:
-                continue
-            results.append(
-                make_result(
-                    self.ENTITY, start, end, 0.6, type(self).__name__, "jieba nr with surname"
+        for index, (start, end, word, flag) in enumerate(tokens):
+            found = self._tagged_name(text, start, end, word, flag)
+            if found is None:
+                found = self._surname_then_given(text, tokens, index, given)
+            if found is not None:
+                results.append(
+                    make_result(
+                        self.ENTITY, found[0], found[1], found[2], type(self).__name__, found[3]
+                    )
                 )
-            )
         return results
+
+    @staticmethod
+    def _tagged_name(
+        text: str, start: int, end: int, word: str, flag: str
+    ) -> tuple[int, int, float, str] | None:
+        """A word jieba tags ``nr`` that starts with a surname and is not an everyday word."""
+        if flag not in _NAME_TAGS or not _HAN_ONLY.fullmatch(word) or word in _NOT_NAMES:
+            return None
+        if (
+            not _SURNAME_RX.match(word)
+            or word[-1] in _PLACE_AFTER
+            or _not_a_person_after(text, end)
+        ):
+            return None
+        if len(word) >= 3 and word[-1] in _ORGANISATION_LAST:
+            return None  # 银监会, 公安局: an organisation jieba took for a name
+        if len(word) == 4 and word[:2] not in COMPOUND_SURNAMES:
+            return None  # four characters are a compound surname and a given name (欧阳娜娜)
+        _tag, frequency = jieba_word_tag(word)
+        if frequency >= (_COMMON_NR_WORD_2 if len(word) == 2 else _COMMON_NR_WORD_3):
+            return None  # in the dictionary and frequent: 智慧, 宁静, 明星 (tagged nr)
+        return start, end, 0.6, "jieba nr with surname"
+
+    @staticmethod
+    def _surname_then_given(
+        text: str, tokens: tuple[Token, ...], index: int, given: frozenset[str]
+    ) -> tuple[int, int, float, str] | None:
+        """A surname on its own token and a one- or two-character given name as the next token."""
+        start, end, word, flag = tokens[index]
+        if index + 1 >= len(tokens) or not (
+            (len(word) == 1 and word in SINGLE_SURNAMES) or word in COMPOUND_SURNAMES
+        ):
+            return None
+        if start > 0 and text[start - 1] in _COUNTING_BEFORE:
+            return None  # 一张, 几位: a measure word, not a surname
+        g_start, g_end, g_word, g_flag = tokens[index + 1]
+        if g_start != end or len(g_word) > 2 or not all(c in given for c in g_word):
+            return None
+        if len(g_word) == 1 and flag not in _NAME_TAGS:
+            return None  # 2-character names only where jieba saw a surname
+        if g_flag in _NOT_GIVEN_TAGS or _not_a_person_after(text, g_end):
+            return None
+        return start, g_end, 0.6, "surname and given-name characters"
+
+
+Token = tuple[int, int, str, str]  # start, end, word, jieba part-of-speech tag
+
+
+@functools.lru_cache(maxsize=16)
+def segment(text: str) -> tuple[Token, ...]:
+    """jieba.posseg's words with their offsets; cached so recognizers of one text share it."""
+    initialize()
+    tokens = []
+    position = 0
+    for pair in jieba.posseg.lcut(text, HMM=True):
+        start = text.find(pair.word, position)
+        if start < 0:
+            continue
+        position = start + len(pair.word)
+        tokens.append((start, position, pair.word, pair.flag))
+    return tuple(tokens)
+
+
+def jieba_word_tag(word: str) -> tuple[str | None, int]:
+    """jieba's dictionary part-of-speech tag and frequency of a word (None, 0 if unknown)."""
+    initialize()
+    tag = jieba.posseg.dt.word_tag_tab.get(word)
+    return tag, int(jieba.dt.FREQ.get(word, 0) or 0)
