@@ -31,6 +31,9 @@ CASES = [
     pytest.param("都充满着智慧的灵活头脑", [], id="frequent-nr-word"),
     pytest.param("让自己的心灵宁静下来", [], id="frequent-nr-word-2"),
     pytest.param("给我一张桌子", [], id="measure-word-not-surname"),
+    # A Chinese name in a message read as English (chat dev frame); traditional surnames.
+    pytest.param("陳明宏 here. wrong size again :(", ["陳明宏"], id="name-in-english-message"),
+    pytest.param("请联系吳女士，她在家", ["吳"], id="traditional-surname"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

@@ -57,7 +57,7 @@ def accepted(name: str, entry: PlaceName) -> bool:
 class CnLocationRecognizer(ProjectLocalRecognizer):
     ENTITY = "LOCATION"
     COUNTRY = "cn"
-    LANGUAGES = ("zh",)
+    LANGUAGES = ("zh", "en")  # "I live in 杭州": a few Han characters in an English message
     CONTEXT_WORDS = ("在", "住在", "来自", "城市", "发往", "寄到", "老家")
     SCORE = 0.7
     # A country or a world city alone is rarely a person's (美国陆军, 中国人民银行): it needs a

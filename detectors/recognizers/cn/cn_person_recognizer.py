@@ -44,6 +44,7 @@ SINGLE_SURNAMES = (
     "干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
     # Traditional forms (Taiwan, Hong Kong, Macao) of the surnames above that differ.
     "張劉陳楊黃趙孫馬鄭謝許鄧馮韓蕭葉蔣蘇呂盧鍾譚範陸賈韋鄒孟賀顧龔萬錢嚴賴莊聶魯"
+    "吳羅喬龐齊練華聞蘭關鳳車閔農貝"
     "紀畢單裴涂駱藍遊靳鮑蒲饒項連蘆竇費衛鄔邊師欒隋鄺荊樂冀胥儲欒藺樓閻歐陽龍陶湯溫顏"
 )
 COMPOUND_SURNAMES = (
@@ -171,7 +172,9 @@ def initialize() -> None:
 class CnPersonRecognizer(ProjectLocalRecognizer):
     ENTITY = "PERSON"
     COUNTRY = "cn"
-    LANGUAGES = ("zh",)
+    # English too: a message with a Chinese name and little else Chinese is read as English
+    # ("陳明宏 here, wrong size again"). Without a Han character this costs one regex search.
+    LANGUAGES = ("zh", "en")
     CONTEXT_WORDS = ("姓名", "名字", "收件人", "收货人", "联系人", "先生", "女士", "我叫")
 
     @override
