@@ -31,6 +31,12 @@ CASES = [
     pytest.param("都充满着智慧的灵活头脑", [], id="frequent-nr-word"),
     pytest.param("让自己的心灵宁静下来", [], id="frequent-nr-word-2"),
     pytest.param("给我一张桌子", [], id="measure-word-not-surname"),
+    # 小X / 老X (the cues), not the everyday words of that shape.
+    pytest.param("让小陈帮我签收", ["小陈"], id="xiao-surname"),
+    pytest.param("老王说明天到", ["老王"], id="lao-surname"),
+    pytest.param("这个小程序不好用，老师说的老方法", [], id="xiao-lao-words"),
+    # A function word jieba guessed to start a name (Weibo dev).
+    pytest.param("周末和好友来参加活动", [], id="function-word-not-surname"),
     # A Chinese name in a message read as English (chat dev frame); traditional surnames.
     pytest.param("陳明宏 here. wrong size again :(", ["陳明宏"], id="name-in-english-message"),
     pytest.param("请联系吳女士，她在家", ["吳"], id="traditional-surname"),

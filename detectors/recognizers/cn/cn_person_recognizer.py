@@ -63,6 +63,88 @@ _TITLED = regex.compile(
     rf"(?P<value>{_SURNAME}{_GIVEN}{{0,2}}?)(?P<title>先生|女士|小姐|老师|同学|经理|医生)"
 )
 _PLACE_AFTER = "路街道区县市省镇村巷弄号楼"
+# 小X / 老X with X a common surname is how people call each other (小李, 老王): the hundred
+# most common surnames only, and not the everyday words of that shape (jieba's dictionary).
+_COMMON_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏"
+    "吕丁沈任姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严"
+    "覃武戴莫孔向汤吳張劉陳楊黃趙周孫馬鄭謝許韓馮鄧葉蘇"
+)
+_NOT_XIAO_LAO = frozenset(
+    [
+        "小于",
+        "小农",
+        "小包",
+        "小区",
+        "小商",
+        "小国",
+        "小孔",
+        "小宗",
+        "小康",
+        "小房",
+        "小时",
+        "小曲",
+        "小楼",
+        "小牛",
+        "小童",
+        "小米",
+        "小花",
+        "小费",
+        "小路",
+        "小车",
+        "小钱",
+        "小门",
+        "小鹿",
+        "小麦",
+        "小龙",
+        "小白",
+        "小姐",
+        "小孩",
+        "小方",
+        "小金",
+        "小石",
+        "小程",
+        "小田",
+        "小夏",
+        "小江",
+        "小叶",
+        "小史",
+        "老公",
+        "老区",
+        "老母",
+        "老牛",
+        "老祖",
+        "老练",
+        "老翁",
+        "老成",
+        "老庄",
+        "老乡",
+        "老师",
+        "老板",
+        "老婆",
+        "老大",
+        "老方",
+        "老江",
+        "老金",
+        "老石",
+        "老龙",
+        "老白",
+        "老毛",
+        "老史",
+        "老汤",
+        "老夏",
+        "老田",
+        "老任",
+        "老钱",
+        "老实",
+    ]
+)
+# Surnames that are far more often function words (和 and, 都 all, 来 come, 由 by): a name
+# starting with one needs jieba's dictionary (or a key word, an honorific) to be believed.
+_FUNCTION_WORD_SURNAMES = frozenset(
+    "和都来但由于向祝那位成连时路门修公从以把将被让给为也还就在是有上下中不之其所与及而又对到要会能可"
+    "很更最再已只才每些各该此本"
+)
 _ORGANISATION_LAST = "会局部委院厅所队社司处团"
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
 # Everyday words jieba tags nr that start with a surname character.
@@ -204,13 +286,15 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
         return results + tagged
 
     def _from_jieba(self, text: str) -> list[RecognizerResult]:
-        if not regex.search(rf"{_SURNAME}\p{{Han}}", text):
+        if not regex.search(rf"{_SURNAME}\p{{Han}}|[小老]{_SURNAME}", text):
             return []
         tokens = segment(text)
         given = given_name_chars()
         results = []
         for index, (start, end, word, flag) in enumerate(tokens):
             found = self._tagged_name(text, start, end, word, flag)
+            if found is None:
+                found = _xiao_lao(tokens, index)
             if found is None:
                 found = self._surname_then_given(text, tokens, index, given)
             if found is not None:
@@ -241,6 +325,8 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
         _tag, frequency = jieba_word_tag(word)
         if frequency >= (_COMMON_NR_WORD_2 if len(word) == 2 else _COMMON_NR_WORD_3):
             return None  # in the dictionary and frequent: 智慧, 宁静, 明星 (tagged nr)
+        if frequency == 0 and word[0] in _FUNCTION_WORD_SURNAMES:
+            return None  # jieba guessed a name: 和好友, 来参加, 都觉得
         return start, end, 0.6, "jieba nr with surname"
 
     @staticmethod
@@ -258,7 +344,7 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
         g_start, g_end, g_word, g_flag = tokens[index + 1]
         if g_start != end or len(g_word) > 2 or not all(c in given for c in g_word):
             return None
-        if len(g_word) == 1 and flag not in _NAME_TAGS:
+        if flag not in _NAME_TAGS and (len(g_word) == 1 or word in _FUNCTION_WORD_SURNAMES):
             return None  # 2-character names only where jieba saw a surname
         if g_flag in _NOT_GIVEN_TAGS or _not_a_person_after(text, g_end):
             return None
@@ -266,6 +352,20 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
 
 
 Token = tuple[int, int, str, str]  # start, end, word, jieba part-of-speech tag
+
+
+def _xiao_lao(tokens: tuple[Token, ...], index: int) -> tuple[int, int, float, str] | None:
+    """小李 / 老王: one word, or 小 then a surname jieba tags as a name."""
+    start, end, word, _flag = tokens[index]
+    if len(word) == 2 and word[0] in "小老" and word[1] in _COMMON_SURNAMES:
+        if word not in _NOT_XIAO_LAO:
+            return start, end, 0.6, "小/老 and a surname"
+        return None
+    if word in ("小", "老") and index + 1 < len(tokens):
+        n_start, n_end, n_word, n_flag = tokens[index + 1]
+        if n_start == end and n_word in _COMMON_SURNAMES and n_flag in _NAME_TAGS:
+            return start, n_end, 0.6, "小/老 and a surname"
+    return None
 
 
 @functools.lru_cache(maxsize=16)
