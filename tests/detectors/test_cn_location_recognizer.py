@@ -31,6 +31,9 @@ CASES = [
     pytest.param("美国陆军的新战车", [], id="country-without-cue"),
     pytest.param("我现在住在美国", ["美国"], id="country-with-cue"),
     pytest.param("发货地是宁波", [], id="place-of-goods"),
+    # A district's short name that is also a word needs a context word or a name beside it.
+    pytest.param("祝您健康长寿", [], id="district-short-name-as-word"),
+    pytest.param("他是广东从化人", ["广东从化"], id="district-after-province"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

@@ -40,6 +40,16 @@ _NAME_TAGS = frozenset({"nr", "nrt", "nrfg"})
 _RARE_WORD = 100  # jieba dictionary frequency under which a name-tagged word may be a district
 
 
+_STRONG = 1
+
+
+def _rank(entry: PlaceName) -> int:
+    """1 for a Chinese division by its full name or a province's or prefecture's short name."""
+    if entry.level == 0 or (entry.level == 3 and not entry.full):
+        return 0
+    return _STRONG
+
+
 def accepted(name: str, entry: PlaceName) -> bool:
     """Whether a gazetteer name found alone is taken for a place."""
     if entry.full or entry.level in (0, 1):
@@ -60,9 +70,10 @@ class CnLocationRecognizer(ProjectLocalRecognizer):
     LANGUAGES = ("zh", "en")  # "I live in 杭州": a few Han characters in an English message
     CONTEXT_WORDS = ("在", "住在", "来自", "城市", "发往", "寄到", "老家")
     SCORE = 0.7
-    # A country or a world city alone is rarely a person's (美国陆军, 中国人民银行): it needs a
-    # context word (住在, 来自, 寄到) to pass the threshold.
-    WORLD_SCORE = 0.4
+    # Alone, a country or a world city is rarely a person's (美国陆军, 中国人民银行) and a
+    # district's short name is often a word (长寿, 古城, 吉利, 天山): a context word (住在, 来自,
+    # 寄到) brings them over the threshold.
+    WEAK_SCORE = 0.4
 
     @override
     def load(self) -> None:
@@ -70,10 +81,9 @@ class CnLocationRecognizer(ProjectLocalRecognizer):
 
     @override
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
-        spans: list[list[int]] = []  # start, end, lowest level in it
-        places = GAZETTEER.find(text)
+        spans: list[list[int]] = []  # start, end, names in it, its weakest name's rank
         boundaries: set[int] | None = None
-        for start, end, entry in places:
+        for start, end, entry in GAZETTEER.find(text):
             if text[start:end] not in self._accepted:
                 continue
             if not entry.full and entry.level >= 2:
@@ -84,24 +94,29 @@ class CnLocationRecognizer(ProjectLocalRecognizer):
                     continue
             if _ORGANISATION_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs):
                 continue
+            rank = _rank(entry)
             if spans and spans[-1][1] == start:
                 spans[-1][1] = end
-                spans[-1][2] = max(spans[-1][2], entry.level)
+                spans[-1][2] += 1
+                spans[-1][3] = min(spans[-1][3], rank)
             else:
-                spans.append([start, end, entry.level])
+                spans.append([start, end, 1, rank])
         results = []
-        for start, end, level in spans:
+        for start, end, names, rank in spans:
             town = _TOWN_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs)
             if town is not None:
                 end = town.end()
+            # Two names together (广东深圳, 美国加州) or a town after one are a place whatever
+            # their kind; alone, a country or a district's short name needs a context word.
+            strong = names > 1 or town is not None or rank == _STRONG
             results.append(
                 make_result(
                     self.ENTITY,
                     start,
                     end,
-                    self.SCORE if level else self.WORLD_SCORE,
+                    self.SCORE if strong else self.WEAK_SCORE,
                     type(self).__name__,
-                    "gazetteer place" if level else "country or world place",
+                    "gazetteer place" if strong else "country or district short name",
                 )
             )
         return results
