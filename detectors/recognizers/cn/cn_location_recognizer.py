@@ -86,7 +86,8 @@ class CnLocationRecognizer(ProjectLocalRecognizer):
         for start, end, entry in GAZETTEER.find(text):
             if text[start:end] not in self._accepted:
                 continue
-            if not entry.full and entry.level >= 2:
+            after_place = bool(spans) and spans[-1][1] == start
+            if not entry.full and entry.level >= 2 and not after_place:
                 # A short name must be a word of its own: not 迁安 in 搬迁安置, 下城 in 地下城.
                 if boundaries is None:
                     boundaries = {b for token in segment(text) for b in token[:2]}
@@ -95,7 +96,7 @@ class CnLocationRecognizer(ProjectLocalRecognizer):
             if _ORGANISATION_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs):
                 continue
             rank = _rank(entry)
-            if spans and spans[-1][1] == start:
+            if after_place:
                 spans[-1][1] = end
                 spans[-1][2] += 1
                 spans[-1][3] = min(spans[-1][3], rank)
