@@ -37,6 +37,10 @@ CASES = [
     pytest.param("这个小程序不好用，老师说的老方法", [], id="xiao-lao-words"),
     # A function word jieba guessed to start a name (Weibo dev).
     pytest.param("周末和好友来参加活动", [], id="function-word-not-surname"),
+    # A transliterated name: the words on both sides of a middle dot (CLUENER dev).
+    pytest.param(
+        "她在詹姆斯·卡梅隆执导的电影中", ["詹姆斯·卡梅隆"], id="transliterated-dotted-name"
+    ),
     # A Chinese name in a message read as English (chat dev frame); traditional surnames.
     pytest.param("陳明宏 here. wrong size again :(", ["陳明宏"], id="name-in-english-message"),
     pytest.param("请联系吳女士，她在家", ["吳"], id="traditional-surname"),

@@ -62,6 +62,9 @@ _KEYED = regex.compile(rf"{_KEYS}\s*(?:是|为|叫|:|：)?\s*(?P<value>{_SURNAME
 _TITLED = regex.compile(
     rf"(?P<value>{_SURNAME}{_GIVEN}{{0,2}}?)(?P<title>先生|女士|小姐|老师|同学|经理|医生)"
 )
+# A transliterated foreign name: its parts joined by a middle dot (詹姆斯·卡梅隆).
+_NAME_DOTS = "·•・"
+_HAN_WORD = regex.compile(r"\p{Han}{1,6}")
 _PLACE_AFTER = "路街道区县市省镇村巷弄号楼"
 # 小X / 老X with X a common surname is how people call each other (小李, 老王): the hundred
 # most common surnames only, and not the everyday words of that shape (jieba's dictionary).
@@ -290,7 +293,7 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
             return []
         tokens = segment(text)
         given = given_name_chars()
-        results = []
+        results = _dotted_names(text, tokens, type(self).__name__)
         for index, (start, end, word, flag) in enumerate(tokens):
             found = self._tagged_name(text, start, end, word, flag)
             if found is None:
@@ -352,6 +355,28 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
 
 
 Token = tuple[int, int, str, str]  # start, end, word, jieba part-of-speech tag
+
+
+def _dotted_names(text: str, tokens: tuple[Token, ...], recognizer: str) -> list[RecognizerResult]:
+    """詹姆斯·卡梅隆: the Han words on both sides of a middle dot, as jieba cuts them."""
+    results = []
+    index = 0
+    while index < len(tokens) - 2:
+        first = index
+        while (
+            index + 2 < len(tokens)
+            and tokens[index + 1][2] in _NAME_DOTS
+            and _HAN_WORD.fullmatch(tokens[index][2])
+            and _HAN_WORD.fullmatch(tokens[index + 2][2])
+        ):
+            index += 2
+        if index > first:
+            start, end = tokens[first][0], tokens[index][1]
+            results.append(
+                make_result("PERSON", start, end, 0.6, recognizer, "name parts joined by a dot")
+            )
+        index += 1
+    return results
 
 
 def _xiao_lao(tokens: tuple[Token, ...], index: int) -> tuple[int, int, float, str] | None:
