@@ -20,6 +20,20 @@ CASES = [
     pytest.param("我在杭州，什么时候发货", ["杭州"], id="city"),
     pytest.param("发往广东省吗", ["广东省"], id="province"),
     pytest.param("这个颜色很好看", [], id="no-place"),
+    # Divisions from the gazetteer, adjacent names as one place (CLUENER/Weibo dev shapes).
+    pytest.param("我住在广东省深圳市南山区", ["广东省深圳市南山区"], id="nested-divisions"),
+    pytest.param("海南省文昌市文城镇的游客", ["海南省文昌市文城镇"], id="town-joins"),
+    pytest.param("老家是雅安的", ["雅安"], id="prefecture-short-name"),
+    pytest.param("我在浦东上班", ["浦东"], id="district-short-name"),
+    pytest.param("北京大学的学生", [], id="organisation-not-place"),
+    pytest.param("整体搬迁安置区", [], id="short-name-inside-a-word"),
+    pytest.param("世界和平与发展", [], id="everyday-word-not-district"),
+    pytest.param("美国陆军的新战车", [], id="country-without-cue"),
+    pytest.param("我现在住在美国", ["美国"], id="country-with-cue"),
+    pytest.param("发货地是宁波", [], id="place-of-goods"),
+    # A district's short name that is also a word needs a context word or a name beside it.
+    pytest.param("祝您健康长寿", [], id="district-short-name-as-word"),
+    pytest.param("他是广东从化人", ["广东从化"], id="district-after-province"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

@@ -32,6 +32,20 @@ CASES = [
         id="full-width-number",
     ),
     pytest.param("我在张江路上班", [], id="road-alone"),
+    # Taiwan: postal code first, traditional characters, section 段, 號之N, 樓 (chat dev frames).
+    pytest.param(
+        "寄到805 阿里山市福德街8段2號之4，谢谢",
+        ["805 阿里山市福德街8段2號之4"],
+        id="taiwan-section-and-sub-number",
+    ),
+    pytest.param(
+        "麻烦改一下收货地址：844 板橋縣信義巷6號之2", ["844 板橋縣信義巷6號之2"], id="taiwan-county"
+    ),
+    pytest.param(
+        "寄到346 金門市大坪巷54號8樓，谢谢", ["346 金門市大坪巷54號8樓"], id="taiwan-floor"
+    ),
+    # A place and a word ending in 道 is not a road (CLUENER dev: a dateline).
+    pytest.param("本报记者北京报道", [], id="report-not-a-road"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

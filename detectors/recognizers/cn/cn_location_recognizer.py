@@ -1,8 +1,15 @@
-# Regex patterns and one-row-per-case tables read better unwrapped.
-"""LOCATION (Chinese): provinces and cities from a gazetteer (cn_places.py).
+"""LOCATION (Chinese): places from the gazetteer (cn_places.py), adjacent names as one span.
+
+Every administrative division of China by its full name (广东省, 海淀区, 永吉县), provinces and
+prefectures also by their short name (广东, 凉山), districts and counties by their short name
+only when jieba's dictionary does not know it as an everyday word (海淀, 浦东 yes; 和平, 红旗,
+鼓楼 no), plus countries, regions and world cities. Names that touch are one place
+(广东省深圳市南山区, 美国加利福尼亚), and a town after them joins it (文昌市文城镇). A name
+that is the start of an organisation's (北京大学, 上海银行, 湖南卫视) is not a place.
 
 City- or province-level places are not precise locations; full delivery addresses are
-STREET_ADDRESS (cn_street_address_recognizer.py), which wins when the two overlap.
+STREET_ADDRESS (cn_street_address_recognizer.py), which wins when the two overlap. Places of
+goods (发货地是宁波, 义乌仓库) are dropped later by detectors/not_personal.py.
 """
 
 from __future__ import annotations
@@ -14,31 +21,103 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from detectors.recognizers.base import REGEX_TIMEOUT, ProjectLocalRecognizer, make_result
-from detectors.recognizers.cn.cn_places import CITIES, PROVINCE_SUFFIXES, PROVINCES
+from detectors.recognizers.cn.cn_person_recognizer import jieba_word_tag, segment
+from detectors.recognizers.cn.cn_places import GAZETTEER, PlaceName
 
-
-def _alternation(words: list[str] | tuple[str, ...]) -> str:
-    return "|".join(sorted(set(words), key=len, reverse=True))
-
-
-_PLACE = regex.compile(
-    rf"(?:{_alternation(PROVINCES)})(?:{_alternation(PROVINCE_SUFFIXES)})?"
-    rf"|(?:{_alternation(CITIES)})(?:市|地区)?"
+# A place name followed by one of these names an organisation, not a place.
+_ORGANISATION_AFTER = regex.compile(
+    r"大学|学院|学校|中学|小学|银行|公司|集团|政府|电视台|卫视|日报|晚报|商报|报社|队|医院|"
+    r"证券|保险|航空|地铁|交警|公安|法院|检察院|市委|省委|大剧院|博物馆|图书馆|体育馆|电视|"
+    r"人民|协会|政协|人大|国家|外交部|陆军|海军|空军|媒体|时间|局|厅|委员会"
 )
+# A town or sub-district written right after a division (文昌市文城镇, 徐汇区天平街道).
+_TOWN_AFTER = regex.compile(r"(?:(?![的在是和与])\p{Han}){1,4}?(?:镇|乡|街道)")
+# Short names of prefectures that are everyday words (jieba tags some as names: 白银 silver).
+_NOT_SHORT_NAMES = frozenset({"阿里", "白银", "玉树", "安康", "中华", "来宾"})
+# jieba tags of everyday words: a short name tagged so is taken for the word, not the place.
+_WORD_TAGS = frozenset({"n", "v", "vn", "a", "ad", "an", "d", "i", "l", "m", "t", "nz", "f", "s"})
+_NAME_TAGS = frozenset({"nr", "nrt", "nrfg"})
+_RARE_WORD = 100  # jieba dictionary frequency under which a name-tagged word may be a district
+
+
+_STRONG = 1
+
+
+def _rank(entry: PlaceName) -> int:
+    """1 for a Chinese division by its full name or a province's or prefecture's short name."""
+    if entry.level == 0 or (entry.level == 3 and not entry.full):
+        return 0
+    return _STRONG
+
+
+def accepted(name: str, entry: PlaceName) -> bool:
+    """Whether a gazetteer name found alone is taken for a place."""
+    if entry.full or entry.level in (0, 1):
+        return True
+    if name in _NOT_SHORT_NAMES:
+        return False
+    tag, frequency = jieba_word_tag(name)
+    if tag in _WORD_TAGS:
+        return False
+    if entry.level == 2:
+        return True
+    return tag is None or tag == "ns" or (tag in _NAME_TAGS and frequency < _RARE_WORD)
 
 
 class CnLocationRecognizer(ProjectLocalRecognizer):
     ENTITY = "LOCATION"
     COUNTRY = "cn"
-    LANGUAGES = ("zh",)
-    CONTEXT_WORDS = ("在", "住在", "来自", "城市", "发往", "寄到")
+    LANGUAGES = ("zh", "en")  # "I live in 杭州": a few Han characters in an English message
+    CONTEXT_WORDS = ("在", "住在", "来自", "城市", "发往", "寄到", "老家")
     SCORE = 0.7
+    # Alone, a country or a world city is rarely a person's (美国陆军, 中国人民银行) and a
+    # district's short name is often a word (长寿, 古城, 吉利, 天山): a context word (住在, 来自,
+    # 寄到) brings them over the threshold.
+    WEAK_SCORE = 0.4
+
+    @override
+    def load(self) -> None:
+        self._accepted = {n for n, e in GAZETTEER.names.items() if accepted(n, e)}
 
     @override
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
-        return [
-            make_result(
-                self.ENTITY, m.start(), m.end(), self.SCORE, type(self).__name__, "gazetteer place"
+        spans: list[list[int]] = []  # start, end, names in it, its weakest name's rank
+        boundaries: set[int] | None = None
+        for start, end, entry in GAZETTEER.find(text):
+            if text[start:end] not in self._accepted:
+                continue
+            after_place = bool(spans) and spans[-1][1] == start
+            if not entry.full and entry.level >= 2 and not after_place:
+                # A short name must be a word of its own: not 迁安 in 搬迁安置, 下城 in 地下城.
+                if boundaries is None:
+                    boundaries = {b for token in segment(text) for b in token[:2]}
+                if start not in boundaries or end not in boundaries:
+                    continue
+            if _ORGANISATION_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs):
+                continue
+            rank = _rank(entry)
+            if after_place:
+                spans[-1][1] = end
+                spans[-1][2] += 1
+                spans[-1][3] = min(spans[-1][3], rank)
+            else:
+                spans.append([start, end, 1, rank])
+        results = []
+        for start, end, names, rank in spans:
+            town = _TOWN_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs)
+            if town is not None:
+                end = town.end()
+            # Two names together (广东深圳, 美国加州) or a town after one are a place whatever
+            # their kind; alone, a country or a district's short name needs a context word.
+            strong = names > 1 or town is not None or rank == _STRONG
+            results.append(
+                make_result(
+                    self.ENTITY,
+                    start,
+                    end,
+                    self.SCORE if strong else self.WEAK_SCORE,
+                    type(self).__name__,
+                    "gazetteer place" if strong else "country or district short name",
+                )
             )
-            for m in _PLACE.finditer(text, timeout=REGEX_TIMEOUT.secs)
-        ]
+        return results

@@ -11,6 +11,7 @@ candidate directly followed by a place suffix is dropped.
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from typing import override
@@ -43,6 +44,7 @@ SINGLE_SURNAMES = (
     "干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
     # Traditional forms (Taiwan, Hong Kong, Macao) of the surnames above that differ.
     "張劉陳楊黃趙孫馬鄭謝許鄧馮韓蕭葉蔣蘇呂盧鍾譚範陸賈韋鄒孟賀顧龔萬錢嚴賴莊聶魯"
+    "吳羅喬龐齊練華聞蘭關鳳車閔農貝"
     "紀畢單裴涂駱藍遊靳鮑蒲饒項連蘆竇費衛鄔邊師欒隋鄺荊樂冀胥儲欒藺樓閻歐陽龍陶湯溫顏"
 )
 COMPOUND_SURNAMES = (
@@ -60,7 +62,93 @@ _KEYED = regex.compile(rf"{_KEYS}\s*(?:是|为|叫|:|：)?\s*(?P<value>{_SURNAME
 _TITLED = regex.compile(
     rf"(?P<value>{_SURNAME}{_GIVEN}{{0,2}}?)(?P<title>先生|女士|小姐|老师|同学|经理|医生)"
 )
+# A transliterated foreign name: its parts joined by a middle dot (詹姆斯·卡梅隆).
+_NAME_DOTS = "·•・"
+_HAN_WORD = regex.compile(r"\p{Han}{1,6}")
 _PLACE_AFTER = "路街道区县市省镇村巷弄号楼"
+# 小X / 老X with X a common surname is how people call each other (小李, 老王): the hundred
+# most common surnames only, and not the everyday words of that shape (jieba's dictionary).
+_COMMON_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏"
+    "吕丁沈任姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严"
+    "覃武戴莫孔向汤吳張劉陳楊黃趙周孫馬鄭謝許韓馮鄧葉蘇"
+)
+_NOT_XIAO_LAO = frozenset(
+    [
+        "小于",
+        "小农",
+        "小包",
+        "小区",
+        "小商",
+        "小国",
+        "小孔",
+        "小宗",
+        "小康",
+        "小房",
+        "小时",
+        "小曲",
+        "小楼",
+        "小牛",
+        "小童",
+        "小米",
+        "小花",
+        "小费",
+        "小路",
+        "小车",
+        "小钱",
+        "小门",
+        "小鹿",
+        "小麦",
+        "小龙",
+        "小白",
+        "小姐",
+        "小孩",
+        "小方",
+        "小金",
+        "小石",
+        "小程",
+        "小田",
+        "小夏",
+        "小江",
+        "小叶",
+        "小史",
+        "老公",
+        "老区",
+        "老母",
+        "老牛",
+        "老祖",
+        "老练",
+        "老翁",
+        "老成",
+        "老庄",
+        "老乡",
+        "老师",
+        "老板",
+        "老婆",
+        "老大",
+        "老方",
+        "老江",
+        "老金",
+        "老石",
+        "老龙",
+        "老白",
+        "老毛",
+        "老史",
+        "老汤",
+        "老夏",
+        "老田",
+        "老任",
+        "老钱",
+        "老实",
+    ]
+)
+# Surnames that are far more often function words (和 and, 都 all, 来 come, 由 by): a name
+# starting with one needs jieba's dictionary (or a key word, an honorific) to be believed.
+_FUNCTION_WORD_SURNAMES = frozenset(
+    "和都来但由于向祝那位成连时路门修公从以把将被让给为也还就在是有上下中不之其所与及而又对到要会能可"
+    "很更最再已只才每些各该此本"
+)
+_ORGANISATION_LAST = "会局部委院厅所队社司处团"
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
 # Everyday words jieba tags nr that start with a surname character.
 _NOT_NAMES = frozenset(
@@ -118,6 +206,46 @@ _NOT_NAMES = frozenset(
     ]
 )
 _SURNAME_RX = regex.compile(_SURNAME)
+# jieba's dictionary tags many everyday words nr (智慧 1581, 宁静 652, 明星 2130); real names in
+# it are rare (李宇春 15, 林志玲 17). A dictionary word this frequent is taken for the word.
+_COMMON_NR_WORD_2 = 30
+_COMMON_NR_WORD_3 = 100
+# A surname character after a numeral or "这/那/每" is a measure word (一张, 几位, 这张).
+_COUNTING_BEFORE = frozenset("0123456789一二两三四五六七八九十百千万几每这那哪某多整半")
+# Tags of a following token that is not a given name: particles, pronouns, prepositions...
+_NOT_GIVEN_TAGS = frozenset(
+    {"uj", "ul", "uz", "uv", "ud", "ug", "r", "p", "c", "u", "y", "e", "o", "x", "m", "q", "f"}
+)
+# A name followed by one of these is part of a place or an organisation (张江路, 宋庆龄基金会).
+_NOT_PERSON_AFTER = regex.compile(
+    r"[路街道区县市省镇村巷弄号楼州山河湖江桥港湾寺庙]|大学|学院|中学|小学|公司|集团|医院|银行|基金会|广场|大厦|酒店"
+)
+# Given-name characters: those jieba's dictionary uses at least this often in 3-character
+# person names (nr) that start with a surname.
+_GIVEN_CHAR_MIN_COUNT = 20
+_given_chars: frozenset[str] | None = None
+
+
+def given_name_chars() -> frozenset[str]:
+    """Characters that Chinese given names use, counted in jieba's dictionary of names."""
+    global _given_chars
+    if _given_chars is None:
+        initialize()
+        counts: dict[str, int] = {}
+        for word, tag in jieba.posseg.dt.word_tag_tab.items():
+            if tag == "nr" and len(word) == 3 and word[0] in SINGLE_SURNAMES:
+                for char in word[1:]:
+                    counts[char] = counts.get(char, 0) + 1
+        _given_chars = frozenset(
+            c for c, n in counts.items() if n >= _GIVEN_CHAR_MIN_COUNT and c not in _GIVEN_STOP
+        )
+    return _given_chars
+
+
+def _not_a_person_after(text: str, end: int) -> bool:
+    return _NOT_PERSON_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs) is not None
+
+
 _HAN_ONLY = regex.compile(r"\p{Han}{2,4}")
 
 
@@ -129,12 +257,15 @@ def initialize() -> None:
 class CnPersonRecognizer(ProjectLocalRecognizer):
     ENTITY = "PERSON"
     COUNTRY = "cn"
-    LANGUAGES = ("zh",)
+    # English too: a message with a Chinese name and little else Chinese is read as English
+    # ("陳明宏 here, wrong size again"). Without a Han character this costs one regex search.
+    LANGUAGES = ("zh", "en")
     CONTEXT_WORDS = ("姓名", "名字", "收件人", "收货人", "联系人", "先生", "女士", "我叫")
 
     @override
     def load(self) -> None:
         initialize()
+        given_name_chars()
 
     @override
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
@@ -145,10 +276,6 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
         ):
             for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
                 start, end = match.span("value")
-                if end - start == 1 or (
-                    end - start == 2 and match.group("value") in COMPOUND_SURNAMES
-                ):
-                    end = match.end()  # surname only: keep the honorific, "王先生"
                 results.append(
                     make_result(self.ENTITY, start, end, score, type(self).__name__, why)
                 )
@@ -162,25 +289,127 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
         return results + tagged
 
     def _from_jieba(self, text: str) -> list[RecognizerResult]:
-        if not regex.search(rf"{_SURNAME}\p{{Han}}", text):
+        if not regex.search(rf"{_SURNAME}\p{{Han}}|[小老]{_SURNAME}", text):
             return []
-        results = []
-        position = 0
-        for pair in jieba.posseg.lcut(text, HMM=True):
-            word, flag = pair.word, pair.flag
-            start = text.find(word, position)
-            if start < 0:
-                continue
-            position = end = start + len(word)
-            if flag not in _NAME_TAGS or not _HAN_ONLY.fullmatch(word) or word in _NOT_NAMES:
-                continue
-            if not _SURNAME_RX.match(word) or word[-1] in _PLACE_AFTER:
-                continue
-            if end < len(text) and text[end] in _PLACE_AFTER:
-                continue
-            results.append(
-                make_result(
-                    self.ENTITY, start, end, 0.6, type(self).__name__, "jieba nr with surname"
+        tokens = segment(text)
+        given = given_name_chars()
+        results = _dotted_names(text, tokens, type(self).__name__)
+        for index, (start, end, word, flag) in enumerate(tokens):
+            found = self._tagged_name(text, start, end, word, flag)
+            if found is None:
+                found = _xiao_lao(tokens, index)
+            if found is None:
+                found = self._surname_then_given(text, tokens, index, given)
+            if found is not None:
+                results.append(
+                    make_result(
+                        self.ENTITY, found[0], found[1], found[2], type(self).__name__, found[3]
+                    )
                 )
-            )
         return results
+
+    @staticmethod
+    def _tagged_name(
+        text: str, start: int, end: int, word: str, flag: str
+    ) -> tuple[int, int, float, str] | None:
+        """A word jieba tags ``nr`` that starts with a surname and is not an everyday word."""
+        if flag not in _NAME_TAGS or not _HAN_ONLY.fullmatch(word) or word in _NOT_NAMES:
+            return None
+        if (
+            not _SURNAME_RX.match(word)
+            or word[-1] in _PLACE_AFTER
+            or _not_a_person_after(text, end)
+        ):
+            return None
+        if len(word) >= 3 and word[-1] in _ORGANISATION_LAST:
+            return None  # 银监会, 公安局: an organisation jieba took for a name
+        if len(word) == 4 and word[:2] not in COMPOUND_SURNAMES:
+            return None  # four characters are a compound surname and a given name (欧阳娜娜)
+        _tag, frequency = jieba_word_tag(word)
+        if frequency >= (_COMMON_NR_WORD_2 if len(word) == 2 else _COMMON_NR_WORD_3):
+            return None  # in the dictionary and frequent: 智慧, 宁静, 明星 (tagged nr)
+        if frequency == 0 and word[0] in _FUNCTION_WORD_SURNAMES:
+            return None  # jieba guessed a name: 和好友, 来参加, 都觉得
+        return start, end, 0.6, "jieba nr with surname"
+
+    @staticmethod
+    def _surname_then_given(
+        text: str, tokens: tuple[Token, ...], index: int, given: frozenset[str]
+    ) -> tuple[int, int, float, str] | None:
+        """A surname on its own token and a one- or two-character given name as the next token."""
+        start, end, word, flag = tokens[index]
+        if index + 1 >= len(tokens) or not (
+            (len(word) == 1 and word in SINGLE_SURNAMES) or word in COMPOUND_SURNAMES
+        ):
+            return None
+        if start > 0 and text[start - 1] in _COUNTING_BEFORE:
+            return None  # 一张, 几位: a measure word, not a surname
+        g_start, g_end, g_word, g_flag = tokens[index + 1]
+        if g_start != end or len(g_word) > 2 or not all(c in given for c in g_word):
+            return None
+        if flag not in _NAME_TAGS and (len(g_word) == 1 or word in _FUNCTION_WORD_SURNAMES):
+            return None  # 2-character names only where jieba saw a surname
+        if g_flag in _NOT_GIVEN_TAGS or _not_a_person_after(text, g_end):
+            return None
+        return start, g_end, 0.6, "surname and given-name characters"
+
+
+Token = tuple[int, int, str, str]  # start, end, word, jieba part-of-speech tag
+
+
+def _dotted_names(text: str, tokens: tuple[Token, ...], recognizer: str) -> list[RecognizerResult]:
+    """詹姆斯·卡梅隆: the Han words on both sides of a middle dot, as jieba cuts them."""
+    results = []
+    index = 0
+    while index < len(tokens) - 2:
+        first = index
+        while (
+            index + 2 < len(tokens)
+            and tokens[index + 1][2] in _NAME_DOTS
+            and _HAN_WORD.fullmatch(tokens[index][2])
+            and _HAN_WORD.fullmatch(tokens[index + 2][2])
+        ):
+            index += 2
+        if index > first:
+            start, end = tokens[first][0], tokens[index][1]
+            results.append(
+                make_result("PERSON", start, end, 0.6, recognizer, "name parts joined by a dot")
+            )
+        index += 1
+    return results
+
+
+def _xiao_lao(tokens: tuple[Token, ...], index: int) -> tuple[int, int, float, str] | None:
+    """小李 / 老王: one word, or 小 then a surname jieba tags as a name."""
+    start, end, word, _flag = tokens[index]
+    if len(word) == 2 and word[0] in "小老" and word[1] in _COMMON_SURNAMES:
+        if word not in _NOT_XIAO_LAO:
+            return start, end, 0.6, "小/老 and a surname"
+        return None
+    if word in ("小", "老") and index + 1 < len(tokens):
+        n_start, n_end, n_word, n_flag = tokens[index + 1]
+        if n_start == end and n_word in _COMMON_SURNAMES and n_flag in _NAME_TAGS:
+            return start, n_end, 0.6, "小/老 and a surname"
+    return None
+
+
+@functools.lru_cache(maxsize=16)
+def segment(text: str) -> tuple[Token, ...]:
+    """jieba.posseg's words with their offsets; cached so recognizers of one text share it."""
+    initialize()
+    tokens = []
+    position = 0
+    for pair in jieba.posseg.lcut(text, HMM=True):
+        start = text.find(pair.word, position)
+        if start < 0:
+            continue
+        position = start + len(pair.word)
+        tokens.append((start, position, pair.word, pair.flag))
+    return tuple(tokens)
+
+
+def jieba_word_tag(word: str) -> tuple[str | None, int]:
+    """jieba's dictionary part-of-speech tag and frequency of a word (None, 0 if unknown)."""
+    initialize()
+    tag = jieba.posseg.dt.word_tag_tab.get(word)
+    return tag, int(jieba.dt.FREQ.get(word, 0) or 0)

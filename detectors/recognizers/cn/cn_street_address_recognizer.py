@@ -26,25 +26,36 @@ _PROVINCE = (
     "(?:" + "|".join(sorted(PROVINCES, key=len, reverse=True)) + ")"
     "(?:" + "|".join(PROVINCE_SUFFIXES) + ")?"
 )
-_NAME = r"(?:(?![省市区县旗路街号是在到的我])\p{Han})"
+# Simplified and traditional forms (Taiwan, Hong Kong, Macao): 區 縣 鄉 鎮 號 樓.
+_NAME = r"(?:(?![省市区區县縣旗路街号號是在到的我])\p{Han})"
 _CITY = rf"{_NAME}{{1,6}}?(?:市|自治州|州|盟|地区)"
-_DISTRICT = rf"{_NAME}{{1,6}}?(?:区|县|旗|镇|乡)"
-_ROAD_NAME = r"(?:(?![路街号是在到的我])\p{Han})"
-_ROAD = rf"(?:{_ROAD_NAME}|\d){{1,10}}?(?:大道|大街|路|街|道|巷|弄|胡同|里)"
-_HOUSE = rf"(?:{_NUM}(?:之{_NUM})?[号弄])"
+_DISTRICT = rf"{_NAME}{{1,6}}?(?:区|區|县|縣|旗|镇|鎮|乡|鄉)"
+_ROAD_NAME = r"(?:(?![路街号號是在到的我])\p{Han})"
+# Words that end in 道 without being a road (北京报道 is a report from Beijing).
+_NOT_ROAD_DAO = r"(?<!报|知|味|频|渠|轨|通|隧|街|赛|车|跑|管|难|一|行|门|大)"
+_ROAD = (
+    rf"(?:{_ROAD_NAME}|\d){{1,10}}?(?:大道|大街|路|街|{_NOT_ROAD_DAO}道|巷|弄|胡同)"
+    rf"(?:{_NUM}段)?"
+)
+_HOUSE = rf"(?:{_NUM}(?:之{_NUM})?[号號弄](?:之{_NUM})?)"
 _BUILDING = (
-    rf"(?:[\s-]?(?:[A-Za-z0-9]{{1,4}}(?:座|栋|幢|号楼|单元|室|层|楼|户)|{_NUM}(?:栋|幢|号楼|单元|室|层|楼)"
+    rf"(?:[\s-]?(?:[A-Za-z0-9]{{1,4}}(?:座|栋|棟|幢|号楼|號樓|单元|單元|室|层|層|楼|樓|户|戶)"
+    rf"|{_NUM}(?:栋|棟|幢|号楼|號樓|单元|單元|室|层|層|楼|樓)"
     rf"|{_H}{{2,8}}?(?:小区|大厦|花园|公寓|新村|广场|中心|家园|苑)))"
 )
 _POSTCODE = r"(?:\s?\d{6}(?!\d))"
+# A postal code written first (Taiwan: 3 or 5 digits, mainland: 6).
+_POSTCODE_FIRST = r"(?:(?<!\d)\d{3,6}\s?)?"
 _START = r"(?<=^|[\s,，:：;；。!！?？()（）\[\]【】]|地址|地址是|地址为|寄到|送到|发到|寄往|送至|住在|位于|在)"
 
 _WITH_PROVINCE = (
     rf"{_PROVINCE}(?:{_CITY})?(?:{_DISTRICT}){{0,2}}{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
 )
-_WITH_CITY = rf"{_START}{_CITY}(?:{_DISTRICT}){{0,2}}{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
-_WITH_DISTRICT = rf"{_START}{_DISTRICT}{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
-_ROAD_AND_NUMBER = rf"{_START}{_ROAD}{_HOUSE}{_BUILDING}{{0,4}}"
+_WITH_CITY = rf"{_START}{_POSTCODE_FIRST}{_CITY}(?:{_DISTRICT}){{0,2}}{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
+_WITH_DISTRICT = (
+    rf"{_START}{_POSTCODE_FIRST}{_DISTRICT}{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
+)
+_ROAD_AND_NUMBER = rf"{_START}{_POSTCODE_FIRST}{_ROAD}{_HOUSE}{_BUILDING}{{0,4}}"
 
 
 class CnStreetAddressRecognizer(ProjectPatternRecognizer):
