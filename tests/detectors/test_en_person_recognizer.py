@@ -17,6 +17,11 @@ SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.t
 CASES = [
     pytest.param("Hi, this is Rachel Davis about my order", ["Rachel Davis"], id="ner-name"),
     pytest.param("Please deliver it to Mr John Smith", ["John Smith"], id="title-stripped"),
+    pytest.param(
+        "They had 6: Romi, Erik, Amy, Nathaniel, Donald and Kristen.",
+        ["Romi", "Erik", "Amy", "Nathaniel", "Donald", "Kristen"],
+        id="list-with-a-ner-name",
+    ),
     pytest.param("the parcel is broken", [], id="no-name"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")

@@ -1,6 +1,10 @@
 # Chinese punctuation and full-width characters are the data here, on purpose. Regex patterns and one-row-per-case tables read better unwrapped.
 # ruff: noqa: E501, RUF001
-"""PERSON (English): people's names from spaCy's NER (en_core_web_sm), Latin script only."""
+"""PERSON (English): people's names from spaCy's NER (en_core_web_sm), Latin script only.
+
+A list of single capitalised words ("Torpy and Salinas", "Romi, Erik, Amy and Kristen")
+in which NER found a person is a list of people: its other words are names too (0.7).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,12 @@ _NOT_NAMES = frozenset(
 )  # fmt: skip
 _TITLE = regex.compile(r"^(?:mr|mrs|ms|miss|dr|prof)\.?\s+", regex.I)
 # Any alphabet with letter case: Gústav, Kozłowski, Đặng, Neuschäfer.
+_LIST_WORD = r"\p{Lu}[\p{Ll}\p{M}'’\-]+"
+_LIST = regex.compile(
+    rf"(?<![\p{{L}}]){_LIST_WORD}(?:(?:,[ \t]*|,?[ \t]+(?:and|or|&)[ \t]+){_LIST_WORD}(?![\p{{L}}]))+"
+)
+_LIST_WORD_RE = regex.compile(_LIST_WORD)
+LIST_SCORE = 0.7
 _NAME_SHAPE = regex.compile(r"\p{Lu}[\p{L}\p{M}'’\-]+(?:\s+\p{Lu}[\p{L}\p{M}'’\-.]+)*")
 
 
@@ -54,4 +64,30 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
                     self.ENTITY, start, end, self.NER_SCORE, type(self).__name__, "spaCy NER PERSON"
                 )
             )
-        return results
+        return results + self._list_members(text, results)
+
+    def _list_members(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
+        if not found:
+            return []
+        extra = []
+        for match in _LIST.finditer(text):
+            members = list(_LIST_WORD_RE.finditer(text, match.start(), match.end()))
+            spans = [(m.start(), m.end()) for m in members]
+            if not any(r.start <= s and e <= r.end for r in found for s, e in spans):
+                continue
+            for start, end in spans:
+                if text[start:end].lower() in _NOT_NAMES:
+                    continue
+                if any(r.start <= start and end <= r.end for r in found):
+                    continue
+                extra.append(
+                    make_result(
+                        self.ENTITY,
+                        start,
+                        end,
+                        LIST_SCORE,
+                        type(self).__name__,
+                        "in a list of names",
+                    )
+                )
+        return extra
