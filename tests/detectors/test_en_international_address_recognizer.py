@@ -52,6 +52,16 @@ CASES = [
         ["87818 Dalmatinova 68 St."],
         id="street-word-after-number",
     ),
+    pytest.param(
+        ">Alberico Rizzo\n>770 26 rue des lieutemants Thomazo\n>Apt. 735\n>DOLE\n>France 35910",
+        ["770 26 rue des lieutemants Thomazo\n>Apt. 735\n>DOLE\n>France 35910"],
+        id="lower-case-french-street",
+    ),
+    pytest.param(
+        "Mrs. Barbara Yudina Apt. 675 62314 Mellemvej 32\nAalborg NO 9100",
+        ["Apt. 675 62314 Mellemvej 32\nAalborg NO 9100"],
+        id="unit-not-part-of-the-name-before",
+    ),
     pytest.param("ZIP: 394 13", ["394 13"], id="labelled-postcode"),
     pytest.param("I upgraded to Windows 10 Pro 2 days ago", [], id="product-version-not-address"),
     pytest.param("Order 12345 Blue Widget 2 arrived", [], id="order-and-quantity-not-address"),

@@ -1,3 +1,5 @@
+# One-row-per-case tables read better unwrapped.
+# ruff: noqa: E501
 """Table-driven checks of en_person_recognizer (PERSON) through the real detector."""
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ CASES = [
         "They had 6: Romi, Erik, Amy, Nathaniel, Donald and Kristen.",
         ["Romi", "Erik", "Amy", "Nathaniel", "Donald", "Kristen"],
         id="list-with-a-ner-name",
+    ),
+    pytest.param(
+        "Zoolander is a 2017 Polish action-comedy film directed by Maciej Borkowski and starring Borkowski",
+        ["Maciej Borkowski", "Borkowski"],
+        id="found-name-mentioned-again",
     ),
     pytest.param("the parcel is broken", [], id="no-name"),
 ] + [

@@ -60,7 +60,7 @@ CASES = [
     pytest.param("Maybe it's under Júlia Gyarmathy", ["Júlia Gyarmathy"], id="booked-under"),
     pytest.param(
         'Gabriel: "Who are you?"\nSara:"I\'m Misty\'s daughter".',
-        ["Gabriel", "Misty"],
+        ["Gabriel", "Sara", "Misty"],
         id="name-before-a-relation",
     ),
     pytest.param(
@@ -69,6 +69,12 @@ CASES = [
         id="name-line-in-a-signature",
     ),
     pytest.param("Best Regards\nCustomer Service\nOrder 12345", [], id="heading-lines-not-names"),
+    pytest.param("Sometimes people call me Csanád", ["Csanád"], id="call-me"),
+    pytest.param(
+        'Alice: "Who are you?"\nAlice:"I\'m Christopher\'s daughter".',
+        ["Alice", "Alice", "Christopher"],
+        id="speaker-of-a-quoted-line",
+    ),
     pytest.param("this is ridiculous, where is my order", [], id="lower-case-word-after-this-is"),
     pytest.param("I am waiting for my refund", [], id="verb-after-i-am"),
     pytest.param("called Amazon and they said to write here", [], id="brand-after-called"),

@@ -57,6 +57,18 @@ STREET_WORDS = frozenset(
         "tee", "iela", "gatvė", "sokak", "caddesi", "bulevar", "odos", "leoforos", "street",
     }
 )  # fmt: skip
+# Street words written before the street's name, in languages where that is the order.
+STREET_WORDS_FIRST = frozenset(
+    {
+        "rue", "rua", "rúa", "calle", "carrer", "avenida", "av.", "via", "viale", "strada",
+        "piazza", "corso", "ul.", "ulica", "al.", "aleja", "chemin", "boulevard", "allée", "quai",
+        "plac", "trg", "travessa", "largo", "paseo", "camino", "c/",
+    }
+)  # fmt: skip
+# Words that end a street name written in lower case.
+_NOT_STREET = frozenset(
+    {"and", "or", "in", "at", "on", "to", "for", "is", "was", "street", "st.", "st"}
+)
 # Word endings that name a street (Finnish, Nordic, German, Dutch, Hungarian, Baltic ...).
 STREET_ENDINGS = (
     "katu", "kuja", "tie", "polku", "väylä", "kaari", "rinne", "vej", "vejen", "gade", "gaden",
@@ -220,9 +232,25 @@ def street_around(
                 if same_line(text, end, nxt[0]) and _HOUSE_NUMBER.fullmatch(nxt[2]):
                     end = nxt[1]
             return n_start, end, STREET_SCORE if digits > 1 else ONE_DIGIT_SCORE
+    if after and after[0][2].casefold() in STREET_WORDS_FIRST:
+        # Lower-case words may follow: "26 rue des lieutemants Thomazo".
+        after = after[:1]
+        position, left = index + 2, after[0][1]
+        while position < len(tokens) and len(after) < _MAX_STREET_WORDS + 1:
+            w_start, w_end, word = tokens[position]
+            if not same_line(text, left, w_start) or "," in text[left:w_start]:
+                break
+            if not _WORD.fullmatch(word) or word.casefold() in _NOT_STREET:
+                break
+            after.append(tokens[position])
+            left, position = w_end, position + 1
     while after and after[-1][2] in CONNECTORS:
         after.pop()
-    if len(after) >= 2 and is_street_word(after[0][2]) and after[0][2][:1].isupper():
+    if (
+        len(after) >= 2
+        and is_street_word(after[0][2])
+        and (after[0][2][:1].isupper() or after[0][2].casefold() in STREET_WORDS_FIRST)
+    ):
         # A street word first, as in French, Spanish, Portuguese: "29 Rue de Tanger".
         return n_start, after[-1][1], STREET_SCORE
     return None

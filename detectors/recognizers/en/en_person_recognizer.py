@@ -3,7 +3,8 @@
 """PERSON (English): people's names from spaCy's NER (en_core_web_sm), Latin script only.
 
 A list of single capitalised words ("Torpy and Salinas", "Romi, Erik, Amy and Kristen")
-in which NER found a person is a list of people: its other words are names too (0.7).
+in which NER found a person is a list of people: its other words are names too (0.7); so is
+another mention of a found name's word ("by Maciej Borkowski and starring Borkowski").
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _NOT_NAMES = frozenset(
 )  # fmt: skip
 _TITLE = regex.compile(r"^(?:mr|mrs|ms|miss|dr|prof)\.?\s+", regex.I)
 # Any alphabet with letter case: Gústav, Kozłowski, Đặng, Neuschäfer.
+_UNIT_TAIL = regex.compile(r"(?:\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Room|Box)\.?)+$")
 _LIST_WORD = r"\p{Lu}[\p{Ll}\p{M}'’\-]+"
 _LIST = regex.compile(
     rf"(?<![\p{{L}}]){_LIST_WORD}(?:(?:,[ \t]*|,?[ \t]+(?:and|or|&)[ \t]+){_LIST_WORD}(?![\p{{L}}]))+"
@@ -56,6 +58,7 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
             span = span.split("\n")[0].rstrip()  # never across a line break
             if span.endswith(("'s", "’s")):
                 span = span[:-2]
+            span = _UNIT_TAIL.sub("", span)  # "Barbara Yudina Apt. 675": the unit is the address's
             end = start + len(span)
             if not _NAME_SHAPE.fullmatch(span) or span.lower() in _NOT_NAMES:
                 continue
@@ -64,7 +67,33 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
                     self.ENTITY, start, end, self.NER_SCORE, type(self).__name__, "spaCy NER PERSON"
                 )
             )
-        return results + self._list_members(text, results)
+        results += self._list_members(text, results)
+        return results + self._repeats(text, results)
+
+    def _repeats(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
+        """Other mentions of a found name's words ("directed by Maciej Borkowski and starring
+        Borkowski"): the same capitalised word is the same person."""
+        words = {
+            w.group()
+            for r in found
+            for w in _LIST_WORD_RE.finditer(text, r.start, r.end)
+            if len(w.group()) > 2 and w.group().lower() not in _NOT_NAMES
+        }
+        if not words:
+            return []
+        extra = []
+        for match in _LIST_WORD_RE.finditer(text):
+            start, end = match.span()
+            if match.group() not in words or (end < len(text) and text[end].isalpha()):
+                continue
+            if any(r.start <= start < r.end or start <= r.start < end for r in found):
+                continue
+            extra.append(
+                make_result(
+                    self.ENTITY, start, end, LIST_SCORE, type(self).__name__, "a found name again"
+                )
+            )
+        return extra
 
     def _list_members(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
         if not found:

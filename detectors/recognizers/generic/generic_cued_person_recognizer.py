@@ -18,7 +18,7 @@ After a title (Mr., Ms., Mrs., Dr., Miss) one word is enough: a surname alone is
 Cues include a question for the name answered in the same message ("What's your last
 name? Turgeon"), "it's under X" / "booked under X", and reported speech ("said X",
 "told X", "speak to X"); a capitalised word before "'s daughter", "'s wife", "'s boss" ...
-is a name too. A title is never taken as the name ("this is Mr. Wirth"). In a message of
+is a name too, and so is the speaker heading a quoted line ('Alice: "Who are you?"'). A title is never taken as the name ("this is Mr. Wirth"). In a message of
 three or more lines with a number (a signature or contact card), a line that is only two to
 four name-shaped words ("Marta Palermo", "Ella H. Snider") is a name (0.6), unless a word is
 a heading word ("Best Regards", "Customer Service", "Asc Partners").
@@ -45,7 +45,7 @@ _CUE = (
     r"called|named|recipient\s?:|recipient is|put|send it to(?: my \w+)?|"
     r"(?:last |first |full |sur)?name\?|name on the (?:account|order|card|booking) is|"
     r"(?:it's|it is|it’s|booked|ordered|registered|reserved|account is) under|"
-    r"said|told|asked|said to|speak to|talk to|ask for|"
+    r"said|told|asked|said to|speak to|talk to|ask for|call me|calls me|named (?:him|her)|"
     r"to my (?:sister|brother|mother|mum|mom|father|dad|wife|husband|friend|son|daughter))"
 )
 # The cue in any case; the name's capital letters must be real ones.
@@ -61,6 +61,10 @@ _RELATION = regex.compile(
 )
 _TITLED = regex.compile(
     rf"(?<![\p{{L}}])(?:Mr|Mrs|Ms|Miss|Dr|Mx)\.?[ \t]+(?P<value>{_CAPITALISED}(?:[ \t]+{_CAPITALISED})?|{_HAN}|\p{{Han}}|{_UNCASED})"
+)
+# A speaker's name heading a quoted line of a transcript: 'Alice: "Who are you?"'.
+_SPEAKER = regex.compile(
+    r"^[ \t>]*(?P<value>\p{Lu}[\p{Ll}\p{M}'’\-]+)[ \t]*:[ \t]*[\"“]", regex.MULTILINE
 )
 # Capitalised words after a cue that are not names.
 _NOT_NAMES = frozenset(
@@ -112,6 +116,7 @@ class GenericCuedPersonRecognizer(ProjectLocalRecognizer):
             (_CUED, "name after a cue"),
             (_TITLED, "name after a title"),
             (_RELATION, "name before a relation"),
+            (_SPEAKER, "speaker of a quoted line"),
         )
         for pattern, why in cued:
             for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
