@@ -22,6 +22,7 @@ CASES = [
     pytest.param(
         "Coden is a design agency based in NAANTALI.", ["NAANTALI"], id="based-in-capitals"
     ),
+    pytest.param("are you going to Playlist Live in February ?", [], id="month-after-cue"),
     pytest.param("the last scan was at the Hong Kong hub", [], id="issue-hub-not-a-place"),
     pytest.param("The invoice INV-7148115 total is 238", [], id="invoice-not-a-place"),
 ] + [

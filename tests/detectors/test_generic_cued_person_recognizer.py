@@ -75,6 +75,7 @@ CASES = [
         ["Alice", "Alice", "Christopher"],
         id="speaker-of-a-quoted-line",
     ),
+    pytest.param("If you miss speaking French you guys could practice", [], id="miss-is-a-verb"),
     pytest.param("this is ridiculous, where is my order", [], id="lower-case-word-after-this-is"),
     pytest.param("I am waiting for my refund", [], id="verb-after-i-am"),
     pytest.param("called Amazon and they said to write here", [], id="brand-after-called"),

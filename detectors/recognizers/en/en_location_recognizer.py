@@ -27,6 +27,14 @@ _CUED = regex.compile(
     rf"(?P<value>{_PLACE_WORD}(?:[ \t]+(?:{_PLACE_WORD}|(?:de|del|da|do|la|le|u|am|an|sur)(?=[ \t]+\p{{Lu}}))){{0,3}})"
 )
 CUE_SCORE = 0.65
+# Capitalised words after "live in", "moved to" ... that are times, not places.
+_NOT_PLACES = frozenset(
+    {
+        "january", "february", "march", "april", "may", "june", "july", "august", "september",
+        "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
+        "friday", "saturday", "sunday", "the", "a", "an", "my", "our", "this", "that", "it",
+    }
+)  # fmt: skip
 
 
 class EnLocationRecognizer(ProjectLocalRecognizer):
@@ -41,6 +49,7 @@ class EnLocationRecognizer(ProjectLocalRecognizer):
                 self.ENTITY, *m.span("value"), CUE_SCORE, type(self).__name__, "place after a cue"
             )
             for m in _CUED.finditer(text, timeout=REGEX_TIMEOUT.secs)
+            if m.group("value").split()[0].lower() not in _NOT_PLACES
         ]
         if nlp_artifacts is None:
             return results

@@ -11,7 +11,7 @@ words right after it are taken when they look like a name:
   Gústav Sófóníasson, Kadri Sisask, John Đặng), or
 - one to four words of a script without letter case (Arabic, Devanagari, Bengali, Thai ...),
   or two to four Han characters (a Chinese name in an English sentence), or
-- after "my name is" / "name:" or a title ("mr. elliott") only, lower-case words (chat
+- after "my name is" / "name:" or a lower-case title ("mr. elliott"; not "miss", a verb) only, lower-case words (chat
   writing), none of them a common English word.
 
 After a title (Mr., Ms., Mrs., Dr., Miss) one word is enough: a surname alone is a name.
@@ -51,7 +51,7 @@ _CUE = (
 # The cue in any case; the name's capital letters must be real ones.
 _CUED = regex.compile(rf"(?<![\p{{L}}])(?P<cue>(?i:{_CUE}))[ \t]+(?P<value>{_NAME})")
 _STRONG_LOWER = regex.compile(
-    rf"(?<![\p{{L}}])(?:(?i:my name is|my name's|name\s?:)[ \t]*(?P<value>{_LOWER})|(?:mr|mrs|ms|miss|dr)\.?[ \t]+(?P<value>[a-z][a-z'’\-]+))"
+    rf"(?<![\p{{L}}])(?:(?i:my name is|my name's|name\s?:)[ \t]*(?P<value>{_LOWER})|(?:mr|mrs|ms|dr)\.?[ \t]+(?P<value>[a-z][a-z'’\-]+))"
 )
 # "Melvin's daughter": a name before a family or social relation.
 _RELATION = regex.compile(
