@@ -29,6 +29,16 @@ CASES = [
         ["Maciej Borkowski", "Borkowski"],
         id="found-name-mentioned-again",
     ),
+    pytest.param(
+        "Have you been to a Homero Portillo concert before?",
+        ["Homero Portillo"],
+        id="name-the-model-calls-an-organisation",
+    ),
+    pytest.param(
+        "Russell Investments is a design agency based in KURZENKIRCHEN.",
+        [],
+        id="company-word-keeps-an-organisation",
+    ),
     pytest.param("the parcel is broken", [], id="no-name"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")

@@ -26,6 +26,28 @@ _NOT_NAMES = frozenset(
 )  # fmt: skip
 _TITLE = regex.compile(r"^(?:mr|mrs|ms|miss|dr|prof)\.?\s+", regex.I)
 # Any alphabet with letter case: Gústav, Kozłowski, Đặng, Neuschäfer.
+# Two or three words: a capitalised first name, an optional initial, a capitalised surname.
+_ORG_AS_NAME = regex.compile(
+    r"\p{Lu}\p{Ll}[\p{Ll}\p{M}'’\-]+(?:[ \t]+\p{Lu}\.?)?[ \t]+\p{Lu}\p{Ll}[\p{Ll}\p{M}'’\-]+"
+)
+_COMPANY_WORDS = frozenset(
+    {
+        "inc", "ltd", "llc", "plc", "corp", "corporation", "company", "co", "group", "holdings",
+        "bank", "capital", "partners", "markets", "club", "health", "data", "solutions",
+        "systems", "services", "technologies", "technology", "labs", "software", "media",
+        "agency", "consulting", "industries", "international", "global", "digital", "network",
+        "foundation", "university", "college", "school", "hospital", "airlines", "airways",
+        "motors", "energy", "insurance", "trust", "fund", "store", "shop", "market", "news",
+        "times", "post", "express", "logistics", "supply", "studio", "studios", "records",
+        "entertainment", "games", "pictures", "films", "books", "press", "hotel", "resort",
+        "restaurant", "cafe", "pharma", "pharmaceuticals", "analytics", "cloud", "security",
+        "stanley", "sachs", "chase", "hathaway", "fargo", "weekly", "daily", "magazine",
+        "orchestra", "band", "team", "united", "city", "council", "ministry", "department",
+        "office", "centre", "center", "institute", "association", "society", "union",
+        "investments", "investment", "ventures", "associates", "enterprises", "brands",
+    }
+)  # fmt: skip
+ORG_AS_NAME_SCORE = 0.6
 _UNIT_TAIL = regex.compile(r"(?:\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Room|Box)\.?)+$")
 _LIST_WORD = r"\p{Lu}[\p{Ll}\p{M}'’\-]+"
 _LIST = regex.compile(
@@ -47,10 +69,20 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
             return []
         results = []
         for entity in nlp_artifacts.entities:
-            if entity.label_ != "PERSON":
+            if entity.label_ not in {"PERSON", "ORG"}:
                 continue
             start, end = entity.start_char, entity.end_char
             span = text[start:end]
+            score, why = self.NER_SCORE, "spaCy NER PERSON"
+            if entity.label_ == "ORG":
+                # The small model calls many names it does not know organisations: a
+                # first name and a surname ("Hanna Ukkonen") with no company word is a person.
+                span = span.removesuffix("'s").removesuffix("’s")
+                if not _ORG_AS_NAME.fullmatch(span) or any(
+                    w.lower().rstrip(".") in _COMPANY_WORDS for w in span.split()
+                ):
+                    continue
+                score, why = ORG_AS_NAME_SCORE, "spaCy NER ORG shaped as a person's name"
             title = _TITLE.match(span)
             if title:
                 start += title.end()
@@ -62,11 +94,7 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
             end = start + len(span)
             if not _NAME_SHAPE.fullmatch(span) or span.lower() in _NOT_NAMES:
                 continue
-            results.append(
-                make_result(
-                    self.ENTITY, start, end, self.NER_SCORE, type(self).__name__, "spaCy NER PERSON"
-                )
-            )
+            results.append(make_result(self.ENTITY, start, end, score, type(self).__name__, why))
         results += self._list_members(text, results)
         return results + self._repeats(text, results)
 
