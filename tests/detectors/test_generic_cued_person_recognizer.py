@@ -76,6 +76,8 @@ CASES = [
         id="speaker-of-a-quoted-line",
     ),
     pytest.param("If you miss speaking French you guys could practice", [], id="miss-is-a-verb"),
+    pytest.param("FOLLOW ME PLZ CAUSE IM HAVIN A BAD DAY", [], id="shouting-after-im"),
+    pytest.param("My name is JOHN SMITH", ["JOHN SMITH"], id="capitals-after-my-name-is"),
     pytest.param("this is ridiculous, where is my order", [], id="lower-case-word-after-this-is"),
     pytest.param("I am waiting for my refund", [], id="verb-after-i-am"),
     pytest.param("called Amazon and they said to write here", [], id="brand-after-called"),

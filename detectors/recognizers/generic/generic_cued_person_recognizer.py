@@ -101,6 +101,7 @@ _HEADING_WORDS = frozenset(
     }
 )  # fmt: skip
 NAME_LINE_SCORE = 0.6
+_SELF_CUES = frozenset({"i am", "i'm", "i’m", "im"})
 _CHAT_WORDS = frozenset({"lol", "pls", "plz", "thx", "btw", "im", "ur", "u", "ok", "okay", "hi"})
 
 
@@ -121,7 +122,7 @@ class GenericCuedPersonRecognizer(ProjectLocalRecognizer):
         for pattern, why in cued:
             for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
                 start, end = trim(text, *match.span("value"))
-                if end > start:
+                if end > start and not shouted(match, text[start:end]):
                     results.append(make_result(self.ENTITY, start, end, self.CUE_SCORE, name, why))
         if text.count("\n") >= 2 and any(ch.isdigit() for ch in text):
             for match in _NAME_LINE.finditer(text, timeout=REGEX_TIMEOUT.secs):
@@ -137,6 +138,12 @@ class GenericCuedPersonRecognizer(ProjectLocalRecognizer):
                 why = "lower-case name after my name is or a title"
                 results.append(make_result(self.ENTITY, start, end, self.CUE_SCORE, name, why))
         return results
+
+
+def shouted(match: regex.Match[str], value: str) -> bool:
+    """'IM SORRY', 'I'M HAVIN A BAD DAY': capitals after "I'm" are shouting, not a name."""
+    cue = match.groupdict().get("cue") or ""
+    return cue.lower() in _SELF_CUES and len(value) > 2 and value.isupper()
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
