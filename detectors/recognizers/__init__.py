@@ -10,6 +10,9 @@ from detectors.recognizers.cn.cn_person_recognizer import CnPersonRecognizer
 from detectors.recognizers.cn.cn_phone_recognizer import CnPhoneRecognizer
 from detectors.recognizers.cn.cn_resident_id_recognizer import CnResidentIdRecognizer
 from detectors.recognizers.cn.cn_street_address_recognizer import CnStreetAddressRecognizer
+from detectors.recognizers.en.en_international_address_recognizer import (
+    EnInternationalAddressRecognizer,
+)
 from detectors.recognizers.en.en_location_recognizer import EnLocationRecognizer
 from detectors.recognizers.en.en_person_recognizer import EnPersonRecognizer
 from detectors.recognizers.en.en_street_address_recognizer import EnStreetAddressRecognizer
@@ -53,6 +56,7 @@ RECOGNIZER_CLASSES: tuple[RecognizerClass, ...] = (
     EnPersonRecognizer,
     EnLocationRecognizer,
     EnStreetAddressRecognizer,
+    EnInternationalAddressRecognizer,
     EnUsSsnRecognizer,
     GenericAgeRecognizer,
     GenericBankAccountRecognizer,

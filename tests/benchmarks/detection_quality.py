@@ -3,7 +3,7 @@
 """Detection quality per source and split, ours next to Presidio out of the box (run by hand).
 
     .venv/bin/python tests/benchmarks/detection_quality.py [--only ours|ootb]
-        [--sources chat,wnut17,weibo,cluener,project] [--splits dev,test] [--verbose]
+        [--sources chat,wnut17,presidio,weibo,cluener,project] [--splits dev,test] [--verbose]
 
 Sources (detectors/README.md, "Evaluation data"):
 
@@ -11,6 +11,10 @@ Sources (detectors/README.md, "Evaluation data"):
   sentences; all entity types; its dev and test splits use different sentences.
 - ``wnut17``: tests/data/external/out/wnut17.jsonl (WNUT-17 social-media English, CC BY 4.0);
   PERSON and LOCATION only.
+- ``presidio``: tests/data/external/out/presidio.jsonl, Presidio's own evaluation set
+  (microsoft/presidio-research synth_dataset_v2.json, MIT, 1,500 English texts), its
+  personal types only (organisations, titles, dates, nationalities, web sites are not a
+  person's data and are not gold); every finding type is scored. Split by sentence template.
 - ``weibo``, ``cluener``: tests/data/external/out/ (not redistributable, so git-ignored;
   made by tests/data/external/fetch_corpora.py); skipped with a message when absent.
 - ``project``: tests/data/detection/ (the project's own templates, which the engine was
@@ -20,8 +24,10 @@ A source that labels only some entity types is scored on those alone (findings o
 types are ignored there). Per entity, split and engine it prints: precision, recall, F1
 (a finding matches a labelled span when the type is the same and the overlap is at least
 half of their union, IoU >= 0.5), masking recall (share of labelled spans touched by any
-finding of any type: what an agent would not see), and false findings per 100 clean
-messages (messages with no labelled span; findings of the scored types). Presidio OOTB is
+finding of any type: what an agent would not see), masking precision (share of findings
+of the scored types that touch a labelled span: an order an agent can still read), and
+false findings per 100 clean messages (messages with no labelled span; findings of the
+scored types). Presidio OOTB is
 ``AnalyzerEngine()`` with its default recognizers on the installed spaCy small model
 (en_core_web_sm, offline), language "en" for every message, its entity names mapped to ours
 where an equivalent exists. Tune on dev; look at test only to report.
@@ -74,6 +80,12 @@ SOURCES = [
         (DATA / "external" / "out" / "wnut17.jsonl",),
         frozenset({"PERSON", "LOCATION"}),
         "WNUT-17 social-media English",
+    ),
+    Source(
+        "presidio",
+        (DATA / "external" / "out" / "presidio.jsonl",),
+        None,
+        "Presidio's evaluation set (synth_dataset_v2), English",
     ),
     Source(
         "weibo",
@@ -186,6 +198,8 @@ class Score:
     sens_hit: int
     seconds: float
     notes: list[str]
+    findings: int = 0
+    findings_touching: int = 0
 
     def micro(self) -> Tally:
         total = Tally()
@@ -196,6 +210,9 @@ class Score:
             total.touched += t.touched
         return total
 
+    def mask_precision(self) -> float:
+        return self.findings_touching / self.findings if self.findings else 0.0
+
     def false_per_100(self) -> float:
         return 100 * self.clean_findings / self.clean_messages if self.clean_messages else 0.0
 
@@ -205,12 +222,17 @@ def score(
 ) -> Score:
     per_entity: dict[str, Tally] = defaultdict(Tally)
     clean_messages = clean_findings = sens_total = sens_hit = 0
+    findings = findings_touching = 0
     notes: list[str] = []
     clean_notes: list[str] = []
     for row, found in zip(rows, predicted, strict=True):
         text = str(row["text"])
         expected = gold(row)
         scored = [p for p in found if entities is None or p.entity_type in entities]
+        findings += len(scored)
+        findings_touching += sum(
+            any(p.start < g.end and g.start < p.end for g in expected) for p in scored
+        )
         if not expected:
             clean_messages += 1
             clean_findings += len(scored)
@@ -257,6 +279,8 @@ def score(
         sens_hit,
         seconds,
         notes[:150] + clean_notes[:100],
+        findings,
+        findings_touching,
     )
 
 
@@ -284,6 +308,11 @@ def report(source: Source, split: str, scores: dict[str, Score]) -> None:
             + " |"
         )
     print(f"{'micro':16} | " + " | ".join(fmt(scores[n].micro()) for n in names) + " |")
+    print(
+        f"{'mask precision':16} | "
+        + " | ".join(f"{scores[n].mask_precision():13.3f} {'':>27}" for n in names)
+        + " |"
+    )
     print(
         f"{'false/100 clean':16} | "
         + " | ".join(f"{scores[n].false_per_100():13.1f} {'':>27}" for n in names)

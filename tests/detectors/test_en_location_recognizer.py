@@ -16,6 +16,14 @@ SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.t
 
 CASES = [
     pytest.param("I moved to Chicago last month", ["Chicago"], id="city"),
+    pytest.param(
+        "Mr. Leiva flew to LEPPEN on Tuesday morning.", ["LEPPEN"], id="capitals-after-cue"
+    ),
+    pytest.param(
+        "Coden is a design agency based in NAANTALI.", ["NAANTALI"], id="based-in-capitals"
+    ),
+    pytest.param("are you going to Playlist Live in February ?", [], id="month-after-cue"),
+    pytest.param("the last scan was at the Hong Kong hub", [], id="issue-hub-not-a-place"),
     pytest.param("The invoice INV-7148115 total is 238", [], id="invoice-not-a-place"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")

@@ -1,3 +1,5 @@
+# One-row-per-case tables read better unwrapped.
+# ruff: noqa: E501
 """Table-driven checks of en_person_recognizer (PERSON) through the real detector."""
 
 from __future__ import annotations
@@ -17,6 +19,26 @@ SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.t
 CASES = [
     pytest.param("Hi, this is Rachel Davis about my order", ["Rachel Davis"], id="ner-name"),
     pytest.param("Please deliver it to Mr John Smith", ["John Smith"], id="title-stripped"),
+    pytest.param(
+        "They had 6: Romi, Erik, Amy, Nathaniel, Donald and Kristen.",
+        ["Romi", "Erik", "Amy", "Nathaniel", "Donald", "Kristen"],
+        id="list-with-a-ner-name",
+    ),
+    pytest.param(
+        "Zoolander is a 2017 Polish action-comedy film directed by Maciej Borkowski and starring Borkowski",
+        ["Maciej Borkowski", "Borkowski"],
+        id="found-name-mentioned-again",
+    ),
+    pytest.param(
+        "Have you been to a Homero Portillo concert before?",
+        ["Homero Portillo"],
+        id="name-the-model-calls-an-organisation",
+    ),
+    pytest.param(
+        "Russell Investments is a design agency based in KURZENKIRCHEN.",
+        [],
+        id="company-word-keeps-an-organisation",
+    ),
     pytest.param("the parcel is broken", [], id="no-name"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")

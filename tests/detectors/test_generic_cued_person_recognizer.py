@@ -50,6 +50,34 @@ CASES = [
         id="lower-case-after-my-name-is",
     ),
     pytest.param("我叫謝美慧，昨天下的单还没发货", ["謝美慧"], id="traditional-surname"),
+    pytest.param(
+        "Hello, this is Mr. Dustin Wirth. Who are you?", ["Dustin Wirth"], id="title-not-a-name"
+    ),
+    pytest.param(
+        "mr. elliott flew to finnbogastaðir on friday morning.", ["elliott"], id="lower-case-title"
+    ),
+    pytest.param("What's your last name? Turgeon", ["Turgeon"], id="answer-to-name-question"),
+    pytest.param("Maybe it's under Júlia Gyarmathy", ["Júlia Gyarmathy"], id="booked-under"),
+    pytest.param(
+        'Gabriel: "Who are you?"\nSara:"I\'m Misty\'s daughter".',
+        ["Gabriel", "Sara", "Misty"],
+        id="name-before-a-relation",
+    ),
+    pytest.param(
+        ">Marta Palermo\n>Cityscan\n>Marta Palermo\n>1072 Pohlstrasse 9\n>Suite 858",
+        ["Marta Palermo", "Marta Palermo"],
+        id="name-line-in-a-signature",
+    ),
+    pytest.param("Best Regards\nCustomer Service\nOrder 12345", [], id="heading-lines-not-names"),
+    pytest.param("Sometimes people call me Csanád", ["Csanád"], id="call-me"),
+    pytest.param(
+        'Alice: "Who are you?"\nAlice:"I\'m Christopher\'s daughter".',
+        ["Alice", "Alice", "Christopher"],
+        id="speaker-of-a-quoted-line",
+    ),
+    pytest.param("If you miss speaking French you guys could practice", [], id="miss-is-a-verb"),
+    pytest.param("FOLLOW ME PLZ CAUSE IM HAVIN A BAD DAY", [], id="shouting-after-im"),
+    pytest.param("My name is JOHN SMITH", ["JOHN SMITH"], id="capitals-after-my-name-is"),
     pytest.param("this is ridiculous, where is my order", [], id="lower-case-word-after-this-is"),
     pytest.param("I am waiting for my refund", [], id="verb-after-i-am"),
     pytest.param("called Amazon and they said to write here", [], id="brand-after-called"),

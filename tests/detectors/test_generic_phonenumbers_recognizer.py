@@ -37,6 +37,24 @@ CASES = [
     pytest.param("手机：138 1234 5678", ["138 1234 5678"], id="china-mobile-chinese-label"),
     pytest.param("電話 0912-345-678", ["0912-345-678"], id="taiwan-traditional-label"),
     pytest.param("客服热线400-820-1234打不通", [], id="china-400-service-line"),
+    pytest.param(
+        "I would like to stop receiving messages to 0489 25 37 29",
+        ["0489 25 37 29"],
+        id="belgian-mobile-trunk-zero",
+    ),
+    pytest.param(
+        "They're not answering at 516 466 638", ["516 466 638"], id="european-grouped-context"
+    ),
+    pytest.param(
+        "Debra Neal\n082 490 1693-Office\\,+41 (0)69 979 80 58-Fax",
+        ["082 490 1693", "+41 (0)69 979 80 58"],
+        id="label-after-the-number",
+    ),
+    pytest.param(
+        "On 2018-01-14 03:07:43, the Russian government formally began the process",
+        [],
+        id="timestamp-not-a-phone",
+    ),
     pytest.param("I rang 800 820 1234 twice", [], id="china-800-service-line"),
     pytest.param("app version 10.2.0.1 crashes when I open the cart", [], id="version-string"),
     pytest.param("it's 12 345 678 steps away", [], id="unlabelled-digit-groups"),

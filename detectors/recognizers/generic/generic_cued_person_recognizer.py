@@ -11,10 +11,17 @@ words right after it are taken when they look like a name:
   Gústav Sófóníasson, Kadri Sisask, John Đặng), or
 - one to four words of a script without letter case (Arabic, Devanagari, Bengali, Thai ...),
   or two to four Han characters (a Chinese name in an English sentence), or
-- after "my name is" / "name:" only, lower-case words (chat writing), none of them a common
-  English word.
+- after "my name is" / "name:" or a lower-case title ("mr. elliott"; not "miss", a verb) only, lower-case words (chat
+  writing), none of them a common English word.
 
 After a title (Mr., Ms., Mrs., Dr., Miss) one word is enough: a surname alone is a name.
+Cues include a question for the name answered in the same message ("What's your last
+name? Turgeon"), "it's under X" / "booked under X", and reported speech ("said X",
+"told X", "speak to X"); a capitalised word before "'s daughter", "'s wife", "'s boss" ...
+is a name too, and so is the speaker heading a quoted line ('Alice: "Who are you?"'). A title is never taken as the name ("this is Mr. Wirth"). In a message of
+three or more lines with a number (a signature or contact card), a line that is only two to
+four name-shaped words ("Marta Palermo", "Ella H. Snider") is a name (0.6), unless a word is
+a heading word ("Best Regards", "Customer Service", "Asc Partners").
 """
 
 from __future__ import annotations
@@ -36,15 +43,28 @@ _LOWER = r"[a-z][a-z'’\-]+(?:[ \t]+[a-z][a-z'’\-]+){0,2}"
 _CUE = (
     r"(?:my name is|my name's|name is|name\s?:|i am|i'm|i’m|im|this is|it's for|it is for|"
     r"called|named|recipient\s?:|recipient is|put|send it to(?: my \w+)?|"
+    r"(?:last |first |full |sur)?name\?|name on the (?:account|order|card|booking) is|"
+    r"(?:it's|it is|it’s|booked|ordered|registered|reserved|account is) under|"
+    r"said|told|asked|said to|speak to|talk to|ask for|call me|calls me|named (?:him|her)|"
     r"to my (?:sister|brother|mother|mum|mom|father|dad|wife|husband|friend|son|daughter))"
 )
 # The cue in any case; the name's capital letters must be real ones.
 _CUED = regex.compile(rf"(?<![\p{{L}}])(?P<cue>(?i:{_CUE}))[ \t]+(?P<value>{_NAME})")
 _STRONG_LOWER = regex.compile(
-    rf"(?<![\p{{L}}])(?i:my name is|my name's|name\s?:)[ \t]*(?P<value>{_LOWER})"
+    rf"(?<![\p{{L}}])(?:(?i:my name is|my name's|name\s?:)[ \t]*(?P<value>{_LOWER})|(?:mr|mrs|ms|dr)\.?[ \t]+(?P<value>[a-z][a-z'’\-]+))"
+)
+# "Melvin's daughter": a name before a family or social relation.
+_RELATION = regex.compile(
+    rf"(?<![\p{{L}}])(?P<value>{_CAPITALISED})['’]s[ \t]+(?:daughter|son|wife|husband|mother|mum|mom|"
+    r"father|dad|brother|sister|friend|boss|partner|kid|kids|child|children|baby|girlfriend|boyfriend|"
+    r"fiancée?|uncle|aunt|cousin|grandmother|grandfather|grandma|grandpa|niece|nephew)\b"
 )
 _TITLED = regex.compile(
     rf"(?<![\p{{L}}])(?:Mr|Mrs|Ms|Miss|Dr|Mx)\.?[ \t]+(?P<value>{_CAPITALISED}(?:[ \t]+{_CAPITALISED})?|{_HAN}|\p{{Han}}|{_UNCASED})"
+)
+# A speaker's name heading a quoted line of a transcript: 'Alice: "Who are you?"'.
+_SPEAKER = regex.compile(
+    r"^[ \t>]*(?P<value>\p{Lu}[\p{Ll}\p{M}'’\-]+)[ \t]*:[ \t]*[\"“]", regex.MULTILINE
 )
 # Capitalised words after a cue that are not names.
 _NOT_NAMES = frozenset(
@@ -54,8 +74,34 @@ _NOT_NAMES = frozenset(
         "really", "sorry", "happy", "okay", "ok", "fine", "good", "thanks", "hi", "hello",
         "customer", "order", "item", "package", "parcel", "box", "refund", "please", "waiting",
         "looking", "trying", "going", "calling", "writing", "asking", "back", "again", "now",
+        "mr", "mrs", "ms", "miss", "dr", "mx", "me", "him", "her", "them", "us", "you", "we",
+        "they", "he", "she", "i", "someone", "somebody", "nobody", "everyone", "support",
+        "manager", "agent", "team", "service", "supervisor", "boss", "staff", "yes", "no",
     }
 )  # fmt: skip
+# A line that is only a name, in a block of lines with a number (a signature, a contact
+# card, a label): ">Marta Palermo", "Landerico B Hidalgo", "Ella H. Snider".
+_NAME_LINE = regex.compile(
+    r"^[ \t>]*(?P<value>\p{Lu}[\p{Ll}\p{M}'’\-]+(?:[ \t]+(?:\p{Lu}\.?|\p{Lu}[\p{Ll}\p{M}'’\-]+)){0,2}[ \t]+\p{Lu}[\p{Ll}\p{M}'’\-]+)[ \t]*$",
+    regex.MULTILINE,
+)
+# Capitalised words that head a line in a signature or a form and are not names.
+_HEADING_WORDS = frozenset(
+    {
+        "best", "kind", "warm", "regards", "thanks", "thank", "cheers", "sincerely", "yours",
+        "personal", "info", "information", "contact", "details", "order", "shipping", "billing",
+        "delivery", "address", "phone", "mobile", "email", "website", "customer", "service",
+        "support", "team", "sales", "department", "office", "manager", "director", "inc", "ltd",
+        "llc", "gmbh", "group", "partners", "markets", "company", "corporation", "limited",
+        "street", "road", "avenue", "lane", "floor", "building", "new", "status", "update",
+        "technologies", "technology", "tech", "agency", "solutions", "systems", "services",
+        "labs", "software", "consulting", "holdings", "industries", "media", "bank", "capital",
+        "transit", "data", "analytics", "network", "networks", "studio", "studios", "digital",
+        "global", "international", "associates", "enterprises", "ventures", "foundation",
+    }
+)  # fmt: skip
+NAME_LINE_SCORE = 0.6
+_SELF_CUES = frozenset({"i am", "i'm", "i’m", "im"})
 _CHAT_WORDS = frozenset({"lol", "pls", "plz", "thx", "btw", "im", "ur", "u", "ok", "okay", "hi"})
 
 
@@ -67,17 +113,37 @@ class GenericCuedPersonRecognizer(ProjectLocalRecognizer):
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         results = []
         name = type(self).__name__
-        for pattern, why in ((_CUED, "name after a cue"), (_TITLED, "name after a title")):
+        cued = (
+            (_CUED, "name after a cue"),
+            (_TITLED, "name after a title"),
+            (_RELATION, "name before a relation"),
+            (_SPEAKER, "speaker of a quoted line"),
+        )
+        for pattern, why in cued:
             for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
                 start, end = trim(text, *match.span("value"))
-                if end > start:
+                if end > start and not shouted(match, text[start:end]):
                     results.append(make_result(self.ENTITY, start, end, self.CUE_SCORE, name, why))
+        if text.count("\n") >= 2 and any(ch.isdigit() for ch in text):
+            for match in _NAME_LINE.finditer(text, timeout=REGEX_TIMEOUT.secs):
+                words = match.group("value").lower().split()
+                if any(w.rstrip(".") in _HEADING_WORDS or w in STOP_WORDS for w in words):
+                    continue
+                start, end = match.span("value")
+                why = "a line that is a name, in a block with a number"
+                results.append(make_result(self.ENTITY, start, end, NAME_LINE_SCORE, name, why))
         for match in _STRONG_LOWER.finditer(text, timeout=REGEX_TIMEOUT.secs):
             start, end = trim(text, *match.span("value"))
             if end > start:
-                why = "lower-case name after my name is"
+                why = "lower-case name after my name is or a title"
                 results.append(make_result(self.ENTITY, start, end, self.CUE_SCORE, name, why))
         return results
+
+
+def shouted(match: regex.Match[str], value: str) -> bool:
+    """'IM SORRY', 'I'M HAVIN A BAD DAY': capitals after "I'm" are shouting, not a name."""
+    cue = match.groupdict().get("cue") or ""
+    return cue.lower() in _SELF_CUES and len(value) > 2 and value.isupper()
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -91,4 +157,7 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
         kept.append(word)
     if not kept:
         return start, start
-    return start + kept[0].start(), start + kept[-1].end()
+    end = start + kept[-1].end()
+    if text[end - 2 : end] in {"'s", "’s"}:
+        end -= 2  # "I'm Misty's daughter": the name without its possessive
+    return start + kept[0].start(), end

@@ -1,5 +1,5 @@
-# Chinese labels are the data here, on purpose.
-# ruff: noqa: RUF001
+# Chinese labels are the data here, on purpose; patterns read better unwrapped.
+# ruff: noqa: E501, RUF001
 """PHONE_NUMBER from Google's libphonenumber metadata (the ``phonenumbers`` package).
 
 Complements the shape patterns of generic_phone_recognizer.py and cn_phone_recognizer.py:
@@ -9,8 +9,15 @@ every run of digit groups split by spaces, dots, dashes or brackets is parsed
   of the shop's regions (``(852)``, ``(853)``, ``(886)``, ``(86)``): valid 0.75, possible 0.6;
 - as a national number of mainland China, Hong Kong, Macao or Taiwan (``REGIONS``): valid
   0.6 when grouped or 10+ digits long, else 0.4 (an 8-digit run needs a context word);
-- after a label ("Mobile:", "Desk:", "Tel", "WhatsApp", "电话", "手机" ...), any 7-15 digit
-  run scores 0.85, whatever the country: people label their number when they give it.
+- as a national number of another country (``OTHER_REGIONS``: Europe, the Americas,
+  Oceania, Africa and Asia) when written in groups ("0489 25 37 29", "078 8098 1119",
+  "699 956 915"): valid 0.5 with a trunk 0 and three or more groups, else 0.4 (a context
+  word is needed: "call", "messages to", "answering at");
+- after a label ("Mobile:", "Desk:", "Tel", "WhatsApp", "电话", "手机" ...), or before one
+  ("085 175 7641-Office", "416 60 039 office", "930.167.3943 fax"), any 7-15 digit run
+  scores 0.85, whatever the country: people label their number when they give it.
+
+A run that begins with an ISO date ("2018-01-14 03:07") is a timestamp, never a number.
 
 A number libphonenumber types as toll-free, shared-cost, premium-rate or universal access
 (China's 400 and 800 service lines, 0800/1-800 numbers) is a business's, not a person's, and
@@ -30,6 +37,13 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from detectors.recognizers.base import REGEX_TIMEOUT, ProjectLocalRecognizer, make_result
 
 REGIONS = ("CN", "HK", "MO", "TW")
+# Countries whose national formats are tried for a grouped run that no shop region reads.
+OTHER_REGIONS = (
+    "GB", "IE", "FR", "DE", "NL", "BE", "LU", "CH", "AT", "IT", "ES", "PT", "DK", "SE", "NO",
+    "FI", "IS", "EE", "LV", "LT", "PL", "CZ", "SK", "HU", "SI", "HR", "RS", "GR", "CY", "RO",
+    "BG", "UA", "TR", "IL", "AE", "SA", "EG", "ZA", "NG", "KE", "IN", "PK", "BD", "SG", "MY",
+    "TH", "VN", "PH", "ID", "JP", "KR", "AU", "NZ", "US", "CA", "MX", "BR", "AR", "CL", "CO",
+)  # fmt: skip
 BRACKETED_CODES = ("852", "853", "886", "86")
 BUSINESS_TYPES = frozenset(
     {
@@ -55,6 +69,11 @@ _LABEL = regex.compile(
     r"手機號碼|聯絡電話)\s?(?:is\s)?[:：=]?\s*$",
     regex.IGNORECASE,
 )
+_LABEL_AFTER = regex.compile(
+    r"^[ \t]?[-–(]?[ \t]?(?:mobile|mob|cell|office|fax|home|work|desk|tel|phone|landline|whatsapp)\b",
+    regex.IGNORECASE,
+)
+_ISO_DATE = regex.compile(r"\d{4}-\d{2}-\d{2}(?!\d)")
 _LABEL_WINDOW_CHARS = 24
 
 
@@ -62,7 +81,7 @@ class GenericPhonenumbersRecognizer(ProjectLocalRecognizer):
     ENTITY = "PHONE_NUMBER"
     CONTEXT_WORDS = (
         "phone", "call", "mobile", "cell", "tel", "number", "contact", "whatsapp", "reach me",
-        "text me", "电话", "手机", "号码", "联系", "致电", "打给", "電話", "手機",
+        "text me", "messages to", "answering", "fax", "sms", "电话", "手机", "号码", "联系", "致电", "打给", "電話", "手機",
     )  # fmt: skip
 
     @override
@@ -73,7 +92,11 @@ class GenericPhonenumbersRecognizer(ProjectLocalRecognizer):
             value = match.group()
             if value.endswith(")") and "(" not in value:
                 value, end = value[:-1], end - 1
-            scored = self.score(value, text[max(0, start - _LABEL_WINDOW_CHARS) : start])
+            if _ISO_DATE.match(value):
+                continue
+            scored = self.score(
+                value, text[max(0, start - _LABEL_WINDOW_CHARS) : start], text[end : end + 16]
+            )
             if scored is not None:
                 score, why = scored
                 name = type(self).__name__
@@ -81,7 +104,7 @@ class GenericPhonenumbersRecognizer(ProjectLocalRecognizer):
         return results
 
     @staticmethod
-    def score(value: str, before: str) -> tuple[float, str] | None:
+    def score(value: str, before: str, after: str = "") -> tuple[float, str] | None:
         digits = "".join(ch for ch in value if ch.isdigit())
         if not MIN_DIGITS <= len(digits) <= MAX_DIGITS:
             return None
@@ -103,9 +126,32 @@ class GenericPhonenumbersRecognizer(ProjectLocalRecognizer):
                 best = max(best or (0.0, ""), (score, f"valid {region or 'international'} number"))
             elif international and phonenumbers.is_possible_number(number):
                 best = max(best or (0.0, ""), (0.6, "possible international number"))
+        if best is None and not international:
+            best = other_region_score(value, digits)
         if _LABEL.search(before):
             return max(best or (0.0, ""), (LABELLED_SCORE, "digits after a phone label"))
+        if _LABEL_AFTER.match(after):
+            return max(best or (0.0, ""), (LABELLED_SCORE, "digits before a phone label"))
         return best
+
+
+def other_region_score(value: str, digits: str) -> tuple[float, str] | None:
+    """A grouped run valid as a national number of one of ``OTHER_REGIONS``."""
+    groups = len(regex.findall(r"\d+", value))
+    if groups < 2 or len(digits) < 8:
+        return None
+    for region in OTHER_REGIONS:
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number(number):
+            continue
+        if phonenumbers.number_type(number) in BUSINESS_TYPES:
+            return None
+        score = 0.5 if digits.startswith("0") and groups >= 3 else 0.4
+        return score, f"valid {region} number"
+    return None
 
 
 def international_form(value: str, digits: str) -> str | None:

@@ -11,6 +11,8 @@ line: ``{"id", "text", "language", "source", "split", "spans": [{"entity_type", 
 Licences decide where the output goes (detectors/README.md, "Evaluation data"):
 
 - WNUT-17 (leondz/emerging_entities_17, CC BY 4.0).
+- Presidio's evaluation set (microsoft/presidio-research ``data/synth_dataset_v2.json``,
+  MIT): 1,500 English texts, every one kept (no sample).
 - Weibo NER (hltcoe/golden-horse): annotations CC BY-SA 3.0, but the messages follow Weibo's
   terms of service; CLUENER2020 (a copy of its data in StanleySun233/ChineseNER; the
   CLUEbenchmark repository has no licence file and links the data off GitHub): no licence
@@ -21,9 +23,14 @@ corpus is written to ``tests/data/external/out/`` (git-ignored) and the quality 
 skips a source, saying so, when its file is absent.
 
 Only the entity types each corpus annotates are kept (PERSON, LOCATION, STREET_ADDRESS);
-the benchmark scores each source on those types alone. Every message gets a split, ``dev``
-or ``test``, from a hash of its source and id, so the split never changes between runs and
-does not depend on file order. Tune on ``dev`` only.
+the benchmark scores each source on those types alone. Presidio's set labels every kind of
+personal data, so it keeps only the personal types (``PRESIDIO_PERSONAL``) and drops those
+that are not a person's (``PRESIDIO_NOT_PERSONAL``: organisations, job titles, dates and
+times, nationalities, web sites); it is scored on every type. Every message gets a split,
+``dev`` or ``test``, from a hash of its source and id (for Presidio's set, of its template:
+its 1,500 texts come from 209 sentence templates, and a test template is never seen in
+dev), so the split never changes between runs and does not depend on file order. Tune on
+``dev`` only.
 """
 
 from __future__ import annotations
@@ -69,15 +76,35 @@ CORPORA = {
         "StanleySun233+ChineseNER",
         ("data/cluener/train.json", "data/cluener/dev.json"),
     ),
+    "presidio": Corpus("microsoft+presidio-research", ("data/synth_dataset_v2.json",)),
 }
+# Presidio's labels for personal data, in the filter's names. A ZIP code alone is the
+# postcode part of an address (the set cuts an address into street, unit and postcode).
+PRESIDIO_PERSONAL = {
+    "PERSON": "PERSON",
+    "STREET_ADDRESS": "STREET_ADDRESS",
+    "ZIP_CODE": "STREET_ADDRESS",
+    "GPE": "LOCATION",
+    "PHONE_NUMBER": "PHONE_NUMBER",
+    "CREDIT_CARD": "CREDIT_CARD",
+    "EMAIL_ADDRESS": "EMAIL_ADDRESS",
+    "IBAN_CODE": "IBAN_CODE",
+    "US_SSN": "US_SSN",
+    "IP_ADDRESS": "IP_ADDRESS",
+    "AGE": "AGE",
+    "US_DRIVER_LICENSE": "US_DRIVER_LICENSE",  # the filter has no such type: counts as a miss
+}
+# Not a person's data: a company, a job title ("Dr.", "Cinematographer"), a date or time
+# with no birth cue ("1977", "Saturday"), a nationality ("Hungarian"), a company web site.
+PRESIDIO_NOT_PERSONAL = frozenset({"ORGANIZATION", "TITLE", "DATE_TIME", "NRP", "DOMAIN_NAME"})
 WNUT_LABELS = {"person": "PERSON", "location": "LOCATION"}
 WEIBO_LABELS = {"PER.NAM": "PERSON", "GPE.NAM": "LOCATION", "LOC.NAM": "LOCATION"}
 # A CLUENER "address" with a street-level part is a street address, otherwise a place.
 CN_STREET_PART = re.compile(r"[路街巷弄号室栋幢楼村道]|小区|大厦|公寓")
 
 
-def split_of(source: str, message_id: str) -> str:
-    digest = hashlib.sha256(f"{source}:{message_id}".encode()).digest()
+def split_of(source: str, message_id: str, group: str | None = None) -> str:
+    digest = hashlib.sha256(f"{source}:{group or message_id}".encode()).digest()
     return "test" if digest[0] * 100 // 256 < TEST_SHARE_PERCENT else "dev"
 
 
@@ -188,13 +215,35 @@ def cluener(mirror: pathlib.Path) -> Iterator[dict[str, object]]:
                    "language": "zh", "spans": spans}  # fmt: skip
 
 
-def convert(name: str, rows: Iterator[dict[str, object]], out_dir: pathlib.Path) -> None:
+def presidio(mirror: pathlib.Path) -> Iterator[dict[str, object]]:
+    corpus = CORPORA["presidio"]
+    for index, row in enumerate(json.loads(read(mirror, corpus, corpus.files[0]))):
+        spans: list[dict[str, object]] = []
+        for span in row["spans"]:
+            label = span["entity_type"]
+            if label in PRESIDIO_NOT_PERSONAL:
+                continue
+            spans.append({"entity_type": PRESIDIO_PERSONAL[label],
+                          "start": span["start_position"], "end": span["end_position"],
+                          "sensitive": False})  # fmt: skip
+        spans.sort(key=lambda s: (s["start"], s["end"]))
+        yield {"id": f"presidio-{index}", "text": row["full_text"], "language": "en",
+               "spans": spans, "group": f"template-{row['template_id']}"}  # fmt: skip
+
+
+def convert(
+    name: str,
+    rows: Iterator[dict[str, object]],
+    out_dir: pathlib.Path,
+    limit: int | None = MAX_PER_SPLIT,
+) -> None:
     per_split: dict[str, list[dict[str, object]]] = {"dev": [], "test": []}
     for row in rows:
         text = str(row["text"])
         if not text.strip():
             continue
-        split = split_of(name, str(row["id"]))
+        group = row.get("group")
+        split = split_of(name, str(row["id"]), str(group) if group is not None else None)
         # Deterministic sample: the first MAX_PER_SPLIT in hash order, not file order.
         per_split[split].append({**row, "source": name, "split": split})
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -204,9 +253,10 @@ def convert(name: str, rows: Iterator[dict[str, object]], out_dir: pathlib.Path)
             ordered = sorted(
                 rows_of_split, key=lambda r: hashlib.sha256(str(r["id"]).encode()).hexdigest()
             )
-            for row in ordered[:MAX_PER_SPLIT]:
+            kept = ordered if limit is None else ordered[:limit]
+            for row in kept:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-            print(f"{name} {split}: {min(len(ordered), MAX_PER_SPLIT)} of {len(ordered)}")
+            print(f"{name} {split}: {len(kept)} of {len(ordered)}")
     print(f"wrote {target}")
 
 
@@ -214,13 +264,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mirror", type=pathlib.Path, default=pathlib.Path("/work/.mirror"))
     args = parser.parse_args()
-    readers = {"wnut17": wnut, "weibo": weibo, "cluener": cluener}
+    readers = {"wnut17": wnut, "weibo": weibo, "cluener": cluener, "presidio": presidio}
     for name, reader in readers.items():
         corpus = CORPORA[name]
         if not (args.mirror / corpus.repo / "repo").exists():
             print(f"{name}: no mirror at {args.mirror / corpus.repo}; skipped")
             continue
-        convert(name, reader(args.mirror), IGNORED)
+        # Presidio's set is small enough to keep whole (1,500 texts).
+        convert(name, reader(args.mirror), IGNORED, None if name == "presidio" else MAX_PER_SPLIT)
 
 
 if __name__ == "__main__":

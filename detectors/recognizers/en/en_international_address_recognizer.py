@@ -1,0 +1,304 @@
+# Regex patterns and word tables read better unwrapped; names use the typographic apostrophe.
+# ruff: noqa: E501, RUF001
+"""STREET_ADDRESS in Latin script from anywhere, as ONE span: street, unit, town, postcode, country.
+
+en_street_address_recognizer.py reads US and UK shapes with ASCII words on one line. This
+one reads the street first, in any alphabet, then follows the address to its end:
+
+1. A street (the anchor), one of
+   - a house number then up to four words ending in a street word ("217 Lovers Lane",
+     "385 Gemsbok St", "24 Clarke Avenue", "69 Gordon Terrace");
+   - up to four words with a street word then the number, the European order
+     ("Koskikatu 25", "Pohlstrasse 9", "Mellemstræde 74", "ul. Miła 53", "Rua Igreja 25",
+     "Erzsébet tér 19."); a street word is a whole word (Rua, Calle, Via, ul., Rue, Lane) or
+     a word ending ("-katu", "-tie", "-vej", "-gade", "-straße", "-weg", "-vägen", "-veien",
+     "-laan", "-straat", "-utca", ...);
+   - a number, one to three capitalised words and a number ("72134 Coronilla 3599"): a
+     weak shape, kept only with a context word or when an address part follows.
+2. Left: a building or unit number before the street ("6750 Koskikatu 25", "Apt. 117 5720
+   Skoanveien 226").
+3. Right, part after part, separated by a comma, spaces or a line break (a quoted "> "
+   line too): a unit ("Apt. 864", "Suite 860", "Box 9168"), a postcode ("64677", "340 12",
+   "SR08 7UX"), a state or region code ("CO", "NSW"), a town or country (one to four
+   capitalised or upper-case words ending the line or before a postcode: "Nijmegen",
+   "UPPLANDS VÄSBY", "New Zealand 15896"); right after the number, a street word
+   ("Dalmatinova 68 St."), which makes the weak shape a street.
+4. A postcode after its label ("ZIP: 394 13", "my zip code is 610", "postcode SR8 7UX").
+
+Scores: a labelled postcode 0.6; a street word 0.55 (one-digit house number before it: 0.3, "3 Apple Park mugs"),
+the weak shape 0.35; plus 0.1 for each address part found after the street (up to 0.85).
+Context words ("address", "live at", "ship to") add the engine's boost.
+"""
+
+from __future__ import annotations
+
+from typing import override
+
+import regex
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from detectors.recognizers.base import REGEX_TIMEOUT, ProjectLocalRecognizer, make_result
+from detectors.recognizers.en.en_street_address_recognizer import SUFFIXES
+
+# Whole words that name a street, in many languages (compared case-folded, trailing dot kept).
+STREET_WORDS = frozenset(
+    {s.casefold() for s in SUFFIXES}
+    | {f"{s.casefold()}." for s in ("St", "Ave", "Rd", "Dr", "Ln", "Blvd", "Ct", "Pl", "Sq", "Cir", "Hwy", "Pkwy")}
+    | {
+        "rua", "avenida", "av.", "calle", "c/", "carrer", "camino", "paseo", "plaza", "travessa",
+        "via", "viale", "strada", "piazza", "corso", "vicolo", "largo", "rue", "chemin", "allée",
+        "quai", "impasse", "cours", "ul.", "ulica", "al.", "aleja", "plac", "os.", "osiedle",
+        "tér", "utca", "út", "útja", "körút", "rkp.", "náměstí", "nám.", "třída", "ulice",
+        "trg", "cesta", "straße", "strasse", "str.", "gasse", "weg", "platz", "allee",
+        "ring", "damm", "ufer", "markt", "laan", "straat", "gracht", "plein", "kade", "singel",
+        "vej", "gade", "stræde", "torv", "vägen", "väg", "gatan", "gata", "gränd", "veien",
+        "vei", "gate", "gaten", "katu", "tie", "kuja", "polku", "tori", "raitti", "tänav",
+        "tee", "iela", "gatvė", "sokak", "caddesi", "bulevar", "odos", "leoforos", "street",
+    }
+)  # fmt: skip
+# Street words written before the street's name, in languages where that is the order.
+STREET_WORDS_FIRST = frozenset(
+    {
+        "rue", "rua", "rúa", "calle", "carrer", "avenida", "av.", "via", "viale", "strada",
+        "piazza", "corso", "ul.", "ulica", "al.", "aleja", "chemin", "boulevard", "allée", "quai",
+        "plac", "trg", "travessa", "largo", "paseo", "camino", "c/",
+    }
+)  # fmt: skip
+# Words that end a street name written in lower case.
+_NOT_STREET = frozenset(
+    {"and", "or", "in", "at", "on", "to", "for", "is", "was", "street", "st.", "st"}
+)
+# Word endings that name a street (Finnish, Nordic, German, Dutch, Hungarian, Baltic ...).
+STREET_ENDINGS = (
+    "katu", "kuja", "tie", "polku", "väylä", "kaari", "rinne", "vej", "vejen", "gade", "gaden",
+    "stræde", "straße", "strasse", "weg", "gasse", "platz", "allee", "damm", "ufer", "vägen",
+    "gatan", "gränd", "veien", "veg", "vegen", "gata", "gate", "gaten", "laan", "straat",
+    "gracht", "plein", "kade", "utca", "tänav", "iela", "gatvė", "centret", "stien", "bakken",
+)  # fmt: skip
+# Lower-case words allowed inside a street or town name.
+CONNECTORS = frozenset(
+    {"de", "del", "della", "di", "da", "do", "dos", "das", "la", "le", "les", "des", "du",
+     "van", "von", "der", "den", "z", "u", "y", "e", "am", "an", "im", "o'", "sur", "sous"}
+)  # fmt: skip
+_WORD = regex.compile(r"(?:[\p{L}\p{M}][\p{L}\p{M}'’\-]*\.?|c/|C/)")
+_HOUSE_NUMBER = regex.compile(r"\d{1,6}[A-Za-z]?\.?")
+_TOKEN = regex.compile(r"[^\s,]+")
+_SEP = regex.compile(r"[ \t]*,?[ \t]*(?:\n[ \t>]*)?,?[ \t]*")
+_UNIT = regex.compile(
+    r"(?i:apt\.?|apartment|suite|ste\.?|unit|flat|room|rm\.?|floor|fl\.?|box|p\.?\s?o\.?\s?box|#)[ \t]?\d{1,6}[A-Za-z]?(?![\w-])"
+)
+_POSTCODE = regex.compile(
+    r"(?:\d{3,6}(?:[ -]\d{2,4})?|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}|[A-Z]{1,2}-\d{4,5})(?![\w-]|[ .\-]\d)"
+)
+_REGION = regex.compile(r"(?:[A-Z]{2,3}|nan)(?![\w-])")
+_PLACE_WORD = r"(?:\p{Lu}[\p{L}\p{M}'’\-]*(?![\p{L}\p{M}])\.?|\p{Lu}')"
+_PLACE = regex.compile(
+    rf"{_PLACE_WORD}(?:[ \t]+(?:{_PLACE_WORD}|(?:de|del|da|do|dos|la|le|u|am|an|im|sur)(?=[ \t]+\p{{Lu}}))){{0,4}}"
+    r"(?=[ \t]*(?:[,\n]|$|\.(?:\s|$)|\d{3,6}(?![\w])|[A-Z]{2,3}(?![\w])))"
+)
+_UPPER_PLACE = regex.compile(
+    r"\p{Lu}[\p{Lu}\p{M}'’\-]+(?:[ \t]+\p{Lu}[\p{Lu}\p{M}'’\-]+){0,3}(?![\p{L}])"
+)
+_UNIT_BEFORE = regex.compile(
+    r"(?i:apt\.?|apartment|suite|ste\.?|unit|flat)[ \t]?\d{1,6}[A-Za-z]?[ \t]+$"
+)
+_TRAILING_STREET_WORD = regex.compile(r"\p{Lu}[\p{L}]*\.?(?![\p{L}])")
+_ZIP = regex.compile(
+    r"(?<![\p{L}])(?i:zip(?:[ \t]?code)?|post[ \t]?code|postal[ \t]code|postleitzahl|PLZ|CEP)[ \t]*(?:is|:)?[ \t]*"
+    r"(?P<value>\d{3,6}(?:[ -]\d{2,4})?|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2})(?![\w-])"
+)
+ZIP_SCORE = 0.6
+_MAX_PARTS = 8
+_MAX_STREET_WORDS = 4
+STREET_SCORE = 0.55
+ONE_DIGIT_SCORE = 0.3
+WEAK_SCORE = 0.35
+PART_BONUS = 0.1
+MAX_SCORE = 0.85
+
+
+def is_street_word(word: str) -> bool:
+    folded = word.casefold()
+    if folded in STREET_WORDS:
+        return True
+    bare = folded.rstrip(".")
+    return len(bare) > 4 and bare.endswith(STREET_ENDINGS)
+
+
+def is_name_word(word: str) -> bool:
+    return word[:1].isupper() or is_street_word(word)
+
+
+class EnInternationalAddressRecognizer(ProjectLocalRecognizer):
+    ENTITY = "STREET_ADDRESS"
+    CONTEXT_WORDS = (
+        "address", "live at", "lives at", "lived in", "live in", "living at", "located at",
+        "ship to", "deliver to", "delivery", "send it to", "return to", "meet me at", "moved to",
+        "地址", "收货地址", "寄到", "送到",
+    )  # fmt: skip
+
+    @override
+    def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
+        if not any(ch.isdigit() for ch in text):
+            return []
+        results: list[RecognizerResult] = []
+        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        covered_to = -1
+        name = type(self).__name__
+        for index, (start, _end, token) in enumerate(tokens):
+            if start < covered_to or not _HOUSE_NUMBER.fullmatch(token):
+                continue
+            street = street_around(text, tokens, index)
+            if street is None:
+                continue
+            first, last, score = street
+            first = extend_left(text, first)
+            end, parts, street_word_after = extend_right(text, last)
+            if score == WEAK_SCORE and street_word_after:
+                score = STREET_SCORE
+            if score == WEAK_SCORE and parts == 0 and not self._has_context(text, first):
+                continue
+            score = min(MAX_SCORE, score + PART_BONUS * parts)
+            why = f"street and {parts} address parts"
+            results.append(make_result(self.ENTITY, first, end, score, name, why))
+            covered_to = end
+        for match in _ZIP.finditer(text, timeout=REGEX_TIMEOUT.secs):
+            start, end = match.span("value")
+            results.append(
+                make_result(self.ENTITY, start, end, ZIP_SCORE, name, "postcode after a label")
+            )
+        return results
+
+    def _has_context(self, text: str, start: int) -> bool:
+        before = text[max(0, start - 40) : start].lower()
+        return any(word in before for word in self.CONTEXT_WORDS)
+
+
+def same_line(text: str, a_end: int, b_start: int) -> bool:
+    gap = text[a_end:b_start]
+    return "\n" not in gap and len(gap) <= 3
+
+
+def street_around(
+    text: str, tokens: list[tuple[int, int, str]], index: int
+) -> tuple[int, int, float] | None:
+    """The street around the number at ``tokens[index]``: (start, end, score) or None."""
+    n_start, n_end, number = tokens[index]
+    if number.endswith("."):
+        n_end -= 1  # the end of a sentence ("Rua Diadema 1903.")
+    # European order: street words, then the number.
+    words: list[tuple[int, int, str]] = []
+    position = index - 1
+    right = n_start
+    while position >= 0 and len(words) < _MAX_STREET_WORDS:
+        w_start, w_end, word = tokens[position]
+        if not same_line(text, w_end, right) or "," in text[w_end:right]:
+            break
+        if not _WORD.fullmatch(word) or not (is_name_word(word) or word in CONNECTORS):
+            break
+        words.insert(0, tokens[position])
+        right = w_start
+        position -= 1
+    while words and words[0][2] in CONNECTORS:
+        words.pop(0)
+    if words and any(is_street_word(w[2]) for w in words):
+        # Start at the street word or the capitalised words before it.
+        return words[0][0], n_end, STREET_SCORE
+    # Number first: words ending in a street word (Anglo order), or a number after them.
+    after: list[tuple[int, int, str]] = []
+    position, left = index + 1, n_end
+    while position < len(tokens) and len(after) < _MAX_STREET_WORDS + 1:
+        w_start, w_end, word = tokens[position]
+        if not same_line(text, left, w_start) or "," in text[left:w_start]:
+            break
+        if _HOUSE_NUMBER.fullmatch(word) and after:
+            if any(is_street_word(w[2]) for w in after):
+                return n_start, w_end, STREET_SCORE
+            if all(w[2][:1].isupper() for w in after) and len(after) <= 3:
+                return n_start, w_end, WEAK_SCORE
+            break
+        if not _WORD.fullmatch(word) or not (is_name_word(word) or word in CONNECTORS):
+            break
+        after.append(tokens[position])
+        left = w_end
+        position += 1
+        if is_street_word(word) and len(after) >= 2:
+            digits = sum(ch.isdigit() for ch in number)
+            end = w_end
+            if position < len(tokens):
+                # A street number written after the street word ("Agnostou Stratioti Square").
+                nxt = tokens[position]
+                if same_line(text, end, nxt[0]) and _HOUSE_NUMBER.fullmatch(nxt[2]):
+                    end = nxt[1]
+            return n_start, end, STREET_SCORE if digits > 1 else ONE_DIGIT_SCORE
+    if after and after[0][2].casefold() in STREET_WORDS_FIRST:
+        # Lower-case words may follow: "26 rue des lieutemants Thomazo".
+        after = after[:1]
+        position, left = index + 2, after[0][1]
+        while position < len(tokens) and len(after) < _MAX_STREET_WORDS + 1:
+            w_start, w_end, word = tokens[position]
+            if not same_line(text, left, w_start) or "," in text[left:w_start]:
+                break
+            if not _WORD.fullmatch(word) or word.casefold() in _NOT_STREET:
+                break
+            after.append(tokens[position])
+            left, position = w_end, position + 1
+    while after and after[-1][2] in CONNECTORS:
+        after.pop()
+    if (
+        len(after) >= 2
+        and is_street_word(after[0][2])
+        and (after[0][2][:1].isupper() or after[0][2].casefold() in STREET_WORDS_FIRST)
+    ):
+        # A street word first, as in French, Spanish, Portuguese: "29 Rue de Tanger".
+        return n_start, after[-1][1], STREET_SCORE
+    return None
+
+
+def extend_left(text: str, start: int) -> int:
+    """Take a building number or a unit written right before the street."""
+    before = text[max(0, start - 24) : start]
+    unit = _UNIT_BEFORE.search(before)
+    if unit:
+        return start - (len(before) - unit.start())
+    number = regex.search(r"(?<![\w\-.])\d{1,6}[ \t]+$", before)
+    if number:
+        start -= len(before) - number.start()
+        before = text[max(0, start - 24) : start]
+        unit = _UNIT_BEFORE.search(before)
+        if unit:
+            start -= len(before) - unit.start()
+    return start
+
+
+def extend_right(text: str, end: int) -> tuple[int, int, bool]:
+    """Follow the address's parts after the street; (end, number of parts, whether the
+    first was a street word after the number)."""
+    parts = 0
+    street_word_after = False
+    timeout = REGEX_TIMEOUT.secs
+    while parts < _MAX_PARTS:
+        sep = _SEP.match(text, end, timeout=timeout)
+        if sep is None:  # never: the pattern matches the empty string
+            break
+        at = sep.end()
+        if at == end and at < len(text) and not text[at].isspace():
+            break
+        broke = "," in sep.group() or "\n" in sep.group()
+        word = _TRAILING_STREET_WORD.match(text, at, timeout=timeout)
+        if word is not None and parts == 0 and is_street_word(word.group()):
+            end, parts, street_word_after = word.end(), parts + 1, True
+            continue
+        piece = (
+            _UNIT.match(text, at, timeout=timeout)
+            or _POSTCODE.match(text, at, timeout=timeout)
+            or (_PLACE.match(text, at, timeout=timeout) if broke else None)
+            or _UPPER_PLACE.match(text, at, timeout=timeout)
+            or _REGION.match(text, at, timeout=timeout)
+        )
+        if piece is None or piece.end() == at:
+            break
+        end = piece.end()
+        parts += 1
+    return end, parts, street_word_after

@@ -1,0 +1,76 @@
+# Regex patterns and one-row-per-case tables read better unwrapped.
+# ruff: noqa: E501
+"""Table-driven checks of en_international_address_recognizer (STREET_ADDRESS, one span from
+the street to the country) through the real detector.
+
+Cases are texts of the dev split of Presidio's evaluation set (tests/data/external/out/
+presidio.jsonl, made by fetch_corpora.py), never its test split, plus clean look-alikes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors import Detector
+from tests.detectors.assertions import assert_entity_values
+
+ENTITY = "STREET_ADDRESS"
+
+CASES = [
+    pytest.param(
+        "The address of Persint is 6750 Koskikatu 25 Apt. 864\nArtilleros\n, CO\n Uruguay 64677",
+        ["6750 Koskikatu 25 Apt. 864\nArtilleros\n, CO\n Uruguay 64677"],
+        id="finnish-street-over-four-lines",
+    ),
+    pytest.param(
+        "Please return to 72134 Coronilla 3599\nNijmegen\n, GE\n Netherlands 62971 in case of an issue.",
+        ["72134 Coronilla 3599\nNijmegen\n, GE\n Netherlands 62971"],
+        id="number-street-number-then-lines",
+    ),
+    pytest.param(
+        ">Marta Palermo\n>Cityscan\n>Marta Palermo\n>1072 Pohlstrasse 9\n>Suite 858\n>Börßum\n>Germany 74285",
+        ["1072 Pohlstrasse 9\n>Suite 858\n>Börßum\n>Germany 74285"],
+        id="quoted-german-signature",
+    ),
+    pytest.param(
+        ">Tzigane Lantos\n>Fritz-Armstrong\n>Tzigane Lantos\n>76556 29 Rue de Tanger\n>Suite 399\n>Cite Ben Hjel\n>Tunisia 56004",
+        ["76556 29 Rue de Tanger\n>Suite 399\n>Cite Ben Hjel\n>Tunisia 56004"],
+        id="street-word-first",
+    ),
+    pytest.param(
+        "Mrs. Jennifer Alcaraz Suite 541 6343 Skogstien 106\nASKER nan 1386",
+        ["Suite 541 6343 Skogstien 106\nASKER nan 1386"],
+        id="unit-before-norwegian-street",
+    ),
+    pytest.param(
+        "He lives on the north side of Rua Diadema 1903.",
+        ["Rua Diadema 1903"],
+        id="portuguese-no-sentence-dot",
+    ),
+    pytest.param(
+        "The bus drops you off at 87818 Dalmatinova 68 St.",
+        ["87818 Dalmatinova 68 St."],
+        id="street-word-after-number",
+    ),
+    pytest.param(
+        ">Alberico Rizzo\n>770 26 rue des lieutemants Thomazo\n>Apt. 735\n>DOLE\n>France 35910",
+        ["770 26 rue des lieutemants Thomazo\n>Apt. 735\n>DOLE\n>France 35910"],
+        id="lower-case-french-street",
+    ),
+    pytest.param(
+        "Mrs. Barbara Yudina Apt. 675 62314 Mellemvej 32\nAalborg NO 9100",
+        ["Apt. 675 62314 Mellemvej 32\nAalborg NO 9100"],
+        id="unit-not-part-of-the-name-before",
+    ),
+    pytest.param("ZIP: 394 13", ["394 13"], id="labelled-postcode"),
+    pytest.param("I upgraded to Windows 10 Pro 2 days ago", [], id="product-version-not-address"),
+    pytest.param("Order 12345 Blue Widget 2 arrived", [], id="order-and-quantity-not-address"),
+    pytest.param("I bought 3 Apple Park mugs", [], id="quantity-not-address"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_when_an_address_is_written_over_parts_then_it_is_one_span(
+    detector: Detector, text: str, expected: list[str]
+) -> None:
+    assert_entity_values(detector, text, ENTITY, expected)
