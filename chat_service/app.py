@@ -23,6 +23,7 @@ from chat_service.http.metrics import metrics_listener_ctx
 from chat_service.http.middleware import error_middleware
 from chat_service.http.routes import setup_routes
 from chat_service.metrics import Metrics
+from chat_service.net.rates import Rates
 from chat_service.privacy.deletion import deletion_loop
 from chat_service.privacy.retention import (
     default_holder,
@@ -64,6 +65,7 @@ def create_app(
         settings.signing_secret(host or settings.config.server.host), settings.config.auth
     )
     app[keys.METRICS] = Metrics()
+    app[keys.RATES] = Rates.from_config(settings.config)
     registry = Registry()
     app[keys.REGISTRY] = registry
     app[keys.FANOUT] = InProcessFanOut(registry)
@@ -80,7 +82,12 @@ def create_app(
             return
         from detectors import DetectorPool
 
-        pool = DetectorPool(settings.config_dir, workers=settings.config.detection.workers)
+        detection = settings.config.detection
+        pool = DetectorPool(
+            settings.config_dir,
+            workers=detection.workers,
+            queued_per_owner=detection.queued_per_customer,
+        )
         try:
             await pool.start()
         except BaseException:  # failed, or the server is stopping while the workers start

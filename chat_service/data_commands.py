@@ -33,7 +33,7 @@ ATTACH_TIMEOUT_MS = 2000
 class NoDetection:
     """The data commands never take messages: scanning is refused, never faked."""
 
-    async def scan(self, text: str, language: str | None) -> list[dict[str, Any]]:
+    async def scan(self, text: str, language: str | None, owner: str = "") -> list[dict[str, Any]]:
         raise DetectionUnavailable("detection does not run in the command-line data tools")
 
 

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from chat_service.auth import TokenService
 from chat_service.metrics import Metrics
+from chat_service.net.rates import Rates
 from chat_service.scanning import Scanner
 from chat_service.services import Services
 from chat_service.settings import Settings
@@ -20,4 +21,5 @@ SCANNER = web.AppKey("scanner", Scanner)
 REGISTRY = web.AppKey("registry", Registry)
 FANOUT = web.AppKey("fanout", FanOut)
 SERVICES = web.AppKey("services", Services)
+RATES = web.AppKey("rates", Rates)  # shared rate-limit buckets (net/rates.py)
 METRICS_URL = web.AppKey("metrics_url", str)  # the operators' listener, once it listens

@@ -91,6 +91,12 @@ class Metrics:
             "Uploads waiting for their share of the decoding memory budget",
             registry=r,
         )
+        self.rate_limited = Counter(
+            "chat_http_rate_limited_total",
+            "HTTP requests refused by a shared rate limit (customer writes, failed auth per IP)",
+            ["scope"],
+            registry=r,
+        )
         self.errors = Counter(
             "chat_unexpected_errors_total",
             "Unexpected exceptions at a boundary",

@@ -20,7 +20,10 @@ BoxTuple = tuple[int, int, int, int]  # left, top, width, height, in pixels
 
 
 class Scanner(Protocol):
-    async def scan(self, text: str, language: str | None) -> list[dict[str, Any]]: ...
+    async def scan(self, text: str, language: str | None, owner: str = "") -> list[dict[str, Any]]:
+        """Contract findings of `text`. `owner` (role:sub of whoever sent it) is whose turn
+        the text takes: detection is shared fairly between owners (detectors/pool.py)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +60,8 @@ class PoolScanner:
     def __init__(self, pool: Any) -> None:
         self._pool = pool
 
-    async def scan(self, text: str, language: str | None) -> list[dict[str, Any]]:
-        findings = await self._pool.detect(text, language)
+    async def scan(self, text: str, language: str | None, owner: str = "") -> list[dict[str, Any]]:
+        findings = await self._pool.detect(text, language, owner=owner)
         return [f.to_contract() for f in findings]
 
     async def scan_document(

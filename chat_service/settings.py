@@ -83,7 +83,11 @@ class LimitsSection(_Frozen):
     conversations_per_hour: int = Field(ge=1)
     frames_per_sec: float = Field(gt=0)
     frame_burst: int = Field(ge=1)
+    frames_in_flight_per_customer: int = Field(ge=1)
+    messages_per_sec: float = Field(gt=0)
+    message_burst: int = Field(ge=1)
     rate_violations_before_close: int = Field(ge=1)
+    rate_limited_pause_secs: float = Field(ge=0)
     send_queue_frames: int = Field(ge=8)
     send_queue_bytes: int = Field(ge=65536)
     send_buffer_bytes: int = Field(ge=4096)
@@ -106,6 +110,16 @@ class ConnectionsSection(_Frozen):
     refusal_log_interval_secs: float = Field(gt=0)
 
 
+class RatesSection(_Frozen):
+    """Rate limits shared by key (chat_service/net/rates.py); frames: `[limits]`."""
+
+    customer_writes_per_sec: float = Field(gt=0)
+    customer_write_burst: int = Field(ge=1)
+    failed_auth_per_sec: float = Field(gt=0)
+    failed_auth_burst: int = Field(ge=1)
+    max_keys: int = Field(ge=16)
+
+
 class StoreSection(_Frozen):
     database: str = Field(pattern=r"^[A-Za-z0-9_]{1,60}$")
     server_selection_timeout_ms: int = Field(ge=100)
@@ -114,6 +128,7 @@ class StoreSection(_Frozen):
 
 class DetectionSection(_Frozen):
     workers: int = Field(ge=1, le=64)
+    queued_per_customer: int = Field(ge=1)
 
 
 class MetricsSection(_Frozen):
@@ -128,6 +143,7 @@ class ServerConfig(_Frozen):
     auth: AuthSection
     limits: LimitsSection
     connections: ConnectionsSection
+    rates: RatesSection
     store: StoreSection
     detection: DetectionSection
     metrics: MetricsSection

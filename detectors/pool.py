@@ -8,7 +8,11 @@ detection time went to handing it between threads).
 
 Concurrent ``detect`` calls are queued and dispatched in batches (up to ``MAX_BATCH``
 messages, one job per worker), so busy periods get spaCy's ``nlp.pipe`` batching for free
-and quiet periods get one-message latency. If a worker dies, its pipe ends; it is replaced
+and quiet periods get one-message latency. The queue is fair between owners (the server
+passes the customer): a batch takes waiting messages round-robin, one owner's at a time,
+and an owner with ``queued_per_owner`` messages waiting waits for room before queueing
+more, so one customer's backlog neither grows without bound nor delays another's message
+by more than one batch. If a worker dies, its pipe ends; it is replaced
 by a fresh one and its batch is sent again: a message is never returned unscanned. Workers
 start with the "spawn" method, which is safe in a process with threads (the server has
 them). A worker whose server has gone without closing the pool (killed, out of memory) sees
@@ -347,6 +351,86 @@ class _Worker:
         await asyncio.to_thread(shutil.rmtree, self.scratch, True)
 
 
+class _FairQueue[T]:
+    """Waiting jobs by owner, taken round-robin: ``pop`` takes the first owner's oldest job
+    and moves that owner behind the others. ``put`` waits while its owner already has
+    ``per_owner`` jobs waiting (back-pressure on that owner alone)."""
+
+    def __init__(self, per_owner: int) -> None:
+        if per_owner < 1:
+            raise ValueError("per_owner must be at least 1")
+        self._per_owner = per_owner
+        self._queues: collections.OrderedDict[str, collections.deque[T]] = collections.OrderedDict()
+        self._room: dict[str, collections.deque[asyncio.Future[None]]] = {}
+        self._getter: asyncio.Future[None] | None = None
+        self._size = 0
+        self._closed = False
+
+    def __len__(self) -> int:
+        return self._size
+
+    def waiting(self, owner: str) -> int:
+        return len(self._queues.get(owner, ()))
+
+    async def put(self, owner: str, item: T) -> None:
+        while not self._closed and self.waiting(owner) >= self._per_owner:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            waiters = self._room.setdefault(owner, collections.deque())
+            waiters.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._make_room(owner)  # pass on a turn this caller will not use
+                raise
+            finally:
+                with contextlib.suppress(ValueError):
+                    waiters.remove(waiter)
+                if not waiters and self._room.get(owner) is waiters:
+                    del self._room[owner]
+        if self._closed:
+            raise DetectionUnavailableError("detector pool closed")
+        self._queues.setdefault(owner, collections.deque()).append(item)
+        self._size += 1
+        if self._getter is not None and not self._getter.done():
+            self._getter.set_result(None)
+
+    async def wait(self) -> None:
+        """Until at least one job is waiting."""
+        while not self._size:
+            self._getter = asyncio.get_running_loop().create_future()
+            await self._getter
+
+    def pop(self) -> T:
+        owner, queue = next(iter(self._queues.items()))
+        item = queue.popleft()
+        self._size -= 1
+        if queue:
+            self._queues.move_to_end(owner)
+        else:
+            del self._queues[owner]
+        self._make_room(owner)
+        return item
+
+    def _make_room(self, owner: str) -> None:
+        for waiter in self._room.get(owner, ()):
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    def close(self) -> list[T]:
+        """Everything still waiting; callers waiting for room get DetectionUnavailableError."""
+        self._closed = True
+        for waiters in self._room.values():
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)  # they see the queue closed
+        left: list[T] = []
+        while self._size:
+            left.append(self.pop())
+        return left
+
+
 class _Slots[T]:
     """The idle workers, handed out in order of need: a free worker goes to a waiting text
     batch before any document, and documents hold at most ``document_limit`` workers at a
@@ -417,15 +501,17 @@ class _Slots[T]:
 
 
 class DetectorPool:
-    def __init__(self, config_dir: pathlib.Path, workers: int) -> None:
+    def __init__(
+        self, config_dir: pathlib.Path, workers: int, *, queued_per_owner: int = 16
+    ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self._config_dir = config_dir
         self._size = workers
         self._config: DetectionConfig | None = None
         self._workers: list[_Worker] = []  # every worker, busy or not
-        self._queue: asyncio.Queue[tuple[DetectItem, asyncio.Future[list[Finding]]]] = (
-            asyncio.Queue()
+        self._queue: _FairQueue[tuple[DetectItem, asyncio.Future[list[Finding]]]] = _FairQueue(
+            queued_per_owner
         )
         self._dispatcher: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -480,8 +566,7 @@ class DetectorPool:
         for task in list(self._in_flight):
             task.cancel()
         await asyncio.gather(*self._in_flight, return_exceptions=True)
-        while not self._queue.empty():
-            _item, future = self._queue.get_nowait()
+        for _item, future in self._queue.close():
             if not future.done():
                 future.set_exception(DetectionUnavailableError("detector pool closed"))
         workers, self._workers = self._workers, []
@@ -499,9 +584,15 @@ class DetectorPool:
         return self._config
 
     async def detect(
-        self, text: str, language: str | None = None, known: KnownCustomer | None = None
+        self,
+        text: str,
+        language: str | None = None,
+        known: KnownCustomer | None = None,
+        *,
+        owner: str = "",
     ) -> list[Finding]:
-        """Findings for one message, computed in a worker process."""
+        """Findings for one message, computed in a worker process. ``owner`` (the server
+        passes its customer) is whose turn it takes in the fair queue."""
         config = self._require_config()
         if not isinstance(text, str):
             raise TypeError("text must be a str")
@@ -511,7 +602,7 @@ class DetectorPool:
         if len(text) > limit:
             raise TextTooLongError(f"text longer than {limit} characters")
         future: asyncio.Future[list[Finding]] = asyncio.get_running_loop().create_future()
-        await self._queue.put(((text, language, known), future))
+        await self._queue.put(owner, ((text, language, known), future))
         return await future
 
     def _returned(self, worker: _Worker, _job: asyncio.Future[Any]) -> None:
@@ -531,10 +622,11 @@ class DetectorPool:
 
     async def _dispatch(self) -> None:
         while True:
-            batch = [await self._queue.get()]
+            await self._queue.wait()
             worker = await self._slots.acquire(document=False)
-            while not self._queue.empty() and len(batch) < MAX_BATCH:
-                batch.append(self._queue.get_nowait())
+            batch = [self._queue.pop()]
+            while self._queue and len(batch) < MAX_BATCH:
+                batch.append(self._queue.pop())
             task = asyncio.create_task(self._run_batch(worker, batch))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)

@@ -97,7 +97,10 @@ async def check_send_message(
     if identity.role not in (Role.CUSTOMER, Role.AGENT):
         raise ConversationNotFound("only customers and agents send messages", ref=command.client_id)
     scan = (
-        asyncio.create_task(services.scanner.scan(command.text, None), name="scan-message")
+        asyncio.create_task(
+            services.scanner.scan(command.text, None, f"{identity.role.value}:{identity.sub}"),
+            name="scan-message",
+        )
         if command.text is not None
         else None
     )

@@ -1,7 +1,8 @@
 """GET /ws: check Origin and token before upgrading, then the receive loop.
 
 Every frame is parsed into a typed command (protocol/commands.py) and handed to one
-action; a frame that cannot be accepted gets an `error` frame with its `ref`. Abuse
+action; a frame that cannot be accepted gets an `error` frame with its `ref`. Frames are
+counted in the customer's bucket, shared by all its sockets (net/rates.py); abuse
 (floods) closes with 1008, oversized frames with 1009 (aiohttp's max_msg_size). An
 unexpected exception is logged once here and never reaches other connections.
 """
@@ -20,8 +21,9 @@ from chat_service import keys
 from chat_service.actions import consent as consent_actions
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError, OriginNotAllowed, ProtocolError, RateLimited
+from chat_service.net.rates import Rates
 from chat_service.net.sockets import abort_transport
-from chat_service.protocol.commands import parse_command
+from chat_service.protocol.commands import MessageSend, parse_command
 from chat_service.protocol.events import CustomerConversationOut, ErrorOut, Hello
 from chat_service.services import Services
 from chat_service.ws.connections import Connection
@@ -34,23 +36,6 @@ SUBPROTOCOL = "chat-service.v1"
 TOKEN_PROTOCOL_PREFIX = "bearer."  # noqa: S105  # a prefix, not a secret
 HELLO_CONVERSATIONS = 10  # a customer's most recent conversations listed in `hello`
 WRITER_LIMIT_BYTES = 64 * 1024
-
-
-class TokenBucket:
-    def __init__(self, rate: float, burst: int) -> None:
-        self._rate = rate
-        self._burst = float(burst)
-        self._tokens = float(burst)
-        self._last = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
-        self._last = now
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
-            return True
-        return False
 
 
 def _token_from(request: web.Request) -> str | None:
@@ -188,21 +173,33 @@ async def _receive_loop(app: web.Application, conn: Connection, identity: Identi
     limits = app[keys.SETTINGS].config.limits
     metrics = app[keys.METRICS]
     services = app[keys.SERVICES]
-    bucket = TokenBucket(limits.frames_per_sec, limits.frame_burst)
+    rates = app[keys.RATES]
+    take_frame = rates.frame_bucket(identity, app[keys.SETTINGS].config)
     violations = 0
     async for msg in ws:
         await conn.taken()  # a peer that does not read its answers gets no more of them
         if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-            if not bucket.take():
-                violations += 1
+            limited = not take_frame()
+            if limited:
                 metrics.frames_rejected.labels(RateLimited.code).inc()
+                if violations + 1 < limits.rate_violations_before_close:
+                    conn.send(RateLimited().to_frame())
+            elif msg.type is not WSMsgType.BINARY:
+                async with rates.turn(identity):
+                    limited = await _handle_text(
+                        services, conn, identity, msg.data, limits.max_text_chars, rates
+                    )
+            if limited:
+                violations += 1
                 if violations >= limits.rate_violations_before_close:
                     metrics.policy_closes.labels("flood").inc()
                     conn.send(RateLimited("closing: too many frames").to_frame())
                     await conn.flush()
                     await conn.close(WSCloseCode.POLICY_VIOLATION, "flood")
                     return
-                conn.send(RateLimited().to_frame())
+                # Read nothing more for a while: a flood costs one cheap answer per pause
+                # per socket instead of one per frame (TCP pushes back on the sender).
+                await asyncio.sleep(limits.rate_limited_pause_secs)
                 continue
             if msg.type is WSMsgType.BINARY:
                 metrics.frames_rejected.labels("binary_frame").inc()
@@ -210,7 +207,6 @@ async def _receive_loop(app: web.Application, conn: Connection, identity: Identi
                     ErrorOut(code="binary_frame", message="send JSON text frames only").frame()
                 )
                 continue
-            await _handle_text(services, conn, identity, msg.data, limits.max_text_chars)
         elif msg.type is WSMsgType.ERROR:
             exc = ws.exception()
             logger.info("socket error", extra={"error": type(exc).__name__ if exc else None})
@@ -219,13 +215,21 @@ async def _receive_loop(app: web.Application, conn: Connection, identity: Identi
 
 
 async def _handle_text(
-    services: Services, conn: Connection, identity: Identity, data: str, max_text_chars: int
-) -> None:
+    services: Services,
+    conn: Connection,
+    identity: Identity,
+    data: str,
+    max_text_chars: int,
+    rates: Rates,
+) -> bool:
+    """Handle one text frame; True when it was refused for the customer's message rate."""
     started = time.perf_counter()
     ref: str | None = None
     try:
         command = parse_command(data, max_text_chars=max_text_chars)
         ref = getattr(command, "client_id", None)
+        if isinstance(command, MessageSend) and not rates.take_message(identity):
+            raise RateLimited("too many messages from this customer; slow down", ref=ref)
         await dispatch(services, conn, identity, command)
         if ref is not None:
             services.metrics.send_latency.observe(time.perf_counter() - started)
@@ -236,9 +240,11 @@ async def _handle_text(
         services.metrics.frames_rejected.labels(exc.code).inc()
         exc.ref = exc.ref or ref
         conn.send(exc.to_frame())
+        return isinstance(exc, RateLimited)
     except asyncio.CancelledError:
         raise
     except Exception:
         logger.exception("unexpected error handling a frame")
         services.metrics.errors.labels("ws").inc()
         conn.send(ErrorOut(code="internal_error", message="internal error", ref=ref).frame())
+    return False

@@ -1,8 +1,9 @@
-"""Hostile connections against `chat-service serve` (issue 16, items 1 and 2): what they
-cost the server and an innocent customer, against the same server before them.
+"""Hostile connections against `chat-service serve` (issue 16, items 1, 2 and 7): what
+they cost the server and an innocent customer, against the same server before them.
 
     .venv/bin/python -m tests.benchmarks.abuse [--sockets 40] [--fetches 8] \
         [--messages 200] [--text ascii|emoji] [--idle 2000] [--addresses 20] \
+        [--flood-sockets 15] [--flood-secs 10] [--phases never-reading,idle,flood] \
         [--nofile 1024] [--server-tree DIR]
 
 The server is `chat-service serve` in a child process (its own embedded store and one
@@ -24,6 +25,13 @@ Phases, each against the figures of the idle server measured first in the same r
    came back within 20 MB of the baseline.
 2. idle connections: `--idle` TCP connections that send nothing, from `--addresses`
    loopback addresses (127.0.0.2 ...; per-IP caps are per address), held 10 s.
+3. flood: one customer (a token of its own) with `--flood-sockets` WebSockets, each
+   sending a message as soon as the previous one was answered (ack or error; a socket
+   closed for flooding reconnects at once), for `--flood-secs`. Printed besides the
+   innocent customer's figures: the flooder's acks and rejected frames a second, its
+   sockets closed by the server, and the server's RSS.
+
+`--phases` picks which of them run (the long conversation is written only for phase 1).
 
 During each phase, and for the baseline: `/healthz` latency (a new connection each time,
 from 127.0.0.1, 5 s bound: slower counts as failed), an innocent customer's message p99
@@ -68,6 +76,7 @@ HEALTHZ_BOUND_SECS = 5.0
 ACK_BOUND_SECS = 10.0
 RESIDUAL_GOAL_BYTES = 20 * 1024 * 1024
 RELEASE_BOUND_SECS = 90.0
+FLOOD_SETTLE_SECS = 3.0
 TEXTS = {"ascii": "a" * 7990, "emoji": "\U0001f600" * 7990}
 
 
@@ -78,6 +87,7 @@ class Sample:
     healthz_ms: list[float] = field(default_factory=list)
     healthz_failed: int = 0
     ack_ms: list[float] = field(default_factory=list)
+    ack_sent: list[float] = field(default_factory=list)  # time.monotonic() of each send
     ack_failed: int = 0
     rss_bytes: int = 0
     fds: int = 0
@@ -92,8 +102,9 @@ class Sample:
         extra = "" if base is None else f" ({(self.rss_bytes - base.rss_bytes) / 2**20:+.1f})"
         return (
             f"{name:<22} healthz p50/max {ms(self.healthz_ms, 50)}/{ms(self.healthz_ms, 100)} ms"
-            f" failed {self.healthz_failed:<4} innocent ack p50/p99 {ms(self.ack_ms, 50)}/"
-            f"{ms(self.ack_ms, 99)} ms failed {self.ack_failed:<3} RSS {rss:.1f} MB{extra}"
+            f" failed {self.healthz_failed:<4} innocent ack p50/p90/p99 {ms(self.ack_ms, 50)}/"
+            f"{ms(self.ack_ms, 90)}/{ms(self.ack_ms, 99)} ms (n {len(self.ack_ms)}) failed "
+            f"{self.ack_failed:<3} RSS {rss:.1f} MB{extra}"
             f" fds {self.fds} log {self.log_bytes} B"
         )
 
@@ -137,7 +148,8 @@ async def serve(args: argparse.Namespace, data: Path) -> AsyncIterator[Server]:
     shutil.copytree(tree / "config", config)
     path = config / "server.toml"
     text = path.read_text()
-    for key, value in {"workers": "1", "max_sockets_per_customer": str(args.sockets + 8)}.items():
+    cap = max(args.sockets, args.flood_sockets) + 8
+    for key, value in {"workers": "1", "max_sockets_per_customer": str(cap)}.items():
         text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
     path.write_text(text)
     process = await start_serve(data / "var", config=config, nofile=args.nofile, tree=tree)
@@ -226,7 +238,9 @@ async def measure(server: Server, innocent: Customer, seconds: float, log_from: 
         while time.monotonic() < stop:
             n += 1
             try:
+                sent = time.monotonic()
                 sample.ack_ms.append(await innocent.send(f"innocent question {n} about my order"))
+                sample.ack_sent.append(sent)
             except (TimeoutError, RuntimeError, aiohttp.ClientError):
                 sample.ack_failed += 1
             await asyncio.sleep(0.2)
@@ -340,6 +354,96 @@ def _still_open(sock: socket.socket) -> bool:
         return False
 
 
+@dataclass
+class FloodCount:
+    acks: int = 0
+    rejected: int = 0
+    other_errors: int = 0
+    closed: int = 0
+
+
+async def flood(
+    args: argparse.Namespace, server: Server, innocent: Customer, token: str
+) -> tuple[Sample, list[str]]:
+    """`--flood-sockets` sockets of one customer, each sending as fast as it is answered."""
+    count = FloodCount()
+    log_from = len(server.log)
+    rss_from = server.rss()
+    stop = asyncio.Event()
+    async with aiohttp.ClientSession() as session:
+        first = await open_customer(session, server, token)
+        await first.send("flood opens its conversation")
+        conversation = first.conversation_id
+        await first.ws.close()
+
+        async def one_socket(n: int) -> None:
+            ws: aiohttp.ClientWebSocketResponse | None = None
+            i = 0
+            while not stop.is_set():
+                if ws is None or ws.closed:
+                    try:
+                        ws = (await open_customer(session, server, token)).ws
+                    except (aiohttp.ClientError, AssertionError, OSError):
+                        await asyncio.sleep(0.05)
+                        continue
+                i += 1
+                client_id = f"flood-{n}-{i}-{uuid.uuid4().hex[:8]}"
+                frame = {
+                    "type": "message.send",
+                    "client_id": client_id,
+                    "kind": "text",
+                    "text": f"flood {n} {i} where is my parcel",
+                    "conversation_id": conversation,
+                }
+                try:
+                    await ws.send_str(json.dumps(frame))
+                    while True:
+                        msg = await ws.receive(timeout=ACK_BOUND_SECS)
+                        if msg.type is not aiohttp.WSMsgType.TEXT:
+                            count.closed += 1
+                            break
+                        got = json.loads(msg.data)
+                        if got.get("type") == "message.ack" and got.get("client_id") == client_id:
+                            count.acks += 1
+                            break
+                        if got.get("type") == "error":
+                            if got.get("code") == "rate_limited":
+                                count.rejected += 1
+                            else:
+                                count.other_errors += 1
+                            if got.get("ref") in (client_id, None):
+                                break
+                except (aiohttp.ClientError, TimeoutError, ConnectionError):
+                    count.closed += 1
+                    ws = None
+            if ws is not None:
+                await ws.close()
+
+        started = time.monotonic()
+        flooders = [asyncio.create_task(one_socket(n)) for n in range(args.flood_sockets)]
+        try:
+            sample = await measure(server, innocent, args.flood_secs, log_from)
+        finally:
+            stop.set()
+            await asyncio.gather(*flooders, return_exceptions=True)
+    secs = args.flood_secs
+    settled = [
+        ms
+        for ms, sent in zip(sample.ack_ms, sample.ack_sent, strict=True)
+        if sent >= started + FLOOD_SETTLE_SECS
+    ]
+    return sample, [
+        f"innocent ack from {FLOOD_SETTLE_SECS:.0f} s into the flood (its sockets open, its "
+        f"burst spent): p50/p90/p99 {percentile(settled, 50):.1f}/{percentile(settled, 90):.1f}/"
+        f"{percentile(settled, 99):.1f} ms (n {len(settled)})",
+        f"flooder: {count.acks / secs:.1f} acks/s, {count.rejected / secs:.1f} rate_limited "
+        f"frames/s ({count.rejected} in all), {count.other_errors} other errors, "
+        f"{count.closed} sockets closed by the server; server RSS "
+        f"{sample.rss_bytes / 2**20:.1f} MB ({(sample.rss_bytes - rss_from) / 2**20:+.1f} "
+        "over the phase)",
+    ]
+
+
 async def bench(args: argparse.Namespace) -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # this process holds the flood
@@ -352,44 +456,62 @@ async def bench(args: argparse.Namespace) -> int:
     tokens = TokenService(Secret(DEV_SECRET), settings.config.auth)
     abuser_token = tokens.issue(Role.CUSTOMER, "bench-abuser", 3600)
     innocent_token = tokens.issue(Role.CUSTOMER, "bench-innocent", 3600)
+    flooder_token = tokens.issue(Role.CUSTOMER, "bench-flooder", 3600)
+    phases = set(args.phases.split(","))
     with tempfile.TemporaryDirectory(prefix="abuse-") as tmp:
         async with serve(args, Path(tmp)) as server, aiohttp.ClientSession() as session:
             print(f"server pid {server.process.pid}, nofile {args.nofile}, {server.url}")
+            print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
             abuser = await open_customer(session, server, abuser_token)
-            started = time.monotonic()
-            text = TEXTS[args.text]
-            for n in range(args.messages):
-                await abuser.send(f"{n} {text}")
-            print(
-                f"wrote {args.messages} {args.text} messages in {time.monotonic() - started:.0f} s"
-            )
-            assert abuser.conversation_id is not None
+            if "never-reading" in phases:
+                started = time.monotonic()
+                text = TEXTS[args.text]
+                for n in range(args.messages):
+                    await abuser.send(f"{n} {text}")
+                print(
+                    f"wrote {args.messages} {args.text} messages in "
+                    f"{time.monotonic() - started:.0f} s"
+                )
             innocent = await open_customer(session, server, innocent_token)
             await innocent.send("hello")  # opens the innocent customer's conversation
             base = await measure(server, innocent, 8.0, len(server.log))
             print(base.row("baseline", None))
 
-            print(f"\n1. {args.sockets} never-reading sockets x {args.fetches} history.fetch")
-            sample, lines = await never_readers(
-                args, server, innocent, abuser_token, abuser.conversation_id
-            )
-            print(sample.row("held", base))
-            for line in lines:
-                print("   " + line)
-            after = await measure(server, innocent, 4.0, len(server.log))
-            print(after.row("after", base))
+            if "never-reading" in phases:
+                assert abuser.conversation_id is not None
+                print(f"\n1. {args.sockets} never-reading sockets x {args.fetches} history.fetch")
+                sample, lines = await never_readers(
+                    args, server, innocent, abuser_token, abuser.conversation_id
+                )
+                print(sample.row("held", base))
+                for line in lines:
+                    print("   " + line)
+                after = await measure(server, innocent, 4.0, len(server.log))
+                print(after.row("after", base))
 
-            print(f"\n2. {args.idle} idle connections from {args.addresses} addresses")
-            sample, lines = await idle_flood(args, server, innocent)
-            print(sample.row("held", base))
-            for line in lines:
-                print("   " + line)
-            after = await measure(server, innocent, 4.0, len(server.log))
-            print(after.row("after", base))
-            print(
-                "\ngoals: 2. healthz < 1000 ms (max above), innocent p99 < 100 ms, "
-                "log < 100000 B while held"
-            )
+            if "idle" in phases:
+                print(f"\n2. {args.idle} idle connections from {args.addresses} addresses")
+                sample, lines = await idle_flood(args, server, innocent)
+                print(sample.row("held", base))
+                for line in lines:
+                    print("   " + line)
+                after = await measure(server, innocent, 4.0, len(server.log))
+                print(after.row("after", base))
+                print(
+                    "goals: 2. healthz < 1000 ms (max above), innocent p99 < 100 ms, "
+                    "log < 100000 B while held"
+                )
+
+            if "flood" in phases:
+                print(f"\n3. one customer floods with {args.flood_sockets} sockets")
+                sample, lines = await flood(args, server, innocent, flooder_token)
+                print(sample.row("flood", base))
+                for line in lines:
+                    print("   " + line)
+                after = await measure(server, innocent, 4.0, len(server.log))
+                print(after.row("after", base))
+                print("goal: 3. innocent p99 < 100 ms during the flood")
+            print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     return 0
 
@@ -402,6 +524,9 @@ def main() -> int:
     parser.add_argument("--text", choices=sorted(TEXTS), default="ascii")
     parser.add_argument("--idle", type=int, default=2000)
     parser.add_argument("--addresses", type=int, default=20)
+    parser.add_argument("--flood-sockets", type=int, default=15)
+    parser.add_argument("--flood-secs", type=float, default=10.0)
+    parser.add_argument("--phases", default="never-reading,idle,flood")
     parser.add_argument("--nofile", type=int, default=1024)
     parser.add_argument("--server-tree", type=Path, default=None)
     return asyncio.run(bench(parser.parse_args()))

@@ -253,8 +253,8 @@ class TimedScanner:
         self._inner = inner
         self._phases = phases
 
-    async def scan(self, text: str, language: str | None) -> list[dict[str, Any]]:
-        return await self._inner.scan(text, language)
+    async def scan(self, text: str, language: str | None, owner: str = "") -> list[dict[str, Any]]:
+        return await self._inner.scan(text, language, owner)
 
     async def scan_document(
         self, kind: DocumentKind, data: bytes, language: str | None

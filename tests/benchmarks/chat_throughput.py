@@ -710,7 +710,7 @@ async def bench_store(uri: str, scanner: Scanner, args: argparse.Namespace) -> l
 class NoFindings:
     """--no-detection: a scanner that finds nothing, instantly."""
 
-    async def scan(self, text: str, language: str | None) -> list[dict[str, Any]]:
+    async def scan(self, text: str, language: str | None, owner: str = "") -> list[dict[str, Any]]:
         return []
 
 
@@ -729,6 +729,9 @@ async def bench_full(
             "frames_per_sec": 1_000_000.0,
             "frame_burst": 1_000_000,
             "rate_violations_before_close": 1_000_000,
+            "messages_per_sec": 1_000_000.0,
+            "message_burst": 1_000_000,
+            "frames_in_flight_per_customer": 1_000,
             "send_queue_frames": 100_000,
         },
     )

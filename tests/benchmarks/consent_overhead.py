@@ -497,6 +497,9 @@ def make_settings(data_dir: Path) -> Settings:
             "frames_per_sec": 1_000_000.0,
             "frame_burst": 1_000_000,
             "rate_violations_before_close": 1_000_000,
+            "messages_per_sec": 1_000_000.0,
+            "message_burst": 1_000_000,
+            "frames_in_flight_per_customer": 1_000,
             "send_queue_frames": 100_000,
         },
     )

@@ -169,7 +169,12 @@ async def test_when_a_socket_floods_then_rate_limited_then_closed_1008(
 ) -> None:
     tight = settings_with(
         settings,
-        limits={"frames_per_sec": 5.0, "frame_burst": 5, "rate_violations_before_close": 10},
+        limits={
+            "frames_per_sec": 5.0,
+            "frame_burst": 5,
+            "rate_violations_before_close": 10,
+            "rate_limited_pause_secs": 0.1,
+        },
     )
     client = await aiohttp_client(make_app(tight))
     bystander = await connect(client, "customer", "bystander")
@@ -198,7 +203,13 @@ async def test_when_a_peer_never_reads_then_it_is_closed_and_others_keep_flowing
         settings,
         # A long send timeout: the queue's overflow is what gives up on this peer here
         # (tests/chat/test_slow_readers.py covers the timeout).
-        limits={"send_queue_frames": 8, "send_buffer_bytes": 8192, "send_timeout_secs": 300.0},
+        # The customer sends 41 messages in a row: more than a customer's message burst.
+        limits={
+            "send_queue_frames": 8,
+            "send_buffer_bytes": 8192,
+            "send_timeout_secs": 300.0,
+            "message_burst": 100,
+        },
         # The agent below reads nothing until the end: on a busy machine that takes longer
         # than a heartbeat, and a socket whose ping goes unanswered is given up on (aborted,
         # its buffered frames dropped). Not what this test is about.

@@ -333,7 +333,15 @@ def _generated_frames(seed: int, count: int) -> list[str]:
 async def test_when_a_live_socket_gets_generated_hostile_frames_then_never_an_internal_error(
     aiohttp_client: AiohttpClient, make_app: AppFactory, settings: Settings
 ) -> None:
-    roomy = settings_with(settings, limits={"frames_per_sec": 10_000.0, "frame_burst": 10_000})
+    roomy = settings_with(
+        settings,
+        limits={
+            "frames_per_sec": 10_000.0,
+            "frame_burst": 10_000,
+            "messages_per_sec": 10_000.0,  # many generated frames are valid messages
+            "message_burst": 10_000,
+        },
+    )
     client = await aiohttp_client(make_app(roomy))
     customer = await connect(client, "customer", CUSTOMER)
     before = await customer.send_text("accepted before")

@@ -24,7 +24,7 @@ class ScriptedScanner:
         self.delay = 0.0
         self.running = 0
 
-    async def scan(self, text: str, language: str | None) -> list[dict[str, Any]]:
+    async def scan(self, text: str, language: str | None, owner: str = "") -> list[dict[str, Any]]:
         self.running += 1
         try:
             await asyncio.sleep(self.delay)

@@ -1,0 +1,254 @@
+"""Token buckets shared by key (a customer, an IP address), in a bounded table.
+
+`BucketTable.take(key)` spends one token of that key's bucket (`rate` tokens a second, at
+most `burst` kept). A bucket that has refilled to `burst` is the same as a fresh one, so
+it is forgotten once idle that long; the table never holds more than `max_keys` buckets
+(the least recently used goes first), so an attacker cycling through addresses or
+subjects cannot grow it: at worst a forgotten key starts again with a full bucket.
+
+`Rates` holds the server's tables (chat_service/net/README.md): a customer's frames and
+its messages over all its sockets, a customer's HTTP writes, and failed authentications per client
+address (read as `client_address` reads it: forwarded headers only from
+`server.trusted_proxies`), and `Turns`: how many of a customer's frames are handled at
+once, whatever the number of its sockets (the others wait their turn, unread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import ipaddress
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from chat_service.auth import Identity, Role
+from chat_service.settings import ServerConfig
+
+Networks = Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]
+IPV6_CLIENT_PREFIX = 64  # one IPv6 client holds a /64: counted as one address
+
+
+class TokenBucket:
+    """One caller's bucket (a staff member's socket keeps one of its own)."""
+
+    __slots__ = ("_burst", "_clock", "_last", "_rate", "_tokens")
+
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._rate = rate
+        self._burst = float(burst)
+        self._tokens = float(burst)
+        self._clock = clock
+        self._last = clock()
+
+    def take(self) -> bool:
+        now = self._clock()
+        self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
+        self._last = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
+    def idle_since(self) -> float:
+        return self._last
+
+
+class BucketTable:
+    """Buckets by key, least recently used first; bounded in time and in size."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        max_keys: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._rate = rate
+        self._burst = burst
+        self._max_keys = max_keys
+        self._clock = clock
+        self._refill_secs = burst / rate  # idle this long: full again, nothing to keep
+        self._buckets: collections.OrderedDict[str, TokenBucket] = collections.OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def take(self, key: str) -> bool:
+        """Spend one of `key`'s tokens; False when it has none left (refuse the request)."""
+        self._forget_idle()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            while len(self._buckets) >= self._max_keys:
+                self._buckets.popitem(last=False)
+            bucket = self._buckets[key] = TokenBucket(self._rate, self._burst, self._clock)
+        else:
+            self._buckets.move_to_end(key)
+        return bucket.take()
+
+    def _forget_idle(self) -> None:
+        horizon = self._clock() - self._refill_secs
+        while self._buckets:
+            key, oldest = next(iter(self._buckets.items()))
+            if oldest.idle_since() > horizon:
+                return
+            del self._buckets[key]
+
+
+class Turns:
+    """At most `limit` holders per key at a time; the others wait in order of arrival. A
+    key is in the table only while someone holds or waits for a turn (bounded by the
+    sockets open)."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._held: dict[str, int] = {}
+        self._waiting: dict[str, collections.deque[asyncio.Future[None]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    @contextlib.asynccontextmanager
+    async def turn(self, key: str) -> AsyncIterator[None]:
+        if self._held.get(key, 0) < self._limit and not self._waiting.get(key):
+            self._held[key] = self._held.get(key, 0) + 1
+        else:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            waiters = self._waiting.setdefault(key, collections.deque())
+            waiters.append(waiter)
+            try:
+                await waiter  # woken with the turn of whoever left (the count is kept)
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._release(key)  # handed a turn it will not use: pass it on
+                else:
+                    with contextlib.suppress(ValueError):
+                        waiters.remove(waiter)
+                    if not waiters and self._waiting.get(key) is waiters:
+                        del self._waiting[key]
+                raise
+        try:
+            yield
+        finally:
+            self._release(key)
+
+    def _release(self, key: str) -> None:
+        waiters = self._waiting.get(key)
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                if not waiters:
+                    del self._waiting[key]
+                waiter.set_result(None)
+                return
+        self._waiting.pop(key, None)
+        held = self._held[key] - 1
+        if held:
+            self._held[key] = held
+        else:
+            del self._held[key]
+
+
+def identity_key(identity: Identity) -> str:
+    return f"{identity.role.value}:{identity.sub}"
+
+
+def address_key(address: str) -> str:
+    """An IPv4 address as is; an IPv6 one as its /64 (a client gets a whole /64)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, IPV6_CLIENT_PREFIX), strict=False))
+    return str(parsed)
+
+
+def _in(address: str, trusted: Networks) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in trusted)
+
+
+def client_address(request: web.Request, trusted: Networks) -> str:
+    """The client's address: the peer's, or, when the peer is a trusted proxy, the nearest
+    address in `Forwarded` / `X-Forwarded-For` that is not itself a trusted proxy."""
+    trusted = tuple(trusted)
+    peer = request.remote or ""
+    if not _in(peer, trusted):
+        return peer
+    if request.forwarded:
+        hops = [str(hop.get("for") or "") for hop in request.forwarded]
+    else:
+        header = request.headers.get("X-Forwarded-For", "")
+        hops = [hop.strip() for hop in header.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        address = hop.strip('"').removeprefix("[").split("]")[0]
+        if address.count(":") == 1:  # IPv4 with a port
+            address = address.split(":")[0]
+        if not _in(address, trusted):
+            return address
+    return peer
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    """The server's shared buckets (one set per application)."""
+
+    customer_frames: BucketTable
+    customer_messages: BucketTable
+    customer_writes: BucketTable
+    failed_auth: BucketTable
+    customer_turns: Turns = field(default_factory=lambda: Turns(1))
+
+    @classmethod
+    def from_config(
+        cls, config: ServerConfig, clock: Callable[[], float] = time.monotonic
+    ) -> Rates:
+        limits, rates = config.limits, config.rates
+        return cls(
+            customer_frames=BucketTable(
+                limits.frames_per_sec, limits.frame_burst, rates.max_keys, clock
+            ),
+            customer_messages=BucketTable(
+                limits.messages_per_sec, limits.message_burst, rates.max_keys, clock
+            ),
+            customer_writes=BucketTable(
+                rates.customer_writes_per_sec, rates.customer_write_burst, rates.max_keys, clock
+            ),
+            failed_auth=BucketTable(
+                rates.failed_auth_per_sec, rates.failed_auth_burst, rates.max_keys, clock
+            ),
+            customer_turns=Turns(limits.frames_in_flight_per_customer),
+        )
+
+    def frame_bucket(self, identity: Identity, config: ServerConfig) -> Callable[[], bool]:
+        """What a socket spends a frame from: its customer's bucket, shared by all of that
+        customer's sockets; a staff member's socket keeps one of its own."""
+        if identity.role is Role.CUSTOMER:
+            key = identity_key(identity)
+            return lambda: self.customer_frames.take(key)
+        return TokenBucket(config.limits.frames_per_sec, config.limits.frame_burst).take
+
+    def take_message(self, identity: Identity) -> bool:
+        """A customer's message.send spends a token of its message bucket (shared by its
+        sockets); staff's messages are limited by their frames alone."""
+        if identity.role is Role.CUSTOMER:
+            return self.customer_messages.take(identity_key(identity))
+        return True
+
+    def turn(self, identity: Identity) -> contextlib.AbstractAsyncContextManager[None]:
+        """Held while one frame is handled: a customer's frames take turns (at most
+        `frames_in_flight_per_customer` at once over all its sockets); staff's do not."""
+        if identity.role is Role.CUSTOMER:
+            return self.customer_turns.turn(identity_key(identity))
+        return contextlib.nullcontext()
