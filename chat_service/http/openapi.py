@@ -209,7 +209,11 @@ def _responses(
             dict(ok) if status < 300 else {"description": "not modified, or see Location"}
         )
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    for status in op.errors:
+    # Past its address's budget of failed attempts, a request without a valid token is
+    # answered 429 instead of 401, and a customer's writes have a budget of their own
+    # (http/middleware.py): wherever 401 can be the answer, so can 429.
+    statuses = sorted({*op.errors, 429} if 401 in op.errors else set(op.errors))
+    for status in statuses:
         text = _ERROR_TEXT.get(status, "the attachment is gone" if status == 410 else "error")
         content = error
         if status in op.error_answers:  # an Error body with more fields

@@ -11,7 +11,6 @@ import pathlib
 import signal
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -35,16 +34,10 @@ async def pool(config_dir: pathlib.Path) -> AsyncIterator[DetectorPool]:
         await detector_pool.close()
 
 
-async def max_loop_stall(until: asyncio.Future[Any]) -> float:
-    """Largest gap between event-loop ticks while ``until`` is pending."""
-    worst = 0.0
-    last = time.perf_counter()
-    while not until.done():
-        await asyncio.sleep(0.005)
-        now = time.perf_counter()
-        worst = max(worst, now - last)
-        last = now
-    return worst
+# CPU time of the event loop's thread, not wall time: a wall-clock stall also counts the
+# moments the machine gives the loop no core (other tests, the workers themselves), so only
+# CPU the loop itself spends tells whether detection ran on it.
+LOOP_CPU_LIMIT_SECS = 0.25
 
 
 @pytest.mark.timeout(180)
@@ -52,17 +45,17 @@ async def test_when_messages_arrive_concurrently_then_workers_answer_without_blo
     pool: DetectorPool, blockbuster: BlockBuster
 ) -> None:
     texts = [f"收件人梁鑫，电话1381234{i:04d}" for i in range(40)] + [CARD_TEXT]
-    gathered = asyncio.ensure_future(asyncio.gather(*(pool.detect(t) for t in texts)))
-    stall = await max_loop_stall(gathered)
-    results = await gathered
+    loop_cpu_before = time.thread_time()  # this coroutine runs on the loop's thread
+    results = await asyncio.gather(*(pool.detect(t) for t in texts))
     assert all(
         values_of(r, t, "PHONE_NUMBER") for r, t in zip(results[:40], texts[:40], strict=True)
     )
     assert values_of(results[-1], CARD_TEXT, "CREDIT_CARD") == ["4111 1111 1111 1111"]
-    long_task = asyncio.ensure_future(pool.detect(LONG_TEXT))
-    stall = max(stall, await max_loop_stall(long_task))
-    assert values_of(await long_task, LONG_TEXT, "CREDIT_CARD") == ["4111 1111 1111 1111"]
-    assert stall < 0.25, f"event loop stalled {stall:.3f} s"
+    assert values_of(await pool.detect(LONG_TEXT), LONG_TEXT, "CREDIT_CARD") == [
+        "4111 1111 1111 1111"
+    ]
+    loop_cpu = time.thread_time() - loop_cpu_before
+    assert loop_cpu < LOOP_CPU_LIMIT_SECS, f"the event loop spent {loop_cpu:.3f} s of CPU"
     known = await pool.detect("尾号5678", "zh", KnownCustomer(phone="13812345678"))
     assert values_of(known, "尾号5678", "PHONE_NUMBER") == ["5678"]
     with pytest.raises(ValueError, match="unsupported language"):
