@@ -113,6 +113,10 @@ class Turns:
     def __len__(self) -> int:
         return len(self._held)
 
+    def waiting(self, key: str) -> int:
+        """How many wait for a turn of `key`."""
+        return len(self._waiting.get(key, ()))
+
     @contextlib.asynccontextmanager
     async def turn(self, key: str) -> AsyncIterator[None]:
         if self._held.get(key, 0) < self._limit and not self._waiting.get(key):
@@ -247,8 +251,10 @@ class Rates:
         return True
 
     def turn(self, identity: Identity) -> contextlib.AbstractAsyncContextManager[None]:
-        """Held while one frame is handled: a customer's frames take turns (at most
-        `frames_in_flight_per_customer` at once over all its sockets); staff's do not."""
+        """Held while one frame is handled, or a new socket's `hello` is read from the
+        store: a customer's work takes turns (at most `frames_in_flight_per_customer` at
+        once over all its sockets), so fifteen sockets opened at once queue behind each
+        other, not in front of other customers; staff's do not."""
         if identity.role is Role.CUSTOMER:
             return self.customer_turns.turn(identity_key(identity))
         return contextlib.nullcontext()

@@ -100,16 +100,17 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     expiry = _close_at_expiry(conn, identity)
     metrics.connections.labels(identity.role.value).inc()
     try:
-        conn.send(
-            Hello(
-                role=identity.role.value,
-                sub=identity.sub,
-                heartbeat_secs=settings.config.server.heartbeat_secs,
-                conversations=await _customer_conversations(app, identity),
-            ).frame()
-        )
-        if identity.role is Role.CUSTOMER:
-            await _send_open_requests(app, conn, identity)
+        async with app[keys.RATES].turn(identity):  # the store reads `hello` needs
+            conn.send(
+                Hello(
+                    role=identity.role.value,
+                    sub=identity.sub,
+                    heartbeat_secs=settings.config.server.heartbeat_secs,
+                    conversations=await _customer_conversations(app, identity),
+                ).frame()
+            )
+            if identity.role is Role.CUSTOMER:
+                await _send_open_requests(app, conn, identity)
         await _receive_loop(app, conn, identity)
     finally:
         if expiry is not None:

@@ -13,7 +13,10 @@ import aiohttp
 import pytest
 from pytest_aiohttp import AiohttpClient
 
+from chat_service import keys
 from chat_service.app import create_app
+from chat_service.auth import Identity, Role
+from chat_service.net.rates import identity_key
 from chat_service.settings import Settings
 from tests.conftest import AppFactory
 from tests.helpers.attachments import TEXT_BODY, upload
@@ -214,3 +217,32 @@ async def test_when_a_customer_sends_from_many_sockets_then_its_frames_take_turn
         await peer.expect("message.ack", client_id=client_id)
     await innocent.expect("message.ack", client_id=waiting)
     assert sorted(scanner.started[1:]) == ["flood 0", "flood 1", "flood 2", "innocent"]
+
+
+async def test_when_a_customer_opens_a_socket_while_its_turns_are_taken_then_hello_waits_in_line(
+    aiohttp_client: AiohttpClient, settings: Settings, make_app: AppFactory
+) -> None:
+    """`hello` reads the store (the customer's conversations, open consent requests): a
+    customer opening many sockets at once reads them a turn at a time, like its frames."""
+    client = await aiohttp_client(make_app(settings))
+    rates = client.app[keys.RATES]
+    flooder = Identity(Role.CUSTOMER, "cust-opener")
+    held = [
+        rates.turn(flooder) for _ in range(settings.config.limits.frames_in_flight_per_customer)
+    ]
+    for turn in held:
+        await turn.__aenter__()
+    token = token_for(client, "customer", "cust-opener")
+    opening = asyncio.ensure_future(client.ws_connect(f"/ws?token={token}"))
+    key = identity_key(flooder)
+    async with asyncio.timeout(30):  # a guard only: on time it is at once
+        while not rates.customer_turns.waiting(key):  # noqa: ASYNC110  # no event for this
+            await asyncio.sleep(0.01)
+    other = await connect(client, "customer", "cust-bystander")  # its own turns
+    await other.send({"type": "ping"})
+    await other.expect("pong")
+    for turn in held:
+        await turn.__aexit__(None, None, None)
+    peer = Peer(await opening, "customer", "cust-opener")
+    assert (await peer.expect("hello"))["sub"] == "cust-opener"
+    assert rates.customer_turns.waiting(key) == 0
