@@ -77,6 +77,7 @@ ACK_BOUND_SECS = 10.0
 RESIDUAL_GOAL_BYTES = 20 * 1024 * 1024
 RELEASE_BOUND_SECS = 90.0
 FLOOD_SETTLE_SECS = 3.0
+RATE_LIMITED_WAIT_SECS = 1.1  # past the server's pause after a refusal (1 s)
 TEXTS = {"ascii": "a" * 7990, "emoji": "\U0001f600" * 7990}
 
 
@@ -199,6 +200,19 @@ class Customer:
                     return (time.perf_counter() - started) * 1000
                 if got.get("type") == "error" and got.get("ref") == client_id:
                     raise RuntimeError(got)
+
+
+async def send_paced(customer: Customer, text: str) -> None:
+    """Send, waiting out the customer's message limit (`[limits] messages_per_sec`) when
+    told `rate_limited`: the set-up writes faster than one customer may."""
+    while True:
+        try:
+            await customer.send(text)
+            return
+        except RuntimeError as refused:
+            if "rate_limited" not in str(refused):
+                raise
+            await asyncio.sleep(RATE_LIMITED_WAIT_SECS)
 
 
 async def open_customer(session: aiohttp.ClientSession, server: Server, token: str) -> Customer:
@@ -467,7 +481,7 @@ async def bench(args: argparse.Namespace) -> int:
                 started = time.monotonic()
                 text = TEXTS[args.text]
                 for n in range(args.messages):
-                    await abuser.send(f"{n} {text}")
+                    await send_paced(abuser, f"{n} {text}")
                 print(
                     f"wrote {args.messages} {args.text} messages in "
                     f"{time.monotonic() - started:.0f} s"
