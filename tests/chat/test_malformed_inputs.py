@@ -16,7 +16,7 @@ from chat_service.settings import Settings
 from tests.conftest import AppFactory
 from tests.helpers.consent import headers, services_of
 from tests.helpers.rights import set_hold
-from tests.helpers.settings import settings_with
+from tests.helpers.settings import UNLIMITED_RATES, settings_with
 from tests.helpers.ws import Client, connect
 
 CUSTOMER = "cust-m"
@@ -335,12 +335,7 @@ async def test_when_a_live_socket_gets_generated_hostile_frames_then_never_an_in
 ) -> None:
     roomy = settings_with(
         settings,
-        limits={
-            "frames_per_sec": 10_000.0,
-            "frame_burst": 10_000,
-            "messages_per_sec": 10_000.0,  # many generated frames are valid messages
-            "message_burst": 10_000,
-        },
+        limits=UNLIMITED_RATES,  # many generated frames are valid messages
     )
     client = await aiohttp_client(make_app(roomy))
     customer = await connect(client, "customer", CUSTOMER)

@@ -77,7 +77,7 @@ class CnLocationRecognizer(ProjectLocalRecognizer):
 
     @override
     def load(self) -> None:
-        self._accepted = {n for n, e in GAZETTEER.names.items() if accepted(n, e)}
+        self._accepted = {n for n, e in GAZETTEER.entries.items() if accepted(n, e)}
 
     @override
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import pathlib
 from dataclasses import dataclass
 
+from detectors.longest_match import LongestMatch
+
 PROVINCES = [
     "北京",
     "天津",
@@ -297,30 +299,4 @@ def build_gazetteer() -> dict[str, PlaceName]:
     return names
 
 
-class Gazetteer:
-    """Longest-match lookup of place names in a text: a dict per first character."""
-
-    def __init__(self, names: dict[str, PlaceName]) -> None:
-        self.names = names
-        lengths: dict[str, set[int]] = {}
-        for name in names:
-            lengths.setdefault(name[0], set()).add(len(name))
-        self._lengths = {c: sorted(ls, reverse=True) for c, ls in lengths.items()}
-
-    def find(self, text: str) -> list[tuple[int, int, PlaceName]]:
-        """Non-overlapping (start, end, entry), left to right, the longest name at each start."""
-        found = []
-        index = 0
-        while index < len(text):
-            for length in self._lengths.get(text[index], ()):
-                entry = self.names.get(text[index : index + length])
-                if entry is not None:
-                    found.append((index, index + length, entry))
-                    index += length
-                    break
-            else:
-                index += 1
-        return found
-
-
-GAZETTEER = Gazetteer(build_gazetteer())
+GAZETTEER = LongestMatch(build_gazetteer())  # every place name -> its entry

@@ -30,6 +30,7 @@ import regex
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from detectors.longest_match import LongestMatch
 from detectors.recognizers.base import REGEX_TIMEOUT, ProjectLocalRecognizer, make_result
 
 LEXICON_PATH = pathlib.Path(__file__).with_name("health_terms.toml")
@@ -37,6 +38,7 @@ STRONG_SCORE = 0.7
 PHRASE_SCORE = 0.75
 CUED_SCORE = 0.65
 CLAUSE_CHARS = 60
+MIN_ZH_TERM_CHARS = 2  # one character alone is never read as a health term
 
 _WORD = regex.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?")
 _WORD_GAP = regex.compile(r"[ \t-]{1,3}")
@@ -77,9 +79,7 @@ _CLAUSE_END = regex.compile(r"[.!?;,\n。！？；，]")
 class Lexicon:
     strong_en: dict[tuple[str, ...], bool]  # word tuple -> cued?
     first_words: dict[str, list[tuple[str, ...]]]  # first word -> terms, longest first
-    zh: dict[str, bool]  # term -> cued?
-    zh_first_chars: frozenset[str]
-    zh_max_chars: int
+    zh: LongestMatch[bool]  # term -> cued?
     general_before_en: regex.Pattern[str]
     general_after_en: regex.Pattern[str]
     general_before_zh: tuple[str, ...]
@@ -103,9 +103,7 @@ def lexicon() -> Lexicon:
     return Lexicon(
         strong_en=terms,
         first_words=first_words,
-        zh=zh,
-        zh_first_chars=frozenset(t[0] for t in zh),
-        zh_max_chars=max(len(t) for t in zh),
+        zh=LongestMatch({t: cued for t, cued in zh.items() if len(t) >= MIN_ZH_TERM_CHARS}),
         general_before_en=regex.compile(rf"(?<![a-z])(?:{before})[\s-]?$"),
         # the general word right after the term, or after one more word ("insulin cooler bag")
         general_after_en=regex.compile(rf"^(?:[\s-]?[a-z0-9']+)?[\s-]?(?:{after})(?![a-z])"),
@@ -140,24 +138,6 @@ def _en_terms(text: str, lex: Lexicon) -> list[tuple[int, int, bool]]:
                 matched = size
                 break
         index += matched or 1
-    return found
-
-
-def _zh_terms(text: str, lex: Lexicon) -> list[tuple[int, int, bool]]:
-    found: list[tuple[int, int, bool]] = []
-    index = 0
-    while index < len(text):
-        if text[index] not in lex.zh_first_chars:
-            index += 1
-            continue
-        for size in range(min(lex.zh_max_chars, len(text) - index), 1, -1):
-            cued = lex.zh.get(text[index : index + size])
-            if cued is not None:
-                found.append((index, index + size, cued))
-                index += size
-                break
-        else:
-            index += 1
     return found
 
 
@@ -204,7 +184,7 @@ class GenericHealthRecognizer(ProjectLocalRecognizer):
     @override
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         lex = lexicon()
-        zh_terms = _zh_terms(text, lex)
+        zh_terms = lex.zh.find(text)
         if zh_terms:
             starts = _word_starts(text)
             zh_terms = [term for term in zh_terms if term[0] in starts]

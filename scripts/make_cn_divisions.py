@@ -1,8 +1,7 @@
-# ruff: noqa: E501
 """Writes cn_divisions.txt from cpca's table of China's administrative divisions (run by hand).
 
     pip download cpca==0.5.5 --no-deps -d /tmp/cpca && unzip /tmp/cpca/*.whl -d /tmp/cpca
-    .venv/bin/python detectors/recognizers/cn/make_cn_divisions.py /tmp/cpca/cpca/resources/adcodes.csv
+    .venv/bin/python scripts/make_cn_divisions.py /tmp/cpca/cpca/resources/adcodes.csv
 
 cpca 0.5.5 (https://github.com/DQinYuan/chinese_province_city_area_mapper, MIT licence,
 Copyright (c) 2018 QinYuan Du) ships ``resources/adcodes.csv``: the GB/T 2260 division codes
@@ -18,7 +17,7 @@ import sys
 
 HEADER = """\
 # China's administrative divisions: name<TAB>level (1 province, 2 prefecture, 3 county/district).
-# Derived by detectors/recognizers/cn/make_cn_divisions.py from resources/adcodes.csv of cpca 0.5.5
+# Derived by scripts/make_cn_divisions.py from resources/adcodes.csv of cpca 0.5.5
 # (https://github.com/DQinYuan/chinese_province_city_area_mapper), which is under the MIT licence:
 #
 # The MIT License (MIT)
@@ -36,6 +35,9 @@ HEADER = """\
 # DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
 # OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
 """
+TARGET = (
+    pathlib.Path(__file__).resolve().parent.parent / "detectors/recognizers/cn/cn_divisions.txt"
+)
 # Placeholder rows of the table, not places.
 SKIP = frozenset(
     {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "中沙群岛的岛礁及其海域"}
@@ -56,7 +58,7 @@ def main() -> None:
             name = row["name"].strip()
             if name and name not in SKIP:
                 rows.add((name, level(row["adcode"])))
-    target = pathlib.Path(__file__).with_name("cn_divisions.txt")
+    target = TARGET
     lines = [f"{name}\t{lvl}" for name, lvl in sorted(rows, key=lambda r: (r[1], r[0]))]
     target.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {len(lines)} divisions to {target}")  # noqa: T201
