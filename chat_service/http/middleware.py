@@ -15,7 +15,8 @@ from aiohttp.typedefs import Handler
 from chat_service import keys
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError, Forbidden, RateLimited, Unauthenticated
-from chat_service.net.rates import address_key, client_address, identity_key
+from chat_service.net.forwarded import address_key, client_address
+from chat_service.net.rates import identity_key
 
 logger = logging.getLogger(__name__)
 

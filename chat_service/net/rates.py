@@ -18,18 +18,12 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import ipaddress
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-
-from aiohttp import web
 
 from chat_service.auth import Identity, Role
 from chat_service.settings import ServerConfig
-
-Networks = Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]
-IPV6_CLIENT_PREFIX = 64  # one IPv6 client holds a /64: counted as one address
 
 
 class TokenBucket:
@@ -160,48 +154,6 @@ class Turns:
 
 def identity_key(identity: Identity) -> str:
     return f"{identity.role.value}:{identity.sub}"
-
-
-def address_key(address: str) -> str:
-    """An IPv4 address as is; an IPv6 one as its /64 (a client gets a whole /64)."""
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if isinstance(parsed, ipaddress.IPv6Address):
-        if parsed.ipv4_mapped is not None:
-            return str(parsed.ipv4_mapped)
-        return str(ipaddress.IPv6Network((parsed, IPV6_CLIENT_PREFIX), strict=False))
-    return str(parsed)
-
-
-def _in(address: str, trusted: Networks) -> bool:
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(parsed in network for network in trusted)
-
-
-def client_address(request: web.Request, trusted: Networks) -> str:
-    """The client's address: the peer's, or, when the peer is a trusted proxy, the nearest
-    address in `Forwarded` / `X-Forwarded-For` that is not itself a trusted proxy."""
-    trusted = tuple(trusted)
-    peer = request.remote or ""
-    if not _in(peer, trusted):
-        return peer
-    if request.forwarded:
-        hops = [str(hop.get("for") or "") for hop in request.forwarded]
-    else:
-        header = request.headers.get("X-Forwarded-For", "")
-        hops = [hop.strip() for hop in header.split(",") if hop.strip()]
-    for hop in reversed(hops):
-        address = hop.strip('"').removeprefix("[").split("]")[0]
-        if address.count(":") == 1:  # IPv4 with a port
-            address = address.split(":")[0]
-        if not _in(address, trusted):
-            return address
-    return peer
 
 
 @dataclass(frozen=True, slots=True)

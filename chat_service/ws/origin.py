@@ -14,15 +14,11 @@
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable
-
 from aiohttp import web
 from yarl import URL
 
+from chat_service.net.forwarded import Networks, is_trusted
 from chat_service.settings import ServerSection
-
-Networks = Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]
 
 
 def _last(header: str | None) -> str | None:
@@ -33,21 +29,10 @@ def _last(header: str | None) -> str | None:
     return value or None
 
 
-def _trusted_peer(request: web.Request, trusted: Networks) -> bool:
-    peer = request.remote
-    if not peer:
-        return False
-    try:
-        address = ipaddress.ip_address(peer)
-    except ValueError:
-        return False  # a Unix socket or an unknown transport: no forwarded headers
-    return any(address in network for network in trusted)
-
-
 def own_origin(request: web.Request, trusted: Networks) -> tuple[str, str]:
     """(scheme, host[:port]) the browser used to reach this server."""
     scheme, host = request.scheme, request.host
-    if _trusted_peer(request, trusted):
+    if is_trusted(request.remote or "", trusted):
         if request.forwarded:
             nearest = request.forwarded[-1]
             scheme = nearest.get("proto") or scheme

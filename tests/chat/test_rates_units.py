@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from chat_service.net.rates import BucketTable, Turns, address_key
+from chat_service.net.forwarded import address_key
+from chat_service.net.rates import BucketTable, Turns
 
 
 class Clock:
