@@ -353,6 +353,11 @@ def _unexpected_errors(client: Client) -> float:
     "ignore:Do not use the `random` module inside strategies"
     ":hypothesis.errors.HypothesisDeprecationWarning"
 )
+# A batch of 25 frames with literals of up to 12,000 characters has a repr of hundreds of
+# kB; hypothesis warns when it builds one (a cost, not a finding).
+@pytest.mark.filterwarnings(
+    "ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning"
+)
 async def test_when_10000_generated_frames_reach_live_sockets_then_no_internal_error(
     aiohttp_client: AiohttpClient, make_app: AppFactory, settings: Settings
 ) -> None:
