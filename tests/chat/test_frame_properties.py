@@ -398,9 +398,18 @@ async def test_when_10000_generated_frames_reach_live_sockets_then_no_internal_e
     )
     def drive(role: str, raws: list[str]) -> None:
         nonlocal sent
-        marker = f"marker-{uuid.uuid4().hex}"
-        asyncio.run_coroutine_threadsafe(sockets[role].batch(raws, marker), loop).result()
+        asyncio.run_coroutine_threadsafe(_round(role, raws), loop).result()
         sent += len(raws)
+
+    async def _round(role: str, raws: list[str]) -> None:
+        await sockets[role].batch(raws, f"marker-{uuid.uuid4().hex}")
+        # The other socket reads too: aiohttp's client answers the server's heartbeat pings
+        # only inside `receive`, so a socket left unread for a run of the other role's
+        # batches longer than heartbeat + pong wait (30 s, easily reached on a loaded
+        # machine) was closed 1006 as dead: the server doing its job, not what is tested.
+        for other in sockets:
+            if other != role:
+                await sockets[other].batch([], f"drain-{uuid.uuid4().hex}")
 
     await asyncio.to_thread(drive)  # hypothesis runs in a thread; the server in this loop
     assert sent >= LIVE_FRAMES_GOAL
