@@ -5,7 +5,7 @@ bodies are the very pydantic models the handlers validate with (`read_json(reque
 and JSON success answers the models the handlers reply with (`http/responses.py`,
 `json_answer(Model, ...)`), turned into JSON Schema by `model_json_schema`. Downloads name
 the attachment types `config/attachments.toml` allows, assets the types pages serve.
-`tests/chat/test_openapi.py` keeps the table and the router in step: every route the app
+`tests/http/test_openapi.py` keeps the table and the router in step: every route the app
 registers is described with its method (HEAD is implied by GET), every described operation
 is routed, and every answer model is referenced.
 """

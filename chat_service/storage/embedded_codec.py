@@ -17,7 +17,7 @@ JSON document can hold (exact `dict`, `list`, `tuple`, `str`, `int`, `float`, `b
 integers within int64); anything else, including every subclass of those types, goes to
 mongoeco's own `encode` unchanged. mongoeco's `encode` calls itself through the class
 attribute, so once installed its children come back here.
-`tests/chat/test_embedded_codec.py` compares the two over many documents.
+`tests/storage/test_embedded_codec.py` compares the two over many documents.
 
 `install()` replaces `DocumentCodec.encode` in the calling process, and only for the
 mongoeco version it was checked against: the embedded store's child calls it before it

@@ -12,7 +12,7 @@ from PIL import Image
 from pytest_aiohttp import AiohttpClient
 
 from chat_service.settings import Settings
-from tests.chat.test_attachments import NOTHING_LEFT, with_limits
+from tests.attachments.test_attachments import NOTHING_LEFT, with_limits
 from tests.conftest import AppFactory
 from tests.helpers.attachments import (
     TEXT_BODY,
@@ -234,7 +234,7 @@ async def test_when_scanning_times_out_then_the_attachment_is_held(
     assert _held_count(client, "timeout") == before + 1
 
 
-# -- destroyed renditions (consent paths: tests/chat/test_attachment_messages.py) ---------
+# -- destroyed renditions (consent paths: tests/actions/test_attachment_messages.py) ---------
 
 
 async def test_when_the_original_is_destroyed_then_410(client: Client) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chat.test_cli import run_cli
+from tests.cli.test_cli import run_cli
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("MONGODB_URI")), reason="exercises the embedded store of --data"

@@ -15,7 +15,7 @@ from pytest_aiohttp import AiohttpClient
 from chat_service.attachments.budget import image_bytes
 from chat_service.resources import ResourceLimits
 from chat_service.settings import Settings
-from tests.chat.test_attachments import NOTHING_LEFT, with_limits
+from tests.attachments.test_attachments import NOTHING_LEFT, with_limits
 from tests.conftest import AppFactory
 from tests.helpers.attachments import form, leftovers, picture, upload
 from tests.helpers.consent import headers, services_of

@@ -13,7 +13,7 @@ from PIL import Image
 from pytest_aiohttp import AiohttpClient
 
 from chat_service.settings import Settings
-from tests.chat.test_attachments import with_limits
+from tests.attachments.test_attachments import with_limits
 from tests.conftest import AppFactory
 from tests.detectors.render import Placed, draw_texts
 from tests.detectors.render import resident_id as resident_id_with_check

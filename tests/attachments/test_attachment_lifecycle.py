@@ -3,7 +3,7 @@ deletion requests take them with their conversations (held ones stay), retention
 them with the messages and conversations it removes, uploads never sent expire, the
 kept-values rule destroys a kept original, and the export carries each attachment with the
 bytes the customer may download. Real server, store and detection pool; the retention job
-is run directly with its clock (`now`) moved forward, as tests/chat/test_retention.py does.
+is run directly with its clock (`now`) moved forward, as tests/privacy/test_retention.py does.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from chat_service.privacy.deletion import process_due
 from chat_service.privacy.export import export_customer
 from chat_service.privacy.retention import RetentionConfig, load_retention_config, run_retention
 from chat_service.settings import Settings
-from tests.chat.test_attachments import with_limits
+from tests.attachments.test_attachments import with_limits
 from tests.conftest import AppFactory
 from tests.helpers.attachments import (
     CARD_FILE,

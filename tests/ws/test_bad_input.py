@@ -202,7 +202,7 @@ async def test_when_a_peer_never_reads_then_it_is_closed_and_others_keep_flowing
     small = settings_with(
         settings,
         # A long send timeout: the queue's overflow is what gives up on this peer here
-        # (tests/chat/test_slow_readers.py covers the timeout).
+        # (tests/ws/test_slow_readers.py covers the timeout).
         # The customer sends 41 messages in a row: more than a customer's message burst.
         limits={
             "send_queue_frames": 8,

@@ -18,7 +18,7 @@ from chat_service.privacy.export import export_customer
 from chat_service.privacy.retention import RetentionConfig, load_retention_config, run_retention
 from chat_service.resources import ResourceLimits
 from chat_service.settings import Settings
-from tests.chat.test_attachments import with_limits
+from tests.attachments.test_attachments import with_limits
 from tests.conftest import AppFactory
 from tests.helpers.attachments import TEXT_BODY, picture, upload
 from tests.helpers.consent import headers, move_clock, raw_db, services_of
