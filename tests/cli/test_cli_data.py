@@ -16,6 +16,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+# Five commands, each a process that starts Python, the models and its own store child:
+# about 45 s on an idle 2-core machine, past the default 120 s one at load 9.
+@pytest.mark.timeout(360)
 async def test_when_no_server_runs_then_each_data_command_starts_the_store_itself(
     tmp_path: Path,
 ) -> None:
