@@ -17,6 +17,7 @@ from aiohttp import WSCloseCode, web
 from chat_service import keys
 from chat_service.actions.consent import sweep_expired
 from chat_service.auth import TokenService
+from chat_service.fanout import InProcessFanOut, Registry
 from chat_service.http.attachments import TMP_DIR_NAME
 from chat_service.http.cors import cors_middleware
 from chat_service.http.metrics import metrics_listener_ctx
@@ -39,7 +40,6 @@ from chat_service.settings import Settings, is_loopback
 from chat_service.stopping import wait_or_stop
 from chat_service.storage import open_store
 from chat_service.storage.crypto import FieldCipher, load_master_key
-from chat_service.ws.connections import InProcessFanOut, Registry
 
 logger = logging.getLogger(__name__)
 

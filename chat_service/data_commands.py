@@ -18,13 +18,13 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
 from chat_service.errors import DetectionUnavailable
+from chat_service.fanout import InProcessFanOut, Registry
 from chat_service.metrics import Metrics
 from chat_service.privacy.webhooks import WebhookNotifier, load_webhook_config
 from chat_service.services import Services
 from chat_service.settings import Settings
 from chat_service.storage import open_store
 from chat_service.storage.crypto import FieldCipher, load_master_key
-from chat_service.ws.connections import InProcessFanOut, Registry
 
 logger = logging.getLogger(__name__)
 ATTACH_TIMEOUT_MS = 2000

@@ -5,13 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from chat_service.auth import TokenService
+from chat_service.fanout import FanOut, Registry
 from chat_service.metrics import Metrics
 from chat_service.net.rates import Rates
 from chat_service.scanning import Scanner
 from chat_service.services import Services
 from chat_service.settings import Settings
 from chat_service.storage import Store
-from chat_service.ws.connections import FanOut, Registry
 
 SETTINGS = web.AppKey("settings", Settings)
 TOKENS = web.AppKey("tokens", TokenService)

@@ -23,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from chat_service.actions.conversations import may_read
+from chat_service.actions.access import may_read
+from chat_service.actions.visibility import visible_secrets
 from chat_service.attachments.errors import (
     AttachmentGone,
     AttachmentHeld,
@@ -74,7 +75,7 @@ def rendition(
     visible: list[int],
 ) -> Rendition:
     """The rendition for `viewer`; `visible` are the message's secret indexes the viewer may
-    see (actions/views.visible_secrets), empty for an unbound attachment."""
+    see (actions/visibility.visible_secrets), empty for an unbound attachment."""
     original = attachment.get("original")
     redacted = attachment.get("redacted")
     if attachment["status"] == "held":
@@ -142,8 +143,6 @@ async def choose_rendition(
     """For a download: which rendition `identity` gets and its blob reference (file id and
     wrapped key); raises not found / held / withheld / gone. A sensitive original fetched by
     anyone but its customer is audited, as every other sensitive read is."""
-    from chat_service.actions.views import visible_secrets  # views renders with this module
-
     message = conversation = None
     if attachment.get("message_id") is not None:
         message = await services.store.messages.get(attachment["message_id"])

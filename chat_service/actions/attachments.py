@@ -19,8 +19,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from chat_service.actions.access import access_conversation
 from chat_service.actions.attachment_views import choose_rendition
-from chat_service.actions.conversations import access_conversation
 from chat_service.attachments.blobs import BlobRef, BlobStore
 from chat_service.attachments.config import AllowedType
 from chat_service.attachments.errors import (

@@ -17,16 +17,16 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from chat_service.actions import delivery
 from chat_service.actions.attachment_views import ATTACHMENT_FIELD
 from chat_service.auth import Identity, Role
 from chat_service.errors import BadRequest, ChatError
 from chat_service.policy.assess import MINOR
 from chat_service.protocol.commands import ConsentRespond, ConsentWithdraw
-from chat_service.protocol.events import ConsentRecorded, ConsentRequest, MessageUpdated
+from chat_service.protocol.events import MessageUpdated
 from chat_service.services import Services
 from chat_service.storage.consents import RequestStatus
 from chat_service.storage.conversations import Conversation
-from chat_service.ws.connections import Audience, constant
 
 logger = logging.getLogger(__name__)
 
@@ -52,10 +52,6 @@ class GuardianRequired(ChatError):
         "this concerns a child under 14: a parent or guardian must answer, with their name "
         "and relationship to the child"
     )
-
-
-def _customer_audience(customer_id: str) -> Audience:
-    return Audience(identities=frozenset({Identity(Role.CUSTOMER, customer_id)}), supervisors=False)
 
 
 async def granted_categories(services: Services, customer_id: str, *, minor: bool) -> set[str]:
@@ -123,29 +119,7 @@ async def request_consent(
             "expires_at": now + timedelta(seconds=timeout),
         }
     )
-    frame = _request_frame(services, request)
-    await services.fanout.publish(_customer_audience(conversation.customer_id), constant(frame))
-
-
-def _request_frame(services: Services, request: dict[str, Any]) -> dict[str, Any]:
-    config = services.settings.consent
-    categories: list[str] = request["categories"]
-    guardian: bool = request["guardian_required"]
-    message_ids: list[str] = request["message_ids"]
-    frame: dict[str, Any] = ConsentRequest(
-        request_id=request["_id"],
-        message_id=message_ids[0],
-        message_ids=message_ids,
-        categories=categories,
-        purpose=request["purpose"],
-        notice=config.notice(
-            request["purpose"], categories, request["language"], guardian=guardian
-        ),
-        guardian_required=guardian,
-        language=request["language"],
-        expires_at=request["expires_at"].isoformat(),
-    ).frame()
-    return frame
+    await delivery.notify_consent_request(services, request)
 
 
 async def open_requests(services: Services, customer_id: str) -> list[dict[str, Any]]:
@@ -157,7 +131,7 @@ async def open_requests(services: Services, customer_id: str) -> list[dict[str, 
         customer_id, services.settings.consent.default_purpose, fresh=True
     )
     return [
-        _request_frame(services, r)
+        delivery.consent_request_frame(services, r)
         for r in sorted(pending, key=lambda r: r["created_at"])
         if r["expires_at"] > now and r["message_ids"]
     ]
@@ -302,18 +276,15 @@ async def _carry_out(
             request["decided_at"],
         )
     await services.store.consent_requests.mark_applied(request["_id"])
-    # What the grant actually lets the agent see (config/consent.toml [visibility]).
-    hidden = [c for c in categories if c not in services.settings.consent.visible_to("agent")]
-    frame = ConsentRecorded(
-        request_id=request["_id"],
+    await delivery.notify_consent_decided(
+        services,
+        customer_id,
+        request["_id"],
+        request["purpose"],
+        categories,
         granted=granted,
-        categories=categories,
-        purpose=request["purpose"],
         reason=reason or ("expired" if status == "expired" else "answered"),
-        agent_sees=not hidden if granted else None,
-        hidden_from_agent=hidden if granted else [],
-    ).frame()
-    await services.fanout.publish(_customer_audience(customer_id), constant(frame))
+    )
 
 
 async def _apply_to_message(
@@ -327,8 +298,6 @@ async def _apply_to_message(
     states: tuple[str, ...] = ("pending",),
 ) -> None:
     """Keep or destroy the message's values in `categories`, then tell the participants."""
-    from chat_service.actions.messages import publish_message
-
     updated = await change_secrets(
         services, doc, categories, keep=keep, actor=actor, reason=reason, states=states
     )
@@ -336,7 +305,7 @@ async def _apply_to_message(
         return
     conversation = await services.store.conversations.get(doc["conversation_id"])
     if conversation is not None:
-        await publish_message(services, conversation, updated, MessageUpdated)
+        await delivery.publish_message(services, conversation, updated, MessageUpdated)
 
 
 async def recheck_kept(services: Services, doc: dict[str, Any], *, minor: bool) -> dict[str, Any]:
@@ -484,12 +453,5 @@ async def withdraw(
         now,
         event_id=entry["_id"],
     )
-    frame = ConsentRecorded(
-        request_id=None,
-        granted=False,
-        categories=categories,
-        purpose=purpose,
-        reason="withdrawn",
-    ).frame()
-    await services.fanout.publish(_customer_audience(customer_id), constant(frame))
+    await delivery.notify_consent_withdrawn(services, customer_id, purpose, categories)
     return affected

@@ -14,7 +14,6 @@ import contextlib
 import dataclasses
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,18 +22,13 @@ from pydantic_core import to_json
 from pymongo.errors import PyMongoError
 
 from chat_service.actions import consent as consent_actions
-from chat_service.actions import minors
+from chat_service.actions import delivery, minors
+from chat_service.actions.access import access_conversation
 from chat_service.actions.attachment_views import (
     ATTACHMENT_FIELD,
     AttachmentInUse,
     attachment_secret,
     is_uploader,
-)
-from chat_service.actions.conversations import (
-    access_conversation,
-    participants,
-    publish_opened,
-    publish_updated,
 )
 from chat_service.actions.views import view_message
 from chat_service.attachments.errors import AttachmentNotFound
@@ -70,17 +64,31 @@ CONVERSATION_CAP_WINDOW = timedelta(hours=1)
 HISTORY_BATCH = 20  # messages per store round trip while filling a history page
 
 
-async def _nothing() -> None:
-    return None
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A message just stored, and what its delivery needs once the ack is on its way
+    (`finish_send`)."""
+
+    author: Identity
+    conversation: Conversation
+    doc: dict[str, Any]
+    # Values of `doc["secrets"]` still in clear here, by index (nothing is decrypted).
+    plaintexts: dict[int, str]
+    # The categories of the values waiting for the customer's consent; None: none waits.
+    pending_categories: list[str] | None
+    author_minor: bool
+    newly_minor: bool
+    attachment: dict[str, Any] | None
 
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    """The ack and any warning for the sender, and what to run once the ack is on its way."""
+    """The ack and any warning for the sender, and the message to deliver once the ack is
+    on its way (None for a resend: it was delivered the first time)."""
 
     ack: MessageAck
     conversation: Conversation
-    publish: Callable[[], Awaitable[None]] = _nothing
+    stored: Stored | None = None
     warnings: list[WarningOut] = field(default_factory=list)
 
 
@@ -122,7 +130,7 @@ async def check_send_message(
             raise StoreUnavailable(ref=command.client_id) from exc
         if created:
             services.store.messages.created(conversation.id)
-            await publish_opened(services, conversation)
+            await delivery.publish_opened(services, conversation)
         attachment = None
         if command.attachment_id is not None:
             attachment = await _usable_attachment(services, identity, conversation, command)
@@ -442,28 +450,52 @@ async def do_send_message(
         raise StoreUnavailable(ref=command.client_id) from exc
     services.metrics.messages_stored.labels(command.kind, identity.role.value).inc()
 
-    async def publish() -> None:
-        if attachment is not None:
-            await _settle_original(services, attachment, doc)
-        await publish_message(services, conversation, doc, MessageNew, plaintexts)
-        if pending:
-            categories = sorted({c for s in pending for c in s["categories"]})
-            await consent_actions.request_consent(
-                services, identity, conversation, doc, categories, guardian=author_minor
-            )
-        if newly_minor:
-            # The agents' queue and header show that the customer is a child.
-            await publish_updated(services, dataclasses.replace(conversation, minor=True))
-            # What the child wrote before this message is a child's data too.
-            for earlier in await minors.mask_earlier(services, identity, conversation, doc["seq"]):
-                await publish_message(services, conversation, earlier, MessageUpdated)
-                await consent_actions.request_consent(
-                    services, identity, conversation, earlier, [MINOR], guardian=True
-                )
-
-    return SendResult(
-        _ack(command.client_id, doc, duplicate=False), conversation, publish, warnings
+    stored_message = Stored(
+        author=identity,
+        conversation=conversation,
+        doc=doc,
+        plaintexts=plaintexts,
+        pending_categories=sorted({c for s in pending for c in s["categories"]})
+        if pending
+        else None,
+        author_minor=author_minor,
+        newly_minor=newly_minor,
+        attachment=attachment,
     )
+    return SendResult(
+        _ack(command.client_id, doc, duplicate=False), conversation, stored_message, warnings
+    )
+
+
+async def finish_send(services: Services, result: SendResult) -> None:
+    """What follows the ack (ws/dispatch.py sends the ack first): the participants get the
+    message (actions/delivery.py), the customer a consent request for its pending values,
+    and a child's earlier messages are masked and published again."""
+    stored = result.stored
+    if stored is None:
+        return
+    identity, conversation, doc = stored.author, stored.conversation, stored.doc
+    if stored.attachment is not None:
+        await _settle_original(services, stored.attachment, doc)
+    await delivery.publish_message(services, conversation, doc, MessageNew, stored.plaintexts)
+    if stored.pending_categories is not None:
+        await consent_actions.request_consent(
+            services,
+            identity,
+            conversation,
+            doc,
+            stored.pending_categories,
+            guardian=stored.author_minor,
+        )
+    if stored.newly_minor:
+        # The agents' queue and header show that the customer is a child.
+        await delivery.publish_updated(services, dataclasses.replace(conversation, minor=True))
+        # What the child wrote before this message is a child's data too.
+        for earlier in await minors.mask_earlier(services, identity, conversation, doc["seq"]):
+            await delivery.publish_message(services, conversation, earlier, MessageUpdated)
+            await consent_actions.request_consent(
+                services, identity, conversation, earlier, [MINOR], guardian=True
+            )
 
 
 async def _undo_binding(
@@ -493,26 +525,6 @@ async def _settle_original(
         await services.store.attachments.destroy_blob(attachment["_id"], "original")
     else:
         await services.store.attachments.unset_original_key(attachment["_id"])
-
-
-async def publish_message(
-    services: Services,
-    conversation: Conversation,
-    doc: dict[str, Any],
-    event: type[MessageNew] | Any,
-    plaintexts: Mapping[int, str] | None = None,
-) -> None:
-    """Fan a stored message out to the participants, rendered for each viewer
-    (`plaintexts`: values of `doc["secrets"]` already in clear here, by index)."""
-
-    async def render(viewer: Identity) -> dict[str, Any]:
-        message = await view_message(
-            services, doc, viewer, conversation, "live delivery", plaintexts
-        )
-        frame: dict[str, Any] = event(message=message).frame()
-        return frame
-
-    await services.fanout.publish(participants(conversation), render)
 
 
 def _ack(client_id: str, doc: dict[str, Any], *, duplicate: bool) -> MessageAck:

@@ -15,27 +15,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from chat_service.actions.attachment_views import ATTACHMENT_FIELD, describe, rendition
+from chat_service.actions.visibility import visible_secrets
 from chat_service.auth import Identity, Role
-from chat_service.policy.config import ConsentConfig
 from chat_service.protocol.events import AttachmentOut, MessageOut
 from chat_service.protocol.render import render_message
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation
-
-
-def visible_secrets(
-    doc: dict[str, Any], viewer: Identity, conversation: Conversation, consent: ConsentConfig
-) -> list[int]:
-    owner = viewer.role is Role.CUSTOMER and viewer.sub == conversation.customer_id
-    handling = viewer.role is not Role.AGENT or conversation.agent_id == viewer.sub
-    allowed = consent.visible_to(viewer.role.value) if handling else frozenset()
-    indexes = []
-    for i, secret in enumerate(doc.get("secrets", [])):
-        if secret.get("value") is None:
-            continue
-        if owner or (secret.get("state") == "kept" and set(secret["categories"]) <= allowed):
-            indexes.append(i)
-    return indexes
 
 
 async def view_message(

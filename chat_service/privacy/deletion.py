@@ -36,9 +36,8 @@ from typing import Any, Final
 from chat_service.auth import Identity, Role
 from chat_service.errors import BadRequest, ConfigError, Forbidden, NotFound
 from chat_service.privacy.pseudonyms import Pseudonymizer, pseudonymizer_for
-from chat_service.privacy.webhooks import WebhookNotifier
 from chat_service.privacy.workdays import HolidayCalendar, load_holiday_calendar
-from chat_service.services import Services
+from chat_service.services import Notifier, Services
 from chat_service.stopping import wait_or_stop
 
 logger = logging.getLogger(__name__)
@@ -228,7 +227,7 @@ async def carry_out(
     services: Services,
     request_id: str,
     *,
-    notifier: WebhookNotifier,
+    notifier: Notifier,
     pseudonymizer: Pseudonymizer | None = None,
 ) -> dict[str, Any]:
     """One pass over a request (see the module docstring); the request as it stands after."""
@@ -298,7 +297,7 @@ async def _partially_completed(
     request: dict[str, Any],
     holds: list[dict[str, Any]],
     counts: dict[str, int],
-    notifier: WebhookNotifier,
+    notifier: Notifier,
 ) -> dict[str, Any]:
     request_id: str = request["_id"]
     summary = _held_summary(holds)
@@ -334,7 +333,7 @@ def _same_holds(before: dict[str, Any] | None, now: dict[str, Any]) -> bool:
 async def process_due(
     services: Services,
     *,
-    notifier: WebhookNotifier,
+    notifier: Notifier,
     pseudonymizer: Pseudonymizer | None = None,
 ) -> list[dict[str, Any]]:
     """One pass over every request not completed yet (oldest deadline first); a request
@@ -357,7 +356,7 @@ async def process_due(
 
 async def deletion_loop(
     services: Services,
-    notifier: WebhookNotifier,
+    notifier: Notifier,
     stop: asyncio.Event,
     interval_secs: float = DEFAULT_INTERVAL_SECS,
 ) -> None:
@@ -375,7 +374,7 @@ async def file_and_carry_out(
     identity: Identity,
     customer_id: str,
     *,
-    notifier: WebhookNotifier,
+    notifier: Notifier,
     pseudonymizer: Pseudonymizer | None = None,
 ) -> dict[str, Any]:
     """`chat-service privacy delete`: file a request and carry it out at once."""

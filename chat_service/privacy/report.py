@@ -21,6 +21,7 @@ from chat_service.errors import ConfigError
 from chat_service.privacy.export import jsonable
 from chat_service.privacy.webhooks import WebhookNotifier, load_webhook_config
 from chat_service.privacy.workdays import HolidayCalendar, load_holiday_calendar
+from chat_service.services import Notifier
 from chat_service.settings import Settings
 from chat_service.storage import Store
 from chat_service.storage.privacy_records import PrivacyRecords
@@ -38,7 +39,7 @@ async def privacy_report(
     settings: Settings,
     now: datetime,
     *,
-    notifier: WebhookNotifier | None = None,
+    notifier: Notifier | None = None,
 ) -> dict[str, Any]:
     """The report as of `now` (aware). `notifier`: the server's, else built from config."""
     if now.tzinfo is None:
@@ -199,7 +200,7 @@ def _count(value: object) -> int:
 async def _webhooks(
     records: PrivacyRecords,
     settings: Settings,
-    notifier: WebhookNotifier | None,
+    notifier: Notifier | None,
     warnings: list[str],
 ) -> dict[str, Any]:
     if notifier is None:

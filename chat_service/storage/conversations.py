@@ -4,7 +4,7 @@ Open conversations are cached in this process (every change to one goes through 
 module, so the cache is updated with the write): a message in an open conversation then
 costs no read. Closed conversations are read from the store. With several instances on
 one MongoDB the cache must be invalidated through the same change feed as fan-out
-(chat_service/ws/connections.py); until that backend exists the service runs one instance.
+(chat_service/fanout.py); until that backend exists the service runs one instance.
 
 A customer has at most one open conversation: `open_key` holds the customer id while the
 conversation is open and is removed when it closes; a unique sparse index on it makes

@@ -5,8 +5,10 @@ from __future__ import annotations
 from chat_service.actions import consent as consent_actions
 from chat_service.actions import conversations as conv_actions
 from chat_service.actions import messages as msg_actions
+from chat_service.actions import typing_status
 from chat_service.auth import Identity, Role
-from chat_service.errors import ConversationNotFound, Forbidden
+from chat_service.errors import Forbidden
+from chat_service.fanout import Connection
 from chat_service.protocol.commands import (
     Command,
     ConsentRespond,
@@ -18,9 +20,8 @@ from chat_service.protocol.commands import (
     Ping,
     Typing,
 )
-from chat_service.protocol.events import History, Pong, Sender, TypingOut
+from chat_service.protocol.events import History, Pong
 from chat_service.services import Services
-from chat_service.ws.connections import Audience, Connection, constant
 
 
 async def dispatch(
@@ -35,7 +36,7 @@ async def dispatch(
             # The ack goes on the wire before the work that follows it (rendering for every
             # participant, the consent request), not after that work's first pause.
             await conn.hand_over()
-            await result.publish()
+            await msg_actions.finish_send(services, result)
         case HistoryFetch():
             conversation, messages, has_more = await msg_actions.fetch_history(
                 services, identity, command.conversation_id, command.after_seq
@@ -50,23 +51,7 @@ async def dispatch(
         case ConversationClose():
             await conv_actions.do_close(services, identity, command.conversation_id)
         case Typing():
-            conversation = await conv_actions.access_conversation(
-                services, identity, command.conversation_id
-            )
-            if identity.role is Role.AGENT and conversation.agent_id != identity.sub:
-                raise ConversationNotFound()
-            frame = TypingOut(
-                conversation_id=conversation.id,
-                sender=Sender(role=identity.role, id=identity.sub),
-            ).frame()
-            base = conv_actions.participants(conversation)
-            audience = Audience(
-                identities=base.identities - {identity},
-                all_agents=False,
-                supervisors=False,
-                exclude=conn,
-            )
-            await services.fanout.publish(audience, constant(frame))
+            await typing_status.do_typing(services, identity, command.conversation_id, conn)
         case Ping():
             conn.send(Pong().frame())
         case ConsentRespond():

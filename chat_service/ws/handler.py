@@ -21,12 +21,12 @@ from chat_service import keys
 from chat_service.actions import consent as consent_actions
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError, OriginNotAllowed, ProtocolError, RateLimited
+from chat_service.fanout import Connection
 from chat_service.net.rates import Rates
 from chat_service.net.sockets import abort_transport
 from chat_service.protocol.commands import MessageSend, parse_command
 from chat_service.protocol.events import CustomerConversationOut, ErrorOut, Hello
 from chat_service.services import Services
-from chat_service.ws.connections import Connection
 from chat_service.ws.dispatch import dispatch
 from chat_service.ws.origin import origin_allowed
 

@@ -12,8 +12,8 @@ from pytest_aiohttp import AiohttpClient
 
 from chat_service import keys
 from chat_service.auth import Identity, Role
+from chat_service.fanout import Connection
 from chat_service.settings import Settings
-from chat_service.ws.connections import Connection
 from tests.conftest import AppFactory
 from tests.helpers.raw import open_raw_ws, text_frame
 from tests.helpers.settings import settings_with

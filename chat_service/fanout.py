@@ -8,6 +8,9 @@ dropped and its transport closed at once, with a reset, so neither this process 
 kernel keeps its output; it catches up from history on reconnect. Fan-out goes through
 `FanOut.publish` only; the in-process backend is the embedded default, and a change-stream
 backend for several instances can sit behind the same call.
+
+Below the actions (which publish through actions/delivery.py) and above nothing but
+auth.py: the WebSocket handler (ws/) registers the connections it accepts here.
 """
 
 from __future__ import annotations

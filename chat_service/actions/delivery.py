@@ -1,0 +1,190 @@
+"""Delivery: every event the actions send to sockets is built and published here.
+
+An action decides and stores; then it calls one `notify_*` / `publish_*` function of this
+module, which builds the event (protocol/events.py), chooses its audience and hands it to
+`services.fanout` (chat_service/fanout.py). No action imports another action to publish,
+and nothing here writes to the store: the only reads are those of rendering a message for
+each viewer (actions/views.py, with its audit of sensitive reads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chat_service.actions.views import view_message
+from chat_service.auth import Identity, Role
+from chat_service.fanout import Audience, Connection, constant
+from chat_service.protocol.events import (
+    ConsentRecorded,
+    ConsentRequest,
+    ConversationAssigned,
+    ConversationClosedOut,
+    ConversationOpened,
+    ConversationOut,
+    ConversationUpdated,
+    MessageNew,
+    Sender,
+    TypingOut,
+)
+from chat_service.services import Services
+from chat_service.storage.conversations import Conversation
+
+
+def participants(conversation: Conversation) -> Audience:
+    """Who receives a conversation's events: its customer, its agent or the whole queue."""
+    identities = {Identity(Role.CUSTOMER, conversation.customer_id)}
+    if conversation.agent_id is not None:
+        identities.add(Identity(Role.AGENT, conversation.agent_id))
+    return Audience(identities=frozenset(identities), all_agents=conversation.agent_id is None)
+
+
+def customer_audience(customer_id: str) -> Audience:
+    return Audience(identities=frozenset({Identity(Role.CUSTOMER, customer_id)}), supervisors=False)
+
+
+def conversation_out(conversation: Conversation) -> ConversationOut:
+    return ConversationOut.model_validate(conversation.to_public())
+
+
+async def publish_opened(services: Services, conversation: Conversation) -> None:
+    frame = ConversationOpened(conversation=conversation_out(conversation)).frame()
+    await services.fanout.publish(Audience(all_agents=True), constant(frame))
+
+
+async def publish_updated(services: Services, conversation: Conversation) -> None:
+    """Tell the agents who see `conversation` (its agent, or the queue) what it is now."""
+    frame = ConversationUpdated(conversation=conversation_out(conversation)).frame()
+    agent = conversation.agent_id
+    audience = Audience(
+        identities=frozenset({Identity(Role.AGENT, agent)}) if agent else frozenset(),
+        all_agents=agent is None,
+    )
+    await services.fanout.publish(audience, constant(frame))
+
+
+async def notify_assigned(services: Services, conversation: Conversation, agent_id: str) -> None:
+    """`conversation` was just taken by `agent_id`: its customer and every agent learn it."""
+    frame = ConversationAssigned(conversation_id=conversation.id, agent_id=agent_id).frame()
+    audience = Audience(
+        identities=frozenset({Identity(Role.CUSTOMER, conversation.customer_id)}),
+        all_agents=True,
+    )
+    await services.fanout.publish(audience, constant(frame))
+
+
+async def notify_closed(
+    services: Services, before: Conversation, conversation: Conversation, closed_by: Identity
+) -> None:
+    """`conversation` was closed by `closed_by`: whoever took part in it while it was open
+    (`before`) and every agent (it leaves their queue) learn it."""
+    frame = ConversationClosedOut(
+        conversation_id=conversation.id, closed_by=Sender(role=closed_by.role, id=closed_by.sub)
+    ).frame()
+    audience = Audience(identities=participants(before).identities, all_agents=True)
+    await services.fanout.publish(audience, constant(frame))
+
+
+async def notify_typing(
+    services: Services, conversation: Conversation, typist: Identity, exclude: Connection
+) -> None:
+    """`typist` is typing: the conversation's other participants see it (not supervisors,
+    not the queue, not the typist's own socket)."""
+    frame = TypingOut(
+        conversation_id=conversation.id,
+        sender=Sender(role=typist.role, id=typist.sub),
+    ).frame()
+    base = participants(conversation)
+    audience = Audience(
+        identities=base.identities - {typist},
+        all_agents=False,
+        supervisors=False,
+        exclude=exclude,
+    )
+    await services.fanout.publish(audience, constant(frame))
+
+
+async def publish_message(
+    services: Services,
+    conversation: Conversation,
+    doc: dict[str, Any],
+    event: type[MessageNew] | Any,
+    plaintexts: Mapping[int, str] | None = None,
+) -> None:
+    """Fan a stored message out to the participants, rendered for each viewer
+    (`plaintexts`: values of `doc["secrets"]` already in clear here, by index)."""
+
+    async def render(viewer: Identity) -> dict[str, Any]:
+        message = await view_message(
+            services, doc, viewer, conversation, "live delivery", plaintexts
+        )
+        frame: dict[str, Any] = event(message=message).frame()
+        return frame
+
+    await services.fanout.publish(participants(conversation), render)
+
+
+def consent_request_frame(services: Services, request: dict[str, Any]) -> dict[str, Any]:
+    config = services.settings.consent
+    categories: list[str] = request["categories"]
+    guardian: bool = request["guardian_required"]
+    message_ids: list[str] = request["message_ids"]
+    frame: dict[str, Any] = ConsentRequest(
+        request_id=request["_id"],
+        message_id=message_ids[0],
+        message_ids=message_ids,
+        categories=categories,
+        purpose=request["purpose"],
+        notice=config.notice(
+            request["purpose"], categories, request["language"], guardian=guardian
+        ),
+        guardian_required=guardian,
+        language=request["language"],
+        expires_at=request["expires_at"].isoformat(),
+    ).frame()
+    return frame
+
+
+async def notify_consent_request(services: Services, request: dict[str, Any]) -> None:
+    """A new consent request: its customer's sockets get `consent.request`."""
+    frame = consent_request_frame(services, request)
+    await services.fanout.publish(customer_audience(request["customer_id"]), constant(frame))
+
+
+async def notify_consent_decided(
+    services: Services,
+    customer_id: str,
+    request_id: str,
+    purpose: str,
+    categories: list[str],
+    *,
+    granted: bool,
+    reason: str,
+) -> None:
+    """A request's decision was carried out: its customer gets `consent.recorded`, saying
+    what the grant actually lets the agent see (config/consent.toml [visibility])."""
+    hidden = [c for c in categories if c not in services.settings.consent.visible_to("agent")]
+    frame = ConsentRecorded(
+        request_id=request_id,
+        granted=granted,
+        categories=categories,
+        purpose=purpose,
+        reason=reason,
+        agent_sees=not hidden if granted else None,
+        hidden_from_agent=hidden if granted else [],
+    ).frame()
+    await services.fanout.publish(customer_audience(customer_id), constant(frame))
+
+
+async def notify_consent_withdrawn(
+    services: Services, customer_id: str, purpose: str, categories: list[str]
+) -> None:
+    """The customer withdrew consent for `categories`: their sockets get `consent.recorded`."""
+    frame = ConsentRecorded(
+        request_id=None,
+        granted=False,
+        categories=categories,
+        purpose=purpose,
+        reason="withdrawn",
+    ).frame()
+    await services.fanout.publish(customer_audience(customer_id), constant(frame))
