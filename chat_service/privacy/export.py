@@ -33,8 +33,11 @@ from chat_service.attachments.blobs import BlobCorrupt, BlobRef
 from chat_service.attachments.errors import AttachmentGone
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError
+from chat_service.json_types import JsonObject
 from chat_service.services import Services
+from chat_service.storage.audit import AuditDoc
 from chat_service.storage.conversations import Conversation
+from chat_service.storage.holds import HoldDoc
 from chat_service.storage.privacy_records import CUSTOMER_LIMIT, PrivacyRecords
 
 FORMAT = "chat-service.customer-export"
@@ -367,20 +370,20 @@ def _conversation(conversation: Conversation) -> dict[str, Any]:
     return {**conversation.to_public(), "minor": conversation.minor}
 
 
-def _access(entry: dict[str, Any]) -> dict[str, Any]:
+def _access(entry: AuditDoc) -> JsonObject:
     """Who saw which of the customer's sensitive values, when and why."""
     return {
         "at": _iso(entry["at"]),
-        "by": entry["actor"],
+        "by": {**entry["actor"]},
         "message_id": entry.get("message_id"),
-        "categories": entry.get("categories", []),
+        "categories": [*entry["categories"]],
         "reason": entry.get("reason"),
     }
 
 
-def _hold(hold: dict[str, Any], *, officer: bool) -> dict[str, Any]:
+def _hold(hold: HoldDoc, *, officer: bool) -> JsonObject:
     """A customer is told that and since when data is held, not why nor by whom."""
-    shown = {
+    shown: dict[str, object] = {
         "id": hold.get("_id"),
         "scope": hold.get("scope"),
         "conversation_id": hold.get("conversation_id"),

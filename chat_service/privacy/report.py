@@ -19,7 +19,7 @@ from typing import Any
 
 from chat_service.errors import ConfigError
 from chat_service.privacy.export import jsonable
-from chat_service.privacy.webhooks import WebhookNotifier, load_webhook_config
+from chat_service.privacy.webhooks import WebhookNotifier, WebhookSummary, load_webhook_config
 from chat_service.privacy.workdays import HolidayCalendar, load_holiday_calendar
 from chat_service.settings import Settings
 from chat_service.storage import Store
@@ -201,7 +201,7 @@ async def _webhooks(
     settings: Settings,
     notifier: WebhookNotifier | None,
     warnings: list[str],
-) -> dict[str, Any]:
+) -> WebhookSummary | dict[str, Any]:
     if notifier is None:
         try:
             config = await asyncio.to_thread(load_webhook_config, settings.config_dir)
