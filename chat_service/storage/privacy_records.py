@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from chat_service.storage.conversations import ConversationDoc
 from chat_service.storage.deletion_requests import DeletionRequestDoc
 from chat_service.storage.holds import HoldDoc
 from chat_service.storage.webhook_deliveries import WebhookDeliveries
@@ -37,13 +38,6 @@ class _LedgerDecision(TypedDict):
     decision: str
 
 
-class _ConversationKeys(TypedDict):
-    """The fields a hold's conversations are counted by (storage/conversations.py)."""
-
-    _id: str
-    customer_id: str
-
-
 class _MessageKeys(TypedDict):
     """The fields a hold's messages are counted by (storage/messages.py)."""
 
@@ -60,7 +54,7 @@ class PrivacyRecords:
         # Retention runs keep per-rule summaries whose shape is the retention engine's.
         self._runs: AsyncCollection[dict[str, Any]] = db["retention_runs"]
         self._ledger: AsyncCollection[_LedgerDecision] = db["consents"]
-        self._conversations: AsyncCollection[_ConversationKeys] = db["conversations"]
+        self._conversations: AsyncCollection[ConversationDoc] = db["conversations"]
         self._messages: AsyncCollection[_MessageKeys] = db["messages"]
         self.webhook_deliveries = WebhookDeliveries(db["webhook_deliveries"])
 
