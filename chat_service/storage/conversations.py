@@ -22,6 +22,8 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from chat_service.json_types import JsonObject
+
 Status = Literal["open", "closed"]
 OPEN_CACHE_MAX = 50_000
 
@@ -67,7 +69,7 @@ class Conversation:
             minor=bool(doc.get("minor", False)),
         )
 
-    def to_public(self) -> dict[str, object]:
+    def to_public(self) -> JsonObject:
         return {
             "id": self.id,
             "customer_id": self.customer_id,
