@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -41,13 +42,13 @@ from chat_service.privacy.webhooks import WebhookNotifier
 from chat_service.privacy.workdays import HolidayCalendar, load_holiday_calendar
 from chat_service.services import Services
 from chat_service.stopping import wait_or_stop
-from chat_service.storage.actors import ActorDoc
+from chat_service.storage.actors import actor_doc
 from chat_service.storage.deletion_requests import DeletedDoc, DeletionRequestDoc, HeldDoc
 from chat_service.storage.holds import HoldDoc
 
 logger = logging.getLogger(__name__)
 
-SYSTEM_ACTOR: Final[ActorDoc] = {"role": "system", "id": "deletion"}
+SYSTEM_ACTOR: Final[Mapping[str, str]] = {"role": "system", "id": "deletion"}
 DEADLINE_WORKING_DAYS: Final = 15
 MAX_CUSTOMER_ID_CHARS: Final = 128
 CONVERSATIONS_PER_BATCH: Final = 50
@@ -108,11 +109,11 @@ async def file_request(
     now = _ms(services.clock())
     due_at, basis = await deadline(services, now)
     due_at = _ms(due_at)  # as stored (BSON dates keep milliseconds): the answer matches
-    filed_by: ActorDoc = {"role": identity.role.value, "id": identity.sub}
+    filed_by = {"role": identity.role.value, "id": identity.sub}
     request, created = await services.store.deletion_requests.file(
         {
             "customer_id": customer_id,
-            "filed_by": filed_by,
+            "filed_by": actor_doc(filed_by),
             "received_at": now,
             "due_at": due_at,
             "due_at_basis": basis,

@@ -16,7 +16,6 @@ import logging
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError, ConversationNotFound, Forbidden
 from chat_service.services import Services
-from chat_service.storage.actors import ActorDoc
 from chat_service.storage.holds import HoldDoc, HoldScope
 
 logger = logging.getLogger(__name__)
@@ -53,7 +52,7 @@ async def set_hold(
     require_privacy_officer(identity)
     customer_id, conversation_id = await _target(services, scope, target_id)
     now = services.clock()
-    actor: ActorDoc = {"role": identity.role.value, "id": identity.sub}
+    actor = {"role": identity.role.value, "id": identity.sub}
     hold, created = await services.store.legal_holds.add(
         scope=scope,
         customer_id=customer_id,
@@ -87,7 +86,7 @@ async def lift_hold(
         # A held conversation is never deleted, so its record is there while held.
         customer_id, conversation_id = None, target_id
     now = services.clock()
-    actor: ActorDoc = {"role": identity.role.value, "id": identity.sub}
+    actor = {"role": identity.role.value, "id": identity.sub}
     hold = await services.store.legal_holds.lift(
         scope=scope,
         customer_id=customer_id,

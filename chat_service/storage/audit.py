@@ -11,8 +11,6 @@ from typing import NotRequired, TypedDict
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from chat_service.storage.actors import ActorDoc
-
 # One value of an entry's `details`: ids, counts, flags, lists of ids, counts by kind.
 AuditDetail = str | int | float | bool | None | Sequence[str] | Mapping[str, int]
 
@@ -43,7 +41,7 @@ class AuditLog:
         self,
         *,
         at: datetime,
-        actor: ActorDoc | Mapping[str, str],
+        actor: Mapping[str, str],
         action: str,
         customer_id: str,
         reason: str,
@@ -76,7 +74,7 @@ class AuditLog:
         entry_id: str,
         *,
         at: datetime,
-        actor: ActorDoc | Mapping[str, str],
+        actor: Mapping[str, str],
         action: str,
         customer_id: str,
         reason: str,
@@ -123,7 +121,7 @@ def _entry(
     entry_id: str,
     *,
     at: datetime,
-    actor: ActorDoc | Mapping[str, str],
+    actor: Mapping[str, str],
     action: str,
     customer_id: str,
     reason: str,
@@ -134,7 +132,7 @@ def _entry(
     return {
         "_id": entry_id,
         "at": at,
-        "actor": {key: str(value) for key, value in actor.items()},  # all strings already
+        "actor": dict(actor),
         "action": action,
         "customer_id": customer_id,
         "message_id": message_id,
