@@ -134,7 +134,7 @@ async def _data_command(args: argparse.Namespace) -> int:
 
     settings = await asyncio.to_thread(Settings.load, args.config, args.data)
     operator = Identity(Role.PRIVACY_OFFICER, "cli:" + getpass.getuser())
-    result: dict[str, Any]
+    result: object  # only printed as JSON
     code = 0
     async with data_services(settings) as services:
         if args.command == "retention":

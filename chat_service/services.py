@@ -15,6 +15,7 @@ from chat_service.scanning import Scanner
 from chat_service.settings import Settings
 from chat_service.storage import Store
 from chat_service.storage.crypto import FieldCipher
+from chat_service.storage.webhook_deliveries import WebhookSummary
 
 
 def utc_now() -> datetime:
@@ -36,7 +37,7 @@ class Notifier(Protocol):
 
     async def run(self, stop: asyncio.Event) -> None: ...
 
-    async def summary(self, dead_limit: int = 100) -> dict[str, Any]: ...
+    async def summary(self, dead_limit: int = 100) -> WebhookSummary: ...
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -41,6 +41,7 @@ from chat_service.http.responses import (
     json_answer,
 )
 from chat_service.http.rights import HoldBody
+from chat_service.json_types import JsonObject, JsonValue
 from chat_service.privacy.deletion import MAX_CUSTOMER_ID_CHARS
 
 OPENAPI_PATH: Final = "/api/openapi.json"
@@ -48,10 +49,10 @@ MAX_AFTER_SEQ: Final = 10**12 - 1  # `after_seq` has at most 12 digits (http/rou
 _BINARY: Final = "application/octet-stream"
 DOWNLOADS: Final = "attachment types"  # ok_type of a download: the allowed types
 ASSETS: Final = "asset types"  # ok_type of an asset: the types pages serve
-_BODY_SCHEMA: Final[dict[str, dict[str, Any]]] = {"application/json": {}}  # JSON assets
+_BODY_SCHEMA: Final[dict[str, JsonObject]] = {"application/json": {}}  # JSON assets
 _PATH_PARAM = re.compile(r"\{([a-z_]+)\}")
 
-ERROR_SCHEMA: Final[dict[str, Any]] = {
+ERROR_SCHEMA: Final[JsonObject] = {
     "type": "object",
     "required": ["error"],
     "properties": {
@@ -78,7 +79,7 @@ _ERROR_TEXT: Final = {
     429: "too many at once, or over a quota; retry later",
     503: "the store or detection is unavailable; retry",
 }
-_PATH_PARAMETERS: Final[dict[str, dict[str, Any]]] = {
+_PATH_PARAMETERS: Final[dict[str, JsonObject]] = {
     "customer_id": {"type": "string", "minLength": 1, "maxLength": MAX_CUSTOMER_ID_CHARS},
     "conversation_id": {"type": "string", "minLength": 1},
     "attachment_id": {"type": "string", "minLength": 1},
@@ -94,7 +95,7 @@ class Operation:
     who: str  # "anyone", or the roles that may call
     body: type[BaseModel] | None = None
     multipart: bool = False
-    query: dict[str, dict[str, Any]] = field(default_factory=dict)
+    query: dict[str, JsonObject] = field(default_factory=dict)
     ok: int = 200
     ok_type: str = "application/json"
     answer: type[BaseModel] | None = None  # the JSON success answer (ok, and `also` < 300)
@@ -173,8 +174,8 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
 
 
 def _schema_of(
-    model: type[BaseModel], components: dict[str, Any], *, answer: bool = False
-) -> dict[str, Any]:
+    model: type[BaseModel], components: JsonObject, *, answer: bool = False
+) -> JsonObject:
     """A request body's schema as validated, an answer's as serialised."""
     mode: Final = "serialization" if answer else "validation"
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
@@ -191,10 +192,8 @@ def _media_types(op: Operation, downloads: tuple[str, ...]) -> tuple[str, ...]:
     return (op.ok_type,) if op.ok_type else ()
 
 
-def _responses(
-    op: Operation, components: dict[str, Any], downloads: tuple[str, ...]
-) -> dict[str, Any]:
-    ok: dict[str, Any] = {"description": "success"}
+def _responses(op: Operation, components: JsonObject, downloads: tuple[str, ...]) -> JsonObject:
+    ok: JsonObject = {"description": "success"}
     if op.ok_type == "application/json":
         if op.answer is None:
             raise ValueError(f"{op.method} {op.path}: a JSON answer needs its model")
@@ -203,19 +202,19 @@ def _responses(
         }
     elif media := _media_types(op, downloads):
         ok["content"] = {t: {"schema": _BODY_SCHEMA.get(t, {"type": "string"})} for t in media}
-    responses: dict[str, Any] = {str(op.ok): ok}
+    responses: JsonObject = {str(op.ok): ok}
     for status in op.also:
         responses[str(status)] = (
             dict(ok) if status < 300 else {"description": "not modified, or see Location"}
         )
-    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    error: JsonObject = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     # Past its address's budget of failed attempts, a request without a valid token is
     # answered 429 instead of 401, and a customer's writes have a budget of their own
     # (http/middleware.py): wherever 401 can be the answer, so can 429.
     statuses = sorted({*op.errors, 429} if 401 in op.errors else set(op.errors))
     for status in statuses:
         text = _ERROR_TEXT.get(status, "the attachment is gone" if status == 410 else "error")
-        content = error
+        content: JsonObject = error
         if status in op.error_answers:  # an Error body with more fields
             schema = _schema_of(op.error_answers[status], components, answer=True)
             content = {"application/json": {"schema": schema}}
@@ -223,10 +222,8 @@ def _responses(
     return responses
 
 
-def _operation(
-    op: Operation, components: dict[str, Any], downloads: tuple[str, ...]
-) -> dict[str, Any]:
-    parameters: list[dict[str, Any]] = [
+def _operation(op: Operation, components: JsonObject, downloads: tuple[str, ...]) -> JsonObject:
+    parameters: list[JsonValue] = [
         {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMETERS[name]}
         for name in _PATH_PARAM.findall(op.path)
     ]
@@ -234,7 +231,7 @@ def _operation(
         {"name": name, "in": "query", "required": False, "schema": schema}
         for name, schema in op.query.items()
     ]
-    out: dict[str, Any] = {
+    out: JsonObject = {
         "summary": op.summary,
         "description": f"Who: {op.who}.",
         "operationId": f"{op.method}_{re.sub(r'[^a-z0-9]+', '_', op.path).strip('_') or 'root'}",
@@ -272,10 +269,10 @@ def _operation(
 
 
 @functools.cache
-def openapi_document(downloads: tuple[str, ...] = (_BINARY,)) -> dict[str, Any]:
+def openapi_document(downloads: tuple[str, ...] = (_BINARY,)) -> JsonObject:
     """The description; `downloads`: the media types attachments are served as."""
-    components: dict[str, Any] = {"Error": ERROR_SCHEMA}
-    paths: dict[str, dict[str, Any]] = {}
+    components: JsonObject = {"Error": ERROR_SCHEMA}
+    paths: dict[str, JsonObject] = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method] = _operation(op, components, downloads)
     return {
@@ -287,7 +284,7 @@ def openapi_document(downloads: tuple[str, ...] = (_BINARY,)) -> dict[str, Any]:
             "Errors are JSON {error: {code, message}}; the WebSocket protocol is in "
             "CONTRACT.md §5 and chat_service/protocol/README.md.",
         },
-        "paths": paths,
+        "paths": {path: methods for path, methods in paths.items()},
         "components": {
             "schemas": components,
             "securitySchemes": {

@@ -16,11 +16,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import BaseModel, ConfigDict
 
+from chat_service.json_types import JsonObject, JsonValue
 from chat_service.protocol.events import ConversationOut, MessageOut
-
-JsonObject = dict[str, JsonValue]
 
 
 class _Answer(BaseModel):

@@ -10,14 +10,28 @@ decimal places (about 0.1 m): finer digits are noise from the device, not inform
 from __future__ import annotations
 
 import math
-from typing import Any, Final
+from typing import Final, TypedDict
 
 AREA_DEGREES: Final = 0.01
 STORED_DECIMALS: Final = 6
 _METRES_PER_DEGREE: Final = 111_320.0
 
 
-def normalised(lat: float, lng: float, accuracy_m: float | None) -> dict[str, Any]:
+class StoredPoint(TypedDict):
+    lat: float
+    lng: float
+    accuracy_m: float | None
+
+
+class Area(TypedDict):
+    """A grid cell: its centre and a radius in metres that covers it."""
+
+    lat: float
+    lng: float
+    radius_m: float
+
+
+def normalised(lat: float, lng: float, accuracy_m: float | None) -> StoredPoint:
     """The point as stored: rounded to `STORED_DECIMALS`; longitude 180 folded to -180."""
     lng = -180.0 if lng == 180.0 else lng
     return {
@@ -27,7 +41,7 @@ def normalised(lat: float, lng: float, accuracy_m: float | None) -> dict[str, An
     }
 
 
-def coarse_area(lat: float, lng: float) -> dict[str, Any]:
+def coarse_area(lat: float, lng: float) -> Area:
     """The grid cell holding the point: its centre and a radius (metres) covering it."""
     cells = round(1 / AREA_DEGREES)
     lat_cell = min(math.floor(lat * cells), 90 * cells - 1)

@@ -33,8 +33,11 @@ from chat_service.attachments.blobs import BlobCorrupt, BlobRef
 from chat_service.attachments.errors import AttachmentGone
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError
+from chat_service.json_types import JsonObject, JsonValue
 from chat_service.services import Services
+from chat_service.storage.audit import AuditDoc
 from chat_service.storage.conversations import Conversation
+from chat_service.storage.holds import HoldDoc
 from chat_service.storage.privacy_records import CUSTOMER_LIMIT, PrivacyRecords
 
 FORMAT = "chat-service.customer-export"
@@ -90,7 +93,7 @@ async def export_customer(
 class _Planned:
     """An attachment entry whose content the export includes, read when it is written."""
 
-    entry: dict[str, Any]
+    entry: JsonObject
     which: str
     ref: BlobRef
 
@@ -116,7 +119,7 @@ async def prepare_export(
     conversations = await store.conversations.list_for_customer(customer_id, CUSTOMER_LIMIT)
     conversations.sort(key=lambda c: c.created_at)
     revealed: set[str] = set()
-    conversations_out: list[dict[str, Any]] = []
+    conversations_out: list[JsonValue] = []
     message_count = 0
     for conversation in conversations:
         messages = await _messages(services, conversation, revealed)
@@ -188,8 +191,8 @@ async def prepare_export(
 
 async def _messages(
     services: Services, conversation: Conversation, revealed: set[str]
-) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+) -> list[JsonValue]:
+    out: list[JsonValue] = []
     after_seq = 0
     while True:
         docs = await services.store.messages.after(conversation.id, after_seq, MESSAGE_PAGE)
@@ -204,7 +207,7 @@ async def _messages(
 
 async def _attachments(
     services: Services, customer_id: str, revealed: set[str]
-) -> tuple[list[dict[str, Any]], list[_Planned], bool]:
+) -> tuple[list[JsonValue], list[_Planned], bool]:
     """Every attachment of the customer, the ones whose bytes go in (those they would
     download: their own originals while they exist, else what `choose_rendition` gives
     them), and whether the per-export cap left some without content. Categories of
@@ -213,7 +216,7 @@ async def _attachments(
     owner = Identity(Role.CUSTOMER, customer_id)
     cap = services.settings.attachments.export_max_content_bytes
     used, capped = 0, False
-    out: list[dict[str, Any]] = []
+    out: list[JsonValue] = []
     planned: list[_Planned] = []
     docs = await services.store.attachments.for_customer(customer_id)
     docs.sort(key=lambda d: (d["created_at"], d["_id"]))
@@ -338,7 +341,7 @@ class _Chunks:
             await self._write(data)
 
 
-def _attachment(doc: dict[str, Any]) -> dict[str, Any]:
+def _attachment(doc: dict[str, Any]) -> JsonObject:
     """What is known of one attachment, never a key or a GridFS id."""
     return {
         "id": doc["_id"],
@@ -363,24 +366,24 @@ def _attachment(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _conversation(conversation: Conversation) -> dict[str, Any]:
+def _conversation(conversation: Conversation) -> JsonObject:
     return {**conversation.to_public(), "minor": conversation.minor}
 
 
-def _access(entry: dict[str, Any]) -> dict[str, Any]:
+def _access(entry: AuditDoc) -> JsonObject:
     """Who saw which of the customer's sensitive values, when and why."""
     return {
         "at": _iso(entry["at"]),
-        "by": entry["actor"],
+        "by": {**entry["actor"]},
         "message_id": entry.get("message_id"),
-        "categories": entry.get("categories", []),
+        "categories": [*entry["categories"]],
         "reason": entry.get("reason"),
     }
 
 
-def _hold(hold: dict[str, Any], *, officer: bool) -> dict[str, Any]:
+def _hold(hold: HoldDoc, *, officer: bool) -> JsonObject:
     """A customer is told that and since when data is held, not why nor by whom."""
-    shown = {
+    shown: dict[str, object] = {
         "id": hold.get("_id"),
         "scope": hold.get("scope"),
         "conversation_id": hold.get("conversation_id"),

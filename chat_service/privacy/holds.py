@@ -12,12 +12,11 @@ deletion loop's next pass.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError, ConversationNotFound, Forbidden
 from chat_service.services import Services
-from chat_service.storage.holds import HoldScope
+from chat_service.storage.holds import HoldDoc, HoldScope
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ async def _target(services: Services, scope: HoldScope, target_id: str) -> tuple
 
 async def set_hold(
     services: Services, identity: Identity, scope: HoldScope, target_id: str, reason: str
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[HoldDoc, bool]:
     """Hold a customer or a conversation; (hold, created). Setting a hold that is already
     active returns that hold unchanged (its original reason stays)."""
     require_privacy_officer(identity)
@@ -77,7 +76,7 @@ async def set_hold(
 
 async def lift_hold(
     services: Services, identity: Identity, scope: HoldScope, target_id: str, reason: str
-) -> dict[str, Any]:
+) -> HoldDoc:
     """Lift the active hold on a customer or a conversation (NoActiveHold if none)."""
     require_privacy_officer(identity)
     if scope == "customer":
@@ -119,7 +118,7 @@ async def lift_hold(
 
 async def list_holds(
     services: Services, identity: Identity, *, active: bool | None
-) -> list[dict[str, Any]]:
+) -> list[HoldDoc]:
     require_privacy_officer(identity)
     return await services.store.legal_holds.listing(active=active)
 
@@ -132,7 +131,7 @@ async def change_hold(
     *,
     hold: bool,
     reason: str,
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[HoldDoc, bool]:
     """`{"hold": true|false, "reason"}` as the endpoints take it; (hold, created)."""
     if hold:
         return await set_hold(services, identity, scope, target_id, reason)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from chat_service.errors import ConfigError
+from chat_service.json_types import JsonValue
 from chat_service.privacy.export import jsonable
 from chat_service.privacy.webhooks import WebhookNotifier, load_webhook_config
 from chat_service.privacy.workdays import HolidayCalendar, load_holiday_calendar
@@ -25,7 +26,7 @@ from chat_service.services import Notifier
 from chat_service.settings import Settings
 from chat_service.storage import Store
 from chat_service.storage.privacy_records import PrivacyRecords
-from chat_service.storage.webhook_deliveries import STATES
+from chat_service.storage.webhook_deliveries import STATES, DeliveryState, WebhookSummary
 
 FORMAT = "chat-service.privacy-report"
 FORMAT_VERSION = 1
@@ -34,13 +35,108 @@ MAX_RUN_ERRORS = 10
 DECISIONS = ("granted", "refused", "expired", "withdrawn")
 
 
+class OpenRequest(TypedDict):
+    id: str | None
+    customer_id: str | None
+    status: str | None
+    filed_by: JsonValue
+    received_at: JsonValue
+    due_at: JsonValue
+    working_days_left: int | None
+    overdue: bool | None
+
+
+class Deletions(TypedDict):
+    deadline_working_days: int | None
+    counts: dict[str, int]
+    open: list[OpenRequest]
+    overdue: list[str | None]
+
+
+class Consents(TypedDict):
+    policy_version: str
+    decisions_by_category: dict[str, dict[str, int]]
+    customers_by_current_decision: dict[str, dict[str, int]]
+
+
+class ActiveHold(TypedDict):
+    id: str | None
+    scope: str | None
+    customer_id: str | None
+    conversation_id: str | None
+    reason: str | None
+    set_by: JsonValue
+    set_at: JsonValue
+    keeps: dict[str, int]
+
+
+class Holds(TypedDict):
+    active_count: int
+    lifted_count: int
+    active: list[ActiveHold]
+
+
+class RecentRun(TypedDict):
+    id: JsonValue
+    started_at: JsonValue
+    finished_at: JsonValue
+    now: JsonValue
+    dry_run: bool
+    status: JsonValue
+    duration_ms: JsonValue
+    rules: JsonValue
+    unsent_attachments: JsonValue
+    totals: JsonValue
+    error_count: int
+    errors: JsonValue
+
+
+class Purged(TypedDict):
+    """What one rule (or the unsent-uploads step) purged over every run."""
+
+    action: JsonValue
+    done: int
+    held_skipped: int
+    errors: int
+    messages: NotRequired[int]  # a conversation rule: the messages removed with them
+
+
+class Retention(TypedDict):
+    runs_total: int
+    dry_runs: int
+    runs_by_status: dict[str, int]
+    purged_by_rule: dict[str, Purged]
+    purged_total: int
+    recent: list[RecentRun]
+
+
+class UnconfiguredWebhooks(TypedDict):
+    """Without a valid webhooks configuration: what the delivery log holds."""
+
+    webhooks: None
+    counts: dict[DeliveryState, int]
+    dead: list[JsonValue]
+
+
+class PrivacyReport(TypedDict):
+    format: str
+    format_version: int
+    generated_at: str
+    deletion_requests: Deletions
+    consents: Consents
+    legal_holds: Holds
+    retention: Retention
+    webhooks: WebhookSummary | UnconfiguredWebhooks
+    warnings: list[str]
+
+
 async def privacy_report(
     store: Store,
     settings: Settings,
     now: datetime,
     *,
     notifier: Notifier | None = None,
-) -> dict[str, Any]:
+) -> PrivacyReport:
     """The report as of `now` (aware). `notifier`: the server's, else built from config."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -61,14 +157,14 @@ async def privacy_report(
 
 async def _deletions(
     records: PrivacyRecords, settings: Settings, now: datetime, warnings: list[str]
-) -> dict[str, Any]:
+) -> Deletions:
     calendar: HolidayCalendar | None
     try:
         calendar = await asyncio.to_thread(load_holiday_calendar, settings.config_dir)
     except ConfigError as exc:
         calendar = None
         warnings.append(f"working days cannot be counted: {exc}")
-    rows = []
+    rows: list[OpenRequest] = []
     for doc in await records.open_deletion_requests():
         due_at = doc.get("due_at")
         left: int | None = None
@@ -104,7 +200,7 @@ async def _deletions(
     }
 
 
-async def _consents(records: PrivacyRecords, settings: Settings) -> dict[str, Any]:
+async def _consents(records: PrivacyRecords, settings: Settings) -> Consents:
     entries, current = await records.consent_counts()
 
     def table(counts: dict[str, Counter[str]]) -> dict[str, dict[str, int]]:
@@ -117,8 +213,8 @@ async def _consents(records: PrivacyRecords, settings: Settings) -> dict[str, An
     }
 
 
-async def _holds(records: PrivacyRecords) -> dict[str, Any]:
-    active = [
+async def _holds(records: PrivacyRecords) -> Holds:
+    active: list[ActiveHold] = [
         {
             "id": hold.get("_id"),
             "scope": hold.get("scope"),
@@ -138,8 +234,8 @@ async def _holds(records: PrivacyRecords) -> dict[str, Any]:
     }
 
 
-async def _retention(records: PrivacyRecords) -> dict[str, Any]:
-    recent = [
+async def _retention(records: PrivacyRecords) -> Retention:
+    recent: list[RecentRun] = [
         {
             "id": run.get("_id"),
             "started_at": jsonable(run.get("started_at")),
@@ -157,7 +253,7 @@ async def _retention(records: PrivacyRecords) -> dict[str, Any]:
         for run in await records.retention_runs(RECENT_RUNS)
     ]
     statuses: Counter[str] = Counter()
-    purged: dict[str, dict[str, Any]] = {}
+    purged: dict[str, Purged] = {}
     dry_runs = 0
     for run in await records.all_retention_runs():
         statuses[str(run.get("status"))] += 1
@@ -202,7 +298,7 @@ async def _webhooks(
     settings: Settings,
     notifier: Notifier | None,
     warnings: list[str],
-) -> dict[str, Any]:
+) -> WebhookSummary | UnconfiguredWebhooks:
     if notifier is None:
         try:
             config = await asyncio.to_thread(load_webhook_config, settings.config_dir)

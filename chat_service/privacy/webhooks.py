@@ -52,7 +52,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from chat_service.errors import ConfigError
 from chat_service.settings import Secret, is_loopback
 from chat_service.stopping import wait_or_stop
-from chat_service.storage.webhook_deliveries import STATES, WebhookDeliveries
+from chat_service.storage.webhook_deliveries import (
+    STATES,
+    AttemptDoc,
+    AttemptOutcome,
+    DeliveryDoc,
+    WebhookDeliveries,
+    WebhookSummary,
+)
 from chat_service.tomlfile import load_toml
 
 logger = logging.getLogger(__name__)
@@ -427,7 +434,7 @@ class WebhookNotifier:
         self,
         session: aiohttp.ClientSession,
         limit: asyncio.Semaphore,
-        doc: dict[str, Any],
+        doc: DeliveryDoc,
         now: datetime,
     ) -> bool:
         retry = self._config.retry
@@ -447,7 +454,7 @@ class WebhookNotifier:
                 error = f"webhook {claimed['webhook']!r} is no longer configured for this event"
             else:
                 status, error = await self._post(session, webhook, claimed, now)
-        attempt = {
+        attempt: AttemptDoc = {
             "at": now,
             "status": status,
             "error": error,
@@ -455,7 +462,7 @@ class WebhookNotifier:
         }
         count = int(claimed["attempt_count"]) + 1
         log = {"delivery_id": claimed["_id"], "webhook": claimed["webhook"], "attempt": count}
-        changes: dict[str, Any]
+        changes: AttemptOutcome
         if error is None:
             changes = {"state": "delivered", "delivered_at": now, "last_error": None}
             logger.info("webhook notice delivered", extra=log)
@@ -477,7 +484,7 @@ class WebhookNotifier:
         self,
         session: aiohttp.ClientSession,
         webhook: Webhook,
-        doc: dict[str, Any],
+        doc: DeliveryDoc,
         now: datetime,
     ) -> tuple[int | None, str | None]:
         """(HTTP status, error): error None only for a 2xx answer."""
@@ -518,7 +525,7 @@ class WebhookNotifier:
                 logger.exception("webhook delivery round failed; will try again")
             await wait_or_stop(stop, interval)
 
-    async def summary(self, dead_limit: int = 100) -> dict[str, Any]:
+    async def summary(self, dead_limit: int = 100) -> WebhookSummary:
         """For the privacy report: recipients, deliveries per state, the dead letters."""
         counts = await self._deliveries.count_by_state()
         oldest = await self._deliveries.oldest_pending()

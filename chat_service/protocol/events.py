@@ -6,15 +6,17 @@ its declared shape fails the suite.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from chat_service.json_types import JsonObject
 
 
 class _Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    def frame(self) -> dict[str, Any]:
+    def frame(self) -> JsonObject:
         return self.model_dump(mode="json")
 
 
@@ -115,7 +117,7 @@ class Hello(_Event):
     # Absent for other roles, and when the store could not be read.
     conversations: list[CustomerConversationOut] | None = None
 
-    def frame(self) -> dict[str, Any]:
+    def frame(self) -> JsonObject:
         unset = {"conversations"} if self.conversations is None else None
         return self.model_dump(mode="json", exclude=unset)
 
@@ -244,6 +246,6 @@ Event = Annotated[
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 
-def validate_event(frame: dict[str, Any]) -> Event:
+def validate_event(frame: JsonObject) -> Event:
     """Parse an outgoing frame against its declared model (raises if it does not fit)."""
     return _ADAPTER.validate_python(frame)

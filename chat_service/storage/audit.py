@@ -4,15 +4,34 @@ destruction of sensitive values (who, what, when, why). Never updated in place."
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+# One value of an entry's `details`: ids, counts, flags, lists of ids, counts by kind.
+AuditDetail = str | int | float | bool | None | Sequence[str] | Mapping[str, int]
+
+
+class AuditDoc(TypedDict):
+    """One entry. `actor` is `{role, id}`, a retention rule's adds `rule`."""
+
+    _id: str
+    at: datetime
+    actor: dict[str, str]
+    action: str
+    customer_id: str
+    message_id: str | None
+    categories: list[str]
+    reason: str
+    details: dict[str, AuditDetail]
+    pseudonymised: NotRequired[bool]
+
 
 class AuditLog:
-    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+    def __init__(self, collection: AsyncCollection[AuditDoc]) -> None:
         self._c = collection
 
     async def ensure_indexes(self) -> None:
@@ -22,39 +41,62 @@ class AuditLog:
         self,
         *,
         at: datetime,
-        actor: dict[str, Any],
+        actor: Mapping[str, str],
         action: str,
         customer_id: str,
         reason: str,
         message_id: str | None = None,
         categories: list[str] | None = None,
-        details: dict[str, Any] | None = None,
+        details: Mapping[str, AuditDetail] | None = None,
     ) -> None:
         await self._c.insert_one(
-            {
-                "_id": "au_" + secrets.token_hex(12),
-                "at": at,
-                "actor": actor,
-                "action": action,
-                "customer_id": customer_id,
-                "message_id": message_id,
-                "categories": sorted(categories or []),
-                "reason": reason,
-                "details": details or {},
-            }
+            _entry(
+                "au_" + secrets.token_hex(12),
+                at=at,
+                actor=actor,
+                action=action,
+                customer_id=customer_id,
+                reason=reason,
+                message_id=message_id,
+                categories=categories,
+                details=details,
+            )
         )
 
-    async def for_customer(self, customer_id: str) -> list[dict[str, Any]]:
+    async def for_customer(self, customer_id: str) -> list[AuditDoc]:
         cursor = self._c.find({"customer_id": customer_id}).sort("at", 1)  # index: by_customer
         return [doc async for doc in cursor]
 
     # -- deletion (privacy policy 7.2) ---------------------------------------------------------
 
-    async def record_once(self, entry_id: str, **fields: Any) -> bool:
+    async def record_once(
+        self,
+        entry_id: str,
+        *,
+        at: datetime,
+        actor: Mapping[str, str],
+        action: str,
+        customer_id: str,
+        reason: str,
+        details: Mapping[str, AuditDetail],
+        pseudonymised: bool,
+    ) -> bool:
         """`record` under a fixed id, so a step carried out again records it once; False when
         it was already recorded."""
+        entry = _entry(
+            entry_id,
+            at=at,
+            actor=actor,
+            action=action,
+            customer_id=customer_id,
+            reason=reason,
+            message_id=None,
+            categories=None,
+            details=details,
+        )
+        entry["pseudonymised"] = pseudonymised
         try:
-            await self._c.insert_one({"_id": entry_id, **fields})
+            await self._c.insert_one(entry)
         except DuplicateKeyError:
             return False
         return True
@@ -73,3 +115,28 @@ class AuditLog:
             {"$set": {"customer_id": pseudonym, "message_id": None, "pseudonymised": True}},
         )
         return result.modified_count
+
+
+def _entry(
+    entry_id: str,
+    *,
+    at: datetime,
+    actor: Mapping[str, str],
+    action: str,
+    customer_id: str,
+    reason: str,
+    message_id: str | None,
+    categories: list[str] | None,
+    details: Mapping[str, AuditDetail] | None,
+) -> AuditDoc:
+    return {
+        "_id": entry_id,
+        "at": at,
+        "actor": dict(actor),
+        "action": action,
+        "customer_id": customer_id,
+        "message_id": message_id,
+        "categories": sorted(categories or []),
+        "reason": reason,
+        "details": dict(details or {}),
+    }

@@ -16,14 +16,35 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired, TypedDict
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from chat_service.json_types import JsonObject
+
 Status = Literal["open", "closed"]
 OPEN_CACHE_MAX = 50_000
+
+
+class ReviewDoc(TypedDict):
+    reason: str
+    at: datetime
+
+
+class ConversationDoc(TypedDict):
+    """One conversation as stored (`open_key` while open, `minor` once flagged)."""
+
+    _id: str
+    customer_id: str
+    open_key: NotRequired[str]
+    status: Status
+    agent_id: str | None
+    created_at: datetime
+    closed_at: datetime | None
+    minor: NotRequired[bool]
+    review: NotRequired[ReviewDoc]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +58,7 @@ class Conversation:
     minor: bool = False
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Conversation:
+    def from_doc(cls, doc: ConversationDoc) -> Conversation:
         return cls(
             id=doc["_id"],
             customer_id=doc["customer_id"],
@@ -48,7 +69,7 @@ class Conversation:
             minor=bool(doc.get("minor", False)),
         )
 
-    def to_public(self) -> dict[str, object]:
+    def to_public(self) -> JsonObject:
         return {
             "id": self.id,
             "customer_id": self.customer_id,
@@ -61,8 +82,10 @@ class Conversation:
 
 
 class ConversationStore:
-    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
-        self._c = collection
+    def __init__(self, collection: AsyncCollection[Any]) -> None:
+        # The collection as the driver hands it (its document type left open, PyMongo's
+        # typing recipe); this owner names what it holds.
+        self._c: AsyncCollection[ConversationDoc] = collection
         self._open: dict[str, Conversation] = {}  # open conversations by id
         self._open_by_customer: dict[str, str] = {}
 
@@ -107,7 +130,7 @@ class ConversationStore:
         `open_key` refuses it if another tab or instance opened one meanwhile, and that
         one is read and used (one round trip fewer than looking first)."""
         for _ in range(3):
-            new = {
+            new: ConversationDoc = {
                 "_id": "c_" + secrets.token_hex(12),
                 "customer_id": customer_id,
                 "open_key": customer_id,
@@ -197,7 +220,7 @@ class ConversationStore:
         self, customer_id: str, exclude: set[str], limit: int = 100
     ) -> list[str]:
         """The customer's conversation ids, except `exclude` (held ones)."""
-        query: dict[str, Any] = {"customer_id": customer_id}
+        query: dict[str, str | dict[str, list[str]]] = {"customer_id": customer_id}
         if exclude:
             query["_id"] = {"$nin": sorted(exclude)}
         cursor = self._c.find(query, projection={"_id": 1}).limit(limit)  # index: by_customer

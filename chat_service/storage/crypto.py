@@ -33,7 +33,7 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NotRequired, TypedDict
 
 from bson.binary import STANDARD, UUID_SUBTYPE, Binary
 from bson.codec_options import CodecOptions
@@ -162,12 +162,20 @@ def encrypted_key_id(value: Binary) -> Binary:
     return Binary(bytes(value[1:17]), UUID_SUBTYPE)
 
 
+class DataKeyDoc(TypedDict):
+    """A data key in the key vault, as libmongocrypt stores it; only what this module reads
+    (its id, and the `keyAltNames` it is found by; queries here project the id only)."""
+
+    _id: Binary
+    keyAltNames: NotRequired[list[str]]
+
+
 class _Generation:
     """One AsyncClientEncryption and its key cache; closed once retired and idle."""
 
     __slots__ = ("encryption", "retired", "users")
 
-    def __init__(self, encryption: AsyncClientEncryption[dict[str, Any]]) -> None:
+    def __init__(self, encryption: AsyncClientEncryption[DataKeyDoc]) -> None:
         self.encryption = encryption
         self.users = 0
         self.retired = False
@@ -177,15 +185,14 @@ class FieldCipher:
     """One data key per customer in the key vault (key_alt_name f"customer:{customer_id}"),
     wrapped by the master key."""
 
-    def __init__(
-        self, client: AsyncMongoClient[dict[str, Any]], database: str, master_key: bytes
-    ) -> None:
+    def __init__(self, client: AsyncMongoClient[Any], database: str, master_key: bytes) -> None:
         if len(master_key) != MASTER_KEY_BYTES:
             raise MasterKeyError(f"the master key must be exactly {MASTER_KEY_BYTES} bytes")
         self._client = client
         self._namespace = f"{database}.{KEY_VAULT_COLLECTION}"
-        self._kms_providers: dict[str, Any] = {KMS_PROVIDER: {"key": master_key}}
-        self._vault: AsyncCollection[dict[str, Any]] = client[database][KEY_VAULT_COLLECTION]
+        self._kms_providers: dict[str, dict[str, bytes]] = {KMS_PROVIDER: {"key": master_key}}
+        # The client's document type is left open (PyMongo's typing recipe, as in db.py).
+        self._vault: AsyncCollection[DataKeyDoc] = client[database][KEY_VAULT_COLLECTION]
         self._current: _Generation | None = None
         self._key_ids: dict[str, Binary] = {}
         # Per-customer locks for first key creation and shred; gone when no task holds one.
@@ -280,7 +287,7 @@ class FieldCipher:
 
     # -- internals ---------------------------------------------------------------------------
 
-    async def _new_encryption(self) -> AsyncClientEncryption[dict[str, Any]]:
+    async def _new_encryption(self) -> AsyncClientEncryption[DataKeyDoc]:
         # libmongocrypt is set up synchronously in the constructor (native handle, options):
         # keep that off the event loop.
         return await asyncio.to_thread(
@@ -302,7 +309,7 @@ class FieldCipher:
                 await old.encryption.close()
 
     @asynccontextmanager
-    async def _encryption(self) -> AsyncIterator[AsyncClientEncryption[dict[str, Any]]]:
+    async def _encryption(self) -> AsyncIterator[AsyncClientEncryption[DataKeyDoc]]:
         generation = self._current
         if generation is None:
             raise RuntimeError("FieldCipher is not started (or is closed)")

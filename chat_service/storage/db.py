@@ -34,7 +34,7 @@ PING_TIMEOUT_SECS = 2.0
 class Store:
     def __init__(
         self,
-        client: AsyncMongoClient[dict[str, Any]],
+        client: AsyncMongoClient[Any],
         database: str,
         kind: StoreKind,
         embedded: EmbeddedStore | None = None,
@@ -79,18 +79,28 @@ class Store:
         return True
 
 
-def make_client(uri: str, kind: StoreKind, settings: Settings) -> AsyncMongoClient[dict[str, Any]]:
-    options: dict[str, Any] = {
-        "serverSelectionTimeoutMS": settings.config.store.server_selection_timeout_ms,
-        "connectTimeoutMS": settings.config.store.server_selection_timeout_ms,
-        "tz_aware": True,
-        "appname": "chat-service",
-    }
+def make_client(uri: str, kind: StoreKind, settings: Settings) -> AsyncMongoClient[Any]:
+    """The driver's client. Its document type is left open (`Any`, PyMongo's own typing
+    recipe): each collection's owner in `storage/` names its documents with a TypedDict."""
+    timeout_ms = settings.config.store.server_selection_timeout_ms
     if kind == "mongodb":
         # Acknowledged only once a majority of the replica set has the write (durability).
-        options["w"] = "majority"
-        options["journal"] = True
-    return AsyncMongoClient(uri, **options)
+        return AsyncMongoClient(
+            uri,
+            serverSelectionTimeoutMS=timeout_ms,
+            connectTimeoutMS=timeout_ms,
+            tz_aware=True,
+            appname="chat-service",
+            w="majority",
+            journal=True,
+        )
+    return AsyncMongoClient(
+        uri,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        tz_aware=True,
+        appname="chat-service",
+    )
 
 
 @asynccontextmanager

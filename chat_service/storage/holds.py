@@ -17,12 +17,15 @@ queries: `active_customer_ids()` and `active_conversation_ids()`.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal, NotRequired, TypedDict
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
+
+from chat_service.storage.actors import ActorDoc, actor_doc
 
 HoldScope = Literal["customer", "conversation"]
 SCOPES: tuple[HoldScope, ...] = ("customer", "conversation")
@@ -36,8 +39,26 @@ def active_key(scope: HoldScope, customer_id: str | None, conversation_id: str |
     return f"{scope}:{target}"
 
 
+class HoldDoc(TypedDict):
+    """One hold as stored (see the module docstring)."""
+
+    _id: str
+    scope: HoldScope
+    customer_id: str
+    conversation_id: str | None
+    reason: str
+    active: bool
+    active_key: NotRequired[str]
+    set_by: ActorDoc
+    set_at: datetime
+    lifted_at: datetime | None
+    lifted_by: ActorDoc | None
+    lift_reason: str | None
+    pseudonymised: NotRequired[bool]
+
+
 class LegalHolds:
-    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+    def __init__(self, collection: AsyncCollection[HoldDoc]) -> None:
         self._c = collection
 
     async def ensure_indexes(self) -> None:
@@ -54,12 +75,12 @@ class LegalHolds:
         customer_id: str,
         conversation_id: str | None,
         reason: str,
-        by: dict[str, Any],
+        by: ActorDoc | Mapping[str, str],
         at: datetime,
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[HoldDoc, bool]:
         """Set a hold; (the hold, True) or (the one already active on this target, False)."""
         key = active_key(scope, customer_id, conversation_id)
-        doc: dict[str, Any] = {
+        doc: HoldDoc = {
             "_id": "lh_" + secrets.token_hex(12),
             "scope": scope,
             "customer_id": customer_id,
@@ -67,7 +88,7 @@ class LegalHolds:
             "reason": reason,
             "active": True,
             "active_key": key,
-            "set_by": by,
+            "set_by": actor_doc(by),
             "set_at": at,
             "lifted_at": None,
             "lifted_by": None,
@@ -90,26 +111,31 @@ class LegalHolds:
         scope: HoldScope,
         customer_id: str | None,
         conversation_id: str | None,
-        by: dict[str, Any],
+        by: ActorDoc | Mapping[str, str],
         at: datetime,
         reason: str,
-    ) -> dict[str, Any] | None:
+    ) -> HoldDoc | None:
         """Lift the active hold on this target; None if there is none."""
         return await self._c.find_one_and_update(
             {"active_key": active_key(scope, customer_id, conversation_id)},  # index: one_active
             {
-                "$set": {"active": False, "lifted_at": at, "lifted_by": by, "lift_reason": reason},
+                "$set": {
+                    "active": False,
+                    "lifted_at": at,
+                    "lifted_by": actor_doc(by),
+                    "lift_reason": reason,
+                },
                 "$unset": {"active_key": ""},
             },
             return_document=ReturnDocument.AFTER,
         )
 
-    async def active_for_customer(self, customer_id: str) -> list[dict[str, Any]]:
+    async def active_for_customer(self, customer_id: str) -> list[HoldDoc]:
         """Every active hold on the customer or on one of their conversations."""
         cursor = self._c.find({"customer_id": customer_id, "active": True})  # index: by_customer
         return [doc async for doc in cursor]
 
-    async def holding(self, customer_id: str, conversation_id: str) -> dict[str, Any] | None:
+    async def holding(self, customer_id: str, conversation_id: str) -> HoldDoc | None:
         """The active hold that keeps this conversation (its own, or its customer's), if any."""
         keys = [
             active_key("conversation", customer_id, conversation_id),
@@ -117,10 +143,8 @@ class LegalHolds:
         ]
         return await self._c.find_one({"active_key": {"$in": keys}})  # index: one_active_...
 
-    async def listing(
-        self, *, active: bool | None, limit: int = LIST_LIMIT
-    ) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {} if active is None else {"active": active}
+    async def listing(self, *, active: bool | None, limit: int = LIST_LIMIT) -> list[HoldDoc]:
+        query: dict[str, bool] = {} if active is None else {"active": active}
         cursor = self._c.find(query).sort("set_at", -1).limit(limit)  # index: by_state
         return [doc async for doc in cursor]
 
@@ -136,7 +160,9 @@ class LegalHolds:
         cursor = self._c.find(  # index: by_state
             {"active": True, "scope": "conversation"}, projection={"conversation_id": 1}
         )
-        return {doc["conversation_id"] async for doc in cursor}
+        return {
+            doc["conversation_id"] async for doc in cursor if doc["conversation_id"] is not None
+        }
 
     async def pseudonymise(self, customer_id: str, pseudonym: str) -> int:
         """After a deletion: lifted holds keep what was held and why, under the pseudonym."""

@@ -11,10 +11,13 @@ report, not a hot path).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from chat_service.storage.conversations import ConversationDoc
+from chat_service.storage.deletion_requests import DeletionRequestDoc
+from chat_service.storage.holds import HoldDoc
 from chat_service.storage.webhook_deliveries import WebhookDeliveries
 
 if TYPE_CHECKING:
@@ -25,20 +28,39 @@ DELETION_STATUSES = ("received", "in_progress", "completed", "partially_complete
 CUSTOMER_LIMIT = 10_000  # conversations of one customer read for an export
 
 
+class _LedgerDecision(TypedDict):
+    """The fields of a consent ledger entry the counts read (storage/consents.py)."""
+
+    _id: str
+    customer_id: str
+    purpose: NotRequired[str]
+    categories: NotRequired[list[str]]
+    decision: str
+
+
+class _MessageKeys(TypedDict):
+    """The fields a hold's messages are counted by (storage/messages.py)."""
+
+    _id: str
+    conversation_id: str
+    customer_id: str
+
+
 class PrivacyRecords:
     def __init__(self, store: Store) -> None:
         db = store.db
-        self._holds: AsyncCollection[dict[str, Any]] = db["legal_holds"]
-        self._deletions: AsyncCollection[dict[str, Any]] = db["deletion_requests"]
+        self._holds: AsyncCollection[HoldDoc] = db["legal_holds"]
+        self._deletions: AsyncCollection[DeletionRequestDoc] = db["deletion_requests"]
+        # Retention runs keep per-rule summaries whose shape is the retention engine's.
         self._runs: AsyncCollection[dict[str, Any]] = db["retention_runs"]
-        self._ledger: AsyncCollection[dict[str, Any]] = db["consents"]
-        self._conversations: AsyncCollection[dict[str, Any]] = db["conversations"]
-        self._messages: AsyncCollection[dict[str, Any]] = db["messages"]
+        self._ledger: AsyncCollection[_LedgerDecision] = db["consents"]
+        self._conversations: AsyncCollection[ConversationDoc] = db["conversations"]
+        self._messages: AsyncCollection[_MessageKeys] = db["messages"]
         self.webhook_deliveries = WebhookDeliveries(db["webhook_deliveries"])
 
     # -- one customer (export) ---------------------------------------------------------------
 
-    async def holds_for_customer(self, customer_id: str) -> list[dict[str, Any]]:
+    async def holds_for_customer(self, customer_id: str) -> list[HoldDoc]:
         """Every hold, active or lifted, on the customer or one of their conversations (a
         conversation's hold names its customer too)."""
         cursor = self._holds.find({"customer_id": customer_id}).sort(  # index: by_customer
@@ -46,7 +68,7 @@ class PrivacyRecords:
         )
         return [doc async for doc in cursor]
 
-    async def deletion_requests_for(self, customer_id: str) -> list[dict[str, Any]]:
+    async def deletion_requests_for(self, customer_id: str) -> list[DeletionRequestDoc]:
         cursor = self._deletions.find({"customer_id": customer_id}).sort(  # index: by_customer
             "received_at", 1
         )
@@ -54,7 +76,7 @@ class PrivacyRecords:
 
     # -- everyone (report) -------------------------------------------------------------------
 
-    async def open_deletion_requests(self) -> list[dict[str, Any]]:
+    async def open_deletion_requests(self) -> list[DeletionRequestDoc]:
         cursor = self._deletions.find(  # index: by_status
             {"status": {"$in": list(OPEN_DELETION_STATUSES)}}
         ).sort("due_at", 1)
@@ -66,14 +88,14 @@ class PrivacyRecords:
             for status in DELETION_STATUSES
         }
 
-    async def active_holds(self) -> list[dict[str, Any]]:
+    async def active_holds(self) -> list[HoldDoc]:
         cursor = self._holds.find({"active": True}).sort("set_at", 1)  # index: by_state
         return [doc async for doc in cursor]
 
     async def lifted_hold_count(self) -> int:
         return await self._holds.count_documents({"active": False})  # index: by_state
 
-    async def held_counts(self, hold: dict[str, Any]) -> dict[str, int]:
+    async def held_counts(self, hold: HoldDoc) -> dict[str, int]:
         """What a hold keeps: its conversations and their messages."""
         if hold.get("scope") == "conversation":
             conversation_id = hold.get("conversation_id")

@@ -12,7 +12,7 @@ a TTL index on `expires_at` removes the rest (a customer who never uploads again
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypedDict
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
@@ -24,8 +24,18 @@ def day_of(now: datetime) -> str:
     return now.date().isoformat()
 
 
+class QuotaDoc(TypedDict):
+    """One customer's day (see the module docstring)."""
+
+    _id: str
+    customer_id: str
+    day: str
+    bytes: int
+    expires_at: datetime
+
+
 class UploadQuotas:
-    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+    def __init__(self, collection: AsyncCollection[QuotaDoc]) -> None:
         self._c = collection
 
     async def ensure_indexes(self) -> None:

@@ -12,7 +12,7 @@ dies mid-attempt leaves the delivery due again once the lease has run out.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired, TypedDict
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -22,14 +22,55 @@ DeliveryState = Literal["pending", "delivered", "dead"]
 STATES: tuple[DeliveryState, ...] = ("pending", "delivered", "dead")
 
 
+class AttemptDoc(TypedDict):
+    """One attempt: when, the HTTP status (None without an answer), the error (None for a
+    2xx answer), how long it took."""
+
+    at: datetime
+    status: int | None
+    error: str | None
+    duration_ms: float
+
+
+class DeliveryDoc(TypedDict):
+    """One delivery as stored: `body` is the exact JSON posted (signed as it is)."""
+
+    _id: str
+    webhook: str
+    event: str
+    event_id: str
+    customer_id: str
+    body: str
+    state: DeliveryState
+    created_at: datetime
+    next_attempt_at: datetime
+    attempt_count: int
+    attempts: list[AttemptDoc]
+    last_error: str | None
+    delivered_at: NotRequired[datetime]  # once delivered
+    dead_at: NotRequired[datetime]  # once a dead letter
+
+
+class AttemptOutcome(TypedDict, total=False):
+    """What an attempt changes besides appending itself to the log."""
+
+    state: DeliveryState
+    delivered_at: datetime
+    dead_at: datetime
+    next_attempt_at: datetime
+    last_error: str | None
+
+
 class WebhookDeliveries:
-    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
-        self._c = collection
+    def __init__(self, collection: AsyncCollection[Any]) -> None:
+        # The collection as the driver hands it (its document type left open, PyMongo's
+        # typing recipe); this owner names what it holds.
+        self._c: AsyncCollection[DeliveryDoc] = collection
 
     async def ensure_indexes(self) -> None:
         await self._c.create_index([("state", 1), ("next_attempt_at", 1)], name="due")
 
-    async def insert(self, doc: dict[str, Any]) -> bool:
+    async def insert(self, doc: DeliveryDoc) -> bool:
         """Store a new delivery; False if one with this `_id` already exists."""
         try:
             await self._c.insert_one(doc)
@@ -37,10 +78,10 @@ class WebhookDeliveries:
             return False
         return True
 
-    async def get(self, delivery_id: str) -> dict[str, Any] | None:
+    async def get(self, delivery_id: str) -> DeliveryDoc | None:
         return await self._c.find_one({"_id": delivery_id})  # index: _id
 
-    async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+    async def due(self, now: datetime, limit: int = 100) -> list[DeliveryDoc]:
         """Pending deliveries whose next attempt is at or before `now`, oldest first."""
         cursor = (
             self._c.find({"state": "pending", "next_attempt_at": {"$lte": now}})  # index: due
@@ -51,7 +92,7 @@ class WebhookDeliveries:
 
     async def claim(
         self, delivery_id: str, now: datetime, lease_until: datetime
-    ) -> dict[str, Any] | None:
+    ) -> DeliveryDoc | None:
         """Take a due delivery for one attempt; None if another sender took it first."""
         return await self._c.find_one_and_update(  # index: _id
             {"_id": delivery_id, "state": "pending", "next_attempt_at": {"$lte": now}},
@@ -60,7 +101,7 @@ class WebhookDeliveries:
         )
 
     async def record_attempt(
-        self, delivery_id: str, attempt: dict[str, Any], changes: dict[str, Any]
+        self, delivery_id: str, attempt: AttemptDoc, changes: AttemptOutcome
     ) -> None:
         """Append one attempt to the log and apply the outcome (state, next attempt, error)."""
         await self._c.update_one(  # index: _id
@@ -74,11 +115,39 @@ class WebhookDeliveries:
             for state in STATES
         }
 
-    async def oldest_pending(self) -> dict[str, Any] | None:
+    async def oldest_pending(self) -> DeliveryDoc | None:
         cursor = self._c.find({"state": "pending"}).sort("created_at", 1).limit(1)  # index: due
         return next(iter([doc async for doc in cursor]), None)
 
-    async def dead(self, limit: int = 100) -> list[dict[str, Any]]:
+    async def dead(self, limit: int = 100) -> list[DeliveryDoc]:
         """The most recent dead letters first."""
         cursor = self._c.find({"state": "dead"}).sort("dead_at", -1).limit(limit)  # index: due
         return [doc async for doc in cursor]
+
+
+class DeadLetter(TypedDict):
+    """A dead delivery as the privacy report lists it (times in ISO 8601)."""
+
+    delivery_id: str
+    webhook: str
+    event: str
+    event_id: str
+    customer_id: str | None
+    created_at: str | None
+    dead_at: str | None
+    attempts: int
+    last_error: str | None
+
+
+class Recipient(TypedDict):
+    name: str
+    events: list[str]
+
+
+class WebhookSummary(TypedDict):
+    """The privacy report's `webhooks` section."""
+
+    webhooks: list[Recipient]
+    counts: dict[DeliveryState, int]
+    oldest_pending_at: str | None
+    dead: list[DeadLetter]
