@@ -112,6 +112,7 @@ def create_app(
         )
         cipher = FieldCipher(store.client, settings.config.store.database, master_key)
         await cipher.start()
+        files = await asyncio.to_thread(settings.config_files)  # checked by Settings.load
         app[keys.SERVICES] = Services(
             settings=settings,
             store=store,
@@ -119,7 +120,7 @@ def create_app(
             scanner=app[keys.SCANNER],
             metrics=app[keys.METRICS],
             cipher=cipher,
-            notifier=WebhookNotifier(settings.files.webhooks, store.webhook_deliveries),
+            notifier=WebhookNotifier(files.webhooks, store.webhook_deliveries),
             limits=ResourceLimits.from_config(settings.attachments, app[keys.METRICS]),
         )
         try:
@@ -146,7 +147,7 @@ def create_app(
             asyncio.create_task(
                 retention_loop(
                     services,
-                    settings.files.retention,
+                    settings.config_files().retention,
                     stop=stop,
                     holder=default_holder("server"),
                     failures=services.metrics.retention_failures,

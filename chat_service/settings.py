@@ -140,6 +140,7 @@ class ConfigFiles:
     """The configuration files the service's jobs use after start-up, read and validated
     with the others before anything starts: a typo names its file and key at once."""
 
+    config_dir: Path
     retention: RetentionConfig
     webhooks: WebhookConfig
     holidays: HolidayCalendar
@@ -147,6 +148,7 @@ class ConfigFiles:
     @classmethod
     def load(cls, config_dir: Path, env: Mapping[str, str]) -> ConfigFiles:
         return cls(
+            config_dir=config_dir,
             retention=load_retention_config(config_dir),
             webhooks=load_webhook_config(config_dir, env),
             holidays=load_holiday_calendar(config_dir),
@@ -229,12 +231,7 @@ class Settings:
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some attributes replaced (used by the CLI and tests). A new
-        `config_dir` without new `files` re-reads those files there (secrets: os.environ)."""
-        if "config_dir" in changes and "files" not in changes:
-            config_dir = changes["config_dir"]
-            if not isinstance(config_dir, Path):
-                raise TypeError("config_dir must be a Path")
-            changes["files"] = ConfigFiles.load(config_dir, os.environ)
+        `config_dir` leaves `files` to `config_files()`, which reads them there."""
         clone = Settings(
             self.config,
             consent=self.consent,
@@ -253,6 +250,14 @@ class Settings:
                 raise AttributeError(name)
             setattr(clone, name, value)
         return clone
+
+    def config_files(self) -> ConfigFiles:
+        """`files`, as `Settings.load` checked them; read again from `config_dir` if a copy
+        (`with_overrides`) moved it elsewhere (blocking then: call it in a thread; webhook
+        secrets from os.environ)."""
+        if self.files.config_dir != self.config_dir:
+            self.files = ConfigFiles.load(self.config_dir, os.environ)
+        return self.files
 
     def signing_secret(self, host: str) -> Secret:
         """The token signing secret; the development default only on loopback."""

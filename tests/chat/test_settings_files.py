@@ -83,8 +83,9 @@ def test_when_the_config_dir_is_overridden_then_its_files_are_read_and_checked(
 ) -> None:
     settings = Settings.load(REPO / "config", env={})
     file, line, typo, key = TYPOS[0]
+    moved = settings.with_overrides(config_dir=config_with_typo(tmp_path, file, line, typo))
     with pytest.raises(ConfigError, match=key):
-        settings.with_overrides(config_dir=config_with_typo(tmp_path, file, line, typo))
+        moved.config_files()
 
 
 @pytest.mark.skipif(bool(os.environ.get("MONGODB_URI")), reason="exercises the embedded store")
