@@ -28,11 +28,10 @@ from chat_service.net.rates import Rates
 from chat_service.privacy.deletion import deletion_loop
 from chat_service.privacy.retention import (
     default_holder,
-    load_retention_config,
     retention_loop,
     sweep_stale_uploads,
 )
-from chat_service.privacy.webhooks import WebhookNotifier, load_webhook_config
+from chat_service.privacy.webhooks import WebhookNotifier
 from chat_service.resources import ResourceLimits
 from chat_service.scanning import PoolScanner, Scanner
 from chat_service.services import Services
@@ -113,7 +112,7 @@ def create_app(
         )
         cipher = FieldCipher(store.client, settings.config.store.database, master_key)
         await cipher.start()
-        webhooks = await asyncio.to_thread(load_webhook_config, settings.config_dir)
+        files = await asyncio.to_thread(settings.config_files)  # checked by Settings.load
         app[keys.SERVICES] = Services(
             settings=settings,
             store=store,
@@ -121,7 +120,7 @@ def create_app(
             scanner=app[keys.SCANNER],
             metrics=app[keys.METRICS],
             cipher=cipher,
-            notifier=WebhookNotifier(webhooks, store.webhook_deliveries),
+            notifier=WebhookNotifier(files.webhooks, store.webhook_deliveries),
             limits=ResourceLimits.from_config(settings.attachments, app[keys.METRICS]),
         )
         try:
@@ -133,7 +132,6 @@ def create_app(
         """The service's periodic jobs: consent expiry, privacy notices to recipients,
         deletion requests (carried out at once), retention (one instance at a time)."""
         services = app[keys.SERVICES]
-        retention_config = await asyncio.to_thread(load_retention_config, settings.config_dir)
         await asyncio.to_thread(  # temporary files of uploads a killed process left behind
             sweep_stale_uploads,
             settings.data_dir / TMP_DIR_NAME,
@@ -149,7 +147,7 @@ def create_app(
             asyncio.create_task(
                 retention_loop(
                     services,
-                    retention_config,
+                    settings.config_files().retention,
                     stop=stop,
                     holder=default_holder("server"),
                     failures=services.metrics.retention_failures,

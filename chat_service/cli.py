@@ -138,10 +138,9 @@ async def _data_command(args: argparse.Namespace) -> int:
     code = 0
     async with data_services(settings) as services:
         if args.command == "retention":
-            config = await asyncio.to_thread(retention.load_retention_config, settings.config_dir)
             summary = await retention.run_retention(
                 services,
-                config,
+                settings.files.retention,  # read and checked by Settings.load
                 now=args.now or services.clock(),
                 dry_run=args.dry_run,
                 holder=retention.default_holder("cli"),

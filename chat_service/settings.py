@@ -1,6 +1,10 @@
 """Settings: `config/*.toml` -> frozen, validated models; environment overrides; secrets.
 
-A missing file, a missing key or an unknown key is an error at start-up (fail fast).
+A missing file, a missing key or an unknown key is an error at start-up (fail fast):
+`Settings.load` reads every file the service reads (server, consent, attachments, web,
+retention, webhooks with their secrets, holidays) before the store or the detection pool
+starts; the detection pool's own files (detection.toml, categories.toml) are read by
+`detectors` when the pool starts.
 Environment variables override the file: CHAT_SERVICE_SECRET, CHAT_SERVICE_MASTER_KEY,
 MONGODB_URI, CHAT_SERVICE_ALLOWED_ORIGINS, CHAT_SERVICE_METRICS_TOKEN.
 """
@@ -10,49 +14,31 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Self, override
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chat_service.attachments.config import AttachmentsConfig, load_attachments_config
 from chat_service.errors import ConfigError
 from chat_service.policy.config import ConsentConfig, load_consent_config
+from chat_service.privacy_settings import (
+    RetentionConfig,
+    WebhookConfig,
+    load_retention_config,
+    load_webhook_config,
+)
+from chat_service.secret import Secret as Secret
+from chat_service.secret import is_loopback as is_loopback
 from chat_service.tomlfile import load_toml
 from chat_service.web.config import WebConfig, load_web_config
+from chat_service.workdays import HolidayCalendar, load_holiday_calendar
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 # Development signing secret: accepted only while serving on loopback.
 DEV_SECRET = "dev-only-insecure-secret-change-me-0123456789"  # noqa: S105  # loopback only
 MIN_METRICS_TOKEN_CHARS = 32
-
-
-class Secret:
-    """A string that never shows itself in a repr, a log line or a traceback."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    @override
-    def __repr__(self) -> str:
-        return "Secret('**********')"
-
-    @override
-    def __str__(self) -> str:
-        return "**********"
-
-    @override
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    @override
-    def __hash__(self) -> int:
-        return hash(self._value)
 
 
 class _Frozen(BaseModel):
@@ -149,6 +135,26 @@ class ServerConfig(_Frozen):
     metrics: MetricsSection
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigFiles:
+    """The configuration files the service's jobs use after start-up, read and validated
+    with the others before anything starts: a typo names its file and key at once."""
+
+    config_dir: Path
+    retention: RetentionConfig
+    webhooks: WebhookConfig
+    holidays: HolidayCalendar
+
+    @classmethod
+    def load(cls, config_dir: Path, env: Mapping[str, str]) -> ConfigFiles:
+        return cls(
+            config_dir=config_dir,
+            retention=load_retention_config(config_dir),
+            webhooks=load_webhook_config(config_dir, env),
+            holidays=load_holiday_calendar(config_dir),
+        )
+
+
 class Settings:
     """Everything the service needs to start, resolved once."""
 
@@ -159,6 +165,7 @@ class Settings:
         consent: ConsentConfig,
         attachments: AttachmentsConfig,
         web: WebConfig,
+        files: ConfigFiles,
         config_dir: Path,
         data_dir: Path,
         secret: Secret | None,
@@ -170,6 +177,8 @@ class Settings:
         self.consent = consent
         self.attachments = attachments
         self.web = web
+        # The files read by jobs after start-up, validated now (retention, webhooks, holidays).
+        self.files = files
         self.config_dir = config_dir
         self.data_dir = data_dir
         self.secret = secret
@@ -211,6 +220,7 @@ class Settings:
             consent=load_consent_config(config_dir),
             attachments=load_attachments_config(config_dir),
             web=load_web_config(config_dir),
+            files=ConfigFiles.load(config_dir, env),
             config_dir=config_dir,
             data_dir=(data_dir or Path("var")).resolve(),
             secret=Secret(secret) if secret else None,
@@ -220,12 +230,14 @@ class Settings:
         )
 
     def with_overrides(self, **changes: object) -> Settings:
-        """A copy with some attributes replaced (used by the CLI and tests)."""
+        """A copy with some attributes replaced (used by the CLI and tests). A new
+        `config_dir` leaves `files` to `config_files()`, which reads them there."""
         clone = Settings(
             self.config,
             consent=self.consent,
             attachments=self.attachments,
             web=self.web,
+            files=self.files,
             config_dir=self.config_dir,
             data_dir=self.data_dir,
             secret=self.secret,
@@ -239,6 +251,14 @@ class Settings:
             setattr(clone, name, value)
         return clone
 
+    def config_files(self) -> ConfigFiles:
+        """`files`, as `Settings.load` checked them; read again from `config_dir` if a copy
+        (`with_overrides`) moved it elsewhere (blocking then: call it in a thread; webhook
+        secrets from os.environ)."""
+        if self.files.config_dir != self.config_dir:
+            self.files = ConfigFiles.load(self.config_dir, os.environ)
+        return self.files
+
     def signing_secret(self, host: str) -> Secret:
         """The token signing secret; the development default only on loopback."""
         if self.secret is not None:
@@ -250,12 +270,3 @@ class Settings:
         raise ConfigError(
             f"CHAT_SERVICE_SECRET is required when serving on a non-loopback address ({host})"
         )
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -1,7 +1,7 @@
 """The customer's right to deletion (privacy policy 7.2): file a request, carry it out.
 
 Filing records `received_at` and `due_at` (15 working days in mainland China, from
-`config/holidays.toml`; chat_service/privacy/workdays.py). Carrying it out is idempotent and
+`config/holidays.toml`; chat_service/workdays.py). Carrying it out is idempotent and
 resumable: every step is a query that no longer matches once done, so a pass killed halfway
 is finished by the next one (`process_due`, run by `deletion_loop` on the server's schedule,
 takes every request not completed yet, at once: far within the deadline).
@@ -38,12 +38,12 @@ from chat_service.auth import Identity, Role
 from chat_service.errors import BadRequest, ConfigError, Forbidden, NotFound
 from chat_service.json_types import JsonObject
 from chat_service.privacy.pseudonyms import Pseudonymizer, pseudonymizer_for
-from chat_service.privacy.workdays import HolidayCalendar, load_holiday_calendar
 from chat_service.services import Notifier, Services
 from chat_service.stopping import wait_or_stop
 from chat_service.storage.actors import actor_doc
 from chat_service.storage.deletion_requests import DeletedDoc, DeletionRequestDoc, HeldDoc
 from chat_service.storage.holds import HoldDoc
+from chat_service.workdays import HolidayCalendar, load_holiday_calendar
 
 logger = logging.getLogger(__name__)
 

@@ -21,12 +21,12 @@ from chat_service.errors import ConfigError
 from chat_service.json_types import JsonValue
 from chat_service.privacy.export import jsonable
 from chat_service.privacy.webhooks import WebhookNotifier, load_webhook_config
-from chat_service.privacy.workdays import HolidayCalendar, load_holiday_calendar
 from chat_service.services import Notifier
 from chat_service.settings import Settings
 from chat_service.storage import Store
 from chat_service.storage.privacy_records import PrivacyRecords
 from chat_service.storage.webhook_deliveries import STATES, DeliveryState, WebhookSummary
+from chat_service.workdays import HolidayCalendar, load_holiday_calendar
 
 FORMAT = "chat-service.privacy-report"
 FORMAT_VERSION = 1

@@ -34,23 +34,20 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import random
 import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Any
 
 import aiohttp
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from chat_service.errors import ConfigError
-from chat_service.settings import Secret, is_loopback
+from chat_service.privacy_settings import RetryPolicy as RetryPolicy
+from chat_service.privacy_settings import Webhook as Webhook
+from chat_service.privacy_settings import WebhookConfig as WebhookConfig
+from chat_service.privacy_settings import load_webhook_config as load_webhook_config
 from chat_service.stopping import wait_or_stop
 from chat_service.storage.webhook_deliveries import (
     STATES,
@@ -60,12 +57,9 @@ from chat_service.storage.webhook_deliveries import (
     WebhookDeliveries,
     WebhookSummary,
 )
-from chat_service.tomlfile import load_toml
 
 logger = logging.getLogger(__name__)
 
-EventName = Literal["customer.deleted", "consent.withdrawn"]
-EVENTS: tuple[EventName, ...] = ("customer.deleted", "consent.withdrawn")
 
 # The only fields a notice may carry: ids and facts about the event, never content.
 EVENT_FIELDS: dict[str, frozenset[str]] = {
@@ -86,7 +80,6 @@ HEADER_SIGNATURE = "X-Chat-Service-Signature"
 SIGNATURE_SCHEME = "v1"
 DEFAULT_TOLERANCE_SECS = 300.0
 
-MIN_SECRET_CHARS = 32
 # Beyond the request timeout, how long a claimed delivery stays invisible to other senders.
 LEASE_MARGIN_SECS = 30.0
 BATCH = 100
@@ -96,134 +89,6 @@ USER_AGENT = "chat-service-webhooks/1"
 
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 _TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
-
-
-class _Frozen(BaseModel):
-    # Errors do not echo inputs: a URL may carry a credential by mistake.
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
-
-
-class RetryPolicy(_Frozen):
-    max_attempts: int = Field(ge=1, le=100)
-    initial_backoff_secs: float = Field(gt=0)
-    backoff_multiplier: float = Field(ge=1)
-    max_backoff_secs: float = Field(gt=0)
-    jitter_ratio: float = Field(ge=0, lt=1)
-    request_timeout_secs: float = Field(gt=0, le=300)
-    poll_interval_secs: float = Field(gt=0)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> RetryPolicy:
-        if self.max_backoff_secs < self.initial_backoff_secs:
-            raise ValueError("max_backoff_secs is shorter than initial_backoff_secs")
-        return self
-
-    def base_backoff_secs(self, failed_attempts: int) -> float:
-        """The wait after the n-th failed attempt, before jitter."""
-        delay = self.initial_backoff_secs
-        for _ in range(failed_attempts - 1):
-            delay = min(self.max_backoff_secs, delay * self.backoff_multiplier)
-        return min(self.max_backoff_secs, delay)
-
-    def backoff_secs(self, failed_attempts: int, draw: float) -> float:
-        """With jitter: `draw` in [0, 1) shortens the wait by up to `jitter_ratio` of it."""
-        return self.base_backoff_secs(failed_attempts) * (1.0 - self.jitter_ratio * draw)
-
-
-class WebhookEntry(_Frozen):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$")
-    url: str
-    events: tuple[EventName, ...] = Field(min_length=1)
-    secret_env: str = Field(pattern=r"^[A-Z_][A-Z0-9_]{0,127}$")
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise ValueError("url must be http:// or https://")
-        if not parts.hostname:
-            raise ValueError("url has no host")
-        if parts.username is not None or parts.password is not None:
-            raise ValueError("url must not carry credentials (use secret_env)")
-        if parts.fragment:
-            raise ValueError("url must not have a fragment")
-        try:
-            _ = parts.port
-        except ValueError as exc:
-            raise ValueError("url has an invalid port") from exc
-        return url
-
-
-class WebhookFile(_Frozen):
-    webhooks: tuple[WebhookEntry, ...]
-    retry: RetryPolicy
-
-    @model_validator(mode="after")
-    def _unique_names(self) -> WebhookFile:
-        names = [w.name for w in self.webhooks]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"webhook names must be unique: {duplicates}")
-        return self
-
-
-@dataclass(frozen=True, slots=True)
-class Webhook:
-    """One configured recipient, with its signing secret resolved from the environment."""
-
-    name: str
-    url: str
-    events: frozenset[str]
-    secret: Secret
-
-
-@dataclass(frozen=True, slots=True)
-class WebhookConfig:
-    retry: RetryPolicy
-    webhooks: tuple[Webhook, ...]
-
-    def subscribers(self, event: str) -> list[Webhook]:
-        return [w for w in self.webhooks if event in w.events]
-
-    def get(self, name: str) -> Webhook | None:
-        return next((w for w in self.webhooks if w.name == name), None)
-
-
-def load_webhook_config(config_dir: Path, env: Mapping[str, str] | None = None) -> WebhookConfig:
-    """`<config_dir>/webhooks.toml` + each webhook's secret from `env` (default: os.environ).
-
-    An unknown or missing key, a URL that is not http(s), or a secret variable that is unset
-    or shorter than 32 characters is a ConfigError (the service refuses to start).
-    Blocking (reads a file): call it through `asyncio.to_thread` from async code.
-    """
-    env = os.environ if env is None else env
-    path = config_dir / "webhooks.toml"
-    try:
-        parsed = WebhookFile.model_validate(load_toml(path))
-    except ValidationError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
-    webhooks: list[Webhook] = []
-    for entry in parsed.webhooks:
-        value = env.get(entry.secret_env)
-        if not value:
-            raise ConfigError(
-                f"{path}: webhook {entry.name!r}: environment variable {entry.secret_env} "
-                "(its signing secret) is not set"
-            )
-        if len(value) < MIN_SECRET_CHARS:
-            raise ConfigError(
-                f"{path}: webhook {entry.name!r}: {entry.secret_env} must be at least "
-                f"{MIN_SECRET_CHARS} characters"
-            )
-        if urlsplit(entry.url).scheme == "http" and not _is_loopback_url(entry.url):
-            logger.warning("webhook sends notices over plain http", extra={"webhook": entry.name})
-        webhooks.append(Webhook(entry.name, entry.url, frozenset(entry.events), Secret(value)))
-    return WebhookConfig(parsed.retry, tuple(webhooks))
-
-
-def _is_loopback_url(url: str) -> bool:
-    return is_loopback(urlsplit(url).hostname or "")
 
 
 # -- signing -------------------------------------------------------------------------------

@@ -166,3 +166,19 @@ def render_message(
         location=location_out,
         location_area=doc.get("location_area"),
     )
+
+
+def replace_spans(text: str, spans: list[tuple[int, int, str]]) -> tuple[str, list[Mask]]:
+    """`text` with each span [start, end) (sorted, not overlapping) replaced by its
+    placeholder, and where each placeholder went (used by retention for connection data)."""
+    parts: list[str] = []
+    masks: list[Mask] = []
+    cursor = out_len = 0
+    for start, end, placeholder in spans:
+        parts += [text[cursor:start], placeholder]
+        out_len += start - cursor
+        masks.append(Mask(start, end, out_len, out_len + len(placeholder), (), ()))
+        out_len += len(placeholder)
+        cursor = end
+    parts.append(text[cursor:])
+    return "".join(parts), masks

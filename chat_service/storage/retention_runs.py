@@ -1,7 +1,7 @@
 """Owner of `retention_runs`, `leases` and `anonymised_conversations`, and of the retention
 job's queries over `messages` and `conversations`.
 
-The retention engine (chat_service/privacy/retention.py) is the only caller. Its queries
+The retention engine (chat_service/privacy/retention/) is the only caller. Its queries
 over other owners' collections live here, in storage, and use indexes created here with a
 `retention_` prefix, so the owners' modules stay unaware of retention. Active legal holds
 come from their owner (`holds.py`: `active_customer_ids`, `active_conversation_ids`).
@@ -23,7 +23,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired, TypedDict
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -37,6 +37,55 @@ MessageQuery = Literal["connection_truncate", "connection_delete", "kept_values"
 RUN_BATCHES_KEPT = 200  # batch entries kept per run record (counts are totals regardless)
 
 Doc = dict[str, Any]
+
+
+class ConversationMessageRow(TypedDict):
+    """What an anonymised summary reads of each message (`conversation_messages`)."""
+
+    _id: str
+    seq: int
+    sender_role: str | None
+    kind: str | None
+    finding_categories: list[str | None]
+    consent: str | None
+
+
+class ClosedConversationRow(TypedDict):
+    """What retention reads of a closed conversation (`conversations_page`)."""
+
+    _id: str
+    customer_id: str
+    closed_at: datetime
+    created_at: datetime | None
+    minor: bool
+    agent_id: str | None
+
+
+class UnsentUploadRow(TypedDict):
+    """An upload no message used (`unsent_attachments_page`)."""
+
+    _id: str
+    created_at: datetime
+    customer_id: str
+
+
+class AnonymisedConversation(TypedDict):
+    """A document of `anonymised_conversations`: statistics, no link to the conversation."""
+
+    _id: str
+    rule: str
+    opened_day: str | None
+    closed_day: str | None
+    duration_minutes: int | None
+    minor: bool
+    assigned: bool
+    messages: int
+    by_sender_role: dict[str, int]
+    by_kind: dict[str, int]
+    findings_by_category: dict[str, int]
+    consent: dict[str, int]
+    anonymised_day: str | None
+    pending_conversation: NotRequired[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +134,32 @@ def _after_clause(field: str, after: tuple[datetime, str] | None) -> Doc:
         return {}
     at, last_id = after
     return {"$or": [{field: {"$gt": at}}, {field: at, "_id": {"$gt": last_id}}]}
+
+
+def _message_row(doc: Doc) -> ConversationMessageRow:
+    return {
+        "_id": doc["_id"],
+        "seq": doc["seq"],
+        "sender_role": doc.get("sender", {}).get("role"),
+        "kind": doc.get("kind"),
+        "finding_categories": [f.get("category") for f in doc.get("findings", [])],
+        "consent": doc.get("consent"),
+    }
+
+
+def _closed_row(doc: Doc) -> ClosedConversationRow:
+    return {
+        "_id": doc["_id"],
+        "customer_id": doc["customer_id"],
+        "closed_at": doc["closed_at"],
+        "created_at": doc.get("created_at"),
+        "minor": bool(doc.get("minor", False)),
+        "agent_id": doc.get("agent_id"),
+    }
+
+
+def _unsent_row(doc: Doc) -> UnsentUploadRow:
+    return {"_id": doc["_id"], "created_at": doc["created_at"], "customer_id": doc["customer_id"]}
 
 
 async def active_holds(holds: LegalHolds) -> Holds:
@@ -219,7 +294,7 @@ class RetentionStore:
 
     async def conversation_messages(
         self, conversation_id: str, after_seq: int, limit: int
-    ) -> list[Doc]:
+    ) -> list[ConversationMessageRow]:
         cursor = (
             self._messages.find(  # index: conversation_seq
                 {"conversation_id": conversation_id, "seq": {"$gt": after_seq}},
@@ -235,7 +310,7 @@ class RetentionStore:
             .sort("seq", 1)
             .limit(limit)
         )
-        return [doc async for doc in cursor]
+        return [_message_row(doc) async for doc in cursor]
 
     async def messages_per_conversation(self, conversation_ids: list[str]) -> dict[str, int]:
         """How many messages each of these conversations has (absent: none), in one
@@ -260,7 +335,7 @@ class RetentionStore:
         scope: Scope,
         after: tuple[datetime, str] | None,
         limit: int,
-    ) -> list[Doc]:
+    ) -> list[ClosedConversationRow]:
         query = {
             "$and": [
                 {"status": "closed", "closed_at": {"$lte": cutoff}},
@@ -273,7 +348,7 @@ class RetentionStore:
             .sort([("closed_at", 1), ("_id", 1)])
             .limit(limit)
         )
-        return [doc async for doc in cursor]
+        return [_closed_row(doc) async for doc in cursor]
 
     async def closed_at(self, conversation_ids: list[str]) -> dict[str, datetime | None]:
         cursor = self._conversations.find(  # index: _id
@@ -282,7 +357,11 @@ class RetentionStore:
         return {doc["_id"]: doc.get("closed_at") async for doc in cursor}
 
     async def remove_conversations(
-        self, conversation_ids: list[str], summaries: dict[str, Doc], *, holds: Holds
+        self,
+        conversation_ids: list[str],
+        summaries: dict[str, AnonymisedConversation],
+        *,
+        holds: Holds,
     ) -> tuple[int, int]:
         """Replace closed conversations by their anonymised summaries (none for a plain
         delete): (conversations, messages) removed.
@@ -391,7 +470,7 @@ class RetentionStore:
         scope: Scope,
         after: tuple[datetime, str] | None,
         limit: int,
-    ) -> list[Doc]:
+    ) -> list[UnsentUploadRow]:
         """Uploads no message used, created before `cutoff`, oldest first."""
         query = {
             "$and": [
@@ -407,7 +486,7 @@ class RetentionStore:
             .sort([("created_at", 1), ("_id", 1)])
             .limit(limit)
         )
-        return [doc async for doc in cursor]
+        return [_unsent_row(doc) async for doc in cursor]
 
     # -- lease ---------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from chat_service.privacy.report import privacy_report
 from chat_service.privacy.retention import load_retention_config, run_retention
-from chat_service.privacy.workdays import load_holiday_calendar
+from chat_service.workdays import load_holiday_calendar
 from tests.helpers.consent import assigned_chat, headers, raw_db, services_of
 from tests.helpers.ws import Client
 

@@ -1,4 +1,4 @@
-"""Table-driven checks of the working-day calendar (chat_service/privacy/workdays.py).
+"""Table-driven checks of the working-day calendar (chat_service/workdays.py).
 
 Every expected date below was counted by hand on a printed calendar from the State Council
 notice of 2025-11-04 on the 2026 holidays (config/holidays.toml quotes it), never by calling
@@ -22,7 +22,7 @@ from typing import assert_never
 import pytest
 
 from chat_service.errors import ConfigError
-from chat_service.privacy.workdays import (
+from chat_service.workdays import (
     DateOutsideHolidayTable,
     HolidayCalendar,
     load_holiday_calendar,
@@ -359,7 +359,7 @@ def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         record.getMessage()
         for record in caplog.records
-        if record.name == "chat_service.privacy.workdays" and record.levelno >= logging.WARNING
+        if record.name == "chat_service.workdays" and record.levelno >= logging.WARNING
     ]
 
 
@@ -367,7 +367,7 @@ def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
 def test_when_a_case_of_the_table_is_computed_then_it_matches_the_hand_counted_result(
     case: Case, calendar: HolidayCalendar, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="chat_service.privacy.workdays")
+    caplog.set_level(logging.WARNING, logger="chat_service.workdays")
     match case:
         case Deadline(received_at, due_on, provisional_warning):
             due_at = calendar.deletion_due_at(received_at)

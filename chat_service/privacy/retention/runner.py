@@ -30,94 +30,46 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Unpack
 
 from prometheus_client import Counter
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from chat_service.actions.consent import change_secrets
-from chat_service.errors import ConfigError
+from chat_service.privacy.retention.reports import (
+    ERRORS_KEPT,
+    UNSENT_STEP,
+    ConversationTally,
+    ErrorEntry,
+    ErrorWhere,
+    RetentionSummary,
+    anonymised_conversation,
+    finished_fields,
+    new_summary,
+    run_record,
+)
+from chat_service.privacy.retention.rules import (
+    mask_connection_data,
+    message_query,
+    truncate_connection_data,
+)
+from chat_service.privacy_settings import RetentionConfig, RetentionRule
 from chat_service.services import Services
 from chat_service.stopping import wait_or_stop
-from chat_service.storage.retention_runs import Holds, MessageQuery, RetentionStore, active_holds
-from chat_service.tomlfile import load_toml
+from chat_service.storage.retention_runs import (
+    AnonymisedConversation,
+    ClosedConversationRow,
+    Holds,
+    MessageQuery,
+    RetentionStore,
+    active_holds,
+)
 
 logger = logging.getLogger("chat_service.retention")
 
 LEASE_NAME = "retention"
 CAS_RETRIES = 5
-ERRORS_KEPT = 50  # error entries kept in a summary (the count is always exact)
-DEVICE_CATEGORY = "device"
-KEEP_DEVICE_CHARS = 8  # an IMEI's type allocation code, a MAC address's vendor prefix
-UNSENT_STEP = "unsent_attachments"  # the step outside the rules (config/attachments.toml)
-
-DataKind = Literal["connection_data", "sensitive_values", "child_without_guardian", "conversations"]
-CountsFrom = Literal["message_created", "conversation_closed"]
-Action = Literal["delete", "anonymise"]
-RunStatus = Literal["succeeded", "failed", "interrupted", "lease_held"]
-
-_ALLOWED: dict[DataKind, tuple[set[str], set[str]]] = {
-    # data kind: (moments it may count from, actions)
-    "connection_data": ({"message_created"}, {"anonymise", "delete"}),
-    "sensitive_values": ({"message_created", "conversation_closed"}, {"delete"}),
-    "child_without_guardian": ({"message_created"}, {"delete"}),
-    "conversations": ({"conversation_closed"}, {"anonymise", "delete"}),
-}
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class RetentionRule(_Frozen):
-    purpose: str = Field(min_length=1)
-    data: DataKind
-    categories: tuple[str, ...] = ()
-    counts_from: CountsFrom
-    period_days: float = Field(ge=0)
-    action: Action
-
-    @model_validator(mode="after")
-    def _consistent(self) -> RetentionRule:
-        moments, actions = _ALLOWED[self.data]
-        if self.counts_from not in moments:
-            raise ValueError(f"{self.data} counts from one of {sorted(moments)}")
-        if self.action not in actions:
-            raise ValueError(f"{self.data} allows actions {sorted(actions)}")
-        if (self.data == "sensitive_values") != bool(self.categories):
-            raise ValueError("categories are required for sensitive_values, and only there")
-        return self
-
-    @property
-    def period(self) -> timedelta:
-        return timedelta(days=self.period_days)
-
-
-class RetentionConfig(_Frozen):
-    interval_secs: float = Field(gt=0)
-    batch_size: int = Field(ge=1, le=10_000)
-    pause_between_batches_secs: float = Field(ge=0, le=10)
-    lease_secs: float = Field(ge=5)
-    rules: dict[str, RetentionRule] = Field(min_length=1)
-
-
-def load_retention_config(config_dir: Path) -> RetentionConfig:
-    """`config/retention.toml`, validated; categories must exist in categories.toml."""
-    path = config_dir / "retention.toml"
-    try:
-        config = RetentionConfig.model_validate(load_toml(path))
-    except ValidationError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
-    categories = load_toml(config_dir / "categories.toml").get("categories", {})
-    known = set(categories) if isinstance(categories, dict) else set()
-    for name, rule in config.rules.items():
-        unknown = set(rule.categories) - known
-        if unknown:
-            raise ConfigError(f"{path}: rules.{name}: unknown categories {sorted(unknown)}")
-    return config
 
 
 def default_holder(kind: str) -> str:
@@ -157,206 +109,12 @@ def sweep_stale_uploads(tmp_dir: Path, older_than_secs: float) -> int:
     return deleted
 
 
-# -- the summary --------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class RuleOutcome:
-    data: DataKind
-    action: Action
-    counts_from: CountsFrom
-    period_days: float
-    cutoff: datetime
-    count: int = 0  # messages (conversations for data = "conversations") acted on
-    held_skipped: int = 0  # documents the rule would have acted on but for a legal hold
-    errors: int = 0
-    messages: int | None = None  # conversations only: their messages removed
-    keys_shredded: int | None = None  # conversations only: customers left with no data
-    attachments: int | None = None  # rules that remove messages: their attachments removed
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "data": self.data,
-            "action": self.action,
-            "counts_from": self.counts_from,
-            "period_days": self.period_days,
-            "cutoff": self.cutoff.isoformat(),
-            "count": self.count,
-            "held_skipped": self.held_skipped,
-            "errors": self.errors,
-        }
-        if self.messages is not None:
-            out["messages"] = self.messages
-            out["keys_shredded"] = self.keys_shredded
-        if self.attachments is not None:
-            out["attachments"] = self.attachments
-        return out
-
-
-@dataclass(slots=True)
-class UnsentOutcome:
-    """The step for uploads no message used (config/attachments.toml: unsent_retention_hours):
-    deleted with their blobs once that old. Not a rule of retention.toml: an upload nobody
-    sent is a half-finished message, not a record kept for a purpose."""
-
-    period_hours: float
-    cutoff: datetime
-    count: int = 0
-    held_skipped: int = 0
-    errors: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "data": "unsent_attachments",
-            "action": "delete",
-            "counts_from": "attachment_uploaded",
-            "period_hours": self.period_hours,
-            "cutoff": self.cutoff.isoformat(),
-            "count": self.count,
-            "held_skipped": self.held_skipped,
-            "errors": self.errors,
-        }
-
-
-@dataclass(slots=True)
-class RetentionSummary:
-    run_id: str | None
-    status: RunStatus
-    dry_run: bool
-    now: datetime
-    holder: str
-    started_at: datetime
-    duration_ms: float = 0.0
-    batches: int = 0
-    rules: dict[str, RuleOutcome] = field(default_factory=dict)
-    unsent_attachments: UnsentOutcome | None = None
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    error_count: int = 0
-    lease: dict[str, Any] | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "succeeded"
-
-    def totals(self) -> dict[str, int]:
-        totals = {"delete": 0, "anonymise": 0, "held_skipped": 0, "errors": self.error_count}
-        for outcome in self.rules.values():
-            totals[outcome.action] += outcome.count
-            totals["held_skipped"] += outcome.held_skipped
-        if self.unsent_attachments is not None:
-            totals["delete"] += self.unsent_attachments.count
-            totals["held_skipped"] += self.unsent_attachments.held_skipped
-        return totals
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "status": self.status,
-            "ok": self.ok,
-            "dry_run": self.dry_run,
-            "now": self.now.isoformat(),
-            "holder": self.holder,
-            "started_at": self.started_at.isoformat(),
-            "duration_ms": round(self.duration_ms, 1),
-            "batches": self.batches,
-            "rules": {name: outcome.to_json() for name, outcome in self.rules.items()},
-            UNSENT_STEP: self.unsent_attachments.to_json()
-            if self.unsent_attachments is not None
-            else None,
-            "totals": self.totals(),
-            "errors": self.errors,
-            "lease": self.lease,
-        }
-
-
 class LeaseLost(Exception):
     """Another holder took the lease while this run was working (it ran out)."""
 
 
 class _Stopped(Exception):
     """The stop event was set: end the run between two batches."""
-
-
-# -- value transformations ----------------------------------------------------------------
-
-
-def truncate_connection_value(entity_type: str, value: str) -> str:
-    """Same length, so no offset moves: IPv4 keeps /24, IPv6 /48, device ids 8 characters."""
-
-    def blank(part: str) -> str:
-        return "".join("x" if ch.isalnum() else ch for ch in part)
-
-    if entity_type == "IP_ADDRESS" and ":" in value:
-        parts = value.split(":")
-        return ":".join(parts[:3] + [blank(p) for p in parts[3:]])
-    if entity_type == "IP_ADDRESS" and value.count(".") == 3:
-        head, _, last = value.rpartition(".")
-        return f"{head}.{blank(last)}"
-    return value[:KEEP_DEVICE_CHARS] + blank(value[KEEP_DEVICE_CHARS:])
-
-
-def _spans_checked(text: str, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    spans = [f for f in findings if f.get("category") == DEVICE_CATEGORY]
-    for span in spans:
-        if not (0 <= span["start"] < span["end"] <= len(text)):
-            raise ValueError(
-                f"finding {span.get('entity_type')} [{span['start']}, {span['end']}) lies "
-                f"outside the message text ({len(text)} characters)"
-            )
-    return sorted(spans, key=lambda f: f["start"])
-
-
-def truncate_connection_data(text: str, findings: list[dict[str, Any]]) -> str:
-    out = text
-    for span in _spans_checked(text, findings):
-        start, end = span["start"], span["end"]
-        out = (
-            out[:start]
-            + truncate_connection_value(span["entity_type"], text[start:end])
-            + out[end:]
-        )
-    return out
-
-
-def mask_connection_data(
-    text: str, findings: list[dict[str, Any]], secrets: list[dict[str, Any]]
-) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
-    """Replace each connection-data span with `[ENTITY_TYPE]` and move every later offset."""
-    spans: list[tuple[int, int, str]] = []
-    for span in _spans_checked(text, findings):
-        if spans and span["start"] < spans[-1][1]:
-            continue  # overlaps the previous one, already masked with it
-        spans.append((span["start"], span["end"], f"[{span['entity_type']}]"))
-
-    def moved(position: int) -> int:
-        return position + sum(len(r) - (e - s) for s, e, r in spans if e <= position)
-
-    pieces, cursor = [], 0
-    for start, end, replacement in spans:
-        pieces += [text[cursor:start], replacement]
-        cursor = end
-    new_text = "".join([*pieces, text[cursor:]])
-    masked = {(s, e): r for s, e, r in spans}
-    new_findings = []
-    for finding in findings:
-        start, end = finding["start"], finding["end"]
-        if (start, end) in masked:
-            new_start = moved(start)
-            finding = {**finding, "start": new_start, "end": new_start + len(masked[start, end])}
-        else:
-            finding = {**finding, "start": moved(start), "end": moved(end)}
-        new_findings.append(finding)
-    new_secrets = [
-        {**s, "start": moved(s["start"]), "end": moved(s["end"])}
-        if isinstance(s.get("start"), int) and isinstance(s.get("end"), int)
-        else s
-        for s in secrets
-    ]
-    return new_text, new_findings, new_secrets
-
-
-def _day(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).date().isoformat() if moment is not None else None
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -397,13 +155,13 @@ class _Run:
     def actor(self) -> dict[str, Any]:
         return {"role": "system", "id": "retention", "run_id": self.summary.run_id}
 
-    def error(self, rule: str, exc: BaseException, **where: Any) -> None:
+    def error(self, rule: str, exc: BaseException, **where: Unpack[ErrorWhere]) -> None:
         self.summary.error_count += 1
         if rule in self.summary.rules:
             self.summary.rules[rule].errors += 1
         elif rule == UNSENT_STEP and self.summary.unsent_attachments is not None:
             self.summary.unsent_attachments.errors += 1
-        entry = {"rule": rule, "error": f"{type(exc).__name__}: {exc}"[:500], **where}
+        entry: ErrorEntry = {"rule": rule, "error": f"{type(exc).__name__}: {exc}"[:500], **where}
         if len(self.summary.errors) < ERRORS_KEPT:
             self.summary.errors.append(entry)
         logger.error(
@@ -430,6 +188,28 @@ class _Run:
             await asyncio.sleep(0)
         if self.stop is not None and self.stop.is_set():
             raise _Stopped
+
+    async def apply_all(self) -> None:
+        """Every rule in order, then the unsent uploads step. One rule's failure is recorded
+        and the next goes on; a lost lease or a stop ends the run."""
+        for name, rule in self.config.rules.items():
+            self.current_rule = name
+            try:
+                if rule.data == "conversations":
+                    await self.conversation_rule(name, rule)
+                else:
+                    await self.message_rule(name, rule, message_query(rule))
+            except (LeaseLost, _Stopped):
+                raise
+            except Exception as exc:
+                self.error(name, exc)
+        self.current_rule = UNSENT_STEP
+        try:
+            await self.unsent_attachments_step()
+        except (LeaseLost, _Stopped):
+            raise
+        except Exception as exc:
+            self.error(UNSENT_STEP, exc)
 
     # -- message rules ----------------------------------------------------------------------
 
@@ -638,8 +418,8 @@ class _Run:
             if not page:
                 break
             after = (page[-1]["closed_at"], page[-1]["_id"])
-            chunk: list[dict[str, Any]] = []
-            summaries: dict[str, dict[str, Any]] = {}
+            chunk: list[ClosedConversationRow] = []
+            summaries: dict[str, AnonymisedConversation] = {}
             budget = 0
             # A plain delete only needs each conversation's message count: one command for
             # the page (the counts decide where a chunk is cut, nothing else).
@@ -683,9 +463,9 @@ class _Run:
         self,
         name: str,
         rule: RetentionRule,
-        conversation: dict[str, Any],
+        conversation: ClosedConversationRow,
         counts: dict[str, int],
-    ) -> tuple[dict[str, Any] | None, int]:
+    ) -> tuple[AnonymisedConversation | None, int]:
         """The anonymised statistics of a conversation (None for a plain delete) and how
         many of its messages go with it (for a plain delete from `counts`, the page's
         message counts per conversation)."""
@@ -693,46 +473,16 @@ class _Run:
         if rule.action == "delete":
             count = counts.get(conversation_id, 0)
             return None, count - self._simulated_in([conversation_id])
-        senders: dict[str, int] = {}
-        kinds: dict[str, int] = {}
-        categories: dict[str, int] = {}
-        consent: dict[str, int] = {}
-        count, after_seq = 0, 0
+        tally = ConversationTally()
+        after_seq = 0
         while page := await self.rs.conversation_messages(
             conversation_id, after_seq, self.batch_size
         ):
             after_seq = page[-1]["seq"]
             for message in page:
-                if message["_id"] in self.simulated_deleted:
-                    continue
-                count += 1
-                role = message.get("sender", {}).get("role", "unknown")
-                senders[role] = senders.get(role, 0) + 1
-                kinds[message.get("kind", "unknown")] = kinds.get(message.get("kind", ""), 0) + 1
-                for finding in message.get("findings", []):
-                    category = finding.get("category", "unknown")
-                    categories[category] = categories.get(category, 0) + 1
-                if message.get("consent"):
-                    consent[message["consent"]] = consent.get(message["consent"], 0) + 1
-        opened, closed = conversation.get("created_at"), conversation.get("closed_at")
-        summary = {
-            "_id": "an_" + os.urandom(12).hex(),  # no link back to the conversation
-            "rule": name,
-            "opened_day": _day(opened),
-            "closed_day": _day(closed),
-            "duration_minutes": round((closed - opened).total_seconds() / 60)
-            if opened is not None and closed is not None
-            else None,
-            "minor": bool(conversation.get("minor", False)),
-            "assigned": conversation.get("agent_id") is not None,
-            "messages": count,
-            "by_sender_role": senders,
-            "by_kind": kinds,
-            "findings_by_category": categories,
-            "consent": consent,
-            "anonymised_day": _day(self.now),
-        }
-        return summary, count
+                if message["_id"] not in self.simulated_deleted:
+                    tally.add(message)
+        return anonymised_conversation(name, conversation, tally, self.now), tally.messages
 
     def _simulated_in(self, conversation_ids: list[str]) -> int:
         wanted = set(conversation_ids)
@@ -741,8 +491,8 @@ class _Run:
     async def _remove(
         self,
         name: str,
-        chunk: list[dict[str, Any]],
-        summaries: dict[str, dict[str, Any]],
+        chunk: list[ClosedConversationRow],
+        summaries: dict[str, AnonymisedConversation],
         holds: Holds,
         messages: int,
         touched: dict[str, set[str]],
@@ -857,14 +607,6 @@ class _Run:
         return await attachments.delete(attachment_id)
 
 
-_MESSAGE_QUERY: dict[tuple[DataKind, Action], MessageQuery] = {
-    ("connection_data", "anonymise"): "connection_truncate",
-    ("connection_data", "delete"): "connection_delete",
-    ("sensitive_values", "delete"): "kept_values",
-    ("child_without_guardian", "delete"): "child",
-}
-
-
 async def run_retention(
     services: Services,
     config: RetentionConfig,
@@ -884,32 +626,17 @@ async def run_retention(
         raise ValueError("retention needs an aware datetime for now")
     store_retention: RetentionStore = services.store.retention
     started, t0 = clock(), time.perf_counter()
-    summary = RetentionSummary(
+    summary = new_summary(
+        config,
         run_id=None if dry_run else store_retention.new_run_id(),
-        status="succeeded",
         dry_run=dry_run,
         now=now,
         holder=holder,
         started_at=started,
+        unsent_hours=services.settings.attachments.unsent_retention_hours,
     )
-    for name, rule in config.rules.items():
-        summary.rules[name] = RuleOutcome(
-            rule.data, rule.action, rule.counts_from, rule.period_days, now - rule.period
-        )
-    unsent_hours = services.settings.attachments.unsent_retention_hours
-    summary.unsent_attachments = UnsentOutcome(unsent_hours, now - timedelta(hours=unsent_hours))
-    if not dry_run:
-        until = started + timedelta(seconds=config.lease_secs)
-        if not await store_retention.take_lease(LEASE_NAME, holder, started, until):
-            lease = await store_retention.lease(LEASE_NAME) or {}
-            summary.status = "lease_held"
-            summary.run_id = None  # not recorded: this run did nothing
-            summary.lease = {
-                "holder": lease.get("holder"),
-                "expires_at": lease["expires_at"].isoformat() if lease.get("expires_at") else None,
-            }
-            logger.warning("retention lease held elsewhere; nothing done", extra=summary.lease)
-            return summary
+    if not dry_run and not await _take_lease(store_retention, summary, config.lease_secs):
+        return summary
     run = _Run(
         services,
         config,
@@ -921,28 +648,11 @@ async def run_retention(
     )
     try:
         if summary.run_id is not None:
-            await store_retention.start_run(_record(summary, status="running"))
+            await store_retention.start_run(run_record(summary, status="running"))
             stale = await store_retention.interrupt_stale(summary.run_id, started)
             if stale:
                 logger.warning("earlier retention runs were interrupted", extra={"count": stale})
-        for name, rule in config.rules.items():
-            run.current_rule = name
-            try:
-                if rule.data == "conversations":
-                    await run.conversation_rule(name, rule)
-                else:
-                    await run.message_rule(name, rule, _MESSAGE_QUERY[rule.data, rule.action])
-            except (LeaseLost, _Stopped):
-                raise
-            except Exception as exc:
-                run.error(name, exc)
-        run.current_rule = UNSENT_STEP
-        try:
-            await run.unsent_attachments_step()
-        except (LeaseLost, _Stopped):
-            raise
-        except Exception as exc:
-            run.error(UNSENT_STEP, exc)
+        await run.apply_all()
     except _Stopped:
         summary.status = "interrupted"
     except LeaseLost as exc:
@@ -962,40 +672,29 @@ async def run_retention(
     return summary
 
 
-def _record(summary: RetentionSummary, *, status: str) -> dict[str, Any]:
-    doc = summary.to_json()
-    doc.update(
-        _id=summary.run_id,
-        status=status,
-        now=summary.now,
-        started_at=summary.started_at,
-        batches_done=0,
-        batches=[],
-    )
-    doc.pop("run_id")
-    doc.pop("ok")
-    return doc
+async def _take_lease(store: RetentionStore, summary: RetentionSummary, lease_secs: float) -> bool:
+    """Take the lease for a real run; if another holder has it, the summary says who
+    (status `lease_held`, not recorded: the run does nothing)."""
+    until = summary.started_at + timedelta(seconds=lease_secs)
+    if await store.take_lease(LEASE_NAME, summary.holder, summary.started_at, until):
+        return True
+    lease = await store.lease(LEASE_NAME) or {}
+    summary.status = "lease_held"
+    summary.run_id = None  # not recorded: this run did nothing
+    summary.lease = {
+        "holder": lease.get("holder"),
+        "expires_at": lease["expires_at"].isoformat() if lease.get("expires_at") else None,
+    }
+    logger.warning("retention lease held elsewhere; nothing done", extra=summary.lease)
+    return False
 
 
 async def _finish(store_retention: RetentionStore, summary: RetentionSummary) -> None:
     """Record the outcome and release the lease (real runs only)."""
     if summary.run_id is None:
         return
-    doc = summary.to_json()
     try:
-        await store_retention.finish_run(
-            summary.run_id,
-            {
-                "status": summary.status,
-                "ok": summary.ok,
-                "finished_at": summary.started_at + timedelta(milliseconds=summary.duration_ms),
-                "duration_ms": doc["duration_ms"],
-                "rules": doc["rules"],
-                UNSENT_STEP: doc[UNSENT_STEP],
-                "totals": doc["totals"],
-                "errors": doc["errors"],
-            },
-        )
+        await store_retention.finish_run(summary.run_id, finished_fields(summary))
     finally:
         await store_retention.release_lease(LEASE_NAME, summary.holder)
 
