@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bson import Binary
 
+from chat_service.protocol.events import FindingOut
 from chat_service.sealing import (
     MessageConsent,
     Sealed,
@@ -18,6 +19,7 @@ from chat_service.sealing import (
     seal,
     visible,
 )
+from chat_service.storage.findings import finding_doc
 from chat_service.storage.messages import SecretDoc, sealed_from_doc, sealed_to_doc
 
 CIPHERTEXT = Binary(b"\x01" * 40, 6)
@@ -147,3 +149,34 @@ def test_when_a_sealed_value_is_stored_then_the_document_keeps_todays_keys() -> 
         back = sealed_to_doc(sealed_from_doc(doc))
         assert back == doc and list(back) == list(doc)
         assert type(back["state"]) is str
+
+
+def test_when_a_finding_is_stored_then_it_has_the_keys_and_values_the_wire_model_had() -> None:
+    finding = FindingOut(
+        entity_type="CREDIT_CARD", start=8, end=21, score=0.95, category="financial", sensitive=True
+    )
+    stored = finding_doc(finding)
+    assert stored == finding.model_dump() and list(stored) == list(finding.model_dump())
+    assert FindingOut.model_validate(stored) == finding
+
+
+def test_when_an_attachment_key_is_stored_then_the_field_comes_first_as_before() -> None:
+    item = seal(
+        field=SealedField.ATTACHMENT,
+        entity_types=["CN_RESIDENT_ID"],
+        categories=["identity_document"],
+        value=CIPHERTEXT,
+        minor=True,
+    )
+    doc = sealed_to_doc(item)
+    assert list(doc) == [
+        "field",
+        "start",
+        "end",
+        "entity_types",
+        "categories",
+        "value",
+        "state",
+    ]
+    assert doc["field"] == "attachment" and doc["categories"] == ["identity_document", "minor"]
+    assert sealed_from_doc(doc) == item

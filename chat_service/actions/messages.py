@@ -448,13 +448,10 @@ async def _seal(
         if by_customer and (masks or command.location is not None or sensitive_attachment)
         else None
     )
-    plaintexts: dict[int, str] = {}
     try:
-        sealed = await _seal_text(services, customer_id, text, masks, by_customer, author_minor)
-        if by_customer:
-            assert text is not None or not masks  # noqa: S101  # masks come from the text
-            for i, mask in enumerate(masks):
-                plaintexts[i] = (text or "")[mask.original_start : mask.original_end]
+        sealed, plaintexts = await _seal_text(
+            services, customer_id, text, masks, by_customer, author_minor
+        )
         if command.location is not None:
             item, location = await _seal_location(
                 services, customer_id, command, by_customer, author_minor
@@ -501,16 +498,18 @@ async def _seal_text(
     masks: list[Mask],
     by_customer: bool,
     author_minor: bool,
-) -> list[Sealed]:
+) -> tuple[list[Sealed], dict[int, str]]:
     """The text's masked spans sealed: the customer's encrypted, pending consent; an
-    agent's pasted card number is never kept (masked in storage)."""
-    sealed = []
+    agent's pasted card number is never kept (masked in storage). With the customer's
+    values in clear, by index."""
+    sealed: list[Sealed] = []
+    plaintexts: dict[int, str] = {}
     for mask in masks:
         value = None
         if by_customer:
             assert text is not None  # noqa: S101  # masks come from the text
-            original = text[mask.original_start : mask.original_end]
-            value = await services.cipher.encrypt(customer_id, original)
+            plaintexts[len(sealed)] = text[mask.original_start : mask.original_end]
+            value = await services.cipher.encrypt(customer_id, plaintexts[len(sealed)])
         sealed.append(
             seal(
                 start=mask.start,
@@ -521,7 +520,7 @@ async def _seal_text(
                 minor=author_minor,
             )
         )
-    return sealed
+    return sealed, plaintexts
 
 
 async def _seal_location(
