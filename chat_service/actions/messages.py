@@ -75,11 +75,11 @@ from chat_service.storage.messages import (
     AreaDoc,
     MessageDoc,
     SenderDoc,
-    Stored,
     message_id_for,
     sealed_of,
     sealed_to_doc,
 )
+from chat_service.storage.messages import Stored as Inserted
 
 logger = logging.getLogger(__name__)
 # The window of `limits.conversations_per_hour` (config/server.toml).
@@ -571,7 +571,7 @@ async def _store(
     message_id: str,
     build: Callable[[int], MessageDoc],
     attachment: dict[str, Any] | None,
-) -> Stored:
+) -> Inserted:
     """Insert the message under the conversation's write lock, tying the attachment to it
     while it is written (bind is idempotent for this message id, and undone if the
     message is not stored)."""
