@@ -109,11 +109,6 @@ def sealed_of(message: MessageDoc) -> list[Sealed]:
     return [sealed_from_doc(s) for s in message.get("secrets", [])]
 
 
-def consent_of(message: MessageDoc) -> MessageConsent | None:
-    consent = message.get("consent")
-    return MessageConsent(consent) if consent is not None else None
-
-
 def message_id_for(sender_role: str, sender_id: str, client_id: str) -> str:
     digest = hashlib.sha256(f"{sender_role}\0{sender_id}\0{client_id}".encode()).hexdigest()
     return "m_" + digest[:32]
