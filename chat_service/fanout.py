@@ -20,23 +20,24 @@ import contextlib
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from chat_service.auth import Identity, Role
+from chat_service.json_types import JsonObject
 
 logger = logging.getLogger(__name__)
 
-Render = Callable[[Identity], Awaitable[dict[str, Any] | None]]
+Render = Callable[[Identity], Awaitable[JsonObject | None]]
 # Close tasks are kept referenced until they finish (asyncio holds only weak references).
 _BACKGROUND: set[asyncio.Task[Any]] = set()
 FLUSH_TIMEOUT_SECS = 2.0
 
 
-def encode_frame(frame: dict[str, Any]) -> bytes:
+def encode_frame(frame: Mapping[str, object]) -> bytes:
     """A frame as UTF-8 JSON. A lone surrogate a client sent as a JSON escape (`"\\ud800"`)
     and that an answer echoes (its `client_id` as `ref`, a field name an error names) has no
     UTF-8 form: such a frame is written with JSON escapes, as the client wrote it."""
@@ -82,7 +83,7 @@ class Connection:
     def start(self) -> None:
         self._writer = asyncio.create_task(self._drain(), name=f"ws-writer-{self.identity.sub}")
 
-    def send(self, frame: dict[str, Any]) -> bool:
+    def send(self, frame: Mapping[str, object]) -> bool:
         """Queue a frame; False (and the peer is aborted) if the peer does not keep up."""
         if self.closing:
             return False
@@ -253,7 +254,7 @@ class InProcessFanOut:
     async def publish(self, audience: Audience, render: Render) -> int:
         """Render once per viewer, then queue to each socket (never waits on a peer)."""
         delivered = 0
-        cache: dict[Identity, dict[str, Any] | None] = {}
+        cache: dict[Identity, JsonObject | None] = {}
         for conn in list(self._registry.select(audience)):
             if conn.identity not in cache:
                 try:
@@ -269,10 +270,10 @@ class InProcessFanOut:
         return delivered
 
 
-def constant(frame: dict[str, Any]) -> Render:
+def constant(frame: JsonObject) -> Render:
     """A render that gives every viewer the same frame."""
 
-    async def render(_viewer: Identity) -> dict[str, Any] | None:
+    async def render(_viewer: Identity) -> JsonObject | None:
         return frame
 
     return render

@@ -34,11 +34,12 @@ from chat_service.attachments.errors import (
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError
 from chat_service.protocol.events import AttachmentFindingOut, AttachmentOut
+from chat_service.sealing import Sealed, SealState, attachment_seal
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation
+from chat_service.storage.messages import MessageDoc, sealed_of
 
 Status = Literal["available", "redacted", "withheld", "held", "destroyed"]
-ATTACHMENT_FIELD = "attachment"
 
 
 class AttachmentInUse(ChatError):
@@ -61,16 +62,14 @@ def is_uploader(attachment: dict[str, Any], viewer: Identity) -> bool:
     return bool(uploader["role"] == viewer.role.value and uploader["id"] == viewer.sub)
 
 
-def attachment_secret(message: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
-    for i, secret in enumerate(message.get("secrets", [])):
-        if secret.get("field") == ATTACHMENT_FIELD:
-            return i, secret
-    return None
+def attachment_secret(message: MessageDoc) -> tuple[int, Sealed] | None:
+    """The message's sealed attachment key, with its index in the message's values."""
+    return attachment_seal(sealed_of(message))
 
 
 def rendition(
     attachment: dict[str, Any],
-    message: dict[str, Any] | None,
+    message: MessageDoc | None,
     viewer: Identity,
     visible: list[int],
 ) -> Rendition:
@@ -87,11 +86,11 @@ def rendition(
         if original is None:
             return _fallback(redacted, "destroyed")
         return Rendition("available", "original", original["key"])
-    index, secret = found
-    if index in visible and secret.get("value") is not None and original is not None:
-        return Rendition("available", "original", secret["value"])
-    state = secret.get("state")
-    return _fallback(redacted, "withheld" if state in ("pending", "kept") else "destroyed")
+    index, item = found
+    if index in visible and item.value is not None and original is not None:
+        return Rendition("available", "original", item.value)
+    waiting = item.state in (SealState.PENDING, SealState.KEPT)
+    return _fallback(redacted, "withheld" if waiting else "destroyed")
 
 
 def _fallback(redacted: dict[str, Any] | None, otherwise: Status) -> Rendition:
@@ -170,7 +169,7 @@ async def choose_rendition(
             action="sensitive_read",
             customer_id=attachment["customer_id"],
             message_id=attachment["message_id"],
-            categories=sorted(secret[1]["categories"]),
+            categories=sorted(secret[1].categories),
             reason="attachment download",
         )
     return found.blob, {"file_id": blob["file_id"], "key": found.wrapped_key}

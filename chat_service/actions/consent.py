@@ -15,18 +15,30 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from chat_service.actions import delivery
-from chat_service.actions.attachment_views import ATTACHMENT_FIELD
 from chat_service.auth import Identity, Role
 from chat_service.errors import BadRequest, ChatError
 from chat_service.policy.assess import MINOR
 from chat_service.protocol.commands import ConsentRespond, ConsentWithdraw
 from chat_service.protocol.events import MessageUpdated
+from chat_service.sealing import (
+    SealState,
+    consent_after,
+    consent_summary,
+    decide,
+    kept_categories,
+)
 from chat_service.services import Services
-from chat_service.storage.consents import RequestStatus
+from chat_service.storage.consents import (
+    DeciderDoc,
+    GuardianDoc,
+    LedgerEntryDoc,
+    RequestStatus,
+)
 from chat_service.storage.conversations import Conversation
+from chat_service.storage.messages import MessageDoc, sealed_of
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +69,8 @@ class GuardianRequired(ChatError):
 async def granted_categories(services: Services, customer_id: str, *, minor: bool) -> set[str]:
     """Categories on record as granted for the default purpose (by a guardian for a child)."""
     purpose = services.settings.consent.default_purpose
-    state: dict[str, dict[str, Any]] = {}
-    for entry in await services.store.consents.history(customer_id):
+    state: dict[str, LedgerEntryDoc] = {}
+    for entry in await services.store.consents.entries(customer_id):
         if entry["purpose"] == purpose:
             for category in entry["categories"]:
                 state[category] = entry
@@ -81,7 +93,7 @@ async def request_consent(
     services: Services,
     identity: Identity,
     conversation: Conversation,
-    doc: dict[str, Any],
+    doc: MessageDoc,
     categories: list[str],
     *,
     guardian: bool,
@@ -151,9 +163,11 @@ async def respond(
         raise ConsentAlreadyDecided(ref=command.request_id)
     if request["guardian_required"] and command.granted and command.guardian is None:
         raise GuardianRequired(ref=command.request_id)
-    decided_by: dict[str, Any] = {"role": identity.role.value, "id": identity.sub}
+    decided_by = DeciderDoc(role=identity.role.value, id=identity.sub)
     if command.guardian is not None:
-        decided_by["guardian"] = command.guardian.model_dump()
+        decided_by["guardian"] = GuardianDoc(
+            name=command.guardian.name, relationship=command.guardian.relationship
+        )
     if not await _decide(
         services,
         request,
@@ -193,7 +207,8 @@ async def sweep_expired(services: Services) -> int:
     shortest = min(config.response_timeout_secs, config.minor_response_timeout_secs)
     cutoff = services.clock() - timedelta(seconds=shortest)
     for doc in await services.store.messages.pending_since(cutoff):
-        minor = any(MINOR in s["categories"] for s in doc.get("secrets", []))
+        sealed = sealed_of(doc)
+        minor = any(MINOR in s.categories for s in sealed)
         limit = config.minor_response_timeout_secs if minor else config.response_timeout_secs
         if doc["created_at"] > services.clock() - timedelta(seconds=limit):
             continue
@@ -202,7 +217,7 @@ async def sweep_expired(services: Services) -> int:
         await _apply_to_message(
             services,
             doc,
-            {c for s in doc["secrets"] for c in s["categories"]},
+            {c for s in sealed for c in s.categories},
             keep=False,
             actor={"role": "system", "id": "consent-timeout"},
             reason="consent expired",
@@ -216,7 +231,7 @@ async def _decide(
     *,
     granted: bool,
     status: RequestStatus,
-    decided_by: dict[str, Any],
+    decided_by: DeciderDoc,
     connection_id: str | None,
     reason: str,
 ) -> bool:
@@ -242,7 +257,7 @@ async def _carry_out(
     interrupted is finished by the sweeper (`applied` stays false until the end)."""
     status: str = request["status"]
     granted = status == "granted"
-    decided_by: dict[str, Any] = request["decided_by"]
+    decided_by: DeciderDoc = request["decided_by"]
     customer_id = request["customer_id"]
     categories: list[str] = request["categories"]
     await services.store.consents.append(
@@ -266,7 +281,7 @@ async def _carry_out(
             doc,
             set(categories),
             keep=granted,
-            actor=decided_by,
+            actor=dict(decided_by),
             reason=f"consent {status}",
         )
     if not granted and request["guardian_required"]:
@@ -289,13 +304,13 @@ async def _carry_out(
 
 async def _apply_to_message(
     services: Services,
-    doc: dict[str, Any],
+    doc: MessageDoc,
     categories: set[str],
     *,
     keep: bool,
     actor: dict[str, Any],
     reason: str,
-    states: tuple[str, ...] = ("pending",),
+    states: tuple[str, ...] = (SealState.PENDING,),
 ) -> None:
     """Keep or destroy the message's values in `categories`, then tell the participants."""
     updated = await change_secrets(
@@ -308,11 +323,10 @@ async def _apply_to_message(
         await delivery.publish_message(services, conversation, updated, MessageUpdated)
 
 
-async def recheck_kept(services: Services, doc: dict[str, Any], *, minor: bool) -> dict[str, Any]:
+async def recheck_kept(services: Services, doc: MessageDoc, *, minor: bool) -> MessageDoc:
     """Destroy values kept under a consent withdrawn while the message was on its way."""
     granted = await granted_categories(services, doc["customer_id"], minor=minor)
-    kept = {c for s in doc.get("secrets", []) if s.get("state") == "kept" for c in s["categories"]}
-    revoked = kept - granted
+    revoked = kept_categories(sealed_of(doc)) - granted
     if not revoked:
         return doc
     updated = await change_secrets(
@@ -322,57 +336,38 @@ async def recheck_kept(services: Services, doc: dict[str, Any], *, minor: bool) 
         keep=False,
         actor={"role": "system", "id": "consent-recheck"},
         reason="consent withdrawn",
-        states=("kept",),
+        states=(SealState.KEPT,),
     )
     return updated or doc
 
 
 async def change_secrets(
     services: Services,
-    doc: dict[str, Any],
+    message: MessageDoc | dict[str, Any],  # the latter: privacy/retention.py's, untyped still
     categories: set[str],
     *,
     keep: bool,
     actor: dict[str, Any],
     reason: str,
     states: tuple[str, ...],
-) -> dict[str, Any] | None:
+) -> MessageDoc | None:
     """Keep or destroy values; the updated message, or None if nothing changed.
 
+    `reason` ("consent refused", "consent withdrawn", ...) names the message's consent
+    state once no value waits (chat_service/sealing.py `consent_after`).
     Idempotent, and safe against concurrent decisions on the same message: the change is
     a compare-and-swap on the message's `secrets_version`, recomputed from a fresh read
     when another decision got there first (a destroyed value is never written back).
     """
+    doc = cast("MessageDoc", message)  # a message document either way
     for _ in range(CAS_RETRIES):
-        secrets: list[dict[str, Any]] = doc.get("secrets", [])
-        touched: list[str] = []
-        file_destroyed = False
-        new_secrets = []
-        for secret in secrets:
-            affected = secret.get("state") in states and (
-                set(secret["categories"]) & categories
-                if not keep
-                else set(secret["categories"]) <= categories
-            )
-            if affected and keep:
-                secret = {**secret, "state": "kept"}
-            elif affected:
-                secret = {**secret, "state": "destroyed", "value": None}
-                touched.extend(secret["categories"])
-                file_destroyed = file_destroyed or secret.get("field") == ATTACHMENT_FIELD
-            new_secrets.append(secret)
-        if new_secrets == secrets:
+        before = sealed_of(doc)
+        decided = decide(before, categories, keep=keep, states=states)
+        if not decided.changed(before):
             return None
-        states_now = {s["state"] for s in new_secrets if s.get("state") != "discarded"}
-        consent = (
-            "pending"
-            if "pending" in states_now
-            else "granted"
-            if states_now == {"kept"}
-            else reason.removeprefix("consent ")
-        )
+        consent = consent_summary(decided.sealed, consent_after(reason))
         updated = await services.store.messages.set_secrets(
-            doc["_id"], new_secrets, consent, doc.get("secrets_version", 0)
+            doc["_id"], decided.sealed, consent, doc.get("secrets_version", 0)
         )
         if updated is not None:
             break
@@ -382,17 +377,17 @@ async def change_secrets(
         doc = fresh
     else:
         raise RuntimeError(f"message {doc['_id']}: too many concurrent consent updates")
-    if file_destroyed:
+    if decided.file_destroyed and "attachment_id" in doc:
         # Its key is gone with the secret; the ciphertext goes too (the redacted copy stays).
         await services.store.attachments.destroy_blob(doc["attachment_id"], "original")
-    if touched:
+    if decided.destroyed_categories:
         await services.store.audit.record(
             at=services.clock(),
             actor=actor,
             action="sensitive_destroyed",
             customer_id=doc["customer_id"],
             message_id=doc["_id"],
-            categories=sorted(set(touched)),
+            categories=sorted(set(decided.destroyed_categories)),
             reason=reason,
         )
     return updated
@@ -415,7 +410,7 @@ async def withdraw(
         raise BadRequest(f"unknown categories: {', '.join(sorted(unknown))[:200]}")
     categories = sorted(set(command.categories))
     now = services.clock()
-    decided_by = {"role": actor.role.value, "id": actor.sub}
+    decided_by = DeciderDoc(role=actor.role.value, id=actor.sub)
     entry = await services.store.consents.append(
         customer_id=customer_id,
         purpose=purpose,
@@ -428,16 +423,15 @@ async def withdraw(
     )
     affected = []
     for doc in await services.store.messages.with_kept_secrets(customer_id):
-        before = doc.get("secrets", [])
-        if any(s.get("state") == "kept" and set(s["categories"]) & set(categories) for s in before):
+        if kept_categories(sealed_of(doc)) & set(categories):
             await _apply_to_message(
                 services,
                 doc,
                 set(categories),
                 keep=False,
-                actor=decided_by,
+                actor=dict(decided_by),
                 reason="consent withdrawn",
-                states=("kept", "pending"),
+                states=(SealState.KEPT, SealState.PENDING),
             )
             affected.append(doc["_id"])
     # Tell the other recipients of the customer's data (policy 7.2.2), durably queued.

@@ -15,6 +15,7 @@ from typing import Any
 from chat_service.actions.views import view_message
 from chat_service.auth import Identity, Role
 from chat_service.fanout import Audience, Connection, constant
+from chat_service.json_types import JsonObject
 from chat_service.protocol.events import (
     ConsentRecorded,
     ConsentRequest,
@@ -24,11 +25,13 @@ from chat_service.protocol.events import (
     ConversationOut,
     ConversationUpdated,
     MessageNew,
+    MessageUpdated,
     Sender,
     TypingOut,
 )
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation
+from chat_service.storage.messages import MessageDoc
 
 
 def participants(conversation: Conversation) -> Audience:
@@ -107,29 +110,28 @@ async def notify_typing(
 async def publish_message(
     services: Services,
     conversation: Conversation,
-    doc: dict[str, Any],
-    event: type[MessageNew] | Any,
+    doc: MessageDoc,
+    event: type[MessageNew] | type[MessageUpdated],
     plaintexts: Mapping[int, str] | None = None,
 ) -> None:
     """Fan a stored message out to the participants, rendered for each viewer
     (`plaintexts`: values of `doc["secrets"]` already in clear here, by index)."""
 
-    async def render(viewer: Identity) -> dict[str, Any]:
+    async def render(viewer: Identity) -> JsonObject:
         message = await view_message(
             services, doc, viewer, conversation, "live delivery", plaintexts
         )
-        frame: dict[str, Any] = event(message=message).frame()
-        return frame
+        return event(message=message).frame()
 
     await services.fanout.publish(participants(conversation), render)
 
 
-def consent_request_frame(services: Services, request: dict[str, Any]) -> dict[str, Any]:
+def consent_request_frame(services: Services, request: dict[str, Any]) -> JsonObject:
     config = services.settings.consent
     categories: list[str] = request["categories"]
     guardian: bool = request["guardian_required"]
     message_ids: list[str] = request["message_ids"]
-    frame: dict[str, Any] = ConsentRequest(
+    return ConsentRequest(
         request_id=request["_id"],
         message_id=message_ids[0],
         message_ids=message_ids,
@@ -142,7 +144,6 @@ def consent_request_frame(services: Services, request: dict[str, Any]) -> dict[s
         language=request["language"],
         expires_at=request["expires_at"].isoformat(),
     ).frame()
-    return frame
 
 
 async def notify_consent_request(services: Services, request: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,9 +26,7 @@ from chat_service.actions import consent as consent_actions
 from chat_service.actions import delivery, minors
 from chat_service.actions.access import access_conversation
 from chat_service.actions.attachment_views import (
-    ATTACHMENT_FIELD,
     AttachmentInUse,
-    attachment_secret,
     is_uploader,
 )
 from chat_service.actions.views import view_message
@@ -52,10 +51,30 @@ from chat_service.protocol.events import (
     MessageUpdated,
     WarningOut,
 )
-from chat_service.protocol.render import mask_sensitive
+from chat_service.protocol.render import Mask, mask_sensitive
+from chat_service.sealing import (
+    MessageConsent,
+    Sealed,
+    SealedField,
+    SealState,
+    attachment_seal,
+    consent_summary,
+    decide,
+    pending_categories,
+    seal,
+)
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation
-from chat_service.storage.messages import message_id_for
+from chat_service.storage.findings import finding_doc
+from chat_service.storage.messages import (
+    AreaDoc,
+    MessageDoc,
+    SenderDoc,
+    message_id_for,
+    sealed_of,
+    sealed_to_doc,
+)
+from chat_service.storage.messages import Stored as Inserted
 
 logger = logging.getLogger(__name__)
 # The window of `limits.conversations_per_hour` (config/server.toml).
@@ -71,7 +90,7 @@ class Stored:
 
     author: Identity
     conversation: Conversation
-    doc: dict[str, Any]
+    doc: MessageDoc
     # Values of `doc["secrets"]` still in clear here, by index (nothing is decrypted).
     plaintexts: dict[int, str]
     # The categories of the values waiting for the customer's consent; None: none waits.
@@ -244,22 +263,71 @@ def message_document(
     consent: str | None,
     created_at: datetime,
 ) -> dict[str, Any]:
+    """`stored_message` for tests and benchmarks that write hand-made `secrets` to a store."""
+    doc: dict[str, Any] = dict(
+        stored_message(
+            message_id=message_id,
+            conversation=conversation,
+            seq=seq,
+            client_id=client_id,
+            sender=sender,
+            kind=kind,
+            text=text,
+            findings=findings,
+            sealed=(),
+            consent=MessageConsent(consent) if consent is not None else None,
+            created_at=created_at,
+        )
+    )
+    doc["secrets"] = secrets
+    return doc
+
+
+def stored_message(
+    *,
+    message_id: str,
+    conversation: Conversation,
+    seq: int,
+    client_id: str,
+    sender: Identity,
+    kind: str,
+    text: str | None,
+    findings: Sequence[FindingOut],
+    sealed: Sequence[Sealed],
+    consent: MessageConsent | None,
+    created_at: datetime,
+) -> MessageDoc:
     """A message as stored (text masked, sensitive values encrypted in `secrets`);
     MessageStore.insert adds `conv_seq` and `secrets_version`."""
-    return {
-        "_id": message_id,
-        "conversation_id": conversation.id,
-        "customer_id": conversation.customer_id,
-        "seq": seq,
-        "client_id": client_id,
-        "sender": {"role": sender.role.value, "id": sender.sub},
-        "kind": kind,
-        "text": text,
-        "findings": [f.model_dump() for f in findings],
-        "secrets": secrets,
-        "consent": consent,
-        "created_at": created_at,
-    }
+    return MessageDoc(
+        _id=message_id,
+        conversation_id=conversation.id,
+        customer_id=conversation.customer_id,
+        seq=seq,
+        client_id=client_id,
+        sender=SenderDoc(role=sender.role.value, id=sender.sub),
+        kind=kind,
+        text=text,
+        findings=[finding_doc(f) for f in findings],
+        secrets=[sealed_to_doc(s) for s in sealed],
+        consent=consent.value if consent is not None else None,
+        created_at=created_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    """A message ready to store: its masked text and findings, its sealed values, and the
+    values the sender just typed in clear (by index in `sealed`: the live delivery shows
+    them to whoever may see them without decrypting what it has just encrypted)."""
+
+    text: str | None
+    findings: list[FindingOut]
+    sealed: tuple[Sealed, ...]
+    plaintexts: dict[int, str]
+    author_minor: bool
+    attachment_id: str | None
+    location_area: AreaDoc | None
 
 
 async def do_send_message(
@@ -271,9 +339,104 @@ async def do_send_message(
     *,
     attachment: dict[str, Any] | None = None,
 ) -> SendResult:
+    """Seal the message's sensitive values, store it, ack; publish once the ack is out."""
     now = services.clock()
-    customer_id = conversation.customer_id
     message_id = message_id_for(identity.role, identity.sub, command.client_id)
+    by_customer = identity.role is Role.CUSTOMER
+    draft = await _seal(services, identity, conversation, command, findings, attachment)
+    warnings = [] if by_customer or not draft.sealed else [_masked_warning(command, draft)]
+    stored = await _store(
+        services,
+        conversation,
+        command,
+        message_id,
+        _builder(draft, message_id, conversation, identity, command, now),
+        attachment,
+    )
+    if stored.duplicate:
+        services.metrics.duplicates.inc()
+        return SendResult(_ack(command.client_id, stored.doc, duplicate=True), conversation)
+    try:
+        if draft.author_minor and not conversation.minor:
+            await services.store.conversations.mark_minor(conversation.id)
+        doc = stored.doc
+        if any(s.state is SealState.KEPT for s in draft.sealed):
+            # A withdrawal may have landed while this message was on its way.
+            doc = await consent_actions.recheck_kept(services, doc, minor=draft.author_minor)
+    except PyMongoError as exc:
+        raise StoreUnavailable(ref=command.client_id) from exc
+    services.metrics.messages_stored.labels(command.kind, identity.role.value).inc()
+    stored_message = Stored(
+        author=identity,
+        conversation=conversation,
+        doc=doc,
+        plaintexts=draft.plaintexts,
+        pending_categories=pending_categories(draft.sealed) or None,
+        author_minor=draft.author_minor,
+        newly_minor=draft.author_minor and not conversation.minor,
+        attachment=attachment,
+    )
+    return SendResult(
+        _ack(command.client_id, doc, duplicate=False), conversation, stored_message, warnings
+    )
+
+
+def _builder(
+    draft: _Draft,
+    message_id: str,
+    conversation: Conversation,
+    sender: Identity,
+    command: MessageSend,
+    now: datetime,
+) -> Callable[[int], MessageDoc]:
+    """The stored document for a seq (MessageStore.insert allocates it)."""
+    by_customer = sender.role is Role.CUSTOMER
+    consent = consent_summary(
+        draft.sealed, MessageConsent.GRANTED if by_customer and draft.sealed else None
+    )
+
+    def build(seq: int) -> MessageDoc:
+        doc = stored_message(
+            message_id=message_id,
+            conversation=conversation,
+            seq=seq,
+            client_id=command.client_id,
+            sender=sender,
+            kind=command.kind,
+            text=draft.text,
+            findings=draft.findings,
+            sealed=draft.sealed,
+            consent=consent,
+            created_at=now,
+        )
+        if draft.attachment_id is not None:
+            doc["attachment_id"] = draft.attachment_id
+        if draft.location_area is not None:
+            doc["location_area"] = draft.location_area
+        return doc
+
+    return build
+
+
+def _masked_warning(command: MessageSend, draft: _Draft) -> WarningOut:
+    return WarningOut(
+        code="sensitive_data_masked",
+        message="sensitive personal information in your message was masked and not kept",
+        ref=command.client_id,
+        entity_types=sorted({t for s in draft.sealed for t in s.entity_types}),
+    )
+
+
+async def _seal(
+    services: Services,
+    identity: Identity,
+    conversation: Conversation,
+    command: MessageSend,
+    findings: list[FindingOut],
+    attachment: dict[str, Any] | None,
+) -> _Draft:
+    """Mask and seal the message's sensitive values (text spans, location, attachment),
+    kept at once under a consent already on record."""
     by_customer = identity.role is Role.CUSTOMER
     text = command.text
     minor_age = services.settings.consent.minor_age_years
@@ -283,18 +446,13 @@ async def do_send_message(
         author_known_minor=by_customer and (conversation.minor or identity.is_minor(minor_age)),
     )
     author_minor = by_customer and assessment.author_is_minor
-    newly_minor = author_minor and not conversation.minor
     masked_text, stored_findings, masks = (
         mask_sensitive(text, assessment.findings) if text is not None else (None, [], [])
     )
-    secrets: list[dict[str, Any]] = []
-    # What the customer just sent, by index in `secrets`: the live delivery shows these
-    # to whoever may see them without decrypting the values it has just encrypted.
-    plaintexts: dict[int, str] = {}
-    warnings: list[WarningOut] = []
-    sensitive_attachment = (
+    sensitive_attachment = bool(
         attachment is not None and attachment.get("sensitive") and attachment["status"] == "ready"
     )
+    customer_id = conversation.customer_id
     # Whether the customer consented is looked up while the values are encrypted (on a
     # customer's first sensitive message both read the store: the ledger, the key vault).
     ledger = (
@@ -306,112 +464,132 @@ async def do_send_message(
         else None
     )
     try:
-        for mask in masks:
-            categories = sorted({*mask.categories, *([MINOR] if author_minor else [])})
-            secret: dict[str, Any] = {
-                "start": mask.start,
-                "end": mask.end,
-                "entity_types": list(mask.entity_types),
-                "categories": categories,
-            }
-            if by_customer:
-                assert text is not None  # noqa: S101  # masks come from the text
-                value = text[mask.original_start : mask.original_end]
-                secret |= {
-                    "value": await services.cipher.encrypt(customer_id, value),
-                    "state": "pending",
-                }
-                plaintexts[len(secrets)] = value
-            else:
-                # An agent's pasted card number is never kept: masked in storage.
-                secret |= {"value": None, "state": "discarded"}
-            secrets.append(secret)
+        sealed, plaintexts = await _seal_text(
+            services, customer_id, text, masks, by_customer, author_minor
+        )
         if command.location is not None:
-            point = command.location
-            location = json.dumps(
-                normalised(point.lat, point.lng, point.accuracy_m), separators=(",", ":")
+            item, location = await _seal_location(
+                services, customer_id, command, by_customer, author_minor
             )
             if by_customer:
-                plaintexts[len(secrets)] = location
-            secrets.append(
-                {
-                    "field": "location",
-                    "start": None,
-                    "end": None,
-                    "entity_types": ["GPS_COORDINATES"],
-                    "categories": sorted({"precise_location", *([MINOR] if author_minor else [])}),
-                    # An agent's own position is not the customer's data: never kept.
-                    "value": await services.cipher.encrypt(customer_id, location)
-                    if by_customer
-                    else None,
-                    "state": "pending" if by_customer else "discarded",
-                }
-            )
+                plaintexts[len(sealed)] = location
+            sealed.append(item)
         if attachment is not None and sensitive_attachment:
-            original = attachment.get("original")
-            secrets.append(
-                {
-                    "field": ATTACHMENT_FIELD,
-                    "start": None,
-                    "end": None,
-                    "entity_types": list(attachment["entity_types"]),
-                    "categories": sorted(
-                        {*attachment["categories"], *([MINOR] if author_minor else [])}
-                    ),
-                    # The original's key moves into the message: consent keeps or destroys it.
-                    # An agent's picture of someone's ID card is never kept (as typed text).
-                    "value": original["key"] if by_customer and original is not None else None,
-                    "state": "pending" if by_customer and original is not None else "discarded",
-                }
-            )
-        if by_customer and secrets:
+            sealed.append(_seal_attachment(attachment, by_customer, author_minor))
+        if by_customer and sealed:
             assert ledger is not None  # noqa: S101  # started for every customer secret
             granted = await ledger
-            for secret in secrets:
-                if set(secret["categories"]) <= granted:
-                    secret["state"] = "kept"
+            # Every value whose categories are all granted (as before these types, a
+            # discarded one too: it then shows as kept, without a value).
+            sealed = list(
+                decide(
+                    sealed, granted, keep=True, states=(SealState.PENDING, SealState.DISCARDED)
+                ).sealed
+            )
     except PyMongoError as exc:
         raise StoreUnavailable(ref=command.client_id) from exc
     finally:
         if ledger is not None:
             _drop(ledger)
-    if not by_customer and secrets:
-        warnings.append(
-            WarningOut(
-                code="sensitive_data_masked",
-                message="sensitive personal information in your message was masked and not kept",
-                ref=command.client_id,
-                entity_types=sorted({t for s in secrets for t in s["entity_types"]}),
-            )
-        )
-    pending = [s for s in secrets if s["state"] == "pending"]
-    consent_state = "pending" if pending else ("granted" if by_customer and secrets else None)
-
-    extra: dict[str, Any] = (
-        {"attachment_id": attachment["_id"]} if attachment is not None else {}
-    ) | (
-        {"location_area": coarse_area(command.location.lat, command.location.lng)}
-        if command.location is not None and by_customer
-        else {}
+    return _Draft(
+        text=masked_text,
+        findings=stored_findings,
+        sealed=tuple(sealed),
+        plaintexts=plaintexts,
+        author_minor=author_minor,
+        attachment_id=attachment["_id"] if attachment is not None else None,
+        location_area=(
+            _area(command.location.lat, command.location.lng)
+            if command.location is not None and by_customer
+            else None
+        ),
     )
 
-    def build(seq: int) -> dict[str, Any]:
-        return (
-            message_document(
-                message_id=message_id,
-                conversation=conversation,
-                seq=seq,
-                client_id=command.client_id,
-                sender=identity,
-                kind=command.kind,
-                text=masked_text,
-                findings=stored_findings,
-                secrets=secrets,
-                consent=consent_state,
-                created_at=now,
+
+async def _seal_text(
+    services: Services,
+    customer_id: str,
+    text: str | None,
+    masks: list[Mask],
+    by_customer: bool,
+    author_minor: bool,
+) -> tuple[list[Sealed], dict[int, str]]:
+    """The text's masked spans sealed: the customer's encrypted, pending consent; an
+    agent's pasted card number is never kept (masked in storage). With the customer's
+    values in clear, by index."""
+    sealed: list[Sealed] = []
+    plaintexts: dict[int, str] = {}
+    for mask in masks:
+        value = None
+        if by_customer:
+            assert text is not None  # noqa: S101  # masks come from the text
+            plaintexts[len(sealed)] = text[mask.original_start : mask.original_end]
+            value = await services.cipher.encrypt(customer_id, plaintexts[len(sealed)])
+        sealed.append(
+            seal(
+                start=mask.start,
+                end=mask.end,
+                entity_types=mask.entity_types,
+                categories=mask.categories,
+                value=value,
+                minor=author_minor,
             )
-            | extra
         )
+    return sealed, plaintexts
+
+
+async def _seal_location(
+    services: Services,
+    customer_id: str,
+    command: MessageSend,
+    by_customer: bool,
+    author_minor: bool,
+) -> tuple[Sealed, str]:
+    """The shared position sealed, and its JSON in clear. An agent's own position is not
+    the customer's data: never kept."""
+    point = command.location
+    assert point is not None  # noqa: S101  # checked by the caller
+    location = json.dumps(normalised(point.lat, point.lng, point.accuracy_m), separators=(",", ":"))
+    value = await services.cipher.encrypt(customer_id, location) if by_customer else None
+    item = seal(
+        field=SealedField.LOCATION,
+        entity_types=["GPS_COORDINATES"],
+        categories=["precise_location"],
+        value=value,
+        minor=author_minor,
+    )
+    return item, location
+
+
+def _seal_attachment(attachment: dict[str, Any], by_customer: bool, author_minor: bool) -> Sealed:
+    """The original's key moves into the message: consent keeps or destroys it. An agent's
+    picture of someone's ID card is never kept (as typed text)."""
+    original = attachment.get("original")
+    return seal(
+        field=SealedField.ATTACHMENT,
+        entity_types=attachment["entity_types"],
+        categories=attachment["categories"],
+        value=original["key"] if by_customer and original is not None else None,
+        minor=author_minor,
+    )
+
+
+def _area(lat: float, lng: float) -> AreaDoc:
+    area = coarse_area(lat, lng)
+    return AreaDoc(lat=area["lat"], lng=area["lng"], radius_m=area["radius_m"])
+
+
+async def _store(
+    services: Services,
+    conversation: Conversation,
+    command: MessageSend,
+    message_id: str,
+    build: Callable[[int], MessageDoc],
+    attachment: dict[str, Any] | None,
+) -> Inserted:
+    """Insert the message under the conversation's write lock, tying the attachment to it
+    while it is written (bind is idempotent for this message id, and undone if the
+    message is not stored)."""
 
     async def still_open() -> None:
         # Under the conversation's write lock: a close that won the race is final.
@@ -419,8 +597,6 @@ async def do_send_message(
         if current is None or current.status != "open":
             raise ConversationClosed(ref=command.client_id)
 
-    # The attachment is tied to the message while the message is written (bind is
-    # idempotent for this message id, and undone if the message is not stored).
     binding = (
         asyncio.create_task(
             services.store.attachments.bind(attachment["_id"], conversation.id, message_id)
@@ -437,34 +613,9 @@ async def do_send_message(
             raise
         if binding is not None:
             await binding
-        if stored.duplicate:
-            services.metrics.duplicates.inc()
-            return SendResult(_ack(command.client_id, stored.doc, duplicate=True), conversation)
-        if author_minor and not conversation.minor:
-            await services.store.conversations.mark_minor(conversation.id)
-        doc = stored.doc
-        if any(s["state"] == "kept" for s in secrets):
-            # A withdrawal may have landed while this message was on its way.
-            doc = await consent_actions.recheck_kept(services, doc, minor=author_minor)
     except PyMongoError as exc:
         raise StoreUnavailable(ref=command.client_id) from exc
-    services.metrics.messages_stored.labels(command.kind, identity.role.value).inc()
-
-    stored_message = Stored(
-        author=identity,
-        conversation=conversation,
-        doc=doc,
-        plaintexts=plaintexts,
-        pending_categories=sorted({c for s in pending for c in s["categories"]})
-        if pending
-        else None,
-        author_minor=author_minor,
-        newly_minor=newly_minor,
-        attachment=attachment,
-    )
-    return SendResult(
-        _ack(command.client_id, doc, duplicate=False), conversation, stored_message, warnings
-    )
+    return stored
 
 
 async def finish_send(services: Services, result: SendResult) -> None:
@@ -510,24 +661,22 @@ async def _undo_binding(
             await services.store.attachments.unbind(attachment["_id"], message_id)
 
 
-async def _settle_original(
-    services: Services, attachment: dict[str, Any], doc: dict[str, Any]
-) -> None:
+async def _settle_original(services: Services, attachment: dict[str, Any], doc: MessageDoc) -> None:
     """After the ack: a sensitive original's key now lives only in the message (the copy
     in the attachment goes), and an original nobody may keep (an agent's picture of an ID
     card) goes with its file. Until then neither is served: who gets what follows the
     message's secret (actions/attachment_views.py)."""
-    found = attachment_secret(doc)
+    found = attachment_seal(sealed_of(doc))
     if found is None:
         return
-    _index, secret = found
-    if secret["state"] == "discarded":
+    _index, item = found
+    if item.state is SealState.DISCARDED:
         await services.store.attachments.destroy_blob(attachment["_id"], "original")
     else:
         await services.store.attachments.unset_original_key(attachment["_id"])
 
 
-def _ack(client_id: str, doc: dict[str, Any], *, duplicate: bool) -> MessageAck:
+def _ack(client_id: str, doc: MessageDoc, *, duplicate: bool) -> MessageAck:
     return MessageAck(
         client_id=client_id,
         message_id=doc["_id"],

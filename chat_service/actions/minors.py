@@ -16,15 +16,18 @@ docs/consent.md, known limits).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import replace
 
 from chat_service.actions.consent import CAS_RETRIES
 from chat_service.auth import Identity, Role
 from chat_service.policy.assess import MINOR
 from chat_service.protocol.events import FindingOut
 from chat_service.protocol.render import Mask, mask_sensitive, masked_span
+from chat_service.sealing import Sealed, seal
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation
+from chat_service.storage.findings import FindingDoc, finding_doc
+from chat_service.storage.messages import MessageDoc, sealed_of
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +36,11 @@ PAGE = 200
 
 async def mask_earlier(
     services: Services, author: Identity, conversation: Conversation, before_seq: int
-) -> list[dict[str, Any]]:
+) -> list[MessageDoc]:
     """Mask the clear personal data in `author`'s messages of `conversation` before
     `before_seq`; the messages changed, as stored now. Idempotent: a message with nothing
     left in clear is not touched."""
-    changed: list[dict[str, Any]] = []
+    changed: list[MessageDoc] = []
     after = 0
     while after < before_seq - 1:
         docs = await services.store.messages.after(conversation.id, after, PAGE)
@@ -54,25 +57,29 @@ async def mask_earlier(
     return changed
 
 
-def _written_by(doc: dict[str, Any], author: Identity) -> bool:
-    sender = doc.get("sender") or {}
-    return sender.get("role") == Role.CUSTOMER.value and sender.get("id") == author.sub
+def _written_by(doc: MessageDoc, author: Identity) -> bool:
+    sender = doc.get("sender")
+    return (
+        sender is not None
+        and sender.get("role") == Role.CUSTOMER.value
+        and sender.get("id") == author.sub
+    )
 
 
-async def _mask_message(services: Services, doc: dict[str, Any]) -> dict[str, Any] | None:
+async def _mask_message(services: Services, doc: MessageDoc) -> MessageDoc | None:
     """One message's clear findings masked and encrypted (compare-and-swap on its
     `secrets_version`, recomputed from a fresh read if another change got there first)."""
     for _ in range(CAS_RETRIES):
         masked = await _masked_form(services, doc)
         if masked is None:
             return None
-        text, findings, secrets = masked
+        text, findings, sealed = masked
         updated = await services.store.messages.remask(
             doc["_id"],
             doc.get("secrets_version", 0),
             text=text,
             findings=findings,
-            secrets=secrets,
+            sealed=sealed,
         )
         if updated is not None:
             return updated
@@ -85,13 +92,13 @@ async def _mask_message(services: Services, doc: dict[str, Any]) -> dict[str, An
 
 
 async def _masked_form(
-    services: Services, doc: dict[str, Any]
-) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]] | None:
-    text: str | None = doc.get("text")
+    services: Services, doc: MessageDoc
+) -> tuple[str, list[FindingDoc], list[Sealed]] | None:
+    text = doc.get("text")
     if text is None:
         return None
-    secrets: list[dict[str, Any]] = doc.get("secrets", [])
-    placed = [(s["start"], s["end"]) for s in secrets if s.get("start") is not None]
+    sealed = sealed_of(doc)
+    placed = [(s.start, s.end) for s in sealed if s.start is not None and s.end is not None]
     findings = [FindingOut.model_validate(f) for f in doc.get("findings", [])]
 
     clear = [
@@ -110,25 +117,25 @@ async def _masked_form(
         m.model_copy(update={"sensitive": f.sensitive or now})
         for f, now, m in zip(findings, clear, moved, strict=True)
     ]
-    shifted = [_shift(s, masks) for s in secrets]
+    shifted = [_shift(s, masks) for s in sealed]
     for mask in masks:
         value = text[mask.original_start : mask.original_end]
         shifted.append(
-            {
-                "start": mask.start,
-                "end": mask.end,
-                "entity_types": list(mask.entity_types),
-                "categories": [MINOR],
-                "value": await services.cipher.encrypt(doc["customer_id"], value),
-                "state": "pending",
-            }
+            seal(
+                start=mask.start,
+                end=mask.end,
+                entity_types=mask.entity_types,
+                categories=[MINOR],
+                value=await services.cipher.encrypt(doc["customer_id"], value),
+                minor=False,
+            )
         )
-    return new_text, [f.model_dump() for f in stored], shifted
+    return new_text, [finding_doc(f) for f in stored], shifted
 
 
-def _shift(secret: dict[str, Any], masks: list[Mask]) -> dict[str, Any]:
+def _shift(item: Sealed, masks: list[Mask]) -> Sealed:
     """An existing placeholder's place in the text once the new masks are in."""
-    if secret.get("start") is None:
-        return secret
-    start, end = masked_span(secret["start"], secret["end"], masks)
-    return secret | {"start": start, "end": end}
+    if item.start is None or item.end is None:
+        return item
+    start, end = masked_span(item.start, item.end, masks)
+    return replace(item, start=start, end=end)

@@ -12,20 +12,21 @@ customer sees it and audited once as a whole by chat_service/privacy/export.py.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from chat_service.actions.attachment_views import ATTACHMENT_FIELD, describe, rendition
+from chat_service.actions.attachment_views import describe, rendition
 from chat_service.actions.visibility import visible_secrets
 from chat_service.auth import Identity, Role
 from chat_service.protocol.events import AttachmentOut, MessageOut
 from chat_service.protocol.render import render_message
+from chat_service.sealing import SealedField
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation
+from chat_service.storage.messages import MessageDoc, sealed_of
 
 
 async def view_message(
     services: Services,
-    doc: dict[str, Any],
+    doc: MessageDoc,
     viewer: Identity,
     conversation: Conversation,
     reason: str,
@@ -36,7 +37,7 @@ async def view_message(
     `plaintexts` are values of `doc["secrets"]` the caller holds in clear (by index: the
     message being sent); they stand in for decrypting those values, nothing more: who may
     see what, and the audit, are the same."""
-    secrets = doc.get("secrets", [])
+    sealed = sealed_of(doc)
     customer_id = conversation.customer_id
     revealed = await _reveal(services, doc, viewer, conversation, plaintexts or {})
     owner = viewer.role is Role.CUSTOMER and viewer.sub == customer_id
@@ -47,7 +48,7 @@ async def view_message(
             action="sensitive_read",
             customer_id=customer_id,
             message_id=doc["_id"],
-            categories=sorted({c for i in revealed for c in secrets[i]["categories"]}),
+            categories=sorted({c for i in revealed for c in sealed[i].categories}),
             reason=reason,
         )
     attachment = await _attachment_for(services, doc, viewer, conversation)
@@ -55,7 +56,7 @@ async def view_message(
 
 
 async def _attachment_for(
-    services: Services, doc: dict[str, Any], viewer: Identity, conversation: Conversation
+    services: Services, doc: MessageDoc, viewer: Identity, conversation: Conversation
 ) -> AttachmentOut | None:
     """The message's picture or file as `viewer` may get it (actions/attachment_views.py)."""
     attachment_id = doc.get("attachment_id")
@@ -68,13 +69,13 @@ async def _attachment_for(
     return describe(attachment, rendition(attachment, doc, viewer, visible))
 
 
-def _is_sender(doc: dict[str, Any], viewer: Identity) -> bool:
+def _is_sender(doc: MessageDoc, viewer: Identity) -> bool:
     sender = doc["sender"]
     return bool(sender["role"] == viewer.role.value and sender["id"] == viewer.sub)
 
 
 async def view_for_export(
-    services: Services, doc: dict[str, Any], conversation: Conversation
+    services: Services, doc: MessageDoc, conversation: Conversation
 ) -> tuple[MessageOut, set[str]]:
     """Render `doc` exactly as its customer sees it, for the customer's data export, and
     the categories of the values shown in clear. No audit record per message: the caller
@@ -82,8 +83,8 @@ async def view_for_export(
     counts and these categories, whoever asked for it (the customer or a privacy officer)."""
     owner = Identity(Role.CUSTOMER, conversation.customer_id)
     revealed = await _reveal(services, doc, owner, conversation, {})
-    secrets = doc.get("secrets", [])
-    categories = {c for i in revealed for c in secrets[i]["categories"]}
+    sealed = sealed_of(doc)
+    categories = {c for i in revealed for c in sealed[i].categories}
     attachment = await _attachment_for(services, doc, owner, conversation)
     message = render_message(doc, revealed, to_sender=_is_sender(doc, owner), attachment=attachment)
     return message, categories
@@ -91,7 +92,7 @@ async def view_for_export(
 
 async def _reveal(
     services: Services,
-    doc: dict[str, Any],
+    doc: MessageDoc,
     viewer: Identity,
     conversation: Conversation,
     plaintexts: Mapping[int, str],
@@ -99,14 +100,16 @@ async def _reveal(
     """The values `viewer` may see, decrypted (or as given in `plaintexts`), by their index
     in `doc["secrets"]`."""
     revealed: dict[int, str] = {}
-    secrets = doc.get("secrets", [])
+    sealed = sealed_of(doc)
     for i in visible_secrets(doc, viewer, conversation, services.settings.consent):
-        if secrets[i].get("field") == ATTACHMENT_FIELD:
+        item = sealed[i]
+        if item.field is SealedField.ATTACHMENT:
             revealed[i] = ""  # the file's key: used by a download, never put in a message
             continue
         value = plaintexts.get(i)
         if value is None:
-            value = await services.cipher.decrypt(secrets[i]["value"])
+            assert item.value is not None  # noqa: S101  # only existing values are visible
+            value = await services.cipher.decrypt(item.value)
         if value is not None:  # None: the customer's key was shredded
             revealed[i] = value
     return revealed

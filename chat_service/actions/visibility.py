@@ -1,26 +1,22 @@
-"""Which sensitive values of a message a viewer may see (the rule of actions/views.py),
-apart from rendering: a picture's download (actions/attachment_views.py) and a message's
-rendering (actions/views.py) both ask, and neither imports the other for it."""
+"""Which sensitive values of a message a viewer may see (the rule of chat_service/sealing.py
+`visible`), apart from rendering: a picture's download (actions/attachment_views.py) and a
+message's rendering (actions/views.py) both ask, and neither imports the other for it."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from chat_service.auth import Identity, Role
 from chat_service.policy.config import ConsentConfig
+from chat_service.sealing import visible
 from chat_service.storage.conversations import Conversation
+from chat_service.storage.messages import MessageDoc, sealed_of
 
 
 def visible_secrets(
-    doc: dict[str, Any], viewer: Identity, conversation: Conversation, consent: ConsentConfig
+    doc: MessageDoc, viewer: Identity, conversation: Conversation, consent: ConsentConfig
 ) -> list[int]:
+    """The indexes of the message's sealed values `viewer` may see: an agent's role allows
+    categories only in a conversation assigned to them."""
     owner = viewer.role is Role.CUSTOMER and viewer.sub == conversation.customer_id
     handling = viewer.role is not Role.AGENT or conversation.agent_id == viewer.sub
     allowed = consent.visible_to(viewer.role.value) if handling else frozenset()
-    indexes = []
-    for i, secret in enumerate(doc.get("secrets", [])):
-        if secret.get("value") is None:
-            continue
-        if owner or (secret.get("state") == "kept" and set(secret["categories"]) <= allowed):
-            indexes.append(i)
-    return indexes
+    return visible(sealed_of(doc), owner=owner, allowed=allowed)

@@ -11,7 +11,7 @@ receives. There is no other path from a stored message to a frame or an API answ
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,8 @@ from chat_service.protocol.events import (
     MessageOut,
     Sender,
 )
+from chat_service.sealing import SealedField
+from chat_service.storage.messages import MessageDoc, SecretDoc
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +97,7 @@ def _move_to_masked(f: FindingOut, masks: list[Mask]) -> FindingOut:
 def unmask(
     text: str,
     findings: list[FindingOut],
-    secrets: list[dict[str, Any]],
+    secrets: Sequence[SecretDoc] | Sequence[dict[str, Any]],  # the latter: hand-made, in tests
     revealed: Mapping[int, str],
 ) -> tuple[str, list[FindingOut]]:
     """Splice revealed values into their placeholders; move findings to match."""
@@ -132,7 +134,7 @@ def unmask(
 
 
 def render_message(
-    doc: dict[str, Any],
+    doc: MessageDoc | dict[str, Any],  # the latter: hand-made documents, in tests
     revealed: Mapping[int, str],
     *,
     to_sender: bool,
@@ -140,14 +142,14 @@ def render_message(
 ) -> MessageOut:
     """The message with exactly the `revealed` secrets in clear (actions/views.py decides).
     The sender's `client_id` goes back to the sender only (it is free text of theirs)."""
-    secrets: list[dict[str, Any]] = doc.get("secrets", [])
+    secrets: Sequence[SecretDoc] | Sequence[dict[str, Any]] = doc.get("secrets", [])
     findings = [FindingOut.model_validate(f) for f in doc.get("findings", [])]
     text: str | None = doc.get("text")
     if text is not None:
         text, findings = unmask(text, findings, secrets, revealed)
     location_out = None
     for i, secret in enumerate(secrets):
-        if secret.get("field") == "location" and i in revealed:
+        if secret.get("field") == SealedField.LOCATION and i in revealed:
             location_out = LocationOut.model_validate(json.loads(revealed[i]))
     return MessageOut(
         id=doc["_id"],

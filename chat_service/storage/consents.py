@@ -22,7 +22,7 @@ from __future__ import annotations
 import secrets
 from collections import OrderedDict
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired, TypedDict
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -36,12 +36,66 @@ LEDGER_CACHE_CUSTOMERS = 20_000
 OPEN_REQUESTS_CACHE_CUSTOMERS = 20_000
 
 
-class ConsentLedger:
-    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
-        self._c = collection
-        self._cache: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+class GuardianDoc(TypedDict):
+    """Who answered for a child (pseudonymised: the relationship only)."""
 
-    def _cache_put(self, customer_id: str, entries: list[dict[str, Any]]) -> None:
+    name: NotRequired[str]
+    relationship: str
+
+
+class DeciderDoc(TypedDict):
+    """Who decided: the customer, a guardian for them, or the system (a time-out)."""
+
+    role: str
+    id: str
+    guardian: NotRequired[GuardianDoc]
+
+
+class EvidenceDoc(TypedDict, total=False):
+    """What a decision rests on (every key present in entries this service writes)."""
+
+    request_id: str | None
+    message_ids: list[str]
+    connection_id: str | None
+
+
+class LedgerEntryDoc(TypedDict):
+    """One decision in the append-only ledger (`consents`)."""
+
+    _id: str
+    customer_id: str
+    purpose: str
+    categories: list[str]
+    decision: Decision
+    policy_version: str
+    at: datetime
+    decided_by: DeciderDoc
+    evidence: EvidenceDoc
+    pseudonymised: NotRequired[bool]
+
+
+class NewRequestDoc(TypedDict):
+    """A consent request as the caller asks for it (`ConsentRequests.create`)."""
+
+    customer_id: str
+    conversation_id: str
+    purpose: str
+    categories: list[str]
+    message_ids: list[str]
+    guardian_required: bool
+    language: str
+    policy_version: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class ConsentLedger:
+    def __init__(self, collection: AsyncCollection[Any]) -> None:
+        # The client reads every collection as plain dicts; these are ledger entries.
+        self._c: AsyncCollection[LedgerEntryDoc] = collection
+        self._cache: OrderedDict[str, list[LedgerEntryDoc]] = OrderedDict()
+
+    def _cache_put(self, customer_id: str, entries: list[LedgerEntryDoc]) -> None:
         self._cache[customer_id] = entries
         self._cache.move_to_end(customer_id)
         while len(self._cache) > LEDGER_CACHE_CUSTOMERS:
@@ -59,23 +113,23 @@ class ConsentLedger:
         decision: Decision,
         policy_version: str,
         at: datetime,
-        decided_by: dict[str, Any],
-        evidence: dict[str, Any],
+        decided_by: DeciderDoc,
+        evidence: EvidenceDoc,
         entry_id: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> LedgerEntryDoc:
         """Append an entry. With `entry_id` (derived from a request) a repeat is a no-op,
         so carrying out a decision again after a crash never records it twice."""
-        entry = {
-            "_id": entry_id or "cl_" + secrets.token_hex(12),
-            "customer_id": customer_id,
-            "purpose": purpose,
-            "categories": sorted(categories),
-            "decision": decision,
-            "policy_version": policy_version,
-            "at": at,
-            "decided_by": decided_by,
-            "evidence": evidence,
-        }
+        entry = LedgerEntryDoc(
+            _id=entry_id or "cl_" + secrets.token_hex(12),
+            customer_id=customer_id,
+            purpose=purpose,
+            categories=sorted(categories),
+            decision=decision,
+            policy_version=policy_version,
+            at=at,
+            decided_by=decided_by,
+            evidence=evidence,
+        )
         try:
             await self._c.insert_one(entry)
         except BaseException as exc:
@@ -94,6 +148,12 @@ class ConsentLedger:
         return entry
 
     async def history(self, customer_id: str) -> list[dict[str, Any]]:
+        """The customer's ledger, oldest first, as plain documents (for the API and the
+        export, which show them as stored)."""
+        return [dict(entry) for entry in await self.entries(customer_id)]
+
+    async def entries(self, customer_id: str) -> list[LedgerEntryDoc]:
+        """The customer's ledger, oldest first."""
         cached = self._cache.get(customer_id)
         if cached is not None:
             self._cache.move_to_end(customer_id)
@@ -106,7 +166,7 @@ class ConsentLedger:
     async def granted(self, customer_id: str, purpose: str) -> set[str]:
         """Categories whose latest decision for this purpose is a grant."""
         state: dict[str, str] = {}
-        for entry in await self.history(customer_id):
+        for entry in await self.entries(customer_id):
             if entry["purpose"] == purpose:
                 for category in entry["categories"]:
                     state[category] = entry["decision"]
@@ -121,13 +181,13 @@ class ConsentLedger:
         changed = 0
         cursor = self._c.find({"customer_id": customer_id})  # index: by_customer
         for entry in [doc async for doc in cursor]:
-            decided_by = dict(entry.get("decided_by") or {})
-            if decided_by.get("id") == customer_id:
+            decided_by = entry["decided_by"].copy()
+            if decided_by["id"] == customer_id:
                 decided_by["id"] = pseudonym
             guardian = decided_by.get("guardian")
-            if isinstance(guardian, dict):
-                decided_by["guardian"] = {"relationship": guardian.get("relationship")}
-            evidence = dict(entry.get("evidence") or {})
+            if guardian is not None:
+                decided_by["guardian"] = GuardianDoc(relationship=guardian["relationship"])
+            evidence = entry["evidence"].copy()
             evidence["message_ids"] = []
             evidence["connection_id"] = None
             result = await self._c.update_one(
@@ -191,8 +251,8 @@ class ConsentRequests:
             self._open.move_to_end(customer_id)
         return [_copy(r) for r in cached.values() if r["purpose"] == purpose]
 
-    async def create(self, doc: dict[str, Any]) -> dict[str, Any]:
-        doc = {"_id": "cr_" + secrets.token_hex(12), "status": "pending", **doc}
+    async def create(self, new: NewRequestDoc) -> dict[str, Any]:
+        doc: dict[str, Any] = {"_id": "cr_" + secrets.token_hex(12), "status": "pending", **new}
         await self._c.insert_one(doc)
         cached = self._open.get(doc["customer_id"])
         if cached is not None:
@@ -218,7 +278,7 @@ class ConsentRequests:
         return await self._c.find_one({"_id": request_id})  # index: _id
 
     async def decide(
-        self, request_id: str, status: RequestStatus, at: datetime, decided_by: dict[str, Any]
+        self, request_id: str, status: RequestStatus, at: datetime, decided_by: DeciderDoc
     ) -> dict[str, Any] | None:
         """Move a pending request to its outcome; None if it was no longer pending."""
         decided = await self._c.find_one_and_update(

@@ -14,17 +14,99 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
+from bson import Binary
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.errors import DuplicateKeyError
 
+from chat_service.sealing import MessageConsent, Sealed, SealedField, SealState
+from chat_service.storage.findings import FindingDoc
+
 SEQ_RETRIES = 8
+
+
+class SenderDoc(TypedDict):
+    role: str
+    id: str
+
+
+class SecretDoc(TypedDict):
+    """A sealed value as stored (chat_service/sealing.py `Sealed`); a span of the text has
+    no `field`."""
+
+    field: NotRequired[str]
+    start: int | None
+    end: int | None
+    entity_types: list[str]
+    categories: list[str]
+    value: Binary | None
+    state: str
+
+
+class AreaDoc(TypedDict):
+    lat: float
+    lng: float
+    radius_m: float
+
+
+class MessageDoc(TypedDict):
+    """A message as stored: text masked, sensitive values sealed in `secrets`."""
+
+    _id: str
+    conversation_id: str
+    customer_id: str
+    seq: int
+    client_id: str
+    sender: SenderDoc
+    kind: str
+    text: str | None
+    findings: list[FindingDoc]
+    secrets: list[SecretDoc]
+    consent: str | None
+    created_at: datetime
+    attachment_id: NotRequired[str]
+    location_area: NotRequired[AreaDoc]
+    conv_seq: NotRequired[str]  # added by MessageStore.insert
+    secrets_version: NotRequired[int]  # compare-and-swap of `secrets`
+
+
+def sealed_from_doc(doc: SecretDoc) -> Sealed:
+    field = doc.get("field")
+    return Sealed(
+        start=doc["start"],
+        end=doc["end"],
+        entity_types=tuple(doc["entity_types"]),
+        categories=tuple(doc["categories"]),
+        value=doc["value"],
+        state=SealState(doc["state"]),
+        field=SealedField(field) if field is not None else None,
+    )
+
+
+def sealed_to_doc(item: Sealed) -> SecretDoc:
+    doc = SecretDoc(
+        start=item.start,
+        end=item.end,
+        entity_types=list(item.entity_types),
+        categories=list(item.categories),
+        value=item.value,
+        state=item.state.value,
+    )
+    if item.field is not None:
+        # Stored first, as the documents written before these types were.
+        return {"field": item.field.value, **doc}
+    return doc
+
+
+def sealed_of(message: MessageDoc) -> list[Sealed]:
+    """The message's sealed values, in stored order (their index is their reference)."""
+    return [sealed_from_doc(s) for s in message.get("secrets", [])]
 
 
 def message_id_for(sender_role: str, sender_id: str, client_id: str) -> str:
@@ -40,13 +122,14 @@ def conv_seq(conversation_id: str, seq: int) -> str:
 class Stored:
     """The outcome of an insert: the stored document and whether it was a replay."""
 
-    doc: dict[str, Any]
+    doc: MessageDoc
     duplicate: bool
 
 
 class MessageStore:
-    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
-        self._c = collection
+    def __init__(self, collection: AsyncCollection[Any]) -> None:
+        # The client reads every collection as plain dicts; these are messages.
+        self._c: AsyncCollection[MessageDoc] = collection
         self._locks: dict[str, asyncio.Lock] = {}
         self._next_seq: dict[str, int] = {}
 
@@ -60,7 +143,7 @@ class MessageStore:
             [("secrets.state", 1), ("created_at", 1)], name="pending_secrets"
         )
 
-    async def get(self, message_id: str) -> dict[str, Any] | None:
+    async def get(self, message_id: str) -> MessageDoc | None:
         return await self._c.find_one({"_id": message_id})  # index: _id
 
     def lock(self, conversation_id: str) -> asyncio.Lock:
@@ -71,7 +154,7 @@ class MessageStore:
     async def insert(
         self,
         conversation_id: str,
-        build: Callable[[int], dict[str, Any]],
+        build: Callable[[int], MessageDoc],
         guard: Callable[[], Awaitable[None]] | None = None,
     ) -> Stored:
         """Insert `build(seq)` with the conversation's next seq; a replay returns the original.
@@ -119,7 +202,7 @@ class MessageStore:
             self._locks.pop(conversation_id, None)
             self._next_seq.pop(conversation_id, None)
 
-    async def after(self, conversation_id: str, after_seq: int, limit: int) -> list[dict[str, Any]]:
+    async def after(self, conversation_id: str, after_seq: int, limit: int) -> list[MessageDoc]:
         cursor = (
             self._c.find(  # index: conversation_seq
                 {"conversation_id": conversation_id, "seq": {"$gt": after_seq}}
@@ -131,7 +214,7 @@ class MessageStore:
 
     def stream_after(
         self, conversation_id: str, after_seq: int, limit: int, batch_size: int
-    ) -> AsyncCursor[dict[str, Any]]:
+    ) -> AsyncCursor[MessageDoc]:
         """Like `after`, fetched `batch_size` at a time: the caller may stop early (and
         closes the cursor), so a page budgeted in bytes never loads more than it sends."""
         return (
@@ -144,14 +227,24 @@ class MessageStore:
         )
 
     async def set_secrets(
-        self, message_id: str, secrets: list[dict[str, Any]], consent: str, version: int
-    ) -> dict[str, Any] | None:
+        self,
+        message_id: str,
+        sealed: Sequence[Sealed],
+        consent: MessageConsent | None,
+        version: int,
+    ) -> MessageDoc | None:
         """Replace a message's sensitive values if nobody changed them since `version` was
         read (compare-and-swap: a destroyed value can never be written back); the new doc,
         or None when it changed meanwhile (read again and retry)."""
         return await self._c.find_one_and_update(
             {"_id": message_id, "secrets_version": version},  # index: _id
-            {"$set": {"secrets": secrets, "consent": consent}, "$inc": {"secrets_version": 1}},
+            {
+                "$set": {
+                    "secrets": [sealed_to_doc(s) for s in sealed],
+                    "consent": consent.value if consent is not None else None,
+                },
+                "$inc": {"secrets_version": 1},
+            },
             return_document=ReturnDocument.AFTER,
         )
 
@@ -161,9 +254,9 @@ class MessageStore:
         version: int,
         *,
         text: str,
-        findings: list[dict[str, Any]],
-        secrets: list[dict[str, Any]],
-    ) -> dict[str, Any] | None:
+        findings: list[FindingDoc],
+        sealed: Sequence[Sealed],
+    ) -> MessageDoc | None:
         """Store a message masked again (more of its text became sensitive), if nobody
         changed its values since `version` was read; the new doc, or None (read, retry)."""
         return await self._c.find_one_and_update(
@@ -172,29 +265,29 @@ class MessageStore:
                 "$set": {
                     "text": text,
                     "findings": findings,
-                    "secrets": secrets,
-                    "consent": "pending",
+                    "secrets": [sealed_to_doc(s) for s in sealed],
+                    "consent": MessageConsent.PENDING.value,
                 },
                 "$inc": {"secrets_version": 1},
             },
             return_document=ReturnDocument.AFTER,
         )
 
-    async def pending_since(self, cutoff: datetime, limit: int = 200) -> list[dict[str, Any]]:
+    async def pending_since(self, cutoff: datetime, limit: int = 200) -> list[MessageDoc]:
         """Messages whose values still wait for consent since before `cutoff` (backstop)."""
         cursor = self._c.find(  # index: pending_secrets
-            {"secrets.state": "pending", "created_at": {"$lte": cutoff}}
+            {"secrets.state": SealState.PENDING.value, "created_at": {"$lte": cutoff}}
         ).limit(limit)
         return [doc async for doc in cursor]
 
-    async def with_kept_secrets(self, customer_id: str) -> list[dict[str, Any]]:
+    async def with_kept_secrets(self, customer_id: str) -> list[MessageDoc]:
         """The customer's messages that still hold consented sensitive values."""
         cursor = self._c.find(  # index: customer_secrets
-            {"customer_id": customer_id, "secrets.state": "kept"}
+            {"customer_id": customer_id, "secrets.state": SealState.KEPT.value}
         )
         return [doc async for doc in cursor]
 
-    async def many(self, message_ids: list[str]) -> list[dict[str, Any]]:
+    async def many(self, message_ids: list[str]) -> list[MessageDoc]:
         cursor = self._c.find({"_id": {"$in": message_ids}}).sort("seq", 1)  # index: _id
         return [doc async for doc in cursor]
 
