@@ -11,7 +11,7 @@ from chat_service.attachments.config import document_text_limit
 from chat_service.errors import ConfigError
 from chat_service.settings import DEV_SECRET, Secret, Settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def copy_config(tmp_path: Path) -> Path:

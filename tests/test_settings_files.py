@@ -15,7 +15,7 @@ import pytest
 from chat_service.errors import ConfigError
 from chat_service.settings import Settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 # (file, a line as shipped, the same line with a typo in its key, the misspelt key)
 TYPOS = [
