@@ -371,7 +371,7 @@ class ConsentRequests:
     ) -> int:
         """Delete the customer's consent requests outside `keep_conversations` (held)."""
         deleted = 0
-        query: dict[str, Any] = {"customer_id": customer_id}
+        query: dict[str, str | dict[str, list[str]]] = {"customer_id": customer_id}
         if keep_conversations:
             query["conversation_id"] = {"$nin": sorted(keep_conversations)}
         try:
