@@ -21,7 +21,9 @@ number (actions/consent.py): the same states, the same compare-and-swap, the sam
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
+
+from bson.binary import Binary
 
 from chat_service.actions.access import may_read
 from chat_service.actions.visibility import visible_secrets
@@ -36,6 +38,7 @@ from chat_service.errors import ChatError
 from chat_service.protocol.events import AttachmentFindingOut, AttachmentOut
 from chat_service.sealing import Sealed, SealState, attachment_seal
 from chat_service.services import Services
+from chat_service.storage.attachments import AttachmentDoc, BlobRef
 from chat_service.storage.conversations import Conversation
 from chat_service.storage.messages import MessageDoc, sealed_of
 
@@ -54,10 +57,10 @@ class Rendition:
 
     status: Status
     blob: Literal["original", "redacted"] | None = None
-    wrapped_key: Any = None  # the blob's key, wrapped by the customer's data key
+    wrapped_key: Binary | None = None  # the blob's key, wrapped by the customer's data key
 
 
-def is_uploader(attachment: dict[str, Any], viewer: Identity) -> bool:
+def is_uploader(attachment: AttachmentDoc, viewer: Identity) -> bool:
     uploader = attachment["uploader"]
     return bool(uploader["role"] == viewer.role.value and uploader["id"] == viewer.sub)
 
@@ -68,7 +71,7 @@ def attachment_secret(message: MessageDoc) -> tuple[int, Sealed] | None:
 
 
 def rendition(
-    attachment: dict[str, Any],
+    attachment: AttachmentDoc,
     message: MessageDoc | None,
     viewer: Identity,
     visible: list[int],
@@ -93,14 +96,14 @@ def rendition(
     return _fallback(redacted, "withheld" if waiting else "destroyed")
 
 
-def _fallback(redacted: dict[str, Any] | None, otherwise: Status) -> Rendition:
+def _fallback(redacted: BlobRef | None, otherwise: Status) -> Rendition:
     if redacted is not None:
         return Rendition("redacted", "redacted", redacted["key"])
     return Rendition(otherwise)
 
 
 def may_know(
-    attachment: dict[str, Any], viewer: Identity, conversation: Conversation | None
+    attachment: AttachmentDoc, viewer: Identity, conversation: Conversation | None
 ) -> bool:
     """Whether `viewer` may learn the attachment exists (else: not found): its uploader, and
     once a message carries it, whoever may read that conversation (its customer, its agent
@@ -112,7 +115,7 @@ def may_know(
     return may_read(viewer, conversation)
 
 
-def describe(attachment: dict[str, Any], found: Rendition) -> AttachmentOut:
+def describe(attachment: AttachmentDoc, found: Rendition) -> AttachmentOut:
     """The attachment as shown inside a rendered message."""
     return AttachmentOut(
         id=attachment["_id"],
@@ -137,15 +140,20 @@ def raise_for(found: Rendition) -> None:
 
 
 async def choose_rendition(
-    services: Services, identity: Identity, attachment: dict[str, Any]
-) -> tuple[Literal["original", "redacted"], dict[str, Any]]:
+    services: Services, identity: Identity, attachment: AttachmentDoc
+) -> tuple[Literal["original", "redacted"], BlobRef]:
     """For a download: which rendition `identity` gets and its blob reference (file id and
     wrapped key); raises not found / held / withheld / gone. A sensitive original fetched by
     anyone but its customer is audited, as every other sensitive read is."""
     message = conversation = None
-    if attachment.get("message_id") is not None:
-        message = await services.store.messages.get(attachment["message_id"])
-        conversation = await services.store.conversations.get(attachment["conversation_id"])
+    message_id, conversation_id = attachment.get("message_id"), attachment.get("conversation_id")
+    if message_id is not None:
+        message = await services.store.messages.get(message_id)
+        conversation = (
+            await services.store.conversations.get(conversation_id)
+            if conversation_id is not None
+            else None
+        )
     if not may_know(attachment, identity, conversation):
         raise AttachmentNotFound()
     consent = services.settings.consent
@@ -172,4 +180,4 @@ async def choose_rendition(
             categories=sorted(secret[1].categories),
             reason="attachment download",
         )
-    return found.blob, {"file_id": blob["file_id"], "key": found.wrapped_key}
+    return found.blob, BlobRef(file_id=blob["file_id"], key=found.wrapped_key)

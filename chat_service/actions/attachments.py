@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from chat_service.actions.access import access_conversation
 from chat_service.actions.attachment_views import choose_rendition
-from chat_service.attachments.blobs import BlobRef, BlobStore
+from chat_service.attachments.blobs import BlobStore
 from chat_service.attachments.config import AllowedType
 from chat_service.attachments.errors import (
     AttachmentGone,
@@ -35,6 +35,7 @@ from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError, ConversationNotFound
 from chat_service.scanning import DocumentResult, DocumentScanFailed, DocumentScanner
 from chat_service.services import Services
+from chat_service.storage.attachments import AttachmentDoc, BlobRef, UploaderDoc
 from chat_service.storage.conversations import Conversation
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ async def _conversation_for(
     return conversation
 
 
-async def do_upload(services: Services, identity: Identity, received: Received) -> dict[str, Any]:
+async def do_upload(services: Services, identity: Identity, received: Received) -> AttachmentDoc:
     config = services.settings.attachments
     conversation = await _conversation_for(services, identity, received.conversation_id)
     customer_id = identity.sub if conversation is None else conversation.customer_id
@@ -112,25 +113,25 @@ async def do_upload(services: Services, identity: Identity, received: Received) 
         if redacted is not None:
             redacted_ref = await blobs.put(customer_id, redacted, now)
             stored.append(redacted_ref)
-        doc: dict[str, Any] = {
-            "_id": new_attachment_id(),
-            "uploader": {"role": identity.role.value, "id": identity.sub},
-            "customer_id": customer_id,
-            "conversation_id": None if conversation is None else conversation.id,
-            "message_id": None,
-            "kind": kind,
-            "name": name,
-            "content_type": clean.content_type,
-            "size": len(clean.data),
-            "created_at": now,
-            "status": "held" if result is None else "ready",
-            "findings": findings,
-            "sensitive": bool(sensitive),
-            "categories": sorted({str(f["category"]) for f in sensitive}),
-            "entity_types": sorted({str(f["entity_type"]) for f in sensitive}),
-            "original": original,
-            "redacted": redacted_ref,
-        }
+        doc = AttachmentDoc(
+            _id=new_attachment_id(),
+            uploader=UploaderDoc(role=identity.role.value, id=identity.sub),
+            customer_id=customer_id,
+            conversation_id=None if conversation is None else conversation.id,
+            message_id=None,
+            kind=kind,
+            name=name,
+            content_type=clean.content_type,
+            size=len(clean.data),
+            created_at=now,
+            status="held" if result is None else "ready",
+            findings=findings,
+            sensitive=bool(sensitive),
+            categories=sorted({str(f["category"]) for f in sensitive}),
+            entity_types=sorted({str(f["entity_type"]) for f in sensitive}),
+            original=original,
+            redacted=redacted_ref,
+        )
         await services.store.attachments.insert(doc)
     except BaseException:
         # Let the original's write finish rather than cancel it: a store call cancelled
@@ -229,7 +230,7 @@ async def _scan(
     return None, None
 
 
-def public(doc: dict[str, Any]) -> dict[str, Any]:
+def public(doc: AttachmentDoc) -> dict[str, Any]:
     """The answer to an upload."""
     return {
         "id": doc["_id"],

@@ -20,6 +20,7 @@ from typing import Any, cast
 from chat_service.actions import delivery
 from chat_service.auth import Identity, Role
 from chat_service.errors import BadRequest, ChatError
+from chat_service.json_types import JsonObject
 from chat_service.policy.assess import MINOR
 from chat_service.protocol.commands import ConsentRespond, ConsentWithdraw
 from chat_service.protocol.events import MessageUpdated
@@ -32,6 +33,7 @@ from chat_service.sealing import (
 )
 from chat_service.services import Services
 from chat_service.storage.consents import (
+    ConsentRequestDoc,
     DeciderDoc,
     GuardianDoc,
     LedgerEntryDoc,
@@ -134,7 +136,7 @@ async def request_consent(
     await delivery.notify_consent_request(services, request)
 
 
-async def open_requests(services: Services, customer_id: str) -> list[dict[str, Any]]:
+async def open_requests(services: Services, customer_id: str) -> list[JsonObject]:
     """The `consent.request` frames still waiting for this customer's answer, oldest first:
     sent again when they connect, so a prompt is not lost with a reloaded page or a phone
     that was offline when it was asked."""
@@ -227,7 +229,7 @@ async def sweep_expired(services: Services) -> int:
 
 async def _decide(
     services: Services,
-    request: dict[str, Any],
+    request: ConsentRequestDoc,
     *,
     granted: bool,
     status: RequestStatus,
@@ -248,7 +250,7 @@ async def _decide(
 
 async def _carry_out(
     services: Services,
-    request: dict[str, Any],
+    request: ConsentRequestDoc,
     *,
     connection_id: str | None,
     reason: str | None = None,

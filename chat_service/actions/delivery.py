@@ -10,7 +10,6 @@ each viewer (actions/views.py, with its audit of sensitive reads).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from chat_service.actions.views import view_message
 from chat_service.auth import Identity, Role
@@ -30,6 +29,7 @@ from chat_service.protocol.events import (
     TypingOut,
 )
 from chat_service.services import Services
+from chat_service.storage.consents import ConsentRequestDoc
 from chat_service.storage.conversations import Conversation
 from chat_service.storage.messages import MessageDoc
 
@@ -126,7 +126,7 @@ async def publish_message(
     await services.fanout.publish(participants(conversation), render)
 
 
-def consent_request_frame(services: Services, request: dict[str, Any]) -> JsonObject:
+def consent_request_frame(services: Services, request: ConsentRequestDoc) -> JsonObject:
     config = services.settings.consent
     categories: list[str] = request["categories"]
     guardian: bool = request["guardian_required"]
@@ -146,7 +146,7 @@ def consent_request_frame(services: Services, request: dict[str, Any]) -> JsonOb
     ).frame()
 
 
-async def notify_consent_request(services: Services, request: dict[str, Any]) -> None:
+async def notify_consent_request(services: Services, request: ConsentRequestDoc) -> None:
     """A new consent request: its customer's sockets get `consent.request`."""
     frame = consent_request_frame(services, request)
     await services.fanout.publish(customer_audience(request["customer_id"]), constant(frame))

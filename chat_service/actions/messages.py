@@ -64,6 +64,7 @@ from chat_service.sealing import (
     seal,
 )
 from chat_service.services import Services
+from chat_service.storage.attachments import AttachmentDoc
 from chat_service.storage.conversations import Conversation
 from chat_service.storage.findings import finding_doc
 from chat_service.storage.messages import (
@@ -97,7 +98,7 @@ class Stored:
     pending_categories: list[str] | None
     author_minor: bool
     newly_minor: bool
-    attachment: dict[str, Any] | None
+    attachment: AttachmentDoc | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +181,7 @@ def _drop(scan: asyncio.Task[Any]) -> None:
 
 async def _usable_attachment(
     services: Services, identity: Identity, conversation: Conversation, command: MessageSend
-) -> dict[str, Any]:
+) -> AttachmentDoc:
     """The attachment a message may carry: uploaded by this sender, of the message's kind,
     not bound to another conversation or message (a resend finds it bound to itself)."""
     assert command.attachment_id is not None  # noqa: S101  # checked by the caller
@@ -337,7 +338,7 @@ async def do_send_message(
     command: MessageSend,
     findings: list[FindingOut],
     *,
-    attachment: dict[str, Any] | None = None,
+    attachment: AttachmentDoc | None = None,
 ) -> SendResult:
     """Seal the message's sensitive values, store it, ack; publish once the ack is out."""
     now = services.clock()
@@ -433,7 +434,7 @@ async def _seal(
     conversation: Conversation,
     command: MessageSend,
     findings: list[FindingOut],
-    attachment: dict[str, Any] | None,
+    attachment: AttachmentDoc | None,
 ) -> _Draft:
     """Mask and seal the message's sensitive values (text spans, location, attachment),
     kept at once under a consent already on record."""
@@ -561,7 +562,7 @@ async def _seal_location(
     return item, location
 
 
-def _seal_attachment(attachment: dict[str, Any], by_customer: bool, author_minor: bool) -> Sealed:
+def _seal_attachment(attachment: AttachmentDoc, by_customer: bool, author_minor: bool) -> Sealed:
     """The original's key moves into the message: consent keeps or destroys it. An agent's
     picture of someone's ID card is never kept (as typed text)."""
     original = attachment.get("original")
@@ -585,7 +586,7 @@ async def _store(
     command: MessageSend,
     message_id: str,
     build: Callable[[int], MessageDoc],
-    attachment: dict[str, Any] | None,
+    attachment: AttachmentDoc | None,
 ) -> Inserted:
     """Insert the message under the conversation's write lock, tying the attachment to it
     while it is written (bind is idempotent for this message id, and undone if the
@@ -651,8 +652,8 @@ async def finish_send(services: Services, result: SendResult) -> None:
 
 async def _undo_binding(
     services: Services,
-    binding: asyncio.Task[dict[str, Any] | None],
-    attachment: dict[str, Any] | None,
+    binding: asyncio.Task[AttachmentDoc | None],
+    attachment: AttachmentDoc | None,
     message_id: str,
 ) -> None:
     assert attachment is not None  # noqa: S101  # a binding exists only for an attachment
@@ -661,7 +662,7 @@ async def _undo_binding(
             await services.store.attachments.unbind(attachment["_id"], message_id)
 
 
-async def _settle_original(services: Services, attachment: dict[str, Any], doc: MessageDoc) -> None:
+async def _settle_original(services: Services, attachment: AttachmentDoc, doc: MessageDoc) -> None:
     """After the ack: a sensitive original's key now lives only in the message (the copy
     in the attachment goes), and an original nobody may keep (an agent's picture of an ID
     card) goes with its file. Until then neither is served: who gets what follows the

@@ -19,14 +19,14 @@ import base64
 import os
 import struct
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 from bson import ObjectId
 from bson.binary import Binary
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from chat_service.storage.attachments import AttachmentStore
+from chat_service.storage.attachments import AttachmentStore, BlobRef
 from chat_service.storage.crypto import FieldCipher
 
 CHUNK_BYTES: Final = 256 * 1024
@@ -34,7 +34,6 @@ NONCE_BYTES: Final = 12
 TAG_BYTES: Final = 16
 DEK_BYTES: Final = 32
 MAGIC: Final = b"CSAB1\n"
-BlobRef = dict[str, Any]  # {"file_id": ObjectId, "key": Binary (the wrapped DEK)}
 
 
 class BlobCorrupt(Exception):
@@ -98,7 +97,7 @@ class BlobStore:
         sealed = await asyncio.to_thread(seal, file_id, dek, data)
         key = await self._cipher.encrypt(customer_id, base64.b64encode(dek).decode("ascii"))
         await self._store.put_blob(file_id, sealed, created_at)
-        return {"file_id": file_id, "key": key}
+        return BlobRef(file_id=file_id, key=key)
 
     async def open(self, ref: BlobRef) -> bytes | None:
         """The plaintext, or None when it is gone (the customer's key shredded, the blob

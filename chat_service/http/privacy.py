@@ -16,6 +16,7 @@ from chat_service.http.body import customer_id_param, read_json
 from chat_service.http.middleware import authenticate
 from chat_service.http.responses import ConsentLedger, Withdrawal, json_answer
 from chat_service.protocol.commands import Categories, ConsentWithdraw, Id
+from chat_service.storage.consents import ConsentRequestDoc, LedgerEntryDoc
 
 
 class WithdrawalBody(BaseModel):
@@ -38,7 +39,7 @@ def _access_customer(request: web.Request) -> tuple[Identity, str]:
     raise Forbidden()
 
 
-def _public(doc: dict[str, Any]) -> dict[str, Any]:
+def _public(doc: LedgerEntryDoc | ConsentRequestDoc) -> dict[str, Any]:
     out = {("id" if k == "_id" else k): v for k, v in doc.items()}
     return json.loads(json.dumps(out, default=lambda v: v.isoformat()))  # type: ignore[no-any-return]  # JSON round trip
 

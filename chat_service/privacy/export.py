@@ -29,12 +29,13 @@ from bson import Binary
 from chat_service.actions.attachment_views import choose_rendition
 from chat_service.actions.attachments import blobs_of
 from chat_service.actions.views import view_for_export
-from chat_service.attachments.blobs import BlobCorrupt, BlobRef
+from chat_service.attachments.blobs import BlobCorrupt
 from chat_service.attachments.errors import AttachmentGone
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError
 from chat_service.json_types import JsonObject, JsonValue
 from chat_service.services import Services
+from chat_service.storage.attachments import AttachmentDoc, BlobRef
 from chat_service.storage.audit import AuditDoc
 from chat_service.storage.conversations import Conversation
 from chat_service.storage.holds import HoldDoc
@@ -341,7 +342,7 @@ class _Chunks:
             await self._write(data)
 
 
-def _attachment(doc: dict[str, Any]) -> JsonObject:
+def _attachment(doc: AttachmentDoc) -> JsonObject:
     """What is known of one attachment, never a key or a GridFS id."""
     return {
         "id": doc["_id"],

@@ -24,9 +24,10 @@ import asyncio
 import contextlib
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NotRequired, TypedDict
 
 from bson import ObjectId
+from bson.binary import Binary
 from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
 from pymongo import ReturnDocument
@@ -40,9 +41,48 @@ Rendition = Literal["original", "redacted"]
 RENDITIONS: Final[tuple[Rendition, ...]] = ("original", "redacted")
 
 
+class BlobRef(TypedDict):
+    """A stored rendition: its GridFS file and its key, wrapped by the customer's data key
+    (None once `unset_original_key` handed the key to the message's `secrets`)."""
+
+    file_id: ObjectId
+    key: Binary | None
+
+
+class UploaderDoc(TypedDict):
+    role: str
+    id: str
+
+
+class AttachmentDoc(TypedDict):
+    """One upload, as stored (the schema above)."""
+
+    _id: str
+    uploader: UploaderDoc
+    customer_id: str
+    conversation_id: str | None
+    message_id: str | None
+    kind: Literal["image", "file"]
+    name: str
+    content_type: str
+    size: int
+    created_at: datetime
+    status: Literal["ready", "held"]
+    # The scanner's document findings (contract findings plus "page" and "boxes"),
+    # stored as chat_service/scanning.py hands them over.
+    findings: list[dict[str, Any]]
+    sensitive: bool
+    categories: list[str]
+    entity_types: list[str]
+    original: BlobRef | None
+    redacted: BlobRef | None
+    deleting: NotRequired[bool]  # claimed by the retention job
+
+
 class AttachmentStore:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self._c: AsyncCollection[dict[str, Any]] = db[COLLECTION]
+    def __init__(self, db: AsyncDatabase[Any]) -> None:
+        # The store's database is untyped (`Store.client`); this collection holds uploads.
+        self._c: AsyncCollection[AttachmentDoc] = db[COLLECTION]
         self._bucket = AsyncGridFSBucket(
             db, bucket_name=BUCKET, chunk_size_bytes=GRIDFS_CHUNK_BYTES
         )
@@ -59,16 +99,16 @@ class AttachmentStore:
 
     # -- documents ------------------------------------------------------------------------
 
-    async def insert(self, doc: dict[str, Any]) -> None:
+    async def insert(self, doc: AttachmentDoc) -> None:
         await self.ensure_indexes()
         await self._c.insert_one(doc)
 
-    async def get(self, att_id: str) -> dict[str, Any] | None:
+    async def get(self, att_id: str) -> AttachmentDoc | None:
         return await self._c.find_one({"_id": att_id})  # index: _id
 
     async def bind(
         self, att_id: str, conversation_id: str, message_id: str
-    ) -> dict[str, Any] | None:
+    ) -> AttachmentDoc | None:
         """Tie the attachment to the message that sends it: atomic, and only if it is not
         bound to another message yet nor uploaded for another conversation. The bound
         document, or None (the caller answers as for an unknown attachment)."""
@@ -91,7 +131,7 @@ class AttachmentStore:
             {"$set": {"message_id": None}},
         )
 
-    async def for_customer(self, customer_id: str) -> list[dict[str, Any]]:
+    async def for_customer(self, customer_id: str) -> list[AttachmentDoc]:
         return [doc async for doc in self._c.find({"customer_id": customer_id})]  # by_customer
 
     async def destroy_blob(self, att_id: str, which: Rendition) -> bool:
@@ -104,7 +144,9 @@ class AttachmentStore:
         )
         if before is None:
             return False
-        await self.delete_blob(before[which]["file_id"])
+        ref = before[which]
+        if ref is not None:  # the filter matched a reference
+            await self.delete_blob(ref["file_id"])
         return True
 
     async def unset_original_key(self, att_id: str) -> bool:

@@ -89,6 +89,27 @@ class NewRequestDoc(TypedDict):
     expires_at: datetime
 
 
+class ConsentRequestDoc(TypedDict):
+    """A consent request as stored (`consent_requests`): what `create` was asked for, its
+    status and, once decided, when, by whom and whether its effects were all carried out."""
+
+    _id: str
+    status: RequestStatus
+    customer_id: str
+    conversation_id: str
+    purpose: str
+    categories: list[str]
+    message_ids: list[str]
+    guardian_required: bool
+    language: str
+    policy_version: str
+    created_at: datetime
+    expires_at: datetime
+    decided_at: NotRequired[datetime]
+    decided_by: NotRequired[DeciderDoc]
+    applied: NotRequired[bool]
+
+
 class ConsentLedger:
     def __init__(self, collection: AsyncCollection[Any]) -> None:
         # The client reads every collection as plain dicts; these are ledger entries.
@@ -147,10 +168,10 @@ class ConsentLedger:
                 self._cache.pop(customer_id, None)  # recorded out of order: re-read
         return entry
 
-    async def history(self, customer_id: str) -> list[dict[str, Any]]:
-        """The customer's ledger, oldest first, as plain documents (for the API and the
-        export, which show them as stored)."""
-        return [dict(entry) for entry in await self.entries(customer_id)]
+    async def history(self, customer_id: str) -> list[LedgerEntryDoc]:
+        """The customer's ledger, oldest first, as copies of the documents (for the API and
+        the export, which show them as stored)."""
+        return [entry.copy() for entry in await self.entries(customer_id)]
 
     async def entries(self, customer_id: str) -> list[LedgerEntryDoc]:
         """The customer's ledger, oldest first."""
@@ -207,23 +228,26 @@ class ConsentLedger:
         return changed
 
 
-def _copy(request: dict[str, Any]) -> dict[str, Any]:
-    return {**request, "message_ids": list(request.get("message_ids", []))}
+def _copy(request: ConsentRequestDoc) -> ConsentRequestDoc:
+    copy = request.copy()
+    copy["message_ids"] = list(request.get("message_ids", []))
+    return copy
 
 
 class ConsentRequests:
-    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
-        self._c = collection
+    def __init__(self, collection: AsyncCollection[Any]) -> None:
+        # The client reads every collection as plain dicts; these are consent requests.
+        self._c: AsyncCollection[ConsentRequestDoc] = collection
         # customer -> {request id: request} of their pending requests (every purpose).
-        self._open: OrderedDict[str, dict[str, dict[str, Any]]] = OrderedDict()
+        self._open: OrderedDict[str, dict[str, ConsentRequestDoc]] = OrderedDict()
 
-    def _open_put(self, customer_id: str, requests: dict[str, dict[str, Any]]) -> None:
+    def _open_put(self, customer_id: str, requests: dict[str, ConsentRequestDoc]) -> None:
         self._open[customer_id] = requests
         self._open.move_to_end(customer_id)
         while len(self._open) > OPEN_REQUESTS_CACHE_CUSTOMERS:
             self._open.popitem(last=False)
 
-    def _closed(self, request: dict[str, Any]) -> None:
+    def _closed(self, request: ConsentRequestDoc) -> None:
         """`request` is no longer pending: out of its customer's cached open requests."""
         cached = self._open.get(request.get("customer_id", ""))
         if cached is not None:
@@ -237,7 +261,7 @@ class ConsentRequests:
 
     async def pending_for(
         self, customer_id: str, purpose: str, *, fresh: bool = False
-    ) -> list[dict[str, Any]]:
+    ) -> list[ConsentRequestDoc]:
         """The customer's pending requests for `purpose`: from this process's cache once
         read, unless `fresh` (then read from the store, and the cache refreshed)."""
         cached = None if fresh else self._open.get(customer_id)
@@ -251,15 +275,28 @@ class ConsentRequests:
             self._open.move_to_end(customer_id)
         return [_copy(r) for r in cached.values() if r["purpose"] == purpose]
 
-    async def create(self, new: NewRequestDoc) -> dict[str, Any]:
-        doc: dict[str, Any] = {"_id": "cr_" + secrets.token_hex(12), "status": "pending", **new}
+    async def create(self, new: NewRequestDoc) -> ConsentRequestDoc:
+        doc = ConsentRequestDoc(
+            _id="cr_" + secrets.token_hex(12),
+            status="pending",
+            customer_id=new["customer_id"],
+            conversation_id=new["conversation_id"],
+            purpose=new["purpose"],
+            categories=new["categories"],
+            message_ids=new["message_ids"],
+            guardian_required=new["guardian_required"],
+            language=new["language"],
+            policy_version=new["policy_version"],
+            created_at=new["created_at"],
+            expires_at=new["expires_at"],
+        )
         await self._c.insert_one(doc)
         cached = self._open.get(doc["customer_id"])
         if cached is not None:
             cached[doc["_id"]] = _copy(doc)
         return doc
 
-    async def attach_message(self, request: dict[str, Any], message_id: str) -> bool:
+    async def attach_message(self, request: ConsentRequestDoc, message_id: str) -> bool:
         """Add the message to `request` if it is still pending in the store (one
         conditional update); False if it was decided meanwhile."""
         result = await self._c.update_one(  # index: _id
@@ -274,12 +311,12 @@ class ConsentRequests:
             cached["message_ids"].append(message_id)
         return True
 
-    async def get(self, request_id: str) -> dict[str, Any] | None:
+    async def get(self, request_id: str) -> ConsentRequestDoc | None:
         return await self._c.find_one({"_id": request_id})  # index: _id
 
     async def decide(
         self, request_id: str, status: RequestStatus, at: datetime, decided_by: DeciderDoc
-    ) -> dict[str, Any] | None:
+    ) -> ConsentRequestDoc | None:
         """Move a pending request to its outcome; None if it was no longer pending."""
         decided = await self._c.find_one_and_update(
             {"_id": request_id, "status": "pending"},  # index: _id
@@ -306,14 +343,14 @@ class ConsentRequests:
     async def mark_applied(self, request_id: str) -> None:
         await self._c.update_one({"_id": request_id}, {"$set": {"applied": True}})  # index: _id
 
-    async def unapplied(self, before: datetime, limit: int = 100) -> list[dict[str, Any]]:
+    async def unapplied(self, before: datetime, limit: int = 100) -> list[ConsentRequestDoc]:
         """Decided requests whose effects were interrupted (crash, store error)."""
         cursor = self._c.find(  # index: unapplied
             {"applied": False, "decided_at": {"$lte": before}}
         ).limit(limit)
         return [doc async for doc in cursor]
 
-    async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+    async def due(self, now: datetime, limit: int = 100) -> list[ConsentRequestDoc]:
         cursor = (
             self._c.find(  # index: due
                 {"status": "pending", "expires_at": {"$lte": now}}
@@ -323,7 +360,7 @@ class ConsentRequests:
         )
         return [doc async for doc in cursor]
 
-    async def for_customer(self, customer_id: str) -> list[dict[str, Any]]:
+    async def for_customer(self, customer_id: str) -> list[ConsentRequestDoc]:
         cursor = self._c.find({"customer_id": customer_id}).sort("created_at", 1)
         return [doc async for doc in cursor]  # index: by_customer
 
@@ -334,7 +371,7 @@ class ConsentRequests:
     ) -> int:
         """Delete the customer's consent requests outside `keep_conversations` (held)."""
         deleted = 0
-        query: dict[str, Any] = {"customer_id": customer_id}
+        query: dict[str, str | dict[str, list[str]]] = {"customer_id": customer_id}
         if keep_conversations:
             query["conversation_id"] = {"$nin": sorted(keep_conversations)}
         try:

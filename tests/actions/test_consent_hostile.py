@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from chat_service.actions.consent import sweep_expired
+from chat_service.storage.consents import ConsentRequestDoc
 from tests.helpers.consent import (
     CARD_TEXT,
     OTHER_CARD,
@@ -224,17 +225,17 @@ async def test_when_a_message_joins_a_request_while_it_is_answered_then_it_is_de
     read, attached = asyncio.Event(), asyncio.Event()
     get, attach, decide = requests.get, requests.attach_message, requests.decide
 
-    async def get_then_signal(request_id: str) -> dict[str, Any] | None:
+    async def get_then_signal(request_id: str) -> ConsentRequestDoc | None:
         found = await get(request_id)
         read.set()
         return found
 
-    async def attach_then_signal(request: dict[str, Any], message_id: str) -> bool:
+    async def attach_then_signal(request: ConsentRequestDoc, message_id: str) -> bool:
         joined = await attach(request, message_id)
         attached.set()
         return joined
 
-    async def decide_after_attach(*args: Any) -> dict[str, Any] | None:
+    async def decide_after_attach(*args: Any) -> ConsentRequestDoc | None:
         await attached.wait()
         return await decide(*args)
 
@@ -268,13 +269,13 @@ async def test_when_a_request_is_answered_just_before_a_message_joins_it_then_it
     looked, decided = asyncio.Event(), asyncio.Event()
     pending_for, decide = requests.pending_for, requests.decide
 
-    async def pending_for_then_wait(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    async def pending_for_then_wait(*args: Any, **kwargs: Any) -> list[ConsentRequestDoc]:
         found = await pending_for(*args, **kwargs)
         looked.set()
         await decided.wait()
         return found
 
-    async def decide_then_signal(*args: Any) -> dict[str, Any] | None:
+    async def decide_then_signal(*args: Any) -> ConsentRequestDoc | None:
         outcome = await decide(*args)
         decided.set()
         return outcome
