@@ -44,6 +44,8 @@ CASES = [
     # A Chinese name in a message read as English (chat dev frame); traditional surnames.
     pytest.param("陳明宏 here. wrong size again :(", ["陳明宏"], id="name-in-english-message"),
     pytest.param("请联系吳女士，她在家", ["吳"], id="traditional-surname"),
+    # 肖, 付, 闫: common surnames in today's forms (CLUENER dev).
+    pytest.param("房产管理局副局长肖香宝忍不住", ["肖香宝"], id="today-form-surname"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

@@ -42,6 +42,8 @@ SINGLE_SURNAMES = (
     "盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都"
     "普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利呼居揭"
     "干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+    # Among the hundred commonest (付, 闫 and 肖 are the usual forms of 傅, 阎 and 萧 today).
+    "付闫肖"
     # Traditional forms (Taiwan, Hong Kong, Macao) of the surnames above that differ.
     "張劉陳楊黃趙孫馬鄭謝許鄧馮韓蕭葉蔣蘇呂盧鍾譚範陸賈韋鄒孟賀顧龔萬錢嚴賴莊聶魯"
     "吳羅喬龐齊練華聞蘭關鳳車閔農貝"
