@@ -44,6 +44,8 @@ CASES = [
     # A Chinese name in a message read as English (chat dev frame); traditional surnames.
     pytest.param("陳明宏 here. wrong size again :(", ["陳明宏"], id="name-in-english-message"),
     pytest.param("请联系吳女士，她在家", ["吳"], id="traditional-surname"),
+    # 肖, 付, 闫: common surnames in today's forms (CLUENER dev).
+    pytest.param("房产管理局副局长肖香宝忍不住", ["肖香宝"], id="today-form-surname"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))
@@ -55,3 +57,30 @@ def test_when_message_is_scanned_then_chinese_names_are_exactly_the_expected_val
     detector: Detector, text: str, expected: list[str]
 ) -> None:
     assert_entity_values(detector, text, ENTITY, expected)
+
+
+def test_when_text_has_no_name_run_then_jieba_part_of_speech_hmm_is_not_run(
+    detector: Detector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # jieba.posseg's HMM was half of all detection time on Chinese text (issue 15): only a
+    # run of unknown characters where a name may start goes through it. The real posseg
+    # runs; its calls are counted.
+    import jieba.posseg
+
+    from detectors.recognizers.cn import cn_person_recognizer
+
+    texts: list[str] = []
+    real_lcut = jieba.posseg.lcut
+
+    def counting_lcut(text: str, HMM: bool = True) -> object:  # noqa: N803
+        texts.append(text)
+        return real_lcut(text, HMM=HMM)
+
+    monkeypatch.setattr(jieba.posseg, "lcut", counting_lcut)
+    cn_person_recognizer.segment.cache_clear()
+    # Dictionary words only, and an unknown run with no surname in it (Weibo dev shapes).
+    assert_entity_values(detector, "心心心泰迪正感动着，前线一嗓子吼起来", ENTITY, [])
+    assert texts == []
+    # An unknown name: only the run around it is tagged, and the name is found.
+    assert_entity_values(detector, "今天为了女神汤唯去看黄金时代", ENTITY, ["汤唯"])
+    assert texts == ["汤唯去看"]

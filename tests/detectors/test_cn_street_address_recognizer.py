@@ -32,6 +32,21 @@ CASES = [
         id="full-width-number",
     ),
     pytest.param("我在张江路上班", [], id="road-alone"),
+    # CLUENER dev shapes: a sub-district (街道) between district and road, a village with a
+    # house number, a flat's building, unit and room numbers without the street.
+    pytest.param(
+        "地址：广东省英德市英城街道浈阳西路顺丰速运仓库",
+        ["广东省英德市英城街道浈阳西路"],
+        id="sub-district-then-road",
+    ),
+    pytest.param("地址：武昌区长丰村1号，谢谢", ["武昌区长丰村1号"], id="village-house-number"),
+    pytest.param("物业地址、9号楼1单元13楼166号朝西", ["9号楼1单元13楼166号"], id="flat-numbers"),
+    pytest.param("订单3件2号发货，版本2.3.4号", [], id="numbers-not-a-flat"),
+    pytest.param(
+        "寄到海淀区翁洲大道与盐河路交叉路口",
+        ["海淀区翁洲大道与盐河路交叉路口"],
+        id="crossing-of-two-roads",
+    ),
     # Taiwan: postal code first, traditional characters, section 段, 號之N, 樓 (chat dev frames).
     pytest.param(
         "寄到805 阿里山市福德街8段2號之4，谢谢",

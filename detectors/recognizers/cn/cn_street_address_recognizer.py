@@ -4,8 +4,11 @@
 
 Shape (GB/T 2260 divisions, then street and building): optional province, optional city
 (市/州/盟), optional district or county (区/县/旗/镇), a road (路/街/大道/巷/弄/胡同), a house
-number (号) and building/unit/room parts, optionally a 6-digit postcode. An address must have
-a road and either a division before it or a house/building part after it. It starts at a
+number (号) and building/unit/room parts, optionally a 6-digit postcode; a sub-district
+(街道) may come between district and road, a crossing of two roads (A路与B路交叉口) or a
+village with a house number (长丰村1号) stands for the road. An address must have a road and
+either a division before it or a house/building part after it; or it is a flat's building,
+unit and room numbers alone, three parts or more (9号楼1单元13楼166号). It starts at a
 province name or after a delimiter or a delivery word, so "我的地址是" is never part of it.
 """
 
@@ -30,6 +33,8 @@ _PROVINCE = (
 _NAME = r"(?:(?![省市区區县縣旗路街号號是在到的我])\p{Han})"
 _CITY = rf"{_NAME}{{1,6}}?(?:市|自治州|州|盟|地区)"
 _DISTRICT = rf"{_NAME}{{1,6}}?(?:区|區|县|縣|旗|镇|鎮|乡|鄉)"
+# A sub-district (街道) after a district or city: 英城街道, 天平街道.
+_SUBDISTRICT = rf"(?:{_NAME}{{1,6}}?街道)"
 _ROAD_NAME = r"(?:(?![路街号號是在到的我])\p{Han})"
 # Words that end in 道 without being a road (北京报道 is a report from Beijing).
 _NOT_ROAD_DAO = r"(?<!报|知|味|频|渠|轨|通|隧|街|赛|车|跑|管|难|一|行|门|大)"
@@ -46,16 +51,23 @@ _BUILDING = (
 _POSTCODE = r"(?:\s?\d{6}(?!\d))"
 # A postal code written first (Taiwan: 3 or 5 digits, mainland: 6).
 _POSTCODE_FIRST = r"(?:(?<!\d)\d{3,6}\s?)?"
-_START = r"(?<=^|[\s,，:：;；。!！?？()（）\[\]【】]|地址|地址是|地址为|寄到|送到|发到|寄往|送至|住在|位于|在)"
+_START = r"(?<=^|[\s,，、:：;；。!！?？()（）\[\]【】]|地址|地址是|地址为|寄到|送到|发到|寄往|送至|住在|位于|在)"
 
-_WITH_PROVINCE = (
-    rf"{_PROVINCE}(?:{_CITY})?(?:{_DISTRICT}){{0,2}}{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
+# A road, or a crossing of two (翁洲大道与盐河路交叉路口); a village with a house number
+# (长丰村1号).
+_STREET = (
+    rf"(?:{_ROAD}(?:[与和]{_ROAD}(?:交叉路口|交叉口|交汇处|交界处|路口))?"
+    rf"|{_ROAD_NAME}{{1,6}}?村(?={_HOUSE}))"
 )
-_WITH_CITY = rf"{_START}{_POSTCODE_FIRST}{_CITY}(?:{_DISTRICT}){{0,2}}{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
-_WITH_DISTRICT = (
-    rf"{_START}{_POSTCODE_FIRST}{_DISTRICT}{_ROAD}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
+_WITH_PROVINCE = rf"{_PROVINCE}(?:{_CITY})?(?:{_DISTRICT}){{0,2}}{_SUBDISTRICT}?{_STREET}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
+_WITH_CITY = rf"{_START}{_POSTCODE_FIRST}{_CITY}(?:{_DISTRICT}){{0,2}}{_SUBDISTRICT}?{_STREET}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
+_WITH_DISTRICT = rf"{_START}{_POSTCODE_FIRST}{_DISTRICT}{_SUBDISTRICT}?{_STREET}{_HOUSE}?{_BUILDING}{{0,4}}{_POSTCODE}?"
+_ROAD_AND_NUMBER = rf"{_START}{_POSTCODE_FIRST}{_STREET}{_HOUSE}{_BUILDING}{{0,4}}"
+# A flat without its street: building, unit and room numbers (9号楼1单元13楼166号).
+_FLAT_PART = (
+    rf"(?:[A-Za-z0-9]{{1,4}}|{_NUM})(?:号楼|號樓|栋|棟|幢|座|单元|單元|室|层|層|楼|樓|号|號)"
 )
-_ROAD_AND_NUMBER = rf"{_START}{_POSTCODE_FIRST}{_ROAD}{_HOUSE}{_BUILDING}{{0,4}}"
+_FLAT = rf"{_START}{_FLAT_PART}(?:[\s-]?{_FLAT_PART}){{2,4}}"
 
 
 class CnStreetAddressRecognizer(ProjectPatternRecognizer):
@@ -67,6 +79,7 @@ class CnStreetAddressRecognizer(ProjectPatternRecognizer):
         ("city_road", _WITH_CITY, 0.7),
         ("district_road", _WITH_DISTRICT, 0.6),
         ("road_number", _ROAD_AND_NUMBER, 0.55),
+        ("flat", _FLAT, 0.55),
     )
     CONTEXT_WORDS = ("地址", "收货地址", "送货地址", "寄到", "送到", "住址", "address", "ship to")
     FLAGS = regex.MULTILINE
