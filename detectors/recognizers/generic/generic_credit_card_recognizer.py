@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import ClassVar, override
 
 from detectors.recognizers.base import (
+    HAS_DIGIT,
     NOT_AFTER_DIGIT,
     NOT_BEFORE_DIGIT,
     PatternSpec,
@@ -42,6 +43,7 @@ def _known_prefix(digits: str) -> bool:
 
 class GenericCreditCardRecognizer(ProjectPatternRecognizer):
     ENTITY = "CREDIT_CARD"
+    GUARD = HAS_DIGIT
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         (
             "card_grouped",
