@@ -98,7 +98,8 @@ class GenericAgeRecognizer(ProjectPatternRecognizer):
             rf"(?=[\defnost]){NOT_AFTER_DIGIT}(?<![A-Za-z]){_AGE_NUMBER}(?:\s|-)?months?(?:\s|-)?old",
             0.6,
         ),
-        ("aged", rf"(?<![A-Za-z])(?:aged|age)(?:\s?:|\s+of)?\s?{_AGE_NUMBER}(?!\d)", 0.55),
+        ("aged", rf"(?<![A-Za-z])(?:aged|age)\s?:?\s?{_AGE_NUMBER}(?!\d)", 0.55),
+        ("age_of", rf"(?=[\defnost])(?<=(?<![A-Za-z])age\s+of\s+){_AGE_NUMBER}(?!\d)", 0.55),
         (
             "years_of_age",
             rf"(?=[\defnost]){NOT_AFTER_DIGIT}(?<![A-Za-z]){_AGE_NUMBER}\s(?:years?|yrs?)\sof\sage",
