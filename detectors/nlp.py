@@ -19,11 +19,15 @@ from typing import override
 import regex
 import spacy
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from detectors.text import SUPPORTED_LANGUAGES, mask_cjk
 
 _KEEP = "ner"
-_CAPITALISED = regex.compile(r"(?<![A-Za-z])[A-Z][a-z'’]+|(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
+# A capitalised word in any cased alphabet ("Novák" whole, not "Nov"), or an upper-case one.
+_CAPITALISED = regex.compile(
+    r"(?<!\p{LC})\p{Lu}[\p{Ll}\p{M}'’]+(?!\p{Ll})|(?<!\p{LC})\p{Lu}{2,}(?!\p{LC})"
+)
 _COMMON_STARTERS = frozenset(
     [
         "Hi",
@@ -98,9 +102,99 @@ _COMMON_STARTERS = frozenset(
 )
 
 
+# Capitalised words that never make a message worth NER: month and weekday names (NER
+# reads them as dates, which no recognizer uses) and the acronyms of the data a customer
+# types a value after ("IBAN", "IMEI": the value is found by its pattern).
+_NOT_NAMES = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "tues",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "iban",
+        "bic",
+        "swift",
+        "imei",
+        "imsi",
+        "meid",
+        "ip",
+        "ssn",
+        "dob",
+        "pin",
+        "cvv",
+        "otp",
+        "sms",
+        "vat",
+        "sku",
+        "url",
+        "pdf",
+        "qr",
+        "gps",
+        "sim",
+        "usb",
+        "wifi",
+        "ok",
+        "id",
+        "ps",
+    ]
+)
+
+
+_CODE_AFTER = regex.compile(r"[-_/#]?\d")
+_CODE_BEFORE = regex.compile(r"\d[-_/#]?$")
+
+
+def _is_name_trigger(text: str, match: regex.Match[str]) -> bool:
+    word = match.group(0)
+    if word in _COMMON_STARTERS:
+        return False
+    lowered = word.split("'")[0].split("’")[0].lower()
+    if lowered in STOP_WORDS or lowered in _NOT_NAMES:
+        return False
+    # Letters joined to digits are part of a code ("ORD46598", "NB-2025...", "A72598-WHT").
+    start, end = match.span()
+    return not (_CODE_AFTER.match(text, end) or _CODE_BEFORE.search(text, max(0, start - 2), start))
+
+
 def needs_ner(text: str) -> bool:
-    """True when the text has a capitalised Latin word other than a common sentence opener."""
-    return any(m.group(0) not in _COMMON_STARTERS for m in _CAPITALISED.finditer(text))
+    """True when the text has a capitalised word that could start a name or a place.
+
+    Not: a common sentence opener, a stop word ("For", "It's"), a month or weekday, the
+    acronym of a data type, or letters of a token that holds a digit (an order or SKU code).
+    """
+    return any(_is_name_trigger(text, m) for m in _CAPITALISED.finditer(text))
 
 
 class ProjectNlpArtifacts(NlpArtifacts):

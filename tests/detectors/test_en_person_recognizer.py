@@ -40,6 +40,18 @@ CASES = [
         id="company-word-keeps-an-organisation",
     ),
     pytest.param("the parcel is broken", [], id="no-name"),
+    # Presidio's English PII set (dev): a middle initial makes a name NER does not know.
+    pytest.param(
+        "Have you been to a Ravil G Yefimov concert before?",
+        ["Ravil G Yefimov"],
+        id="first-initial-surname",
+    ),
+    pytest.param(
+        "Nikolaj N Møller will be talking in the conference",
+        ["Nikolaj N Møller"],
+        id="first-initial-surname-any-alphabet",
+    ),
+    pytest.param("Monday I Called them twice", [], id="pronoun-is-no-initial"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

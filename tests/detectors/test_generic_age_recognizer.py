@@ -47,6 +47,13 @@ CASES = [
     pytest.param("the price is turning 10 dollars", [], id="turning-without-a-person"),
     pytest.param("孩子今年12了", ["12"], id="zh-this-year-number"),
     pytest.param("今年12月发货吗", [], id="zh-this-year-month"),
+    # Presidio's English PII set (dev): an age after "the age of", "turn", "was".
+    pytest.param("My father retired at the age of 72", ["72"], id="at-the-age-of"),
+    pytest.param("My brother just turned 35", ["35"], id="relative-turned"),
+    pytest.param("My birthday is on the weekend. I'll turn 52.", ["52"], id="ill-turn"),
+    pytest.param("Written when he was 78.", ["78"], id="when-he-was"),
+    pytest.param("I was 5 minutes late", [], id="was-number-with-unit"),
+    pytest.param("I turned 2 pages back and found it", [], id="turned-pages-not-an-age"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

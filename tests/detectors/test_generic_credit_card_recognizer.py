@@ -32,6 +32,11 @@ CASES = [
         id="full-width-digits",
     ),
     pytest.param("IMEI 490154203237518", [], id="imei-is-not-a-card"),
+    # Presidio's English PII set (dev): 15-digit JCB cards of the 2131 and 1800 ranges.
+    pytest.param(
+        "Please block card no 213175197796454", ["213175197796454"], id="jcb-15-digits-2131"
+    ),
+    pytest.param("with the card 180072992103979", ["180072992103979"], id="jcb-15-digits-1800"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

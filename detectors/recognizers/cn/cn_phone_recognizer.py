@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from detectors.recognizers.base import (
+    HAS_DIGIT,
     NOT_AFTER_DIGIT,
     NOT_BEFORE_DIGIT,
     PatternSpec,
@@ -24,6 +25,7 @@ _CC = r"(?:(?:\+|00)\s?86|\(\+?86\)|（\+?86）)[\s-]?"
 class CnPhoneRecognizer(ProjectPatternRecognizer):
     ENTITY = "PHONE_NUMBER"
     COUNTRY = "cn"
+    GUARD = HAS_DIGIT
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         (
             "cn_mobile_cc",

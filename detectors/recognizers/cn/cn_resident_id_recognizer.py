@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import ClassVar, override
 
 from detectors.recognizers.base import (
+    HAS_DIGIT,
     NOT_AFTER_DIGIT,
     NOT_BEFORE_DIGIT,
     PatternSpec,
@@ -24,6 +25,7 @@ _BODY = r"[1-9]\d{5}[ -]?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01
 class CnResidentIdRecognizer(ProjectPatternRecognizer):
     ENTITY = "CN_RESIDENT_ID"
     COUNTRY = "cn"
+    GUARD = HAS_DIGIT
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         ("gb11643_18", rf"{NOT_AFTER_DIGIT}{_BODY}{NOT_BEFORE_DIGIT}", 0.5),
     )

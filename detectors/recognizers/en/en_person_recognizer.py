@@ -5,6 +5,7 @@
 A list of single capitalised words ("Torpy and Salinas", "Romi, Erik, Amy and Kristen")
 in which NER found a person is a list of people: its other words are names too (0.7); so is
 another mention of a found name's word ("by Maciej Borkowski and starring Borkowski").
+A first name, a middle initial and a surname ("Ravil G Yefimov") is a name without NER (0.6).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import override
 import regex
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from detectors.recognizers.base import ProjectLocalRecognizer, make_result
 
@@ -55,6 +57,13 @@ _LIST = regex.compile(
 )
 _LIST_WORD_RE = regex.compile(_LIST_WORD)
 LIST_SCORE = 0.7
+# A first name, a middle initial and a surname ("Ravil G Yefimov", "Tamara T. Stanković"): the
+# shape of a person's name whether NER knows the words or not. Not "I" or "A" as the initial.
+_INITIALLED = regex.compile(
+    r"(?<![\p{L}\p{M}'’\-])(\p{Lu}\p{Ll}[\p{Ll}\p{M}'’\-]+)[ \t]+(?![AI]\b)\p{Lu}\.?[ \t]+"
+    r"(\p{Lu}\p{Ll}[\p{Ll}\p{M}'’\-]+)(?![\p{L}\p{M}])"
+)
+INITIALLED_SCORE = 0.6
 _NAME_SHAPE = regex.compile(r"\p{Lu}[\p{L}\p{M}'’\-]+(?:\s+\p{Lu}[\p{L}\p{M}'’\-.]+)*")
 
 
@@ -95,8 +104,30 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
             if not _NAME_SHAPE.fullmatch(span) or span.lower() in _NOT_NAMES:
                 continue
             results.append(make_result(self.ENTITY, start, end, score, type(self).__name__, why))
+        results += self._initialled(text, results)
         results += self._list_members(text, results)
         return results + self._repeats(text, results)
+
+    def _initialled(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
+        extra = []
+        for match in _INITIALLED.finditer(text):
+            start, end = match.span()
+            words = [match.group(1).lower(), match.group(2).lower()]
+            if any(w in STOP_WORDS or w in _COMPANY_WORDS or w in _NOT_NAMES for w in words):
+                continue
+            if any(r.start < end and start < r.end for r in found):
+                continue
+            extra.append(
+                make_result(
+                    self.ENTITY,
+                    start,
+                    end,
+                    INITIALLED_SCORE,
+                    type(self).__name__,
+                    "first name, initial, surname",
+                )
+            )
+        return extra
 
     def _repeats(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
         """Other mentions of a found name's words ("directed by Maciej Borkowski and starring

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import ClassVar, override
 
 from detectors.recognizers.base import (
+    HAS_DIGIT,
     NOT_AFTER_DIGIT,
     NOT_BEFORE_DIGIT,
     PatternSpec,
@@ -22,6 +23,7 @@ _KNOWN_FAKE = frozenset({"123456789", "078051120", "219099999"})
 class EnUsSsnRecognizer(ProjectPatternRecognizer):
     ENTITY = "US_SSN"
     COUNTRY = "us"
+    GUARD = HAS_DIGIT
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         ("ssn_dashed", rf"{NOT_AFTER_DIGIT}\d{{3}}-\d{{2}}-\d{{4}}{NOT_BEFORE_DIGIT}", 0.5),
         ("ssn_spaced", rf"{NOT_AFTER_DIGIT}\d{{3}} \d{{2}} \d{{4}}{NOT_BEFORE_DIGIT}", 0.3),

@@ -1,8 +1,9 @@
 # Chinese full-width punctuation and numerals are the data here, on purpose. Regex patterns and one-row-per-case tables read better unwrapped.
 # ruff: noqa: E501, RUF001
-"""AGE: a person's age in years ("8 years old", "aged 8", "12 yo", "I'm 12", "8岁", "八岁").
+"""AGE: a person's age in years ("8 years old", "aged 8", "at the age of 72", "12 yo", "I'm 12", "8岁", "八岁").
 
-"I'm 12" / "my son is 9" / "she's turning 10" flag the number alone, and not when a unit
+"I'm 12" / "my son is 9" / "she's turning 10" / "I'll turn 52" / "my brother just turned
+35" / "when he was 78." flag the number alone, and not when a unit
 follows it ("I'm 5 minutes away", "she is 3 kg"); a bare "12 years" needs a context word
 ("son", "age"). Numbers may be words ("twelve years old", "I'm twelve", "aged nine",
 "twenty-one"; "十二岁", "年龄: 十二").
@@ -54,12 +55,13 @@ _NUMBER_WORD = (
 )
 _AGE_NUMBER = rf"(?:\d{{1,3}}|{_NUMBER_WORD}(?![A-Za-z]))"
 _SUBJECT = (
-    r"(?:i|he|she|son|daughter|kid|child|boy|girl|baby|grandson|granddaughter)"
-    r"(?:['\u2019]s|['\u2019]m|\s(?:is|am))?"
+    r"(?:i|he|she|son|daughter|kid|child|boy|girl|baby|grandson|granddaughter|brother|sister|"
+    r"mother|mum|mom|father|dad|wife|husband|partner|grandma|grandpa|grandmother|grandfather)"
+    r"(?:['\u2019]s|['\u2019]m|['\u2019]ll|\s(?:is|am|will))?"
 )
 _NOT_A_UNIT = (
     r"(?!\d|[.,:/]\d|%|\s?(?:kg|g|lb|lbs|cm|mm|m|km|ft|in|am|pm|min|mins|minutes?|hours?|hrs?|"
-    r"days?|weeks?|months?|items?|pcs|pieces|times|%|dollars?|usd|rmb|gbp|eur|euros?|元|块)\b)"
+    r"days?|weeks?|months?|items?|pcs|pieces|pages?|degrees?|times|%|dollars?|usd|rmb|gbp|eur|euros?|元|块)\b)"
 )
 
 
@@ -97,6 +99,7 @@ class GenericAgeRecognizer(ProjectPatternRecognizer):
             0.6,
         ),
         ("aged", rf"(?<![A-Za-z])(?:aged|age)\s?:?\s?{_AGE_NUMBER}(?!\d)", 0.55),
+        ("age_of", rf"(?=[\defnost])(?<=(?<![A-Za-z])age\s+of\s+){_AGE_NUMBER}(?!\d)", 0.55),
         (
             "years_of_age",
             rf"(?=[\defnost]){NOT_AFTER_DIGIT}(?<![A-Za-z]){_AGE_NUMBER}\s(?:years?|yrs?)\sof\sage",
@@ -109,7 +112,7 @@ class GenericAgeRecognizer(ProjectPatternRecognizer):
         ),
         (
             "turning",
-            rf"(?=[\defnost])(?<=(?<![A-Za-z]){_SUBJECT}\s(?:just\s)?(?:turn(?:ing|ed|s)|will\sbe|gonna\sbe)\s){_AGE_NUMBER}{_NOT_A_UNIT}(?![A-Za-z-])",
+            rf"(?=[\defnost])(?<=(?<![A-Za-z]){_SUBJECT}\s(?:just\s)?(?:turn(?:ing|ed|s)?|will\sbe|gonna\sbe)\s){_AGE_NUMBER}{_NOT_A_UNIT}(?![A-Za-z-])",
             0.55,
         ),
         (
@@ -125,6 +128,12 @@ class GenericAgeRecognizer(ProjectPatternRecognizer):
         ("yo", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:yo|y/o|y\.o\.)(?![A-Za-z])", 0.6),
         ("years_bare", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:years?|yrs?)(?![A-Za-z])", 0.3),
         ("is_age", rf"(?<=(?<![A-Za-z]){_BE}\s)\d{{1,2}}{_NOT_A_UNIT}(?![A-Za-z])", 0.6),
+        # "when he was 78." / "I was 12, and": a past age ends its clause.
+        (
+            "was_age",
+            r"(?=\d)(?<=(?<![A-Za-z])(?:i|he|she)\swas\s)\d{1,3}(?=\s*(?:$|[.,!?;)]|and\b|when\b))",
+            0.6,
+        ),
         ("zh_digits", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:周岁|岁半|岁)", 0.6),
         ("zh_words", rf"(?<![{_ZH_NUM}])[{_ZH_NUM}]{{1,3}}(?:周岁|岁半|岁)", 0.6),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from detectors.recognizers.base import (
+    HAS_DIGIT,
     NOT_AFTER_DIGIT,
     NOT_BEFORE_DIGIT,
     PatternSpec,
@@ -18,6 +19,7 @@ from detectors.recognizers.base import (
 
 class GenericBankAccountRecognizer(ProjectPatternRecognizer):
     ENTITY = "BANK_ACCOUNT"
+    GUARD = HAS_DIGIT
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         (
             "uk_sort_code_account",

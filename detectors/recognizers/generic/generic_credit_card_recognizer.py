@@ -3,7 +3,7 @@
 """CREDIT_CARD: 13-19 digit payment card numbers with a known IIN prefix and a valid Luhn digit.
 
 ISO/IEC 7812: Visa 4, Mastercard 51-55 and 2221-2720, Amex 34/37, Discover 6011/644-649/65,
-JCB 3528-3589, Diners 36/38/300-305, UnionPay 62 (China UnionPay, 16-19 digits).
+JCB 3528-3589 (and 15-digit 2131 / 1800), Diners 36/38/300-305, UnionPay 62 (China UnionPay, 16-19 digits).
 Digits may be grouped by single spaces or dashes, regularly or not (OCR of a picture often
 merges groups).
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import ClassVar, override
 
 from detectors.recognizers.base import (
+    HAS_DIGIT,
     NOT_AFTER_DIGIT,
     NOT_BEFORE_DIGIT,
     PatternSpec,
@@ -21,15 +22,16 @@ from detectors.recognizers.base import (
 from detectors.recognizers.checksums import digits_only, luhn_valid
 
 _SIXTEEN_TO_19 = frozenset({16, 17, 18, 19})
-# (prefix, allowed lengths). A 15-digit number is only an Amex card, which keeps IMEIs
-# (15 digits, Luhn too) out of this recognizer.
+# (prefix, allowed lengths). A 15-digit number is only an Amex card or a JCB card of the
+# older 2131 / 1800 ranges, which keeps IMEIs (15 digits, Luhn too, starting with a
+# reporting body's 01, 35, 86 ...) out of this recognizer.
 _PREFIXES: tuple[tuple[str, frozenset[int]], ...] = (
     ("4", frozenset({13, 16, 19})),
     *((f"5{d}", frozenset({16})) for d in "12345"),
     ("34", frozenset({15})), ("37", frozenset({15})),
     ("6011", _SIXTEEN_TO_19), ("65", _SIXTEEN_TO_19),
     *((f"64{d}", _SIXTEEN_TO_19) for d in "456789"),
-    ("35", _SIXTEEN_TO_19), ("36", frozenset({14, 16})), ("38", frozenset({14, 16})),
+    ("35", _SIXTEEN_TO_19), ("2131", frozenset({15})), ("1800", frozenset({15})), ("36", frozenset({14, 16})), ("38", frozenset({14, 16})),
     ("30", frozenset({14, 16})), ("62", _SIXTEEN_TO_19),
 )  # fmt: skip
 
@@ -42,6 +44,7 @@ def _known_prefix(digits: str) -> bool:
 
 class GenericCreditCardRecognizer(ProjectPatternRecognizer):
     ENTITY = "CREDIT_CARD"
+    GUARD = HAS_DIGIT
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         (
             "card_grouped",

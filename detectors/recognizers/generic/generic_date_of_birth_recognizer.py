@@ -139,6 +139,7 @@ def parse_date(text: str) -> dt.date | None:
 
 class GenericDateOfBirthRecognizer(ProjectPatternRecognizer):
     ENTITY = "DATE_OF_BIRTH"
+    GUARD = regex.compile(r"[\d零〇一二两三四五六七八九十]")
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         (
             "iso",

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from typing import ClassVar, override
 
+import regex
+
 from detectors.offline import offline_tld_extractor
 from detectors.recognizers.base import PatternSpec, ProjectPatternRecognizer
 
 
 class GenericEmailRecognizer(ProjectPatternRecognizer):
     ENTITY = "EMAIL_ADDRESS"
+    GUARD = regex.compile("@")
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         (
             "email",

@@ -12,7 +12,7 @@ from typing import ClassVar, override
 
 import regex
 
-from detectors.recognizers.base import PatternSpec, ProjectPatternRecognizer
+from detectors.recognizers.base import HAS_DIGIT, PatternSpec, ProjectPatternRecognizer
 
 _NUM = r"[-+]?\d{1,3}\.\d{3,10}"
 _DMS = r"\d{1,3}\s?°\s?\d{1,2}\s?['′]\s?(?:\d{1,2}(?:\.\d+)?\s?[\"″]\s?)?"
@@ -20,6 +20,7 @@ _DMS = r"\d{1,3}\s?°\s?\d{1,2}\s?['′]\s?(?:\d{1,2}(?:\.\d+)?\s?[\"″]\s?)?"
 
 class GenericGpsCoordinatesRecognizer(ProjectPatternRecognizer):
     ENTITY = "GPS_COORDINATES"
+    GUARD = HAS_DIGIT
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         (
             "decimal_pair",

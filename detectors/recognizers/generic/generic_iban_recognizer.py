@@ -7,6 +7,7 @@ from typing import ClassVar, override
 import regex
 
 from detectors.recognizers.base import (
+    HAS_DIGIT,
     NOT_AFTER_ALNUM,
     NOT_BEFORE_ALNUM,
     PatternSpec,
@@ -17,6 +18,7 @@ from detectors.recognizers.checksums import iban_valid
 
 class GenericIbanRecognizer(ProjectPatternRecognizer):
     ENTITY = "IBAN_CODE"
+    GUARD = HAS_DIGIT
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         (
             "iban",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from detectors.recognizers.base import (
+    HAS_DIGIT,
     NOT_AFTER_ALNUM,
     NOT_BEFORE_ALNUM,
     PatternSpec,
@@ -19,6 +20,7 @@ from detectors.recognizers.base import (
 
 class GenericPassportRecognizer(ProjectPatternRecognizer):
     ENTITY = "PASSPORT"
+    GUARD = HAS_DIGIT
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         (
             "cn_passport",

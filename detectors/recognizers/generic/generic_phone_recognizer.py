@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import ClassVar, override
 
 from detectors.recognizers.base import (
+    HAS_DIGIT,
     NOT_AFTER_DIGIT,
     NOT_BEFORE_DIGIT,
     PatternSpec,
@@ -22,6 +23,7 @@ _SEP = r"[\s.\-]?"
 
 class GenericPhoneRecognizer(ProjectPatternRecognizer):
     ENTITY = "PHONE_NUMBER"
+    GUARD = HAS_DIGIT
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         (
             "international",
