@@ -36,6 +36,9 @@ PIXEL_COPIES: Final = 2
 PDF_BYTES_PER_BYTE: Final = 8
 # A text file decoded to str takes up to 4 bytes a character, and is copied while checked.
 TEXT_BYTES_PER_BYTE: Final = 5
+# The charge of an upload whose cost cannot be told before decoding (`charge_for` caps it
+# at the capacity): it runs alone, so an unknown can never take more than the budget.
+WHOLE_BUDGET: Final = 2**62
 
 
 class ServerBusy(ChatError):

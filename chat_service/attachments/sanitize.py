@@ -119,16 +119,19 @@ class Sanitised:
 
 def memory_cost(path: Path, rule: AllowedType, size: int) -> int:
     """The bytes reading this upload may hold at its peak (sanitising here, scanning in a
-    worker), estimated before anything is decoded: a picture's pixels from its header (one
-    that cannot be read, or is too large, is refused before decoding: its size is charged).
-    Blocking: call through a thread."""
+    worker), estimated before anything is decoded: a picture's pixels from its header.
+    A header that cannot be read here is charged the whole budget: the picture is most
+    likely refused before decoding, but what failed may be this reading alone (Pillow's
+    pixel limit is one value for the process, set by `sanitize_image` from whichever
+    configuration ran last), and a picture charged less than its pixels would let more
+    decode at once than the budget allows. Blocking: call through a thread."""
     match rule.sanitizer:
         case "image":
             try:
                 with Image.open(path, formats=[PIL_FORMATS[rule.content_type]]) as image:
                     width, height = image.size
-            except Exception:  # a bomb, corrupt, not a picture: refused later
-                return size
+            except Exception:  # corrupt, not a picture, or over Pillow's limit of the moment
+                return budget.WHOLE_BUDGET
             return max(size, budget.image_bytes(width, height))
         case "pdf":
             return size * budget.PDF_BYTES_PER_BYTE

@@ -12,10 +12,16 @@ from pydantic import ValidationError
 
 from chat_service.attachments import blobs
 from chat_service.attachments.blobs import BlobCorrupt, seal, unseal
+from chat_service.attachments.budget import WHOLE_BUDGET, image_bytes
 from chat_service.attachments.config import AllowedType, AttachmentsConfig, load_attachments_config
 from chat_service.attachments.errors import NotText, Polyglot
 from chat_service.attachments.intake import sanitize_name, sniff
-from chat_service.attachments.sanitize import sanitize_image, sanitize_pdf, sanitize_text
+from chat_service.attachments.sanitize import (
+    memory_cost,
+    sanitize_image,
+    sanitize_pdf,
+    sanitize_text,
+)
 from tests.helpers.attachments import jpeg_with_gps_and_orientation, pdf, picture
 
 REPO = Path(__file__).resolve().parents[2]
@@ -171,3 +177,36 @@ def test_when_the_config_is_wrong_then_it_is_refused(change: dict[str, object]) 
     raw = load_attachments_config(REPO / "config").model_dump() | change
     with pytest.raises(ValidationError):
         AttachmentsConfig.model_validate(raw)
+
+
+PNG = AllowedType(content_type="image/png", extensions=["png"], max_bytes=10 * 1024 * 1024)
+
+
+def _png_file(tmp_path: Path, side: int) -> Path:
+    out = io.BytesIO()
+    Image.new("L", (side, side)).save(out, "PNG")
+    path = tmp_path / "upload.png"
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def test_when_a_header_is_readable_then_the_cost_is_its_pixels(tmp_path: Path) -> None:
+    path = _png_file(tmp_path, 1000)
+    assert memory_cost(path, PNG, path.stat().st_size) == image_bytes(1000, 1000)
+
+
+def test_when_pillows_pixel_limit_was_lowered_elsewhere_then_the_picture_is_not_charged_less(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found as a flaky pixel-bomb test: another app in the process had set Pillow's global
+    limit lower, the header read raised, and the picture was charged its few kB on the
+    wire, so three 4-megapixel bombs decoded at once under a budget for two."""
+    path = _png_file(tmp_path, 1000)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100_000)  # 1 MP > twice this: an error
+    assert memory_cost(path, PNG, path.stat().st_size) >= image_bytes(1000, 1000)
+
+
+def test_when_a_picture_is_corrupt_then_it_is_charged_the_whole_budget(tmp_path: Path) -> None:
+    path = tmp_path / "upload.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
+    assert memory_cost(path, PNG, 108) == WHOLE_BUDGET
