@@ -2,9 +2,9 @@
 
 A missing file, a missing key or an unknown key is an error at start-up (fail fast):
 `Settings.load` reads every file the service reads (server, consent, attachments, web,
-retention, webhooks with their secrets, holidays) before the store or the detection pool
-starts; the detection pool's own files (detection.toml, categories.toml) are read by
-`detectors` when the pool starts.
+retention, webhooks with their secrets, holidays, and the detection pool's detection.toml
+and categories.toml, which `detectors.config` checks without loading any model) before the
+store or the detection pool starts.
 Environment variables override the file: CHAT_SERVICE_SECRET, CHAT_SERVICE_MASTER_KEY,
 MONGODB_URI, CHAT_SERVICE_ALLOWED_ORIGINS, CHAT_SERVICE_METRICS_TOKEN.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,12 @@ from chat_service.secret import is_loopback as is_loopback
 from chat_service.tomlfile import load_toml
 from chat_service.web.config import WebConfig, load_web_config
 from chat_service.workdays import HolidayCalendar, load_holiday_calendar
+from detectors.config import (
+    CATEGORIES_FILE,
+    DETECTION_FILE,
+    DetectionConfig,
+    load_detection_config,
+)
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 # Development signing secret: accepted only while serving on loopback.
@@ -144,6 +151,9 @@ class ConfigFiles:
     retention: RetentionConfig
     webhooks: WebhookConfig
     holidays: HolidayCalendar
+    # The detection pool reads these itself in each worker; checked here so that a typo
+    # stops the start before the pool (and Presidio) is loaded.
+    detection: DetectionConfig
 
     @classmethod
     def load(cls, config_dir: Path, env: Mapping[str, str]) -> ConfigFiles:
@@ -152,7 +162,22 @@ class ConfigFiles:
             retention=load_retention_config(config_dir),
             webhooks=load_webhook_config(config_dir, env),
             holidays=load_holiday_calendar(config_dir),
+            detection=_detection_config(config_dir),
         )
+
+
+# The model each of the detection files is validated by, as pydantic names it.
+_DETECTION_FILE_OF = {"DetectionSettings": DETECTION_FILE, "CategoriesSettings": CATEGORIES_FILE}
+
+
+def _detection_config(config_dir: Path) -> DetectionConfig:
+    try:
+        return load_detection_config(config_dir)
+    except ValidationError as exc:
+        file = _DETECTION_FILE_OF.get(exc.title, f"{DETECTION_FILE} or {CATEGORIES_FILE}")
+        raise ConfigError(f"{config_dir / file}: {exc}") from exc
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{config_dir}: detection configuration: {exc}") from exc
 
 
 class Settings:

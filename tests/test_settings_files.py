@@ -1,12 +1,14 @@
 """Every configuration file is read and validated by `Settings.load`, before the store or the
-detection pool starts: a typo in a file the jobs read later (retention, webhooks, holidays)
-stops the service at once with the file and the key."""
+detection pool starts: a typo in a file the jobs or the pool read later (retention,
+webhooks, holidays, detection, categories) stops the service at once with the file and the
+key."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -27,6 +29,8 @@ TYPOS = [
         "deadline_workdays = 15\n",
         "deadline_workdays",
     ),
+    ("detection.toml", "score_threshold = 0.5\n", "score_treshold = 0.5\n", "score_treshold"),
+    ("categories.toml", 'minor_category = "minor"\n', 'minor_categry = "minor"\n', "minor_categry"),
 ]
 
 
@@ -118,3 +122,18 @@ async def test_when_a_file_has_a_typo_then_serve_fails_before_starting_the_store
     assert b"http://" not in out, "the server started listening"
     started = await asyncio.to_thread(lambda: data.exists() and any(data.iterdir()))
     assert not started, "the store started before the configuration was checked"
+
+
+def test_when_settings_load_checks_the_detection_files_then_no_model_is_loaded() -> None:
+    """The check reads detection.toml and categories.toml with `detectors.config` alone:
+    a typo is reported in a moment, not after Presidio, spaCy and jieba have loaded."""
+    code = (
+        "import sys; from chat_service.settings import Settings; "
+        f"s = Settings.load(__import__('pathlib').Path({str(REPO / 'config')!r}), env={{}}); "
+        "assert s.files.detection.detection.engine.score_threshold == 0.5; "
+        "print(sorted(m for m in ('presidio_analyzer', 'spacy', 'jieba') if m in sys.modules))"
+    )
+    done = subprocess.run(  # noqa: S603 - this interpreter, fixed code, no shell
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
