@@ -89,22 +89,12 @@ class NewRequestDoc(TypedDict):
     expires_at: datetime
 
 
-class ConsentRequestDoc(TypedDict):
+class ConsentRequestDoc(NewRequestDoc):
     """A consent request as stored (`consent_requests`): what `create` was asked for, its
     status and, once decided, when, by whom and whether its effects were all carried out."""
 
     _id: str
     status: RequestStatus
-    customer_id: str
-    conversation_id: str
-    purpose: str
-    categories: list[str]
-    message_ids: list[str]
-    guardian_required: bool
-    language: str
-    policy_version: str
-    created_at: datetime
-    expires_at: datetime
     decided_at: NotRequired[datetime]
     decided_by: NotRequired[DeciderDoc]
     applied: NotRequired[bool]
