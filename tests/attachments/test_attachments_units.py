@@ -190,7 +190,12 @@ def _png_file(tmp_path: Path, side: int) -> Path:
     return path
 
 
-def test_when_a_header_is_readable_then_the_cost_is_its_pixels(tmp_path: Path) -> None:
+def test_when_a_header_is_readable_then_the_cost_is_its_pixels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pillow's own default: an app tested earlier in this process may have set the global
+    # lower through `sanitize_image` (which the next test is about).
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 89_478_485)
     path = _png_file(tmp_path, 1000)
     assert memory_cost(path, PNG, path.stat().st_size) == image_bytes(1000, 1000)
 
