@@ -27,6 +27,7 @@ from chat_service.net.sockets import abort_transport
 from chat_service.protocol.commands import MessageSend, parse_command
 from chat_service.protocol.events import CustomerConversationOut, ErrorOut, Hello
 from chat_service.services import Services
+from chat_service.ws.closing import LingeringWebSocket
 from chat_service.ws.dispatch import dispatch
 from chat_service.ws.origin import origin_allowed
 
@@ -63,7 +64,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     identity = app[keys.TOKENS].verify(_token_from(request) or "")
     settings = app[keys.SETTINGS]
     limits = settings.config.limits
-    ws = web.WebSocketResponse(
+    ws = LingeringWebSocket(
         heartbeat=settings.config.server.heartbeat_secs,
         max_msg_size=limits.max_frame_bytes,
         protocols=(SUBPROTOCOL,),
@@ -118,6 +119,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         registry.remove(conn)
         metrics.connections.labels(identity.role.value).dec()
         await conn.stop()
+        await ws.linger()  # the client reads our close frame before the connection ends
         if transport is not None and transport.get_write_buffer_size():
             # Ended with output the peer never took (a heartbeat nobody answered, say):
             # a plain close would wait for it to drain, which it never does.
@@ -210,7 +212,13 @@ async def _receive_loop(app: web.Application, conn: Connection, identity: Identi
                 continue
         elif msg.type is WSMsgType.ERROR:
             exc = ws.exception()
-            logger.info("socket error", extra={"error": type(exc).__name__ if exc else None})
+            logger.info(
+                "socket error",
+                extra={
+                    "error": type(exc).__name__ if exc else None,
+                    "code": getattr(exc, "code", None),
+                },
+            )
             metrics.policy_closes.labels("protocol_error").inc()
             return
 

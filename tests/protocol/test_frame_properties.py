@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
 import uuid
 from typing import Any
 
@@ -250,11 +252,46 @@ def _live_frames(known_ids: list[str]) -> st.SearchStrategy[str]:
     )
 
 
+class _ServerLog(logging.Handler):
+    """The server's warnings and errors during the run: an unexpected close is reported with
+    them (an abort says why: a peer that did not keep up, a heartbeat, an exception)."""
+
+    LOGGERS = ("chat_service.ws.handler", "chat_service.fanout")  # and every warning
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+        self._levels: dict[str, int] = {}
+
+    def __enter__(self) -> _ServerLog:
+        logging.getLogger().addHandler(self)
+        for name in self.LOGGERS:  # a socket's end (`socket error`) is logged at INFO
+            self._levels[name] = logging.getLogger(name).level
+            logging.getLogger(name).setLevel(logging.INFO)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger().removeHandler(self)
+        for name, level in self._levels.items():
+            logging.getLogger(name).setLevel(level)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno < logging.WARNING and not record.name.startswith(self.LOGGERS):
+            return
+        reason = getattr(record, "reason", None)
+        self.lines.append(
+            f"{record.created:.3f} {record.name} {record.getMessage()}"
+            + (f" reason={reason}" if reason else "")
+            + (f" error={getattr(record, 'error', '')} code={getattr(record, 'code', '')}")
+            + (f" {record.exc_info[1]!r}" if record.exc_info else "")
+        )
+
+
 class _LiveSocket:
     """One role's socket, reopened after a legitimate close; counts what it saw."""
 
-    def __init__(self, client: Client, role: str, sub: str) -> None:
-        self.client, self.role, self.sub = client, role, sub
+    def __init__(self, client: Client, role: str, sub: str, log: _ServerLog) -> None:
+        self.client, self.role, self.sub, self.log = client, role, sub, log
         self.peer: Peer | None = None
         self.closes: list[int] = []
         self.answers: dict[str, int] = {}
@@ -270,6 +307,7 @@ class _LiveSocket:
         for frame in peer.buffer:
             self._saw(frame)
         peer.buffer.clear()
+        started = time.time()
         try:
             for raw in raws:
                 await peer.ws.send_str(raw)
@@ -280,7 +318,15 @@ class _LiveSocket:
             msg = await peer.ws.receive(timeout=LIVE_FRAME_TIMEOUT_SECS)
             if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
                 code = peer.ws.close_code
-                assert code in LEGITIMATE_CLOSES, (self.role, code, msg.extra)
+                if code not in LEGITIMATE_CLOSES:
+                    print("\n".join(self.log.lines[-30:]))
+                assert code in LEGITIMATE_CLOSES, (
+                    self.role,
+                    code,
+                    msg.extra,
+                    f"batch of {len(raws)} started {started:.3f}, closed {time.time():.3f}",
+                    self.log.lines[-20:],
+                )
                 self.closes.append(code)
                 await peer.ws.close()
                 await self.check_alive()  # a fresh socket works after a legitimate close
@@ -373,9 +419,10 @@ async def test_when_10000_generated_frames_reach_live_sockets_then_no_internal_e
     customer_peer = await connect(client, "customer", "fuzz-cust")
     agent_peer = await connect(client, "agent", "fuzz-agent")
     conversation = await customer_opens(client, customer_peer, agent_peer, "hello, fuzz")
+    log = _ServerLog()
     sockets = {
-        "customer": _LiveSocket(client, "customer", "fuzz-cust"),
-        "agent": _LiveSocket(client, "agent", "fuzz-agent"),
+        "customer": _LiveSocket(client, "customer", "fuzz-cust", log),
+        "agent": _LiveSocket(client, "agent", "fuzz-agent", log),
     }
     sockets["customer"].peer, sockets["agent"].peer = customer_peer, agent_peer
     loop = asyncio.get_running_loop()
@@ -411,7 +458,8 @@ async def test_when_10000_generated_frames_reach_live_sockets_then_no_internal_e
             if other != role:
                 await sockets[other].batch([], f"drain-{uuid.uuid4().hex}")
 
-    await asyncio.to_thread(drive)  # hypothesis runs in a thread; the server in this loop
+    with log:
+        await asyncio.to_thread(drive)  # hypothesis runs in a thread; the server in this loop
     assert sent >= LIVE_FRAMES_GOAL
     for live in sockets.values():
         await live.check_alive()

@@ -14,7 +14,9 @@ from pytest_aiohttp import AiohttpClient
 
 from chat_service import keys
 from chat_service.settings import Settings
+from chat_service.ws.closing import LINGER_SECS
 from tests.conftest import AppFactory
+from tests.helpers.raw import open_raw_ws, text_frame
 from tests.helpers.settings import settings_with
 from tests.helpers.ws import Client, connect, customer_opens, token_for
 
@@ -162,6 +164,37 @@ async def test_when_frame_is_oversized_then_closed_with_1009_and_others_unaffect
     cid = await customer.send_text("after the attack")
     ack = await customer.expect("message.ack", client_id=cid)
     assert ack["conversation_id"] == conversation_id and ack["seq"] == 2
+
+
+async def test_when_a_client_goes_on_sending_after_an_oversized_frame_then_it_reads_1009(
+    client: Client,
+) -> None:
+    """The close frame used to be lost: the server closed the connection with the rest of
+    the frame and the later frames unread, the kernel answered with a reset, and the
+    client saw 1006 (its later sends failing on a closed transport)."""
+    peer = await connect(client, "customer", "cust-big")
+    await peer.ws.send_str(json.dumps({"type": "ping", "pad": "x" * 262_000}))
+    await asyncio.sleep(0.3)  # the server has refused the frame and sent its close
+    for _ in range(20):
+        await peer.send({"type": "ping"})  # never raises: the connection is still open
+    while (msg := await peer.ws.receive(timeout=10)).type is aiohttp.WSMsgType.TEXT:
+        pass
+    assert msg.type is aiohttp.WSMsgType.CLOSE
+    assert peer.ws.close_code == 1009
+
+
+async def test_when_a_client_never_ends_the_connection_after_a_bad_frame_then_the_server_does(
+    client: Client,
+) -> None:
+    """After a protocol error the server waits for the client to end the connection, for
+    a bounded time (`LINGER_SECS`): a client that stays gets its close frame, then EOF."""
+    raw = await open_raw_ws(
+        "127.0.0.1", client.port, token_for(client, "customer", "cust-stays"), reading=False
+    )
+    await raw.send(text_frame(json.dumps({"type": "ping", "pad": "x" * 70_000})))
+    received = await raw.read_all(bound_secs=LINGER_SECS + 20)  # ends in EOF, or fails
+    assert b"\x88\x02\x03\xf1" in received  # a close frame with 1009 (0x03f1)
+    raw.close()
 
 
 async def test_when_a_socket_floods_then_rate_limited_then_closed_1008(
