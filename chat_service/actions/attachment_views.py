@@ -158,7 +158,7 @@ async def choose_rendition(
         raise AttachmentNotFound()
     consent = services.settings.consent
     visible = (
-        visible_secrets(message, identity, conversation, consent)
+        visible_secrets(sealed_of(message), identity, conversation, consent)
         if message is not None and conversation is not None
         else []
     )

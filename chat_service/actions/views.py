@@ -11,14 +11,14 @@ customer sees it and audited once as a whole by chat_service/privacy/export.py.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from chat_service.actions.attachment_views import describe, rendition
 from chat_service.actions.visibility import visible_secrets
 from chat_service.auth import Identity, Role
 from chat_service.protocol.events import AttachmentOut, MessageOut
 from chat_service.protocol.render import render_message
-from chat_service.sealing import SealedField
+from chat_service.sealing import Sealed, SealedField
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation
 from chat_service.storage.messages import MessageDoc, sealed_of
@@ -38,8 +38,9 @@ async def view_message(
     message being sent); they stand in for decrypting those values, nothing more: who may
     see what, and the audit, are the same."""
     sealed = sealed_of(doc)
+    visible = visible_secrets(sealed, viewer, conversation, services.settings.consent)
     customer_id = conversation.customer_id
-    revealed = await _reveal(services, doc, viewer, conversation, plaintexts or {})
+    revealed = await _reveal(services, sealed, visible, plaintexts or {})
     owner = viewer.role is Role.CUSTOMER and viewer.sub == customer_id
     if revealed and not owner:
         await services.store.audit.record(
@@ -51,12 +52,12 @@ async def view_message(
             categories=sorted({c for i in revealed for c in sealed[i].categories}),
             reason=reason,
         )
-    attachment = await _attachment_for(services, doc, viewer, conversation)
+    attachment = await _attachment_for(services, doc, viewer, visible)
     return render_message(doc, revealed, to_sender=_is_sender(doc, viewer), attachment=attachment)
 
 
 async def _attachment_for(
-    services: Services, doc: MessageDoc, viewer: Identity, conversation: Conversation
+    services: Services, doc: MessageDoc, viewer: Identity, visible: list[int]
 ) -> AttachmentOut | None:
     """The message's picture or file as `viewer` may get it (actions/attachment_views.py)."""
     attachment_id = doc.get("attachment_id")
@@ -65,7 +66,6 @@ async def _attachment_for(
     attachment = await services.store.attachments.get(attachment_id)
     if attachment is None:
         return None  # removed by retention or a deletion request with its message
-    visible = visible_secrets(doc, viewer, conversation, services.settings.consent)
     return describe(attachment, rendition(attachment, doc, viewer, visible))
 
 
@@ -82,26 +82,25 @@ async def view_for_export(
     (chat_service/privacy/export.py) records one `export` entry naming who exported, the
     counts and these categories, whoever asked for it (the customer or a privacy officer)."""
     owner = Identity(Role.CUSTOMER, conversation.customer_id)
-    revealed = await _reveal(services, doc, owner, conversation, {})
     sealed = sealed_of(doc)
+    visible = visible_secrets(sealed, owner, conversation, services.settings.consent)
+    revealed = await _reveal(services, sealed, visible, {})
     categories = {c for i in revealed for c in sealed[i].categories}
-    attachment = await _attachment_for(services, doc, owner, conversation)
+    attachment = await _attachment_for(services, doc, owner, visible)
     message = render_message(doc, revealed, to_sender=_is_sender(doc, owner), attachment=attachment)
     return message, categories
 
 
 async def _reveal(
     services: Services,
-    doc: MessageDoc,
-    viewer: Identity,
-    conversation: Conversation,
+    sealed: Sequence[Sealed],
+    visible: list[int],
     plaintexts: Mapping[int, str],
 ) -> dict[int, str]:
-    """The values `viewer` may see, decrypted (or as given in `plaintexts`), by their index
-    in `doc["secrets"]`."""
+    """The `visible` values of the message's `sealed` ones, decrypted (or as given in
+    `plaintexts`), by their index in `doc["secrets"]`."""
     revealed: dict[int, str] = {}
-    sealed = sealed_of(doc)
-    for i in visible_secrets(doc, viewer, conversation, services.settings.consent):
+    for i in visible:
         item = sealed[i]
         if item.field is SealedField.ATTACHMENT:
             revealed[i] = ""  # the file's key: used by a download, never put in a message

@@ -4,19 +4,21 @@ message's rendering (actions/views.py) both ask, and neither imports the other f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from chat_service.auth import Identity, Role
 from chat_service.policy.config import ConsentConfig
-from chat_service.sealing import visible
+from chat_service.sealing import Sealed, visible
 from chat_service.storage.conversations import Conversation
-from chat_service.storage.messages import MessageDoc, sealed_of
 
 
 def visible_secrets(
-    doc: MessageDoc, viewer: Identity, conversation: Conversation, consent: ConsentConfig
+    sealed: Sequence[Sealed], viewer: Identity, conversation: Conversation, consent: ConsentConfig
 ) -> list[int]:
-    """The indexes of the message's sealed values `viewer` may see: an agent's role allows
-    categories only in a conversation assigned to them."""
+    """The indexes of a message's sealed values (`storage.messages.sealed_of`) that
+    `viewer` may see: an agent's role allows categories only in a conversation assigned
+    to them."""
     owner = viewer.role is Role.CUSTOMER and viewer.sub == conversation.customer_id
     handling = viewer.role is not Role.AGENT or conversation.agent_id == viewer.sub
     allowed = consent.visible_to(viewer.role.value) if handling else frozenset()
-    return visible(sealed_of(doc), owner=owner, allowed=allowed)
+    return visible(sealed, owner=owner, allowed=allowed)
