@@ -28,6 +28,7 @@ from chat_service.metrics import Metrics
 from chat_service.net.rates import Rates
 from chat_service.privacy.deletion import process_due
 from chat_service.privacy.retention import retention_loop, sweep_stale_uploads
+from chat_service.privacy.retention.runner import LEASE_NAME as RETENTION_LEASE
 from chat_service.privacy.webhooks import WebhookNotifier
 from chat_service.resources import ResourceLimits
 from chat_service.scanning import PoolScanner, Scanner
@@ -44,7 +45,7 @@ BACKGROUND_STOP_GRACE_SECS = 10.0  # a retention batch or a webhook round finish
 # The periodic jobs' lease names (and the `job` label of chat_job_lease_held).
 CONSENT_SWEEPER_JOB = "consent-sweeper"
 DELETION_JOB = "deletion-requests"
-RETENTION_JOB = "retention"
+RETENTION_JOB = RETENTION_LEASE
 
 
 def create_app(
