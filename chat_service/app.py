@@ -23,27 +23,29 @@ from chat_service.http.cors import cors_middleware
 from chat_service.http.metrics import metrics_listener_ctx
 from chat_service.http.middleware import error_middleware
 from chat_service.http.routes import setup_routes
+from chat_service.jobs import LeasedJob, Turn
 from chat_service.metrics import Metrics
 from chat_service.net.rates import Rates
-from chat_service.privacy.deletion import deletion_loop
-from chat_service.privacy.retention import (
-    default_holder,
-    retention_loop,
-    sweep_stale_uploads,
-)
+from chat_service.privacy.deletion import process_due
+from chat_service.privacy.retention import retention_loop, sweep_stale_uploads
+from chat_service.privacy.retention.runner import LEASE_NAME as RETENTION_LEASE
 from chat_service.privacy.webhooks import WebhookNotifier
 from chat_service.resources import ResourceLimits
 from chat_service.scanning import PoolScanner, Scanner
 from chat_service.services import Services
 from chat_service.settings import Settings, is_loopback
-from chat_service.stopping import wait_or_stop
 from chat_service.storage import open_store
 from chat_service.storage.crypto import FieldCipher, load_master_key
+from chat_service.storage.leases import new_holder
 
 logger = logging.getLogger(__name__)
 
 LOOP_LAG_INTERVAL_SECS = 0.5
 BACKGROUND_STOP_GRACE_SECS = 10.0  # a retention batch or a webhook round finishes well within
+# The periodic jobs' lease names (and the `job` label of chat_job_lease_held).
+CONSENT_SWEEPER_JOB = "consent-sweeper"
+DELETION_JOB = "deletion-requests"
+RETENTION_JOB = RETENTION_LEASE
 
 
 def create_app(
@@ -129,30 +131,32 @@ def create_app(
             await cipher.close()
 
     async def background_ctx(app: web.Application) -> AsyncIterator[None]:
-        """The service's periodic jobs: consent expiry, privacy notices to recipients,
-        deletion requests (carried out at once), retention (one instance at a time)."""
+        """The service's periodic jobs. Consent expiry, deletion requests and retention
+        run on one instance at a time, each under its lease (chat_service/jobs.py); webhook
+        notices run everywhere, each delivery claimed by one sender."""
         services = app[keys.SERVICES]
         await asyncio.to_thread(  # temporary files of uploads a killed process left behind
             sweep_stale_uploads,
             settings.data_dir / TMP_DIR_NAME,
             settings.attachments.stale_upload_secs,
         )
+        holder = new_holder("server")  # this instance, in every lease it takes
+        jobs = _leased_jobs(services, holder)
+        app[keys.JOBS] = jobs
         stop = asyncio.Event()
-        tasks = [
-            asyncio.create_task(_sweep_consents(services, stop), name="consent-sweeper"),
+        tasks = [job.start(stop) for job in jobs]
+        tasks += [
             asyncio.create_task(services.notifier.run(stop), name="webhook-notifier"),
-            asyncio.create_task(
-                deletion_loop(services, services.notifier, stop), name="deletion-requests"
-            ),
             asyncio.create_task(
                 retention_loop(
                     services,
                     settings.config_files().retention,
                     stop=stop,
-                    holder=default_holder("server"),
+                    holder=holder,
                     failures=services.metrics.retention_failures,
+                    held=services.metrics.job_lease_held.labels(RETENTION_JOB),
                 ),
-                name="retention",
+                name=RETENTION_JOB,
             ),
         ]
         yield
@@ -189,18 +193,42 @@ async def _close_sockets(app: web.Application) -> None:
     )
 
 
-async def _sweep_consents(services: Services, stop: asyncio.Event) -> None:
-    """Requests nobody answered in time count as refused: their values are destroyed."""
-    interval = services.settings.consent.sweep_interval_secs
-    while not await wait_or_stop(stop, interval):
-        try:
-            expired = await sweep_expired(services)
-        except Exception:
-            logger.exception("consent sweep failed; retrying next interval")
-            services.metrics.errors.labels("consent_sweep").inc()
-        else:
-            if expired:
-                logger.info("consent requests expired", extra={"count": expired})
+def _leased_jobs(services: Services, holder: str) -> list[LeasedJob]:
+    """Consent expiry and deletion requests, each on one instance at a time."""
+    jobs_config = services.settings.config.jobs
+    metrics = services.metrics
+
+    async def sweep_consents(turn: Turn) -> None:
+        """Requests nobody answered in time count as refused: their values are destroyed."""
+        expired = await sweep_expired(services, keep=turn.keep)
+        if expired:
+            logger.info("consent requests expired", extra={"count": expired})
+
+    async def deletion_requests(turn: Turn) -> None:
+        await process_due(services, notifier=services.notifier, keep=turn.keep)
+
+    return [
+        LeasedJob(
+            CONSENT_SWEEPER_JOB,
+            sweep_consents,
+            lease_secs=jobs_config.consent_sweeper_lease_secs,
+            interval_secs=services.settings.consent.sweep_interval_secs,
+            held=metrics.job_lease_held.labels(CONSENT_SWEEPER_JOB),
+            leases=services.store.leases,
+            holder=holder,
+            errors=metrics.errors,
+        ),
+        LeasedJob(
+            DELETION_JOB,
+            deletion_requests,
+            lease_secs=jobs_config.deletion_lease_secs,
+            interval_secs=jobs_config.deletion_interval_secs,
+            held=metrics.job_lease_held.labels(DELETION_JOB),
+            leases=services.store.leases,
+            holder=holder,
+            errors=metrics.errors,
+        ),
+    ]
 
 
 async def _watch_loop_lag(metrics: Metrics) -> None:

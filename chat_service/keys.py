@@ -6,6 +6,7 @@ from aiohttp import web
 
 from chat_service.auth import TokenService
 from chat_service.fanout import FanOut, Registry
+from chat_service.jobs import LeasedJob
 from chat_service.metrics import Metrics
 from chat_service.net.rates import Rates
 from chat_service.scanning import Scanner
@@ -23,3 +24,5 @@ FANOUT = web.AppKey("fanout", FanOut)
 SERVICES = web.AppKey("services", Services)
 RATES = web.AppKey("rates", Rates)  # shared rate-limit buckets (net/rates.py)
 METRICS_URL = web.AppKey("metrics_url", str)  # the operators' listener, once it listens
+# The periodic jobs this instance takes turns at, each under its lease (jobs.py).
+JOBS = web.AppKey[list[LeasedJob]]("jobs")

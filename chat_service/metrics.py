@@ -58,6 +58,12 @@ class Metrics:
         self.loop_lag = Gauge(
             "chat_event_loop_lag_seconds", "Last measured event-loop lag", registry=r
         )
+        self.job_lease_held = Gauge(
+            "chat_job_lease_held",
+            "1 while this instance holds the periodic job's lease (runs it), else 0",
+            ["job"],
+            registry=r,
+        )
         self.retention_failures = Counter(
             "chat_retention_failures_total",
             "Retention runs that failed (the run record says why)",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from chat_service.attachments.config import AttachmentsConfig, load_attachments_config
 from chat_service.errors import ConfigError
@@ -131,6 +131,22 @@ class MetricsSection(_Frozen):
     port: int = Field(ge=0, le=65535)
 
 
+class JobsSection(_Frozen):
+    """The periodic jobs that run on one instance at a time, each under a lease
+    (chat_service/jobs.py). A lease outlasts several intervals, so the holder keeps it
+    from turn to turn; a dead holder's jobs move within lease + interval."""
+
+    consent_sweeper_lease_secs: float = Field(ge=1)
+    deletion_interval_secs: float = Field(gt=0)
+    deletion_lease_secs: float = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_interval(self) -> JobsSection:
+        if self.deletion_lease_secs <= self.deletion_interval_secs:
+            raise ValueError("deletion_lease_secs must be longer than deletion_interval_secs")
+        return self
+
+
 class ServerConfig(_Frozen):
     server: ServerSection
     auth: AuthSection
@@ -140,6 +156,7 @@ class ServerConfig(_Frozen):
     store: StoreSection
     detection: DetectionSection
     metrics: MetricsSection
+    jobs: JobsSection
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,9 +257,15 @@ class Settings:
             raise ConfigError(
                 f"CHAT_SERVICE_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} characters"
             )
+        consent = load_consent_config(config_dir)
+        if config.jobs.consent_sweeper_lease_secs <= consent.sweep_interval_secs:
+            raise ConfigError(
+                f"{config_dir / 'server.toml'}: jobs.consent_sweeper_lease_secs must be longer "
+                "than sweep_interval_secs in consent.toml"
+            )
         return cls(
             config,
-            consent=load_consent_config(config_dir),
+            consent=consent,
             attachments=load_attachments_config(config_dir),
             web=load_web_config(config_dir),
             files=ConfigFiles.load(config_dir, env),

@@ -41,6 +41,37 @@ def test_when_a_key_is_missing_then_config_error(tmp_path: Path) -> None:
         Settings.load(config, env={})
 
 
+@pytest.mark.parametrize(
+    ("file", "old", "new", "match"),
+    [
+        pytest.param(
+            "server.toml",
+            "deletion_lease_secs = 120.0",
+            "deletion_lease_secs = 30.0",
+            "deletion_lease_secs must be longer",
+            id="deletion-lease-not-above-its-interval",
+        ),
+        pytest.param(
+            "consent.toml",
+            "sweep_interval_secs = 30.0",
+            "sweep_interval_secs = 600.0",
+            "consent_sweeper_lease_secs must be longer",
+            id="consent-sweeper-lease-not-above-its-interval",
+        ),
+    ],
+)
+def test_when_a_job_lease_does_not_outlast_its_interval_then_config_error(
+    tmp_path: Path, file: str, old: str, new: str, match: str
+) -> None:
+    config = copy_config(tmp_path)
+    path = config / file
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    with pytest.raises(ConfigError, match=match):
+        Settings.load(config, env={})
+
+
 def test_environment_overrides_the_file() -> None:
     settings = Settings.load(
         REPO / "config",

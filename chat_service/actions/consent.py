@@ -14,6 +14,7 @@ Every decision is a new ledger entry; every destruction writes an audit record.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, cast
 
@@ -183,14 +184,19 @@ async def respond(
         raise ConsentAlreadyDecided(ref=command.request_id)
 
 
-async def sweep_expired(services: Services) -> int:
+async def sweep_expired(
+    services: Services, keep: Callable[[], Awaitable[None]] | None = None
+) -> int:
     """Treat requests nobody answered in time as refused, finish decisions that were
     interrupted, and destroy values left pending without any request past the time-out.
-    Returns how many requests expired."""
+    Returns how many requests expired. `keep` is awaited before each request: the
+    server's job renews its lease there, or ends the sweep by raising (chat_service/jobs.py)."""
     config = services.settings.consent
     expired = 0
     while batch := await services.store.consent_requests.due(services.clock()):
         for request in batch:
+            if keep is not None:
+                await keep()
             if await _decide(
                 services,
                 request,

@@ -3,8 +3,9 @@
 Filing records `received_at` and `due_at` (15 working days in mainland China, from
 `config/holidays.toml`; chat_service/workdays.py). Carrying it out is idempotent and
 resumable: every step is a query that no longer matches once done, so a pass killed halfway
-is finished by the next one (`process_due`, run by `deletion_loop` on the server's schedule,
-takes every request not completed yet, at once: far within the deadline).
+is finished by the next one (`process_due`, run on the server's schedule by one instance
+at a time (chat_service/jobs.py), takes every request not completed yet, at once: far
+within the deadline).
 
 One pass over a request:
 1. conversation by conversation, unless an active legal hold keeps it (its own or its
@@ -29,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -39,7 +40,6 @@ from chat_service.errors import BadRequest, ConfigError, Forbidden, NotFound
 from chat_service.json_types import JsonObject
 from chat_service.privacy.pseudonyms import Pseudonymizer, pseudonymizer_for
 from chat_service.services import Notifier, Services
-from chat_service.stopping import wait_or_stop
 from chat_service.storage.actors import actor_doc
 from chat_service.storage.deletion_requests import DeletedDoc, DeletionRequestDoc, HeldDoc
 from chat_service.storage.holds import HoldDoc
@@ -52,7 +52,6 @@ DEADLINE_WORKING_DAYS: Final = 15
 MAX_CUSTOMER_ID_CHARS: Final = 128
 CONVERSATIONS_PER_BATCH: Final = 50
 REQUESTS_PER_PASS: Final = 100
-DEFAULT_INTERVAL_SECS: Final = 30.0
 
 
 class DeletionRequestNotFound(NotFound):
@@ -350,12 +349,17 @@ async def process_due(
     *,
     notifier: Notifier,
     pseudonymizer: Pseudonymizer | None = None,
+    keep: Callable[[], Awaitable[None]] | None = None,
 ) -> list[dict[str, Any]]:
     """One pass over every request not completed yet (oldest deadline first); a request
     that fails is logged and retried on the next pass. Returns the requests as they stand
-    (as plain documents: the tests read a partial request's `held` without narrowing it)."""
+    (as plain documents: the tests read a partial request's `held` without narrowing it).
+    `keep` is awaited before each request: the server's job renews its lease there, or
+    ends the pass by raising (chat_service/jobs.py)."""
     done: list[dict[str, Any]] = []
     for request in await services.store.deletion_requests.open_requests(REQUESTS_PER_PASS):
+        if keep is not None:
+            await keep()
         try:
             done.append(
                 dict(
@@ -370,21 +374,6 @@ async def process_due(
             )
             services.metrics.errors.labels("deletion").inc()
     return done
-
-
-async def deletion_loop(
-    services: Services,
-    notifier: Notifier,
-    stop: asyncio.Event,
-    interval_secs: float = DEFAULT_INTERVAL_SECS,
-) -> None:
-    """The server's loop: a `process_due` pass every `interval_secs` until `stop` is set."""
-    while not stop.is_set():
-        try:
-            await process_due(services, notifier=notifier)
-        except Exception:
-            logger.exception("deletion pass failed; will try again")
-        await wait_or_stop(stop, interval_secs)
 
 
 async def file_and_carry_out(

@@ -20,6 +20,7 @@ from chat_service.storage.conversations import ConversationStore
 from chat_service.storage.deletion_requests import DeletionRequests
 from chat_service.storage.embedded import EmbeddedStore
 from chat_service.storage.holds import LegalHolds
+from chat_service.storage.leases import Leases
 from chat_service.storage.messages import MessageStore
 from chat_service.storage.retention_runs import RetentionStore
 from chat_service.storage.upload_quotas import UploadQuotas
@@ -52,6 +53,7 @@ class Store:
         self.deletion_requests = DeletionRequests(self.db["deletion_requests"])
         self.webhook_deliveries = WebhookDeliveries(self.db["webhook_deliveries"])
         self.retention = RetentionStore(self.db)
+        self.leases = Leases(self.db["leases"])  # one holder per periodic job
         self.attachments = AttachmentStore(self.db)  # indexes made on first use
         self.upload_quotas = UploadQuotas(self.db["upload_quotas"])
 

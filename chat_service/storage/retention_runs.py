@@ -1,5 +1,5 @@
-"""Owner of `retention_runs`, `leases` and `anonymised_conversations`, and of the retention
-job's queries over `messages` and `conversations`.
+"""Owner of `retention_runs` and `anonymised_conversations`, and of the retention job's
+queries over `messages` and `conversations`.
 
 The retention engine (chat_service/privacy/retention/) is the only caller. Its queries
 over other owners' collections live here, in storage, and use indexes created here with a
@@ -12,10 +12,9 @@ Conventions:
   (`customer_id: {$nin: held customers}`, `conversation_id: {$nin: held conversations}`),
   or, for counting what a hold saved, selects only that data (`scope="held"`);
 - pages are keyset-paged on (time, `_id`), so a dry run (which changes nothing) and a real
-  run (whose processed documents stop matching) walk the same documents;
-- the lease is one document `{_id: name, holder, expires_at}` taken by an atomic
-  conditional upsert: free, lapsed, or already ours; two takers race on `_id` and the
-  loser gets `DuplicateKeyError`.
+  run (whose processed documents stop matching) walk the same documents.
+
+The run's lease (one runner at a time) is in `leases`, owned by `leases.py`.
 """
 
 from __future__ import annotations
@@ -25,10 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, NotRequired, TypedDict
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from chat_service.storage.holds import LegalHolds
 
@@ -172,7 +169,6 @@ class RetentionStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._db = db
         self._runs: AsyncCollection[Doc] = db["retention_runs"]
-        self._leases: AsyncCollection[Doc] = db["leases"]
         self._anonymised: AsyncCollection[Doc] = db["anonymised_conversations"]
         self._messages: AsyncCollection[Doc] = db["messages"]
         self._conversations: AsyncCollection[Doc] = db["conversations"]
@@ -487,27 +483,6 @@ class RetentionStore:
             .limit(limit)
         )
         return [_unsent_row(doc) async for doc in cursor]
-
-    # -- lease ---------------------------------------------------------------------------------
-
-    async def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
-        """Take (or renew) the lease if it is free, lapsed or ours."""
-        try:
-            doc = await self._leases.find_one_and_update(
-                {"_id": name, "$or": [{"expires_at": {"$lte": now}}, {"holder": holder}]},
-                {"$set": {"holder": holder, "expires_at": until}},  # index: _id
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
-        except DuplicateKeyError:
-            return False  # held by someone else (the upsert lost the race on _id)
-        return doc is not None and doc.get("holder") == holder
-
-    async def release_lease(self, name: str, holder: str) -> None:
-        await self._leases.delete_one({"_id": name, "holder": holder})  # index: _id
-
-    async def lease(self, name: str) -> Doc | None:
-        return await self._leases.find_one({"_id": name})  # index: _id
 
     # -- run records ---------------------------------------------------------------------------
 

@@ -420,7 +420,7 @@ async def test_when_a_run_is_killed_after_its_first_batch_then_the_next_run_fini
     assert killed["status"] == "interrupted"
     done_first = killed["rules"]["t"]["count"]
     assert 1 <= done_first < 12
-    assert await services.store.retention.lease("retention") is None  # released
+    assert await services.store.leases.get("retention") is None  # released
     resumed = await run_retention(services, only, now=NOW, dry_run=False, holder="other")
     assert resumed.ok and resumed.error_count == 0
     assert resumed.rules["t"].count == 12 - done_first
@@ -464,9 +464,7 @@ async def test_when_two_runs_start_at_once_then_one_runs_and_the_other_reports_t
     # A live lease held elsewhere (another instance mid-run): nothing is done.
     await seed_more(services)
     until = datetime.now(UTC) + timedelta(minutes=1)
-    assert await services.store.retention.take_lease(
-        "retention", "instance-c", datetime.now(UTC), until
-    )
+    assert await services.store.leases.take("retention", "instance-c", datetime.now(UTC), until)
     blocked = await run_retention(services, config, now=NOW, dry_run=False, holder="instance-a")
     assert blocked.status == "lease_held" and not blocked.ok
     assert await db_of(services)["conversations"].find_one({"_id": "c_old_2"}) is not None

@@ -26,15 +26,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import os
-import socket
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Unpack
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from chat_service.actions.consent import change_secrets
 from chat_service.privacy.retention.reports import (
@@ -57,6 +55,7 @@ from chat_service.privacy.retention.rules import (
 from chat_service.privacy_settings import RetentionConfig, RetentionRule
 from chat_service.services import Services
 from chat_service.stopping import wait_or_stop
+from chat_service.storage.leases import Leases, new_holder
 from chat_service.storage.retention_runs import (
     AnonymisedConversation,
     ClosedConversationRow,
@@ -73,8 +72,8 @@ CAS_RETRIES = 5
 
 
 def default_holder(kind: str) -> str:
-    """Who takes the lease: host, process and kind ("cli" or "server")."""
-    return f"{socket.gethostname()}:{os.getpid()}:{kind}"
+    """Who takes the lease: host, process, kind ("cli" or "server") and a random part."""
+    return new_holder(kind)
 
 
 def utc_now() -> datetime:
@@ -181,7 +180,8 @@ class _Run:
             batch = {"rule": rule, "size": size, **counts, "at": self.clock()}
             await self.rs.record_batch(self.summary.run_id, rule, counts, batch, section)
             until = self.clock() + timedelta(seconds=self.config.lease_secs)
-            if not await self.rs.take_lease(LEASE_NAME, self.summary.holder, self.clock(), until):
+            leases = self.services.store.leases
+            if not await leases.take(LEASE_NAME, self.summary.holder, self.clock(), until):
                 raise LeaseLost("the retention lease was taken by another holder")
             await asyncio.sleep(self.config.pause_between_batches_secs)
         else:
@@ -618,10 +618,12 @@ async def run_retention(
     failures: Counter | None = None,
     clock: Callable[[], datetime] = utc_now,
     stop: asyncio.Event | None = None,
+    held: Gauge | None = None,
 ) -> RetentionSummary:
     """Apply every rule once as of `now`. A real run takes the lease first (status
     `lease_held` and nothing done if another holder has it) and records itself in
-    `retention_runs`; a dry run takes no lease, writes nothing and counts the same."""
+    `retention_runs`; a dry run takes no lease, writes nothing and counts the same.
+    `held` (the job's lease gauge) is 1 while this run holds the lease."""
     if now.tzinfo is None:
         raise ValueError("retention needs an aware datetime for now")
     store_retention: RetentionStore = services.store.retention
@@ -635,8 +637,10 @@ async def run_retention(
         started_at=started,
         unsent_hours=services.settings.attachments.unsent_retention_hours,
     )
-    if not dry_run and not await _take_lease(store_retention, summary, config.lease_secs):
+    if not dry_run and not await _take_lease(services.store.leases, summary, config.lease_secs):
         return summary
+    if not dry_run and held is not None:
+        held.set(1)
     run = _Run(
         services,
         config,
@@ -661,42 +665,44 @@ async def run_retention(
     except asyncio.CancelledError:
         summary.status = "interrupted"
         summary.duration_ms = (time.perf_counter() - t0) * 1000
-        await asyncio.shield(_finish(store_retention, summary))
+        await asyncio.shield(_finish(services, summary, held))
         raise
     if summary.status == "succeeded" and summary.error_count:
         summary.status = "failed"
     summary.duration_ms = (time.perf_counter() - t0) * 1000
-    await _finish(store_retention, summary)
+    await _finish(services, summary, held)
     log = logger.info if summary.ok else logger.error
     log("retention run finished", extra={"summary": summary.to_json()})
     return summary
 
 
-async def _take_lease(store: RetentionStore, summary: RetentionSummary, lease_secs: float) -> bool:
+async def _take_lease(leases: Leases, summary: RetentionSummary, lease_secs: float) -> bool:
     """Take the lease for a real run; if another holder has it, the summary says who
     (status `lease_held`, not recorded: the run does nothing)."""
     until = summary.started_at + timedelta(seconds=lease_secs)
-    if await store.take_lease(LEASE_NAME, summary.holder, summary.started_at, until):
+    if await leases.take(LEASE_NAME, summary.holder, summary.started_at, until):
         return True
-    lease = await store.lease(LEASE_NAME) or {}
+    lease = await leases.get(LEASE_NAME)
     summary.status = "lease_held"
     summary.run_id = None  # not recorded: this run did nothing
     summary.lease = {
-        "holder": lease.get("holder"),
-        "expires_at": lease["expires_at"].isoformat() if lease.get("expires_at") else None,
+        "holder": lease["holder"] if lease else None,
+        "expires_at": lease["expires_at"].isoformat() if lease else None,
     }
     logger.warning("retention lease held elsewhere; nothing done", extra=summary.lease)
     return False
 
 
-async def _finish(store_retention: RetentionStore, summary: RetentionSummary) -> None:
+async def _finish(services: Services, summary: RetentionSummary, held: Gauge | None = None) -> None:
     """Record the outcome and release the lease (real runs only)."""
     if summary.run_id is None:
         return
     try:
-        await store_retention.finish_run(summary.run_id, finished_fields(summary))
+        await services.store.retention.finish_run(summary.run_id, finished_fields(summary))
     finally:
-        await store_retention.release_lease(LEASE_NAME, summary.holder)
+        if held is not None:
+            held.set(0)
+        await services.store.leases.release(LEASE_NAME, summary.holder)
 
 
 async def retention_loop(
@@ -708,6 +714,7 @@ async def retention_loop(
     failures: Counter | None = None,
     clock: Callable[[], datetime] = utc_now,
     first_delay_secs: float = 60.0,
+    held: Gauge | None = None,
 ) -> None:
     """The server's schedule: a run every `interval_secs` until `stop` is set (a run in
     progress ends after its current batch). Never raises; failures are logged and counted."""
@@ -723,6 +730,7 @@ async def retention_loop(
                 failures=failures,
                 clock=clock,
                 stop=stop,
+                held=held,
             )
         except Exception:
             logger.exception("retention run crashed")
