@@ -193,7 +193,8 @@ class KmipSettings:
 
     @property
     def endpoint(self) -> str:
-        return f"{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+        return f"{host}:{self.port}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> KmipSettings | None:

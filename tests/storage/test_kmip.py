@@ -16,7 +16,7 @@ from bson.binary import Binary
 from pymongo import AsyncMongoClient
 
 from chat_service.errors import ConfigError
-from chat_service.settings import KmipSettings
+from chat_service.settings import KmipSettings, Settings
 from chat_service.storage.crypto import (
     KEY_VAULT_COLLECTION,
     FieldCipher,
@@ -267,6 +267,23 @@ async def test_when_kmip_data_keys_exist_but_kmip_is_not_configured_then_start_f
 
 def test_when_no_kmip_endpoint_is_set_then_there_is_no_kmip_settings() -> None:
     assert KmipSettings.from_env({}) is None
+
+
+def test_when_the_service_settings_load_then_the_kmip_environment_is_read(
+    base_settings: Settings, tls: TlsFiles
+) -> None:
+    env = {
+        **os.environ,
+        "CHAT_SERVICE_KMIP_ENDPOINT": "[::1]:5696",
+        "CHAT_SERVICE_KMIP_CA_FILE": str(tls.ca_file),
+        "CHAT_SERVICE_KMIP_CERT_FILE": str(tls.client_file),
+    }
+    loaded = Settings.load(base_settings.config_dir, base_settings.data_dir, env)
+    assert loaded.kmip is not None
+    assert (loaded.kmip.host, loaded.kmip.port, loaded.kmip.key_id) == ("::1", 5696, None)
+    assert loaded.kmip.endpoint == "[::1]:5696"
+    assert loaded.with_overrides().kmip == loaded.kmip
+    assert base_settings.kmip is None
 
 
 def test_when_the_kmip_environment_is_complete_then_it_is_read(tls: TlsFiles) -> None:
