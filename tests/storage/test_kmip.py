@@ -24,6 +24,7 @@ from chat_service.storage.crypto import (
     MasterKeyError,
     encrypted_key_id,
 )
+from tests.cli.test_cli import run_cli
 from tests.storage.kmip_server import KmipServer, TlsFiles, free_port, make_tls_files
 
 SECRET_VALUE = "my card is 4111 1111 1111 1111"
@@ -329,3 +330,24 @@ def test_when_a_kmip_tls_file_is_missing_then_it_is_a_config_error(
     }
     with pytest.raises(ConfigError, match=r"CHAT_SERVICE_KMIP_CERT_FILE: .* is not a readable"):
         KmipSettings.from_env(env)
+
+
+# -- the commands refuse to start --------------------------------------------------------------
+
+
+# One process that starts Python and its own store child: seconds on an idle machine, far
+# more at the load the suite runs under.
+@pytest.mark.timeout(360)
+async def test_when_the_kmip_server_is_unreachable_then_a_data_command_refuses_to_start(
+    tls: TlsFiles, tmp_path: Path
+) -> None:
+    port = free_port()  # nothing listens there
+    env = {
+        "CHAT_SERVICE_KMIP_ENDPOINT": f"127.0.0.1:{port}",
+        "CHAT_SERVICE_KMIP_CA_FILE": str(tls.ca_file),
+        "CHAT_SERVICE_KMIP_CERT_FILE": str(tls.client_file),
+    }
+    code, out, err = await run_cli("privacy", "report", "--data", str(tmp_path), env=env)
+    assert code == 2
+    assert out == ""
+    assert f"configuration error: the KMIP server at 127.0.0.1:{port}" in err
