@@ -112,7 +112,9 @@ def create_app(
             allow_dev_key=store.kind == "embedded"
             and is_loopback(host or settings.config.server.host),
         )
-        cipher = FieldCipher(store.client, settings.config.store.database, master_key)
+        cipher = FieldCipher(
+            store.client, settings.config.store.database, master_key, kmip=settings.kmip
+        )
         await cipher.start()
         files = await asyncio.to_thread(settings.config_files)  # checked by Settings.load
         app[keys.SERVICES] = Services(

@@ -69,7 +69,9 @@ async def data_services(settings: Settings, *, uri: str | None = None) -> AsyncI
             settings.data_dir,
             allow_dev_key=store.kind == "embedded",
         )
-        cipher = FieldCipher(store.client, settings.config.store.database, master_key)
+        cipher = FieldCipher(
+            store.client, settings.config.store.database, master_key, kmip=settings.kmip
+        )
         await cipher.start()
         webhooks = await asyncio.to_thread(load_webhook_config, settings.config_dir)
         try:

@@ -6,7 +6,8 @@ retention, webhooks with their secrets, holidays, and the detection pool's detec
 and categories.toml, which `detectors.config` checks without loading any model) before the
 store or the detection pool starts.
 Environment variables override the file: CHAT_SERVICE_SECRET, CHAT_SERVICE_MASTER_KEY,
-MONGODB_URI, CHAT_SERVICE_ALLOWED_ORIGINS, CHAT_SERVICE_METRICS_TOKEN.
+MONGODB_URI, CHAT_SERVICE_ALLOWED_ORIGINS, CHAT_SERVICE_METRICS_TOKEN; the KMIP key manager
+comes from CHAT_SERVICE_KMIP_ENDPOINT, _CA_FILE, _CERT_FILE and _KEY_ID (`KmipSettings`).
 """
 
 from __future__ import annotations
@@ -197,6 +198,60 @@ def _detection_config(config_dir: Path) -> DetectionConfig:
         raise ConfigError(f"{config_dir}: detection configuration: {exc}") from exc
 
 
+@dataclass(frozen=True)
+class KmipSettings:
+    """The KMIP server whose key wraps new customer data keys (docs/deployment.md)."""
+
+    host: str
+    port: int
+    ca_file: Path  # the CA that signed the KMIP server's certificate (PEM)
+    cert_file: Path  # this service's client certificate and its private key (one PEM)
+    key_id: str | None  # an existing SecretData (96 bytes); None: one made per data key
+
+    @property
+    def endpoint(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+        return f"{host}:{self.port}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> KmipSettings | None:
+        """None without CHAT_SERVICE_KMIP_ENDPOINT; ConfigError if it is set but the rest is
+        missing, malformed or not a readable file (the server itself is checked at start)."""
+        endpoint = env.get("CHAT_SERVICE_KMIP_ENDPOINT", "").strip()
+        if not endpoint:
+            for name in ("CA_FILE", "CERT_FILE", "KEY_ID"):
+                if env.get(f"CHAT_SERVICE_KMIP_{name}"):
+                    raise ConfigError(
+                        f"CHAT_SERVICE_KMIP_{name} is set but CHAT_SERVICE_KMIP_ENDPOINT is not"
+                    )
+            return None
+        host, sep, port_text = endpoint.rpartition(":")
+        if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ConfigError(
+                f"CHAT_SERVICE_KMIP_ENDPOINT must be host:port (e.g. kmip.example:5696), "
+                f"not {endpoint!r}"
+            )
+        files: dict[str, Path] = {}
+        for name in ("CA_FILE", "CERT_FILE"):
+            value = env.get(f"CHAT_SERVICE_KMIP_{name}", "").strip()
+            if not value:
+                raise ConfigError(
+                    f"CHAT_SERVICE_KMIP_{name} is required with CHAT_SERVICE_KMIP_ENDPOINT"
+                )
+            path = Path(value)
+            if not path.is_file():
+                raise ConfigError(f"CHAT_SERVICE_KMIP_{name}: {path} is not a readable file")
+            files[name] = path
+        key_id = env.get("CHAT_SERVICE_KMIP_KEY_ID", "").strip() or None
+        return cls(
+            host=host.strip("[]"),
+            port=int(port_text),
+            ca_file=files["CA_FILE"],
+            cert_file=files["CERT_FILE"],
+            key_id=key_id,
+        )
+
+
 class Settings:
     """Everything the service needs to start, resolved once."""
 
@@ -214,6 +269,7 @@ class Settings:
         master_key: Secret | None,
         mongodb_uri: Secret | None,
         metrics_token: Secret | None = None,
+        kmip: KmipSettings | None = None,
     ) -> None:
         self.config = config
         self.consent = consent
@@ -228,6 +284,8 @@ class Settings:
         self.mongodb_uri = mongodb_uri
         # Lets a scraper read /metrics on the public port too (Authorization: Bearer ...).
         self.metrics_token = metrics_token
+        # The KMIP server that wraps new data keys; None: the local master key does.
+        self.kmip = kmip
 
     @classmethod
     def load(
@@ -275,6 +333,7 @@ class Settings:
             master_key=Secret(master) if master else None,
             mongodb_uri=Secret(uri) if uri else None,
             metrics_token=Secret(metrics_token) if metrics_token else None,
+            kmip=KmipSettings.from_env(env),
         )
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -292,6 +351,7 @@ class Settings:
             master_key=self.master_key,
             mongodb_uri=self.mongodb_uri,
             metrics_token=self.metrics_token,
+            kmip=self.kmip,
         )
         for name, value in changes.items():
             if not hasattr(clone, name):

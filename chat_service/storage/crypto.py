@@ -1,8 +1,11 @@
 """Sensitive values at rest: client-side field-level encryption, explicit mode.
 
 One data key per customer lives in the key-vault collection `<database>.encryption_keys`
-(key alt name `customer:<id>`), wrapped by the master key (`CHAT_SERVICE_MASTER_KEY`, the
-"local" KMS provider). Values are encrypted with the random algorithm
+(key alt name `customer:<id>`), wrapped by the master key: `CHAT_SERVICE_MASTER_KEY` (the
+"local" KMS provider), or, with CHAT_SERVICE_KMIP_ENDPOINT set, a key held by a KMIP server
+reached over mutual TLS (the "kmip" provider; new data keys are made there, and keys made
+under the local key stay readable while that key is configured; `rewrap_data_keys` moves
+them). Values are encrypted with the random algorithm
 (AEAD_AES_256_CBC_HMAC_SHA_512_Random): two encryptions of one value differ, and nothing
 about the plaintext can be queried. Deleting a customer's data key (`shred`) makes every copy
 of every value under it unreadable, backups included (crypto-shredding).
@@ -15,7 +18,9 @@ Another process that shredded a key is seen here within `KEY_CACHE_MS`.
 
 A wrong master key is a configuration error, not a shredded key: `start`, `encrypt` and
 `decrypt` raise `MasterKeyError` when a data key exists but cannot be unwrapped, so a bad
-`CHAT_SERVICE_MASTER_KEY` never passes for "every customer was erased".
+`CHAT_SERVICE_MASTER_KEY` never passes for "every customer was erased"; `KmipError` (one of
+them) when the KMIP server cannot be reached or refuses this service, so a KMIP outage never
+passes for one either, and there is no fall back to the local key.
 """
 
 from __future__ import annotations
@@ -27,13 +32,15 @@ import contextlib
 import logging
 import os
 import secrets
+import socket
+import ssl
 import stat
 import uuid
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Final, NotRequired, TypedDict
+from typing import Any, Final, Literal, NotRequired, TypedDict
 
 from bson.binary import STANDARD, UUID_SUBTYPE, Binary
 from bson.codec_options import CodecOptions
@@ -44,7 +51,7 @@ from pymongo.encryption_shared import Algorithm  # defined here; re-exported unt
 from pymongo.errors import DuplicateKeyError, EncryptionError
 
 from chat_service.errors import ConfigError
-from chat_service.settings import Secret
+from chat_service.settings import KmipSettings, Secret
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +59,9 @@ MASTER_KEY_BYTES: Final = 96
 DEV_KEY_FILE: Final = "master.key"
 KEY_VAULT_COLLECTION: Final = "encryption_keys"
 KMS_PROVIDER: Final = "local"
+KMIP_PROVIDER: Final = "kmip"
+# Connecting to the KMIP server at start (the TLS handshake included).
+KMIP_CONNECT_TIMEOUT_SECS: Final = 10.0
 ALGORITHM: Final = Algorithm.AEAD_AES_256_CBC_HMAC_SHA_512_Random
 # How long libmongocrypt may keep an unwrapped data key: bounds how late a shred made by
 # another process is seen here (this process's own shreds take effect at once).
@@ -65,6 +75,13 @@ _FLE_BLOB_SUBTYPES: Final = (1, 2)
 
 class MasterKeyError(ConfigError):
     """The master key is missing, malformed, or cannot unwrap the stored data keys."""
+
+
+class KmipError(MasterKeyError):
+    """The KMIP server cannot be reached, refuses this service, or cannot unwrap a data key."""
+
+
+Provider = Literal["local", "kmip"]
 
 
 def load_master_key(secret: Secret | None, data_dir: Path, *, allow_dev_key: bool) -> bytes:
@@ -162,12 +179,20 @@ def encrypted_key_id(value: Binary) -> Binary:
     return Binary(bytes(value[1:17]), UUID_SUBTYPE)
 
 
+class MasterKeyDoc(TypedDict):
+    """Which master key wraps a data key, as libmongocrypt stores it."""
+
+    provider: str
+    keyId: NotRequired[str]  # the KMIP SecretData's unique identifier
+
+
 class DataKeyDoc(TypedDict):
     """A data key in the key vault, as libmongocrypt stores it; only what this module reads
-    (its id, and the `keyAltNames` it is found by; queries here project the id only)."""
+    (its id, the `keyAltNames` it is found by, the master key's provider)."""
 
     _id: Binary
     keyAltNames: NotRequired[list[str]]
+    masterKey: NotRequired[MasterKeyDoc]
 
 
 class _Generation:
@@ -183,14 +208,32 @@ class _Generation:
 
 class FieldCipher:
     """One data key per customer in the key vault (key_alt_name f"customer:{customer_id}"),
-    wrapped by the master key."""
+    wrapped by the master key: the local one, or the KMIP server's when `kmip` is given (the
+    local key then still unwraps the data keys made before)."""
 
-    def __init__(self, client: AsyncMongoClient[Any], database: str, master_key: bytes) -> None:
+    def __init__(
+        self,
+        client: AsyncMongoClient[Any],
+        database: str,
+        master_key: bytes,
+        *,
+        kmip: KmipSettings | None = None,
+    ) -> None:
         if len(master_key) != MASTER_KEY_BYTES:
             raise MasterKeyError(f"the master key must be exactly {MASTER_KEY_BYTES} bytes")
         self._client = client
         self._namespace = f"{database}.{KEY_VAULT_COLLECTION}"
-        self._kms_providers: dict[str, dict[str, bytes]] = {KMS_PROVIDER: {"key": master_key}}
+        self._kmip = kmip
+        self._kms_providers: dict[str, dict[str, bytes | str]] = {KMS_PROVIDER: {"key": master_key}}
+        self._kms_tls_options: dict[str, dict[str, str]] | None = None
+        if kmip is not None:
+            self._kms_providers[KMIP_PROVIDER] = {"endpoint": kmip.endpoint}
+            self._kms_tls_options = {
+                KMIP_PROVIDER: {
+                    "tlsCAFile": str(kmip.ca_file),
+                    "tlsCertificateKeyFile": str(kmip.cert_file),
+                }
+            }
         # The client's document type is left open (PyMongo's typing recipe, as in db.py).
         self._vault: AsyncCollection[DataKeyDoc] = client[database][KEY_VAULT_COLLECTION]
         self._current: _Generation | None = None
@@ -199,20 +242,32 @@ class FieldCipher:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock]
         self._locks = weakref.WeakValueDictionary()
 
+    @property
+    def provider(self) -> Provider:
+        """The KMS provider new data keys are made with."""
+        return KMIP_PROVIDER if self._kmip is not None else KMS_PROVIDER
+
     async def start(self) -> None:
-        """Create the key vault's index, then check the master key against a stored key."""
+        """Create the key vault's index, reach the KMIP server if one is configured, then
+        check each configured master key against a data key it wraps."""
         # As MongoDB documents for key vaults; the embedded store (mongoeco) accepts it too.
         await self._vault.create_index(
             "keyAltNames",
             unique=True,
             partialFilterExpression={"keyAltNames": {"$exists": True}},
         )
+        if self._kmip is not None:
+            # Fail fast on an unreachable server or unusable TLS files, even with no data
+            # key under it yet.
+            await asyncio.to_thread(_reach_kmip, self._kmip)
         self._current = _Generation(await self._new_encryption())
-        # Fail fast on a wrong CHAT_SERVICE_MASTER_KEY: unwrap one stored data key.
-        # index: _id_ (any document will do)
-        doc = await self._vault.find_one({}, {"_id": 1})
-        if doc is not None:
-            await self._check_master_key(_as_key_id(doc["_id"]))
+        # Fail fast on a wrong CHAT_SERVICE_MASTER_KEY (or KMIP key), or on data keys under
+        # a KMIP server that is not configured: unwrap one stored data key per provider.
+        for provider in (KMS_PROVIDER, KMIP_PROVIDER):
+            # index: none (the first match in a small collection: one key per customer)
+            doc = await self._vault.find_one({"masterKey.provider": provider}, {"_id": 1})
+            if doc is not None:
+                await self._check_master_key(_as_key_id(doc["_id"]))
 
     async def close(self) -> None:
         current, self._current = self._current, None
@@ -230,7 +285,7 @@ class FieldCipher:
                 return await encryption.encrypt(value, ALGORITHM, key_id=key_id)
             except EncryptionError as exc:
                 failure = exc
-        if await self._key_exists(key_id):
+        if await self._key_provider(key_id) is not None:
             await self._check_master_key(key_id)
             raise failure
         # Shredded by another process since we cached its id: a new key for new values.
@@ -257,7 +312,7 @@ class FieldCipher:
                 if not isinstance(plain, str):
                     raise ValueError("the encrypted value is not a string")
                 return plain
-        if not await self._key_exists(key_id):
+        if await self._key_provider(key_id) is None:
             return None
         await self._check_master_key(key_id)
         raise failure
@@ -280,6 +335,31 @@ class FieldCipher:
         )
         return shredded
 
+    async def rewrap_data_keys(self, *, from_provider: Provider | None = None) -> int:
+        """Rewrap every data key (or those under `from_provider`) with the current master key:
+        the KMIP server's (its `key_id` if set) when configured, else the local one. The data
+        keys themselves do not change, so every value stays readable. Returns how many were
+        rewrapped. Both the old and the new master key must be configured while it runs."""
+        query: dict[str, Any] = {}
+        if from_provider is not None:
+            query["masterKey.provider"] = from_provider
+        master_key: dict[str, Any] | None = None
+        if self._kmip is not None and self._kmip.key_id is not None:
+            master_key = {"keyId": self._kmip.key_id}
+        async with self._encryption() as encryption:
+            result = await encryption.rewrap_many_data_key(
+                query, provider=self.provider, master_key=master_key
+            )
+        # Forget data keys unwrapped under the old master key.
+        await self._renew_encryption()
+        bulk = result.bulk_write_result
+        count = 0 if bulk is None else bulk.modified_count
+        logger.info(
+            "customer data keys rewrapped",
+            extra={"count": count, "provider": self.provider, "from_provider": from_provider},
+        )
+        return count
+
     async def has_key(self, customer_id: str) -> bool:
         # index: keyAltNames_1
         doc = await self._vault.find_one({"keyAltNames": key_alt_name(customer_id)}, {"_id": 1})
@@ -296,6 +376,7 @@ class FieldCipher:
             self._namespace,
             self._client,
             CodecOptions(uuid_representation=STANDARD),
+            kms_tls_options=self._kms_tls_options,
             key_expiration_ms=KEY_CACHE_MS,
         )
 
@@ -347,12 +428,20 @@ class FieldCipher:
 
     async def _create_key(self, customer_id: str) -> Binary:
         async with self._encryption() as encryption:
+            master_key: dict[str, Any] | None = None
+            if self._kmip is not None and self._kmip.key_id is not None:
+                master_key = {"keyId": self._kmip.key_id}
             try:
                 key_id = await encryption.create_data_key(
-                    KMS_PROVIDER, key_alt_names=[key_alt_name(customer_id)]
+                    self.provider, master_key=master_key, key_alt_names=[key_alt_name(customer_id)]
                 )
             except EncryptionError as exc:
                 if not isinstance(exc.cause, DuplicateKeyError):
+                    if self._kmip is not None:
+                        raise KmipError(
+                            f"the KMIP server at {self._kmip.endpoint} could not make a data key "
+                            f"(CHAT_SERVICE_KMIP_ENDPOINT, _KEY_ID): {exc}"
+                        ) from exc
                     raise
                 # Another process made it first (unique keyAltNames index): use theirs.
                 existing = await self._find_key(customer_id)
@@ -367,9 +456,13 @@ class FieldCipher:
         doc = await self._vault.find_one({"keyAltNames": key_alt_name(customer_id)}, {"_id": 1})
         return None if doc is None else _as_key_id(doc["_id"])
 
-    async def _key_exists(self, key_id: Binary) -> bool:
+    async def _key_provider(self, key_id: Binary) -> str | None:
+        """The provider of the master key that wraps this data key; None if it is gone."""
         # index: _id_
-        return await self._vault.find_one({"_id": key_id}, {"_id": 1}) is not None
+        doc = await self._vault.find_one({"_id": key_id}, {"masterKey.provider": 1})
+        if doc is None:
+            return None
+        return doc.get("masterKey", {"provider": KMS_PROVIDER})["provider"]
 
     def _forget(self, customer_id: str, key_id: Binary) -> None:
         if self._key_ids.get(customer_id) == key_id:
@@ -381,12 +474,54 @@ class FieldCipher:
             try:
                 await encryption.encrypt("", ALGORITHM, key_id=key_id)
             except EncryptionError as exc:
-                if await self._key_exists(key_id):
-                    raise MasterKeyError(
-                        "the master key cannot unwrap the data keys in the key vault "
-                        f"({self._namespace}): CHAT_SERVICE_MASTER_KEY is not the key they "
-                        "were created with"
+                provider = await self._key_provider(key_id)
+                if provider is None:
+                    return
+                if provider == KMIP_PROVIDER and self._kmip is None:
+                    raise KmipError(
+                        f"data keys in the key vault ({self._namespace}) are wrapped by a KMIP "
+                        "server, but CHAT_SERVICE_KMIP_ENDPOINT is not set"
                     ) from exc
+                if provider == KMIP_PROVIDER and self._kmip is not None:
+                    raise KmipError(
+                        f"the KMIP server at {self._kmip.endpoint} cannot unwrap the data keys "
+                        f"in the key vault ({self._namespace}): {exc}"
+                    ) from exc
+                raise MasterKeyError(
+                    "the master key cannot unwrap the data keys in the key vault "
+                    f"({self._namespace}): CHAT_SERVICE_MASTER_KEY is not the key they "
+                    "were created with"
+                ) from exc
+
+
+def _reach_kmip(kmip: KmipSettings) -> None:
+    """A mutual-TLS handshake with the KMIP server, or KmipError (blocking: in a thread)."""
+    try:
+        context = ssl.create_default_context(cafile=str(kmip.ca_file))
+        # No stricter than the driver's own KMS connections (no X.509 strict mode).
+        context.verify_flags &= ~ssl.VERIFY_X509_STRICT
+        context.load_cert_chain(str(kmip.cert_file))
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+        raise KmipError(
+            "CHAT_SERVICE_KMIP_CA_FILE or CHAT_SERVICE_KMIP_CERT_FILE cannot be used "
+            f"(a CA certificate, and a client certificate with its key, in PEM): {exc}"
+        ) from exc
+    try:
+        with (
+            socket.create_connection(
+                (kmip.host, kmip.port), timeout=KMIP_CONNECT_TIMEOUT_SECS
+            ) as raw,
+            context.wrap_socket(raw, server_hostname=kmip.host) as tls,
+        ):
+            # TLS 1.3 reports a rejected client certificate only on the first read.
+            tls.setblocking(False)
+            with contextlib.suppress(ssl.SSLWantReadError):
+                tls.recv(1)
+    except OSError as exc:
+        raise KmipError(
+            f"the KMIP server at {kmip.endpoint} (CHAT_SERVICE_KMIP_ENDPOINT) cannot be "
+            f"reached over mutual TLS: {exc}"
+        ) from exc
 
 
 def _as_key_id(raw: object) -> Binary:
