@@ -14,7 +14,8 @@ web servers' lingering close would have it: after its receive loop the handler w
 (`linger`) for the client to end the connection, at most `LINGER_SECS`, while whatever the
 client still sends is read and dropped; then it closes it. A clean handshake (the
 client's close frame received) closes at once, as before, and a peer given up on is still
-aborted at once (fanout.Connection.give_up).
+aborted at once (fanout.Connection.give_up), and a peer that did not answer the heartbeat
+(no close frame is sent to a dead peer) is closed at once.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class LingeringWebSocket(web.WebSocketResponse):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._transport: asyncio.Transport | None = None
+        self._close_sent = False
         self._abnormal_end = False
         self.lingering = False
 
@@ -43,8 +45,15 @@ class LingeringWebSocket(web.WebSocketResponse):
         self._transport = transport if isinstance(transport, asyncio.Transport) else None
         return await super().prepare(request)
 
+    async def close(
+        self, *, code: int = WSCloseCode.OK, message: bytes = b"", drain: bool = True
+    ) -> bool:
+        self._close_sent = True  # (a heartbeat nobody answered ends without a close frame)
+        return await super().close(code=code, message=message, drain=drain)
+
     def _set_code_close_transport(self, code: WSCloseCode) -> None:
-        self._abnormal_end = code == WSCloseCode.ABNORMAL_CLOSURE
+        # The client's close never read after ours was sent: a protocol error, or no answer.
+        self._abnormal_end = self._close_sent and code == WSCloseCode.ABNORMAL_CLOSURE
         super()._set_code_close_transport(code)
 
     def _close_transport(self) -> None:
