@@ -136,7 +136,7 @@ async def check_send_message(
         try:
             conversation, created = await _resolve_conversation(services, identity, command)
             if conversation is None:
-                # A resend of a message stored in another (possibly closed) conversation.
+                # A resend of a message stored before its conversation was closed.
                 existing = await services.store.messages.get(
                     message_id_for(identity.role, identity.sub, command.client_id)
                 )
@@ -230,14 +230,11 @@ async def _resolve_conversation(
             raise ConversationNotFound(ref=command.client_id)
         if named.status == "open":
             return named, False
-    # Not the named open conversation: a resend whose original is elsewhere is answered from
-    # the store, never inserted here. On one MongoDB the `_id` would refuse it anyway; with
-    # messages sharded by conversation (storage/sharding.py) `_id` is unique per shard only.
-    if await _already_stored(services, identity, command):
-        return None, False  # a resend: its original ack; no new, empty conversation
     current = await services.store.conversations.find_open(identity.sub)
     if current is not None:
-        return current, False
+        return current, False  # a resend lands on its original through the _id on insert
+    if await _already_stored(services, identity, command):
+        return None, False  # a resend after its conversation was closed: no new, empty one
     now = services.clock()
     cap = services.settings.config.limits.conversations_per_hour
     opened = await services.store.conversations.count_opened_since(

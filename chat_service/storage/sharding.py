@@ -25,9 +25,9 @@ ShardKey = tuple[str, ...]
 
 SHARD_KEYS: Final[dict[str, ShardKey | None]] = {
     # The large, growing collections: one document per message, event or file chunk.
-    # A message's `_id` (role, sender, client_id) is unique per shard only: idempotency
-    # holds because a resend is stored in the conversation of its original, or not at
-    # all (actions/messages.py checks the `_id` before writing into another conversation).
+    # A message's `_id` (role, sender, client_id) is then unique per shard only: a resend
+    # naming its original's conversation (what the widget does) lands on the same shard
+    # and is refused there; see docs/deployment.md, "Sharding", for the case that is not.
     "messages": ("conversation_id",),
     "audit": ("customer_id",),
     "consents": ("customer_id",),  # the consent ledger: append-only decisions
