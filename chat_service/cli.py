@@ -1,4 +1,4 @@
-"""`chat-service`: serve | token | detect | retention run | privacy export|delete|report."""
+"""`chat-service`: serve | store | token | detect | retention run | privacy export|delete|report."""
 
 from __future__ import annotations
 
@@ -35,6 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, default=None, help="configuration directory")
     serve.add_argument("--data", type=Path, default=Path("var"), help="embedded store data")
     serve.add_argument("--log-level", default="INFO")
+
+    store = commands.add_parser("store", help="run the embedded store on its own (no HTTP)")
+    store.add_argument("--data", type=Path, default=Path("var"), help="embedded store data")
+    store.add_argument("--config", type=Path, default=None, help="configuration directory")
+    store.add_argument("--log-level", default="INFO")
 
     token = commands.add_parser("token", help="print a signed access token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
@@ -89,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         match args.command:
             case "serve":
                 return _serve(args)
+            case "store":
+                return _store(args)
             case "token":
                 return _token(args)
             case "detect":
@@ -212,6 +219,45 @@ async def _run_server(settings: Settings, host: str, port: int) -> int:
     finally:
         with contextlib.suppress(Exception):
             await runner.cleanup()
+    return 0
+
+
+def _store(args: argparse.Namespace) -> int:
+    configure_logging(args.log_level)
+    settings = Settings.load(args.config, args.data)
+    return asyncio.run(_run_store(settings))
+
+
+async def _run_store(settings: Settings) -> int:
+    """The embedded store of `settings.data_dir` on its own, owned by this process until
+    SIGINT/SIGTERM; `serve` and the data commands on the same data directory attach to it."""
+    from chat_service.storage.embedded import EmbeddedStore, StoreAlreadyRunning
+
+    store = EmbeddedStore(
+        settings.data_dir,
+        restart_delay_secs=settings.config.store.embedded_restart_delay_secs,
+        attach=False,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    async def start() -> None:
+        await store.start()
+
+    try:
+        if not await _unless_stopped(start(), stop):
+            logger.info("stopped during start-up")
+            return 0
+        sys.stdout.write(f"chat-service store on {store.uri}\n")
+        sys.stdout.flush()
+        await stop.wait()
+    except StoreAlreadyRunning as exc:
+        sys.stderr.write(f"chat-service store: {exc}\n")
+        return 1
+    finally:
+        await store.stop()
     return 0
 
 

@@ -60,7 +60,8 @@ class Store:
     async def ensure_indexes(self) -> None:
         """Create every index; idempotent, run at each start-up."""
         await self.conversations.ensure_indexes()
-        await self.messages.ensure_indexes()
+        # MongoDB may be sharded (storage/sharding.py); the embedded store never is.
+        await self.messages.ensure_indexes(shardable=self.kind == "mongodb")
         await self.consents.ensure_indexes()
         await self.consent_requests.ensure_indexes()
         await self.audit.ensure_indexes()

@@ -8,11 +8,15 @@
   sharing one MongoDB: on a clash the allocator reloads the highest seq and tries again.
   (One string field rather than a compound unique index: mongoeco checks single-field
   unique indexes through the index, compound ones by scanning the whole collection.)
+  On MongoDB the guard is the compound unique index {conversation_id, seq} instead: a
+  unique index must start with the shard key (`conversation_id`, storage/sharding.py) for
+  MongoDB to enforce it across shards, and MongoDB checks compound ones through the index.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +27,7 @@ from bson import Binary
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.cursor import AsyncCursor
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from chat_service.sealing import MessageConsent, Sealed, SealedField, SealState
 from chat_service.storage.findings import FindingDoc
@@ -133,9 +137,21 @@ class MessageStore:
         self._locks: dict[str, asyncio.Lock] = {}
         self._next_seq: dict[str, int] = {}
 
-    async def ensure_indexes(self) -> None:
-        await self._c.create_index("conv_seq", unique=True, name="conv_seq")
-        await self._c.create_index([("conversation_id", 1), ("seq", 1)], name="conversation_seq")
+    async def ensure_indexes(self, *, shardable: bool = False) -> None:
+        """`shardable` (MongoDB): the seq guard is {conversation_id, seq}, see above."""
+        if shardable:
+            await self._c.create_index(
+                [("conversation_id", 1), ("seq", 1)], unique=True, name="conversation_seq_unique"
+            )
+            # The indexes earlier versions made: the one above replaces both.
+            for legacy in ("conv_seq", "conversation_seq"):
+                with contextlib.suppress(OperationFailure):  # absent: nothing to drop
+                    await self._c.drop_index(legacy)
+        else:
+            await self._c.create_index("conv_seq", unique=True, name="conv_seq")
+            await self._c.create_index(
+                [("conversation_id", 1), ("seq", 1)], name="conversation_seq"
+            )
         await self._c.create_index(
             [("customer_id", 1), ("secrets.state", 1)], name="customer_secrets"
         )
