@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from chat_service.actions.views import view_message
 from chat_service.auth import Identity, Role
-from chat_service.fanout import Audience, Connection, constant
+from chat_service.fanout import Audience, Connection, Portable, Render, constant
 from chat_service.json_types import JsonObject
 from chat_service.protocol.events import (
     ConsentRecorded,
@@ -123,7 +123,39 @@ async def publish_message(
         )
         return event(message=message).frame()
 
-    await services.fanout.publish(participants(conversation), render)
+    described: JsonObject = {
+        "conversation_id": conversation.id,
+        "message_id": doc["_id"],
+        "updated": event is MessageUpdated,
+    }
+    await services.fanout.publish(participants(conversation), Portable(MESSAGE, described, render))
+
+
+MESSAGE = "message"  # the kind of a message event crossing instances (fanout_redis.py)
+
+
+def message_render(services: Services, data: JsonObject) -> Render:
+    """The render of a message event another instance published: the message and its
+    conversation are read from the store on first use (only if a viewer is connected
+    here), then rendered for each viewer exactly as `publish_message` renders them."""
+    conversation_id = str(data["conversation_id"])
+    message_id = str(data["message_id"])
+    event = MessageUpdated if data["updated"] is True else MessageNew
+    loaded: list[tuple[MessageDoc, Conversation] | None] = []
+
+    async def render(viewer: Identity) -> JsonObject | None:
+        if not loaded:
+            doc = await services.store.messages.get(message_id)
+            conversation = await services.store.conversations.get(conversation_id)
+            loaded.append((doc, conversation) if doc and conversation else None)
+        found = loaded[0]
+        if found is None:  # deleted meanwhile: nothing to show
+            return None
+        doc, conversation = found
+        message = await view_message(services, doc, viewer, conversation, "live delivery")
+        return event(message=message).frame()
+
+    return render
 
 
 def consent_request_frame(services: Services, request: ConsentRequestDoc) -> JsonObject:
