@@ -17,7 +17,9 @@ Best effort, never blocking: `publish` only queues (bounded); what cannot be sen
 down, queue full) is dropped and counted (`chat_fanout_remote_dropped_total`), and clients
 close the gap from history after their last `seq`. While not subscribed (at start, Redis
 down) every coherent cache is bypassed, and all of them are emptied on each (re)subscribe,
-so an invalidation lost meanwhile never serves a stale entry. Reconnects back off from
+so an invalidation lost meanwhile never serves a stale entry; an instance that could not
+send something tells the others to empty theirs (`reset`) once it can talk to them again
+(Redis away for it alone). Reconnects back off from
 0.1 s to 5 s. The subscriber applies invalidations at once and queues events (bounded) to
 one worker, so a slow render or a slow socket never stalls the subscription (each socket's
 own queue bounds it: fanout.Connection).
@@ -96,6 +98,9 @@ class RedisFanOut:
         self._caches: dict[CacheName, Invalidatable] = {}
         self._outgoing: asyncio.Queue[bytes] = asyncio.Queue(OUTGOING_MAX_EVENTS)
         self._incoming: asyncio.Queue[tuple[Audience, Render]] = asyncio.Queue(INCOMING_MAX_EVENTS)
+        # Something this instance sent may be lost (Redis away, queue full): the others
+        # are told to empty their caches as soon as it can talk to them again.
+        self._owe_reset = False
         self._subscribed = asyncio.Event()
         self._unsubscribed = asyncio.Event()
         self._unsubscribed.set()
@@ -117,7 +122,7 @@ class RedisFanOut:
         delivered = await self.local.publish(audience, render)
         if not isinstance(render, Portable):
             logger.error("an event cannot cross instances (not Portable)")
-            self._dropped("not_portable")
+            self._lost("not_portable")
             return delivered
         self._send(
             {"audience": audience_to_wire(audience), "kind": render.kind, "data": render.data}
@@ -174,23 +179,38 @@ class RedisFanOut:
 
     def _send(self, body: JsonObject) -> None:
         if not self._subscribed.is_set():
-            self._dropped("not_connected")
+            self._lost("not_connected")
             return
         body["from"] = self.instance_id
         try:
             self._outgoing.put_nowait(json.dumps(body, separators=(",", ":")).encode())
         except asyncio.QueueFull:
-            self._dropped("queue_full")
+            self._lost("queue_full")
+
+    def _lost(self, reason: str) -> None:
+        """Something this instance should have told the others is lost."""
+        self._owe_reset = True
+        self._dropped(reason)
+
+    def _reset_body(self) -> bytes:
+        return json.dumps({"reset": True, "from": self.instance_id}).encode()
 
     def _dropped(self, reason: str) -> None:
         self._metrics.remote_events_dropped.labels(reason).inc()
+
+    def _clear_caches(self) -> None:
+        for target in self._caches.values():
+            target.clear()
 
     def _set_subscribed(self, up: bool) -> None:
         if up:
             # Invalidations sent while this instance was not listening are lost: start
             # every coherent cache afresh before serving from it again.
-            for target in self._caches.values():
-                target.clear()
+            self._clear_caches()
+            if self._owe_reset:  # and what this one sent meanwhile may be lost to others
+                with contextlib.suppress(asyncio.QueueFull):
+                    self._outgoing.put_nowait(self._reset_body())
+                    self._owe_reset = False
             self._unsubscribed.clear()
             self._subscribed.set()
         else:
@@ -240,6 +260,9 @@ class RedisFanOut:
             body = json.loads(raw)
             if body.get("from") == self.instance_id:
                 return  # delivered here already
+            if body.get("reset") is True:
+                self._clear_caches()
+                return
             cache = body.get("invalidate")
             if cache is not None:
                 target = self._caches.get(cache)
@@ -273,10 +296,13 @@ class RedisFanOut:
             while True:
                 data = await self._outgoing.get()
                 try:
+                    if self._owe_reset:
+                        self._owe_reset = False
+                        await client.publish(self.channel, self._reset_body())
                     await client.publish(self.channel, data)
                 except (RedisError, OSError) as exc:
                     logger.warning("publishing to the instances failed", extra={"error": repr(exc)})
-                    self._dropped("publish_failed")
+                    self._lost("publish_failed")
         finally:
             with contextlib.suppress(RedisError, OSError):
                 await client.aclose()
