@@ -277,12 +277,13 @@ def _ident_key(identity: Identity) -> tuple[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Portable:
-    """A render that can cross to another instance: `kind` and JSON `data` describe the
-    event, and the receiving instance builds the render again from them (fanout_redis.py);
-    here `render` is used as is."""
+    """A render that can cross to another instance: `kind` and the JSON that `describe`
+    returns (called only when the event does cross) describe the event, and the receiving
+    instance builds the render again from them (fanout_redis.py); here `render` is used as
+    is."""
 
     kind: str
-    data: JsonObject
+    describe: Callable[[], JsonObject]
     render: Render
 
     async def __call__(self, viewer: Identity) -> JsonObject | None:
@@ -324,4 +325,4 @@ def constant(frame: JsonObject) -> Portable:
     async def render(_viewer: Identity) -> JsonObject | None:
         return frame
 
-    return Portable(CONSTANT, {"frame": frame}, render)
+    return Portable(CONSTANT, lambda: {"frame": frame}, render)

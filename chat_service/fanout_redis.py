@@ -4,8 +4,9 @@ With `REDIS_URL` set, `RedisFanOut.publish` delivers to this instance's sockets 
 `InProcessFanOut` does, then hands the event's `Portable` description (fanout.py) to a
 background publisher. Every instance subscribes to the same channel, skips what it sent
 itself, rebuilds the render of each event from its kind (a constant frame as is; a message
-from the store, through the resolver the app registers: actions/delivery.py) and delivers
-it to its own sockets, rendered for its own viewers.
+as stored, sealed values encrypted, with its conversation, through the resolver the app
+registers: actions/delivery.py) and delivers it to its own sockets, rendered for its own
+viewers (decrypting what they may see, auditing it, here). No plaintext crosses.
 
 The same channel carries cache invalidations (storage/coherence.py): an instance that
 changes a consent ledger, a customer's pending requests or an open conversation tells the
@@ -124,9 +125,16 @@ class RedisFanOut:
             logger.error("an event cannot cross instances (not Portable)")
             self._lost("not_portable")
             return delivered
-        self._send(
-            {"audience": audience_to_wire(audience), "kind": render.kind, "data": render.data}
-        )
+        if not self._subscribed.is_set():
+            self._lost("not_connected")
+            return delivered
+        try:
+            data = render.describe()
+        except Exception:  # the local delivery is done; the others catch up from history
+            logger.exception("describing an event for the other instances failed")
+            self._lost("not_portable")
+            return delivered
+        self._send({"audience": audience_to_wire(audience), "kind": render.kind, "data": data})
         return delivered
 
     # -- Coherence ------------------------------------------------------------------------
@@ -272,7 +280,7 @@ class RedisFanOut:
             audience = audience_from_wire(body["audience"])
             resolver = self._resolvers[str(body["kind"])]
             render = resolver(body["data"])
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except Exception:  # whatever is wrong with it, it must not stop the subscriber
             logger.exception("an event from another instance is malformed; dropped")
             self._dropped("malformed")
             return

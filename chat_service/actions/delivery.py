@@ -9,7 +9,13 @@ each viewer (actions/views.py, with its audit of sensitive reads).
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 from collections.abc import Mapping
+from typing import Any, cast
+
+import bson
+from bson.codec_options import CodecOptions
 
 from chat_service.actions.views import view_message
 from chat_service.auth import Identity, Role
@@ -123,39 +129,38 @@ async def publish_message(
         )
         return event(message=message).frame()
 
-    described: JsonObject = {
-        "conversation_id": conversation.id,
-        "message_id": doc["_id"],
-        "updated": event is MessageUpdated,
-    }
-    await services.fanout.publish(participants(conversation), Portable(MESSAGE, described, render))
+    def describe() -> JsonObject:
+        # As stored (sealed values encrypted), with the conversation as rendered here: the
+        # receiving instance renders without reading the store; no plaintext crosses.
+        stored = {"message": doc, "conversation": dataclasses.asdict(conversation)}
+        return {
+            "updated": event is MessageUpdated,
+            "stored": base64.b64encode(bson.encode(stored)).decode(),
+        }
+
+    await services.fanout.publish(participants(conversation), Portable(MESSAGE, describe, render))
 
 
 MESSAGE = "message"  # the kind of a message event crossing instances (fanout_redis.py)
 
 
 def message_render(services: Services, data: JsonObject) -> Render:
-    """The render of a message event another instance published: the message and its
-    conversation are read from the store on first use (only if a viewer is connected
-    here), then rendered for each viewer exactly as `publish_message` renders them."""
-    conversation_id = str(data["conversation_id"])
-    message_id = str(data["message_id"])
+    """The render of a message event another instance published: each viewer connected
+    here sees it exactly as `publish_message` renders it there (values they may see are
+    decrypted here, and their reading audited here)."""
     event = MessageUpdated if data["updated"] is True else MessageNew
-    loaded: list[tuple[MessageDoc, Conversation] | None] = []
+    stored = bson.decode(base64.b64decode(str(data["stored"])), codec_options=_TZ_AWARE)
+    doc = cast(MessageDoc, stored["message"])
+    conversation = Conversation(**stored["conversation"])
 
     async def render(viewer: Identity) -> JsonObject | None:
-        if not loaded:
-            doc = await services.store.messages.get(message_id)
-            conversation = await services.store.conversations.get(conversation_id)
-            loaded.append((doc, conversation) if doc and conversation else None)
-        found = loaded[0]
-        if found is None:  # deleted meanwhile: nothing to show
-            return None
-        doc, conversation = found
         message = await view_message(services, doc, viewer, conversation, "live delivery")
         return event(message=message).frame()
 
     return render
+
+
+_TZ_AWARE: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)  # as the store reads
 
 
 def consent_request_frame(services: Services, request: ConsentRequestDoc) -> JsonObject:

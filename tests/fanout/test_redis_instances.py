@@ -26,7 +26,7 @@ from chat_service.settings import Secret, Settings
 from chat_service.storage.consents import DeciderDoc, EvidenceDoc
 from tests.conftest import AppFactory
 from tests.helpers.consent import CARD_TEXT, MASKED_CARD_TEXT, answer
-from tests.helpers.redis import RedisServer, running_redis
+from tests.helpers.redis import CuttableLink, RedisServer, running_redis
 from tests.helpers.ws import Client, Peer, connect
 
 CONNECT_TIMEOUT_SECS = 15.0  # the subscriber backs off up to 5 s between attempts
@@ -208,3 +208,27 @@ async def test_when_redis_goes_away_then_a_lost_publish_is_caught_up_and_publish
     await customer.expect("message.ack", client_id=client_id)
     live = await agent.expect_message(text="after the restart")
     assert live["seq"] == 3
+
+
+async def test_when_only_one_instance_loses_redis_then_the_others_caches_are_emptied_after(
+    aiohttp_client: AiohttpClient, make_app: AppFactory, settings: Settings, redis: RedisServer
+) -> None:
+    link = CuttableLink(redis.port)
+    await link.start()
+    a = await aiohttp_client(make_app(settings.with_overrides(redis_url=Secret(link.url))))
+    b = await aiohttp_client(make_app(settings.with_overrides(redis_url=Secret(redis.url))))
+    for client in (a, b):
+        await connected(client)
+    witness = await connect(b, "customer", "cust-4")
+    ledger_b = b.app[keys.STORE].consents
+    assert await ledger_b.granted("cust-4", PURPOSE) == set()  # cached on B
+
+    await link.cut()
+    await disconnected(a)
+    await grant(a, "cust-4", "financial")  # its invalidation cannot leave A
+    await link.start()
+    await connected(a)
+
+    # A told B to empty its caches before anything else it sends now.
+    await marker(a, witness, "after the link came back")
+    assert await ledger_b.granted("cust-4", PURPOSE) == {"financial"}
