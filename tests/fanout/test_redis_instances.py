@@ -215,20 +215,24 @@ async def test_when_only_one_instance_loses_redis_then_the_others_caches_are_emp
 ) -> None:
     link = CuttableLink(redis.port)
     await link.start()
-    a = await aiohttp_client(make_app(settings.with_overrides(redis_url=Secret(link.url))))
-    b = await aiohttp_client(make_app(settings.with_overrides(redis_url=Secret(redis.url))))
-    for client in (a, b):
-        await connected(client)
-    witness = await connect(b, "customer", "cust-4")
-    ledger_b = b.app[keys.STORE].consents
-    assert await ledger_b.granted("cust-4", PURPOSE) == set()  # cached on B
+    try:
+        a = await aiohttp_client(make_app(settings.with_overrides(redis_url=Secret(link.url))))
+        b = await aiohttp_client(make_app(settings.with_overrides(redis_url=Secret(redis.url))))
+        for client in (a, b):
+            await connected(client)
+        witness = await connect(b, "customer", "cust-4")
+        ledger_b = b.app[keys.STORE].consents
+        assert await ledger_b.granted("cust-4", PURPOSE) == set()  # cached on B
 
-    await link.cut()
-    await disconnected(a)
-    await grant(a, "cust-4", "financial")  # its invalidation cannot leave A
-    await link.start()
-    await connected(a)
+        await link.cut()
+        await disconnected(a)
+        await grant(a, "cust-4", "financial")  # its invalidation cannot leave A
+        await link.start()
+        await connected(a)
 
-    # A told B to empty its caches before anything else it sends now.
-    await marker(a, witness, "after the link came back")
-    assert await ledger_b.granted("cust-4", PURPOSE) == {"financial"}
+        # A told B to empty its caches before anything else it sends now.
+        await marker(a, witness, "after the link came back")
+        assert await ledger_b.granted("cust-4", PURPOSE) == {"financial"}
+        await a.close()  # its connections through the link end before the link does
+    finally:
+        await link.close()

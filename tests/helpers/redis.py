@@ -93,6 +93,10 @@ class CuttableLink:
         await self._server.wait_closed()
         self._server = None
 
+    async def close(self) -> None:
+        if self._server is not None:
+            await self.cut()
+
     async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self._target_port)
