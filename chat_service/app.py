@@ -16,8 +16,10 @@ from aiohttp import WSCloseCode, web
 
 from chat_service import keys
 from chat_service.actions.consent import sweep_expired
+from chat_service.actions.delivery import MESSAGE, message_render
 from chat_service.auth import TokenService
 from chat_service.fanout import InProcessFanOut, Registry
+from chat_service.fanout_redis import RedisFanOut
 from chat_service.http.attachments import TMP_DIR_NAME
 from chat_service.http.cors import cors_middleware
 from chat_service.http.metrics import metrics_listener_ctx
@@ -69,7 +71,10 @@ def create_app(
     app[keys.RATES] = Rates.from_config(settings.config)
     registry = Registry()
     app[keys.REGISTRY] = registry
-    app[keys.FANOUT] = InProcessFanOut(registry)
+    if settings.redis_url is None:
+        app[keys.FANOUT] = InProcessFanOut(registry)
+    else:
+        app[keys.FANOUT] = RedisFanOut(settings.redis_url.reveal(), registry, app[keys.METRICS])
 
     async def store_ctx(app: web.Application) -> AsyncIterator[None]:
         async with open_store(settings, uri=store_uri) as store:
@@ -180,9 +185,34 @@ def create_app(
 
     app.cleanup_ctx.extend([store_ctx, scanner_ctx, services_ctx, background_ctx, loop_monitor_ctx])
     app.cleanup_ctx.append(metrics_listener_ctx)  # after the store: a scrape reads it
+    app.cleanup_ctx.append(_instances_ctx)  # after the services: events render with them
     app.on_shutdown.append(_close_sockets)
     setup_routes(app)
     return app
+
+
+async def _instances_ctx(app: web.Application) -> AsyncIterator[None]:
+    """With REDIS_URL: events and cache invalidations to and from the other instances
+    (fanout_redis.py). Redis unreachable does not stop the start: it is retried, and
+    meanwhile this instance serves its own sockets and reads around its caches."""
+    fanout = app[keys.FANOUT]
+    if not isinstance(fanout, RedisFanOut):
+        yield
+        return
+    services = app[keys.SERVICES]
+    fanout.resolve(MESSAGE, lambda data: message_render(services, data))
+    store = services.store
+    fanout.cache("consents", store.consents)
+    fanout.cache("consent_requests", store.consent_requests)
+    fanout.cache("conversations", store.conversations)
+    store.consents.coherence = fanout
+    store.consent_requests.coherence = fanout
+    store.conversations.coherence = fanout
+    stop = asyncio.Event()
+    task = asyncio.create_task(fanout.run(stop), name="instances")
+    yield
+    stop.set()
+    await task
 
 
 async def _close_sockets(app: web.Application) -> None:

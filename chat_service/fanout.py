@@ -6,8 +6,10 @@ peers never waits on any one of them. A peer given up on (its queue over budget,
 frame not taken within the send timeout: a phone that never reads) is aborted: its queue
 dropped and its transport closed at once, with a reset, so neither this process nor the
 kernel keeps its output; it catches up from history on reconnect. Fan-out goes through
-`FanOut.publish` only; the in-process backend is the embedded default, and a change-stream
-backend for several instances can sit behind the same call.
+`FanOut.publish` only; the in-process backend is the embedded default, and the Redis
+backend (fanout_redis.py, with `REDIS_URL`) carries each event to the other instances too.
+An event crosses as its `Portable` description (a kind and JSON data, e.g. a constant
+frame, or a message's ids), from which the receiving instance builds the render again.
 
 Below the actions (which publish through actions/delivery.py) and above nothing but
 auth.py: the WebSocket handler (ws/) registers the connections it accepts here.
@@ -35,6 +37,7 @@ Render = Callable[[Identity], Awaitable[JsonObject | None]]
 # Close tasks are kept referenced until they finish (asyncio holds only weak references).
 _BACKGROUND: set[asyncio.Task[Any]] = set()
 FLUSH_TIMEOUT_SECS = 2.0
+CONSTANT = "constant"  # the kind of a `Portable` that gives every viewer the same frame
 
 
 def encode_frame(frame: Mapping[str, object]) -> bytes:
@@ -241,6 +244,52 @@ class Registry:
         return chosen
 
 
+def audience_to_wire(audience: Audience) -> JsonObject:
+    """The audience as JSON for another instance (`exclude`, a socket here, stays here)."""
+    return {
+        "identities": [[i.role.value, i.sub] for i in sorted(audience.identities, key=_ident_key)],
+        "all_agents": audience.all_agents,
+        "supervisors": audience.supervisors,
+    }
+
+
+def audience_from_wire(data: JsonObject) -> Audience:
+    """The audience another instance sent (ValueError if malformed)."""
+    pairs = data["identities"]
+    if not isinstance(pairs, list):
+        raise ValueError("identities must be a list")
+    identities: set[Identity] = set()
+    for pair in pairs:
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise ValueError("an identity is a [role, sub] pair")
+        role, sub = pair
+        identities.add(Identity(Role(str(role)), str(sub)))
+    return Audience(
+        identities=frozenset(identities),
+        all_agents=data["all_agents"] is True,
+        supervisors=data["supervisors"] is True,
+    )
+
+
+def _ident_key(identity: Identity) -> tuple[str, str]:
+    return identity.role.value, identity.sub
+
+
+@dataclass(frozen=True, slots=True)
+class Portable:
+    """A render that can cross to another instance: `kind` and the JSON that `describe`
+    returns (called only when the event does cross) describe the event, and the receiving
+    instance builds the render again from them (fanout_redis.py); here `render` is used as
+    is."""
+
+    kind: str
+    describe: Callable[[], JsonObject]
+    render: Render
+
+    async def __call__(self, viewer: Identity) -> JsonObject | None:
+        return await self.render(viewer)
+
+
 class FanOut(Protocol):
     async def publish(self, audience: Audience, render: Render) -> int: ...
 
@@ -270,10 +319,10 @@ class InProcessFanOut:
         return delivered
 
 
-def constant(frame: JsonObject) -> Render:
-    """A render that gives every viewer the same frame."""
+def constant(frame: JsonObject) -> Portable:
+    """A render that gives every viewer the same frame (it crosses instances as is)."""
 
     async def render(_viewer: Identity) -> JsonObject | None:
         return frame
 
-    return render
+    return Portable(CONSTANT, lambda: {"frame": frame}, render)

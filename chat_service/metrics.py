@@ -103,6 +103,18 @@ class Metrics:
             ["scope"],
             registry=r,
         )
+        self.redis_up = Gauge(
+            "chat_redis_up",
+            "1 while subscribed to the instances' Redis channel (REDIS_URL set)",
+            registry=r,
+        )
+        self.remote_events_dropped = Counter(
+            "chat_fanout_remote_dropped_total",
+            "Events or cache invalidations not carried across instances (best effort: "
+            "clients catch up from history; caches are bypassed while Redis is down)",
+            ["reason"],
+            registry=r,
+        )
         self.errors = Counter(
             "chat_unexpected_errors_total",
             "Unexpected exceptions at a boundary",

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -47,6 +48,7 @@ DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 # Development signing secret: accepted only while serving on loopback.
 DEV_SECRET = "dev-only-insecure-secret-change-me-0123456789"  # noqa: S105  # loopback only
 MIN_METRICS_TOKEN_CHARS = 32
+REDIS_SCHEMES = ("redis", "rediss", "unix")  # what REDIS_URL may name
 
 
 class _Frozen(BaseModel):
@@ -270,6 +272,7 @@ class Settings:
         mongodb_uri: Secret | None,
         metrics_token: Secret | None = None,
         kmip: KmipSettings | None = None,
+        redis_url: Secret | None = None,
     ) -> None:
         self.config = config
         self.consent = consent
@@ -286,6 +289,8 @@ class Settings:
         self.metrics_token = metrics_token
         # The KMIP server that wraps new data keys; None: the local master key does.
         self.kmip = kmip
+        # Fan-out and cache invalidation across instances (unset: one instance, in-process).
+        self.redis_url = redis_url
 
     @classmethod
     def load(
@@ -311,6 +316,9 @@ class Settings:
         master = env.get("CHAT_SERVICE_MASTER_KEY")
         uri = env.get("MONGODB_URI")
         metrics_token = env.get("CHAT_SERVICE_METRICS_TOKEN")
+        redis_url = env.get("REDIS_URL") or None
+        if redis_url is not None and urlsplit(redis_url).scheme not in REDIS_SCHEMES:
+            raise ConfigError(f"REDIS_URL must start with one of {', '.join(REDIS_SCHEMES)}")
         if metrics_token and len(metrics_token) < MIN_METRICS_TOKEN_CHARS:
             raise ConfigError(
                 f"CHAT_SERVICE_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} characters"
@@ -334,6 +342,7 @@ class Settings:
             mongodb_uri=Secret(uri) if uri else None,
             metrics_token=Secret(metrics_token) if metrics_token else None,
             kmip=KmipSettings.from_env(env),
+            redis_url=Secret(redis_url) if redis_url else None,
         )
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -352,6 +361,7 @@ class Settings:
             mongodb_uri=self.mongodb_uri,
             metrics_token=self.metrics_token,
             kmip=self.kmip,
+            redis_url=self.redis_url,
         )
         for name, value in changes.items():
             if not hasattr(clone, name):

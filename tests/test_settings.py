@@ -151,3 +151,18 @@ def test_when_the_metrics_token_is_set_then_it_is_a_secret() -> None:
     assert settings.metrics_token == Secret(token)
     assert token not in repr(settings.metrics_token)
     assert Settings.load(REPO / "config", env={}).metrics_token is None
+
+
+def test_when_redis_url_is_set_then_it_is_read_and_kept_secret() -> None:
+    url = "redis://:hunter2-password@10.0.0.5:6379/0"
+    settings = Settings.load(REPO / "config", env={"REDIS_URL": url})
+    assert settings.redis_url is not None
+    assert settings.redis_url.reveal() == url
+    assert "hunter2" not in repr(settings.redis_url)
+    assert Settings.load(REPO / "config", env={}).redis_url is None
+    assert Settings.load(REPO / "config", env={"REDIS_URL": ""}).redis_url is None
+
+
+def test_when_redis_url_is_not_a_redis_url_then_config_error() -> None:
+    with pytest.raises(ConfigError, match="REDIS_URL must start with"):
+        Settings.load(REPO / "config", env={"REDIS_URL": "http://127.0.0.1:6379"})

@@ -9,11 +9,17 @@ each viewer (actions/views.py, with its audit of sensitive reads).
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 from collections.abc import Mapping
+from typing import Any, cast
+
+import bson
+from bson.codec_options import CodecOptions
 
 from chat_service.actions.views import view_message
 from chat_service.auth import Identity, Role
-from chat_service.fanout import Audience, Connection, constant
+from chat_service.fanout import Audience, Connection, Portable, Render, constant
 from chat_service.json_types import JsonObject
 from chat_service.protocol.events import (
     ConsentRecorded,
@@ -123,7 +129,38 @@ async def publish_message(
         )
         return event(message=message).frame()
 
-    await services.fanout.publish(participants(conversation), render)
+    def describe() -> JsonObject:
+        # As stored (sealed values encrypted), with the conversation as rendered here: the
+        # receiving instance renders without reading the store; no plaintext crosses.
+        stored = {"message": doc, "conversation": dataclasses.asdict(conversation)}
+        return {
+            "updated": event is MessageUpdated,
+            "stored": base64.b64encode(bson.encode(stored)).decode(),
+        }
+
+    await services.fanout.publish(participants(conversation), Portable(MESSAGE, describe, render))
+
+
+MESSAGE = "message"  # the kind of a message event crossing instances (fanout_redis.py)
+
+
+def message_render(services: Services, data: JsonObject) -> Render:
+    """The render of a message event another instance published: each viewer connected
+    here sees it exactly as `publish_message` renders it there (values they may see are
+    decrypted here, and their reading audited here)."""
+    event = MessageUpdated if data["updated"] is True else MessageNew
+    stored = bson.decode(base64.b64decode(str(data["stored"])), codec_options=_TZ_AWARE)
+    doc = cast(MessageDoc, stored["message"])
+    conversation = Conversation(**stored["conversation"])
+
+    async def render(viewer: Identity) -> JsonObject | None:
+        message = await view_message(services, doc, viewer, conversation, "live delivery")
+        return event(message=message).frame()
+
+    return render
+
+
+_TZ_AWARE: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)  # as the store reads
 
 
 def consent_request_frame(services: Services, request: ConsentRequestDoc) -> JsonObject:

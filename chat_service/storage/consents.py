@@ -28,6 +28,8 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from chat_service.storage.coherence import LOCAL, Coherence
+
 Decision = Literal["granted", "refused", "expired", "withdrawn"]
 RequestStatus = Literal["pending", "granted", "refused", "expired"]
 
@@ -105,6 +107,14 @@ class ConsentLedger:
         # The client reads every collection as plain dicts; these are ledger entries.
         self._c: AsyncCollection[LedgerEntryDoc] = collection
         self._cache: OrderedDict[str, list[LedgerEntryDoc]] = OrderedDict()
+        self.coherence: Coherence = LOCAL  # other instances' view of this cache
+
+    def invalidate(self, customer_id: str) -> None:
+        """Another instance changed this customer's ledger: re-read it on next use."""
+        self._cache.pop(customer_id, None)
+
+    def clear(self) -> None:
+        self._cache.clear()
 
     def _cache_put(self, customer_id: str, entries: list[LedgerEntryDoc]) -> None:
         self._cache[customer_id] = entries
@@ -149,6 +159,7 @@ class ConsentLedger:
                 raise
             existing = await self._c.find_one({"_id": entry["_id"]})  # index: _id
             return existing or entry
+        self.coherence.changed("consents", customer_id)
         cached = self._cache.get(customer_id)
         if cached is not None:
             if not cached or cached[-1]["at"] <= at:
@@ -165,7 +176,7 @@ class ConsentLedger:
 
     async def entries(self, customer_id: str) -> list[LedgerEntryDoc]:
         """The customer's ledger, oldest first."""
-        cached = self._cache.get(customer_id)
+        cached = self._cache.get(customer_id) if self.coherence.trusted() else None
         if cached is not None:
             self._cache.move_to_end(customer_id)
             return list(cached)
@@ -215,6 +226,8 @@ class ConsentLedger:
             changed += result.modified_count
         self._cache.pop(customer_id, None)
         self._cache.pop(pseudonym, None)
+        self.coherence.changed("consents", customer_id)
+        self.coherence.changed("consents", pseudonym)
         return changed
 
 
@@ -230,6 +243,14 @@ class ConsentRequests:
         self._c: AsyncCollection[ConsentRequestDoc] = collection
         # customer -> {request id: request} of their pending requests (every purpose).
         self._open: OrderedDict[str, dict[str, ConsentRequestDoc]] = OrderedDict()
+        self.coherence: Coherence = LOCAL  # other instances' view of this cache
+
+    def invalidate(self, customer_id: str) -> None:
+        """Another instance changed this customer's requests: re-read them on next use."""
+        self._open.pop(customer_id, None)
+
+    def clear(self) -> None:
+        self._open.clear()
 
     def _open_put(self, customer_id: str, requests: dict[str, ConsentRequestDoc]) -> None:
         self._open[customer_id] = requests
@@ -254,7 +275,8 @@ class ConsentRequests:
     ) -> list[ConsentRequestDoc]:
         """The customer's pending requests for `purpose`: from this process's cache once
         read, unless `fresh` (then read from the store, and the cache refreshed)."""
-        cached = None if fresh else self._open.get(customer_id)
+        trusted = not fresh and self.coherence.trusted()
+        cached = self._open.get(customer_id) if trusted else None
         if cached is None:
             cursor = self._c.find(  # index: by_customer
                 {"customer_id": customer_id, "status": "pending"}
@@ -281,6 +303,7 @@ class ConsentRequests:
             expires_at=new["expires_at"],
         )
         await self._c.insert_one(doc)
+        self.coherence.changed("consent_requests", doc["customer_id"])
         cached = self._open.get(doc["customer_id"])
         if cached is not None:
             cached[doc["_id"]] = _copy(doc)
@@ -296,6 +319,7 @@ class ConsentRequests:
         if result.matched_count == 0:
             self._closed(request)
             return False
+        self.coherence.changed("consent_requests", request["customer_id"])
         cached = self._open.get(request["customer_id"], {}).get(request["_id"])
         if cached is not None and message_id not in cached["message_ids"]:
             cached["message_ids"].append(message_id)
@@ -322,6 +346,7 @@ class ConsentRequests:
         )
         if decided is not None:
             self._closed(decided)
+            self.coherence.changed("consent_requests", decided["customer_id"])
         return decided
 
     async def pending_with_message(self, message_id: str) -> bool:
@@ -374,3 +399,4 @@ class ConsentRequests:
                 deleted += result.deleted_count
         finally:
             self._open.pop(customer_id, None)  # re-read on next use
+            self.coherence.changed("consent_requests", customer_id)

@@ -23,6 +23,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from chat_service.json_types import JsonObject
+from chat_service.storage.coherence import LOCAL, Coherence
 
 Status = Literal["open", "closed"]
 OPEN_CACHE_MAX = 50_000
@@ -88,6 +89,15 @@ class ConversationStore:
         self._c: AsyncCollection[ConversationDoc] = collection
         self._open: dict[str, Conversation] = {}  # open conversations by id
         self._open_by_customer: dict[str, str] = {}
+        self.coherence: Coherence = LOCAL  # other instances' view of this cache
+
+    def invalidate(self, conversation_id: str) -> None:
+        """Another instance changed this conversation: re-read it on next use."""
+        self._forget(conversation_id)
+
+    def clear(self) -> None:
+        self._open.clear()
+        self._open_by_customer.clear()
 
     def _remember(self, conversation: Conversation) -> Conversation:
         if conversation.status == "open":
@@ -110,14 +120,14 @@ class ConversationStore:
         await self._c.create_index([("status", 1), ("agent_id", 1)], name="queue")
 
     async def get(self, conversation_id: str) -> Conversation | None:
-        cached = self._open.get(conversation_id)
+        cached = self._open.get(conversation_id) if self.coherence.trusted() else None
         if cached is not None:
             return cached
         doc = await self._c.find_one({"_id": conversation_id})  # index: _id
         return self._remember(Conversation.from_doc(doc)) if doc else None
 
     async def find_open(self, customer_id: str) -> Conversation | None:
-        cached = self._open_by_customer.get(customer_id)
+        cached = self._open_by_customer.get(customer_id) if self.coherence.trusted() else None
         if cached is not None:
             return self._open[cached]
         doc = await self._c.find_one({"open_key": customer_id})  # index: open_per_customer
@@ -167,6 +177,7 @@ class ConversationStore:
             {"$set": {"agent_id": agent_id}},
             return_document=ReturnDocument.AFTER,
         )
+        self.coherence.changed("conversations", conversation_id)
         return self._remember(Conversation.from_doc(doc)) if doc else None
 
     async def close(self, conversation_id: str, now: datetime) -> Conversation | None:
@@ -176,6 +187,7 @@ class ConversationStore:
             return_document=ReturnDocument.AFTER,
         )
         self._forget(conversation_id)
+        self.coherence.changed("conversations", conversation_id)
         return Conversation.from_doc(doc) if doc else None
 
     async def list_for_agent(self, agent_id: str, limit: int = 500) -> list[Conversation]:
@@ -208,6 +220,7 @@ class ConversationStore:
         """The customer of this conversation is a child under 14 (policy 5)."""
         await self._c.update_one({"_id": conversation_id}, {"$set": {"minor": True}})  # index: _id
         self._forget(conversation_id)  # re-read with the flag next time
+        self.coherence.changed("conversations", conversation_id)
 
     async def flag_for_review(self, conversation_id: str, reason: str, at: datetime) -> None:
         await self._c.update_one(  # index: _id
@@ -230,4 +243,5 @@ class ConversationStore:
         """Delete a conversation record (its messages first) and drop it from the cache."""
         result = await self._c.delete_one({"_id": conversation_id})  # index: _id
         self._forget(conversation_id)
+        self.coherence.changed("conversations", conversation_id)
         return result.deleted_count > 0
