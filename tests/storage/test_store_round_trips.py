@@ -57,9 +57,9 @@ class _Commands(monitoring.CommandListener):
 
 
 # Collections only the server's periodic jobs touch (deletion requests, webhooks,
-# retention, holds), and the consent sweep's queries (actions/consent.py sweep_expired):
-# they run at start-up and on a schedule, whenever that falls.
-_BACKGROUND_COLLECTIONS = {"deletion_requests", "webhook_deliveries", "legal_holds"}
+# retention, holds, the jobs' leases), and the consent sweep's queries (actions/consent.py
+# sweep_expired): they run at start-up and on a schedule, whenever that falls.
+_BACKGROUND_COLLECTIONS = {"deletion_requests", "webhook_deliveries", "legal_holds", "leases"}
 _SWEEP_FILTERS = {"expires_at", "applied", "secrets.state"}
 
 
