@@ -28,11 +28,13 @@ async def start_serve(
     config: Path | None = None,
     nofile: int | None = None,
     tree: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> asyncio.subprocess.Process:
     """`chat-service serve` in a child process on a free loopback port, with the development
     secret; optionally another config directory, an open-file limit (soft and hard, as
-    `ulimit -n`) and another checkout's code (`tree`)."""
-    env = {k: v for k, v in os.environ.items() if k != "CHAT_SERVICE_SECRET"}
+    `ulimit -n`), another checkout's code (`tree`) and more environment (`env`)."""
+    extra = env or {}
+    env = {k: v for k, v in os.environ.items() if k != "CHAT_SERVICE_SECRET"} | extra
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
     args = ["serve", "--port", "0", "--data", str(data)]
