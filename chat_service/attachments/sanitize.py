@@ -163,7 +163,11 @@ def check_image_polyglot(raw: bytes) -> None:
 
 def sanitize_image(raw: bytes, fmt: ImageFormat, max_pixels: int) -> bytes:
     check_image_polyglot(raw)
-    Image.MAX_IMAGE_PIXELS = max_pixels
+    # The limit is `max_pixels`, checked from the header below. Pillow's own (a process-wide
+    # global, its bomb check at open) is only ever raised to it, never lowered: a lower value
+    # left behind by one call would refuse pictures elsewhere in the process.
+    if Image.MAX_IMAGE_PIXELS is not None and max_pixels > Image.MAX_IMAGE_PIXELS:
+        Image.MAX_IMAGE_PIXELS = max_pixels
     try:
         # Swaps the process's warning filters for the duration (not thread-local before
         # Python 3.14); the only effect on other threads is that a bomb warning is an error.

@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 STARTUP_TIMEOUT_SECS = 60.0
 STOP_TIMEOUT_SECS = 10.0
 STDERR_TAIL_LINES = 20
+# How the store child (embedded_server.py) reports a command that failed inside it.
+INTERNAL_ERROR_PREFIX = "embedded store internal error: "
 ATTACH_POLL_SECS = 0.2  # how often an attaching process looks at store.uri and the lock
 ATTACH_PING_TIMEOUT_MS = 1000
 
@@ -189,8 +191,11 @@ class EmbeddedStore:
         if process.stderr is None:
             return
         async for raw in process.stderr:
-            self._stderr_tail.append(raw.decode(errors="replace").rstrip())
+            line = raw.decode(errors="replace").rstrip()
+            self._stderr_tail.append(line)
             del self._stderr_tail[:-STDERR_TAIL_LINES]
+            if line.startswith(INTERNAL_ERROR_PREFIX):  # a command failed inside the store
+                logger.error("the embedded store failed a command", extra={"store": line})
 
     async def _supervise(self) -> None:
         while not self._stop.is_set():

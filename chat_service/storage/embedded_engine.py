@@ -116,7 +116,16 @@ class ChatStoreEngine(SQLiteEngine):
     def _invalidate_collection_features_cache(
         self, db_name: str | None = None, coll_name: str | None = None
     ) -> None:
-        super()._invalidate_collection_features_cache(db_name, coll_name)
+        if db_name is None or coll_name is None:
+            super()._invalidate_collection_features_cache(db_name, coll_name)
+        else:
+            # mongoeco filters the cache's keys in a comprehension while other commands'
+            # threads add keys to it: "dictionary changed size during iteration", answered
+            # to a client as a failed write. `list()` copies the keys in one step under the
+            # GIL (no Python code runs between two keys); the filter then runs on the copy.
+            cache = self._collection_features_cache
+            for key in [key for key in list(cache) if key[:2] == (db_name, coll_name)]:
+                cache.pop(key, None)
         if db_name is None or coll_name is None:
             with self._array_fields_lock:
                 self._array_fields.clear()

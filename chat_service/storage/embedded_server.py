@@ -15,15 +15,38 @@ import asyncio
 import contextlib
 import signal
 import sys
+import traceback
 
+from mongoeco.errors import MongoEcoError
 from mongoeco.wire import AsyncMongoEcoProxyServer
+from mongoeco.wire import executor as wire_executor
+from pymongo.errors import PyMongoError
 
 from chat_service.storage import embedded_codec
+from chat_service.storage.embedded import INTERNAL_ERROR_PREFIX
 from chat_service.storage.embedded_engine import ChatStoreEngine
+
+
+def _report_internal_errors() -> None:
+    """mongoeco answers an exception of its own code (not a MongoDB error) with its message
+    alone: write its traceback to stderr too, on one line, which the server logs
+    (storage/embedded.py), so that an internal error of the store can be found."""
+    build = wire_executor.build_error_document  # type: ignore[attr-defined]  # imported there
+
+    def build_and_report(exc: Exception) -> dict[str, object]:
+        if not isinstance(exc, (PyMongoError, MongoEcoError)):
+            text = "".join(traceback.format_exception(exc)).strip().replace("\n", " | ")
+            with contextlib.suppress(OSError):
+                sys.stderr.write(INTERNAL_ERROR_PREFIX + text + "\n")
+                sys.stderr.flush()
+        return build(exc)
+
+    wire_executor.build_error_document = build_and_report  # type: ignore[attr-defined]
 
 
 async def serve(path: str, port: int, *, exit_with_parent: bool = False) -> None:
     embedded_codec.install()  # this process serves the store alone
+    _report_internal_errors()
     engine = ChatStoreEngine(path=path)
     server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=port)
     address = await server.start()

@@ -14,7 +14,7 @@ from chat_service.attachments import blobs
 from chat_service.attachments.blobs import BlobCorrupt, seal, unseal
 from chat_service.attachments.budget import WHOLE_BUDGET, image_bytes
 from chat_service.attachments.config import AllowedType, AttachmentsConfig, load_attachments_config
-from chat_service.attachments.errors import NotText, Polyglot
+from chat_service.attachments.errors import ImageTooLarge, NotText, Polyglot
 from chat_service.attachments.intake import sanitize_name, sniff
 from chat_service.attachments.sanitize import (
     memory_cost,
@@ -89,6 +89,20 @@ def test_when_a_jpeg_is_sanitised_then_only_pixels_remain() -> None:
         assert image.size == (20, 40)
         assert not image.getexif()
         assert set(image.info) <= {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi"}
+
+
+def test_when_a_picture_is_sanitised_under_a_small_limit_then_pillows_limit_is_not_lowered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pillow's bomb limit is one global for the process: sanitising under a small limit
+    used to leave it at that limit, and later pictures elsewhere (OCR in the same process)
+    were refused as bombs. The small limit still refuses what is over it."""
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 89_478_485)
+    sanitize_image(picture("PNG"), "PNG", 10_000)
+    assert Image.MAX_IMAGE_PIXELS == 89_478_485
+    with pytest.raises(ImageTooLarge):
+        sanitize_image(picture("PNG", size=(200, 100)), "PNG", 10_000)
+    assert Image.MAX_IMAGE_PIXELS == 89_478_485
 
 
 def test_when_a_png_has_trailing_bytes_then_re_encoding_drops_them() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import sys
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,10 +14,13 @@ from typing import Any
 import pytest
 from bson.int64 import Int64
 from mongoeco.wire import AsyncMongoEcoProxyServer
+from mongoeco.wire import executor as wire_executor
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from chat_service.storage import embedded_server
+from chat_service.storage.embedded import INTERNAL_ERROR_PREFIX
 from chat_service.storage.embedded_engine import ChatStoreEngine, _value_at
 
 
@@ -129,3 +134,58 @@ def _outbox_rows(path: Path) -> int:
     with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
         (rows,) = conn.execute("SELECT COUNT(*) FROM change_outbox").fetchone()
     return int(rows)
+
+
+def test_when_commands_cache_features_while_an_insert_invalidates_then_no_error(
+    tmp_path: Path,
+) -> None:
+    """Every insert invalidates its collection's entries in the engine's features cache
+    while other commands' threads add entries to it. mongoeco filtered the keys as it
+    iterated them: "dictionary changed size during iteration", which reached a client as a
+    failed write (a legal hold's insert answered 500 once in a full run of the suite).
+    Switching threads every microsecond makes the interleaving likely; it failed within a
+    few thousand invalidations before the fix."""
+    engine = ChatStoreEngine(path=str(tmp_path / "race.sqlite"))
+    cache = engine._collection_features_cache
+    for n in range(200):
+        cache[("chat", f"c{n}", "field")] = True
+    stop = threading.Event()
+
+    def add_entries() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            cache[("chat", "other", f"f{n}")] = True
+            cache.pop(("chat", "other", f"f{n - 50}"), None)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    writer = threading.Thread(target=add_entries)
+    writer.start()
+    try:
+        for _ in range(20_000):
+            engine._invalidate_collection_features_cache("chat", "legal_holds")
+    finally:
+        stop.set()
+        writer.join()
+        sys.setswitchinterval(interval)
+
+
+def test_when_a_command_fails_inside_the_store_then_its_traceback_is_reported_on_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store child answers a client with the error's message only; an internal error
+    (not a MongoDB error) is also written to stderr, one line the server logs."""
+    original = wire_executor.build_error_document  # type: ignore[attr-defined]
+    monkeypatch.setattr(wire_executor, "build_error_document", original)  # restored after
+    embedded_server._report_internal_errors()
+    try:
+        raise RuntimeError("dictionary changed size during iteration")
+    except RuntimeError as exc:
+        answer = wire_executor.build_error_document(exc)  # type: ignore[attr-defined]
+    assert answer["errmsg"] == "dictionary changed size during iteration"
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(INTERNAL_ERROR_PREFIX + "Traceback")
+    assert "RuntimeError: dictionary changed size during iteration" in line
+    wire_executor.build_error_document(DuplicateKeyError("dup"))  # type: ignore[attr-defined]
+    assert capsys.readouterr().err == ""  # a MongoDB error is an answer, not a fault
