@@ -152,6 +152,11 @@ async def bench(args: argparse.Namespace) -> int:
                 rss_before, tree_before = server.rss(), tree_rss(server.process.pid)
                 print(row("baseline", base))
 
+                # Closed while the idle sockets open (tens of seconds): unread, they would be
+                # closed as dead at the next heartbeat; reopened after, same conversations.
+                conversations = [customer.conversation_id for customer in customers]
+                for customer in customers:
+                    await customer.ws.close()
                 started = time.monotonic()
                 idle = await open_idle(server, idle_tokens, addresses, sessions)
                 opened_secs = time.monotonic() - started
@@ -160,6 +165,9 @@ async def bench(args: argparse.Namespace) -> int:
                     f"{len(idle.sockets)} idle sockets from {addresses} addresses opened in "
                     f"{opened_secs:.1f} s; server fds {server.fds()}"
                 )
+                customers = [await open_customer(main, server, t) for t in active_tokens]
+                for customer, conversation in zip(customers, conversations, strict=True):
+                    customer.conversation_id = conversation
                 held = await active_phase(customers, args.interval, args.secs)
                 print(row(f"with {len(idle.sockets)} open", held))
                 rss_held, tree_held = server.rss(), tree_rss(server.process.pid)
