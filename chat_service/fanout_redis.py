@@ -140,7 +140,7 @@ class RedisFanOut:
     # -- Coherence ------------------------------------------------------------------------
 
     def trusted(self) -> bool:
-        return self._subscribed.is_set()
+        return self.connected
 
     def changed(self, cache: CacheName, key: str) -> None:
         self._send({"invalidate": cache, "key": key})

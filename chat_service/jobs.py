@@ -50,14 +50,14 @@ class Turn:
         leases: Leases,
         name: str,
         holder: str,
-        lease_secs: float,
+        lease: timedelta,
         clock: Callable[[], datetime],
         renewed_at: datetime,
     ) -> None:
         self._leases = leases
         self._name = name
         self._holder = holder
-        self._lease = timedelta(seconds=lease_secs)
+        self._lease = lease
         self._clock = clock
         self._renewed_at = renewed_at
 
@@ -95,7 +95,6 @@ class LeasedJob:
         self._work = work
         self._leases = leases
         self._lease = timedelta(seconds=lease_secs)
-        self._lease_secs = lease_secs
         self._interval_secs = interval_secs
         self._held = held  # 1 while this instance holds the lease
         self._errors = errors
@@ -124,7 +123,7 @@ class LeasedJob:
             self._set_holding(False)
             return False
         self._set_holding(True)
-        turn = Turn(self._leases, self.name, self.holder, self._lease_secs, self._clock, now)
+        turn = Turn(self._leases, self.name, self.holder, self._lease, self._clock, now)
         try:
             await self._work(turn)
         except LeaseLost:

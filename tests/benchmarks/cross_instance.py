@@ -44,7 +44,8 @@ from chat_service.auth import Role
 from chat_service.fanout_redis import RedisFanOut
 from chat_service.settings import Secret, Settings
 from tests.benchmarks.chat_throughput import detection, serve, start_store, stop_process
-from tests.helpers.redis import RedisServer, free_port
+from tests.helpers.ports import free_port
+from tests.helpers.redis import RedisServer
 from tests.helpers.settings import UNLIMITED_RATES, settings_with
 
 REPO = Path(__file__).resolve().parents[2]

@@ -39,20 +39,20 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return config
 
 
-async def start_store(data: Path) -> tuple[asyncio.subprocess.Process, str]:
-    """`chat-service store --data DATA` in a child process, and the URI it prints."""
+async def spawn_store(data: Path) -> asyncio.subprocess.Process:
+    """`chat-service store --data DATA` in a child process (its output piped)."""
     env = {k: v for k, v in os.environ.items() if k != "CHAT_SERVICE_SECRET"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "chat_service",
-        "store",
-        "--data",
-        str(data),
+    return await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "chat_service", "store", "--data", str(data)),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=env,
     )
+
+
+async def start_store(data: Path) -> tuple[asyncio.subprocess.Process, str]:
+    """`chat-service store --data DATA` in a child process, and the URI it prints."""
+    process = await spawn_store(data)
     assert process.stdout is not None
     line = (await asyncio.wait_for(process.stdout.readline(), timeout=START_SECS)).decode()
     assert line.startswith("chat-service store on mongodb://127.0.0.1:"), line
@@ -205,16 +205,7 @@ async def test_when_store_uri_is_stale_after_a_kill_then_store_starts_on_its_por
         assert (tmp_path / "store.uri").read_text().strip() == uri
         assert len(await asyncio.to_thread(store_children, tmp_path)) == 1
         # A second owner is refused while one runs.
-        third = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "chat_service",
-            "store",
-            "--data",
-            str(tmp_path),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        third = await spawn_store(tmp_path)
         _, err = await asyncio.wait_for(third.communicate(), timeout=60)
         assert third.returncode == 1
         assert b"another process runs the store" in err

@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from tests.helpers.ports import free_port
+
 # PyKMIP's server reads its policies and opens its database in about a second here.
 START_TIMEOUT_SECS = 30.0
 _CERT_DAYS = 2
@@ -132,13 +134,6 @@ def make_tls_files(directory: Path, *, name: str = "test") -> TlsFiles:
         client.public_bytes(serialization.Encoding.PEM) + _pem_key(client_key)
     )
     return files
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class KmipServer:

@@ -25,7 +25,8 @@ from chat_service.storage.crypto import (
     encrypted_key_id,
 )
 from tests.cli.test_cli import run_cli
-from tests.storage.kmip_server import KmipServer, TlsFiles, free_port, make_tls_files
+from tests.helpers.ports import free_port
+from tests.storage.kmip_server import KmipServer, TlsFiles, make_tls_files
 
 SECRET_VALUE = "my card is 4111 1111 1111 1111"
 
