@@ -15,7 +15,7 @@ import pytest
 
 from chat_service.auth import Role, TokenService
 from chat_service.settings import DEV_SECRET, Secret, Settings
-from tests.helpers.server import start_serve
+from tests.helpers.server import START_SECS, start_serve
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -73,11 +73,12 @@ async def test_when_serving_off_loopback_without_a_secret_then_it_refuses_to_sta
 
 
 @pytest.mark.skipif(bool(os.environ.get("MONGODB_URI")), reason="exercises the embedded store")
+@pytest.mark.timeout(START_SECS + 120)
 async def test_serve_prints_its_url_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     process = await start_serve(tmp_path)
     assert process.stdout is not None
     try:
-        line = (await asyncio.wait_for(process.stdout.readline(), timeout=90)).decode()
+        line = (await asyncio.wait_for(process.stdout.readline(), timeout=START_SECS)).decode()
         assert line.startswith("chat-service serving on http://127.0.0.1:")
         url = line.split(" on ", 1)[1].strip()
         line = (await asyncio.wait_for(process.stdout.readline(), timeout=10)).decode()
@@ -134,11 +135,12 @@ async def test_when_stopped_while_starting_then_it_exits_cleanly_and_its_store_s
 
 
 @pytest.mark.skipif(bool(os.environ.get("MONGODB_URI")), reason="exercises the embedded store")
+@pytest.mark.timeout(START_SECS + 120)
 async def test_when_the_server_is_killed_then_its_store_stops_by_itself(tmp_path: Path) -> None:
     process = await start_serve(tmp_path)
     try:
         assert process.stdout is not None
-        line = (await asyncio.wait_for(process.stdout.readline(), timeout=90)).decode()
+        line = (await asyncio.wait_for(process.stdout.readline(), timeout=START_SECS)).decode()
         assert line.startswith("chat-service serving on ")
         store_pid = await _store_child(process.pid, tmp_path)
         process.kill()  # no cleanup runs: out of memory, or kill -9

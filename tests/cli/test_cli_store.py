@@ -17,14 +17,12 @@ import pytest
 from chat_service.auth import Role, TokenService
 from chat_service.settings import DEV_SECRET, Secret, Settings
 from tests.cli.test_cli import REPO, _gone, _reap, _running
-from tests.helpers.server import start_serve
+from tests.helpers.server import START_SECS, start_serve
 from tests.helpers.ws import Peer
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("MONGODB_URI")), reason="exercises the embedded store of --data"
 )
-# A serve loads its detection models: over a minute each on a loaded 2-core machine.
-START_SECS = 300.0
 
 
 @pytest.fixture(scope="module")

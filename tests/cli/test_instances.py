@@ -20,11 +20,11 @@ import pytest
 
 from chat_service.auth import Role
 from tests.cli.test_cli import REPO, _reap
-from tests.cli.test_cli_store import START_SECS, served_url, start_store, token
+from tests.cli.test_cli_store import served_url, start_store, token
 from tests.helpers.attachments import form, picture, send_attachment
 from tests.helpers.consent import CARD_TEXT, MASKED_CARD_TEXT, answer
 from tests.helpers.redis import RedisServer, running_redis
-from tests.helpers.server import start_serve
+from tests.helpers.server import START_SECS, start_serve
 from tests.helpers.ws import Peer
 
 pytestmark = pytest.mark.skipif(

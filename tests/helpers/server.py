@@ -15,6 +15,10 @@ from aiohttp.web_runner import BaseRunner
 
 from chat_service.net.guard import GuardedAppRunner
 
+# How long a `chat-service serve` may take to print its URL: it loads its detection models,
+# over a minute each on a loaded 2-core machine (47 s on an idle one).
+START_SECS = 300.0
+
 
 class GuardedTestServer(TestServer):
     @override
