@@ -110,7 +110,8 @@ class Operation:
 
 _CUSTOMER_OR_OFFICER: Final = "privacy_officer, or that customer"
 OPERATIONS: Final[tuple[Operation, ...]] = (
-    Operation("get", "/healthz", "Health of the service and its store", "anyone",
+    Operation("get", "/healthz", "Health of the service, its store and, with REDIS_URL, "
+              "its link to the other instances (Redis down is not a 503)", "anyone",
               answer=Health, errors=(503,), error_answers={503: HealthUnavailable}),
     Operation("get", "/metrics", "Prometheus metrics: 404 unless the request carries the "
               "operators' token (operators otherwise scrape the loopback metrics listener)",

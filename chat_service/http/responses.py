@@ -38,10 +38,14 @@ class ErrorDetail(_Answer):
 
 
 class Health(_Answer):
-    """`GET /healthz` (200)."""
+    """`GET /healthz` (200). `fanout`: how events reach the other instances (`local`: one
+    instance, no `REDIS_URL`); `redis`, only with `REDIS_URL`: whether this instance is
+    subscribed to it now. Redis down is not unhealthy (docs/deployment.md)."""
 
     status: Literal["ok"]
     store: str
+    fanout: Literal["redis", "local"] | None = None
+    redis: Literal["up", "down"] | None = None
 
 
 class HealthUnavailable(_Answer):
@@ -49,6 +53,8 @@ class HealthUnavailable(_Answer):
 
     status: Literal["unavailable"]
     store: str
+    fanout: Literal["redis", "local"] | None = None
+    redis: Literal["up", "down"] | None = None
     error: ErrorDetail
 
 

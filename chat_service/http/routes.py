@@ -9,6 +9,7 @@ from chat_service.actions import conversations as conv_actions
 from chat_service.actions import messages as msg_actions
 from chat_service.auth import Role
 from chat_service.errors import BadRequest
+from chat_service.fanout_redis import RedisFanOut
 from chat_service.http.attachments import setup_attachment_routes
 from chat_service.http.exports import setup_export_routes
 from chat_service.http.metrics import METRICS_PATH, public_metrics
@@ -24,25 +25,38 @@ from chat_service.http.responses import (
     json_answer,
 )
 from chat_service.http.rights import setup_rights_routes
+from chat_service.json_types import JsonObject
 from chat_service.protocol.events import ConversationOut
 
 
+def fanout_health(app: web.Application) -> JsonObject:
+    """How this instance reaches the others: Redis (subscribed or not), or none."""
+    fanout = app[keys.FANOUT]
+    if isinstance(fanout, RedisFanOut):
+        return {"fanout": "redis", "redis": "up" if fanout.connected else "down"}
+    return {"fanout": "local"}
+
+
 async def healthz(request: web.Request) -> web.Response:
+    """503 only when the store does not answer. Redis down is reported, not unhealthy: the
+    instance still serves its own sockets and clients catch up from the store."""
     store = request.app[keys.STORE]
     up = await store.ping()
     metrics = request.app[keys.METRICS]
     metrics.store_up.set(1 if up else 0)
+    fanout = fanout_health(request.app)
     if not up:
         return json_answer(
             HealthUnavailable,
             {
                 "status": "unavailable",
                 "store": store.kind,
+                **fanout,
                 "error": {"code": "store_unavailable", "message": "the store does not answer"},
             },
             status=503,
         )
-    return json_answer(Health, {"status": "ok", "store": store.kind})
+    return json_answer(Health, {"status": "ok", "store": store.kind, **fanout})
 
 
 async def list_conversations(request: web.Request) -> web.Response:

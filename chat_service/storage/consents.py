@@ -28,7 +28,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from chat_service.storage.coherence import LOCAL, Coherence
+from chat_service.storage.coherence import LOCAL, Coherence, Generations
 
 Decision = Literal["granted", "refused", "expired", "withdrawn"]
 RequestStatus = Literal["pending", "granted", "refused", "expired"]
@@ -107,14 +107,20 @@ class ConsentLedger:
         # The client reads every collection as plain dicts; these are ledger entries.
         self._c: AsyncCollection[LedgerEntryDoc] = collection
         self._cache: OrderedDict[str, list[LedgerEntryDoc]] = OrderedDict()
+        self._generations = Generations()  # reads in flight see changes made meanwhile
         self.coherence: Coherence = LOCAL  # other instances' view of this cache
 
     def invalidate(self, customer_id: str) -> None:
         """Another instance changed this customer's ledger: re-read it on next use."""
-        self._cache.pop(customer_id, None)
+        self._forget(customer_id)
 
     def clear(self) -> None:
         self._cache.clear()
+        self._generations.cleared()
+
+    def _forget(self, customer_id: str) -> None:
+        self._cache.pop(customer_id, None)
+        self._generations.changed(customer_id)
 
     def _cache_put(self, customer_id: str, entries: list[LedgerEntryDoc]) -> None:
         self._cache[customer_id] = entries
@@ -154,19 +160,20 @@ class ConsentLedger:
         try:
             await self._c.insert_one(entry)
         except BaseException as exc:
-            self._cache.pop(customer_id, None)  # re-read in order on next use
+            self._forget(customer_id)  # re-read in order on next use
             if not isinstance(exc, DuplicateKeyError):
                 raise
             existing = await self._c.find_one({"_id": entry["_id"]})  # index: _id
             return existing or entry
         self.coherence.changed("consents", customer_id)
+        self._generations.changed(customer_id)  # a read in flight may not have it
         cached = self._cache.get(customer_id)
         if cached is not None:
             if not cached or cached[-1]["at"] <= at:
                 # The latest entry, as a read sorted by `at` would list it: no re-read.
                 self._cache_put(customer_id, [*cached, entry])
             else:
-                self._cache.pop(customer_id, None)  # recorded out of order: re-read
+                self._forget(customer_id)  # recorded out of order: re-read
         return entry
 
     async def history(self, customer_id: str) -> list[LedgerEntryDoc]:
@@ -180,9 +187,11 @@ class ConsentLedger:
         if cached is not None:
             self._cache.move_to_end(customer_id)
             return list(cached)
-        cursor = self._c.find({"customer_id": customer_id}).sort("at", 1)  # index: by_customer
-        entries = [doc async for doc in cursor]
-        self._cache_put(customer_id, entries)
+        with self._generations.read() as read:
+            cursor = self._c.find({"customer_id": customer_id}).sort("at", 1)  # by_customer
+            entries = [doc async for doc in cursor]
+            if read.unchanged(customer_id):  # else changed meanwhile: this may be old
+                self._cache_put(customer_id, entries)
         return list(entries)
 
     async def granted(self, customer_id: str, purpose: str) -> set[str]:
@@ -224,8 +233,8 @@ class ConsentLedger:
                 },
             )
             changed += result.modified_count
-        self._cache.pop(customer_id, None)
-        self._cache.pop(pseudonym, None)
+        self._forget(customer_id)
+        self._forget(pseudonym)
         self.coherence.changed("consents", customer_id)
         self.coherence.changed("consents", pseudonym)
         return changed
@@ -243,14 +252,17 @@ class ConsentRequests:
         self._c: AsyncCollection[ConsentRequestDoc] = collection
         # customer -> {request id: request} of their pending requests (every purpose).
         self._open: OrderedDict[str, dict[str, ConsentRequestDoc]] = OrderedDict()
+        self._generations = Generations()  # reads in flight see changes made meanwhile
         self.coherence: Coherence = LOCAL  # other instances' view of this cache
 
     def invalidate(self, customer_id: str) -> None:
         """Another instance changed this customer's requests: re-read them on next use."""
         self._open.pop(customer_id, None)
+        self._generations.changed(customer_id)
 
     def clear(self) -> None:
         self._open.clear()
+        self._generations.cleared()
 
     def _open_put(self, customer_id: str, requests: dict[str, ConsentRequestDoc]) -> None:
         self._open[customer_id] = requests
@@ -260,6 +272,7 @@ class ConsentRequests:
 
     def _closed(self, request: ConsentRequestDoc) -> None:
         """`request` is no longer pending: out of its customer's cached open requests."""
+        self._generations.changed(request.get("customer_id", ""))
         cached = self._open.get(request.get("customer_id", ""))
         if cached is not None:
             cached.pop(request["_id"], None)
@@ -278,11 +291,13 @@ class ConsentRequests:
         trusted = not fresh and self.coherence.trusted()
         cached = self._open.get(customer_id) if trusted else None
         if cached is None:
-            cursor = self._c.find(  # index: by_customer
-                {"customer_id": customer_id, "status": "pending"}
-            )
-            cached = {doc["_id"]: doc async for doc in cursor}
-            self._open_put(customer_id, cached)
+            with self._generations.read() as read:
+                cursor = self._c.find(  # index: by_customer
+                    {"customer_id": customer_id, "status": "pending"}
+                )
+                cached = {doc["_id"]: doc async for doc in cursor}
+                if read.unchanged(customer_id):  # else changed meanwhile: this may be old
+                    self._open_put(customer_id, cached)
         else:
             self._open.move_to_end(customer_id)
         return [_copy(r) for r in cached.values() if r["purpose"] == purpose]
@@ -304,6 +319,7 @@ class ConsentRequests:
         )
         await self._c.insert_one(doc)
         self.coherence.changed("consent_requests", doc["customer_id"])
+        self._generations.changed(doc["customer_id"])  # a read in flight may not have it
         cached = self._open.get(doc["customer_id"])
         if cached is not None:
             cached[doc["_id"]] = _copy(doc)
@@ -320,6 +336,7 @@ class ConsentRequests:
             self._closed(request)
             return False
         self.coherence.changed("consent_requests", request["customer_id"])
+        self._generations.changed(request["customer_id"])
         cached = self._open.get(request["customer_id"], {}).get(request["_id"])
         if cached is not None and message_id not in cached["message_ids"]:
             cached["message_ids"].append(message_id)
@@ -399,4 +416,5 @@ class ConsentRequests:
                 deleted += result.deleted_count
         finally:
             self._open.pop(customer_id, None)  # re-read on next use
+            self._generations.changed(customer_id)
             self.coherence.changed("consent_requests", customer_id)

@@ -23,7 +23,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from chat_service.json_types import JsonObject
-from chat_service.storage.coherence import LOCAL, Coherence
+from chat_service.storage.coherence import LOCAL, Coherence, Generations, Read
 
 Status = Literal["open", "closed"]
 OPEN_CACHE_MAX = 50_000
@@ -89,6 +89,7 @@ class ConversationStore:
         self._c: AsyncCollection[ConversationDoc] = collection
         self._open: dict[str, Conversation] = {}  # open conversations by id
         self._open_by_customer: dict[str, str] = {}
+        self._generations = Generations()  # reads in flight see changes made meanwhile
         self.coherence: Coherence = LOCAL  # other instances' view of this cache
 
     def invalidate(self, conversation_id: str) -> None:
@@ -98,8 +99,15 @@ class ConversationStore:
     def clear(self) -> None:
         self._open.clear()
         self._open_by_customer.clear()
+        self._generations.cleared()
 
-    def _remember(self, conversation: Conversation) -> Conversation:
+    def _remember(self, conversation: Conversation, read: Read | None = None) -> Conversation:
+        """Cache what the store answered; after a read (`read`), only if the conversation
+        did not change while it was in flight (the answer may be the old state)."""
+        if read is not None and not read.unchanged(conversation.id):
+            return conversation
+        if read is None:
+            self._generations.changed(conversation.id)  # written here: reads in flight are old
         if conversation.status == "open":
             if len(self._open) >= OPEN_CACHE_MAX and conversation.id not in self._open:
                 self._forget(next(iter(self._open)))
@@ -110,6 +118,7 @@ class ConversationStore:
         return conversation
 
     def _forget(self, conversation_id: str) -> None:
+        self._generations.changed(conversation_id)
         gone = self._open.pop(conversation_id, None)
         if gone is not None and self._open_by_customer.get(gone.customer_id) == conversation_id:
             del self._open_by_customer[gone.customer_id]
@@ -123,15 +132,17 @@ class ConversationStore:
         cached = self._open.get(conversation_id) if self.coherence.trusted() else None
         if cached is not None:
             return cached
-        doc = await self._c.find_one({"_id": conversation_id})  # index: _id
-        return self._remember(Conversation.from_doc(doc)) if doc else None
+        with self._generations.read() as read:
+            doc = await self._c.find_one({"_id": conversation_id})  # index: _id
+            return self._remember(Conversation.from_doc(doc), read) if doc else None
 
     async def find_open(self, customer_id: str) -> Conversation | None:
         cached = self._open_by_customer.get(customer_id) if self.coherence.trusted() else None
         if cached is not None:
             return self._open[cached]
-        doc = await self._c.find_one({"open_key": customer_id})  # index: open_per_customer
-        return self._remember(Conversation.from_doc(doc)) if doc else None
+        with self._generations.read() as read:
+            doc = await self._c.find_one({"open_key": customer_id})  # index: open_per_customer
+            return self._remember(Conversation.from_doc(doc), read) if doc else None
 
     async def open_for_customer(self, customer_id: str, now: datetime) -> tuple[Conversation, bool]:
         """The customer's open conversation, or a new one. Returns (conversation, created).
@@ -154,9 +165,10 @@ class ConversationStore:
             except DuplicateKeyError:
                 # Another tab opened it at the same moment: use theirs (if it closed
                 # again before this read, try once more).
-                doc = await self._c.find_one({"open_key": customer_id})  # index: open_per_customer
-                if doc is not None:
-                    return self._remember(Conversation.from_doc(doc)), False
+                with self._generations.read() as read:
+                    doc = await self._c.find_one({"open_key": customer_id})  # open_per_customer
+                    if doc is not None:
+                        return self._remember(Conversation.from_doc(doc), read), False
                 continue
             return self._remember(Conversation.from_doc(new)), True
         raise RuntimeError("could not open a conversation")  # pragma: no cover
@@ -168,17 +180,20 @@ class ConversationStore:
 
     async def assign(self, conversation_id: str, agent_id: str) -> Conversation | None:
         """Assign an open, unassigned (or already ours) conversation; None if that lost."""
-        doc = await self._c.find_one_and_update(
-            {  # index: _id
-                "_id": conversation_id,
-                "status": "open",
-                "agent_id": {"$in": [None, agent_id]},
-            },
-            {"$set": {"agent_id": agent_id}},
-            return_document=ReturnDocument.AFTER,
-        )
+        with self._generations.read() as read:  # a close may overtake this answer
+            doc = await self._c.find_one_and_update(
+                {  # index: _id
+                    "_id": conversation_id,
+                    "status": "open",
+                    "agent_id": {"$in": [None, agent_id]},
+                },
+                {"$set": {"agent_id": agent_id}},
+                return_document=ReturnDocument.AFTER,
+            )
+            assigned = self._remember(Conversation.from_doc(doc), read) if doc else None
+        self._generations.changed(conversation_id)  # reads in flight hold the old agent
         self.coherence.changed("conversations", conversation_id)
-        return self._remember(Conversation.from_doc(doc)) if doc else None
+        return assigned
 
     async def close(self, conversation_id: str, now: datetime) -> Conversation | None:
         doc = await self._c.find_one_and_update(

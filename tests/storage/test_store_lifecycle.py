@@ -101,6 +101,6 @@ async def test_healthz_reports_the_store_kind(
     client = await aiohttp_client(create_app(settings, store_uri=store_uri, scanner=scanner))
     response = await client.get("/healthz")
     assert response.status == 200
-    assert await response.json() == {"status": "ok", "store": "embedded"}
+    assert await response.json() == {"status": "ok", "store": "embedded", "fanout": "local"}
     metrics = await scrape(client)
     assert "chat_store_up 1.0" in metrics
