@@ -305,8 +305,18 @@ def report(
             f"{name} customers: kill -> first ack after it p50 {statistics.median(served):.2f} s,"
             f" p90 {percentile(served, 90):.2f} s, max {worst:.2f} s"
         )
-    moved = sum(1 for c in customers[0::2] if any(t == 1 for _, t in c.connected_to))
-    print(f"A's customers reconnected to B: {moved} of {len(customers[0::2])}")
+    hellos = [
+        min((at for at, t in c.connected_to if t == 1 and at > killed_at), default=float("inf"))
+        - killed_at
+        for c in customers[0::2]
+    ]
+    moved = sum(1 for h in hellos if h != float("inf"))
+    print(
+        f"A's customers reconnected to B: {moved} of {len(hellos)}; kill -> hello on B p50 "
+        f"{statistics.median(hellos):.2f} s, max {max(hellos):.2f} s (the client's backoff: "
+        f"{BACKOFF_START_SECS:g} s, then {2 * BACKOFF_START_SECS:g} s after A refused, each "
+        "+-25 %)"
+    )
     print("store check: " + ("OK" if not problems else f"{len(problems)} problems"))
     for problem in problems[:20]:
         print(f"  {problem}")
