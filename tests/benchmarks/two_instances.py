@@ -188,21 +188,37 @@ def report(rounds: list[Round], args: argparse.Namespace, load_before: str, wall
                 f"instance; ack p50 {ack_added:+.1f} ms"
             )
     print()
-    print("CPU by process during each saturation phase (2 cores = 200 %; ms per delivered msg):")
+    print(
+        "CPU by process in each phase (2 cores = 200 %; in brackets ms per delivered "
+        "message; all: the sum over the processes, load generator excluded):"
+    )
+    all_ms: dict[str, float] = {}
     for r in rounds:
-        t = r.saturation
-        secs, used = cpu_between(r.samples, t.start, t.end)
-        done = t.delivered_in_window or 1
-        parts = ", ".join(
-            f"{name} {100 * cpu / secs:.0f} % ({1000 * cpu / done:.2f})"
-            for name, cpu in used.items()
-        )
-        print(f"  {r.name:<10} {secs:4.1f} s, {t.delivered_in_window} msgs: {parts}")
-        total = sum(x.sent for x in r.tallies) or 1
+        for t in r.tallies:
+            if not t.reported:
+                continue
+            secs, used = cpu_between(r.samples, t.start, t.end)
+            done = t.delivered_in_window or 1
+            parts = ", ".join(
+                f"{name} {100 * cpu / secs:.0f} % ({1000 * cpu / done:.2f})"
+                for name, cpu in used.items()
+            )
+            total = 1000 * sum(used.values()) / done
+            if t.rate <= 0:
+                all_ms[r.name] = total
+            print(f"  {r.name:<10} {t.name:<15} {secs:4.1f} s: {parts}; all {total:.2f} ms")
+        sent = sum(x.sent for x in r.tallies) or 1
         print(
-            f"  {'':<10} load generator over the whole round {r.loadgen_cpu_secs:.1f} s "
-            f"({1000 * r.loadgen_cpu_secs / total:.2f} ms per message sent)"
+            f"  {r.name:<10} load generator over the whole round {r.loadgen_cpu_secs:.1f} s "
+            f"({1000 * r.loadgen_cpu_secs / sent:.2f} ms per message sent)"
         )
+    for one in ones:
+        if one.name in all_ms and two.name in all_ms:
+            print(
+                f"CPU per message at saturation, {one.name} / two: {all_ms[one.name]:.2f} / "
+                f"{all_ms[two.name]:.2f} ms = {all_ms[one.name] / all_ms[two.name]:.1%} (the "
+                "throughput ratio to expect where the shared cores, not the store, are the limit)"
+            )
     print(f"load average before {load_before}, after {load_average()}; wall {wall:.0f} s")
 
 
