@@ -248,11 +248,20 @@ class GuardedServer(web.Server):
 
 class GuardedAppRunner(web.AppRunner):
     """`web.AppRunner` whose connections go through a `ConnectionGuard`; the idle timeout
-    (`[connections] idle_timeout_secs`) is aiohttp's keep-alive timeout."""
+    (`[connections] idle_timeout_secs`) is aiohttp's keep-alive timeout.
+
+    aiohttp rounds a WebSocket's heartbeat and pong deadlines up to a whole second of the
+    loop's clock when they are longer than the handler's `timeout_ceil_threshold` (5 s by
+    default): with `heartbeat_secs` = 20, every idle socket's ping fell due at a whole
+    second, so thousands of sockets were pinged (and their pongs read) in one burst each
+    second while active customers' messages waited behind it. A threshold of the heartbeat
+    keeps each socket's own deadline (the threshold is read only by the heartbeat)."""
 
     def __init__(self, app: web.Application, **kwargs: Any) -> None:
-        section = app[keys.SETTINGS].config.connections
+        config = app[keys.SETTINGS].config
+        section = config.connections
         kwargs.setdefault("keepalive_timeout", section.idle_timeout_secs)
+        kwargs.setdefault("timeout_ceil_threshold", config.server.heartbeat_secs)
         super().__init__(app, **kwargs)
         self.guard = ConnectionGuard(section, fd_soft_limit(), app[keys.METRICS])
 

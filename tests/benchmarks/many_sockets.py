@@ -64,9 +64,28 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-async def active_phase(customers: list[Customer], interval: float, secs: float) -> list[float]:
+class Acks(list[float]):
+    """Ack latencies (ms), and where in the second of the monotonic clock each was sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.phase: list[float] = []  # fraction of the second of CLOCK_MONOTONIC at send
+
+    def near_whole_second(
+        self, after: float = 0.1, before: float = 0.05
+    ) -> tuple[list[float], list[float]]:
+        """The latencies of sends from `before` s ahead of a whole second to `after` s past
+        it, and the others. aiohttp rounds a WebSocket's heartbeat deadline up to a whole
+        second of the loop's clock (CLOCK_MONOTONIC, the same in every process) when the
+        heartbeat is longer than 5 s: every socket's ping is due at a whole second."""
+        near = [ms for ms, f in zip(self, self.phase, strict=True) if f < after or f >= 1 - before]
+        rest = [ms for ms, f in zip(self, self.phase, strict=True) if after <= f < 1 - before]
+        return near, rest
+
+
+async def active_phase(customers: list[Customer], interval: float, secs: float) -> Acks:
     """Each customer sends, waits for its ack, sleeps `interval`; until `secs` pass."""
-    acks: list[float] = []
+    acks = Acks()
     stop = time.monotonic() + secs
 
     async def one(customer: Customer, n: int) -> None:
@@ -74,7 +93,9 @@ async def active_phase(customers: list[Customer], interval: float, secs: float) 
         await asyncio.sleep(interval * n / len(customers))  # spread the sends
         while time.monotonic() < stop:
             i += 1
+            sent = time.monotonic()
             acks.append(await customer.send(f"question {i} about order {n}"))
+            acks.phase.append(sent % 1.0)
             await asyncio.sleep(interval)
 
     await asyncio.gather(*(one(customer, n) for n, customer in enumerate(customers)))
@@ -121,6 +142,14 @@ def row(name: str, acks: list[float]) -> str:
     )
 
 
+def by_phase(acks: Acks) -> str:
+    near, rest = acks.near_whole_second()
+    return (
+        f"  sent within -50..+100 ms of a whole second: {row('', near).strip()}; "
+        f"the rest: {row('', rest).strip()}"
+    )
+
+
 async def bench(args: argparse.Namespace) -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -151,6 +180,7 @@ async def bench(args: argparse.Namespace) -> int:
                 base = await active_phase(customers, args.interval, args.secs)
                 rss_before, tree_before = server.rss(), tree_rss(server.process.pid)
                 print(row("baseline", base))
+                print(by_phase(base))
 
                 # Closed while the idle sockets open (tens of seconds): unread, they would be
                 # closed as dead at the next heartbeat; reopened after, same conversations.
@@ -170,6 +200,7 @@ async def bench(args: argparse.Namespace) -> int:
                     customer.conversation_id = conversation
                 held = await active_phase(customers, args.interval, args.secs)
                 print(row(f"with {len(idle.sockets)} open", held))
+                print(by_phase(held))
                 rss_held, tree_held = server.rss(), tree_rss(server.process.pid)
                 print(
                     f"p99 ratio {percentile(held, 99) / percentile(base, 99):.2f}x, "

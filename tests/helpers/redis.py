@@ -20,6 +20,10 @@ class RedisServer:
         self.url = f"redis://127.0.0.1:{port}/0"
         self._process: asyncio.subprocess.Process | None = None
 
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
     async def start(self) -> None:
         binary = shutil.which("redis-server")
         assert binary is not None, "redis-server is not installed (scripts/setup --system)"
