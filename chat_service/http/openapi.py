@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from chat_service import __version__, keys
 from chat_service.http.pages import CONTENT_TYPES
 from chat_service.http.privacy import WithdrawalBody
+from chat_service.http.replies import REPLIES_PATH
 from chat_service.http.responses import (
     ConsentLedger,
     ConversationList,
@@ -36,6 +37,7 @@ from chat_service.http.responses import (
     MessagePage,
     OpenApiDescription,
     PrivacyReport,
+    SavedReplies,
     Upload,
     Withdrawal,
     json_answer,
@@ -160,6 +162,8 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation("get", "/api/attachments/{attachment_id}", "The stored (sanitised) bytes",
               "participants", ok_type=DOWNLOADS,
               errors=(401, 403, 404, 409, 410, 503)),
+    Operation("get", REPLIES_PATH, "The shop's saved replies (config/replies.toml)",
+              "agent, supervisor", answer=SavedReplies, errors=(401, 403)),
     Operation("get", "/widget/", "The customer chat widget (demo shop page)", "anyone",
               ok_type="text/html", errors=()),
     Operation("get", "/console/", "The agent console", "anyone", ok_type="text/html",

@@ -16,6 +16,7 @@ from chat_service.http.middleware import authenticate
 from chat_service.http.openapi import OPENAPI_PATH, openapi_handler
 from chat_service.http.pages import setup_page_routes
 from chat_service.http.privacy import setup_privacy_routes
+from chat_service.http.replies import setup_reply_routes
 from chat_service.http.responses import (
     ConversationList,
     Health,
@@ -82,4 +83,5 @@ def setup_routes(app: web.Application) -> None:
     setup_rights_routes(app)
     setup_export_routes(app)
     setup_attachment_routes(app)
+    setup_reply_routes(app)
     setup_page_routes(app)
