@@ -228,7 +228,7 @@ def json_answer(
     return web.json_response(body, status=status, headers=headers)
 
 
-# agent speed (issue 20 item 4): the shop's saved replies
+# agent speed (issue 20 item 4): the shop's saved replies, agents' availability
 
 
 class SavedReplies(_Answer):
@@ -236,3 +236,18 @@ class SavedReplies(_Answer):
 
     replies: list[SavedReply]
     placeholders: list[str]
+
+
+class AgentState(_Answer):
+    """`PUT /api/availability`, and each agent of `GET /api/availability`."""
+
+    agent_id: str
+    state: Literal["online", "away"]
+    changed_at: str
+
+
+class AgentStates(_Answer):
+    """`GET /api/availability`: the caller's own state (an agent; empty: online, never
+    set), or every agent who set one (a supervisor)."""
+
+    agents: list[AgentState]

@@ -10,6 +10,7 @@ from chat_service.actions import messages as msg_actions
 from chat_service.auth import Role
 from chat_service.errors import BadRequest
 from chat_service.http.attachments import setup_attachment_routes
+from chat_service.http.availability import setup_availability_routes
 from chat_service.http.exports import setup_export_routes
 from chat_service.http.metrics import METRICS_PATH, public_metrics
 from chat_service.http.middleware import authenticate
@@ -84,4 +85,5 @@ def setup_routes(app: web.Application) -> None:
     setup_export_routes(app)
     setup_attachment_routes(app)
     setup_reply_routes(app)
+    setup_availability_routes(app)
     setup_page_routes(app)
