@@ -126,3 +126,27 @@ async def test_when_the_agent_and_the_customer_switch_language_then_the_pages_ch
     assert await live.axe(customer) == []
     await customer.screenshot(path=screenshots / "widget-language-switch-zh.png", caret="initial")
     await agent.screenshot(path=screenshots / "console-language-switch-zh.png", caret="initial")
+
+
+async def test_when_an_agent_goes_away_then_the_supervisor_sees_it_and_the_queue_skips_them(
+    live: Live, browser: Browser, screenshots: Path
+) -> None:
+    agent = await live.console(browser, "agent-1")
+    supervisor = await live.console(browser, "sup-1", role="supervisor")
+    await agent.get_by_test_id("availability").select_option("away")
+    await expect(agent.get_by_test_id("away-hint")).to_contain_text("You are away")
+    row = supervisor.get_by_test_id("agent-availability").locator("[data-agent-id=agent-1]")
+    await expect(row).to_have_attribute("data-state", "away")
+    await expect(row).to_contain_text("agent-1: Away since")
+
+    customer = await live.widget(browser, "cust-1")
+    await send(customer, "Is anyone there?")
+    await expect(supervisor.get_by_test_id("queue-item")).to_have_count(1)
+    await expect(agent.get_by_test_id("queue-item")).to_have_count(0)
+    assert await live.axe(supervisor) == []
+    await supervisor.screenshot(path=screenshots / "console-availability.png", caret="initial")
+
+    await agent.get_by_test_id("availability").select_option("online")
+    await expect(row).to_have_attribute("data-state", "online")
+    await expect(agent.get_by_test_id("conversation-join")).to_be_visible()
+    assert await live.axe(agent) == []

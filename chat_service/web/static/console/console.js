@@ -273,7 +273,7 @@ class Console {
     const tr = this.tr;
     const unread = this.unread.get(c.id) || 0;
     const state = c.status === "closed" ? tr("console.closed") : c.agent_id ? tr("console.assigned", { agent: c.agent_id }) : tr("console.waiting");
-    const canJoin = this.role === "agent" && c.status === "open" && !c.agent_id;
+    const canJoin = this.role === "agent" && c.status === "open" && !c.agent_id && !this.away; // away: agent speed
     return h(
       "li",
       {

@@ -80,7 +80,7 @@ export class Shortcuts {
         break;
       case "keys.join": {
         const c = con.conversations.get(con.active);
-        if (c && con.role === "agent" && c.status === "open" && !c.agent_id) con.join(c.id);
+        if (c && con.role === "agent" && !con.away && c.status === "open" && !c.agent_id) con.join(c.id);
         break;
       }
       case "keys.reply":

@@ -2,6 +2,7 @@
 // the title, tone and desktop notifications, availability. Installed by console.js once
 // its Console is built and wired (agents and supervisors).
 
+import { Availability } from "./availability.js";
 import { Notifier } from "./notify.js";
 import { SavedReplies } from "./replies.js";
 import { Shortcuts } from "./shortcuts.js";
@@ -9,5 +10,6 @@ import { Shortcuts } from "./shortcuts.js";
 export function installSpeed(con) {
   con.replies = new SavedReplies(con);
   con.shortcuts = new Shortcuts(con);
+  con.availability = new Availability(con);
   con.notifier = new Notifier(con);
 }
