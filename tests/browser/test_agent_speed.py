@@ -150,3 +150,57 @@ async def test_when_an_agent_goes_away_then_the_supervisor_sees_it_and_the_queue
     await expect(row).to_have_attribute("data-state", "online")
     await expect(agent.get_by_test_id("conversation-join")).to_be_visible()
     assert await live.axe(agent) == []
+
+
+# Counts the desktop notifications the page makes (the browser's own Notification stays the
+# one that shows them).
+RECORD_NOTIFICATIONS = """
+(() => {
+  const Real = window.Notification;
+  window.shownNotifications = [];
+  window.Notification = class extends Real {
+    constructor(title, options) {
+      super(title, options);
+      window.shownNotifications.push({ title, body: options?.body ?? "" });
+    }
+  };
+})();
+"""
+HIDE_TAB = """
+Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+document.dispatchEvent(new Event("visibilitychange"));
+"""
+SHOW_TAB = """
+delete document.hidden;
+delete document.visibilityState;
+document.dispatchEvent(new Event("visibilitychange"));
+"""
+
+
+async def test_when_the_tab_is_hidden_then_a_new_conversation_counts_in_the_title_and_notifies(
+    live: Live, browser: Browser
+) -> None:
+    token = live.token("agent", "agent-1")
+    agent = await live.page(browser, f"/console/#token={token}", permissions=["notifications"])
+    await agent.context.add_init_script(RECORD_NOTIFICATIONS)
+    desktop = agent.get_by_test_id("notify-desktop")
+    await expect(desktop).not_to_be_checked()  # off until the agent turns it on
+    await desktop.click()
+    await expect(desktop).to_be_checked()  # permission asked on the click, and granted
+    await agent.reload()  # remembered
+    await agent.locator("[data-testid=connection-state][data-state=open]").wait_for()
+    await expect(desktop).to_be_checked()
+    await expect(agent.get_by_test_id("notify-sound")).to_be_checked()
+
+    await agent.evaluate(HIDE_TAB)
+    customer = await live.widget(browser, "cust-1")
+    await send(customer, "Hello, anyone?")
+    await expect(agent).to_have_title("(1) Agent console")
+    shown = await agent.wait_for_function("window.shownNotifications.length > 0")
+    notes = await agent.evaluate("window.shownNotifications")
+    assert notes[0] == {"title": "Agent console", "body": "New conversation: cust-1"}, notes
+    assert all("Hello, anyone?" not in note["body"] for note in notes)  # never the text
+    await shown.dispose()
+    await agent.evaluate(SHOW_TAB)  # back on the tab, on that conversation: read
+    await expect(agent).to_have_title("Agent console")
