@@ -332,7 +332,7 @@ class Console {
         const unread = this.unread.get(id) || 0;
         return h("button", {
           type: "button", role: "tab", class: "con-tab", "aria-selected": String(id === this.active), "data-testid": "conversation-tab",
-          text: (c ? this.label(c) : id) + (unread ? ` (${unread})` : ""), onclick: () => this.show(id),
+          text: (c ? this.label(c) : id) + (unread ? this.tr("console.tab_unread", { count: unread }) : ""), onclick: () => this.show(id),
         });
       }),
     );

@@ -169,6 +169,7 @@ const STRINGS = {
     "availability.none": "No agent has signed in yet.",
     "availability.since": "{agent}: {state} since {time}",
     "availability.away_hint": "You are away: new conversations are not offered to you.",
+    "console.tab_unread": " ({count})",
   },
   zh: {
     "widget.title": "在线客服",
@@ -338,6 +339,7 @@ const STRINGS = {
     "availability.none": "还没有客服登录。",
     "availability.since": "{agent}：{time} 起{state}",
     "availability.away_hint": "您处于离开状态：新对话不会分配给您。",
+    "console.tab_unread": "（{count}）",
   },
 };
 
