@@ -16,7 +16,7 @@ from aiohttp import WSCloseCode, web
 
 from chat_service import keys
 from chat_service.actions.consent import sweep_expired
-from chat_service.actions.delivery import MESSAGE, message_render
+from chat_service.actions.delivery import MESSAGE, OPENED, message_render, opened_render
 from chat_service.auth import TokenService
 from chat_service.fanout import InProcessFanOut, Registry
 from chat_service.fanout_redis import RedisFanOut
@@ -201,6 +201,7 @@ async def _instances_ctx(app: web.Application) -> AsyncIterator[None]:
         return
     services = app[keys.SERVICES]
     fanout.resolve(MESSAGE, lambda data: message_render(services, data))
+    fanout.resolve(OPENED, lambda data: opened_render(services, data))  # agent speed
     store = services.store
     fanout.cache("consents", store.consents)
     fanout.cache("consent_requests", store.consent_requests)

@@ -96,6 +96,14 @@ class ConversationNotFound(NotFound):
     default_message = "no such conversation for this caller"
 
 
+class AgentAway(ChatError):
+    """An agent who set themself away takes no new conversation (docs/agent-speed.md)."""
+
+    code = "agent_away"
+    http_status = 409
+    default_message = "you are away: set yourself online to take a conversation"
+
+
 class ConversationClosed(ChatError):
     code = "conversation_closed"
     http_status = 409

@@ -2,9 +2,9 @@
 
 A missing file, a missing key or an unknown key is an error at start-up (fail fast):
 `Settings.load` reads every file the service reads (server, consent, attachments, web,
-retention, webhooks with their secrets, holidays, and the detection pool's detection.toml
-and categories.toml, which `detectors.config` checks without loading any model) before the
-store or the detection pool starts.
+retention, webhooks with their secrets, holidays, saved replies, and the detection pool's
+detection.toml and categories.toml, which `detectors.config` checks without loading any
+model) before the store or the detection pool starts.
 Environment variables override the file: CHAT_SERVICE_SECRET, CHAT_SERVICE_MASTER_KEY,
 MONGODB_URI, CHAT_SERVICE_ALLOWED_ORIGINS, CHAT_SERVICE_METRICS_TOKEN; the KMIP key manager
 comes from CHAT_SERVICE_KMIP_ENDPOINT, _CA_FILE, _CERT_FILE and _KEY_ID (`KmipSettings`).
@@ -36,6 +36,7 @@ from chat_service.secret import Secret as Secret
 from chat_service.secret import is_loopback as is_loopback
 from chat_service.tomlfile import load_toml
 from chat_service.web.config import WebConfig, load_web_config
+from chat_service.web.replies import RepliesConfig, load_replies_config
 from chat_service.workdays import HolidayCalendar, load_holiday_calendar
 from detectors.config import (
     CATEGORIES_FILE,
@@ -174,6 +175,8 @@ class ConfigFiles:
     # The detection pool reads these itself in each worker; checked here so that a typo
     # stops the start before the pool (and Presidio) is loaded.
     detection: DetectionConfig
+    # The shop's saved replies, served to the console (docs/agent-speed.md).
+    replies: RepliesConfig
 
     @classmethod
     def load(cls, config_dir: Path, env: Mapping[str, str]) -> ConfigFiles:
@@ -183,6 +186,7 @@ class ConfigFiles:
             webhooks=load_webhook_config(config_dir, env),
             holidays=load_holiday_calendar(config_dir),
             detection=_detection_config(config_dir),
+            replies=load_replies_config(config_dir),
         )
 
 

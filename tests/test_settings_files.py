@@ -31,6 +31,7 @@ TYPOS = [
     ),
     ("detection.toml", "score_threshold = 0.5\n", "score_treshold = 0.5\n", "score_treshold"),
     ("categories.toml", 'minor_category = "minor"\n', 'minor_categry = "minor"\n', "minor_categry"),
+    ("replies.toml", 'key = "greeting"\n', 'kye = "greeting"\n', "kye"),
 ]
 
 

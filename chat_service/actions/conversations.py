@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chat_service.actions import delivery
 from chat_service.actions.access import access_conversation
+from chat_service.actions.availability import check_may_take
 from chat_service.auth import Identity, Role
 from chat_service.errors import AlreadyAssigned, ConversationClosed, ConversationNotFound
 from chat_service.services import Services
@@ -17,6 +18,7 @@ async def do_join(services: Services, identity: Identity, conversation_id: str) 
     current = await access_conversation(services, identity, conversation_id)
     if current.status != "open":
         raise ConversationClosed()
+    await check_may_take(services, identity)  # agent speed: an away agent takes none
     conversation = await services.store.conversations.assign(conversation_id, identity.sub)
     if conversation is None:
         raise AlreadyAssigned()

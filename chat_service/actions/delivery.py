@@ -22,6 +22,7 @@ from chat_service.auth import Identity, Role
 from chat_service.fanout import Audience, Connection, Portable, Render, constant
 from chat_service.json_types import JsonObject
 from chat_service.protocol.events import (
+    AgentAvailabilityOut,
     ConsentRecorded,
     ConsentRequest,
     ConversationAssigned,
@@ -35,6 +36,7 @@ from chat_service.protocol.events import (
     TypingOut,
 )
 from chat_service.services import Services
+from chat_service.storage.availability import AvailabilityDoc
 from chat_service.storage.consents import ConsentRequestDoc
 from chat_service.storage.conversations import Conversation
 from chat_service.storage.messages import MessageDoc
@@ -57,8 +59,42 @@ def conversation_out(conversation: Conversation) -> ConversationOut:
 
 
 async def publish_opened(services: Services, conversation: Conversation) -> None:
+    """A new conversation is offered to the queue: every agent but those away, and the
+    supervisors (on every instance: each reads who is away from the store)."""
     frame = ConversationOpened(conversation=conversation_out(conversation)).frame()
-    await services.fanout.publish(Audience(all_agents=True), constant(frame))
+    render = opened_render(services, {"frame": frame})
+    await services.fanout.publish(
+        Audience(all_agents=True), Portable(OPENED, lambda: {"frame": frame}, render)
+    )
+
+
+OPENED = "opened"  # the kind of a new conversation's offer crossing instances
+
+
+def opened_render(services: Services, data: JsonObject) -> Render:
+    """The offer of a new conversation: the same frame for every viewer but agents who are
+    away (docs/agent-speed.md), read once per event from the store."""
+    frame = cast(JsonObject, data["frame"])
+    away: frozenset[str] | None = None
+
+    async def render(viewer: Identity) -> JsonObject | None:
+        nonlocal away
+        if viewer.role is not Role.AGENT:
+            return frame
+        if away is None:
+            away = await services.store.availability.away()
+        return None if viewer.sub in away else frame
+
+    return render
+
+
+async def notify_availability(services: Services, doc: AvailabilityDoc) -> None:
+    """An agent went online or away: the supervisors and the agent's own sockets learn it."""
+    frame = AgentAvailabilityOut(
+        agent_id=doc["_id"], state=doc["state"], changed_at=doc["changed_at"].isoformat()
+    ).frame()
+    audience = Audience(identities=frozenset({Identity(Role.AGENT, doc["_id"])}))
+    await services.fanout.publish(audience, constant(frame))
 
 
 async def publish_updated(services: Services, conversation: Conversation) -> None:

@@ -21,9 +21,13 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from chat_service import __version__, keys
+from chat_service.http.availability import AVAILABILITY_PATH, AvailabilityBody
 from chat_service.http.pages import CONTENT_TYPES
 from chat_service.http.privacy import WithdrawalBody
+from chat_service.http.replies import REPLIES_PATH
 from chat_service.http.responses import (
+    AgentState,
+    AgentStates,
     ConsentLedger,
     ConversationList,
     DeletionRequest,
@@ -36,6 +40,7 @@ from chat_service.http.responses import (
     MessagePage,
     OpenApiDescription,
     PrivacyReport,
+    SavedReplies,
     Upload,
     Withdrawal,
     json_answer,
@@ -161,6 +166,14 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation("get", "/api/attachments/{attachment_id}", "The stored (sanitised) bytes",
               "participants", ok_type=DOWNLOADS,
               errors=(401, 403, 404, 409, 410, 503)),
+    Operation("get", REPLIES_PATH, "The shop's saved replies (config/replies.toml)",
+              "agent, supervisor", answer=SavedReplies, errors=(401, 403)),
+    Operation("get", AVAILABILITY_PATH, "Availability: the agent's own, or every agent's "
+              "(supervisors)", "agent, supervisor", answer=AgentStates,
+              errors=(401, 403, 503)),
+    Operation("put", AVAILABILITY_PATH, "Sets the agent online or away (an away agent is "
+              "offered no new conversation)", "agent", body=AvailabilityBody,
+              answer=AgentState, errors=(400, 401, 403, 408, 413, 415, 503)),
     Operation("get", "/widget/", "The customer chat widget (demo shop page)", "anyone",
               ok_type="text/html", errors=()),
     Operation("get", "/console/", "The agent console", "anyone", ok_type="text/html",

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from chat_service.json_types import JsonObject, JsonValue
 from chat_service.protocol.events import ConversationOut, MessageOut
+from chat_service.web.replies import SavedReply
 
 
 class _Answer(BaseModel):
@@ -231,3 +232,28 @@ def json_answer(
     else:
         body = model.model_validate(data).model_dump(mode="json", exclude_unset=True)
     return web.json_response(body, status=status, headers=headers)
+
+
+# agent speed (issue 20 item 4): the shop's saved replies, agents' availability
+
+
+class SavedReplies(_Answer):
+    """`GET /api/replies`: config/replies.toml, placeholders left for the console to fill."""
+
+    replies: list[SavedReply]
+    placeholders: list[str]
+
+
+class AgentState(_Answer):
+    """`PUT /api/availability`, and each agent of `GET /api/availability`."""
+
+    agent_id: str
+    state: Literal["online", "away"]
+    changed_at: str
+
+
+class AgentStates(_Answer):
+    """`GET /api/availability`: the caller's own state (an agent; empty: online, never
+    set), or every agent who set one (a supervisor)."""
+
+    agents: list[AgentState]

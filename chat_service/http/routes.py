@@ -11,12 +11,14 @@ from chat_service.auth import Role
 from chat_service.errors import BadRequest
 from chat_service.fanout_redis import RedisFanOut
 from chat_service.http.attachments import setup_attachment_routes
+from chat_service.http.availability import setup_availability_routes
 from chat_service.http.exports import setup_export_routes
 from chat_service.http.metrics import METRICS_PATH, public_metrics
 from chat_service.http.middleware import authenticate
 from chat_service.http.openapi import OPENAPI_PATH, openapi_handler
 from chat_service.http.pages import setup_page_routes
 from chat_service.http.privacy import setup_privacy_routes
+from chat_service.http.replies import setup_reply_routes
 from chat_service.http.responses import (
     ConversationList,
     Health,
@@ -96,4 +98,6 @@ def setup_routes(app: web.Application) -> None:
     setup_rights_routes(app)
     setup_export_routes(app)
     setup_attachment_routes(app)
+    setup_reply_routes(app)
+    setup_availability_routes(app)
     setup_page_routes(app)

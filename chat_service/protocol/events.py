@@ -159,6 +159,15 @@ class ConversationOpened(_Event):
     conversation: ConversationOut
 
 
+class AgentAvailabilityOut(_Event):
+    """To supervisors and the agent's own sockets: an agent went online or away."""
+
+    type: Literal["agent.availability"] = "agent.availability"
+    agent_id: str
+    state: Literal["online", "away"]
+    changed_at: str
+
+
 class ConversationUpdated(_Event):
     """To agents: the conversation changed otherwise than by a join or a close (its
     customer turned out to be a child)."""
@@ -236,6 +245,7 @@ Event = Annotated[
     | ConversationAssigned
     | ConversationUpdated
     | ConversationClosedOut
+    | AgentAvailabilityOut
     | ConsentRequest
     | ConsentRecorded
     | WarningOut

@@ -15,6 +15,7 @@ from pymongo.errors import PyMongoError
 from chat_service.settings import Settings
 from chat_service.storage.attachments import AttachmentStore
 from chat_service.storage.audit import AuditLog
+from chat_service.storage.availability import AgentAvailability
 from chat_service.storage.consents import ConsentLedger, ConsentRequests
 from chat_service.storage.conversations import ConversationStore
 from chat_service.storage.deletion_requests import DeletionRequests
@@ -56,6 +57,7 @@ class Store:
         self.leases = Leases(self.db["leases"])  # one holder per periodic job
         self.attachments = AttachmentStore(self.db)  # indexes made on first use
         self.upload_quotas = UploadQuotas(self.db["upload_quotas"])
+        self.availability = AgentAvailability(self.db["agent_availability"])  # online / away
 
     async def ensure_indexes(self) -> None:
         """Create every index; idempotent, run at each start-up."""
@@ -70,6 +72,7 @@ class Store:
         await self.webhook_deliveries.ensure_indexes()
         await self.retention.ensure_indexes()
         await self.upload_quotas.ensure_indexes()
+        await self.availability.ensure_indexes()
 
     async def ping(self) -> bool:
         # The driver's own deadline, not asyncio's: a call cancelled while the driver

@@ -45,9 +45,11 @@ SHARD_KEYS: Final[dict[str, ShardKey | None]] = {
     "retention_runs": None,
     "leases": None,
     KEY_VAULT_COLLECTION: None,
+    "agent_availability": None,
 }
 
 UNSHARDED_WHY: Final[dict[str, str]] = {
+    "agent_availability": "one small document per agent (online or away)",
     "conversations": (
         "one document per conversation (a tenth of messages or less); its unique "
         "`open_key` (one open conversation per customer) would need {customer_id, open_key} "

@@ -6,8 +6,10 @@
 import { fetchAttachment } from "../shared/attachments.js";
 import { ChatClient, Conversations } from "../shared/client.js";
 import { h, messageText, newClientId, placeBySeq, sensitiveKind, timeOf } from "../shared/dom.js";
-import { areaVars, categoryName, pickLang, t } from "../shared/i18n.js";
+import { areaVars, categoryName, t } from "../shared/i18n.js";
 import { readSession } from "../shared/session.js";
+import { chooseLang, langSwitch } from "../shared/langswitch.js"; // agent speed
+import { installSpeed } from "./speed.js"; // agent speed
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 5000;
@@ -42,6 +44,7 @@ class Console {
     this.client = new ChatClient({ base: this.base, token, storageKey: `chat-service.outbox.${this.role}.${this.sub}` });
     this.store = new Conversations(this.client);
     this.wire();
+    installSpeed(this); // agent speed: replies, shortcuts, notifications, availability
     this.client.connect();
   }
 
@@ -55,6 +58,7 @@ class Console {
       h("p", { class: "con-who", "data-testid": "signed-in-as", text: tr("console.role", { sub: this.sub, role: this.roleName(this.role) }) }),
       this.status,
     );
+    header.append(langSwitch(this.lang, { className: "con-lang" })); // agent speed: language
     if (this.role === "privacy_officer") {
       this.report = h("section", { class: "con-report", "aria-labelledby": "con-report-title", "data-testid": "privacy-report" });
       this.root.append(header, h("main", { class: "con-main con-main--report" }, this.report));
@@ -269,7 +273,7 @@ class Console {
     const tr = this.tr;
     const unread = this.unread.get(c.id) || 0;
     const state = c.status === "closed" ? tr("console.closed") : c.agent_id ? tr("console.assigned", { agent: c.agent_id }) : tr("console.waiting");
-    const canJoin = this.role === "agent" && c.status === "open" && !c.agent_id;
+    const canJoin = this.role === "agent" && c.status === "open" && !c.agent_id && !this.away; // away: agent speed
     return h(
       "li",
       {
@@ -328,10 +332,11 @@ class Console {
         const unread = this.unread.get(id) || 0;
         return h("button", {
           type: "button", role: "tab", class: "con-tab", "aria-selected": String(id === this.active), "data-testid": "conversation-tab",
-          text: (c ? this.label(c) : id) + (unread ? ` (${unread})` : ""), onclick: () => this.show(id),
+          text: (c ? this.label(c) : id) + (unread ? this.tr("console.tab_unread", { count: unread }) : ""), onclick: () => this.show(id),
         });
       }),
     );
+    this.root.dispatchEvent(new CustomEvent("console:render")); // agent speed: title count
   }
 
   mayWrite(id) {
@@ -564,7 +569,7 @@ class Console {
 
 const session = readSession();
 const root = document.getElementById("console-root");
-const lang = pickLang(session.lang || session.claims?.lang);
+const lang = chooseLang(session.lang, session.claims?.lang); // agent speed: the switch
 if (!session.token || !session.claims) {
   root.append(h("p", { role: "alert", class: "con-error", text: t(lang, "error.token") }));
 } else {

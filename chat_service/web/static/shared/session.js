@@ -36,3 +36,13 @@ export function decodeClaims(token) {
     return null;
   }
 }
+
+/** Changes the language this tab's session was opened with (the language switch). */
+export function setSessionLang(lang) {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(STORE_KEY) || "null");
+    if (saved) sessionStorage.setItem(STORE_KEY, JSON.stringify({ ...saved, lang }));
+  } catch {
+    // storage disabled: the remembered choice (localStorage) still decides after a reload
+  }
+}

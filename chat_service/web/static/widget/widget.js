@@ -5,7 +5,8 @@
 import { fetchAttachment, upload } from "../shared/attachments.js";
 import { ChatClient, Conversations } from "../shared/client.js";
 import { h, messageText, newClientId, timeOf } from "../shared/dom.js";
-import { areaVars, categoryList, categoryName, pickLang, roleName, t } from "../shared/i18n.js";
+import { areaVars, categoryList, categoryName, roleName, t } from "../shared/i18n.js";
+import { chooseLang, langSwitch } from "../shared/langswitch.js"; // agent speed: language
 import { readSession } from "../shared/session.js";
 
 const TYPING_EVERY_MS = 3000;
@@ -14,7 +15,7 @@ const NOTICE_SHOWN_MS = 8000; // an information or a confirmation; errors stay u
 
 export function mountWidget(root, { base, lang: pageLang, open }) {
   const session = readSession();
-  const lang = pickLang(session.lang || pageLang || session.claims?.lang);
+  const lang = chooseLang(session.lang, pageLang, session.claims?.lang); // agent speed: the switch
   const tr = (key, vars) => t(lang, key, vars);
   const shell = h("div", { class: "csw", lang });
   root.append(shell);
@@ -137,6 +138,7 @@ class Widget {
         "header",
         { class: "csw-header" },
         h("h2", { id: "csw-title", text: this.tr("widget.title") }),
+        langSwitch(this.lang, { className: "csw-lang" }), // agent speed: language switch
         this.privacyButton,
         this.closeButton,
       ),
