@@ -28,7 +28,9 @@ from chat_service.http.replies import REPLIES_PATH
 from chat_service.http.responses import (
     AgentState,
     AgentStates,
+    AuditPage,
     ConsentLedger,
+    ConsentStatistics,
     ConversationList,
     DeletionRequest,
     DeletionRequests,
@@ -41,8 +43,10 @@ from chat_service.http.responses import (
     OpenApiDescription,
     PrivacyReport,
     SavedReplies,
+    RetentionRuns,
     Upload,
     Withdrawal,
+    WorkspaceDeletionRequests,
     json_answer,
 )
 from chat_service.http.rights import HoldBody
@@ -114,6 +118,38 @@ class Operation:
 
 
 _CUSTOMER_OR_OFFICER: Final = "privacy_officer, or that customer"
+# The privacy officer's workspace (docs/privacy-workspace.md).
+_WS: Final = "/api/privacy/workspace"
+_PERIOD: Final[dict[str, JsonObject]] = {
+    "from": {"type": "string", "description": "YYYY-MM-DD (UTC day) or ISO 8601 with offset"},
+    "to": {"type": "string", "description": "YYYY-MM-DD (to the end of that UTC day) or ISO"},
+}
+_AUDIT_QUERY: Final[dict[str, JsonObject]] = {
+    "customer_id": {"type": "string", "maxLength": MAX_CUSTOMER_ID_CHARS},
+    "actor_id": {"type": "string", "maxLength": MAX_CUSTOMER_ID_CHARS},
+    **_PERIOD,
+}
+_PRIVACY_WORKSPACE: Final[tuple[Operation, ...]] = (
+    Operation("get", _WS + "/deletion-requests", "Deletion requests with working days left",
+              "privacy_officer", answer=WorkspaceDeletionRequests, errors=(400, 401, 403, 503),
+              query={"state": {"type": "string", "enum": ["open", "completed", "all"]}}),
+    Operation("get", _WS + "/audit", "The audit of sensitive reads and destructions (paged)",
+              "privacy_officer", answer=AuditPage, errors=(400, 401, 403, 503),
+              query={**_AUDIT_QUERY, "cursor": {"type": "string"},
+                     "limit": {"type": "integer", "minimum": 1, "maximum": 200}}),
+    Operation("get", _WS + "/audit.csv", "The audit as CSV (streamed, at most 10,000 rows)",
+              "privacy_officer", ok_type="text/csv", query=_AUDIT_QUERY,
+              errors=(400, 401, 403, 503)),
+    Operation("get", _WS + "/consent-statistics", "Consent decisions per category over a "
+              "period", "privacy_officer", answer=ConsentStatistics, query=_PERIOD,
+              errors=(400, 401, 403, 503)),
+    Operation("get", _WS + "/retention-runs", "Retention runs and what they purged",
+              "privacy_officer", answer=RetentionRuns, errors=(401, 403, 503)),
+    Operation("get", "/privacy/", "The privacy officer's workspace", "anyone",
+              ok_type="text/html", errors=()),
+    Operation("get", "/privacy", "Redirects to /privacy/", "anyone", ok=308, ok_type="",
+              errors=()),
+)  # fmt: skip
 OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation("get", "/healthz", "Health of the service, its store and, with REDIS_URL, "
               "its link to the other instances (Redis down is not a 503)", "anyone",
@@ -184,6 +220,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
               errors=()),
     Operation("get", "/assets/{path}", "The pages' scripts, styles and pictures", "anyone",
               ok_type=ASSETS, also=(304,), errors=(404,)),
+    *_PRIVACY_WORKSPACE,
 )  # fmt: skip
 
 

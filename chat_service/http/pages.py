@@ -1,6 +1,7 @@
-"""The browser pages: /widget/ (a demo shop page with the customer widget) and /console/
-(the agent console), and their static files under /assets/, served from the package
-(chat_service/web/static/) with a strict Content-Security-Policy. See docs/pages.md.
+"""The browser pages: /widget/ (a demo shop page with the customer widget), /console/
+(the agent console) and /privacy/ (the privacy officer's workspace), and their static files
+under /assets/, served from the package (chat_service/web/static/) with a strict
+Content-Security-Policy. See docs/pages.md.
 
 No inline scripts or styles anywhere: every page allows scripts and styles from its own
 origin only. Files are read once (in a thread, never on the event loop), kept in memory,
@@ -114,6 +115,9 @@ def setup_page_routes(app: web.Application) -> None:
     async def console(request: web.Request) -> web.Response:
         return await page(request, "console", ("'none'",))
 
+    async def privacy(request: web.Request) -> web.Response:
+        return await page(request, "privacy", ("'none'",))
+
     async def asset(request: web.Request) -> web.Response:
         relative = request.match_info["path"]
         found = await files.get(relative) if _ASSET_PATH.match(relative) else None
@@ -143,4 +147,6 @@ def setup_page_routes(app: web.Application) -> None:
     app.router.add_get("/console/", console)
     app.router.add_get("/widget", to_slash)
     app.router.add_get("/console", to_slash)
+    app.router.add_get("/privacy/", privacy)
+    app.router.add_get("/privacy", to_slash)
     app.router.add_get(ASSETS_PREFIX + "{path:.+}", asset)

@@ -257,3 +257,64 @@ class AgentStates(_Answer):
     set), or every agent who set one (a supervisor)."""
 
     agents: list[AgentState]
+# -- privacy officer's workspace (docs/privacy-workspace.md) -------------------------------
+
+
+class WorkspaceDeletionRequest(DeletionRequest):
+    """A deletion request as the workspace lists it: with its deadline's state."""
+
+    open: bool
+    working_days_left: int | None  # open ones; None past the holiday table or when done
+    overdue: bool
+    completed_in_time: bool | None
+
+
+class WorkspaceDeletionRequests(_Answer):
+    """`GET /api/privacy/workspace/deletion-requests`."""
+
+    state: Literal["open", "completed", "all"]
+    generated_at: str
+    deadline_working_days: int | None
+    deletion_requests: list[WorkspaceDeletionRequest]
+
+
+class AuditEntry(_Stored):
+    """One audit entry: who read or destroyed what, when and why."""
+
+    id: str
+    at: str
+    actor: Actor
+    action: str
+    customer_id: str
+    message_id: str | None
+    categories: list[str]
+    reason: str
+    details: JsonObject
+    pseudonymised: bool
+
+
+class AuditPage(_Answer):
+    """`GET /api/privacy/workspace/audit`: newest first; `next_cursor` asks for older."""
+
+    entries: list[AuditEntry]
+    next_cursor: str | None
+
+
+class ConsentStatistics(_Answer):
+    """`GET /api/privacy/workspace/consent-statistics`: per category, decisions recorded in
+    [since, until) and requests opened then still pending."""
+
+    since: str
+    until: str
+    categories: dict[str, dict[str, int]]
+
+
+class RetentionRuns(_Answer):
+    """`GET /api/privacy/workspace/retention-runs`: the report's retention section."""
+
+    runs_total: int
+    dry_runs: int
+    runs_by_status: dict[str, int]
+    purged_by_rule: dict[str, JsonObject]
+    purged_total: int
+    recent: list[JsonObject]

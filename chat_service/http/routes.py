@@ -19,6 +19,7 @@ from chat_service.http.openapi import OPENAPI_PATH, openapi_handler
 from chat_service.http.pages import setup_page_routes
 from chat_service.http.privacy import setup_privacy_routes
 from chat_service.http.replies import setup_reply_routes
+from chat_service.http.privacy_workspace import setup_privacy_workspace_routes
 from chat_service.http.responses import (
     ConversationList,
     Health,
@@ -101,3 +102,4 @@ def setup_routes(app: web.Application) -> None:
     setup_reply_routes(app)
     setup_availability_routes(app)
     setup_page_routes(app)
+    setup_privacy_workspace_routes(app)

@@ -119,8 +119,18 @@ async def lift_hold(
 async def list_holds(
     services: Services, identity: Identity, *, active: bool | None
 ) -> list[HoldDoc]:
+    """Holds, the latest first; the officer's read is audited (who listed which, when)."""
     require_privacy_officer(identity)
-    return await services.store.legal_holds.listing(active=active)
+    found = await services.store.legal_holds.listing(active=active)
+    await services.store.audit.record(
+        at=services.clock(),
+        actor={"role": identity.role.value, "id": identity.sub},
+        action="legal_holds_viewed",
+        customer_id="",
+        reason="privacy officer's listing",
+        details={"active": active, "rows": len(found)},
+    )
+    return found
 
 
 async def change_hold(

@@ -234,6 +234,11 @@ async def _holds(records: PrivacyRecords) -> Holds:
     }
 
 
+async def retention_summary(store: Store) -> Retention:
+    """The report's retention section alone (the privacy officer's workspace shows it)."""
+    return await _retention(PrivacyRecords(store))
+
+
 async def _retention(records: PrivacyRecords) -> Retention:
     recent: list[RecentRun] = [
         {

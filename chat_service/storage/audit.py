@@ -4,9 +4,10 @@ destruction of sensitive values (who, what, when, why). Never updated in place."
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
@@ -30,12 +31,40 @@ class AuditDoc(TypedDict):
     pseudonymised: NotRequired[bool]
 
 
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """What the privacy officer's workspace asks of the audit: every field optional; `since`
+    inclusive, `until` exclusive (aware datetimes)."""
+
+    customer_id: str | None = None
+    actor_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def query(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.customer_id is not None:
+            out["customer_id"] = self.customer_id
+        if self.actor_id is not None:
+            out["actor.id"] = self.actor_id
+        at: dict[str, datetime] = {}
+        if self.since is not None:
+            at["$gte"] = self.since
+        if self.until is not None:
+            at["$lt"] = self.until
+        if at:
+            out["at"] = at
+        return out
+
+
 class AuditLog:
     def __init__(self, collection: AsyncCollection[AuditDoc]) -> None:
         self._c = collection
 
     async def ensure_indexes(self) -> None:
         await self._c.create_index([("customer_id", 1), ("at", 1)], name="by_customer")
+        await self._c.create_index([("at", -1), ("_id", -1)], name="by_time")
+        await self._c.create_index([("actor.id", 1), ("at", -1)], name="by_actor")
 
     async def record(
         self,
@@ -48,10 +77,12 @@ class AuditLog:
         message_id: str | None = None,
         categories: list[str] | None = None,
         details: Mapping[str, AuditDetail] | None = None,
-    ) -> None:
+    ) -> str:
+        """Append an entry; its id."""
+        entry_id = "au_" + secrets.token_hex(12)
         await self._c.insert_one(
             _entry(
-                "au_" + secrets.token_hex(12),
+                entry_id,
                 at=at,
                 actor=actor,
                 action=action,
@@ -62,10 +93,43 @@ class AuditLog:
                 details=details,
             )
         )
+        return entry_id
 
     async def for_customer(self, customer_id: str) -> list[AuditDoc]:
         cursor = self._c.find({"customer_id": customer_id}).sort("at", 1)  # index: by_customer
         return [doc async for doc in cursor]
+
+    # -- the privacy officer's workspace (docs/privacy-workspace.md) ---------------------------
+
+    async def page(
+        self, where: AuditFilter, *, before: tuple[datetime, str] | None, limit: int
+    ) -> list[AuditDoc]:
+        """Entries matching `where`, newest first, keyset-paged: those strictly older than
+        `before` (its `at` and `_id`, the last entry of the previous page)."""
+        query = where.query()
+        if before is not None:
+            at, entry_id = before
+            query = {
+                "$and": [
+                    query,
+                    {"$or": [{"at": {"$lt": at}}, {"at": at, "_id": {"$lt": entry_id}}]},
+                ]
+            }
+        cursor = self._c.find(query).sort([("at", -1), ("_id", -1)]).limit(limit)  # index: by_*
+        return [doc async for doc in cursor]
+
+    async def count(self, where: AuditFilter) -> int:
+        return await self._c.count_documents(where.query())  # index: by_customer/by_actor/by_time
+
+    async def stream(
+        self, where: AuditFilter, limit: int, *, besides: str
+    ) -> AsyncIterator[AuditDoc]:
+        """Entries matching `where` but `besides` (the export's own record), newest first, at
+        most `limit`, read as they are sent."""
+        query = {"$and": [where.query(), {"_id": {"$ne": besides}}]}
+        cursor = self._c.find(query).sort([("at", -1), ("_id", -1)]).limit(limit)
+        async for doc in cursor:  # index: by_customer/by_actor/by_time
+            yield doc
 
     # -- deletion (privacy policy 7.2) ---------------------------------------------------------
 

@@ -20,7 +20,7 @@ and the customer is asked a second time.)
 from __future__ import annotations
 
 import secrets
-from collections import OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from datetime import datetime
 from typing import Any, Literal, NotRequired, TypedDict
 
@@ -130,6 +130,18 @@ class ConsentLedger:
 
     async def ensure_indexes(self) -> None:
         await self._c.create_index([("customer_id", 1), ("at", 1)], name="by_customer")
+        await self._c.create_index([("at", 1)], name="by_time")
+
+    async def decision_counts(self, since: datetime, until: datetime) -> dict[str, Counter[str]]:
+        """Per category, the ledger's decisions recorded in [since, until), by decision."""
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        cursor = self._c.find(  # index: by_time
+            {"at": {"$gte": since, "$lt": until}}, projection={"categories": 1, "decision": 1}
+        )
+        async for entry in cursor:
+            for category in entry["categories"]:
+                counts[category][entry["decision"]] += 1
+        return dict(counts)
 
     async def append(
         self,
@@ -282,6 +294,17 @@ class ConsentRequests:
         await self._c.create_index([("status", 1), ("expires_at", 1)], name="due")
         await self._c.create_index([("applied", 1), ("decided_at", 1)], name="unapplied")
         await self._c.create_index("message_ids", name="by_message")
+
+    async def pending_counts(self, since: datetime, until: datetime) -> Counter[str]:
+        """Per category, requests still pending that were opened in [since, until)."""
+        counts: Counter[str] = Counter()
+        cursor = self._c.find(  # index: due (prefix status)
+            {"status": "pending", "created_at": {"$gte": since, "$lt": until}},
+            projection={"categories": 1},
+        )
+        async for request in cursor:
+            counts.update(request["categories"])
+        return counts
 
     async def pending_for(
         self, customer_id: str, purpose: str, *, fresh: bool = False

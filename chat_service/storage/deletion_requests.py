@@ -146,6 +146,15 @@ class DeletionRequests:
         )
         return [doc async for doc in cursor]
 
+    async def completed_requests(self, limit: int = LIST_LIMIT) -> list[DeletionRequestDoc]:
+        """Completed requests (pseudonymised), the most recently received first."""
+        cursor = (
+            self._c.find({"status": "completed"})  # index: by_status (prefix)
+            .sort("received_at", -1)
+            .limit(limit)
+        )
+        return [doc async for doc in cursor]
+
     async def all(self, limit: int = LIST_LIMIT) -> list[DeletionRequestDoc]:
         cursor = self._c.find({}).sort("received_at", -1).limit(limit)  # index: none (report)
         return [doc async for doc in cursor]

@@ -61,6 +61,7 @@ class Console {
     header.append(langSwitch(this.lang, { className: "con-lang" })); // agent speed: language
     if (this.role === "privacy_officer") {
       this.report = h("section", { class: "con-report", "aria-labelledby": "con-report-title", "data-testid": "privacy-report" });
+      header.append(h("a", { href: "/privacy/", class: "con-privacy-link", "data-testid": "privacy-office-link", text: tr("pw.console_link") })); // privacy workspace
       this.root.append(header, h("main", { class: "con-main con-main--report" }, this.report));
       return;
     }
