@@ -19,7 +19,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
 from chat_service.json_types import JsonObject, JsonValue
-from chat_service.protocol.events import ConversationOut, MessageOut
+from chat_service.protocol.events import ConversationOut, MessageOut, NoteOut
 
 
 class _Answer(BaseModel):
@@ -200,6 +200,10 @@ class Export(_Answer):
     audit: list[JsonObject]
     legal_holds: list[JsonObject]
     legal_holds_note: str
+    # Teamwork (docs/teamwork.md): the customer's ratings (their own words, masked), and,
+    # in the privacy officer's export only, staff's internal notes about the customer.
+    ratings: list[JsonObject] = []
+    staff_notes: list[JsonObject] | None = None
 
 
 class OpenApiDescription(_Stored):
@@ -225,3 +229,45 @@ def json_answer(
     else:
         body = model.model_validate(data).model_dump(mode="json", exclude_unset=True)
     return web.json_response(body, status=status, headers=headers)
+
+
+# -- teamwork (docs/teamwork.md) -------------------------------------------------------------
+
+
+class ConversationAnswer(_Answer):
+    conversation: ConversationOut
+
+
+class NoteAnswer(_Answer):
+    note: NoteOut
+
+
+class NoteList(_Answer):
+    notes: list[NoteOut]
+
+
+class AgentLoad(_Answer):
+    agent_id: str
+    open_conversations: int
+
+
+class Outcome(_Answer):
+    conversation_id: str
+    agent_id: str | None
+    closed_at: str
+    first_response_secs: float | None
+    resolution_secs: float
+    score: int | None
+    comment: str | None  # masked
+
+
+class TeamOverview(_Answer):
+    unassigned: int
+    agents: list[AgentLoad]
+    outcomes: list[Outcome]
+
+
+class RatingAnswer(_Answer):
+    conversation_id: str
+    score: int
+    comment: str | None  # as stored: sensitive values masked
