@@ -8,6 +8,7 @@ import { ChatClient, Conversations } from "../shared/client.js";
 import { h, messageText, newClientId, placeBySeq, sensitiveKind, timeOf } from "../shared/dom.js";
 import { areaVars, categoryName, pickLang, t } from "../shared/i18n.js";
 import { readSession } from "../shared/session.js";
+import { attachTeamwork } from "./teamwork.js"; // teamwork: transfer, notes, tags, load
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 5000;
@@ -42,6 +43,7 @@ class Console {
     this.client = new ChatClient({ base: this.base, token, storageKey: `chat-service.outbox.${this.role}.${this.sub}` });
     this.store = new Conversations(this.client);
     this.wire();
+    attachTeamwork(this); // teamwork (docs/teamwork.md)
     this.client.connect();
   }
 

@@ -7,6 +7,7 @@ import { ChatClient, Conversations } from "../shared/client.js";
 import { h, messageText, newClientId, timeOf } from "../shared/dom.js";
 import { areaVars, categoryList, categoryName, pickLang, roleName, t } from "../shared/i18n.js";
 import { readSession } from "../shared/session.js";
+import { attachEndOfChat } from "./endofchat.js"; // teamwork: rating, transcript, notices
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 5000;
@@ -47,6 +48,7 @@ class Widget {
     this.noticeTimer = null;
     this.build(shell);
     this.wire();
+    attachEndOfChat(this); // teamwork (docs/teamwork.md)
     this.setOpen(open);
     for (const entry of this.client.pending()) this.showPending(entry);
     this.client.connect();
