@@ -3,10 +3,13 @@ transcript (their own view), and what reaches the supervisors and /metrics."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from tests.helpers.consent import CARD, CARD_DIGITS
+from chat_service.privacy.deletion import process_due
+from tests.helpers.consent import CARD, CARD_DIGITS, services_of
 from tests.helpers.metrics import scrape
+from tests.helpers.rights import file_deletion, notifier_for
 from tests.helpers.ws import Client, Peer, connect, customer_opens, token_for
 
 
@@ -69,6 +72,15 @@ async def test_when_customer_rates_an_ended_chat_then_once_only_and_supervisors_
     assert outcome["first_response_secs"] is not None and outcome["first_response_secs"] >= 0
     assert outcome["resolution_secs"] >= outcome["first_response_secs"]
     assert CARD not in str(team) and CARD_DIGITS not in str(team)
+
+    response = await client.get(
+        "/api/privacy/customers/cust-1/export", headers=auth(client, "customer", "cust-1")
+    )
+    export = await response.json()
+    assert [(r["conversation_id"], r["score"], r["comment"]) for r in export["ratings"]] == [
+        (conversation_id, 4, "Quick! my card [CREDIT_CARD] was refunded")
+    ]
+    assert "staff_notes" not in export  # the customer's own export: no staff notes
 
     metrics = await scrape(client)
     assert 'chat_conversation_ratings_total{score="4"} 1.0' in metrics
@@ -139,3 +151,25 @@ async def test_when_a_chat_closes_unanswered_then_only_its_resolution_time_is_ob
     metrics = await scrape(client)
     assert "chat_first_response_seconds_count 0.0" in metrics
     assert "chat_resolution_seconds_count 1.0" in metrics
+
+
+async def test_when_the_customer_is_deleted_then_their_notes_and_ratings_go_too(
+    client: Client, tmp_path: Path
+) -> None:
+    _agent, _customer, conversation_id = await ended_chat(client)
+    response = await client.post(
+        f"/api/conversations/{conversation_id}/notes",
+        json={"text": "was polite"},
+        headers=auth(client, "supervisor", "sup-1"),
+    )
+    assert response.status == 201
+    assert (await rate(client, conversation_id, {"score": 2, "comment": "slow"}))[0] == 201
+    services = services_of(client)
+    assert await services.store.notes.for_customer("cust-1") != []
+
+    status, _ = await file_deletion(client, "cust-1")
+    assert status == 201
+    [done] = await process_due(services, notifier=await notifier_for(client, tmp_path))
+    assert done["status"] == "completed"
+    assert await services.store.notes.for_customer("cust-1") == []
+    assert await services.store.outcomes.for_customer("cust-1") == []
