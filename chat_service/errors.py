@@ -153,3 +153,30 @@ class DetectionUnavailable(ChatError):
     code = "detection_unavailable"
     http_status = 503
     default_message = "the message could not be scanned; nothing was stored, please retry"
+
+
+class TransferConflict(ChatError):
+    code = "transfer_conflict"
+    http_status = 409
+    default_message = "the conversation changed hands meanwhile; reload it and try again"
+
+
+class AlreadyRated(ChatError):
+    code = "already_rated"
+    http_status = 409
+    default_message = "this conversation has already been rated"
+
+
+class ConversationStillOpen(ChatError):
+    code = "conversation_open"
+    http_status = 409
+    default_message = "a conversation can be rated once it has ended"
+
+
+class TextNotScannable(ChatError):
+    """The detector gave up on this text (a pattern ran out of time on it): nothing was
+    stored. Unlike `DetectionUnavailable`, retrying the same text will not help."""
+
+    code = "text_not_scannable"
+    http_status = 422
+    default_message = "this text could not be scanned for personal data; shorten or reword it"

@@ -121,3 +121,29 @@ class Metrics:
             ["where"],
             registry=r,
         )
+        # -- teamwork (docs/teamwork.md) ----------------------------------------------------
+        self.transfers = Counter(
+            "chat_conversation_transfers_total",
+            "Conversations moved to another agent or back to the queue",
+            ["to"],
+            registry=r,
+        )
+        self.notes = Counter("chat_notes_total", "Internal notes stored", registry=r)
+        self.ratings = Counter(
+            "chat_conversation_ratings_total",
+            "Ratings customers gave to ended conversations, by score (1-5)",
+            ["score"],
+            registry=r,
+        )
+        self.first_response = Histogram(
+            "chat_first_response_seconds",
+            "From a conversation's start to its agent's first message (at close)",
+            buckets=(5, 15, 30, 60, 120, 300, 600, 1800, 3600, 14400),
+            registry=r,
+        )
+        self.resolution = Histogram(
+            "chat_resolution_seconds",
+            "From a conversation's start to its close",
+            buckets=(60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400),
+            registry=r,
+        )

@@ -3,7 +3,7 @@ it: actions/delivery.py)."""
 
 from __future__ import annotations
 
-from chat_service.actions import delivery
+from chat_service.actions import delivery, teamwork
 from chat_service.actions.access import access_conversation
 from chat_service.actions.availability import check_may_take
 from chat_service.auth import Identity, Role
@@ -38,6 +38,7 @@ async def do_close(services: Services, identity: Identity, conversation_id: str)
         raise ConversationClosed()
     services.store.messages.forget(conversation_id)
     await delivery.notify_closed(services, current, conversation, identity)
+    await teamwork.record_outcome(services, conversation)  # handling times (docs/teamwork.md)
     return conversation
 
 

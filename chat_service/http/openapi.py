@@ -31,6 +31,7 @@ from chat_service.http.responses import (
     AuditPage,
     ConsentLedger,
     ConsentStatistics,
+    ConversationAnswer,
     ConversationList,
     DeletionRequest,
     DeletionRequests,
@@ -40,16 +41,21 @@ from chat_service.http.responses import (
     LegalHold,
     LegalHolds,
     MessagePage,
+    NoteAnswer,
+    NoteList,
     OpenApiDescription,
     PrivacyReport,
-    SavedReplies,
+    RatingAnswer,
     RetentionRuns,
+    SavedReplies,
+    TeamOverview,
     Upload,
     Withdrawal,
     WorkspaceDeletionRequests,
     json_answer,
 )
 from chat_service.http.rights import HoldBody
+from chat_service.http.teamwork import NoteBody, RatingBody, TransferBody, TriageBody
 from chat_service.json_types import JsonObject, JsonValue
 from chat_service.privacy.deletion import MAX_CUSTOMER_ID_CHARS
 
@@ -221,6 +227,32 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation("get", "/assets/{path}", "The pages' scripts, styles and pictures", "anyone",
               ok_type=ASSETS, also=(304,), errors=(404,)),
     *_PRIVACY_WORKSPACE,
+    # -- teamwork (docs/teamwork.md)
+    Operation("post", "/api/conversations/{conversation_id}/transfer",
+              "Moves an open conversation to another agent or back to the queue (null)",
+              "the agent holding it, supervisor", body=TransferBody, answer=ConversationAnswer,
+              errors=(400, 401, 403, 404, 408, 409, 413, 415, 503)),
+    Operation("post", "/api/conversations/{conversation_id}/notes",
+              "Adds an internal note (staff only; scanned, sensitive values masked)",
+              "agent, supervisor", body=NoteBody, ok=201, answer=NoteAnswer,
+              errors=(400, 401, 403, 404, 408, 413, 415, 422, 503)),
+    Operation("get", "/api/conversations/{conversation_id}/notes",
+              "The conversation's internal notes", "agent, supervisor", answer=NoteList),
+    Operation("post", "/api/conversations/{conversation_id}/triage",
+              "Sets a conversation's tags and/or priority", "agent, supervisor",
+              body=TriageBody, answer=ConversationAnswer,
+              errors=(400, 401, 403, 404, 408, 413, 415, 503)),
+    Operation("post", "/api/conversations/{conversation_id}/rating",
+              "The customer rates their ended conversation, once (1-5, optional comment)",
+              "that customer", body=RatingBody, ok=201, answer=RatingAnswer,
+              errors=(400, 401, 403, 404, 408, 409, 413, 415, 422, 503)),
+    Operation("get", "/api/conversations/{conversation_id}/transcript",
+              "The customer's own transcript (download, text or escaped HTML; no notes)",
+              "that customer", ok_type="text/plain",
+              query={"format": {"type": "string", "enum": ["text", "html"]},
+                     "lang": {"type": "string", "enum": ["en", "zh"]}}),
+    Operation("get", "/api/team", "Every agent's load, the queue, recent handling times "
+              "and ratings", "supervisor", answer=TeamOverview, errors=(401, 403, 503)),
 )  # fmt: skip
 
 

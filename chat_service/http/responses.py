@@ -19,7 +19,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
 from chat_service.json_types import JsonObject, JsonValue
-from chat_service.protocol.events import ConversationOut, MessageOut
+from chat_service.protocol.events import ConversationOut, MessageOut, NoteOut
 from chat_service.web.replies import SavedReply
 
 
@@ -207,6 +207,10 @@ class Export(_Answer):
     audit: list[JsonObject]
     legal_holds: list[JsonObject]
     legal_holds_note: str
+    # Teamwork (docs/teamwork.md): the customer's ratings (their own words, masked), and,
+    # in the privacy officer's export only, staff's internal notes about the customer.
+    ratings: list[JsonObject] = []
+    staff_notes: list[JsonObject] | None = None
 
 
 class OpenApiDescription(_Stored):
@@ -257,6 +261,8 @@ class AgentStates(_Answer):
     set), or every agent who set one (a supervisor)."""
 
     agents: list[AgentState]
+
+
 # -- privacy officer's workspace (docs/privacy-workspace.md) -------------------------------
 
 
@@ -318,3 +324,45 @@ class RetentionRuns(_Answer):
     purged_by_rule: dict[str, JsonObject]
     purged_total: int
     recent: list[JsonObject]
+
+
+# -- teamwork (docs/teamwork.md) -------------------------------------------------------------
+
+
+class ConversationAnswer(_Answer):
+    conversation: ConversationOut
+
+
+class NoteAnswer(_Answer):
+    note: NoteOut
+
+
+class NoteList(_Answer):
+    notes: list[NoteOut]
+
+
+class AgentLoad(_Answer):
+    agent_id: str
+    open_conversations: int
+
+
+class Outcome(_Answer):
+    conversation_id: str
+    agent_id: str | None
+    closed_at: str
+    first_response_secs: float | None
+    resolution_secs: float
+    score: int | None
+    comment: str | None  # masked
+
+
+class TeamOverview(_Answer):
+    unassigned: int
+    agents: list[AgentLoad]
+    outcomes: list[Outcome]
+
+
+class RatingAnswer(_Answer):
+    conversation_id: str
+    score: int
+    comment: str | None  # as stored: sensitive values masked

@@ -18,8 +18,8 @@ from chat_service.http.middleware import authenticate
 from chat_service.http.openapi import OPENAPI_PATH, openapi_handler
 from chat_service.http.pages import setup_page_routes
 from chat_service.http.privacy import setup_privacy_routes
-from chat_service.http.replies import setup_reply_routes
 from chat_service.http.privacy_workspace import setup_privacy_workspace_routes
+from chat_service.http.replies import setup_reply_routes
 from chat_service.http.responses import (
     ConversationList,
     Health,
@@ -28,6 +28,7 @@ from chat_service.http.responses import (
     json_answer,
 )
 from chat_service.http.rights import setup_rights_routes
+from chat_service.http.teamwork import setup_teamwork_routes
 from chat_service.json_types import JsonObject
 from chat_service.protocol.events import ConversationOut
 
@@ -103,3 +104,4 @@ def setup_routes(app: web.Application) -> None:
     setup_availability_routes(app)
     setup_page_routes(app)
     setup_privacy_workspace_routes(app)
+    setup_teamwork_routes(app)  # docs/teamwork.md

@@ -204,6 +204,10 @@ async def _delete_unheld(services: Services, customer_id: str) -> tuple[DeletedD
     counts["consent_requests"] += await store.consent_requests.delete_for_customer(
         customer_id, held
     )
+    # Teamwork (docs/teamwork.md): staff notes about the customer and their ratings go
+    # with their conversations (not counted apart: the record's shape stays as it was).
+    await store.notes.delete_for_customer(customer_id, held)
+    await store.outcomes.delete_for_customer(customer_id, held)
     return counts, holds
 
 

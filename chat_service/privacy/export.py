@@ -177,7 +177,10 @@ async def prepare_export(
         "audit": [jsonable(a) for a in audit if a["action"] not in ACCESS_ACTIONS],
         "legal_holds": [_hold(h, officer=officer) for h in holds],
         "legal_holds_note": HOLDS_NOTE,
+        "ratings": await _ratings(services, customer_id),
     }
+    if officer:  # staff notes: data about the customer, never shown to the customer
+        document["staff_notes"] = [jsonable(n) for n in await store.notes.for_customer(customer_id)]
     await store.audit.record(
         at=generated_at,
         actor={"role": actor.role.value, "id": actor.sub},
@@ -188,6 +191,16 @@ async def prepare_export(
         details={"format_version": FORMAT_VERSION, "counts": counts},
     )
     return PreparedExport(document, tuple(planned))
+
+
+async def _ratings(services: Services, customer_id: str) -> list[JsonValue]:
+    """The customer's ratings of their conversations (comment masked as stored)."""
+    out: list[JsonValue] = []
+    for outcome in await services.store.outcomes.for_customer(customer_id):
+        rating = outcome.get("rating")
+        if rating is not None:
+            out.append({"conversation_id": outcome["_id"], **jsonable(rating)})
+    return out
 
 
 async def _messages(

@@ -96,6 +96,8 @@ class ConversationOut(_Event):
     created_at: str
     closed_at: str | None
     minor: bool = False  # the customer is a child under 14 (policy 5)
+    tags: list[str] = []  # teamwork (docs/teamwork.md)
+    priority: Literal["low", "normal", "high", "urgent"] = "normal"
 
 
 class CustomerConversationOut(_Event):
@@ -188,6 +190,53 @@ class ConversationClosedOut(_Event):
     closed_by: Sender
 
 
+# -- teamwork (docs/teamwork.md) -------------------------------------------------------------
+
+
+class ConversationTransferred(_Event):
+    """To staff: the conversation moved from one agent (None: the queue) to another (None:
+    back to the queue), by `by` (the agent or a supervisor)."""
+
+    type: Literal["conversation.transferred"] = "conversation.transferred"
+    conversation: ConversationOut
+    from_agent_id: str | None
+    to_agent_id: str | None
+    by: Sender
+
+
+class ConversationNotice(_Event):
+    """To the customer: a neutral notice about their conversation (no staff names)."""
+
+    type: Literal["conversation.notice"] = "conversation.notice"
+    conversation_id: str
+    notice: Literal["transferred"]
+
+
+class NoteOut(_Event):
+    """An internal note, masked: staff only, never sent to a customer."""
+
+    id: str
+    conversation_id: str
+    author: Sender
+    text: str
+    findings: list[FindingOut]
+    created_at: str
+
+
+class NoteNew(_Event):
+    type: Literal["note.new"] = "note.new"
+    note: NoteOut
+
+
+class ConversationRated(_Event):
+    """To supervisors: a customer rated a closed conversation."""
+
+    type: Literal["conversation.rated"] = "conversation.rated"
+    conversation_id: str
+    agent_id: str | None
+    score: int
+
+
 class ConsentRequest(_Event):
     type: Literal["consent.request"] = "consent.request"
     request_id: str
@@ -246,6 +295,10 @@ Event = Annotated[
     | ConversationUpdated
     | ConversationClosedOut
     | AgentAvailabilityOut
+    | ConversationTransferred
+    | ConversationNotice
+    | NoteNew
+    | ConversationRated
     | ConsentRequest
     | ConsentRecorded
     | WarningOut

@@ -26,6 +26,7 @@ from chat_service.json_types import JsonObject
 from chat_service.storage.coherence import LOCAL, Coherence, Generations, Read
 
 Status = Literal["open", "closed"]
+Priority = Literal["low", "normal", "high", "urgent"]
 OPEN_CACHE_MAX = 50_000
 
 
@@ -46,6 +47,8 @@ class ConversationDoc(TypedDict):
     closed_at: datetime | None
     minor: NotRequired[bool]
     review: NotRequired[ReviewDoc]
+    tags: NotRequired[list[str]]  # teamwork (docs/teamwork.md)
+    priority: NotRequired[Priority]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,8 @@ class Conversation:
     created_at: datetime
     closed_at: datetime | None
     minor: bool = False
+    tags: tuple[str, ...] = ()  # teamwork (docs/teamwork.md)
+    priority: Priority = "normal"
 
     @classmethod
     def from_doc(cls, doc: ConversationDoc) -> Conversation:
@@ -68,6 +73,8 @@ class Conversation:
             created_at=doc["created_at"],
             closed_at=doc.get("closed_at"),
             minor=bool(doc.get("minor", False)),
+            tags=tuple(doc.get("tags", ())),
+            priority=doc.get("priority", "normal"),
         )
 
     def to_public(self) -> JsonObject:
@@ -79,6 +86,8 @@ class Conversation:
             "created_at": self.created_at.isoformat(),
             "closed_at": self.closed_at.isoformat() if self.closed_at else None,
             "minor": self.minor,
+            "tags": list(self.tags),
+            "priority": self.priority,
         }
 
 
@@ -194,6 +203,56 @@ class ConversationStore:
         self._generations.changed(conversation_id)  # reads in flight hold the old agent
         self.coherence.changed("conversations", conversation_id)
         return assigned
+
+    async def transfer(
+        self, conversation_id: str, from_agent: str | None, to_agent: str | None
+    ) -> Conversation | None:
+        """Compare-and-swap the agent of an open conversation: `from_agent` (None: the queue)
+        to `to_agent` (None: back to the queue). None if the conversation is no longer open
+        or no longer `from_agent`'s (another transfer, join or close won)."""
+        doc = await self._c.find_one_and_update(
+            {"_id": conversation_id, "status": "open", "agent_id": from_agent},  # index: _id
+            {"$set": {"agent_id": to_agent}},
+            return_document=ReturnDocument.AFTER,
+        )
+        self.coherence.changed("conversations", conversation_id)
+        if doc is None:
+            self._forget(conversation_id)  # re-read: the cached one may be stale
+            return None
+        return self._remember(Conversation.from_doc(doc))
+
+    async def set_triage(
+        self, conversation_id: str, tags: list[str] | None, priority: Priority | None
+    ) -> Conversation | None:
+        """Set the tags and/or the priority of a conversation (open or closed)."""
+        changes: dict[str, object] = {}
+        if tags is not None:
+            changes["tags"] = tags
+        if priority is not None:
+            changes["priority"] = priority
+        doc = await self._c.find_one_and_update(
+            {"_id": conversation_id},  # index: _id
+            {"$set": changes},
+            return_document=ReturnDocument.AFTER,
+        )
+        self._forget(conversation_id)
+        self.coherence.changed("conversations", conversation_id)
+        return self._remember(Conversation.from_doc(doc)) if doc else None
+
+    async def open_load(self, limit: int = 5_000) -> tuple[int, dict[str, int]]:
+        """Open conversations: how many wait in the queue, and how many each agent has."""
+        cursor = self._c.find(  # index: queue
+            {"status": "open"}, projection={"agent_id": 1}
+        ).limit(limit)
+        unassigned = 0
+        per_agent: dict[str, int] = {}
+        async for doc in cursor:
+            agent = doc.get("agent_id")
+            if agent is None:
+                unassigned += 1
+            else:
+                per_agent[agent] = per_agent.get(agent, 0) + 1
+        return unassigned, per_agent
 
     async def close(self, conversation_id: str, now: datetime) -> Conversation | None:
         doc = await self._c.find_one_and_update(

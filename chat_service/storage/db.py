@@ -24,6 +24,7 @@ from chat_service.storage.holds import LegalHolds
 from chat_service.storage.leases import Leases
 from chat_service.storage.messages import MessageStore
 from chat_service.storage.retention_runs import RetentionStore
+from chat_service.storage.teamwork import NoteStore, OutcomeStore
 from chat_service.storage.upload_quotas import UploadQuotas
 from chat_service.storage.webhook_deliveries import WebhookDeliveries
 
@@ -58,6 +59,8 @@ class Store:
         self.attachments = AttachmentStore(self.db)  # indexes made on first use
         self.upload_quotas = UploadQuotas(self.db["upload_quotas"])
         self.availability = AgentAvailability(self.db["agent_availability"])  # online / away
+        self.notes = NoteStore(self.db["notes"])  # teamwork: staff's internal notes
+        self.outcomes = OutcomeStore(self.db["outcomes"])  # handling times and ratings
 
     async def ensure_indexes(self) -> None:
         """Create every index; idempotent, run at each start-up."""
@@ -73,6 +76,8 @@ class Store:
         await self.retention.ensure_indexes()
         await self.upload_quotas.ensure_indexes()
         await self.availability.ensure_indexes()
+        await self.notes.ensure_indexes()
+        await self.outcomes.ensure_indexes()
 
     async def ping(self) -> bool:
         # The driver's own deadline, not asyncio's: a call cancelled while the driver

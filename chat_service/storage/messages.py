@@ -218,6 +218,12 @@ class MessageStore:
             self._locks.pop(conversation_id, None)
             self._next_seq.pop(conversation_id, None)
 
+    async def first_by_role(self, conversation_id: str, role: str) -> MessageDoc | None:
+        """The conversation's first message sent by someone of `role` (handling times)."""
+        return await self._c.find_one(  # index: conversation_seq
+            {"conversation_id": conversation_id, "sender.role": role}, sort=[("seq", 1)]
+        )
+
     async def after(self, conversation_id: str, after_seq: int, limit: int) -> list[MessageDoc]:
         cursor = (
             self._c.find(  # index: conversation_seq

@@ -10,6 +10,7 @@ import { areaVars, categoryName, t } from "../shared/i18n.js";
 import { readSession } from "../shared/session.js";
 import { chooseLang, langSwitch } from "../shared/langswitch.js"; // agent speed
 import { installSpeed } from "./speed.js"; // agent speed
+import { attachTeamwork } from "./teamwork.js"; // teamwork: transfer, notes, tags, load
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 5000;
@@ -45,6 +46,7 @@ class Console {
     this.store = new Conversations(this.client);
     this.wire();
     installSpeed(this); // agent speed: replies, shortcuts, notifications, availability
+    attachTeamwork(this); // teamwork (docs/teamwork.md)
     this.client.connect();
   }
 

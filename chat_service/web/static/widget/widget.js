@@ -8,6 +8,7 @@ import { h, messageText, newClientId, timeOf } from "../shared/dom.js";
 import { areaVars, categoryList, categoryName, roleName, t } from "../shared/i18n.js";
 import { chooseLang, langSwitch } from "../shared/langswitch.js"; // agent speed: language
 import { readSession } from "../shared/session.js";
+import { attachEndOfChat } from "./endofchat.js"; // teamwork: rating, transcript, notices
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 5000;
@@ -48,6 +49,7 @@ class Widget {
     this.noticeTimer = null;
     this.build(shell);
     this.wire();
+    attachEndOfChat(this); // teamwork (docs/teamwork.md)
     this.setOpen(open);
     for (const entry of this.client.pending()) this.showPending(entry);
     this.client.connect();
