@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from pytest_aiohttp import AiohttpClient
 
@@ -147,3 +148,25 @@ async def test_when_an_agent_on_another_instance_is_away_then_the_offer_skips_th
     assert [f for f in away.buffer if f["type"] == "conversation.opened"] == []
     for peer in (away, online, supervisor, customer):
         await peer.close()
+
+
+async def test_when_the_speed_endpoints_answer_then_the_bodies_match_the_openapi_description(
+    client: Client,
+) -> None:
+    described = await client.get("/api/openapi.json")
+    document = await described.json()
+    for method, path, caller, body, status in [
+        ("get", "/api/replies", ("agent", "agent-1"), None, 200),
+        ("put", "/api/availability", ("agent", "agent-1"), {"state": "away"}, 200),
+        ("get", "/api/availability", ("agent", "agent-1"), None, 200),
+        ("get", "/api/availability", ("supervisor", "sup-1"), None, 200),
+    ]:
+        response = await client.request(
+            method.upper(), path, json=body, headers=headers(client, *caller)
+        )
+        assert response.status == status
+        answer = document["paths"][path][method]["responses"][str(status)]
+        schema = answer["content"]["application/json"]["schema"]
+        validator = jsonschema_rs.Draft202012Validator({**document, **schema})
+        errors = [str(e) for e in validator.iter_errors(await response.json())]
+        assert errors == [], (method, path, errors[:3])
