@@ -38,6 +38,8 @@ SHARD_KEYS: Final[dict[str, ShardKey | None]] = {
     "webhook_deliveries": ("_id",),
     "anonymised_conversations": ("_id",),
     "upload_quotas": ("customer_id",),
+    "notes": ("conversation_id",),  # teamwork: read with their conversation, like messages
+    "outcomes": ("_id",),  # teamwork: one per conversation, rated by `_id`
     # Small, or bound by a unique constraint on a field that is not a shard key.
     "conversations": None,
     "legal_holds": None,
