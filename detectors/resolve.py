@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import regex
+
+logger = logging.getLogger(__name__)
 
 # Entities that look like shop identifiers (digit runs, dates) and give way to them.
 IDENTIFIER_LIKE = frozenset(
@@ -48,7 +51,17 @@ class Suppressor:
         self._window = window
 
     def identifier_spans(self, text: str, timeout: float) -> list[tuple[int, int]]:
-        return [m.span() for p in self._patterns for m in p.finditer(text, timeout=timeout)]
+        """Spans of the shop's identifiers. A pattern that runs out of time suppresses
+        nothing more (fails closed: what it would have excused stays masked)."""
+        spans: list[tuple[int, int]] = []
+        for pattern in self._patterns:
+            try:
+                spans.extend(m.span() for m in pattern.finditer(text, timeout=timeout))
+            except TimeoutError:
+                logger.warning(
+                    "identifier pattern %r timed out on a %d-char text", pattern.pattern, len(text)
+                )
+        return spans
 
     def keep(self, text: str, candidate: Candidate, spans: list[tuple[int, int]]) -> bool:
         if candidate.known_customer:

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from detectors import DetectionConfig, Detector, Finding, KnownCustomer, TextTooLongError
+from detectors.resolve import Suppressor
 from tests.detectors.assertions import assert_no_findings, assert_valid_offsets, values_of
 
 
@@ -181,6 +182,31 @@ def test_when_input_is_odd_then_offsets_stay_valid(detector: Detector, text: str
     assert_valid_offsets(text, findings)
     if "4111" in text:
         assert values_of(findings, text, "CREDIT_CARD") == ["4111111111111111"]
+
+
+@pytest.mark.parametrize(
+    "filler",
+    [
+        pytest.param("0" * 4000, id="digit-run"),
+        pytest.param("8" * 4000, id="digit-run-8"),
+        pytest.param("1." * 2000, id="dotted-digits"),
+        pytest.param("1 " * 2000, id="spaced-digits"),
+    ],
+)
+def test_when_a_long_digit_run_comes_first_then_detection_answers_and_finds_what_follows(
+    detector: Detector, filler: str
+) -> None:
+    """A hostile run of digits made the shop's price pattern backtrack quadratically past the
+    regex time limit: detection raised (a message was refused with 503, the filter died)."""
+    text = filler + " my card is 4111 1111 1111 1111"
+    findings = detector.detect(text)
+    assert values_of(findings, text, "CREDIT_CARD") == ["4111 1111 1111 1111"]
+
+
+def test_when_an_identifier_pattern_runs_out_of_time_then_it_excuses_nothing() -> None:
+    suppressor = Suppressor([r"(?:a|aa)+$", r"ORD\d+"], [], 10)
+    text = "a" * 60 + "b ORD123"
+    assert suppressor.identifier_spans(text, timeout=0.05) == [(62, 68)]
 
 
 @pytest.mark.parametrize("bad", [None, 42, b"bytes", ["list"]])
