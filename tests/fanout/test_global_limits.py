@@ -14,8 +14,11 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from pytest_aiohttp import AiohttpClient
+from redis.asyncio import Redis
 
 from chat_service import keys
+from chat_service.metrics import Metrics
+from chat_service.net.global_limits import INSTANCE_TTL_SECS, KEY_PREFIX, GlobalLimits
 from chat_service.settings import Secret, Settings
 from tests.conftest import AppFactory
 from tests.fanout.test_redis_instances import connected, disconnected
@@ -147,3 +150,31 @@ async def test_when_redis_is_killed_then_limits_apply_per_instance_and_the_chat_
     health = await a.get("/healthz")
     assert health.status == 200
     assert (await health.json())["redis"] == "down"
+
+
+async def test_when_an_instance_dies_then_its_sockets_stop_counting_once_its_key_expires(
+    redis: RedisServer,
+) -> None:
+    """Killed -9, an instance stops renewing its key; once the key's life is over (here:
+    deleted, as its expiry would) another instance's next open no longer counts them."""
+    dead = GlobalLimits(redis.url, "i_dead", Metrics(), sockets_ttl_secs=3600)
+    alive = GlobalLimits(redis.url, "i_alive", Metrics(), sockets_ttl_secs=3600)
+    key = "customer:cust-orphaned"
+    assert await dead.open_socket(key, "ws_1", CAP)
+    assert await dead.open_socket(key, "ws_2", CAP)
+    assert not await alive.open_socket(key, "ws_3", CAP)  # both still count
+    client = Redis.from_url(redis.url)
+    try:
+        ttl_ms = await client.pttl(f"{KEY_PREFIX}instance:i_dead")
+        assert 0 < ttl_ms <= INSTANCE_TTL_SECS * 1000  # the documented bound
+        await client.delete(f"{KEY_PREFIX}instance:i_dead")
+        assert await alive.open_socket(key, "ws_3", CAP)
+        assert await alive.open_socket(key, "ws_4", CAP)
+        assert not await alive.open_socket(key, "ws_5", CAP)
+        assert sorted(await client.hkeys(f"{KEY_PREFIX}sockets:{key}")) == [b"ws_3", b"ws_4"]
+    finally:
+        await client.aclose()
+        for limits in (dead, alive):
+            stop = asyncio.Event()
+            stop.set()
+            await limits.run(stop)  # closes its client
