@@ -127,7 +127,8 @@ class GlobalLimits:
             url,
             socket_connect_timeout=CONNECT_TIMEOUT_SECS,
             socket_timeout=call_timeout_secs * 2,
-            retry=Retry(NoBackoff(), 0),  # a failed call falls back at once; no retry here
+            # Once more on a fresh connection (Redis restarted), within the call's bound.
+            retry=Retry(NoBackoff(), 1),
             driver_info=DriverInfo(name="redis-py", lib_version=redis.__version__),
         )
         self._take_token = self._client.register_script(BUCKET_SCRIPT)

@@ -178,3 +178,26 @@ async def test_when_an_instance_dies_then_its_sockets_stop_counting_once_its_key
             stop = asyncio.Event()
             stop.set()
             await limits.run(stop)  # closes its client
+
+
+async def test_when_redis_restarts_empty_then_the_heartbeat_counts_the_open_sockets_again(
+    redis: RedisServer,
+) -> None:
+    a = GlobalLimits(redis.url, "i_a", Metrics(), sockets_ttl_secs=3600)
+    b = GlobalLimits(redis.url, "i_b", Metrics(), sockets_ttl_secs=3600)
+    key = "customer:cust-kept"
+    try:
+        assert await a.open_socket(key, "ws_1", CAP)
+        assert await a.open_socket(key, "ws_2", CAP)
+        await redis.kill()
+        await redis.start()  # the same port, nothing in it
+        await a.beat()  # its key was gone: its sockets are written again
+        assert not await b.open_socket(key, "ws_3", CAP)
+        a.close_socket("ws_1")
+        await a.settled()
+        assert await b.open_socket(key, "ws_3", CAP)
+    finally:
+        for limits in (a, b):
+            stop = asyncio.Event()
+            stop.set()
+            await limits.run(stop)
