@@ -27,6 +27,7 @@ from chat_service.http.middleware import error_middleware
 from chat_service.http.routes import setup_routes
 from chat_service.jobs import LeasedJob, Turn
 from chat_service.metrics import Metrics
+from chat_service.net.global_limits import INSTANCE_TTL_SECS, GlobalLimits
 from chat_service.net.rates import Rates
 from chat_service.privacy.deletion import process_due
 from chat_service.privacy.retention import retention_loop, sweep_stale_uploads
@@ -68,13 +69,21 @@ def create_app(
         settings.signing_secret(host or settings.config.server.host), settings.config.auth
     )
     app[keys.METRICS] = Metrics()
-    app[keys.RATES] = Rates.from_config(settings.config)
     registry = Registry()
     app[keys.REGISTRY] = registry
     if settings.redis_url is None:
         app[keys.FANOUT] = InProcessFanOut(registry)
+        app[keys.RATES] = Rates.from_config(settings.config)
     else:
-        app[keys.FANOUT] = RedisFanOut(settings.redis_url.reveal(), registry, app[keys.METRICS])
+        fanout = RedisFanOut(settings.redis_url.reveal(), registry, app[keys.METRICS])
+        app[keys.FANOUT] = fanout
+        shared = GlobalLimits(  # a customer's frames, messages and sockets over instances
+            settings.redis_url.reveal(),
+            fanout.instance_id,
+            app[keys.METRICS],
+            sockets_ttl_secs=settings.config.auth.max_ttl_secs + INSTANCE_TTL_SECS,
+        )
+        app[keys.RATES] = Rates.from_config(settings.config, shared=shared)
 
     async def store_ctx(app: web.Application) -> AsyncIterator[None]:
         async with open_store(settings, uri=store_uri) as store:
@@ -210,10 +219,13 @@ async def _instances_ctx(app: web.Application) -> AsyncIterator[None]:
     store.consent_requests.coherence = fanout
     store.conversations.coherence = fanout
     stop = asyncio.Event()
-    task = asyncio.create_task(fanout.run(stop), name="instances")
+    tasks = [asyncio.create_task(fanout.run(stop), name="instances")]
+    shared = app[keys.RATES].shared
+    if shared is not None:
+        tasks.append(asyncio.create_task(shared.run(stop), name="global-limits"))
     yield
     stop.set()
-    await task
+    await asyncio.gather(*tasks)
 
 
 async def _close_sockets(app: web.Application) -> None:

@@ -115,6 +115,13 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.global_limits_fallback = Counter(
+            "chat_global_limits_fallback_total",
+            "Per-customer limit decisions taken on this instance's own tables because Redis "
+            "did not answer in time (REDIS_URL set; net/README.md)",
+            ["limit"],
+            registry=r,
+        )
         self.errors = Counter(
             "chat_unexpected_errors_total",
             "Unexpected exceptions at a boundary",

@@ -10,7 +10,10 @@ subjects cannot grow it: at worst a forgotten key starts again with a full bucke
 its messages over all its sockets, a customer's HTTP writes, and failed authentications per client
 address (read as `client_address` reads it: forwarded headers only from
 `server.trusted_proxies`), and `Turns`: how many of a customer's frames are handled at
-once, whatever the number of its sockets (the others wait their turn, unread).
+once, whatever the number of its sockets (the others wait their turn, unread). With
+`REDIS_URL` (`shared`: global_limits.py) a customer's frames, messages and sockets are
+counted over every instance as well; its own tables are asked first and decide alone
+while Redis does not answer.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ import asyncio
 import collections
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from chat_service.auth import Identity, Role
+from chat_service.net.global_limits import GlobalLimits
 from chat_service.settings import ServerConfig
 
 
@@ -165,13 +169,26 @@ class Rates:
     customer_writes: BucketTable
     failed_auth: BucketTable
     customer_turns: Turns = field(default_factory=lambda: Turns(1))
+    shared: GlobalLimits | None = None  # with REDIS_URL: the customers' limits over instances
+    frames_per_sec: float = 1.0
+    frame_burst: int = 1
+    messages_per_sec: float = 1.0
+    message_burst: int = 1
 
     @classmethod
     def from_config(
-        cls, config: ServerConfig, clock: Callable[[], float] = time.monotonic
+        cls,
+        config: ServerConfig,
+        clock: Callable[[], float] = time.monotonic,
+        shared: GlobalLimits | None = None,
     ) -> Rates:
         limits, rates = config.limits, config.rates
         return cls(
+            shared=shared,
+            frames_per_sec=limits.frames_per_sec,
+            frame_burst=limits.frame_burst,
+            messages_per_sec=limits.messages_per_sec,
+            message_burst=limits.message_burst,
             customer_frames=BucketTable(
                 limits.frames_per_sec, limits.frame_burst, rates.max_keys, clock
             ),
@@ -187,20 +204,42 @@ class Rates:
             customer_turns=Turns(limits.frames_in_flight_per_customer),
         )
 
-    def frame_bucket(self, identity: Identity, config: ServerConfig) -> Callable[[], bool]:
+    def frame_bucket(
+        self, identity: Identity, config: ServerConfig
+    ) -> Callable[[], Awaitable[bool]]:
         """What a socket spends a frame from: its customer's bucket, shared by all of that
-        customer's sockets; a staff member's socket keeps one of its own."""
+        customer's sockets (on every instance, with `shared`); a staff member's socket
+        keeps one of its own."""
         if identity.role is Role.CUSTOMER:
             key = identity_key(identity)
-            return lambda: self.customer_frames.take(key)
-        return TokenBucket(config.limits.frames_per_sec, config.limits.frame_burst).take
 
-    def take_message(self, identity: Identity) -> bool:
+            async def take_customer_frame() -> bool:
+                if not self.customer_frames.take(key):
+                    return False  # over this instance's share alone: no need to ask Redis
+                if self.shared is None:
+                    return True
+                return await self.shared.take("frames", key, self.frames_per_sec, self.frame_burst)
+
+            return take_customer_frame
+        own = TokenBucket(config.limits.frames_per_sec, config.limits.frame_burst)
+
+        async def take_own_frame() -> bool:
+            return own.take()
+
+        return take_own_frame
+
+    async def take_message(self, identity: Identity) -> bool:
         """A customer's message.send spends a token of its message bucket (shared by its
-        sockets); staff's messages are limited by their frames alone."""
-        if identity.role is Role.CUSTOMER:
-            return self.customer_messages.take(identity_key(identity))
-        return True
+        sockets, on every instance with `shared`); staff's messages are limited by their
+        frames alone."""
+        if identity.role is not Role.CUSTOMER:
+            return True
+        key = identity_key(identity)
+        if not self.customer_messages.take(key):
+            return False
+        if self.shared is None:
+            return True
+        return await self.shared.take("messages", key, self.messages_per_sec, self.message_burst)
 
     def turn(self, identity: Identity) -> contextlib.AbstractAsyncContextManager[None]:
         """Held while one frame is handled, or a new socket's `hello` is read from the

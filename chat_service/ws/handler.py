@@ -22,7 +22,7 @@ from chat_service.actions import consent as consent_actions
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError, OriginNotAllowed, ProtocolError, RateLimited
 from chat_service.fanout import Connection
-from chat_service.net.rates import Rates
+from chat_service.net.rates import Rates, identity_key
 from chat_service.net.sockets import abort_transport
 from chat_service.protocol.commands import MessageSend, parse_command
 from chat_service.protocol.events import CustomerConversationOut, ErrorOut, Hello
@@ -90,7 +90,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     )
     registry = app[keys.REGISTRY]
     cap = settings.config.connections.max_sockets_per_customer
-    if identity.role is Role.CUSTOMER and registry.count(identity) >= cap:
+    if identity.role is Role.CUSTOMER and not await _socket_allowed(app, conn, cap):
         metrics.policy_closes.labels("customer_socket_cap").inc()
         await conn.close(
             WSCloseCode.POLICY_VIOLATION, f"too many open sockets for this customer (max {cap})"
@@ -117,6 +117,9 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         if expiry is not None:
             expiry.cancel()
         registry.remove(conn)
+        shared = app[keys.RATES].shared
+        if shared is not None and identity.role is Role.CUSTOMER:
+            shared.close_socket(conn.id)
         metrics.connections.labels(identity.role.value).dec()
         await conn.stop()
         await ws.linger()  # the client reads our close frame before the connection ends
@@ -125,6 +128,18 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
             # a plain close would wait for it to drain, which it never does.
             abort_transport(transport)
     return ws
+
+
+async def _socket_allowed(app: web.Application, conn: Connection, cap: int) -> bool:
+    """Whether a customer's new socket stays under the cap: on this instance, and with
+    REDIS_URL over every instance (net/global_limits.py; this instance's count alone
+    while Redis does not answer)."""
+    if app[keys.REGISTRY].count(conn.identity) >= cap:
+        return False
+    shared = app[keys.RATES].shared
+    if shared is None:
+        return True
+    return await shared.open_socket(identity_key(conn.identity), conn.id, cap)
 
 
 async def _customer_conversations(
@@ -182,7 +197,7 @@ async def _receive_loop(app: web.Application, conn: Connection, identity: Identi
     async for msg in ws:
         await conn.taken()  # a peer that does not read its answers gets no more of them
         if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-            limited = not take_frame()
+            limited = not await take_frame()
             if limited:
                 metrics.frames_rejected.labels(RateLimited.code).inc()
                 if violations + 1 < limits.rate_violations_before_close:
@@ -237,7 +252,7 @@ async def _handle_text(
     try:
         command = parse_command(data, max_text_chars=max_text_chars)
         ref = getattr(command, "client_id", None)
-        if isinstance(command, MessageSend) and not rates.take_message(identity):
+        if isinstance(command, MessageSend) and not await rates.take_message(identity):
             raise RateLimited("too many messages from this customer; slow down", ref=ref)
         await dispatch(services, conn, identity, command)
         if ref is not None:

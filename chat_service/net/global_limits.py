@@ -1,0 +1,280 @@
+"""Per-customer limits counted across instances, in Redis (REDIS_URL set).
+
+A customer behind a load balancer may hold sockets on every instance; counted per process,
+it would get N times its share. With `REDIS_URL` the per-customer frame and message
+buckets and the socket cap are kept in Redis, next to the fan-out's channel
+(fanout_redis.py), each decision one atomic script:
+
+- a bucket is a hash {at, tokens} refilled from Redis's own clock (`TIME`: instances'
+  clocks never disagree), expiring once idle long enough to be full again;
+- a customer's sockets are a hash {socket id: instance id}; an instance keeps a key of its
+  own alive (`INSTANCE_TTL_SECS`, renewed every `HEARTBEAT_SECS`) and the sockets of an
+  instance whose key is gone (killed -9, cut off) stop counting at the next open: within
+  `INSTANCE_TTL_SECS`. The hash expires `auth.max_ttl_secs` after its last open (no socket
+  outlives its token).
+
+The local tables (rates.py) are checked first and stay authoritative when Redis is not:
+a frame the instance's own bucket refuses never costs a round trip, and when Redis does not
+answer within `CALL_TIMEOUT_SECS` (or failed less than `RETRY_SECS` ago) the decision is
+the local one alone (fail open to per-instance limits, never blocking the chat), counted in
+`chat_global_limits_fallback_total{limit}` and logged once per `LOG_INTERVAL_SECS`. Sockets
+opened or closed meanwhile are written to Redis again by the next heartbeat that reaches
+it; so are all of this instance's sockets when its key had vanished (Redis restarted
+empty, or this instance was cut off longer than the key's life).
+
+The scripts read keys they are not given (instances' keys): one Redis, not Redis Cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Literal, TypeVar
+
+import redis
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.driver_info import DriverInfo
+from redis.exceptions import RedisError
+
+from chat_service.metrics import Metrics
+from chat_service.net.sockets import EveryInterval
+
+logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "chat-service:limits:"
+CALL_TIMEOUT_SECS = 0.1  # a decision waits no longer for Redis: then the local one stands
+RETRY_SECS = 1.0  # after a failure, decide locally this long before asking Redis again
+CONNECT_TIMEOUT_SECS = 0.5
+INSTANCE_TTL_SECS = 15.0  # a killed instance's sockets stop counting within this
+HEARTBEAT_SECS = 5.0
+LOG_INTERVAL_SECS = 60.0
+
+Limit = Literal["frames", "messages", "sockets"]
+T = TypeVar("T")
+
+# KEYS[1] the bucket; ARGV rate (tokens/s), burst. Returns 1 when a token was taken.
+BUCKET_SCRIPT = """
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 'at', 'tokens')
+local tokens = burst
+if state[1] then
+  tokens = math.min(burst, tonumber(state[2]) + (now - tonumber(state[1])) * rate / 1000)
+end
+local taken = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  taken = 1
+end
+redis.call('HSET', KEYS[1], 'at', now, 'tokens', tostring(tokens))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return taken
+"""
+
+# KEYS[1] the customer's sockets; ARGV socket id, cap, instance key prefix, this instance,
+# instance key ttl (ms), sockets key ttl (ms). Returns 1 when the socket may stay open.
+SOCKETS_SCRIPT = """
+redis.call('SET', ARGV[3] .. ARGV[4], '1', 'PX', ARGV[5])
+local entries = redis.call('HGETALL', KEYS[1])
+local alive = {}
+local count = 0
+for i = 1, #entries, 2 do
+  local instance = entries[i + 1]
+  local up = alive[instance]
+  if up == nil then
+    up = redis.call('EXISTS', ARGV[3] .. instance) == 1
+    alive[instance] = up
+  end
+  if up then
+    count = count + 1
+  else
+    redis.call('HDEL', KEYS[1], entries[i])
+  end
+end
+if count >= tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+return 1
+"""
+
+
+class GlobalLimits:
+    """The shared side of a customer's limits (rates.py asks it after its own tables)."""
+
+    def __init__(
+        self,
+        url: str,
+        instance_id: str,
+        metrics: Metrics,
+        *,
+        sockets_ttl_secs: float,
+        call_timeout_secs: float = CALL_TIMEOUT_SECS,
+    ) -> None:
+        self.instance_id = instance_id
+        self._metrics = metrics
+        self._sockets_ttl_ms = int(sockets_ttl_secs * 1000)
+        self._call_timeout_secs = call_timeout_secs
+        self._client = Redis.from_url(
+            url,
+            socket_connect_timeout=CONNECT_TIMEOUT_SECS,
+            socket_timeout=call_timeout_secs * 2,
+            # Once more on a fresh connection (Redis restarted), within the call's bound.
+            retry=Retry(NoBackoff(), 1),
+            driver_info=DriverInfo(name="redis-py", lib_version=redis.__version__),
+        )
+        self._take_token = self._client.register_script(BUCKET_SCRIPT)
+        self._open_socket = self._client.register_script(SOCKETS_SCRIPT)
+        self._skip_until = -float("inf")
+        self._fallbacks = EveryInterval(
+            "Redis does not answer: per-customer limits counted on this instance only",
+            LOG_INTERVAL_SECS,
+        )
+        self._sockets: dict[str, str] = {}  # this instance's sockets in Redis: id -> customer
+        self._removals: dict[str, str] = {}  # closed while Redis was away: id -> customer
+        self._unsynced = False  # a socket opened without Redis: write them all again
+        self._tasks: set[asyncio.Task[None]] = set()  # removals under way
+
+    # -- decisions ------------------------------------------------------------------------
+
+    async def take(
+        self, limit: Literal["frames", "messages"], key: str, rate: float, burst: int
+    ) -> bool:
+        """One token of `key`'s shared `limit` bucket; True also when Redis does not answer
+        (the caller's own table has already said yes)."""
+        taken = await self._call(
+            limit, lambda: self._take_token(keys=[f"{KEY_PREFIX}{limit}:{key}"], args=[rate, burst])
+        )
+        return taken is None or bool(taken)
+
+    async def open_socket(self, key: str, socket_id: str, cap: int) -> bool:
+        """Count a new socket of customer `key` over every instance: False when it is one
+        over `cap` (then it is not counted). True also when Redis does not answer."""
+        self._sockets[socket_id] = key
+        allowed = await self._call(
+            "sockets",
+            lambda: self._open_socket(
+                keys=[self._sockets_key(key)],
+                args=[
+                    socket_id,
+                    cap,
+                    self._instance_prefix(),
+                    self.instance_id,
+                    int(INSTANCE_TTL_SECS * 1000),
+                    self._sockets_ttl_ms,
+                ],
+            ),
+        )
+        if allowed is None:
+            self._unsynced = True
+            return True
+        if not allowed:
+            del self._sockets[socket_id]
+        return bool(allowed)
+
+    def close_socket(self, socket_id: str) -> None:
+        """A socket counted by `open_socket` closed. Taken out of the count in the
+        background (a closing handler may be cancelled before an await returns); retried
+        by the heartbeat when Redis does not answer."""
+        key = self._sockets.pop(socket_id, None)
+        if key is None:
+            return
+        task = asyncio.create_task(self._remove(socket_id, key), name="global-limits-close")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def settled(self) -> None:
+        """Wait until the sockets closed so far are out of Redis's count (or queued for
+        the heartbeat)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _remove(self, socket_id: str, key: str) -> None:
+        done = await self._call(
+            "sockets", lambda: self._client.hdel(self._sockets_key(key), socket_id)
+        )
+        if done is None:
+            self._removals[socket_id] = key
+
+    # -- the heartbeat --------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Keep this instance's key alive and Redis's count of its sockets true until
+        `stop`; then take its sockets out of the count."""
+        try:
+            while not stop.is_set():
+                await self.beat()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), HEARTBEAT_SECS)
+        finally:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            with contextlib.suppress(RedisError, OSError, TimeoutError):
+                async with asyncio.timeout(CONNECT_TIMEOUT_SECS):
+                    await self._client.delete(self._instance_prefix() + self.instance_id)
+            with contextlib.suppress(RedisError, OSError):
+                await self._client.aclose()
+
+    async def beat(self) -> None:
+        """Renew this instance's key; write again what Redis may have missed."""
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT_SECS * 2):
+                was = await self._client.set(
+                    self._instance_prefix() + self.instance_id,
+                    "1",
+                    px=int(INSTANCE_TTL_SECS * 1000),
+                    get=True,
+                )
+                if was is None or self._unsynced or self._removals:
+                    await self._sync()
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._unsynced = True
+            self._fallbacks.note(limit="heartbeat", error=repr(exc))
+
+    async def _sync(self) -> None:
+        removals, self._removals = self._removals, {}
+        self._unsynced = False
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for socket_id, key in removals.items():
+                    pipe.hdel(self._sockets_key(key), socket_id)
+                for socket_id, key in self._sockets.items():
+                    pipe.hset(self._sockets_key(key), socket_id, self.instance_id)
+                    pipe.pexpire(self._sockets_key(key), self._sockets_ttl_ms)
+                await pipe.execute()
+        except BaseException:
+            self._removals.update(removals)
+            self._unsynced = True
+            raise
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _sockets_key(self, key: str) -> str:
+        return f"{KEY_PREFIX}sockets:{key}"
+
+    def _instance_prefix(self) -> str:
+        return f"{KEY_PREFIX}instance:"
+
+    async def _call(self, limit: Limit, call: Callable[[], Awaitable[T]]) -> T | None:
+        """`call`'s answer, or None when Redis failed or was too slow (now or lately)."""
+        if time.monotonic() < self._skip_until:
+            self._fallback(limit, None)
+            return None
+        try:
+            async with asyncio.timeout(self._call_timeout_secs):
+                return await call()
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._skip_until = time.monotonic() + RETRY_SECS
+            self._fallback(limit, exc)
+            return None
+
+    def _fallback(self, limit: Limit, exc: BaseException | None) -> None:
+        self._metrics.global_limits_fallback.labels(limit).inc()
+        self._fallbacks.note(limit=limit, error=repr(exc) if exc is not None else None)
