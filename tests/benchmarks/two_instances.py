@@ -3,7 +3,7 @@ goal: two instances on one store carry at least 90 % of one instance's message r
 store is the ceiling here).
 
     .venv/bin/python -m tests.benchmarks.two_instances [--customers 20] [--agents 4]
-        [--seconds 4] [--rates 10,25,50] [--window 4] [--no-repeat]
+        [--seconds 4] [--rates 10,25,50] [--window 4] [--no-repeat] [--idle-b]
 
 Real processes (tests/benchmarks/deployment.py): one `chat-service store`, one
 `redis-server`, and `chat-service serve` instances attached to that store with REDIS_URL
