@@ -3,7 +3,7 @@ goal: two instances on one store carry at least 90 % of one instance's message r
 store is the ceiling here).
 
     .venv/bin/python -m tests.benchmarks.two_instances [--customers 20] [--agents 4]
-        [--seconds 4] [--rates 10,25,50] [--window 4] [--no-repeat]
+        [--seconds 4] [--rates 10,25,50] [--window 4] [--no-repeat] [--idle-b]
 
 Real processes (tests/benchmarks/deployment.py): one `chat-service store`, one
 `redis-server`, and `chat-service serve` instances attached to that store with REDIS_URL
@@ -16,6 +16,8 @@ in flight per customer):
 2. two: B started; customer i on instance i % 2, agent j on instance (j + 1) % 2, and
    customer i's conversation joined by agent i % M: every message is acknowledged by the
    customer's instance and delivered to an agent on the other one, through Redis.
+   With `--idle-b`, then a round "one, B idle": everything on A as in round 1 while B runs
+   (subscribed, receiving A's events, its jobs' turns), to tell B's presence from crossing.
 3. one again: B stopped, A alone as in round 1 (unless `--no-repeat`): the drift of the
    shared machine and of the growing store between rounds 1 and 3 bounds how far the
    ratio can be trusted.
@@ -129,6 +131,10 @@ async def bench(args: argparse.Namespace) -> int:
                     args,
                 )
             )
+            if args.idle_b:
+                rounds.append(
+                    await run_round("one, B idle", "r2b", on_a, agents_a, dep, tokens, args)
+                )
             if not args.no_repeat:
                 await b.stop()
                 rounds.append(await run_round("one again", "r3", on_a, agents_a, dep, tokens, args))
@@ -144,7 +150,7 @@ def report(rounds: list[Round], args: argparse.Namespace, load_before: str, wall
         "serve processes with detection (1 worker each), one store, one redis-server"
     )
     header = (
-        f"{'round':<11}{'load':<15}{'msgs/s':>9}{'dlv p50':>9}{'dlv p99':>9}"
+        f"{'round':<13}{'load':<15}{'msgs/s':>9}{'dlv p50':>9}{'dlv p99':>9}"
         f"{'ack p50':>9}{'ack p99':>9}{'n':>7}{'lost':>6}{'err':>5}{'gen lag p99':>12}"
     )
     print(header)
@@ -154,7 +160,7 @@ def report(rounds: list[Round], args: argparse.Namespace, load_before: str, wall
             if not t.reported:
                 continue
             print(
-                f"{r.name:<11}{t.name:<15}{t.delivered_in_window / t.seconds:>9.1f}"
+                f"{r.name:<13}{t.name:<15}{t.delivered_in_window / t.seconds:>9.1f}"
                 f"{fmt(percentile(t.agent_ms, 50)):>9}{fmt(percentile(t.agent_ms, 99)):>9}"
                 f"{fmt(percentile(t.ack_ms, 50)):>9}{fmt(percentile(t.ack_ms, 99)):>9}"
                 f"{len(t.agent_ms):>7}{t.lost:>6}{t.errors:>5}"
@@ -165,10 +171,10 @@ def report(rounds: list[Round], args: argparse.Namespace, load_before: str, wall
         "(round two: the agent is on the other instance). ack: send -> message.ack. lost: no "
         "answer within 10 s after the phase. gen lag: the load generator's loop."
     )
-    ones = [r for r in rounds if r.name != "two"]
+    ones = [r for r in rounds if r.name in ("one", "one again")]
     two = next(r for r in rounds if r.name == "two")
     print()
-    for one in ones:
+    for one in [r for r in rounds if r.name != "two"]:
         ratio = two.rate / one.rate if one.rate else math.nan
         print(f"saturation: two {two.rate:.1f} / {one.name} {one.rate:.1f} msgs/s = {ratio:.1%}")
     baseline = sum(r.rate for r in ones) / len(ones)
@@ -212,7 +218,7 @@ def report(rounds: list[Round], args: argparse.Namespace, load_before: str, wall
             f"  {r.name:<10} load generator over the whole round {r.loadgen_cpu_secs:.1f} s "
             f"({1000 * r.loadgen_cpu_secs / sent:.2f} ms per message sent)"
         )
-    for one in ones:
+    for one in [r for r in rounds if r.name != "two"]:
         if one.name in all_ms and two.name in all_ms:
             print(
                 f"CPU per message at saturation, {one.name} / two: {all_ms[one.name]:.2f} / "
@@ -238,6 +244,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--window", type=int, default=4, help="in flight per customer (4)")
     parser.add_argument("--no-repeat", action="store_true", help="skip round 3 (one again)")
+    parser.add_argument(
+        "--idle-b",
+        action="store_true",
+        help="after round 2, a round with everything on A while B runs idle",
+    )
     args = parser.parse_args(argv)
     if args.customers < 2 or args.agents < 2 or args.window < 1 or args.seconds <= 0:
         parser.error("--customers and --agents >= 2, --window and --seconds positive")
