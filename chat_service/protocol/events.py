@@ -96,6 +96,10 @@ class ConversationOut(_Event):
     created_at: str
     closed_at: str | None
     minor: bool = False  # the customer is a child under 14 (policy 5)
+    # The customer's display name and shop fields from their token (docs/inbox.md): plain
+    # text as the shop sent it; pages show `customer_name ?? customer_id`.
+    customer_name: str | None = None
+    customer_profile: dict[str, str] = Field(default_factory=dict)
 
 
 class CustomerConversationOut(_Event):
