@@ -225,3 +225,24 @@ def json_answer(
     else:
         body = model.model_validate(data).model_dump(mode="json", exclude_unset=True)
     return web.json_response(body, status=status, headers=headers)
+
+
+# inbox (docs/inbox.md, http/inbox.py)
+
+
+class InboxRowOut(_Answer):
+    conversation: ConversationOut
+    last_message: MessageOut | None  # rendered for the caller, masked as they may see it
+    waiting_since: str | None  # the customer's first unanswered message (open only)
+    unanswered: int  # the customer's messages since staff last wrote
+
+
+class Inbox(_Answer):
+    """`GET /api/inbox`: one view, the counts of every view the caller has, its rows."""
+
+    view: str
+    views: list[str]
+    counts: dict[str, int]
+    page: int
+    has_more: bool
+    conversations: list[InboxRowOut]

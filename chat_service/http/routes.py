@@ -11,6 +11,7 @@ from chat_service.auth import Role
 from chat_service.errors import BadRequest
 from chat_service.http.attachments import setup_attachment_routes
 from chat_service.http.exports import setup_export_routes
+from chat_service.http.inbox import setup_inbox_routes
 from chat_service.http.metrics import METRICS_PATH, public_metrics
 from chat_service.http.middleware import authenticate
 from chat_service.http.openapi import OPENAPI_PATH, openapi_handler
@@ -83,3 +84,4 @@ def setup_routes(app: web.Application) -> None:
     setup_export_routes(app)
     setup_attachment_routes(app)
     setup_page_routes(app)
+    setup_inbox_routes(app)

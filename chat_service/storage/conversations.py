@@ -257,6 +257,19 @@ class ConversationStore:
         cursor = self._c.find(query).sort("created_at", -1).limit(limit)  # index: queue
         return [Conversation.from_doc(doc) async for doc in cursor]
 
+    # -- the inbox (docs/inbox.md) ----------------------------------------------------------
+
+    async def count_where(self, query: Mapping[str, object]) -> int:
+        return await self._c.count_documents(dict(query))  # index: queue
+
+    async def list_where(
+        self, query: Mapping[str, object], sort: str, skip: int, limit: int
+    ) -> list[Conversation]:
+        """Conversations matching an inbox view's query (chat_service/actions/inbox.py),
+        newest `sort` first."""
+        cursor = self._c.find(dict(query)).sort(sort, -1).skip(skip).limit(limit)  # index: queue
+        return [Conversation.from_doc(doc) async for doc in cursor]
+
     async def list_for_customer(self, customer_id: str, limit: int = 100) -> list[Conversation]:
         cursor = (
             self._c.find({"customer_id": customer_id})
