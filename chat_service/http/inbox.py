@@ -8,13 +8,21 @@ from aiohttp import web
 
 from chat_service import keys
 from chat_service.actions import inbox as inbox_actions
+from chat_service.actions.customer_panel import customer_panel
 from chat_service.auth import Role
 from chat_service.errors import BadRequest
 from chat_service.http.middleware import authenticate
-from chat_service.http.responses import Inbox, InboxRowOut, json_answer
+from chat_service.http.responses import (
+    CustomerPanel,
+    Inbox,
+    InboxRowOut,
+    PanelConversation,
+    json_answer,
+)
 from chat_service.protocol.events import ConversationOut
 
 INBOX_PATH: Final = "/api/inbox"
+PANEL_PATH: Final = "/api/conversations/{conversation_id}/customer"
 MAX_PAGE: Final = 10_000
 
 
@@ -53,5 +61,29 @@ async def get_inbox(request: web.Request) -> web.Response:
     return json_answer(Inbox, answer)
 
 
+async def get_customer_panel(request: web.Request) -> web.Response:
+    identity = authenticate(request, Role.AGENT, Role.SUPERVISOR)
+    panel = await customer_panel(
+        request.app[keys.SERVICES], identity, request.match_info["conversation_id"]
+    )
+    conversation = panel.conversation
+    answer = CustomerPanel(
+        customer_id=conversation.customer_id,
+        customer_name=conversation.customer_name,
+        customer_profile=dict(conversation.customer_profile),
+        minor=any(c.minor for c, _ in panel.conversations) or conversation.minor,
+        consents=panel.consents,
+        privacy_requests=panel.privacy_requests,
+        conversations=[
+            PanelConversation(
+                conversation=ConversationOut.model_validate(c.to_public()), readable=readable
+            )
+            for c, readable in panel.conversations
+        ],
+    )
+    return json_answer(CustomerPanel, answer)
+
+
 def setup_inbox_routes(app: web.Application) -> None:
     app.router.add_get(INBOX_PATH, get_inbox)
+    app.router.add_get(PANEL_PATH, get_customer_panel)

@@ -21,12 +21,13 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from chat_service import __version__, keys
-from chat_service.http.inbox import INBOX_PATH, MAX_PAGE
+from chat_service.http.inbox import INBOX_PATH, MAX_PAGE, PANEL_PATH
 from chat_service.http.pages import CONTENT_TYPES
 from chat_service.http.privacy import WithdrawalBody
 from chat_service.http.responses import (
     ConsentLedger,
     ConversationList,
+    CustomerPanel,
     DeletionRequest,
     DeletionRequests,
     Export,
@@ -133,6 +134,10 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
               answer=Inbox, errors=(400, 401, 403, 503),
               query={"view": {"enum": ["mine", "unassigned", "all", "closed"]},
                      "page": {"type": "integer", "minimum": 0, "maximum": MAX_PAGE}}),
+    Operation("get", PANEL_PATH, "The customer panel of a conversation the caller may read: "
+              "name, shop fields, child flag, consents, open privacy requests, every "
+              "conversation of the customer", "agent, supervisor", answer=CustomerPanel,
+              errors=(401, 403, 404, 503)),
     Operation("get", "/api/privacy/customers/{customer_id}/consents", "The consent ledger",
               _CUSTOMER_OR_OFFICER, answer=ConsentLedger),
     Operation("post", "/api/privacy/customers/{customer_id}/consents/withdrawal",

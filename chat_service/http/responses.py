@@ -246,3 +246,20 @@ class Inbox(_Answer):
     page: int
     has_more: bool
     conversations: list[InboxRowOut]
+
+
+class PanelConversation(_Answer):
+    conversation: ConversationOut
+    readable: bool  # the caller may read its history (GET .../messages)
+
+
+class CustomerPanel(_Answer):
+    """`GET /api/conversations/{id}/customer`: the customer panel (docs/inbox.md)."""
+
+    customer_id: str
+    customer_name: str | None
+    customer_profile: dict[str, str]
+    minor: bool
+    consents: list[JsonObject]  # {purpose, categories, decision, at}, oldest first
+    privacy_requests: list[JsonObject]  # open ones: {id, kind, status, received_at, due_at}
+    conversations: list[PanelConversation]  # every conversation of the customer, oldest first

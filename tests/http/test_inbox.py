@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from tests.actions.test_customer_fields import connect_customer
-from tests.helpers.consent import CARD, CARD_TEXT, headers, send_sensitive
+from tests.helpers.consent import CARD, CARD_TEXT, answer, headers, send_sensitive
+from tests.helpers.rights import file_deletion
 from tests.helpers.ws import Client, connect
 
 
@@ -131,3 +132,75 @@ async def test_when_a_caller_asks_for_a_view_they_may_not_have_then_refused(
 async def test_when_there_is_no_token_then_the_inbox_is_refused(client: Client) -> None:
     response = await client.get("/api/inbox")
     assert response.status == 401
+
+
+async def panel(client: Client, role: str, sub: str, conversation_id: str) -> dict[str, Any]:
+    response = await client.get(
+        f"/api/conversations/{conversation_id}/customer", headers=headers(client, role, sub)
+    )
+    assert response.status == 200, await response.text()
+    body: dict[str, Any] = await response.json()
+    return body
+
+
+async def test_when_an_agent_opens_the_panel_then_it_shows_the_customer_and_every_conversation(
+    client: Client,
+) -> None:
+    agent = await connect(client, "agent", "agent-panel")
+    customer = await connect_customer(
+        client, "cust-panel", name="<b>Gao</b> Yan", profile={"order": "D-9", "tier": "gold"}
+    )
+    await customer.send_text("first question")
+    first_id = (await agent.expect("conversation.opened"))["conversation"]["id"]
+    await agent.send({"type": "conversation.join", "conversation_id": first_id})
+    await agent.expect("conversation.assigned", conversation_id=first_id)
+    await agent.send({"type": "conversation.close", "conversation_id": first_id})
+    await customer.expect("conversation.closed")
+    _, request = await send_sensitive(customer, CARD_TEXT)
+    second_id = (await agent.expect("conversation.opened"))["conversation"]["id"]
+    await answer(customer, request["request_id"], granted=True)
+    await customer.expect("consent.recorded")
+    status, _ = await file_deletion(client, "cust-panel")
+    assert status == 201
+
+    mine = await panel(client, "agent", "agent-panel", second_id)
+
+    assert mine["customer_id"] == "cust-panel"
+    assert mine["customer_name"] == "<b>Gao</b> Yan"  # as sent; pages show it as text
+    assert mine["customer_profile"] == {"order": "D-9", "tier": "gold"}
+    assert mine["minor"] is False
+    [consent] = mine["consents"]
+    assert consent["decision"] == "granted" and "financial" in consent["categories"]
+    assert consent["at"]
+    [deletion] = mine["privacy_requests"]
+    assert (deletion["kind"], deletion["status"]) == ("deletion", "received")
+    assert [(c["conversation"]["id"], c["readable"]) for c in mine["conversations"]] == [
+        (first_id, True),  # handled by this agent
+        (second_id, True),  # in the queue
+    ]
+    assert mine["conversations"][0]["conversation"]["status"] == "closed"
+    other = await panel(client, "agent", "agent-not-handling", second_id)
+    assert [c["readable"] for c in other["conversations"]] == [False, True]
+    supervisor = await panel(client, "supervisor", "sup-1", first_id)
+    assert [c["readable"] for c in supervisor["conversations"]] == [True, True]
+
+
+async def test_when_an_agent_asks_for_the_panel_of_a_conversation_they_may_not_read_then_404(
+    client: Client,
+) -> None:
+    agent = await connect(client, "agent", "agent-owner")
+    customer = await connect_customer(client, "cust-private", name="Private Person")
+    await customer.send_text("hello")
+    conversation_id = (await agent.expect("conversation.opened"))["conversation"]["id"]
+    await agent.send({"type": "conversation.join", "conversation_id": conversation_id})
+    await agent.expect("conversation.assigned", conversation_id=conversation_id)
+
+    path = f"/api/conversations/{conversation_id}/customer"
+    for role, sub, status in (
+        ("agent", "agent-intruder", 404),
+        ("customer", "cust-private", 403),
+        ("privacy_officer", "po-1", 403),
+    ):
+        response = await client.get(path, headers=headers(client, role, sub))
+        assert response.status == status, (role, status)
+        assert "Private Person" not in await response.text()
