@@ -138,6 +138,9 @@ const STRINGS = {
     "request.in_progress": "in progress",
     "request.completed": "completed",
     "request.partially_completed": "partly done (legal hold)",
+    // inbox
+    "inbox.counts": "Mine {mine} · Unassigned {unassigned} · Closed {closed}",
+    "inbox.counts_all": "Mine {mine} · Unassigned {unassigned} · All {all} · Closed {closed}",
   },
   zh: {
     "widget.title": "在线客服",
@@ -276,6 +279,9 @@ const STRINGS = {
     "request.in_progress": "处理中",
     "request.completed": "已完成",
     "request.partially_completed": "部分完成（法律保留）",
+    // inbox
+    "inbox.counts": "我的 {mine} · 未分配 {unassigned} · 已结束 {closed}",
+    "inbox.counts_all": "我的 {mine} · 未分配 {unassigned} · 全部 {all} · 已结束 {closed}",
   },
 };
 
