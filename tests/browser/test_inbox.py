@@ -1,6 +1,6 @@
 """The console's inbox (issue 20, items 1-3; docs/inbox.md): customers named as the shop
-sent them (as text, never markup), every view's count, and a closed conversation still
-there after a reload."""
+sent them (as text, never markup), every view's count kept live, and a closed conversation
+still there after a reload."""
 
 from __future__ import annotations
 
@@ -42,4 +42,10 @@ async def test_when_a_named_customer_is_served_and_closed_then_the_inbox_keeps_t
     await expect(counts).to_have_text("Mine 0 · Unassigned 0 · Closed 1")
     await expect(agent.get_by_test_id("injected")).to_have_count(0)
     assert await live.axe(agent) == []
+
+    await send(customer, "One more question")  # a new conversation: the counts follow live
+    await expect(counts).to_have_text("Mine 0 · Unassigned 1 · Closed 1")
+    await expect(agent.locator("[data-testid=queue-item][data-status=open]")).to_contain_text(
+        MARKUP_NAME
+    )
     await agent.screenshot(path=str(screenshots / "console-inbox.png"), full_page=True)

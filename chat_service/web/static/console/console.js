@@ -180,7 +180,10 @@ class Console {
       const response = await fetch("/api/conversations", { headers: { Authorization: "Bearer " + this.token } });
       if (!response.ok) return;
       const body = await response.json();
-      for (const conversation of body.conversations) this.upsert(conversation);
+      const [first, ...rest] = body.conversations; // inbox: one render for the whole list
+      for (const conversation of rest) this.conversations.set(conversation.id, conversation);
+      if (first) this.upsert(first);
+      if (this.active && this.active !== first?.id) this.renderPaneHead();
       await loadInbox(this); // inbox: counts, closed conversations
     } catch {
       // the live events still fill the queue

@@ -20,6 +20,27 @@ async function view(con, name) {
   return response.ok ? response.json() : null;
 }
 
+const LIVE = ["conversation.opened", "conversation.assigned", "conversation.closed"];
+
+/** Recount the views when a conversation opens, is taken or closes (the existing events). */
+function wireCounts(con) {
+  if (con.inboxWired || !con.client) return;
+  con.inboxWired = true;
+  let pending = null;
+  const recount = () => {
+    clearTimeout(pending);
+    pending = setTimeout(async () => {
+      const mine = await view(con, "mine").catch(() => null);
+      if (mine && con.inboxCounts) con.inboxCounts.textContent = con.tr(countsKey(mine), mine.counts);
+    }, 0);
+  };
+  for (const type of LIVE) con.client.addEventListener(type, recount);
+}
+
+function countsKey(body) {
+  return body.views.includes("all") ? "inbox.counts_all" : "inbox.counts";
+}
+
 /** Load the closed view (conversations closed before this page loaded stay reachable) and
  * every view's count; live events keep the queue itself current. */
 export async function loadInbox(con) {
@@ -29,9 +50,9 @@ export async function loadInbox(con) {
     for (const row of closed.conversations) {
       if (!con.conversations.has(row.conversation.id)) con.conversations.set(row.conversation.id, row.conversation);
     }
-    const key = closed.views.includes("all") ? "inbox.counts_all" : "inbox.counts";
-    if (con.inboxCounts) con.inboxCounts.textContent = con.tr(key, closed.counts);
+    if (con.inboxCounts) con.inboxCounts.textContent = con.tr(countsKey(closed), closed.counts);
     con.renderQueue();
+    wireCounts(con);
   } catch {
     // the live queue still works without the inbox
   }
