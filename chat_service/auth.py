@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -12,6 +14,10 @@ from chat_service.errors import Unauthenticated
 from chat_service.settings import AuthSection, Secret
 
 ALGORITHM = "HS256"
+NAME_MAX_CHARS = 80  # the `name` claim: the customer's display name as the shop sends it
+PROFILE_MAX_FIELDS = 12  # the `profile` claim: shop fields such as {"order": "A-1001"}
+PROFILE_KEY_MAX_CHARS = 32
+PROFILE_VALUE_MAX_CHARS = 120
 
 
 class Role(StrEnum):
@@ -26,14 +32,17 @@ AGENT_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """Who is calling. `age` and `lang` come from optional token claims the shop's login
-    system may set (a customer's age in years; their preferred language)."""
+    """Who is calling. `age`, `lang`, `name` and `profile` come from optional token claims
+    the shop's login system may set (a customer's age in years; their preferred language;
+    their display name; shop fields such as an order number, plain strings only)."""
 
     role: Role
     sub: str
     age: int | None = field(default=None, compare=False)
     lang: str | None = field(default=None, compare=False)
     expires_at: float | None = field(default=None, compare=False)  # the token's exp (epoch s)
+    name: str | None = field(default=None, compare=False)
+    profile: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def is_minor(self, minor_age_years: int) -> bool:
         return self.age is not None and self.age < minor_age_years
@@ -103,9 +112,67 @@ class TokenService:
             raise Unauthenticated("the access token has an invalid age claim")
         if lang is not None and lang not in ("en", "zh"):
             lang = None
+        name = customer_name(claims.get("name"))
+        profile = customer_profile(claims.get("profile"))
         try:
             return Identity(
-                Role(str(role)), sub, age=age, lang=lang, expires_at=float(claims["exp"])
+                Role(str(role)),
+                sub,
+                age=age,
+                lang=lang,
+                expires_at=float(claims["exp"]),
+                name=name,
+                profile=profile,
             )
         except ValueError as exc:
             raise Unauthenticated("the access token has an unknown role") from exc
+
+
+def _plain(value: str, max_chars: int) -> bool:
+    """1..max_chars characters with no control or format characters (line breaks,
+    bidirectional overrides, zero-width joiners): text shown as the shop sent it."""
+    return (
+        0 < len(value) <= max_chars
+        and value.strip() == value
+        and not any(unicodedata.category(ch)[0] == "C" for ch in value)
+    )
+
+
+def customer_name(raw: object) -> str | None:
+    """The `name` claim, checked: a plain string of at most NAME_MAX_CHARS characters."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not _plain(raw, NAME_MAX_CHARS):
+        raise Unauthenticated(
+            f"the access token's name claim must be plain text of 1-{NAME_MAX_CHARS} characters"
+        )
+    return raw
+
+
+def customer_profile(raw: object) -> dict[str, str]:
+    """The `profile` claim, checked: at most PROFILE_MAX_FIELDS string -> string pairs, keys
+    of letters, digits, `_`, `-` and `.`, values plain text."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or len(raw) > PROFILE_MAX_FIELDS:
+        raise Unauthenticated(
+            f"the access token's profile claim must be an object of at most "
+            f"{PROFILE_MAX_FIELDS} fields"
+        )
+    profile: dict[str, str] = {}
+    for key, value in raw.items():
+        if not (
+            isinstance(key, str)
+            and 0 < len(key) <= PROFILE_KEY_MAX_CHARS
+            and key.isascii()
+            and all(ch.isalnum() or ch in "_-." for ch in key)
+            and isinstance(value, str)
+            and _plain(value, PROFILE_VALUE_MAX_CHARS)
+        ):
+            raise Unauthenticated(
+                "the access token's profile claim holds a field that is not a plain string "
+                f"(keys: 1-{PROFILE_KEY_MAX_CHARS} of A-Z a-z 0-9 _ - .; values: "
+                f"1-{PROFILE_VALUE_MAX_CHARS} characters)"
+            )
+        profile[key] = value
+    return profile

@@ -17,8 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
-from chat_service.auth import Identity, Role, TokenService
-from chat_service.errors import ConfigError
+from chat_service.auth import Identity, Role, TokenService, customer_name, customer_profile
+from chat_service.errors import ConfigError, Unauthenticated
 from chat_service.logs import AccessLogger, configure_logging
 from chat_service.settings import Settings
 
@@ -47,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=None, help="lifetime in seconds")
     token.add_argument("--age", type=int, default=None, help="the customer's age in years")
     token.add_argument("--lang", choices=["en", "zh"], default=None, help="preferred language")
+    token.add_argument("--name", default=None, help="the customer's display name")
+    token.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a shop field shown to agents (repeatable), e.g. order=A-1001",
+    )
     token.add_argument("--config", type=Path, default=None)
 
     detect = commands.add_parser("detect", help="PII detection filter: JSON lines in and out")
@@ -120,8 +128,15 @@ def _token(args: argparse.Namespace) -> int:
             extra["age"] = args.age
         if args.lang is not None:
             extra["lang"] = args.lang
+        if args.name is not None:
+            extra["name"] = customer_name(args.name)
+        if args.profile:
+            pairs = [item.partition("=") for item in args.profile]
+            if any(not sep for _, sep, _ in pairs):
+                raise ValueError("--profile takes KEY=VALUE")
+            extra["profile"] = customer_profile({key: value for key, _, value in pairs})
         sys.stdout.write(service.issue(Role(args.role), args.sub, args.ttl, extra=extra) + "\n")
-    except ValueError as exc:
+    except (ValueError, Unauthenticated) as exc:
         sys.stderr.write(f"chat-service token: {exc}\n")
         return 2
     return 0

@@ -229,10 +229,11 @@ async def _resolve_conversation(
         if named is None or named.customer_id != identity.sub:
             raise ConversationNotFound(ref=command.client_id)
         if named.status == "open":
-            return named, False
+            return await _with_customer_fields(services, identity, named), False
     current = await services.store.conversations.find_open(identity.sub)
     if current is not None:
-        return current, False  # a resend lands on its original through the _id on insert
+        # a resend lands on its original through the _id on insert
+        return await _with_customer_fields(services, identity, current), False
     if await _already_stored(services, identity, command):
         return None, False  # a resend after its conversation was closed: no new, empty one
     now = services.clock()
@@ -242,7 +243,26 @@ async def _resolve_conversation(
     )
     if opened >= cap:  # open-close churn: every open is announced to every agent
         raise TooManyConversations(ref=command.client_id)
-    return await services.store.conversations.open_for_customer(identity.sub, now)
+    return await services.store.conversations.open_for_customer(
+        identity.sub, now, identity.name, identity.profile
+    )
+
+
+async def _with_customer_fields(
+    services: Services, identity: Identity, conversation: Conversation
+) -> Conversation:
+    """The open conversation with the name and shop fields of the customer's current token
+    (the newest token wins; a token with neither leaves what is kept)."""
+    if identity.name is None and not identity.profile:
+        return conversation
+    if conversation.customer_name == identity.name and dict(conversation.customer_profile) == dict(
+        identity.profile
+    ):
+        return conversation
+    updated = await services.store.conversations.set_customer_fields(
+        conversation.id, identity.name, identity.profile
+    )
+    return updated or conversation
 
 
 async def _already_stored(services: Services, identity: Identity, command: MessageSend) -> bool:

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from chat_service import __version__, keys
 from chat_service.http.availability import AVAILABILITY_PATH, AvailabilityBody
+from chat_service.http.inbox import INBOX_PATH, MAX_PAGE, PANEL_PATH
 from chat_service.http.pages import CONTENT_TYPES
 from chat_service.http.privacy import WithdrawalBody
 from chat_service.http.replies import REPLIES_PATH
@@ -33,11 +34,13 @@ from chat_service.http.responses import (
     ConsentStatistics,
     ConversationAnswer,
     ConversationList,
+    CustomerPanel,
     DeletionRequest,
     DeletionRequests,
     Export,
     Health,
     HealthUnavailable,
+    Inbox,
     LegalHold,
     LegalHolds,
     MessagePage,
@@ -174,6 +177,15 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation("get", "/api/conversations/{conversation_id}/messages",
               "History as the caller may see it", "participants", answer=MessagePage,
               query={"after_seq": {"type": "integer", "minimum": 0, "maximum": MAX_AFTER_SEQ}}),
+    Operation("get", INBOX_PATH, "The inbox: one view (mine, unassigned, all for supervisors, "
+              "closed, paged) with every view's count (docs/inbox.md)", "agent, supervisor",
+              answer=Inbox, errors=(400, 401, 403, 503),
+              query={"view": {"enum": ["mine", "unassigned", "all", "closed"]},
+                     "page": {"type": "integer", "minimum": 0, "maximum": MAX_PAGE}}),
+    Operation("get", PANEL_PATH, "The customer panel of a conversation the caller may read: "
+              "name, shop fields, child flag, consents, open privacy requests, every "
+              "conversation of the customer", "agent, supervisor", answer=CustomerPanel,
+              errors=(401, 403, 404, 503)),
     Operation("get", "/api/privacy/customers/{customer_id}/consents", "The consent ledger",
               _CUSTOMER_OR_OFFICER, answer=ConsentLedger),
     Operation("post", "/api/privacy/customers/{customer_id}/consents/withdrawal",

@@ -366,3 +366,41 @@ class RatingAnswer(_Answer):
     conversation_id: str
     score: int
     comment: str | None  # as stored: sensitive values masked
+
+
+# inbox (docs/inbox.md, http/inbox.py)
+
+
+class InboxRowOut(_Answer):
+    conversation: ConversationOut
+    last_message: MessageOut | None  # rendered for the caller, masked as they may see it
+    waiting_since: str | None  # the customer's first unanswered message (open only)
+    unanswered: int  # the customer's messages since staff last wrote
+
+
+class Inbox(_Answer):
+    """`GET /api/inbox`: one view, the counts of every view the caller has, its rows."""
+
+    view: str
+    views: list[str]
+    counts: dict[str, int]
+    page: int
+    has_more: bool
+    conversations: list[InboxRowOut]
+
+
+class PanelConversation(_Answer):
+    conversation: ConversationOut
+    readable: bool  # the caller may read its history (GET .../messages)
+
+
+class CustomerPanel(_Answer):
+    """`GET /api/conversations/{id}/customer`: the customer panel (docs/inbox.md)."""
+
+    customer_id: str
+    customer_name: str | None
+    customer_profile: dict[str, str]
+    minor: bool
+    consents: list[JsonObject]  # {purpose, categories, decision, at}, oldest first
+    privacy_requests: list[JsonObject]  # open ones: {id, kind, status, received_at, due_at}
+    conversations: list[PanelConversation]  # every conversation of the customer, oldest first

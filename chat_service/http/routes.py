@@ -13,6 +13,7 @@ from chat_service.fanout_redis import RedisFanOut
 from chat_service.http.attachments import setup_attachment_routes
 from chat_service.http.availability import setup_availability_routes
 from chat_service.http.exports import setup_export_routes
+from chat_service.http.inbox import setup_inbox_routes
 from chat_service.http.metrics import METRICS_PATH, public_metrics
 from chat_service.http.middleware import authenticate
 from chat_service.http.openapi import OPENAPI_PATH, openapi_handler
@@ -105,3 +106,4 @@ def setup_routes(app: web.Application) -> None:
     setup_page_routes(app)
     setup_privacy_workspace_routes(app)
     setup_teamwork_routes(app)  # docs/teamwork.md
+    setup_inbox_routes(app)

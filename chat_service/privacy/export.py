@@ -55,7 +55,9 @@ _WRITE_BYTES = 64 * 1024
 
 PROFILE_NOTE = (
     "This service keeps no customer profile: account, order and delivery data are held by "
-    "the shop's own systems. What it knows about you is listed here and in your conversations."
+    "the shop's own systems. The name and shop fields below are what the shop's login sent "
+    "with your most recent conversation (each conversation lists its own); they are deleted "
+    "with your conversations. What it knows about you is listed here and in your conversations."
 )
 ATTACHMENTS_NOTE = (
     "Every picture and file held about you, oldest first. `content` holds the file as you "
@@ -157,6 +159,8 @@ async def prepare_export(
             "first_contact_at": _iso(conversations[0].created_at) if conversations else None,
             "last_contact_at": _iso(conversations[-1].created_at) if conversations else None,
             "encryption_key_on_file": await services.cipher.has_key(customer_id),
+            "customer_name": conversations[-1].customer_name if conversations else None,
+            "customer_profile": dict(conversations[-1].customer_profile) if conversations else {},
             "note": PROFILE_NOTE,
         },
         "conversations": conversations_out,

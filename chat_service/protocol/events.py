@@ -98,6 +98,10 @@ class ConversationOut(_Event):
     minor: bool = False  # the customer is a child under 14 (policy 5)
     tags: list[str] = []  # teamwork (docs/teamwork.md)
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
+    # The customer's display name and shop fields from their token (docs/inbox.md): plain
+    # text as the shop sent it; pages show `customer_name ?? customer_id`.
+    customer_name: str | None = None
+    customer_profile: dict[str, str] = Field(default_factory=dict)
 
 
 class CustomerConversationOut(_Event):

@@ -6,6 +6,13 @@ costs no read. Closed conversations are read from the store. With several instan
 one MongoDB the cache must be invalidated through the same change feed as fan-out
 (chat_service/fanout.py); until that backend exists the service runs one instance.
 
+The customer's display name and shop fields (the `name` and `profile` claims of their
+access token, chat_service/auth.py) are kept on each of their conversations as
+`customer_name` / `customer_profile`: personal data that lives and dies with the
+conversation (retention removes or anonymises it with the conversation, a deletion request
+deletes it, the customer's export lists it). The newest token wins: a customer message whose
+token carries other values updates the open conversation (docs/inbox.md).
+
 A customer has at most one open conversation: `open_key` holds the customer id while the
 conversation is open and is removed when it closes; a unique sparse index on it makes
 "continue the open one or open a new one" safe across concurrent tabs and instances.
@@ -14,7 +21,8 @@ conversation is open and is removed when it closes; a unique sparse index on it 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, NotRequired, TypedDict
 
@@ -49,6 +57,8 @@ class ConversationDoc(TypedDict):
     review: NotRequired[ReviewDoc]
     tags: NotRequired[list[str]]  # teamwork (docs/teamwork.md)
     priority: NotRequired[Priority]
+    customer_name: NotRequired[str]
+    customer_profile: NotRequired[dict[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +72,8 @@ class Conversation:
     minor: bool = False
     tags: tuple[str, ...] = ()  # teamwork (docs/teamwork.md)
     priority: Priority = "normal"
+    customer_name: str | None = None
+    customer_profile: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_doc(cls, doc: ConversationDoc) -> Conversation:
@@ -75,6 +87,8 @@ class Conversation:
             minor=bool(doc.get("minor", False)),
             tags=tuple(doc.get("tags", ())),
             priority=doc.get("priority", "normal"),
+            customer_name=doc.get("customer_name"),
+            customer_profile=dict(doc.get("customer_profile") or {}),
         )
 
     def to_public(self) -> JsonObject:
@@ -88,6 +102,8 @@ class Conversation:
             "minor": self.minor,
             "tags": list(self.tags),
             "priority": self.priority,
+            "customer_name": self.customer_name,
+            "customer_profile": dict(self.customer_profile),
         }
 
 
@@ -153,8 +169,15 @@ class ConversationStore:
             doc = await self._c.find_one({"open_key": customer_id})  # index: open_per_customer
             return self._remember(Conversation.from_doc(doc), read) if doc else None
 
-    async def open_for_customer(self, customer_id: str, now: datetime) -> tuple[Conversation, bool]:
-        """The customer's open conversation, or a new one. Returns (conversation, created).
+    async def open_for_customer(
+        self,
+        customer_id: str,
+        now: datetime,
+        name: str | None = None,
+        profile: Mapping[str, str] | None = None,
+    ) -> tuple[Conversation, bool]:
+        """The customer's open conversation, or a new one (with the customer's `name` and
+        shop `profile` fields, when given). Returns (conversation, created).
 
         Called after `find_open` found none, so the insert comes first: the unique
         `open_key` refuses it if another tab or instance opened one meanwhile, and that
@@ -169,6 +192,10 @@ class ConversationStore:
                 "created_at": now,
                 "closed_at": None,
             }
+            if name is not None:
+                new["customer_name"] = name
+            if profile:
+                new["customer_profile"] = dict(profile)
             try:
                 await self._c.insert_one(new)
             except DuplicateKeyError:
@@ -181,6 +208,30 @@ class ConversationStore:
                 continue
             return self._remember(Conversation.from_doc(new)), True
         raise RuntimeError("could not open a conversation")  # pragma: no cover
+
+    async def set_customer_fields(
+        self, conversation_id: str, name: str | None, profile: Mapping[str, str]
+    ) -> Conversation | None:
+        """Replace the customer's display name and shop fields on an open conversation."""
+        changes: dict[str, object] = {"customer_profile": dict(profile)}
+        unset: dict[str, str] = {}
+        if name is None:
+            unset["customer_name"] = ""
+        else:
+            changes["customer_name"] = name
+        update: dict[str, object] = {"$set": changes}
+        if unset:
+            update["$unset"] = unset
+        doc = await self._c.find_one_and_update(
+            {"_id": conversation_id, "status": "open"},  # index: _id
+            update,
+            return_document=ReturnDocument.AFTER,
+        )
+        self.coherence.changed("conversations", conversation_id)
+        if doc is None:
+            self._forget(conversation_id)
+            return None
+        return self._remember(Conversation.from_doc(doc))
 
     async def count_opened_since(self, customer_id: str, since: datetime) -> int:
         """Conversations of the customer created at or after `since` (open or not)."""
@@ -278,6 +329,19 @@ class ConversationStore:
     async def list_all(self, status: Status | None, limit: int = 500) -> list[Conversation]:
         query: dict[str, object] = {} if status is None else {"status": status}
         cursor = self._c.find(query).sort("created_at", -1).limit(limit)  # index: queue
+        return [Conversation.from_doc(doc) async for doc in cursor]
+
+    # -- the inbox (docs/inbox.md) ----------------------------------------------------------
+
+    async def count_where(self, query: Mapping[str, object]) -> int:
+        return await self._c.count_documents(dict(query))  # index: queue
+
+    async def list_where(
+        self, query: Mapping[str, object], sort: str, skip: int, limit: int
+    ) -> list[Conversation]:
+        """Conversations matching an inbox view's query (chat_service/actions/inbox.py),
+        newest `sort` first."""
+        cursor = self._c.find(dict(query)).sort(sort, -1).skip(skip).limit(limit)  # index: queue
         return [Conversation.from_doc(doc) async for doc in cursor]
 
     async def list_for_customer(self, customer_id: str, limit: int = 100) -> list[Conversation]:

@@ -199,3 +199,26 @@ async def _reap(process: asyncio.subprocess.Process) -> None:
     if process.returncode is None:
         process.kill()
         await process.wait()
+
+
+async def test_when_token_command_gets_name_and_profile_then_the_server_reads_them() -> None:
+    env = {"CHAT_SERVICE_SECRET": "s" * 40}
+    code, out, _ = await run_cli(
+        "token", "--role", "customer", "--sub", "cust-9", "--name", "李雷",
+        "--profile", "order=A-1001", "--profile", "note=a=b", env=env,
+    )  # fmt: skip
+    assert code == 0
+    settings = await asyncio.to_thread(Settings.load, REPO / "config", None, env)
+    identity = TokenService(Secret("s" * 40), settings.config.auth).verify(out.strip())
+    assert identity.name == "李雷"
+    assert identity.profile == {"order": "A-1001", "note": "a=b"}
+
+
+async def test_when_token_command_gets_a_malformed_profile_then_it_refuses() -> None:
+    for bad in ("no-equals-sign", "<b>=x", "order="):
+        code, out, err = await run_cli(
+            "token", "--role", "customer", "--sub", "c", "--profile", bad,
+            env={"CHAT_SERVICE_SECRET": "s" * 40},
+        )  # fmt: skip
+        assert (code, out) == (2, ""), bad
+        assert "profile" in err, bad

@@ -11,6 +11,7 @@ import { readSession } from "../shared/session.js";
 import { chooseLang, langSwitch } from "../shared/langswitch.js"; // agent speed
 import { installSpeed } from "./speed.js"; // agent speed
 import { attachTeamwork } from "./teamwork.js"; // teamwork: transfer, notes, tags, load
+import { countsLine, displayName, loadInbox } from "./inbox.js"; // inbox (docs/inbox.md)
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 5000;
@@ -95,6 +96,7 @@ class Console {
       "nav",
       { class: "con-side", "aria-labelledby": "con-queue-title" },
       h("h2", { id: "con-queue-title", text: tr("console.conversations") }),
+      countsLine(this), // inbox
       this.queue,
     );
     this.root.append(header, h("main", { class: "con-main" }, aside, pane));
@@ -185,7 +187,11 @@ class Console {
       const response = await fetch("/api/conversations", { headers: { Authorization: "Bearer " + this.token } });
       if (!response.ok) return;
       const body = await response.json();
-      for (const conversation of body.conversations) this.upsert(conversation);
+      const [first, ...rest] = body.conversations; // inbox: one render for the whole list
+      for (const conversation of rest) this.conversations.set(conversation.id, conversation);
+      if (first) this.upsert(first);
+      if (this.active && this.active !== first?.id) this.renderPaneHead();
+      await loadInbox(this); // inbox: counts, closed conversations
     } catch {
       // the live events still fill the queue
     }
@@ -239,7 +245,7 @@ class Console {
 
   /** "cust-1 · started 14:02", "· closed" once closed. */
   label(c) {
-    const parts = [c.customer_id, this.tr("console.started", { time: this.startedAt(c) })];
+    const parts = [displayName(c), this.tr("console.started", { time: this.startedAt(c) })];
     if (c.status === "closed") parts.push(this.tr("console.closed_short"));
     return parts.join(" · ");
   }
@@ -286,7 +292,7 @@ class Console {
       h(
         "button",
         { type: "button", class: "con-queue-open", "aria-current": c.id === this.active ? "true" : null, onclick: () => this.show(c.id) },
-        h("span", { class: "con-customer", text: c.customer_id }),
+        h("span", { class: "con-customer", text: displayName(c) }),
         this.minorBadge(c),
         h("span", { class: "con-state", text: tr("console.started", { time: this.startedAt(c) }) + " · " + state }),
         unread ? h("span", { class: "con-unread", text: String(unread), "aria-label": t(this.lang, "widget.unread", { count: unread }) }) : null,
@@ -314,7 +320,7 @@ class Console {
     this.typing.textContent = "";
     this.notice.textContent = "";
     this.messagesSlot.replaceChildren(this.listOf(id));
-    this.messagesSlot.setAttribute("aria-label", this.conversations.get(id).customer_id);
+    this.messagesSlot.setAttribute("aria-label", displayName(this.conversations.get(id)));
     this.renderTabs();
     this.renderQueue();
     this.renderPaneHead();

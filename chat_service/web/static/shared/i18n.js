@@ -295,6 +295,9 @@ const STRINGS = {
     "teamwork.pick_score": "Please choose a score from 1 to 5.",
     "teamwork.thanks": "Thank you for your rating.",
     "teamwork.transcript": "Download transcript",
+    // inbox
+    "inbox.counts": "Mine {mine} · Unassigned {unassigned} · Closed {closed}",
+    "inbox.counts_all": "Mine {mine} · Unassigned {unassigned} · All {all} · Closed {closed}",
   },
   zh: {
     "widget.title": "在线客服",
@@ -590,6 +593,9 @@ const STRINGS = {
     "teamwork.pick_score": "请选择 1 至 5 分。",
     "teamwork.thanks": "感谢您的评分。",
     "teamwork.transcript": "下载对话记录",
+    // inbox
+    "inbox.counts": "我的 {mine} · 未分配 {unassigned} · 已结束 {closed}",
+    "inbox.counts_all": "我的 {mine} · 未分配 {unassigned} · 全部 {all} · 已结束 {closed}",
   },
 };
 

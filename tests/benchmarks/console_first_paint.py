@@ -1,0 +1,112 @@
+"""The console's first paint with many open conversations in the inbox (issue 20 goal:
+200 open conversations, under 1 s).
+
+    .venv/bin/python -m tests.benchmarks.console_first_paint [--conversations 200] [--runs 5]
+
+The server is `chat-service serve` in a child process (its own embedded store, a temporary
+data directory, a free loopback port; `page_latency.start_server`). N customers each open a
+conversation with one message over a real WebSocket (named in their tokens, so every row
+has a display name). Then, in Debian's Chromium (Playwright), an agent's console is opened
+in a fresh context `--runs` times; each run measures, on the page's own clock
+(`performance.now()`, 0 = navigation start), when all N rows are in the queue and the inbox
+counts are shown, then the first frame after that (requestAnimationFrame): the first paint
+of the full inbox. p50 and max are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import aiohttp
+from playwright.async_api import async_playwright
+
+from chat_service.auth import Role, TokenService
+from chat_service.settings import Secret, Settings
+from tests.benchmarks.chat_throughput import percentile, stop_process
+from tests.benchmarks.page_latency import HOST, REPO, free_port, start_server
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+GOAL_FIRST_PAINT_MS = 1000.0
+PAINTED = """async (n) => {
+    const rows = () => document.querySelectorAll("[data-testid=queue-item]").length;
+    const counts = () => document.querySelector("[data-testid=inbox-counts]")?.textContent;
+    while (rows() < n || !counts()) {
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    return performance.now();
+}"""
+
+
+async def seed(url: str, tokens: TokenService, n: int) -> None:
+    """N customers, each with an open conversation of one message (sequentially)."""
+    async with aiohttp.ClientSession() as session:
+        for i in range(n):
+            token = tokens.issue(
+                Role.CUSTOMER,
+                f"bench-fp-{i}",
+                extra={"name": f"Customer {i}", "profile": {"order": f"A-{1000 + i}"}},
+            )
+            async with session.ws_connect(f"{url}/ws?token={token}") as ws:
+                client_id = uuid.uuid4().hex
+                await ws.send_json(
+                    {"type": "message.send", "client_id": client_id, "kind": "text",
+                     "text": f"Where is my order A-{1000 + i}?"}
+                )  # fmt: skip
+                async for msg in ws:
+                    frame = json.loads(msg.data)
+                    if frame.get("type") == "message.ack":
+                        break
+                    if frame.get("type") == "error":
+                        raise RuntimeError(frame)
+
+
+async def bench(args: argparse.Namespace) -> int:
+    secret = secrets.token_urlsafe(48)
+    settings = Settings.load(REPO / "config", None, {"CHAT_SERVICE_SECRET": secret})
+    tokens = TokenService(Secret(secret), settings.config.auth)
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    with tempfile.TemporaryDirectory(prefix="chat-first-paint-") as tmp:
+        server = await start_server(Path(tmp) / "data", port, secret)
+        try:
+            await seed(f"ws://{HOST}:{port}", tokens, args.conversations)
+            async with async_playwright() as pw:
+                browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                times: list[float] = []
+                for run in range(args.runs):
+                    context = await browser.new_context()
+                    page = await context.new_page()
+                    token = tokens.issue(Role.AGENT, f"bench-fp-agent-{run}")
+                    await page.goto(f"{base}/console/#token={token}", wait_until="commit")
+                    painted = float(await page.evaluate(PAINTED, args.conversations))
+                    times.append(painted)
+                    await context.close()
+                await browser.close()
+        finally:
+            await stop_process(server)
+    p50 = percentile(times, 50)
+    print(
+        f"console first paint, {args.conversations} open conversations, {args.runs} runs: "
+        f"p50 {p50:.0f} ms, max {max(times):.0f} ms "
+        f"(runs: {', '.join(f'{t:.0f}' for t in times)}; goal < {GOAL_FIRST_PAINT_MS:.0f} ms)"
+    )
+    return 0 if p50 < GOAL_FIRST_PAINT_MS else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=5)
+    return asyncio.run(bench(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
