@@ -36,11 +36,13 @@ from chat_service.http.responses import (
     MessagePage,
     OpenApiDescription,
     PrivacyReport,
+    SearchPage,
     Upload,
     Withdrawal,
     json_answer,
 )
 from chat_service.http.rights import HoldBody
+from chat_service.http.search import SEARCH_PATH
 from chat_service.json_types import JsonObject, JsonValue
 from chat_service.privacy.deletion import MAX_CUSTOMER_ID_CHARS
 
@@ -160,6 +162,12 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation("get", "/api/attachments/{attachment_id}", "The stored (sanitised) bytes",
               "participants", ok_type=DOWNLOADS,
               errors=(401, 403, 404, 409, 410, 503)),
+    Operation("get", SEARCH_PATH, "Full-text search over the conversations the caller may "
+              "read, newest first (docs/search.md)", "agent, supervisor", answer=SearchPage,
+              query={"q": {"type": "string", "minLength": 1, "maxLength": 200},
+                     "offset": {"type": "integer", "minimum": 0, "maximum": 1000},
+                     "limit": {"type": "integer", "minimum": 1, "maximum": 50}},
+              errors=(400, 401, 403, 503)),
     Operation("get", "/widget/", "The customer chat widget (demo shop page)", "anyone",
               ok_type="text/html", errors=()),
     Operation("get", "/console/", "The agent console", "anyone", ok_type="text/html",

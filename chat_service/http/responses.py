@@ -225,3 +225,26 @@ def json_answer(
     else:
         body = model.model_validate(data).model_dump(mode="json", exclude_unset=True)
     return web.json_response(body, status=status, headers=headers)
+
+
+# search (http/search.py, docs/search.md)
+
+
+class SearchResult(_Answer):
+    """One message found: its conversation, the message as the caller may see it, and a
+    snippet of that text around the first term."""
+
+    conversation: ConversationOut
+    message: MessageOut
+    snippet: str
+
+
+class SearchPage(_Answer):
+    """`GET /api/search`: newest first; `next_offset` (null at the end or past the cap) asks
+    for the next page."""
+
+    query: str
+    terms: list[str]
+    results: list[SearchResult]
+    offset: int
+    next_offset: int | None

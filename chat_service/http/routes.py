@@ -24,6 +24,7 @@ from chat_service.http.responses import (
     json_answer,
 )
 from chat_service.http.rights import setup_rights_routes
+from chat_service.http.search import setup_search_routes
 from chat_service.protocol.events import ConversationOut
 
 
@@ -83,3 +84,4 @@ def setup_routes(app: web.Application) -> None:
     setup_export_routes(app)
     setup_attachment_routes(app)
     setup_page_routes(app)
+    setup_search_routes(app)
