@@ -42,9 +42,13 @@ from chat_service.auth import Identity, Role
 from chat_service.storage.conversations import Conversation
 from chat_service.storage.messages import MessageStore, conv_seq
 from chat_service.storage.search import MessageSearch
+from tests.benchmarks import store_insert
 from tests.benchmarks.store_insert import StoreChild
 
 type Json = dict[str, Any]
+
+# A filled file takes the store child longer to open than store_insert.py's own files.
+store_insert.START_TIMEOUT_SECS = 600.0
 
 PER_CONVERSATION = 20
 FILL_BATCH = 500
