@@ -8,6 +8,7 @@ import { ChatClient, Conversations } from "../shared/client.js";
 import { h, messageText, newClientId, placeBySeq, sensitiveKind, timeOf } from "../shared/dom.js";
 import { areaVars, categoryName, pickLang, t } from "../shared/i18n.js";
 import { readSession } from "../shared/session.js";
+import { searchBox } from "./search.js"; // search: the box above the queue
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 5000;
@@ -87,6 +88,7 @@ class Console {
     const aside = h(
       "nav",
       { class: "con-side", "aria-labelledby": "con-queue-title" },
+      searchBox(this), // search
       h("h2", { id: "con-queue-title", text: tr("console.conversations") }),
       this.queue,
     );
