@@ -78,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--customer", required=True)
         _data_arguments(command)
     _data_arguments(privacy_commands.add_parser("report", help="the privacy officer's report"))
+
+    search = commands.add_parser("search", help="full-text search (docs/search.md)")
+    search_commands = search.add_subparsers(dest="search_command", required=True)
+    _data_arguments(
+        search_commands.add_parser(
+            "backfill", help="give search terms to messages stored before they existed"
+        )
+    )
     return parser
 
 
@@ -108,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 return _token(args)
             case "detect":
                 return _detect(args)
-            case "retention" | "privacy":
+            case "retention" | "privacy" | "search":
                 configure_logging("WARNING")
                 return asyncio.run(_data_command(args))
     except ConfigError as exc:
@@ -150,7 +158,8 @@ def _detect(args: argparse.Namespace) -> int:
 
 
 async def _data_command(args: argparse.Namespace) -> int:
-    """retention run / privacy export|delete|report, on the store the settings name."""
+    """retention run / privacy export|delete|report / search backfill, on the store the
+    settings name."""
     from chat_service.data_commands import data_services
     from chat_service.privacy import deletion, export, report, retention
 
@@ -169,6 +178,8 @@ async def _data_command(args: argparse.Namespace) -> int:
                 failures=services.metrics.retention_failures,
             )
             result, code = summary.to_json(), 0 if summary.ok else 1
+        elif args.command == "search":
+            result = {"backfilled": await services.store.search.backfill()}
         elif args.privacy_command == "export":
             result = await export.export_customer(
                 services, args.customer, operator, export.REASON_OFFICER_CLI

@@ -63,6 +63,7 @@ from chat_service.sealing import (
     pending_categories,
     seal,
 )
+from chat_service.search_terms import terms_of
 from chat_service.services import Services
 from chat_service.storage.attachments import AttachmentDoc
 from chat_service.storage.conversations import Conversation
@@ -333,6 +334,7 @@ def stored_message(
         secrets=[sealed_to_doc(s) for s in sealed],
         consent=consent.value if consent is not None else None,
         created_at=created_at,
+        search_terms=terms_of(text),
     )
 
 

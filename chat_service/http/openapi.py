@@ -51,6 +51,7 @@ from chat_service.http.responses import (
     RatingAnswer,
     RetentionRuns,
     SavedReplies,
+    SearchPage,
     TeamOverview,
     Upload,
     Withdrawal,
@@ -58,6 +59,7 @@ from chat_service.http.responses import (
     json_answer,
 )
 from chat_service.http.rights import HoldBody
+from chat_service.http.search import SEARCH_PATH
 from chat_service.http.teamwork import NoteBody, RatingBody, TransferBody, TriageBody
 from chat_service.json_types import JsonObject, JsonValue
 from chat_service.privacy.deletion import MAX_CUSTOMER_ID_CHARS
@@ -228,6 +230,12 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation("put", AVAILABILITY_PATH, "Sets the agent online or away (an away agent is "
               "offered no new conversation)", "agent", body=AvailabilityBody,
               answer=AgentState, errors=(400, 401, 403, 408, 413, 415, 503)),
+    Operation("get", SEARCH_PATH, "Full-text search over the conversations the caller may "
+              "read, newest first (docs/search.md)", "agent, supervisor", answer=SearchPage,
+              query={"q": {"type": "string", "minLength": 1, "maxLength": 200},
+                     "offset": {"type": "integer", "minimum": 0, "maximum": 1000},
+                     "limit": {"type": "integer", "minimum": 1, "maximum": 50}},
+              errors=(400, 401, 403, 503)),
     Operation("get", "/widget/", "The customer chat widget (demo shop page)", "anyone",
               ok_type="text/html", errors=()),
     Operation("get", "/console/", "The agent console", "anyone", ok_type="text/html",

@@ -404,3 +404,26 @@ class CustomerPanel(_Answer):
     consents: list[JsonObject]  # {purpose, categories, decision, at}, oldest first
     privacy_requests: list[JsonObject]  # open ones: {id, kind, status, received_at, due_at}
     conversations: list[PanelConversation]  # every conversation of the customer, oldest first
+
+
+# search (http/search.py, docs/search.md)
+
+
+class SearchResult(_Answer):
+    """One message found: its conversation, the message as the caller may see it, and a
+    snippet of that text around the first term."""
+
+    conversation: ConversationOut
+    message: MessageOut
+    snippet: str
+
+
+class SearchPage(_Answer):
+    """`GET /api/search`: newest first; `next_offset` (null at the end or past the cap) asks
+    for the next page."""
+
+    query: str
+    terms: list[str]
+    results: list[SearchResult]
+    offset: int
+    next_offset: int | None

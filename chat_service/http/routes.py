@@ -29,6 +29,7 @@ from chat_service.http.responses import (
     json_answer,
 )
 from chat_service.http.rights import setup_rights_routes
+from chat_service.http.search import setup_search_routes
 from chat_service.http.teamwork import setup_teamwork_routes
 from chat_service.json_types import JsonObject
 from chat_service.protocol.events import ConversationOut
@@ -107,3 +108,4 @@ def setup_routes(app: web.Application) -> None:
     setup_privacy_workspace_routes(app)
     setup_teamwork_routes(app)  # docs/teamwork.md
     setup_inbox_routes(app)
+    setup_search_routes(app)

@@ -383,3 +383,18 @@ class ConversationStore:
         self._forget(conversation_id)
         self.coherence.changed("conversations", conversation_id)
         return result.deleted_count > 0
+
+    # -- search (storage/search.py) -------------------------------------------------------------
+
+    async def ids_visible_to_agent(self, agent_id: str, limit: int) -> list[str]:
+        """The conversations an agent may read (actions/access.py `may_read`): theirs, open
+        or closed, and the open unassigned queue; the newest `limit`."""
+        cursor = (
+            self._c.find(  # index: queue
+                {"$or": [{"agent_id": agent_id}, {"status": "open", "agent_id": None}]},
+                projection={"_id": 1},
+            )
+            .sort("created_at", -1)
+            .limit(limit)
+        )
+        return [doc["_id"] async for doc in cursor]

@@ -24,6 +24,7 @@ from chat_service.storage.holds import LegalHolds
 from chat_service.storage.leases import Leases
 from chat_service.storage.messages import MessageStore
 from chat_service.storage.retention_runs import RetentionStore
+from chat_service.storage.search import MessageSearch
 from chat_service.storage.teamwork import NoteStore, OutcomeStore
 from chat_service.storage.upload_quotas import UploadQuotas
 from chat_service.storage.webhook_deliveries import WebhookDeliveries
@@ -48,6 +49,7 @@ class Store:
         self.db = client[database]
         self.conversations = ConversationStore(self.db["conversations"])
         self.messages = MessageStore(self.db["messages"])
+        self.search = MessageSearch(self.db["messages"])  # reads messages' search_terms
         self.consents = ConsentLedger(self.db["consents"])
         self.consent_requests = ConsentRequests(self.db["consent_requests"])
         self.audit = AuditLog(self.db["audit"])

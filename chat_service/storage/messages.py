@@ -30,6 +30,7 @@ from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from chat_service.sealing import MessageConsent, Sealed, SealedField, SealState
+from chat_service.search_terms import terms_of
 from chat_service.storage.findings import FindingDoc
 
 SEQ_RETRIES = 8
@@ -89,6 +90,7 @@ class MessageDoc(TypedDict):
     location_area: NotRequired[AreaDoc]
     conv_seq: NotRequired[str]  # added by MessageStore.insert
     secrets_version: NotRequired[int]  # compare-and-swap of `secrets`
+    search_terms: NotRequired[list[str]]  # of the masked text (chat_service/search_terms.py)
 
 
 def sealed_from_doc(doc: SecretDoc) -> Sealed:
@@ -169,6 +171,7 @@ class MessageStore:
         await self._c.create_index(
             [("secrets.state", 1), ("created_at", 1)], name="pending_secrets"
         )
+        await self._c.create_index("search_terms", name="search_terms")  # storage/search.py
 
     async def get(self, message_id: str) -> MessageDoc | None:
         return await self._c.find_one({"_id": message_id})  # index: _id
@@ -297,6 +300,7 @@ class MessageStore:
             {
                 "$set": {
                     "text": text,
+                    "search_terms": terms_of(text),
                     "findings": findings,
                     "secrets": [sealed_to_doc(s) for s in sealed],
                     "consent": MessageConsent.PENDING.value,

@@ -27,6 +27,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from chat_service.search_terms import terms_of
 from chat_service.storage.holds import LegalHolds
 
 Scope = Literal["free", "held"]
@@ -268,7 +269,10 @@ class RetentionStore:
         at: datetime,
     ) -> bool:
         """Compare-and-swap on the text and `secrets_version` (a consent decision that got
-        there first wins; the caller re-reads and retries)."""
+        there first wins; the caller re-reads and retries). New text gets new search terms:
+        none of the erased text stays findable."""
+        if "text" in changes:
+            changes = {**changes, "search_terms": terms_of(changes["text"])}
         result = await self._messages.update_one(
             {"_id": message_id, "text": text, "secrets_version": version},  # index: _id
             {"$set": {**changes, f"retention.{mark}": at}, "$inc": {"secrets_version": 1}},

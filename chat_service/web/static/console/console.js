@@ -12,6 +12,7 @@ import { chooseLang, langSwitch } from "../shared/langswitch.js"; // agent speed
 import { installSpeed } from "./speed.js"; // agent speed
 import { attachTeamwork } from "./teamwork.js"; // teamwork: transfer, notes, tags, load
 import { countsLine, displayName, loadInbox } from "./inbox.js"; // inbox (docs/inbox.md)
+import { searchBox } from "./search.js"; // search: the box above the queue
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 5000;
@@ -95,6 +96,7 @@ class Console {
     const aside = h(
       "nav",
       { class: "con-side", "aria-labelledby": "con-queue-title" },
+      searchBox(this), // search
       h("h2", { id: "con-queue-title", text: tr("console.conversations") }),
       countsLine(this), // inbox
       this.queue,

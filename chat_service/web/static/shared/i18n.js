@@ -298,6 +298,17 @@ const STRINGS = {
     // inbox
     "inbox.counts": "Mine {mine} · Unassigned {unassigned} · Closed {closed}",
     "inbox.counts_all": "Mine {mine} · Unassigned {unassigned} · All {all} · Closed {closed}",
+    // search
+    "search.label": "Search conversations",
+    "search.placeholder": "Words to find",
+    "search.go": "Search",
+    "search.results": "Search results",
+    "search.searching": "Searching…",
+    "search.count": "{count} found",
+    "search.none": "Nothing found.",
+    "search.more": "More results",
+    "search.bad_query": "Type at least one word to search for.",
+    "search.failed": "Search is not available right now.",
   },
   zh: {
     "widget.title": "在线客服",
@@ -596,6 +607,17 @@ const STRINGS = {
     // inbox
     "inbox.counts": "我的 {mine} · 未分配 {unassigned} · 已结束 {closed}",
     "inbox.counts_all": "我的 {mine} · 未分配 {unassigned} · 全部 {all} · 已结束 {closed}",
+    // search
+    "search.label": "搜索会话",
+    "search.placeholder": "要查找的词",
+    "search.go": "搜索",
+    "search.results": "搜索结果",
+    "search.searching": "正在搜索……",
+    "search.count": "找到 {count} 条",
+    "search.none": "没有找到。",
+    "search.more": "更多结果",
+    "search.bad_query": "请输入至少一个要搜索的词。",
+    "search.failed": "搜索暂时不可用。",
   },
 };
 
