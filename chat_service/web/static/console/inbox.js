@@ -91,9 +91,15 @@ function formatter(lang, seconds) {
 
 /** When a conversation began: minutes, or seconds when another of the same customer's
  * conversations began in the same minute (so two never read the same). */
+const minutes = new WeakMap(); // conversation object -> its start minute, formatted once
+
 export function startedAt(con, c) {
   if (!c.created_at) return "";
-  const minute = (conv) => (conv.created_at ? formatter(con.lang, false).format(new Date(conv.created_at)) : "");
+  const minute = (conv) => {
+    if (!conv.created_at) return "";
+    if (!minutes.has(conv)) minutes.set(conv, formatter(con.lang, false).format(new Date(conv.created_at)));
+    return minutes.get(conv);
+  };
   const mine = minute(c);
   let same = false;
   for (const o of con.conversations.values()) {
@@ -185,12 +191,18 @@ function keepMeta(con, body) {
  * (conversations closed before this page loaded stay reachable), fetched in parallel and
  * rendered once. Returns the listed conversations in the server's order, or null. */
 export async function loadInbox(con) {
-  const openViews = con.role === "supervisor" ? ["all"] : ["mine", "unassigned"];
-  const [list, closed, ...open] = await Promise.all([
-    conversationList(con).catch(() => null),
+  // The open views hold the same conversations as GET /api/conversations (an agent: the queue
+  // and their own; a supervisor: every open one), so that list is not fetched as well.
+  const supervisor = con.role === "supervisor";
+  const openViews = supervisor ? ["all"] : ["mine", "unassigned"];
+  const [closed, ...open] = await Promise.all([
     view(con, "closed").catch(() => null),
     ...openViews.map((name) => view(con, name).catch(() => null)),
   ]);
+  if (open.some((body) => !body)) return null;
+  // The server's list order: an agent's oldest first, a supervisor's newest first.
+  const list = open.flatMap((body) => body.conversations.map((row) => row.conversation));
+  list.sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)) * (supervisor ? -1 : 1));
   for (const body of [...open, closed]) keepMeta(con, body);
   for (const c of list || []) if (con.inboxLoaded || !con.conversations.has(c.id)) con.conversations.set(c.id, c); // a reload: the server's state wins
   for (const row of closed?.conversations || []) {
