@@ -187,31 +187,33 @@ function keepMeta(con, body) {
 }
 
 /** The first load, started with the socket rather than after its hello: the conversations,
- * every view's rows (previews, waiting times) and counts, and the closed view's first page
- * (conversations closed before this page loaded stay reachable), fetched in parallel and
- * rendered once. Returns the listed conversations in the server's order, or null. */
+ * open views' rows (previews, waiting times) and every view's count, fetched in parallel and
+ * rendered once; the closed view's first page (conversations closed before this page loaded
+ * stay reachable) is added when it arrives. Returns the open conversations in the server's
+ * order, or null. */
 export async function loadInbox(con) {
   // The open views hold the same conversations as GET /api/conversations (an agent: the queue
   // and their own; a supervisor: every open one), so that list is not fetched as well.
   const supervisor = con.role === "supervisor";
   const openViews = supervisor ? ["all"] : ["mine", "unassigned"];
-  const [closed, ...open] = await Promise.all([
-    view(con, "closed").catch(() => null),
-    ...openViews.map((name) => view(con, name).catch(() => null)),
-  ]);
+  const closedLoad = view(con, "closed").catch(() => null); // shown after the open rows
+  const open = await Promise.all(openViews.map((name) => view(con, name).catch(() => null)));
   if (open.some((body) => !body)) return null;
   // The server's list order: an agent's oldest first, a supervisor's newest first.
   const list = open.flatMap((body) => body.conversations.map((row) => row.conversation));
   list.sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)) * (supervisor ? -1 : 1));
-  for (const body of [...open, closed]) keepMeta(con, body);
-  for (const c of list || []) if (con.inboxLoaded || !con.conversations.has(c.id)) con.conversations.set(c.id, c); // a reload: the server's state wins
-  for (const row of closed?.conversations || []) {
-    if (!con.conversations.has(row.conversation.id)) con.conversations.set(row.conversation.id, row.conversation);
-  }
-  const counted = closed || open.find(Boolean);
-  if (counted) renderCounts(con, counted.counts);
+  for (const body of open) keepMeta(con, body);
+  for (const c of list) if (con.inboxLoaded || !con.conversations.has(c.id)) con.conversations.set(c.id, c); // a reload: the server's state wins
+  renderCounts(con, open[0].counts);
   wireLive(con);
   con.inboxLoaded = true;
+  closedLoad.then((closed) => {
+    const rows = (closed?.conversations || []).filter((row) => !con.conversations.has(row.conversation.id));
+    keepMeta(con, { conversations: rows });
+    for (const row of rows) con.conversations.set(row.conversation.id, row.conversation);
+    if (closed) renderCounts(con, closed.counts);
+    if (rows.length) con.renderQueue();
+  });
   return list;
 }
 
