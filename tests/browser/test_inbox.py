@@ -14,7 +14,7 @@ MARKUP_NAME = '<img src=x data-testid=injected onerror="document.title=1">Zhang 
 
 
 async def test_when_a_named_customer_is_served_and_closed_then_the_inbox_keeps_them_after_reload(
-    live: Live, browser: Browser, screenshots: Path
+    live: Live, browser: Browser
 ) -> None:
     token = live.token("agent", "agent-inbox")
     agent = await live.page(browser, f"/console/#token={token}")
@@ -48,4 +48,82 @@ async def test_when_a_named_customer_is_served_and_closed_then_the_inbox_keeps_t
     await expect(agent.locator("[data-testid=queue-item][data-status=open]")).to_contain_text(
         MARKUP_NAME
     )
+
+
+async def test_when_a_customer_waits_with_a_card_number_then_the_row_shows_it_masked_in_its_view(
+    live: Live, browser: Browser
+) -> None:
+    token = live.token("agent", "agent-rows")
+    agent = await live.page(browser, f"/console/#token={token}")
+    await agent.locator("[data-testid=connection-state][data-state=open]").wait_for()
+    customer_token = live.token("customer", "cust-rows", name="Li Lei")
+    customer = await live.page(browser, f"/widget/#token={customer_token}&lang=en")
+    await customer.locator("[data-testid=connection-state][data-state=open]").wait_for()
+    await send(customer, "My card is 4111 1111 1111 1111, please refund it.")
+
+    item = agent.get_by_test_id("queue-item")
+    await expect(item.get_by_test_id("inbox-preview")).to_have_text(
+        "My card is [CREDIT_CARD], please refund it."
+    )  # live, as the server rendered it for this agent
+    await expect(item.get_by_test_id("inbox-waiting")).to_have_text("waiting under 1 min")
+    await expect(item.get_by_test_id("inbox-unanswered")).to_have_text("1 unanswered")
+
+    await agent.reload()  # the same row from GET /api/inbox
+    await expect(item.get_by_test_id("inbox-preview")).to_have_text(
+        "My card is [CREDIT_CARD], please refund it."
+    )
+    await expect(item.get_by_test_id("inbox-unanswered")).to_have_text("1 unanswered")
+    assert "4111" not in await agent.locator(".con-side").inner_text()
+
+    views = agent.get_by_test_id("inbox-view")
+    await expect(views).to_have_text(["Mine 0", "Unassigned 1", "Closed 0"])
+    await agent.locator("[data-testid=inbox-view][data-view=mine]").click()
+    await expect(item).to_have_count(0)
+    unassigned = agent.locator("[data-testid=inbox-view][data-view=unassigned]")
+    await unassigned.click()
+    await expect(unassigned).to_have_attribute("aria-pressed", "true")
+    await expect(item).to_have_count(1)
+    assert await live.axe(agent) == []
+
+
+async def test_when_a_customer_returns_then_the_panel_shows_their_consent_and_earlier_conversation(
+    live: Live, browser: Browser, screenshots: Path
+) -> None:
+    token = live.token("agent", "agent-panel")
+    agent = await live.page(browser, f"/console/#token={token}")
+    await agent.locator("[data-testid=connection-state][data-state=open]").wait_for()
+    customer_token = live.token(
+        "customer", "cust-panel", name="Wang Fang", profile={"order": "A-2002"}
+    )
+    customer = await live.page(browser, f"/widget/#token={customer_token}&lang=en")
+    await customer.locator("[data-testid=connection-state][data-state=open]").wait_for()
+    await send(customer, "My card is 4111 1111 1111 1111, please refund it.")
+    prompt = customer.get_by_test_id("consent-request")
+    await prompt.get_by_test_id("consent-grant").click()
+    await expect(prompt).to_have_count(0)
+    await join_first(agent)
+    await agent.get_by_test_id("conversation-close").click()
+    await expect(agent.get_by_test_id("queue-item")).to_have_attribute("data-status", "closed")
+
+    await send(customer, "Me again: the refund has not arrived.")  # a second conversation
+    returning = agent.locator("[data-testid=queue-item][data-status=open]")
+    await expect(returning.get_by_test_id("inbox-preview")).to_have_text(
+        "Me again: the refund has not arrived."
+    )
+    await returning.locator(".con-queue-open").click()
+    panel = agent.get_by_test_id("customer-panel")
+    await expect(panel.get_by_test_id("panel-fields")).to_contain_text("Wang Fang")
+    await expect(panel.get_by_test_id("panel-fields")).to_contain_text("orderA-2002")
+    await expect(panel.get_by_test_id("panel-consent")).to_contain_text(
+        "bank card or account · granted"
+    )
+    earlier = panel.get_by_test_id("panel-conversation")
+    await expect(earlier).to_have_count(1)
+    assert await live.axe(agent) == []
     await agent.screenshot(path=str(screenshots / "console-inbox.png"), full_page=True)
+
+    await earlier.click()  # the earlier conversation's history, as this agent may read it
+    await expect(agent.get_by_test_id("conversation-title")).to_contain_text("closed")
+    await expect(agent.get_by_test_id("chat-message")).to_contain_text(
+        ["My card is"], use_inner_text=True
+    )

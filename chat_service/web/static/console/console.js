@@ -11,8 +11,9 @@ import { readSession } from "../shared/session.js";
 import { chooseLang, langSwitch } from "../shared/langswitch.js"; // agent speed
 import { installSpeed } from "./speed.js"; // agent speed
 import { attachTeamwork } from "./teamwork.js"; // teamwork: transfer, notes, tags, load
-import { countsLine, displayName, loadInbox } from "./inbox.js"; // inbox (docs/inbox.md)
 import { searchBox } from "./search.js"; // search: the box above the queue
+import { panelBox, showPanel } from "./panel.js"; // inbox: the customer panel
+import { countsLine, displayName, inView, loadInbox, rowDetails, sortRows, startedAt, topUp } from "./inbox.js"; // inbox (docs/inbox.md)
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 5000;
@@ -49,6 +50,7 @@ class Console {
     this.wire();
     installSpeed(this); // agent speed: replies, shortcuts, notifications, availability
     attachTeamwork(this); // teamwork (docs/teamwork.md)
+    this.firstLoad = this.loadConversations(); // inbox: the list in parallel with the socket
     this.client.connect();
   }
 
@@ -101,7 +103,7 @@ class Console {
       countsLine(this), // inbox
       this.queue,
     );
-    this.root.append(header, h("main", { class: "con-main" }, aside, pane));
+    this.root.append(header, h("main", { class: "con-main" }, aside, pane, panelBox(this))); // inbox: panel
     this.renderQueue();
   }
 
@@ -110,7 +112,9 @@ class Console {
     c.addEventListener("state", (e) => this.showState(e.detail.state));
     this.showState(c.state);
     c.addEventListener("hello", () => {
-      this.loadConversations();
+      if (this.helloSeen) this.loadConversations(); // inbox: a reconnect reloads; the first
+      else this.firstLoad.then(() => topUp(this)); // hello only adds what opened meanwhile
+      this.helloSeen = true;
       for (const id of this.open) this.store.catchUp(id);
     });
     c.addEventListener("conversation.opened", (e) => this.upsert(e.detail.conversation));
@@ -186,14 +190,11 @@ class Console {
 
   async loadConversations() {
     try {
-      const response = await fetch("/api/conversations", { headers: { Authorization: "Bearer " + this.token } });
-      if (!response.ok) return;
-      const body = await response.json();
-      const [first, ...rest] = body.conversations; // inbox: one render for the whole list
-      for (const conversation of rest) this.conversations.set(conversation.id, conversation);
-      if (first) this.upsert(first);
-      if (this.active && this.active !== first?.id) this.renderPaneHead();
-      await loadInbox(this); // inbox: counts, closed conversations
+      const list = await loadInbox(this); // inbox: list, views and counts at once; one render
+      if (!list) return;
+      if (!this.active && list[0]) this.show(list[0].id);
+      else this.renderQueue();
+      if (this.active) this.renderPaneHead();
     } catch {
       // the live events still fill the queue
     }
@@ -238,11 +239,7 @@ class Console {
   /** When a conversation began: minutes, or seconds when another of the same customer's
    * conversations began in the same minute (so two never read the same). */
   startedAt(c) {
-    const opts = { hour: "2-digit", minute: "2-digit" };
-    const locale = this.lang === "zh" ? "zh-CN" : "en";
-    const fmt = (conv, o) => (conv.created_at ? new Date(conv.created_at).toLocaleTimeString(locale, o) : "");
-    const same = [...this.conversations.values()].some((o) => o.id !== c.id && o.customer_id === c.customer_id && fmt(o, opts) === fmt(c, opts));
-    return fmt(c, same ? { ...opts, second: "2-digit" } : opts);
+    return startedAt(this, c); // inbox: formatters built once
   }
 
   /** "cust-1 · started 14:02", "· closed" once closed. */
@@ -258,7 +255,7 @@ class Console {
 
   renderQueue() {
     const tr = this.tr;
-    const rows = [...this.conversations.values()].sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
+    const rows = sortRows(this, inView(this, [...this.conversations.values()])); // inbox: view, waiting
     if (!rows.length) {
       this.queue.replaceChildren(h("p", { class: "con-empty", text: tr("console.empty_queue") }));
       return;
@@ -297,6 +294,7 @@ class Console {
         h("span", { class: "con-customer", text: displayName(c) }),
         this.minorBadge(c),
         h("span", { class: "con-state", text: tr("console.started", { time: this.startedAt(c) }) + " · " + state }),
+        ...rowDetails(this, c), // inbox: preview, waiting time, unanswered
         unread ? h("span", { class: "con-unread", text: String(unread), "aria-label": t(this.lang, "widget.unread", { count: unread }) }) : null,
       ),
       canJoin
@@ -326,6 +324,7 @@ class Console {
     this.renderTabs();
     this.renderQueue();
     this.renderPaneHead();
+    showPanel(this, id); // inbox: the customer panel
   }
 
   listOf(id) {

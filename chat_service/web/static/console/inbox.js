@@ -1,18 +1,140 @@
 // The inbox (issue 20, items 1-3; docs/inbox.md): the console's conversations named by the
-// customer's display name, every view's count, and closed conversations kept after a reload
-// (GET /api/inbox). Names and shop fields are set with textContent only, never as HTML.
+// customer's display name, the views Mine / Unassigned / All (supervisors) / Closed with their
+// counts, each row's last message (as the server rendered it for this viewer: masked), the
+// waiting time since the customer's last unanswered message and the unanswered count, rows
+// sorted by waiting time, and closed conversations kept after a reload (GET /api/inbox).
+// Names, previews and shop fields are set with textContent only, never as HTML.
 
 import { h } from "../shared/dom.js";
+
+const WAITING_TICK_MS = 30000;
+const MINUTE_MS = 60000;
 
 /** What the console calls a conversation's customer: their name as the shop sent it. */
 export function displayName(c) {
   return c?.customer_name ?? c?.customer_id ?? "";
 }
 
-/** The counts line, to place above the queue. */
+/** The views this role has, in the order shown. */
+function viewsOf(con) {
+  return con.role === "supervisor" ? ["mine", "unassigned", "all", "closed"] : ["mine", "unassigned", "closed"];
+}
+
+/** The view switcher (a segmented control whose buttons carry the counts), to place above
+ * the queue. No view pressed: every conversation, grouped (waiting, active, closed). */
 export function countsLine(con) {
-  con.inboxCounts = h("p", { class: "con-inbox-counts", "data-testid": "inbox-counts", "aria-live": "polite" });
+  con.inboxCounts = h("div", { class: "con-inbox-counts", role: "group", "aria-label": con.tr("inbox.views"), "data-testid": "inbox-counts" });
+  con.inboxView = null;
+  con.inboxMeta = new Map(); // id -> {last_message, waiting_since, unanswered}
   return con.inboxCounts;
+}
+
+function renderCounts(con, counts) {
+  con.inboxCountsSeen = counts;
+  const buttons = viewsOf(con).map((name) =>
+    h("button", {
+      type: "button", class: "con-view", "data-testid": "inbox-view", "data-view": name,
+      "aria-pressed": String(con.inboxView === name),
+      text: `${con.tr(`inbox.view.${name}`)} ${counts[name] ?? 0}`,
+      onclick: () => {
+        con.inboxView = con.inboxView === name ? null : name;
+        renderCounts(con, con.inboxCountsSeen);
+        con.renderQueue();
+      },
+    }),
+  );
+  const parts = [];
+  buttons.forEach((b, i) => parts.push(...(i ? [" · ", b] : [b])));
+  con.inboxCounts.replaceChildren(...parts);
+}
+
+/** The conversations of the pressed view (all of them when none is pressed). */
+export function inView(con, rows) {
+  switch (con.inboxView) {
+    case "mine":
+      return rows.filter((c) => c.status === "open" && c.agent_id === con.sub);
+    case "unassigned":
+      return rows.filter((c) => c.status === "open" && !c.agent_id);
+    case "all":
+      return rows.filter((c) => c.status === "open");
+    case "closed":
+      return rows.filter((c) => c.status !== "open");
+    default:
+      return rows;
+  }
+}
+
+/** Longest waiting first, then the conversations not waiting, oldest first. */
+export function sortRows(con, rows) {
+  const since = (c) => con.inboxMeta?.get(c.id)?.waiting_since ?? null;
+  return rows.sort((a, b) => {
+    const wa = since(a);
+    const wb = since(b);
+    if (wa && wb) return wa.localeCompare(wb);
+    if (wa || wb) return wa ? -1 : 1;
+    return String(a.created_at).localeCompare(String(b.created_at));
+  });
+}
+
+const formatters = new Map();
+
+/** One Intl formatter per language and shape (building one per row was most of the queue's
+ * render time). */
+function formatter(lang, seconds) {
+  const key = `${lang}:${seconds}`;
+  if (!formatters.has(key)) {
+    const opts = { hour: "2-digit", minute: "2-digit", ...(seconds ? { second: "2-digit" } : {}) };
+    formatters.set(key, new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en", opts));
+  }
+  return formatters.get(key);
+}
+
+/** When a conversation began: minutes, or seconds when another of the same customer's
+ * conversations began in the same minute (so two never read the same). */
+const minutes = new WeakMap(); // conversation object -> its start minute, formatted once
+
+export function startedAt(con, c) {
+  if (!c.created_at) return "";
+  const minute = (conv) => {
+    if (!conv.created_at) return "";
+    if (!minutes.has(conv)) minutes.set(conv, formatter(con.lang, false).format(new Date(conv.created_at)));
+    return minutes.get(conv);
+  };
+  const mine = minute(c);
+  let same = false;
+  for (const o of con.conversations.values()) {
+    if (o.id !== c.id && o.customer_id === c.customer_id && minute(o) === mine) {
+      same = true;
+      break;
+    }
+  }
+  return same ? formatter(con.lang, true).format(new Date(c.created_at)) : mine;
+}
+
+function waitingText(con, since) {
+  const mins = Math.max(0, Math.floor((Date.now() - Date.parse(since)) / MINUTE_MS));
+  const time = mins < 1 ? con.tr("inbox.under_min") : mins < 60 ? con.tr("inbox.mins", { n: mins }) : con.tr("inbox.hours", { h: Math.floor(mins / 60), m: mins % 60 });
+  return con.tr("inbox.waiting", { time });
+}
+
+function previewOf(con, message) {
+  if (!message) return "";
+  if (message.text) return message.text;
+  return con.tr(message.kind === "image" ? "attach.picture" : message.kind === "location" ? "location.shared" : "attach.file");
+}
+
+/** A row's preview, waiting time and unanswered count (inside the row's button). */
+export function rowDetails(con, c) {
+  const meta = con.inboxMeta?.get(c.id);
+  if (!meta) return [];
+  const waiting = c.status === "open" && meta.waiting_since;
+  return [
+    meta.last_message ? h("span", { class: "con-preview", "data-testid": "inbox-preview", text: previewOf(con, meta.last_message) }) : null,
+    waiting ? h("span", { class: "con-waiting", "data-testid": "inbox-waiting", "data-since": meta.waiting_since, text: waitingText(con, meta.waiting_since) }) : null,
+    waiting && meta.unanswered
+      ? h("span", { class: "con-unanswered", "data-testid": "inbox-unanswered", text: con.tr("inbox.unanswered", { count: meta.unanswered }) })
+      : null,
+  ];
 }
 
 async function view(con, name) {
@@ -20,10 +142,15 @@ async function view(con, name) {
   return response.ok ? response.json() : null;
 }
 
+async function conversationList(con) {
+  const response = await fetch("/api/conversations", { headers: { Authorization: "Bearer " + con.token } });
+  return response.ok ? (await response.json()).conversations : null;
+}
+
 const LIVE = ["conversation.opened", "conversation.assigned", "conversation.closed"];
 
-/** Recount the views when a conversation opens, is taken or closes (the existing events). */
-function wireCounts(con) {
+/** Keep the counts, previews and waiting times live on the existing events. */
+function wireLive(con) {
   if (con.inboxWired || !con.client) return;
   con.inboxWired = true;
   let pending = null;
@@ -31,29 +158,71 @@ function wireCounts(con) {
     clearTimeout(pending);
     pending = setTimeout(async () => {
       const mine = await view(con, "mine").catch(() => null);
-      if (mine && con.inboxCounts) con.inboxCounts.textContent = con.tr(countsKey(mine), mine.counts);
+      if (mine) renderCounts(con, mine.counts);
     }, 0);
   };
   for (const type of LIVE) con.client.addEventListener(type, recount);
-}
-
-function countsKey(body) {
-  return body.views.includes("all") ? "inbox.counts_all" : "inbox.counts";
-}
-
-/** Load the closed view (conversations closed before this page loaded stay reachable) and
- * every view's count; live events keep the queue itself current. */
-export async function loadInbox(con) {
-  try {
-    const closed = await view(con, "closed");
-    if (!closed) return;
-    for (const row of closed.conversations) {
-      if (!con.conversations.has(row.conversation.id)) con.conversations.set(row.conversation.id, row.conversation);
-    }
-    if (con.inboxCounts) con.inboxCounts.textContent = con.tr(countsKey(closed), closed.counts);
+  con.client.addEventListener("message.new", (e) => {
+    const message = e.detail.message;
+    if (!con.conversations.has(message.conversation_id)) return;
+    const meta = con.inboxMeta.get(message.conversation_id) || { last_message: null, waiting_since: null, unanswered: 0 };
+    if (meta.last_message && meta.last_message.seq >= message.seq) return;
+    const fromCustomer = message.sender.role === "customer";
+    con.inboxMeta.set(message.conversation_id, {
+      last_message: message,
+      waiting_since: fromCustomer ? (meta.waiting_since ?? message.created_at) : null,
+      unanswered: fromCustomer ? meta.unanswered + 1 : 0,
+    });
     con.renderQueue();
-    wireCounts(con);
-  } catch {
-    // the live queue still works without the inbox
+  });
+  setInterval(() => {
+    for (const el of con.queue.querySelectorAll("[data-testid=inbox-waiting]")) el.textContent = waitingText(con, el.dataset.since);
+  }, WAITING_TICK_MS);
+}
+
+function keepMeta(con, body) {
+  for (const row of body?.conversations || []) {
+    con.inboxMeta.set(row.conversation.id, { last_message: row.last_message, waiting_since: row.waiting_since, unanswered: row.unanswered });
   }
+}
+
+/** The first load, started with the socket rather than after its hello: the conversations,
+ * open views' rows (previews, waiting times) and every view's count, fetched in parallel and
+ * rendered once; the closed view's first page (conversations closed before this page loaded
+ * stay reachable) is added when it arrives. Returns the open conversations in the server's
+ * order, or null. */
+export async function loadInbox(con) {
+  // The open views hold the same conversations as GET /api/conversations (an agent: the queue
+  // and their own; a supervisor: every open one), so that list is not fetched as well.
+  const supervisor = con.role === "supervisor";
+  const openViews = supervisor ? ["all"] : ["mine", "unassigned"];
+  const closedLoad = view(con, "closed").catch(() => null); // shown after the open rows
+  const open = await Promise.all(openViews.map((name) => view(con, name).catch(() => null)));
+  if (open.some((body) => !body)) return null;
+  // The server's list order: an agent's oldest first, a supervisor's newest first.
+  const list = open.flatMap((body) => body.conversations.map((row) => row.conversation));
+  list.sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)) * (supervisor ? -1 : 1));
+  for (const body of open) keepMeta(con, body);
+  for (const c of list) if (con.inboxLoaded || !con.conversations.has(c.id)) con.conversations.set(c.id, c); // a reload: the server's state wins
+  renderCounts(con, open[0].counts);
+  wireLive(con);
+  con.inboxLoaded = true;
+  closedLoad.then((closed) => {
+    const rows = (closed?.conversations || []).filter((row) => !con.conversations.has(row.conversation.id));
+    keepMeta(con, { conversations: rows });
+    for (const row of rows) con.conversations.set(row.conversation.id, row.conversation);
+    if (closed) renderCounts(con, closed.counts);
+    if (rows.length) con.renderQueue();
+  });
+  return list;
+}
+
+/** After the socket's first hello: add what opened between the list's read and the socket's
+ * subscription (rendering only when something was missing). */
+export async function topUp(con) {
+  const list = await conversationList(con).catch(() => null);
+  const missing = (list || []).filter((c) => !con.conversations.has(c.id));
+  if (!missing.length) return;
+  for (const c of missing) con.conversations.set(c.id, c);
+  con.renderQueue();
 }
