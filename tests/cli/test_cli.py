@@ -91,7 +91,11 @@ async def test_serve_prints_its_url_serves_and_stops_cleanly_on_sigterm(tmp_path
         async with aiohttp.ClientSession() as session:
             async with session.get(url + "/healthz") as response:
                 assert response.status == 200
-                assert await response.json() == {"status": "ok", "store": "embedded", "fanout": "local"}
+                assert await response.json() == {
+                    "status": "ok",
+                    "store": "embedded",
+                    "fanout": "local",
+                }
             async with session.get(metrics_url) as response:
                 assert response.status == 200
                 assert "chat_store_up 1.0" in await response.text()
