@@ -28,6 +28,13 @@ message at 3,000 messages and seconds at 20,000 (tests/benchmarks/store_insert.p
    rose from about 200 to 250-330 per second, and that thread, which has to wait for a
    free core, had made each write cost more whenever the server and the detection worker
    were busy on the same two cores.
+
+4. Sorted reads: a `find` sorted by the fields of a compound index, filtered by string
+   equalities on its leading fields (the privacy officer's audit pages and CSV export), is
+   read through that index instead of the whole collection (embedded_sorted_reads.py). For
+   that the engine keeps, per collection and field, which kind of value (string, datetime)
+   every document holds there, found once by a scan and kept across single inserts like the
+   array answers above.
 """
 
 from __future__ import annotations
@@ -35,8 +42,21 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from mongoeco.core.codec import DocumentCodec
 from mongoeco.core.identity import id_contains_numeric_value
+from mongoeco.core.query_plan import QueryNode
+from mongoeco.engines._sqlite_fast_paths import build_select_statement_with_custom_order
 from mongoeco.engines.sqlite import SQLiteEngine
+from mongoeco.engines.sqlite_query import json_path_for_field, type_expression_sql
+
+from chat_service.storage.embedded_sorted_reads import (
+    DATETIME,
+    EMPTY,
+    STRING,
+    SortedRead,
+    plan_sorted_read,
+    value_kind,
+)
 
 type _FeatureKey = tuple[str, str, str]
 
@@ -62,6 +82,8 @@ class ChatStoreEngine(SQLiteEngine):
         self._array_fields: dict[_FeatureKey, bool] = {}
         self._array_fields_lock = threading.Lock()
         self._inserting = threading.local()
+        self._kinds: dict[_FeatureKey, str | None] = {}  # None: mixed
+        self._generations: dict[tuple[str, str], int] = {}
 
     def dispatch_committed_changes(self, consumer_id: str, consumer: Any) -> None:
         """No change streams are served (see the module): nothing to hand over."""
@@ -146,8 +168,118 @@ class ChatStoreEngine(SQLiteEngine):
                     present, value = _value_at(document, key[2])
                     if present and isinstance(value, list):
                         self._array_fields[key] = True
+            for key, kind in list(self._kinds.items()):
+                if key[:2] == (db_name, coll_name) and kind is not None:
+                    present, value = _value_at(document, key[2])
+                    added = value_kind(value) if present else "other"
+                    self._kinds[key] = added if kind in (EMPTY, added) else None
+            self._bump(db_name, coll_name)
 
     def _forget(self, db_name: str, coll_name: str) -> None:
         with self._array_fields_lock:
             for key in [k for k in self._array_fields if k[:2] == (db_name, coll_name)]:
                 del self._array_fields[key]
+            for key in [k for k in self._kinds if k[:2] == (db_name, coll_name)]:
+                del self._kinds[key]
+            self._bump(db_name, coll_name)
+
+    def _bump(self, db_name: str, coll_name: str) -> None:
+        namespace = (db_name, coll_name)
+        self._generations[namespace] = self._generations.get(namespace, 0) + 1
+
+    # -- sorted reads through a compound index (embedded_sorted_reads.py) ------------------
+
+    def _field_kind(self, db_name: str, coll_name: str, field: str) -> str | None:
+        """The kind of value every document holds at `field` (string, datetime, other),
+        EMPTY for an empty collection, None when they differ."""
+        key = (db_name, coll_name, field)
+        with self._array_fields_lock:
+            if key in self._kinds:
+                return self._kinds[key]
+            generation = self._generations.get((db_name, coll_name), 0)
+        path = json_path_for_field(field).replace("'", "''")
+        kinds = (  # the paths are quoted as mongoeco quotes them in its own SQL
+            f"CASE WHEN {type_expression_sql(field)} = 'datetime' THEN '{DATETIME}' "
+            f"WHEN json_type(document, '{path}') = 'text' THEN '{STRING}' ELSE 'other' END"
+        )
+        sql = f"SELECT DISTINCT {kinds} FROM documents WHERE db_name = ? AND coll_name = ? LIMIT 2"  # noqa: S608
+        rows = self._require_connection().execute(sql, (db_name, coll_name)).fetchall()
+        kind = EMPTY if not rows else str(rows[0][0]) if len(rows) == 1 else None
+        with self._array_fields_lock:
+            if self._generations.get((db_name, coll_name), 0) == generation:
+                self._kinds[key] = kind  # no write came in between
+        return kind
+
+    def _sorted_read(
+        self, db_name: str, coll_name: str, plan: QueryNode, sort: Any, hint: Any
+    ) -> SortedRead | None:
+        if hint is not None or not sort:
+            return None
+
+        def encode_datetime(value: Any) -> str | None:
+            if value_kind(value) != DATETIME:
+                return None
+            encoded = self._sql_translator_encode(value)
+            return encoded if isinstance(encoded, str) else None
+
+        return plan_sorted_read(
+            plan=plan,
+            sort=[(str(field), int(direction)) for field, direction in sort],
+            indexes=self._load_indexes(db_name, coll_name),
+            kind_of=lambda field: self._field_kind(db_name, coll_name, field),
+            encode_datetime=encode_datetime,
+            quote_identifier=self._quote_identifier,
+        )
+
+    @staticmethod
+    def _sql_translator_encode(value: Any) -> object:
+        """The stored form of a datetime's value, as mongoeco's SQL compares it."""
+        encoded = DocumentCodec.encode(value)
+        if isinstance(encoded, dict) and DocumentCodec._is_tagged_value(encoded):
+            return encoded[DocumentCodec._MARKER][DocumentCodec._VALUE]
+        return None
+
+    def _sort_requires_python(
+        self, db_name: str, coll_name: str, plan: QueryNode, sort: Any
+    ) -> bool:
+        if self._sorted_read(db_name, coll_name, plan, sort, None) is not None:
+            return False  # strings or datetimes only: no array, no special number
+        return bool(super()._sort_requires_python(db_name, coll_name, plan, sort))
+
+    def _build_select_sql(
+        self,
+        db_name: str,
+        coll_name: str,
+        plan: QueryNode,
+        *,
+        select_clause: str,
+        sort: Any = None,
+        skip: int = 0,
+        limit: int | None = None,
+        hint: Any = None,
+        **kwargs: Any,
+    ) -> tuple[str, list[object]]:
+        read = self._sorted_read(db_name, coll_name, plan, sort, hint)
+        if read is None:
+            return super()._build_select_sql(
+                db_name,
+                coll_name,
+                plan,
+                select_clause=select_clause,
+                sort=sort,
+                skip=skip,
+                limit=limit,
+                hint=hint,
+                **kwargs,
+            )
+        where_sql, where_params = self._translate_query_plan_with_multikey(db_name, coll_name, plan)
+        return build_select_statement_with_custom_order(
+            select_clause=select_clause,
+            from_clause=f"documents INDEXED BY {read.index}",
+            namespace_sql="db_name = ? AND coll_name = ?",
+            namespace_params=(db_name, coll_name),
+            where_fragment=(f"({read.where}) AND ({where_sql})", [*read.params, *where_params]),
+            order_sql=read.order,
+            skip=skip,
+            limit=limit,
+        )
