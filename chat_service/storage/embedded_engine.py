@@ -35,6 +35,11 @@ message at 3,000 messages and seconds at 20,000 (tests/benchmarks/store_insert.p
    that the engine keeps, per collection and field, which kind of value (string, datetime)
    every document holds there, found once by a scan and kept across single inserts like the
    array answers above.
+
+5. Term reads: `{"search_terms": {"$all": [terms…]}}` (the message search) is answered from
+   mongoeco's own multikey index entries instead of a `json_each` scan of every document
+   (embedded_term_reads.py). For a single term that needs to know that no document holds a
+   non-array value at the field, kept like the kinds above.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from typing import Any
 
 from mongoeco.core.codec import DocumentCodec
 from mongoeco.core.identity import id_contains_numeric_value
-from mongoeco.core.query_plan import QueryNode
+from mongoeco.core.query_plan import AllCondition, QueryNode
 from mongoeco.engines._sqlite_fast_paths import build_select_statement_with_custom_order
 from mongoeco.engines.sqlite import SQLiteEngine
 from mongoeco.engines.sqlite_query import json_path_for_field, type_expression_sql
@@ -57,6 +62,7 @@ from chat_service.storage.embedded_sorted_reads import (
     plan_sorted_read,
     value_kind,
 )
+from chat_service.storage.embedded_term_reads import string_terms, term_index, term_read_sql
 
 type _FeatureKey = tuple[str, str, str]
 
@@ -83,6 +89,7 @@ class ChatStoreEngine(SQLiteEngine):
         self._array_fields_lock = threading.Lock()
         self._inserting = threading.local()
         self._kinds: dict[_FeatureKey, str | None] = {}  # None: mixed
+        self._arrays_only_fields: dict[_FeatureKey, bool] = {}
         self._generations: dict[tuple[str, str], int] = {}
 
     def dispatch_committed_changes(self, consumer_id: str, consumer: Any) -> None:
@@ -173,6 +180,10 @@ class ChatStoreEngine(SQLiteEngine):
                     present, value = _value_at(document, key[2])
                     added = value_kind(value) if present else "other"
                     self._kinds[key] = added if kind in (EMPTY, added) else None
+            for key, arrays_only in list(self._arrays_only_fields.items()):
+                if key[:2] == (db_name, coll_name) and arrays_only:
+                    present, value = _value_at(document, key[2])
+                    self._arrays_only_fields[key] = not present or isinstance(value, list)
             self._bump(db_name, coll_name)
 
     def _forget(self, db_name: str, coll_name: str) -> None:
@@ -181,6 +192,8 @@ class ChatStoreEngine(SQLiteEngine):
                 del self._array_fields[key]
             for key in [k for k in self._kinds if k[:2] == (db_name, coll_name)]:
                 del self._kinds[key]
+            for key in [k for k in self._arrays_only_fields if k[:2] == (db_name, coll_name)]:
+                del self._arrays_only_fields[key]
             self._bump(db_name, coll_name)
 
     def _bump(self, db_name: str, coll_name: str) -> None:
@@ -283,3 +296,59 @@ class ChatStoreEngine(SQLiteEngine):
             skip=skip,
             limit=limit,
         )
+
+    # -- `$all` over strings through the multikey index (embedded_term_reads.py) ----------
+
+    def _arrays_only(self, db_name: str, coll_name: str, field: str) -> bool:
+        """Whether no document holds at the top-level `field` anything but an array."""
+        key = (db_name, coll_name, field)
+        with self._array_fields_lock:
+            if key in self._arrays_only_fields:
+                return self._arrays_only_fields[key]
+            generation = self._generations.get((db_name, coll_name), 0)
+        path = json_path_for_field(field).replace("'", "''")
+        sql = (
+            "SELECT 1 FROM documents WHERE db_name = ? AND coll_name = ? "  # noqa: S608
+            f"AND json_type(document, '{path}') IS NOT NULL "
+            f"AND json_type(document, '{path}') != 'array' LIMIT 1"
+        )
+        found = self._require_connection().execute(sql, (db_name, coll_name)).fetchone()
+        arrays_only = found is None
+        with self._array_fields_lock:
+            if self._generations.get((db_name, coll_name), 0) == generation:
+                self._arrays_only_fields[key] = arrays_only  # no write came in between
+        return arrays_only
+
+    def _translate_query_plan_with_multikey(
+        self, db_name: str, coll_name: str, plan: QueryNode
+    ) -> tuple[str, list[object]]:
+        if isinstance(plan, AllCondition):
+            read = self._term_read(db_name, coll_name, plan)
+            if read is not None:
+                return read
+        translated = super()._translate_query_plan_with_multikey(db_name, coll_name, plan)
+        return str(translated[0]), list(translated[1])
+
+    def _term_read(
+        self, db_name: str, coll_name: str, plan: AllCondition
+    ) -> tuple[str, list[object]] | None:
+        terms = string_terms(plan)
+        if terms is None:
+            return None
+        index = term_index(self._load_indexes(db_name, coll_name), plan.field)
+        if index is None:
+            return None
+        if len(plan.values) == 1 and not self._arrays_only(db_name, coll_name, plan.field):
+            return None  # a field that is the string itself also matches
+        conn = self._require_connection()
+        collection_id = self._lookup_collection_id(conn, db_name, coll_name)
+        if collection_id is None:
+            return None
+        read = term_read_sql(
+            collection_id=int(collection_id),
+            index=index,
+            terms=terms,
+            type_score=self._multikey_type_score,
+            quote_identifier=self._quote_identifier,
+        )
+        return read.sql, read.params
