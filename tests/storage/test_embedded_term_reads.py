@@ -6,13 +6,21 @@ deletes (or against MONGODB_URI)."""
 
 from __future__ import annotations
 
+import contextlib
 import random
+import sqlite3
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from mongoeco.engines.sqlite import SQLiteEngine
+from mongoeco.wire import AsyncMongoEcoProxyServer
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
+from chat_service.storage.embedded_engine import ChatStoreEngine
 from chat_service.storage.search import MessageSearch
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -157,3 +165,57 @@ async def test_when_messages_are_searched_then_the_store_reads_the_term_index(
         assert "SEARCH documents USING INDEX sqlite_autoindex_documents_1" in steps, steps
         assert "storage_key=?" in steps, steps
         assert "SCAN documents" not in steps, steps
+
+
+@contextlib.asynccontextmanager
+async def _served(engine: SQLiteEngine) -> AsyncIterator[AsyncCollection[dict[str, Any]]]:
+    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
+    address = await server.start()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(address.uri, tz_aware=True)
+    try:
+        yield client["engine"]["messages"]
+    finally:
+        await client.close()
+        await server.close()
+
+
+def _entries_plan_and_count(path: Path, message_id: str) -> tuple[str, int]:
+    """How SQLite runs the delete of one document's multikey entries that precedes every
+    write of that document, and how many entries it holds."""
+    where = "WHERE collection_id = 1 AND storage_key = ?"
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        storage_key = repr((str, message_id))  # mongoeco's key for a string `_id`
+        plan = conn.execute(
+            f"EXPLAIN QUERY PLAN DELETE FROM multikey_entries {where}",  # noqa: S608
+            (storage_key,),
+        ).fetchall()
+        (count,) = conn.execute(
+            f"SELECT COUNT(*) FROM multikey_entries {where}",  # noqa: S608
+            (storage_key,),
+        ).fetchone()
+    return " | ".join(str(row[-1]) for row in plan), int(count)
+
+
+async def test_when_a_message_is_written_then_its_index_entries_are_found_by_its_key(
+    tmp_path: Path,
+) -> None:
+    """A file made without the engine gets, once opened by it, an index that finds one
+    document's multikey entries without reading the whole collection's."""
+    path = tmp_path / "store.sqlite"
+    rnd = random.Random(22)
+    async with _served(SQLiteEngine(path=str(path))) as messages:
+        await messages.create_index("search_terms", name="search_terms")
+        await messages.insert_many([_message(i, rnd) for i in range(30)])
+    plan, _ = _entries_plan_and_count(path, "m0000_0")
+    assert "(collection_id=? AND storage_key=?)" not in plan, plan
+    async with _served(ChatStoreEngine(path=str(path))) as messages:
+        await messages.update_one({"_id": "m0000_0"}, {"$set": {"search_terms": ["a", "b"]}})
+        await messages.delete_one({"_id": "m7919_1"})
+        await messages.insert_one({**_message(31, rnd), "search_terms": ["c"]})
+        assert [d["_id"] async for d in messages.find({"search_terms": {"$all": ["b", "a"]}})] == [
+            "m0000_0"
+        ]
+    plan, count = _entries_plan_and_count(path, "m0000_0")
+    assert "(collection_id=? AND storage_key=?)" in plan, plan
+    assert count == 2
+    assert _entries_plan_and_count(path, "m7919_1")[1] == 0
