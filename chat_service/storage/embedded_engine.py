@@ -39,7 +39,11 @@ message at 3,000 messages and seconds at 20,000 (tests/benchmarks/store_insert.p
 5. Term reads: `{"search_terms": {"$all": [terms…]}}` (the message search) is answered from
    mongoeco's own multikey index entries instead of a `json_each` scan of every document
    (embedded_term_reads.py). For a single term that needs to know that no document holds a
-   non-array value at the field, kept like the kinds above.
+   non-array value at the field, kept like the kinds above. Before a sorted read mongoeco
+   checks the sort fields of the matching documents for arrays and special numbers, running
+   the filter once more in its own SQL (the `json_each` scan again); when every document
+   holds a string or a datetime at each sort field (the kinds above), there is nothing to
+   find and the check is skipped.
 
 6. Multikey entries by document: every insert, update or delete of a document in a
    collection with a multikey index first deletes that document's entries
@@ -276,6 +280,19 @@ class ChatStoreEngine(SQLiteEngine):
     ) -> bool:
         if self._sorted_read(db_name, coll_name, plan, sort, None) is not None:
             return False  # strings or datetimes only: no array, no special number
+        if (
+            sort
+            and all(
+                "." not in str(field)
+                and self._field_kind(db_name, coll_name, str(field)) in (STRING, DATETIME, EMPTY)
+                for field, _ in sort
+            )
+            and not self._plan_has_array_traversing_paths(db_name, coll_name, plan)
+        ):
+            # What mongoeco looks for (an array, bytes, undefined or a special number at a
+            # sort field) is not there: every document holds a string or a datetime. Its
+            # own check would run the filter once more without the multikey index.
+            return False
         return bool(super()._sort_requires_python(db_name, coll_name, plan, sort))
 
     def _build_select_sql(

@@ -137,6 +137,14 @@ async def test_when_messages_are_searched_then_the_answers_match_the_unindexed_q
     del docs["odd-string"]
     assert await _answers(indexed) == await _answers(plain) == _model(docs)
 
+    # A time that is an array: the sort goes mongoeco's own way, on both.
+    odd_time = {**_message(901, rnd), "_id": "odd-time", "search_terms": ["refund"]}
+    odd_time["created_at"] = [START, START + timedelta(days=9)]
+    await _both(indexed, plain, "insert_one", odd_time)
+    answers = await _answers(indexed)
+    assert answers == await _answers(plain)
+    assert answers[0][0] == "odd-time"  # newest first by its latest time
+
 
 async def test_when_messages_are_searched_then_the_store_reads_the_term_index(
     collection: AsyncCollection[Any], store_uri: str | None
