@@ -75,9 +75,26 @@ from chat_service.storage.embedded_sorted_reads import (
     plan_sorted_read,
     value_kind,
 )
-from chat_service.storage.embedded_term_reads import string_terms, term_index, term_read_sql
+from chat_service.storage.embedded_term_reads import (
+    string_terms,
+    term_count,
+    term_index,
+    term_read_sql,
+    term_walk_pays,
+)
 
 type _FeatureKey = tuple[str, str, str]
+
+
+def _has_term_read(plan: QueryNode) -> bool:
+    """Whether `plan` holds a `$all` anywhere (a term read, when served from the index)."""
+    if isinstance(plan, AllCondition):
+        return True
+    clauses = getattr(plan, "clauses", None)
+    if isinstance(clauses, tuple):
+        return any(_has_term_read(clause) for clause in clauses if isinstance(clause, QueryNode))
+    clause = getattr(plan, "clause", None)
+    return isinstance(clause, QueryNode) and _has_term_read(clause)
 
 
 def _value_at(document: Any, field: str) -> tuple[bool, Any]:
@@ -309,6 +326,8 @@ class ChatStoreEngine(SQLiteEngine):
         **kwargs: Any,
     ) -> tuple[str, list[object]]:
         read = self._sorted_read(db_name, coll_name, plan, sort, hint)
+        if read is not None and not self._walk_pays(db_name, coll_name, plan, skip, limit):
+            read = None
         if read is None:
             return super()._build_select_sql(
                 db_name,
@@ -364,6 +383,38 @@ class ChatStoreEngine(SQLiteEngine):
                 return read
         translated = super()._translate_query_plan_with_multikey(db_name, coll_name, plan)
         return str(translated[0]), list(translated[1])
+
+    def _walk_pays(
+        self, db_name: str, coll_name: str, plan: QueryNode, skip: int, limit: int | None
+    ) -> bool:
+        """For a term read, whether walking the sort's index (stopping at the page's end)
+        reads less than sorting every document that holds the terms (term_walk_pays)."""
+        if not isinstance(plan, AllCondition):
+            return not _has_term_read(plan)
+        terms = string_terms(plan)
+        index = term_index(self._load_indexes(db_name, coll_name), plan.field)
+        if terms is None or index is None or limit is None or limit <= 0:
+            return False
+        conn = self._require_connection()
+        collection_id = self._lookup_collection_id(conn, db_name, coll_name)
+        if collection_id is None:
+            return False
+        fewest = min(
+            term_count(
+                conn,
+                int(collection_id),
+                index,
+                term,
+                self._multikey_type_score,
+                self._quote_identifier,
+            )
+            for term in terms
+        )
+        (documents,) = conn.execute(
+            "SELECT COUNT(*) FROM documents WHERE db_name = ? AND coll_name = ?",
+            (db_name, coll_name),
+        ).fetchone()
+        return term_walk_pays(fewest=fewest, documents=int(documents), window=skip + limit)
 
     def _term_read(
         self, db_name: str, coll_name: str, plan: AllCondition

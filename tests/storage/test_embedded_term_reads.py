@@ -102,7 +102,7 @@ async def test_when_messages_are_searched_then_the_answers_match_the_unindexed_q
     indexed = collection
     plain = collection.database["plain"]
     await indexed.create_index("search_terms", name="search_terms")
-    await indexed.create_index([("created_at", 1)], name="created_at")
+    await indexed.create_index([("created_at", -1), ("_id", 1)], name="newest_first")
     rnd = random.Random(20)
     docs = {d["_id"]: d for d in (_message(i, rnd) for i in range(240))}
     first = list(docs.values())
@@ -146,6 +146,19 @@ async def test_when_messages_are_searched_then_the_answers_match_the_unindexed_q
     assert answers[0][0] == "odd-time"  # newest first by its latest time
 
 
+async def _plan(collection: AsyncCollection[Any], query: dict[str, Any]) -> str:
+    plan = await collection.database.command(
+        "explain",
+        {
+            "find": collection.name,
+            "filter": query,
+            "sort": {"created_at": -1, "_id": 1},
+            "limit": 21,
+        },
+    )
+    return " | ".join(plan["details"]["engine_details"])
+
+
 async def test_when_messages_are_searched_then_the_store_reads_the_term_index(
     collection: AsyncCollection[Any], store_uri: str | None
 ) -> None:
@@ -154,23 +167,26 @@ async def test_when_messages_are_searched_then_the_store_reads_the_term_index(
     await collection.create_index("search_terms", name="search_terms")
     rnd = random.Random(21)
     await collection.insert_many([_message(i, rnd) for i in range(60)])
-    for query in (
-        {"search_terms": {"$all": ["refund"]}},
-        {"search_terms": {"$all": ["order", "late"]}, "conversation_id": {"$in": ["c1"]}},
-    ):
-        plan = await collection.database.command(
-            "explain",
-            {
-                "find": collection.name,
-                "filter": query,
-                "sort": {"created_at": -1, "_id": 1},
-                "limit": 21,
-            },
-        )
-        steps = " | ".join(plan["details"]["engine_details"])
+    await collection.insert_one({**_message(61, rnd), "search_terms": ["rare", "order"]})
+    agent = {"search_terms": {"$all": ["order", "late"]}, "conversation_id": {"$in": ["c1"]}}
+    for query in ({"search_terms": {"$all": ["refund"]}}, agent):
+        steps = await _plan(collection, query)
         assert "multikey_entries USING COVERING INDEX" in steps, steps
         # Documents are fetched by their key from the intersection, never scanned.
         assert "SEARCH documents USING INDEX sqlite_autoindex_documents_1" in steps, steps
+        assert "storage_key=?" in steps, steps
+        assert "SCAN documents" not in steps, steps
+
+    # With the sort's index, a common term walks it (stopping at the page's end); a rare
+    # one, or one with the agent's conversations, still reads the intersection.
+    await collection.create_index([("created_at", -1), ("_id", 1)], name="newest_first")
+    steps = await _plan(collection, {"search_terms": {"$all": ["refund"]}})
+    assert "SEARCH documents USING INDEX idx_" in steps, steps
+    assert "storage_key=?" not in steps, steps
+    assert "multikey_entries USING COVERING INDEX" in steps, steps
+    assert "TEMP B-TREE" not in steps, steps
+    for query in ({"search_terms": {"$all": ["rare"]}}, agent):
+        steps = await _plan(collection, query)
         assert "storage_key=?" in steps, steps
         assert "SCAN documents" not in steps, steps
 
