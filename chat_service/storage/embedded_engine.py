@@ -43,7 +43,9 @@ message at 3,000 messages and seconds at 20,000 (tests/benchmarks/store_insert.p
    checks the sort fields of the matching documents for arrays and special numbers, running
    the filter once more in its own SQL (the `json_each` scan again); when every document
    holds a string or a datetime at each sort field (the kinds above), there is nothing to
-   find and the check is skipped.
+   find and the check is skipped. A `$in` of strings on a field that leads an index and
+   holds a string in every document (an agent's conversations) is also given in that
+   index's terms, beside mongoeco's own condition, so SQLite may read that index.
 
 6. Multikey entries by document: every insert, update or delete of a document in a
    collection with a multikey index first deletes that document's entries
@@ -62,10 +64,14 @@ from typing import Any
 
 from mongoeco.core.codec import DocumentCodec
 from mongoeco.core.identity import id_contains_numeric_value
-from mongoeco.core.query_plan import AllCondition, QueryNode
+from mongoeco.core.query_plan import AllCondition, InCondition, QueryNode
 from mongoeco.engines._sqlite_fast_paths import build_select_statement_with_custom_order
 from mongoeco.engines.sqlite import SQLiteEngine
-from mongoeco.engines.sqlite_query import json_path_for_field, type_expression_sql
+from mongoeco.engines.sqlite_query import (
+    index_expressions_sql,
+    json_path_for_field,
+    type_expression_sql,
+)
 
 from chat_service.storage.embedded_sorted_reads import (
     DATETIME,
@@ -382,7 +388,37 @@ class ChatStoreEngine(SQLiteEngine):
             if read is not None:
                 return read
         translated = super()._translate_query_plan_with_multikey(db_name, coll_name, plan)
-        return str(translated[0]), list(translated[1])
+        own_sql, own_params = str(translated[0]), list(translated[1])
+        if isinstance(plan, InCondition):
+            narrowed = self._indexed_strings_in(db_name, coll_name, plan)
+            if narrowed is not None:
+                return f"({narrowed[0]}) AND ({own_sql})", [*narrowed[1], *own_params]
+        return own_sql, own_params
+
+    def _indexed_strings_in(
+        self, db_name: str, coll_name: str, plan: InCondition
+    ) -> tuple[str, list[object]] | None:
+        """`$in` of strings on a field every document holds a string at, and that leads an
+        index: the same condition in that index's terms, so SQLite may read the index (an
+        agent's conversations in a search). Added to mongoeco's own, never replacing it."""
+        values = plan.values
+        if plan.field == "_id" or "." in plan.field:
+            return None  # `_id`: mongoeco finds those by their storage key
+        if not values or any(type(v) is not str for v in values):
+            return None
+        leading = any(
+            index.get("physical_name")
+            and not index.get("partial_filter_expression")
+            and not index.get("collation")
+            and index["key"]
+            and str(index["key"][0][0]) == plan.field
+            for index in self._load_indexes(db_name, coll_name)
+        )
+        if not leading or self._field_kind(db_name, coll_name, plan.field) != STRING:
+            return None
+        type_sql, value_sql = index_expressions_sql(plan.field)
+        marks = ", ".join("?" for _ in values)
+        return f"{type_sql} = '' AND {value_sql} IN ({marks})", list(values)
 
     def _walk_pays(
         self, db_name: str, coll_name: str, plan: QueryNode, skip: int, limit: int | None

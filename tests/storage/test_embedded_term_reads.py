@@ -103,6 +103,7 @@ async def test_when_messages_are_searched_then_the_answers_match_the_unindexed_q
     plain = collection.database["plain"]
     await indexed.create_index("search_terms", name="search_terms")
     await indexed.create_index([("created_at", -1), ("_id", 1)], name="newest_first")
+    await indexed.create_index([("conversation_id", 1), ("seq", 1)], name="conversation_seq")
     rnd = random.Random(20)
     docs = {d["_id"]: d for d in (_message(i, rnd) for i in range(240))}
     first = list(docs.values())
@@ -189,6 +190,13 @@ async def test_when_messages_are_searched_then_the_store_reads_the_term_index(
         steps = await _plan(collection, query)
         assert "storage_key=?" in steps, steps
         assert "SCAN documents" not in steps, steps
+
+    # With an index led by the conversation, an agent's query reads its conversations'.
+    await collection.create_index([("conversation_id", 1), ("seq", 1)], name="conversation_seq")
+    steps = await _plan(collection, agent)
+    assert "(db_name=? AND coll_name=? AND <expr>=? AND <expr>=?)" in steps, steps
+    assert "multikey_entries USING COVERING INDEX" in steps, steps
+    assert "SCAN documents" not in steps, steps
 
 
 @contextlib.asynccontextmanager
