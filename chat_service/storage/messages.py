@@ -172,6 +172,9 @@ class MessageStore:
             [("secrets.state", 1), ("created_at", 1)], name="pending_secrets"
         )
         await self._c.create_index("search_terms", name="search_terms")  # storage/search.py
+        await self._c.create_index(  # storage/search.py: its sort, for common terms
+            [("created_at", -1), ("_id", 1)], name="newest_first"
+        )
 
     async def get(self, message_id: str) -> MessageDoc | None:
         return await self._c.find_one({"_id": message_id})  # index: _id

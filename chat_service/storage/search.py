@@ -4,9 +4,10 @@ each message's `search_terms` with its masked text; docs/search.md).
 One query shape on MongoDB and on the embedded store: `{"search_terms": {"$all": terms}}`
 (plus the conversations an agent may see), newest first. On MongoDB the multikey index
 `search_terms` serves it (MongoDB's own text index would need a tokenizer that knows
-Chinese; `$all` over our own terms is the same lookup a text index makes). mongoeco runs
-`$all` inside SQLite (its `$text` is a Python scan of every document, and equality on its
-multikey index was slower still: see docs/search.md for the figures).
+Chinese; `$all` over our own terms is the same lookup a text index makes), and the index
+`newest_first` its sort. On the embedded store the engine serves the same query from
+mongoeco's multikey entries (storage/embedded_term_reads.py; mongoeco's `$text` is a
+Python scan of every document). See docs/search.md for the figures.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class MessageSearch:
         if conversation_ids is not None:
             query["conversation_id"] = {"$in": conversation_ids}
         cursor = (
-            self._c.find(query)  # index: search_terms
+            self._c.find(query)  # index: search_terms, newest_first
             .sort([("created_at", -1), ("_id", 1)])
             .skip(skip)
             .limit(limit)
