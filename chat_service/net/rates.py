@@ -11,8 +11,8 @@ its messages over all its sockets, a customer's HTTP writes, and failed authenti
 address (read as `client_address` reads it: forwarded headers only from
 `server.trusted_proxies`), and `Turns`: how many of a customer's frames are handled at
 once, whatever the number of its sockets (the others wait their turn, unread). With
-`REDIS_URL` (`shared`: global_limits.py) a customer's frames, messages and sockets are
-counted over every instance as well; its own tables are asked first and decide alone
+`REDIS_URL` (`shared`: global_limits.py) a customer's frames, messages, HTTP writes and
+sockets are counted over every instance as well; its own tables are asked first and decide alone
 while Redis does not answer.
 """
 
@@ -174,6 +174,8 @@ class Rates:
     frame_burst: int = 1
     messages_per_sec: float = 1.0
     message_burst: int = 1
+    writes_per_sec: float = 1.0
+    write_burst: int = 1
 
     @classmethod
     def from_config(
@@ -189,6 +191,8 @@ class Rates:
             frame_burst=limits.frame_burst,
             messages_per_sec=limits.messages_per_sec,
             message_burst=limits.message_burst,
+            writes_per_sec=rates.customer_writes_per_sec,
+            write_burst=rates.customer_write_burst,
             customer_frames=BucketTable(
                 limits.frames_per_sec, limits.frame_burst, rates.max_keys, clock
             ),
@@ -240,6 +244,18 @@ class Rates:
         if self.shared is None:
             return True
         return await self.shared.take("messages", key, self.messages_per_sec, self.message_burst)
+
+    async def take_customer_write(self, identity: Identity) -> bool:
+        """A customer's HTTP write (http/middleware.py) spends a token of its write bucket,
+        on every instance with `shared`; staff's writes are not counted."""
+        if identity.role is not Role.CUSTOMER:
+            return True
+        key = identity_key(identity)
+        if not self.customer_writes.take(key):
+            return False
+        if self.shared is None:
+            return True
+        return await self.shared.take("customer_writes", key, self.writes_per_sec, self.write_burst)
 
     def turn(self, identity: Identity) -> contextlib.AbstractAsyncContextManager[None]:
         """Held while one frame is handled, or a new socket's `hello` is read from the
