@@ -23,7 +23,7 @@ from chat_service.fanout_redis import RedisFanOut
 from chat_service.http.attachments import TMP_DIR_NAME
 from chat_service.http.cors import cors_middleware
 from chat_service.http.metrics import metrics_listener_ctx
-from chat_service.http.middleware import error_middleware
+from chat_service.http.middleware import customer_writes_middleware, error_middleware
 from chat_service.http.routes import setup_routes
 from chat_service.jobs import LeasedJob, Turn
 from chat_service.metrics import Metrics
@@ -61,7 +61,7 @@ def create_app(
     """The aiohttp application. `store_uri`/`scanner` let tests share one store and pool."""
     app = web.Application(
         # CORS outermost: error answers carry its headers too, so the widget can read them.
-        middlewares=[cors_middleware, error_middleware],
+        middlewares=[cors_middleware, error_middleware, customer_writes_middleware],
         client_max_size=1024 * 1024,
     )
     app[keys.SETTINGS] = settings

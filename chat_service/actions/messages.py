@@ -137,7 +137,8 @@ async def check_send_message(
         try:
             conversation, created = await _resolve_conversation(services, identity, command)
             if conversation is None:
-                # A resend of a message stored before its conversation was closed.
+                # A resend of a message already stored (in a conversation it did not name,
+                # or in one closed since).
                 existing = await services.store.messages.get(
                     message_id_for(identity.role, identity.sub, command.client_id)
                 )
@@ -233,7 +234,11 @@ async def _resolve_conversation(
             return await _with_customer_fields(services, identity, named), False
     current = await services.store.conversations.find_open(identity.sub)
     if current is not None:
-        # a resend lands on its original through the _id on insert
+        # A conversation the message did not name: its original (if this is a resend) may
+        # be in another one, which on a sharded `messages` is on another shard, where the
+        # insert's unique `_id` would not see it. Look first (docs/idempotency.md).
+        if await _already_stored(services, identity, command):
+            return None, False
         return await _with_customer_fields(services, identity, current), False
     if await _already_stored(services, identity, command):
         return None, False  # a resend after its conversation was closed: no new, empty one

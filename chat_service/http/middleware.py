@@ -2,8 +2,10 @@
 
 Rate limits shared by key (chat_service/net/rates.py) are applied here: a request without
 a valid token costs its client address a token of `failed_auth` (none left: 429
-`rate_limited` instead of 401), and `authenticate` charges a customer's writes to
-`customer_writes`."""
+`rate_limited` instead of 401), and `customer_writes_middleware` charges a customer's
+writes to `customer_writes` before the handler runs (over every instance with
+`REDIS_URL`, which needs an await: `authenticate`, called by the handlers, is
+synchronous)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ from chat_service import keys
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError, Forbidden, RateLimited, Unauthenticated
 from chat_service.net.forwarded import address_key, client_address
-from chat_service.net.rates import identity_key
 
 logger = logging.getLogger(__name__)
 
@@ -60,20 +61,44 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         )
 
 
-def authenticate(request: web.Request, *roles: Role) -> Identity:
+@web.middleware
+async def customer_writes_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A customer's write (POST, PUT, PATCH, DELETE to a route that exists) spends a token
+    of its `customer_writes` bucket before its handler reads anything: the instance's own
+    table first, then, with `REDIS_URL`, the bucket shared by every instance (at most
+    `CALL_TIMEOUT_SECS` for Redis, else the instance's own decision stands). A request
+    without a valid token is left to its handler's `authenticate` (401, or 429 for its
+    address), so it is counted once, as before. Inside `error_middleware`."""
+    if request.method in WRITE_METHODS and request.match_info.http_exception is None:
+        identity = _bearer_identity(request)
+        if identity is not None and identity.role is Role.CUSTOMER:
+            app = request.app
+            if not await app[keys.RATES].take_customer_write(identity):
+                app[keys.METRICS].rate_limited.labels("customer_writes").inc()
+                raise RateLimited("too many requests from this customer; slow down")
+    return await handler(request)
+
+
+def _bearer_identity(request: web.Request) -> Identity | None:
+    """The identity of a valid bearer token, or None."""
+    try:
+        return request.app[keys.TOKENS].verify(_bearer_token(request))
+    except Unauthenticated:
+        return None
+
+
+def _bearer_token(request: web.Request) -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated()
-    app = request.app
-    identity = app[keys.TOKENS].verify(token.strip())
+    return token.strip()
+
+
+def authenticate(request: web.Request, *roles: Role) -> Identity:
+    """The caller's identity, in one of `roles` (any role when none is given). A
+    customer's writes have already been counted (`customer_writes_middleware`)."""
+    identity = request.app[keys.TOKENS].verify(_bearer_token(request))
     if roles and identity.role not in roles:
         raise Forbidden()
-    if (
-        identity.role is Role.CUSTOMER
-        and request.method in WRITE_METHODS
-        and not app[keys.RATES].customer_writes.take(identity_key(identity))
-    ):
-        app[keys.METRICS].rate_limited.labels("customer_writes").inc()
-        raise RateLimited("too many requests from this customer; slow down")
     return identity

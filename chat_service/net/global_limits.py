@@ -2,8 +2,9 @@
 
 A customer behind a load balancer may hold sockets on every instance; counted per process,
 it would get N times its share. With `REDIS_URL` the per-customer frame and message
-buckets and the socket cap are kept in Redis, next to the fan-out's channel
-(fanout_redis.py), each decision one atomic script:
+buckets, the bucket of its HTTP writes (http/middleware.py) and the socket cap are kept
+in Redis, next to the fan-out's channel (fanout_redis.py), each decision one atomic
+script:
 
 - a bucket is a hash {at, tokens} refilled from Redis's own clock (`TIME`: instances'
   clocks never disagree), expiring once idle long enough to be full again;
@@ -54,7 +55,8 @@ INSTANCE_TTL_SECS = 15.0  # a killed instance's sockets stop counting within thi
 HEARTBEAT_SECS = 5.0
 LOG_INTERVAL_SECS = 60.0
 
-Limit = Literal["frames", "messages", "sockets"]
+Limit = Literal["frames", "messages", "customer_writes", "sockets"]
+Bucket = Literal["frames", "messages", "customer_writes"]
 T = TypeVar("T")
 
 # KEYS[1] the bucket; ARGV rate (tokens/s), burst. Returns 1 when a token was taken.
@@ -145,9 +147,7 @@ class GlobalLimits:
 
     # -- decisions ------------------------------------------------------------------------
 
-    async def take(
-        self, limit: Literal["frames", "messages"], key: str, rate: float, burst: int
-    ) -> bool:
+    async def take(self, limit: Bucket, key: str, rate: float, burst: int) -> bool:
         """One token of `key`'s shared `limit` bucket; True also when Redis does not answer
         (the caller's own table has already said yes)."""
         taken = await self._call(

@@ -11,8 +11,8 @@ its messages over all its sockets, a customer's HTTP writes, and failed authenti
 address (read as `client_address` reads it: forwarded headers only from
 `server.trusted_proxies`), and `Turns`: how many of a customer's frames are handled at
 once, whatever the number of its sockets (the others wait their turn, unread). With
-`REDIS_URL` (`shared`: global_limits.py) a customer's frames, messages and sockets are
-counted over every instance as well; its own tables are asked first and decide alone
+`REDIS_URL` (`shared`: global_limits.py) a customer's frames, messages, HTTP writes and
+sockets are counted over every instance as well; its own tables are asked first and decide alone
 while Redis does not answer.
 """
 
@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from chat_service.auth import Identity, Role
-from chat_service.net.global_limits import GlobalLimits
+from chat_service.net.global_limits import Bucket, GlobalLimits
 from chat_service.settings import ServerConfig
 
 
@@ -174,6 +174,8 @@ class Rates:
     frame_burst: int = 1
     messages_per_sec: float = 1.0
     message_burst: int = 1
+    writes_per_sec: float = 1.0
+    write_burst: int = 1
 
     @classmethod
     def from_config(
@@ -189,6 +191,8 @@ class Rates:
             frame_burst=limits.frame_burst,
             messages_per_sec=limits.messages_per_sec,
             message_burst=limits.message_burst,
+            writes_per_sec=rates.customer_writes_per_sec,
+            write_burst=rates.customer_write_burst,
             customer_frames=BucketTable(
                 limits.frames_per_sec, limits.frame_burst, rates.max_keys, clock
             ),
@@ -232,14 +236,30 @@ class Rates:
         """A customer's message.send spends a token of its message bucket (shared by its
         sockets, on every instance with `shared`); staff's messages are limited by their
         frames alone."""
+        return await self._take_customer(
+            identity, self.customer_messages, "messages", self.messages_per_sec, self.message_burst
+        )
+
+    async def take_customer_write(self, identity: Identity) -> bool:
+        """A customer's HTTP write (http/middleware.py) spends a token of its write bucket,
+        on every instance with `shared`; staff's writes are not counted."""
+        return await self._take_customer(
+            identity, self.customer_writes, "customer_writes", self.writes_per_sec, self.write_burst
+        )
+
+    async def _take_customer(
+        self, identity: Identity, table: BucketTable, limit: Bucket, rate: float, burst: int
+    ) -> bool:
+        """This instance's table first (a refusal costs no round trip), then the bucket
+        shared over instances."""
         if identity.role is not Role.CUSTOMER:
             return True
         key = identity_key(identity)
-        if not self.customer_messages.take(key):
+        if not table.take(key):
             return False
         if self.shared is None:
             return True
-        return await self.shared.take("messages", key, self.messages_per_sec, self.message_burst)
+        return await self.shared.take(limit, key, rate, burst)
 
     def turn(self, identity: Identity) -> contextlib.AbstractAsyncContextManager[None]:
         """Held while one frame is handled, or a new socket's `hello` is read from the

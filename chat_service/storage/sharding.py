@@ -27,7 +27,8 @@ SHARD_KEYS: Final[dict[str, ShardKey | None]] = {
     # The large, growing collections: one document per message, event or file chunk.
     # A message's `_id` (role, sender, client_id) is then unique per shard only: a resend
     # naming its original's conversation (what the widget does) lands on the same shard
-    # and is refused there; see docs/deployment.md, "Sharding", for the case that is not.
+    # and is refused there; one naming no conversation (or a closed one) is looked up by
+    # `_id` before its insert (actions/messages.py; docs/deployment.md, "Sharding").
     "messages": ("conversation_id",),
     "audit": ("customer_id",),
     "consents": ("customer_id",),  # the consent ledger: append-only decisions

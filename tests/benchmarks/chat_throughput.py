@@ -78,6 +78,7 @@ from chat_service.storage.conversations import Conversation
 from chat_service.storage.crypto import MASTER_KEY_BYTES, FieldCipher
 from chat_service.storage.db import Store
 from chat_service.storage.messages import conv_seq, message_id_for
+from tests.benchmarks.load_options import load_parser
 from tests.helpers.settings import settings_with
 
 REPO = Path(__file__).resolve().parents[2]
@@ -1169,28 +1170,11 @@ def report_saturation_cpu(samples: CpuSamples, tallies: dict[Mode, list[Tally]])
             print(f"  {mode:<5} {secs:4.1f} s, {done} msgs: {parts}")
 
 
-def parse_rates(raw: str) -> list[float]:
-    rates = [float(r) for r in raw.split(",") if r.strip()]
-    if not rates or any(r <= 0 for r in rates):
-        raise argparse.ArgumentTypeError("rates must be positive numbers, e.g. 10,25,50")
-    return rates
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m tests.benchmarks.chat_throughput",
-        description="Full chat path vs a bare aiohttp relay and the store's insert rate.",
+    parser = load_parser(
+        "python -m tests.benchmarks.chat_throughput",
+        "Full chat path vs a bare aiohttp relay and the store's insert rate.",
     )
-    parser.add_argument("--customers", type=int, default=20, help="customer sockets (20)")
-    parser.add_argument("--agents", type=int, default=4, help="agent sockets (4)")
-    parser.add_argument("--seconds", type=float, default=4.0, help="seconds per phase (4)")
-    parser.add_argument(
-        "--rates",
-        type=parse_rates,
-        default=[10.0, 25.0, 50.0],
-        help="fixed offered rates, total msgs/s across customers (10,25,50)",
-    )
-    parser.add_argument("--window", type=int, default=4, help="in flight per customer (4)")
     parser.add_argument(
         "--no-detection",
         action="store_true",

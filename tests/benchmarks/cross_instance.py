@@ -26,82 +26,42 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import secrets
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
-from typing import Any
 
 import aiohttp
 
 from chat_service import keys
-from chat_service.app import create_app
 from chat_service.auth import Role
-from chat_service.fanout_redis import RedisFanOut
-from chat_service.settings import Secret, Settings
-from tests.benchmarks.chat_throughput import detection, serve, start_store, stop_process
-from tests.helpers.ports import free_port
+from tests.benchmarks import redis_pair
+from tests.benchmarks.chat_throughput import detection
 from tests.helpers.redis import RedisServer
-from tests.helpers.settings import UNLIMITED_RATES, settings_with
 
-REPO = Path(__file__).resolve().parents[2]
-HOST = "127.0.0.1"
-FRAME_TIMEOUT_SECS = 10.0
 READS = 500
 
 
-async def next_frame(ws: aiohttp.ClientWebSocketResponse, frame_type: str) -> dict[str, Any]:
-    async with asyncio.timeout(FRAME_TIMEOUT_SECS):
-        while True:
-            frame: dict[str, Any] = json.loads((await ws.receive()).data)
-            if frame.get("type") == frame_type:
-                return frame
-
-
 async def timed_arrival(ws: aiohttp.ClientWebSocketResponse) -> float:
-    await next_frame(ws, "message.new")
+    await redis_pair.next_frame(ws, "message.new")
     return time.perf_counter()
 
 
-def ms(values: list[float]) -> str:
-    values = sorted(values)
-    p50 = statistics.median(values) * 1000
-    p90 = values[int(len(values) * 0.9)] * 1000
-    return f"p50 {p50:.2f} ms, p90 {p90:.2f} ms"
-
-
 async def measure(args: argparse.Namespace, store_uri: str, redis: RedisServer) -> None:
-    secret = secrets.token_urlsafe(48)
-    base = Settings.load(REPO / "config", Path(tempfile.gettempdir()), {})
-    base = settings_with(
-        base.with_overrides(secret=Secret(secret), redis_url=Secret(redis.url)),
-        store={"database": "bench_cross_" + secrets.token_hex(4)},
-        limits=UNLIMITED_RATES,
-    )
+    base = redis_pair.pair_settings(redis, "bench_cross_")
     async with detection(args.detection) as scanner:
-        app_a = create_app(base, store_uri=store_uri, scanner=scanner)
-        app_b = create_app(base, store_uri=store_uri, scanner=scanner)
-        async with serve(app_a) as port_a, serve(app_b) as port_b:
-            for app in (app_a, app_b):
-                fanout = app[keys.FANOUT]
-                assert isinstance(fanout, RedisFanOut)
-                async with asyncio.timeout(FRAME_TIMEOUT_SECS):
-                    await fanout.wait_connected()
+        app_a, app_b = redis_pair.make_pair(base, store_uri, scanner)
+        async with redis_pair.served_pair(app_a, app_b) as (port_a, port_b):
             tokens = app_a[keys.TOKENS]
 
             def url(port: int, role: Role, sub: str) -> str:
-                return f"ws://{HOST}:{port}/ws?token={tokens.issue(role, sub)}"
+                return f"ws://{redis_pair.HOST}:{port}/ws?token={tokens.issue(role, sub)}"
 
             async with aiohttp.ClientSession() as session:
                 customer = await session.ws_connect(url(port_a, Role.CUSTOMER, "cust-1"))
                 agent_a = await session.ws_connect(url(port_a, Role.AGENT, "agent-a"))
                 agent_b = await session.ws_connect(url(port_b, Role.AGENT, "agent-b"))
                 for ws in (customer, agent_a, agent_b):
-                    await next_frame(ws, "hello")
+                    await redis_pair.next_frame(ws, "hello")
                 local: list[float] = []
                 remote: list[float] = []
                 for i in range(args.warmup + args.messages):
@@ -110,17 +70,8 @@ async def measure(args: argparse.Namespace, store_uri: str, redis: RedisServer) 
                         asyncio.create_task(timed_arrival(agent_b)),
                     ]
                     sent = time.perf_counter()
-                    await customer.send_str(
-                        json.dumps(
-                            {
-                                "type": "message.send",
-                                "client_id": uuid.uuid4().hex,
-                                "kind": "text",
-                                "text": f"message number {i} about my order",
-                            }
-                        )
-                    )
-                    await next_frame(customer, "message.ack")
+                    await redis_pair.send_message(customer, i)
+                    await redis_pair.next_frame(customer, "message.ack")
                     at_a, at_b = await asyncio.gather(*arrivals)
                     if i >= args.warmup:
                         local.append(at_a - sent)
@@ -143,30 +94,18 @@ async def measure(args: argparse.Namespace, store_uri: str, redis: RedisServer) 
 
     differences = [r - loc for r, loc in zip(remote, local, strict=True)]
     print(f"messages: {args.messages} (after {args.warmup} warm-up), detection: {args.detection}")
-    print(f"local  (agent on A, in process): {ms(local)}")
-    print(f"remote (agent on B, via Redis):  {ms(remote)}")
+    print(f"local  (agent on A, in process): {redis_pair.ms(local)}")
+    print(f"remote (agent on B, via Redis):  {redis_pair.ms(remote)}")
     added = statistics.median(remote) - statistics.median(local)
     print(f"added p50 (difference of medians): {added * 1000:.2f} ms")
-    print(f"added p50 (median of per-message differences): {ms(differences)}")
-    print(f"ledger granted(): cached {ms(cached)}; around the cache {ms(around)}")
+    print(f"added p50 (median of per-message differences): {redis_pair.ms(differences)}")
+    print(f"ledger granted(): cached {redis_pair.ms(cached)}; ", end="")
+    print(f"around the cache {redis_pair.ms(around)}")
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--messages", type=int, default=300)
-    parser.add_argument("--warmup", type=int, default=30)
-    parser.add_argument("--detection", action="store_true", help="scan with a real pool")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        store, uri = await start_store(Path(tmp) / "store.sqlite")
-        redis = RedisServer(free_port())
-        try:
-            await redis.start()
-            await measure(args, uri, redis)
-        finally:
-            await redis.kill()
-            await stop_process(store)
-    return 0
+    args = redis_pair.parse_args(__doc__.split("\n\n")[0], messages=300, warmup=30)
+    return await redis_pair.run_with_store_and_redis(args, measure)
 
 
 if __name__ == "__main__":

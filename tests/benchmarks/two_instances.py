@@ -47,7 +47,6 @@ from chat_service.auth import Role
 from tests.benchmarks.chat_throughput import (
     Tally,
     fmt,
-    parse_rates,
     percentile,
     run_loadgen,
 )
@@ -62,6 +61,7 @@ from tests.benchmarks.deployment import (
     load_average,
     loadgen_cpu,
 )
+from tests.benchmarks.load_options import load_parser
 
 GOAL_RATIO = 0.90
 
@@ -229,20 +229,10 @@ def report(rounds: list[Round], args: argparse.Namespace, load_before: str, wall
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m tests.benchmarks.two_instances",
-        description="Two serve instances on one store and Redis against one, end to end.",
+    parser = load_parser(
+        "python -m tests.benchmarks.two_instances",
+        "Two serve instances on one store and Redis against one, end to end.",
     )
-    parser.add_argument("--customers", type=int, default=20, help="customer sockets (20)")
-    parser.add_argument("--agents", type=int, default=4, help="agent sockets (4)")
-    parser.add_argument("--seconds", type=float, default=4.0, help="seconds per phase (4)")
-    parser.add_argument(
-        "--rates",
-        type=parse_rates,
-        default=[10.0, 25.0, 50.0],
-        help="fixed offered rates, total msgs/s across customers (10,25,50)",
-    )
-    parser.add_argument("--window", type=int, default=4, help="in flight per customer (4)")
     parser.add_argument("--no-repeat", action="store_true", help="skip round 3 (one again)")
     parser.add_argument(
         "--idle-b",

@@ -1,6 +1,7 @@
 """A customer's limits across instances (chat_service/net/global_limits.py): with
-`REDIS_URL`, sockets on A and B share one socket cap and one message bucket; with Redis
-killed, each instance applies them on its own and the chat goes on.
+`REDIS_URL`, sockets on A and B share one socket cap and one message bucket, and HTTP
+writes through A and B one write bucket; with Redis killed, each instance applies them on
+its own and the chat goes on.
 
 A real `redis-server`, two real aiohttp apps on the module's embedded store, real
 WebSocket clients.
@@ -50,6 +51,7 @@ async def instances(
             "message_burst": BURST,
             "rate_limited_pause_secs": 0.0,
         },
+        rates={"customer_writes_per_sec": NEVER_REFILLS, "customer_write_burst": BURST},
     )
     a = await aiohttp_client(make_app(tight))
     b = await aiohttp_client(make_app(tight))
@@ -76,6 +78,22 @@ async def rate_limited(peer: Peer, text: str) -> None:
     sent = await peer.send_text(text)
     error = await peer.expect("error", ref=sent)
     assert error["code"] == "rate_limited"
+
+
+async def write(client: Client, sub: str) -> int:
+    """A customer's HTTP write through `client`'s instance (withdrawing a consent it never
+    gave: a real write that changes nothing); its status."""
+    response = await client.post(
+        f"/api/privacy/customers/{sub}/consents/withdrawal",
+        json={"categories": ["financial"]},
+        headers={"Authorization": "Bearer " + token_for(client, "customer", sub)},
+    )
+    if response.status == 429:
+        assert response.headers["Retry-After"] == "1"
+        assert (await response.json())["error"]["code"] == "rate_limited"
+    else:
+        assert response.status == 200, await response.text()
+    return response.status
 
 
 def customer_sockets(client: Client) -> float:
@@ -125,6 +143,21 @@ async def test_when_a_customer_sends_on_two_instances_then_they_share_one_messag
     await acked(other, "hi")
 
 
+async def test_when_a_customer_writes_through_two_instances_then_they_share_one_write_bucket(
+    instances: tuple[Client, Client],
+) -> None:
+    a, b = instances
+    assert [await write(a, "cust-writer") for _ in range(BURST - 1)] == [200] * (BURST - 1)
+    assert await write(b, "cust-writer") == 200  # the shared burst is spent
+    assert await write(b, "cust-writer") == 429
+    assert await write(a, "cust-writer") == 429  # A's own table still had a token: Redis said no
+    assert await write(b, "cust-other-writer") == 200  # another customer is not affected
+    for client in (a, b):
+        metrics = client.app[keys.METRICS]
+        assert metrics.rate_limited.labels("customer_writes")._value.get() == 1
+        assert metrics.global_limits_fallback.labels("customer_writes")._value.get() == 0
+
+
 async def test_when_redis_is_killed_then_limits_apply_per_instance_and_the_chat_goes_on(
     instances: tuple[Client, Client], redis: RedisServer
 ) -> None:
@@ -144,9 +177,15 @@ async def test_when_redis_is_killed_then_limits_apply_per_instance_and_the_chat_
         await acked(on_a[n % CAP], f"still here {n}")
     await rate_limited(on_a[0], "one too many")
     await acked(on_b[0], "from the other instance")
+
+    # HTTP writes: each instance's own bucket.
+    assert [await write(a, "cust-alone") for _ in range(BURST)] == [200] * BURST
+    assert await write(a, "cust-alone") == 429
+    assert await write(b, "cust-alone") == 200
     fallbacks = a.app[keys.METRICS].global_limits_fallback
     assert fallbacks.labels("sockets")._value.get() > 0
     assert fallbacks.labels("messages")._value.get() > 0
+    assert fallbacks.labels("customer_writes")._value.get() > 0
     health = await a.get("/healthz")
     assert health.status == 200
     assert (await health.json())["redis"] == "down"

@@ -161,16 +161,18 @@ async def test_plain_text_messages_cost_one_insert_each(
 
     # A customer's text in their assigned open conversation, named and not named; the
     # last one has findings (an e-mail address: not sensitive, so no consent path).
-    for named, text in (
-        (conversation_id, "Where is my parcel?"),
-        (None, "Still waiting for it."),
-        (conversation_id, "Write to jane.doe@example.com please."),
+    # Not named, it may be a resend of a message stored in another conversation (on
+    # another shard once `messages` is sharded): its `_id` is looked up first.
+    for named, text, cost in (
+        (conversation_id, "Where is my parcel?", ["insert messages"]),
+        (None, "Still waiting for it.", ["find messages", "insert messages"]),
+        (conversation_id, "Write to jane.doe@example.com please.", ["insert messages"]),
     ):
         client_id = await customer.send_text(text, conversation_id=named)
         ack = await customer.expect("message.ack", client_id=client_id)
         new = await agent.expect_message(seq=ack["seq"])
         await _settled(customer)
-        assert commands.take() == ["insert messages"], text
+        assert commands.take() == cost, text
     assert [f["entity_type"] for f in new["findings"]] == ["EMAIL_ADDRESS"]
 
     # The agent's plain reply.
@@ -179,6 +181,46 @@ async def test_plain_text_messages_cost_one_insert_each(
     await customer.expect("message.new")
     await _settled(agent)
     assert commands.take() == ["insert messages"]
+
+
+async def test_when_a_resend_without_its_conversation_id_finds_another_open_then_the_original_ack(
+    client: Client, commands: _Commands
+) -> None:
+    """The original went into a conversation since closed; the resend names none while the
+    customer has another one open. Sharded by conversation, an insert there would go to
+    another shard, whose unique `_id` does not know the original: the resend must be
+    answered without any insert (docs/idempotency.md)."""
+    agent = await connect(client, "agent", "agent-1")
+    customer = await connect(client, "customer", "cust-1")
+    await customer.send_text("Where is my parcel?", client_id="c-original")
+    original = await customer.expect("message.ack", client_id="c-original")
+    first = original["conversation_id"]
+    await agent.send({"type": "conversation.join", "conversation_id": first})
+    await customer.expect("conversation.assigned")
+    await agent.send({"type": "conversation.close", "conversation_id": first})
+    await customer.expect("conversation.closed")
+    client_id = await customer.send_text("Another question.")
+    opened = await customer.expect("message.ack", client_id=client_id)
+    assert opened["conversation_id"] != first
+    await _settled(customer)
+    commands.take()
+
+    await customer.send_text("Where is my parcel?", client_id="c-original")
+    again = await customer.expect("message.ack", client_id="c-original")
+    await _settled(customer)
+    assert {k: again[k] for k in ("message_id", "conversation_id", "seq", "duplicate")} == {
+        "message_id": original["message_id"],
+        "conversation_id": first,
+        "seq": original["seq"],
+        "duplicate": True,
+    }
+    seen = commands.take()
+    assert "insert messages" not in seen, seen  # the store was never asked to keep a copy
+    assert seen[0] == "find messages", seen  # the `_id` looked up before anything else
+    store = client.app[keys.SERVICES].store
+    assert [m["_id"] for m in await store.messages.after(opened["conversation_id"], 0, 10)] == [
+        opened["message_id"]
+    ]
 
 
 async def test_when_two_instances_open_a_conversation_at_once_then_both_use_one(
@@ -207,14 +249,16 @@ async def test_sensitive_messages_cost_what_their_consent_needs_and_no_more(
 ) -> None:
     """A customer's card numbers: the first (makes the customer's data key, opens the
     consent request), one while consent is pending (joins the open request), one with
-    consent on record (kept)."""
+    consent on record (kept). Each names its conversation, as the widget does once it
+    knows it (not named, each would read its `_id` first: the test above)."""
     commands = ack_marked
     chat = await assigned_chat(client)
+    named = chat.conversation_id
     await _settled(chat.customer)
     await _settled(chat.agent)
     commands.take()  # connecting read the customer's open consent requests (none)
 
-    client_id = await chat.customer.send_text(CARD_TEXT)
+    client_id = await chat.customer.send_text(CARD_TEXT, conversation_id=named)
     await chat.customer.expect("message.ack", client_id=client_id)
     request = await chat.customer.expect("consent.request")
     await _settled(chat.customer)
@@ -229,7 +273,9 @@ async def test_sensitive_messages_cost_what_their_consent_needs_and_no_more(
     assert before[-1:] == ["insert messages"]
     assert after == ["insert consent_requests"]  # none open (known since connecting)
 
-    client_id = await chat.customer.send_text(f"Or use {OTHER_CARD} instead.")
+    client_id = await chat.customer.send_text(
+        f"Or use {OTHER_CARD} instead.", conversation_id=named
+    )
     ack = await chat.customer.expect("message.ack", client_id=client_id)
     await chat.agent.expect_message(id=ack["message_id"])
     await _settled(chat.customer)
@@ -243,7 +289,7 @@ async def test_sensitive_messages_cost_what_their_consent_needs_and_no_more(
     await _settled(chat.customer)
     commands.take()
 
-    client_id = await chat.customer.send_text(f"Card {OTHER_CARD} again.")
+    client_id = await chat.customer.send_text(f"Card {OTHER_CARD} again.", conversation_id=named)
     ack = await chat.customer.expect("message.ack", client_id=client_id)
     await chat.agent.expect_message(id=ack["message_id"])
     await _settled(chat.customer)
