@@ -64,6 +64,22 @@ _KEYED = regex.compile(rf"{_KEYS}\s*(?:是|为|叫|:|：)?\s*(?P<value>{_SURNAME
 _TITLED = regex.compile(
     rf"(?P<value>{_SURNAME}{_GIVEN}{{0,2}}?)(?P<title>先生|女士|小姐|老师|同学|经理|医生)"
 )
+# A name in another script before a Chinese honorific or after a Chinese key word
+# ("Bryant先生", "请联系झा女士", "我叫أريج الخزرج"): 1-4 words, each a capitalised word of a
+# cased alphabet (Latin, Cyrillic, Greek) or a word of an uncased script other than
+# Chinese, Japanese and Korean (Arabic, Devanagari...).
+_UNCASED_LETTER = (
+    r"(?:(?![\p{Han}\p{Latin}\p{Cyrillic}\p{Greek}\p{Hangul}\p{Hiragana}\p{Katakana}])[\p{L}\p{M}])"
+)
+_OTHER_SCRIPT_WORD = rf"(?:\p{{Lu}}[\p{{Ll}}\p{{M}}'’-]*|{_UNCASED_LETTER}+)"
+_OTHER_SCRIPT_NAME = (
+    rf"(?<!(?!\p{{Han}})[\p{{L}}\p{{M}}]){_OTHER_SCRIPT_WORD}(?: {_OTHER_SCRIPT_WORD}){{0,3}}"
+)
+_HONORIFICS = "先生|女士|小姐"
+_OTHER_SCRIPT_TITLED = regex.compile(rf"(?P<value>{_OTHER_SCRIPT_NAME})\s?(?:{_HONORIFICS})")
+_OTHER_SCRIPT_KEYED = regex.compile(
+    rf"(?:我叫|姓名|名字|收件人|收货人|联系人)\s*(?:是|为|:|：)?\s*(?P<value>{_OTHER_SCRIPT_NAME})(?!(?!\p{{Han}})[\p{{L}}\p{{M}}])"
+)
 # A transliterated foreign name: its parts joined by a middle dot (詹姆斯·卡梅隆).
 _NAME_DOTS = "·•・"
 _HAN_WORD = regex.compile(r"\p{Han}{1,6}")
@@ -275,6 +291,8 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
         for pattern, score, why in (
             (_KEYED, 0.85, "surname after key word"),
             (_TITLED, 0.75, "surname before honorific"),
+            (_OTHER_SCRIPT_KEYED, 0.85, "name in another script after key word"),
+            (_OTHER_SCRIPT_TITLED, 0.75, "name in another script before honorific"),
         ):
             for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
                 start, end = match.span("value")
