@@ -7,9 +7,13 @@
 Messages: the Chinese messages of the weibo, cluener and chat sources (see
 detection_quality.py; weibo and cluener are made by tests/data/external/fetch_corpora.py).
 Per source and split it prints recall (same type, IoU >= 0.5) of 2-4 character Han names
-(the issue's measure), of every PERSON, LOCATION and STREET_ADDRESS span, the share of
-place and address spans touched by a LOCATION or STREET_ADDRESS finding, and PERSON,
-LOCATION and STREET_ADDRESS findings per 100 clean messages. Then, for every message
+(the issue's measure), of full names (2-4 Han characters starting with a surname of the
+recognizer's list, not in an @-handle: what is left when nicknames, handles and
+transliterations are taken out), of every PERSON, LOCATION and STREET_ADDRESS span, the
+share of place and address spans touched by a LOCATION or STREET_ADDRESS finding, the same
+share without the spans that are a whole country or continent (美国, 欧洲: no one's address),
+and PERSON, LOCATION and STREET_ADDRESS findings per 100 clean messages. ``--errors`` counts
+the missed names by cause (no surname, @-handle, jieba's cut...) without printing them. Then, for every message
 under 500 characters, one at a time pinned to one core: p50 and p99 latency, the share of
 time spent in jieba's cut, and the detector's RSS. Tune on dev; read test only to report.
 """
@@ -30,8 +34,9 @@ import regex
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from detectors import Detector, default_config_dir, load_detection_config  # noqa: E402
+from detectors import Detector, Finding, default_config_dir, load_detection_config  # noqa: E402
 from detectors.recognizers.cn import cn_location_recognizer, cn_person_recognizer  # noqa: E402
+from detectors.recognizers.cn.cn_places import WORLD_PLACES  # noqa: E402
 from tests.benchmarks.detection_speed import percentile, rss_mb  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
@@ -43,6 +48,9 @@ FILES = {
 TYPES = ("PERSON", "LOCATION", "STREET_ADDRESS")
 PLACE_TYPES = frozenset({"LOCATION", "STREET_ADDRESS"})
 HAN_NAME = regex.compile(r"\p{Han}{2,4}")
+SURNAME = regex.compile(cn_person_recognizer._SURNAME)
+# Countries, continents and regions: the head of WORLD_PLACES, up to 中东 (cities follow).
+COUNTRIES = frozenset(WORLD_PLACES[: WORLD_PLACES.index("中东") + 1])
 _HAN = regex.compile(r"\p{Han}")
 
 
@@ -55,6 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--splits", default="dev,test")
     parser.add_argument("--verbose", action="store_true", help="list dev misses and false findings")
+    parser.add_argument("--errors", action="store_true", help="count dev name misses by cause")
     args = parser.parse_args()
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     started = time.perf_counter()
@@ -83,6 +92,7 @@ def main() -> None:
             rows = [r for r in rows if r["split"] == split and r["language"] == "zh"]
             hit: Counter[str] = Counter()
             total: Counter[str] = Counter()
+            causes: Counter[str] = Counter()
             clean = clean_findings = 0
             notes: list[str] = []
             for row in rows:
@@ -107,13 +117,18 @@ def main() -> None:
                         continue
                     span = (g["start"], g["end"])
                     keys = [kind]
-                    if kind == "PERSON" and HAN_NAME.fullmatch(text[span[0] : span[1]]):
+                    value = text[span[0] : span[1]]
+                    if kind == "PERSON" and HAN_NAME.fullmatch(value):
                         keys.append("han name 2-4")
+                        if SURNAME.match(value) and not text[: span[0]].endswith("@"):
+                            keys.append("full name")
                     if kind in PLACE_TYPES:
                         keys.append("place touched")
+                        if value not in COUNTRIES:
+                            keys.append("not country touched")
                     for key in keys:
                         total[key] += 1
-                        if key == "place touched":
+                        if key in ("place touched", "not country touched"):
                             ok = any(
                                 f.entity_type in PLACE_TYPES
                                 and f.start < span[1]
@@ -126,6 +141,8 @@ def main() -> None:
                                 for f in found
                             )
                         hit[key] += ok
+                        if not ok and key == "han name 2-4":
+                            causes[name_miss_cause(text, span, found)] += 1
                         if not ok and key == kind:
                             notes.append(
                                 f"  MISS {kind} {text[span[0] : span[1]]!r} in {text[:80]!r}"
@@ -139,7 +156,15 @@ def main() -> None:
                         )
             figures = "  ".join(
                 f"{key} {hit[key] / total[key]:.3f} ({total[key]})"
-                for key in ("han name 2-4", "PERSON", "LOCATION", "STREET_ADDRESS", "place touched")
+                for key in (
+                    "han name 2-4",
+                    "full name",
+                    "PERSON",
+                    "LOCATION",
+                    "STREET_ADDRESS",
+                    "place touched",
+                    "not country touched",
+                )
                 if total[key]
             )
             print(
@@ -147,12 +172,33 @@ def main() -> None:
             )
             if args.verbose and split == "dev":
                 print("\n".join(notes))
+            if args.errors and split == "dev" and causes:
+                print("  missed 2-4 Han names by cause:", dict(causes.most_common()))
     total_secs = sum(times)
     print(
         f"speed: {len(times)} Chinese messages < 500 chars, one core: p50 {1000 * statistics.median(times):.1f} ms"
         f"  p99 {1000 * percentile(times, 0.99):.1f} ms  mean {1000 * total_secs / len(times):.1f} ms"
         f"  jieba cut {100 * segment_time[0] / total_secs:.0f} % of time  RSS {rss_mb():.0f} MB"
     )
+
+
+def name_miss_cause(text: str, span: tuple[int, int], found: list[Finding]) -> str:
+    """Why a 2-4 character Han name was missed, as far as jieba's cut and the findings tell."""
+    value = text[span[0] : span[1]]
+    if text[: span[0]].endswith("@"):
+        return "@-handle"
+    if not SURNAME.match(value):
+        return "no surname (nickname, transliteration)"
+    if any(f.entity_type == "PERSON" and f.start < span[1] and span[0] < f.end for f in found):
+        return "found with other bounds"
+    if any(f.start < span[1] and span[0] < f.end for f in found):
+        return "found as another type"
+    words = [t for t in cn_person_recognizer.segment(text) if t[0] < span[1] and span[0] < t[1]]
+    if len(words) == 1 and words[0][2] == value:
+        return f"one jieba word tagged {words[0][3]}"
+    if words and words[0][2] == value[0]:
+        return "jieba cut after the surname"
+    return "jieba cut elsewhere"
 
 
 if __name__ == "__main__":

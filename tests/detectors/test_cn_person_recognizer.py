@@ -46,6 +46,20 @@ CASES = [
     pytest.param("请联系吳女士，她在家", ["吳"], id="traditional-surname"),
     # 肖, 付, 闫: common surnames in today's forms (CLUENER dev).
     pytest.param("房产管理局副局长肖香宝忍不住", ["肖香宝"], id="today-form-surname"),
+    # jieba cuts an unknown name after its surname or inside it; the given-name character
+    # model finds it (CLUENER and Weibo dev), not a place or an organisation's name.
+    pytest.param("信用卡中心总经理仲跻伟近日接受本报记者采访", ["仲跻伟"], id="given-name-model"),
+    pytest.param("#影讯排排坐#奉俊昊执导的《雪国列车》", ["奉俊昊"], id="given-name-model-weibo"),
+    pytest.param("欧佩克成员国的官员周三表示", [], id="given-name-model-organisation"),
+    pytest.param("我下周去张家口出差", [], id="given-name-model-dictionary-place"),
+    # A name in another script before a Chinese honorific or after a key word (chat dev).
+    pytest.param("Bryant先生说他明天来取", ["Bryant"], id="latin-name-before-honorific"),
+    pytest.param("请联系झा女士，她在家", ["झा"], id="devanagari-name-after-chinese"),
+    pytest.param("Dương先生说他明天来取", ["Dương"], id="vietnamese-name-before-honorific"),
+    pytest.param(
+        "我叫أريج الخزرج，昨天下的单还没发货", ["أريج الخزرج"], id="arabic-name-after-key-word"
+    ),
+    pytest.param("我是Apple的老用户了，先生您好", [], id="brand-after-i-am-not-a-name"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))
