@@ -400,6 +400,7 @@ class CustomerPanel(_Answer):
     customer_id: str
     customer_name: str | None
     customer_profile: dict[str, str]
+    customer_lang: Literal["en", "zh"] | None  # the shown conversation's (docs/inbox.md)
     minor: bool
     consents: list[JsonObject]  # {purpose, categories, decision, at}, oldest first
     privacy_requests: list[JsonObject]  # open ones: {id, kind, status, received_at, due_at}

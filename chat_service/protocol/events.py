@@ -102,6 +102,8 @@ class ConversationOut(_Event):
     # text as the shop sent it; pages show `customer_name ?? customer_id`.
     customer_name: str | None = None
     customer_profile: dict[str, str] = Field(default_factory=dict)
+    # The customer's language: the widget's, else their token's `lang` (docs/inbox.md).
+    customer_lang: Literal["en", "zh"] | None = None
 
 
 class CustomerConversationOut(_Event):

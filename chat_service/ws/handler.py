@@ -19,6 +19,7 @@ from pymongo.errors import PyMongoError
 
 from chat_service import keys
 from chat_service.actions import consent as consent_actions
+from chat_service.actions import customer_lang
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError, OriginNotAllowed, ProtocolError, RateLimited
 from chat_service.fanout import Connection
@@ -62,6 +63,8 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     app = request.app
     _check_origin(request)
     identity = app[keys.TOKENS].verify(_token_from(request) or "")
+    # the widget's language (docs/inbox.md): kept on the customer's open conversation
+    identity = customer_lang.socket_identity(identity, request.query.get("lang"))
     settings = app[keys.SETTINGS]
     limits = settings.config.limits
     ws = LingeringWebSocket(
@@ -112,6 +115,8 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
             )
             if identity.role is Role.CUSTOMER:
                 await _send_open_requests(app, conn, identity)
+                if "lang" in request.query:
+                    await _keep_lang(app, identity)
         await _receive_loop(app, conn, identity)
     finally:
         if expiry is not None:
@@ -164,6 +169,13 @@ async def _customer_conversations(
         )
         for c in reversed(found)
     ]
+
+
+async def _keep_lang(app: web.Application, identity: Identity) -> None:
+    try:
+        await customer_lang.on_connect(app[keys.SERVICES], identity)
+    except PyMongoError:
+        logger.warning("could not keep the customer's language", exc_info=True)
 
 
 async def _send_open_requests(app: web.Application, conn: Connection, identity: Identity) -> None:

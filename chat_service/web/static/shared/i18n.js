@@ -333,6 +333,11 @@ const STRINGS = {
     "panel.closed": "closed",
     "panel.this": "this one",
     "panel.unreadable": "not yours to read",
+    // inbox language
+    "inbox.lang.en": "English",
+    "inbox.lang.zh": "Chinese",
+    "panel.lang": "Language",
+    "panel.lang_unknown": "not known",
   },
   zh: {
     "widget.title": "在线客服",
@@ -666,6 +671,11 @@ const STRINGS = {
     "panel.closed": "已结束",
     "panel.this": "当前对话",
     "panel.unreadable": "无权查看",
+    // inbox language
+    "inbox.lang.en": "英语",
+    "inbox.lang.zh": "中文",
+    "panel.lang": "语言",
+    "panel.lang_unknown": "未知",
   },
 };
 
