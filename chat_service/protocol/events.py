@@ -113,6 +113,9 @@ class CustomerConversationOut(_Event):
     status: str
     created_at: str
     closed_at: str | None
+    # A closed one: whether the customer rated it (the widget offers the rating again after
+    # a reload, docs/teamwork.md); null while open.
+    rated: bool | None = None
 
 
 class Hello(_Event):

@@ -154,9 +154,9 @@ async def _customer_conversations(
     if identity.role is not Role.CUSTOMER:
         return None
     try:
-        found = await app[keys.SERVICES].store.conversations.list_for_customer(
-            identity.sub, HELLO_CONVERSATIONS
-        )
+        store = app[keys.SERVICES].store
+        found = await store.conversations.list_for_customer(identity.sub, HELLO_CONVERSATIONS)
+        rated = await store.outcomes.rated_among([c.id for c in found if c.status == "closed"])
     except PyMongoError:
         logger.warning("could not list the customer's conversations", exc_info=True)
         return None  # the widget falls back to the conversation it remembers
@@ -166,6 +166,7 @@ async def _customer_conversations(
             status=c.status,
             created_at=c.created_at.isoformat(),
             closed_at=c.closed_at.isoformat() if c.closed_at else None,
+            rated=c.id in rated if c.status == "closed" else None,
         )
         for c in reversed(found)
     ]
