@@ -237,6 +237,16 @@ class NoteNew(_Event):
     note: NoteOut
 
 
+class RepliesChanged(_Event):
+    """To staff: a supervisor added, changed or deleted a saved reply (docs/agent-speed.md);
+    consoles fetch `GET /api/replies` again."""
+
+    type: Literal["replies.changed"] = "replies.changed"
+    key: str
+    action: Literal["create", "update", "delete"]
+    by: str
+
+
 class ConversationRated(_Event):
     """To supervisors: a customer rated a closed conversation."""
 
@@ -308,6 +318,7 @@ Event = Annotated[
     | ConversationNotice
     | NoteNew
     | ConversationRated
+    | RepliesChanged
     | ConsentRequest
     | ConsentRecorded
     | WarningOut
