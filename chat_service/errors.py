@@ -180,3 +180,20 @@ class TextNotScannable(ChatError):
     code = "text_not_scannable"
     http_status = 422
     default_message = "this text could not be scanned for personal data; shorten or reword it"
+
+
+class ReplyKeyTaken(ChatError):
+    code = "reply_key_taken"
+    http_status = 409
+    default_message = "another saved reply already has this shortcut"
+
+
+class ReplyNotFound(NotFound):
+    code = "reply_not_found"
+    default_message = "no saved reply has this shortcut"
+
+
+class TooManyReplies(ChatError):
+    code = "too_many_replies"
+    http_status = 409
+    default_message = "the shop has as many saved replies as allowed; delete one first"

@@ -29,6 +29,7 @@ from chat_service.actions.attachment_views import (
     AttachmentInUse,
     is_uploader,
 )
+from chat_service.actions.customer_lang import keep_lang, lang_of
 from chat_service.actions.views import view_message
 from chat_service.attachments.errors import AttachmentNotFound
 from chat_service.auth import Identity, Role
@@ -250,7 +251,7 @@ async def _resolve_conversation(
     if opened >= cap:  # open-close churn: every open is announced to every agent
         raise TooManyConversations(ref=command.client_id)
     return await services.store.conversations.open_for_customer(
-        identity.sub, now, identity.name, identity.profile
+        identity.sub, now, identity.name, identity.profile, lang_of(identity)
     )
 
 
@@ -258,7 +259,8 @@ async def _with_customer_fields(
     services: Services, identity: Identity, conversation: Conversation
 ) -> Conversation:
     """The open conversation with the name and shop fields of the customer's current token
-    (the newest token wins; a token with neither leaves what is kept)."""
+    (the newest token wins; a token with neither leaves what is kept) and their language."""
+    conversation = await keep_lang(services, identity, conversation)
     if identity.name is None and not identity.profile:
         return conversation
     if conversation.customer_name == identity.name and dict(conversation.customer_profile) == dict(

@@ -71,6 +71,7 @@ async def get_customer_panel(request: web.Request) -> web.Response:
         customer_id=conversation.customer_id,
         customer_name=conversation.customer_name,
         customer_profile=dict(conversation.customer_profile),
+        customer_lang=conversation.customer_lang,
         minor=any(c.minor for c, _ in panel.conversations) or conversation.minor,
         consents=panel.consents,
         privacy_requests=panel.privacy_requests,

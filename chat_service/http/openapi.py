@@ -25,7 +25,7 @@ from chat_service.http.availability import AVAILABILITY_PATH, AvailabilityBody
 from chat_service.http.inbox import INBOX_PATH, MAX_PAGE, PANEL_PATH
 from chat_service.http.pages import CONTENT_TYPES
 from chat_service.http.privacy import WithdrawalBody
-from chat_service.http.replies import REPLIES_PATH
+from chat_service.http.replies import CHANGES_PATH, REPLIES_PATH, REPLY_PATH
 from chat_service.http.responses import (
     AgentState,
     AgentStates,
@@ -49,8 +49,10 @@ from chat_service.http.responses import (
     OpenApiDescription,
     PrivacyReport,
     RatingAnswer,
+    ReplyChanges,
     RetentionRuns,
     SavedReplies,
+    SavedReplyAnswer,
     SearchPage,
     TeamOverview,
     Upload,
@@ -63,6 +65,7 @@ from chat_service.http.search import SEARCH_PATH
 from chat_service.http.teamwork import NoteBody, RatingBody, TransferBody, TriageBody
 from chat_service.json_types import JsonObject, JsonValue
 from chat_service.privacy.deletion import MAX_CUSTOMER_ID_CHARS
+from chat_service.web.replies import ReplyWording, SavedReply
 
 OPENAPI_PATH: Final = "/api/openapi.json"
 MAX_AFTER_SEQ: Final = 10**12 - 1  # `after_seq` has at most 12 digits (http/routes.py)
@@ -104,6 +107,7 @@ _PATH_PARAMETERS: Final[dict[str, JsonObject]] = {
     "conversation_id": {"type": "string", "minLength": 1},
     "attachment_id": {"type": "string", "minLength": 1},
     "path": {"type": "string", "minLength": 1},
+    "key": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_\\-]{0,39}$"},  # a saved reply's
 }
 
 
@@ -222,8 +226,19 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation("get", "/api/attachments/{attachment_id}", "The stored (sanitised) bytes",
               "participants", ok_type=DOWNLOADS,
               errors=(401, 403, 404, 409, 410, 503)),
-    Operation("get", REPLIES_PATH, "The shop's saved replies (config/replies.toml)",
-              "agent, supervisor", answer=SavedReplies, errors=(401, 403)),
+    Operation("get", REPLIES_PATH, "The shop's saved replies (seeded from "
+              "config/replies.toml, edited by supervisors)", "agent, supervisor",
+              answer=SavedReplies, errors=(401, 403, 503)),
+    Operation("post", REPLIES_PATH, "Adds a saved reply (both languages; a shortcut no "
+              "other reply has: else 409)", "supervisor", body=SavedReply, ok=201,
+              answer=SavedReplyAnswer, errors=(400, 401, 403, 408, 409, 413, 415, 503)),
+    Operation("put", REPLY_PATH, "Changes a saved reply's title and text (both languages)",
+              "supervisor", body=ReplyWording, answer=SavedReplyAnswer,
+              errors=(400, 401, 403, 404, 408, 413, 415, 503)),
+    Operation("delete", REPLY_PATH, "Deletes a saved reply (answers it as it was)",
+              "supervisor", answer=SavedReplyAnswer, errors=(401, 403, 404, 503)),
+    Operation("get", CHANGES_PATH, "Who changed which saved reply when, newest first",
+              "supervisor", answer=ReplyChanges, errors=(401, 403, 503)),
     Operation("get", AVAILABILITY_PATH, "Availability: the agent's own, or every agent's "
               "(supervisors)", "agent, supervisor", answer=AgentStates,
               errors=(401, 403, 503)),

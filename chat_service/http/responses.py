@@ -248,6 +248,26 @@ class SavedReplies(_Answer):
     placeholders: list[str]
 
 
+class SavedReplyAnswer(_Answer):
+    """`POST /api/replies`, `PUT` / `DELETE /api/replies/{key}`: the reply as stored (as it
+    was, for a delete)."""
+
+    reply: SavedReply
+
+
+class ReplyChange(_Answer):
+    at: str
+    by: str  # the supervisor's id
+    action: Literal["create", "update", "delete"]
+    key: str
+
+
+class ReplyChanges(_Answer):
+    """`GET /api/replies/changes`: who changed which saved reply when, newest first."""
+
+    changes: list[ReplyChange]
+
+
 class AgentState(_Answer):
     """`PUT /api/availability`, and each agent of `GET /api/availability`."""
 
@@ -400,6 +420,7 @@ class CustomerPanel(_Answer):
     customer_id: str
     customer_name: str | None
     customer_profile: dict[str, str]
+    customer_lang: Literal["en", "zh"] | None  # the shown conversation's (docs/inbox.md)
     minor: bool
     consents: list[JsonObject]  # {purpose, categories, decision, at}, oldest first
     privacy_requests: list[JsonObject]  # open ones: {id, kind, status, received_at, due_at}

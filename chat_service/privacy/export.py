@@ -161,6 +161,7 @@ async def prepare_export(
             "encryption_key_on_file": await services.cipher.has_key(customer_id),
             "customer_name": conversations[-1].customer_name if conversations else None,
             "customer_profile": dict(conversations[-1].customer_profile) if conversations else {},
+            "customer_lang": conversations[-1].customer_lang if conversations else None,
             "note": PROFILE_NOTE,
         },
         "conversations": conversations_out,

@@ -102,6 +102,8 @@ class ConversationOut(_Event):
     # text as the shop sent it; pages show `customer_name ?? customer_id`.
     customer_name: str | None = None
     customer_profile: dict[str, str] = Field(default_factory=dict)
+    # The customer's language: the widget's, else their token's `lang` (docs/inbox.md).
+    customer_lang: Literal["en", "zh"] | None = None
 
 
 class CustomerConversationOut(_Event):
@@ -111,6 +113,9 @@ class CustomerConversationOut(_Event):
     status: str
     created_at: str
     closed_at: str | None
+    # A closed one: whether the customer rated it (the widget offers the rating again after
+    # a reload, docs/teamwork.md); null while open.
+    rated: bool | None = None
 
 
 class Hello(_Event):
@@ -232,6 +237,16 @@ class NoteNew(_Event):
     note: NoteOut
 
 
+class RepliesChanged(_Event):
+    """To staff: a supervisor added, changed or deleted a saved reply (docs/agent-speed.md);
+    consoles fetch `GET /api/replies` again."""
+
+    type: Literal["replies.changed"] = "replies.changed"
+    key: str
+    action: Literal["create", "update", "delete"]
+    by: str
+
+
 class ConversationRated(_Event):
     """To supervisors: a customer rated a closed conversation."""
 
@@ -303,6 +318,7 @@ Event = Annotated[
     | ConversationNotice
     | NoteNew
     | ConversationRated
+    | RepliesChanged
     | ConsentRequest
     | ConsentRecorded
     | WarningOut

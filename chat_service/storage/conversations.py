@@ -11,7 +11,9 @@ access token, chat_service/auth.py) are kept on each of their conversations as
 `customer_name` / `customer_profile`: personal data that lives and dies with the
 conversation (retention removes or anonymises it with the conversation, a deletion request
 deletes it, the customer's export lists it). The newest token wins: a customer message whose
-token carries other values updates the open conversation (docs/inbox.md).
+token carries other values updates the open conversation (docs/inbox.md). The customer's
+language (`customer_lang`, "en" or "zh": the widget's language, else the token's `lang`
+claim) is kept the same way, and also updated when the widget connects in another one.
 
 A customer has at most one open conversation: `open_key` holds the customer id while the
 conversation is open and is removed when it closes; a unique sparse index on it makes
@@ -35,6 +37,7 @@ from chat_service.storage.coherence import LOCAL, Coherence, Generations, Read
 
 Status = Literal["open", "closed"]
 Priority = Literal["low", "normal", "high", "urgent"]
+Lang = Literal["en", "zh"]
 OPEN_CACHE_MAX = 50_000
 
 
@@ -59,6 +62,7 @@ class ConversationDoc(TypedDict):
     priority: NotRequired[Priority]
     customer_name: NotRequired[str]
     customer_profile: NotRequired[dict[str, str]]
+    customer_lang: NotRequired[Lang]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,7 @@ class Conversation:
     priority: Priority = "normal"
     customer_name: str | None = None
     customer_profile: Mapping[str, str] = field(default_factory=dict, compare=False)
+    customer_lang: Lang | None = None
 
     @classmethod
     def from_doc(cls, doc: ConversationDoc) -> Conversation:
@@ -89,6 +94,7 @@ class Conversation:
             priority=doc.get("priority", "normal"),
             customer_name=doc.get("customer_name"),
             customer_profile=dict(doc.get("customer_profile") or {}),
+            customer_lang=doc.get("customer_lang"),
         )
 
     def to_public(self) -> JsonObject:
@@ -104,6 +110,7 @@ class Conversation:
             "priority": self.priority,
             "customer_name": self.customer_name,
             "customer_profile": dict(self.customer_profile),
+            "customer_lang": self.customer_lang,
         }
 
 
@@ -175,9 +182,10 @@ class ConversationStore:
         now: datetime,
         name: str | None = None,
         profile: Mapping[str, str] | None = None,
+        lang: Lang | None = None,
     ) -> tuple[Conversation, bool]:
-        """The customer's open conversation, or a new one (with the customer's `name` and
-        shop `profile` fields, when given). Returns (conversation, created).
+        """The customer's open conversation, or a new one (with the customer's `name`, shop
+        `profile` fields and language, when given). Returns (conversation, created).
 
         Called after `find_open` found none, so the insert comes first: the unique
         `open_key` refuses it if another tab or instance opened one meanwhile, and that
@@ -196,6 +204,8 @@ class ConversationStore:
                 new["customer_name"] = name
             if profile:
                 new["customer_profile"] = dict(profile)
+            if lang is not None:
+                new["customer_lang"] = lang
             try:
                 await self._c.insert_one(new)
             except DuplicateKeyError:
@@ -225,6 +235,19 @@ class ConversationStore:
         doc = await self._c.find_one_and_update(
             {"_id": conversation_id, "status": "open"},  # index: _id
             update,
+            return_document=ReturnDocument.AFTER,
+        )
+        self.coherence.changed("conversations", conversation_id)
+        if doc is None:
+            self._forget(conversation_id)
+            return None
+        return self._remember(Conversation.from_doc(doc))
+
+    async def set_customer_lang(self, conversation_id: str, lang: Lang) -> Conversation | None:
+        """Keep the customer's language on an open conversation; None if it is not open."""
+        doc = await self._c.find_one_and_update(
+            {"_id": conversation_id, "status": "open"},  # index: _id
+            {"$set": {"customer_lang": lang}},
             return_document=ReturnDocument.AFTER,
         )
         self.coherence.changed("conversations", conversation_id)

@@ -23,11 +23,13 @@ from chat_service.storage.embedded import EmbeddedStore
 from chat_service.storage.holds import LegalHolds
 from chat_service.storage.leases import Leases
 from chat_service.storage.messages import MessageStore
+from chat_service.storage.replies import ReplyStore
 from chat_service.storage.retention_runs import RetentionStore
 from chat_service.storage.search import MessageSearch
 from chat_service.storage.teamwork import NoteStore, OutcomeStore
 from chat_service.storage.upload_quotas import UploadQuotas
 from chat_service.storage.webhook_deliveries import WebhookDeliveries
+from chat_service.web.replies import MAX_REPLIES
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,9 @@ class Store:
         self.availability = AgentAvailability(self.db["agent_availability"])  # online / away
         self.notes = NoteStore(self.db["notes"])  # teamwork: staff's internal notes
         self.outcomes = OutcomeStore(self.db["outcomes"])  # handling times and ratings
+        self.replies = ReplyStore(  # saved replies edited by supervisors (agent speed)
+            self.db["saved_replies"], self.db["saved_reply_changes"], MAX_REPLIES
+        )
 
     async def ensure_indexes(self) -> None:
         """Create every index; idempotent, run at each start-up."""
@@ -80,6 +85,7 @@ class Store:
         await self.availability.ensure_indexes()
         await self.notes.ensure_indexes()
         await self.outcomes.ensure_indexes()
+        await self.replies.ensure_indexes()
 
     async def ping(self) -> bool:
         # The driver's own deadline, not asyncio's: a call cancelled while the driver

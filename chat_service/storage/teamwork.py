@@ -114,6 +114,15 @@ class OutcomeStore:
             return_document=ReturnDocument.AFTER,
         )
 
+    async def rated_among(self, conversation_ids: list[str]) -> set[str]:
+        """Which of these conversations the customer has rated."""
+        if not conversation_ids:
+            return set()
+        cursor = self._c.find(  # index: _id
+            {"_id": {"$in": conversation_ids}, "rating": {"$exists": True}}, projection={"_id": 1}
+        )
+        return {doc["_id"] async for doc in cursor}
+
     async def recent(self, limit: int = 50) -> list[OutcomeDoc]:
         cursor = self._c.find({}).sort("closed_at", -1).limit(limit)  # index: recent
         return [doc async for doc in cursor]

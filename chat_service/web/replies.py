@@ -52,21 +52,31 @@ class LocalisedTitle(_Frozen):
     zh: _Title
 
 
+def _known_placeholders(text: Localised) -> Localised:
+    for wording in (text.en, text.zh):
+        unknown = set(_PLACEHOLDER.findall(wording)) - PLACEHOLDERS
+        if unknown:
+            raise ValueError(
+                f"unknown placeholder(s) {sorted(unknown)}; allowed: {sorted(PLACEHOLDERS)}"
+            )
+    return text
+
+
 class SavedReply(_Frozen):
     key: _Key
     title: LocalisedTitle
     text: Localised
 
-    @field_validator("text")
-    @classmethod
-    def _known_placeholders(cls, text: Localised) -> Localised:
-        for wording in (text.en, text.zh):
-            unknown = set(_PLACEHOLDER.findall(wording)) - PLACEHOLDERS
-            if unknown:
-                raise ValueError(
-                    f"unknown placeholder(s) {sorted(unknown)}; allowed: {sorted(PLACEHOLDERS)}"
-                )
-        return text
+    _placeholders = field_validator("text")(_known_placeholders)
+
+
+class ReplyWording(_Frozen):
+    """A saved reply's new wording (`PUT /api/replies/{key}`: the shortcut stays)."""
+
+    title: LocalisedTitle
+    text: Localised
+
+    _placeholders = field_validator("text")(_known_placeholders)
 
 
 class RepliesConfig(_Frozen):

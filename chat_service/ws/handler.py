@@ -19,6 +19,7 @@ from pymongo.errors import PyMongoError
 
 from chat_service import keys
 from chat_service.actions import consent as consent_actions
+from chat_service.actions import customer_lang
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError, OriginNotAllowed, ProtocolError, RateLimited
 from chat_service.fanout import Connection
@@ -62,6 +63,8 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     app = request.app
     _check_origin(request)
     identity = app[keys.TOKENS].verify(_token_from(request) or "")
+    # the widget's language (docs/inbox.md): kept on the customer's open conversation
+    identity = customer_lang.socket_identity(identity, request.query.get("lang"))
     settings = app[keys.SETTINGS]
     limits = settings.config.limits
     ws = LingeringWebSocket(
@@ -112,6 +115,8 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
             )
             if identity.role is Role.CUSTOMER:
                 await _send_open_requests(app, conn, identity)
+                if "lang" in request.query:
+                    await _keep_lang(app, identity)
         await _receive_loop(app, conn, identity)
     finally:
         if expiry is not None:
@@ -149,9 +154,9 @@ async def _customer_conversations(
     if identity.role is not Role.CUSTOMER:
         return None
     try:
-        found = await app[keys.SERVICES].store.conversations.list_for_customer(
-            identity.sub, HELLO_CONVERSATIONS
-        )
+        store = app[keys.SERVICES].store
+        found = await store.conversations.list_for_customer(identity.sub, HELLO_CONVERSATIONS)
+        rated = await store.outcomes.rated_among([c.id for c in found if c.status == "closed"])
     except PyMongoError:
         logger.warning("could not list the customer's conversations", exc_info=True)
         return None  # the widget falls back to the conversation it remembers
@@ -161,9 +166,17 @@ async def _customer_conversations(
             status=c.status,
             created_at=c.created_at.isoformat(),
             closed_at=c.closed_at.isoformat() if c.closed_at else None,
+            rated=c.id in rated if c.status == "closed" else None,
         )
         for c in reversed(found)
     ]
+
+
+async def _keep_lang(app: web.Application, identity: Identity) -> None:
+    try:
+        await customer_lang.on_connect(app[keys.SERVICES], identity)
+    except PyMongoError:
+        logger.warning("could not keep the customer's language", exc_info=True)
 
 
 async def _send_open_requests(app: web.Application, conn: Connection, identity: Identity) -> None:

@@ -173,3 +173,24 @@ async def test_when_the_customer_is_deleted_then_their_notes_and_ratings_go_too(
     assert done["status"] == "completed"
     assert await services.store.notes.for_customer("cust-1") == []
     assert await services.store.outcomes.for_customer("cust-1") == []
+
+
+async def test_when_the_customer_reconnects_after_the_close_then_hello_says_whether_it_is_rated(
+    client: Client,
+) -> None:
+    _agent, customer, conversation_id = await ended_chat(client)
+    await customer.close()
+
+    async def listed() -> dict[str, Any]:
+        ws = await client.ws_connect(f"/ws?token={token_for(client, 'customer', 'cust-1')}")
+        again = Peer(ws, "customer", "cust-1")
+        hello = await again.expect("hello")
+        await again.close()
+        found: list[dict[str, Any]] = hello["conversations"]
+        [conversation] = [c for c in found if c["id"] == conversation_id]
+        return conversation
+
+    assert (await listed())["rated"] is False  # the widget offers the rating again
+    status, _ = await rate(client, conversation_id, {"score": 5})
+    assert status == 201
+    assert (await listed())["rated"] is True  # shown as rated, not offered twice

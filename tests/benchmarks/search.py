@@ -1,7 +1,7 @@
 """Full-text search over stored messages on the embedded store (docs/search.md).
 
     .venv/bin/python -m tests.benchmarks.search [--messages 10000,100000] [--queries 200] \
-        [--keep PATH]
+        [--keep PATH] [--search-only]
 
 A store child (the embedded store's engine, `store_insert.py`'s StoreChild) serves one
 SQLite file on 127.0.0.1; its messages collection gets exactly the server's indexes
@@ -22,6 +22,8 @@ then, at the last size:
   a message's insert (a kept file gets the index back on its next run);
 - index: entries and bytes of the `search_terms` index (mongoeco keeps a multikey index in
   one SQLite table; read from the file) and the file's size.
+`--search-only` skips the inserts (and so the index's drop): a kept file can then be
+searched again at once, after a change to the engine.
 """
 
 from __future__ import annotations
@@ -286,6 +288,8 @@ async def bench(args: argparse.Namespace, path: Path) -> None:
         for target in args.messages:
             total = await fill(collection, target)
             await time_search(collection, total, args.queries)
+        if args.search_only:
+            return
         with_index = await time_inserts(collection, total + 1_000_000)
         entries, key_bytes, size = await asyncio.to_thread(index_size, path)
         await collection.drop_index("search_terms")
@@ -310,6 +314,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--keep", type=Path, help="SQLite file kept between runs")
+    parser.add_argument(
+        "--search-only",
+        action="store_true",
+        help="measure searches only (no inserts: a kept file keeps its index)",
+    )
     return parser.parse_args(argv)
 
 

@@ -114,6 +114,8 @@ async def test_when_a_customer_returns_then_the_panel_shows_their_consent_and_ea
     panel = agent.get_by_test_id("customer-panel")
     await expect(panel.get_by_test_id("panel-fields")).to_contain_text("Wang Fang")
     await expect(panel.get_by_test_id("panel-fields")).to_contain_text("orderA-2002")
+    await expect(panel.get_by_test_id("panel-fields")).to_contain_text("LanguageEnglish")
+    await expect(returning.get_by_test_id("inbox-lang")).to_have_text("English")
     await expect(panel.get_by_test_id("panel-consent")).to_contain_text(
         "bank card or account · granted"
     )
@@ -127,3 +129,7 @@ async def test_when_a_customer_returns_then_the_panel_shows_their_consent_and_ea
     await expect(agent.get_by_test_id("chat-message")).to_contain_text(
         ["My card is"], use_inner_text=True
     )
+
+    # the customer switches the widget to Chinese: their open conversation's row follows live
+    await customer.get_by_test_id("lang-switch").select_option("zh")  # reloads the widget
+    await expect(returning.get_by_test_id("inbox-lang")).to_have_text("Chinese")

@@ -61,3 +61,23 @@ async def test_when_an_agent_transfers_with_a_note_then_the_customer_sees_neithe
     assert "You: My parcel has not arrived" in transcript
     assert "Agent: I have found it, it arrives tomorrow" in transcript
     assert NOTE not in transcript
+
+
+async def test_when_the_customer_reloads_after_the_close_then_the_rating_is_offered_until_given(
+    live: Live, browser: Browser
+) -> None:
+    agent, customer = await live.conversation(browser, "Is my refund done?", customer="cust-rl")
+    await agent.get_by_test_id("conversation-close").click()
+    end = customer.get_by_test_id("end-of-chat")
+    await expect(end.get_by_test_id("rating-submit")).to_be_visible()
+
+    await customer.reload()  # the closed, unrated conversation's form is offered again
+    await expect(end.get_by_test_id("rating-submit")).to_be_visible()
+    await end.get_by_test_id("rating-score-4").check()
+    await end.get_by_test_id("rating-submit").click()
+    await expect(end.get_by_test_id("rating-thanks")).to_be_visible()
+
+    await customer.reload()  # rated: shown as rated, not offered twice
+    await expect(end.get_by_test_id("rating-thanks")).to_be_visible()
+    await expect(end.get_by_test_id("rating-submit")).to_have_count(0)
+    assert await live.axe(customer) == []

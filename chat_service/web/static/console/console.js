@@ -11,6 +11,7 @@ import { readSession } from "../shared/session.js";
 import { chooseLang, langSwitch } from "../shared/langswitch.js"; // agent speed
 import { installSpeed } from "./speed.js"; // agent speed
 import { attachTeamwork } from "./teamwork.js"; // teamwork: transfer, notes, tags, load
+import { attachReplyEditor } from "./replies_editor.js"; // saved replies: supervisors edit them
 import { searchBox } from "./search.js"; // search: the box above the queue
 import { panelBox, showPanel } from "./panel.js"; // inbox: the customer panel
 import { countsLine, displayName, inView, loadInbox, rowDetails, sortRows, startedAt, topUp } from "./inbox.js"; // inbox (docs/inbox.md)
@@ -50,6 +51,7 @@ class Console {
     this.wire();
     installSpeed(this); // agent speed: replies, shortcuts, notifications, availability
     attachTeamwork(this); // teamwork (docs/teamwork.md)
+    attachReplyEditor(this); // saved replies edited by supervisors (docs/agent-speed.md)
     this.firstLoad = this.loadConversations(); // inbox: the list in parallel with the socket
     this.client.connect();
   }

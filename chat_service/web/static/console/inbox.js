@@ -123,12 +123,20 @@ function previewOf(con, message) {
   return con.tr(message.kind === "image" ? "attach.picture" : message.kind === "location" ? "location.shared" : "attach.file");
 }
 
-/** A row's preview, waiting time and unanswered count (inside the row's button). */
+/** The customer's language as a label ("Chinese"), or "" when not known. */
+export function langName(con, c) {
+  return c?.customer_lang === "en" || c?.customer_lang === "zh" ? con.tr(`inbox.lang.${c.customer_lang}`) : "";
+}
+
+/** A row's customer language, preview, waiting time and unanswered count (inside the row's button). */
 export function rowDetails(con, c) {
+  const lang = langName(con, c);
+  const langBadge = lang ? h("span", { class: "con-row-lang", "data-testid": "inbox-lang", "data-lang": c.customer_lang, text: lang }) : null;
   const meta = con.inboxMeta?.get(c.id);
-  if (!meta) return [];
+  if (!meta) return [langBadge];
   const waiting = c.status === "open" && meta.waiting_since;
   return [
+    langBadge,
     meta.last_message ? h("span", { class: "con-preview", "data-testid": "inbox-preview", text: previewOf(con, meta.last_message) }) : null,
     waiting ? h("span", { class: "con-waiting", "data-testid": "inbox-waiting", "data-since": meta.waiting_since, text: waitingText(con, meta.waiting_since) }) : null,
     waiting && meta.unanswered

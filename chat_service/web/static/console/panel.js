@@ -5,7 +5,7 @@
 
 import { h } from "../shared/dom.js";
 import { categoryName } from "../shared/i18n.js";
-import { displayName } from "./inbox.js";
+import { displayName, langName } from "./inbox.js";
 
 /** The panel's box, to place beside the conversation pane. */
 export function panelBox(con) {
@@ -48,6 +48,7 @@ export async function showPanel(con, id) {
   const fields = [
     [tr("panel.name"), displayName(body)],
     [tr("panel.customer_id"), body.customer_id],
+    [tr("panel.lang"), langName(con, body) || tr("panel.lang_unknown")],
     [tr("panel.child"), tr(body.minor ? "panel.yes" : "panel.no")],
     ...Object.entries(body.customer_profile || {}),
   ];

@@ -52,7 +52,7 @@ export class SavedReplies {
   /** The languages to offer, preferred first: the customer's (when known), the agent's. */
   languages() {
     const c = this.con.conversations.get(this.con.active) || {};
-    const customer = c.language || c.lang || null;
+    const customer = c.customer_lang || c.language || c.lang || null; // inbox: customer_lang
     const first = customer === "en" || customer === "zh" ? customer : this.con.lang;
     return [first, first === "en" ? "zh" : "en"];
   }

@@ -14,11 +14,13 @@ const BACKOFF_MAX_MS = 15000;
 const PROBE_TIMEOUT_MS = 4000;
 
 export class ChatClient extends EventTarget {
-  /** base: the server's http(s) origin; storageKey: where this person's outbox lives. */
-  constructor({ base, token, storageKey }) {
+  /** base: the server's http(s) origin; storageKey: where this person's outbox lives;
+   * lang: the language the page is shown in (a customer's is kept with their conversation). */
+  constructor({ base, token, storageKey, lang = null }) {
     super();
     const url = new URL("/ws", base);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    if (lang) url.searchParams.set("lang", lang);
     this.url = url.href;
     this.token = token;
     this.storageKey = storageKey;

@@ -1,6 +1,9 @@
 // The end of a chat in the widget (docs/teamwork.md): when the conversation ends the
 // customer can rate it (1-5 and a comment, once) and download their transcript; a transfer
-// to another agent shows a neutral notice. Attached to the Widget by one hook in widget.js.
+// to another agent shows a neutral notice. After a reload (`hello`), the customer's newest
+// conversation, if it is closed, is shown ended again: its rating form if it is not rated
+// yet, else as rated (the server sets a rating once). Attached to the Widget by one hook
+// in widget.js.
 
 import { h } from "../shared/dom.js";
 
@@ -11,13 +14,25 @@ export function attachEndOfChat(widget) {
     if (e.detail.notice === "transferred") widget.say(widget.tr("teamwork.transferred"), "info");
   });
   c.addEventListener("conversation.closed", (e) => showEnd(widget, e.detail.conversation_id));
+  c.addEventListener("hello", (e) => restoreEnd(widget, e.detail.conversations));
+}
+
+/** The newest of the customer's conversations (hello lists them oldest first), shown ended
+ * again when it is closed; a reconnect keeps a form already shown for it as it is. */
+function restoreEnd(widget, conversations) {
+  if (!Array.isArray(conversations) || !conversations.length) return;
+  const newest = conversations[conversations.length - 1];
+  if (newest.status !== "closed") return;
+  const shown = widget.body.querySelector(".csw-end");
+  if (shown && shown.dataset.conversationId === newest.id) return;
+  showEnd(widget, newest.id, { rated: newest.rated === true });
 }
 
 function authorised(widget) {
   return { Authorization: "Bearer " + widget.token };
 }
 
-function showEnd(widget, conversationId) {
+function showEnd(widget, conversationId, { rated = false } = {}) {
   const tr = widget.tr;
   widget.body.querySelector(".csw-end")?.remove();
   const status = h("p", { class: "csw-end__status", role: "status", "data-testid": "rating-status" });
@@ -65,6 +80,7 @@ function showEnd(widget, conversationId) {
     }
     submit.disabled = false;
   });
+  if (rated) form.replaceChildren(h("p", { "data-testid": "rating-thanks", text: tr("teamwork.thanks") }));
   const download = h("button", { type: "button", class: "csw-tool", "data-testid": "transcript-download", text: tr("teamwork.transcript") });
   download.addEventListener("click", async () => {
     try {
@@ -82,7 +98,7 @@ function showEnd(widget, conversationId) {
   widget.body.append(
     h(
       "section",
-      { class: "csw-end", "data-testid": "end-of-chat", "aria-labelledby": `csw-end-${conversationId}` },
+      { class: "csw-end", "data-testid": "end-of-chat", "data-conversation-id": conversationId, "aria-labelledby": `csw-end-${conversationId}` },
       h("h3", { id: `csw-end-${conversationId}`, text: tr("teamwork.ended") }),
       form,
       download,

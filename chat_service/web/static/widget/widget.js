@@ -36,7 +36,7 @@ class Widget {
     this.tr = (key, vars) => t(lang, key, vars);
     this.convKey = `chat-service.conversation.${sub}`;
     this.conversationId = localStorage.getItem(this.convKey);
-    this.client = new ChatClient({ base, token, storageKey: `chat-service.outbox.${sub}` });
+    this.client = new ChatClient({ base, token, storageKey: `chat-service.outbox.${sub}`, lang }); // inbox: language
     this.store = new Conversations(this.client);
     // The customer's conversations in the order they began: id -> {rank, status}. Messages
     // are keyed by (conversation, seq): a new conversation's seqs start at 1 again.
