@@ -101,6 +101,15 @@ CASES = [
     pytest.param("I am waiting for my refund", [], id="verb-after-i-am"),
     pytest.param("called Amazon and they said to write here", [], id="brand-after-called"),
     pytest.param("im so angry", [], id="chat-adjective"),
+    # Issue 15, presidio dev: a name the message addresses, the other person of "said X to Y".
+    pytest.param(
+        "Aloisia, can I please speak to your boss?", ["Aloisia"], id="addressed-before-a-request"
+    ),
+    pytest.param("Sorry, can you check my order?", [], id="interjection-before-a-request"),
+    pytest.param("Hello, could you help me", [], id="greeting-before-a-request"),
+    pytest.param(
+        "I'm so jealous! said Željko to Teresa", ["Željko", "Teresa"], id="said-one-to-another"
+    ),
 ]
 
 
