@@ -5,7 +5,8 @@
 NER misses towns it has not seen, and every name in capitals ("NAANTALI", "GUÉRET"). After
 a cue that puts a person somewhere ("I live in", "originally from", "moved to", "flew to",
 "based in", "born in"), one to four capitalised or upper-case words in any alphabet are a
-place (0.65).
+place (0.65). Countries NER misses ("Uruguay", "SLOVENIA") are found by their English short
+names (0.7), except those as often a person's name or a thing (Jordan, Chad, Turkey).
 """
 
 from __future__ import annotations
@@ -27,6 +28,46 @@ _CUED = regex.compile(
     rf"(?P<value>{_PLACE_WORD}(?:[ \t]+(?:{_PLACE_WORD}|(?:de|del|da|do|la|le|u|am|an|sur)(?=[ \t]+\p{{Lu}}))){{0,3}})"
 )
 CUE_SCORE = 0.65
+# Countries by their usual English short names, for those the small NER model misses
+# ("Uruguay", "Slovenia", "AUSTRIA"). Names that are as often a person's or a thing's
+# (Jordan, Chad, Georgia, Turkey, Jersey) are left to NER.
+COUNTRIES = frozenset(
+    name.casefold()
+    for name in (
+        "Afghanistan", "Albania", "Algeria", "Andorra", "Angola", "Antigua and Barbuda",
+        "Argentina", "Armenia", "Australia", "Austria", "Azerbaijan", "Bahamas", "Bahrain",
+        "Bangladesh", "Barbados", "Belarus", "Belgium", "Belize", "Benin", "Bhutan", "Bolivia",
+        "Bosnia and Herzegovina", "Botswana", "Brazil", "Brunei", "Bulgaria", "Burkina Faso",
+        "Burundi", "Cambodia", "Cameroon", "Canada", "Cape Verde", "Central African Republic",
+        "Chile", "China", "Colombia", "Comoros", "Congo", "Costa Rica", "Croatia", "Cuba",
+        "Cyprus", "Czech Republic", "Czechia", "Denmark", "Djibouti", "Dominican Republic",
+        "Ecuador", "Egypt", "El Salvador", "Equatorial Guinea", "Eritrea", "Estonia",
+        "Eswatini", "Ethiopia", "Fiji", "Finland", "France", "Gabon", "Gambia", "Germany",
+        "Ghana", "Greece", "Greenland", "Grenada", "Guatemala", "Guinea-Bissau", "Guyana",
+        "Haiti", "Honduras", "Hong Kong", "Hungary", "Iceland", "India", "Indonesia", "Iran",
+        "Iraq", "Ireland", "Israel", "Italy", "Ivory Coast", "Jamaica", "Japan", "Kazakhstan",
+        "Kenya", "Kiribati", "Kosovo", "Kuwait", "Kyrgyzstan", "Laos", "Latvia", "Lebanon",
+        "Lesotho", "Liberia", "Libya", "Liechtenstein", "Lithuania", "Luxembourg", "Macao",
+        "Macau", "Madagascar", "Malawi", "Malaysia", "Maldives", "Mali", "Malta",
+        "Marshall Islands", "Mauritania", "Mauritius", "Mexico", "Micronesia", "Moldova",
+        "Monaco", "Mongolia", "Montenegro", "Morocco", "Mozambique", "Myanmar", "Namibia",
+        "Nauru", "Nepal", "Netherlands", "New Zealand", "Nicaragua", "Niger", "Nigeria",
+        "North Korea", "North Macedonia", "Norway", "Oman", "Pakistan", "Palau", "Palestine",
+        "Panama", "Papua New Guinea", "Paraguay", "Peru", "Philippines", "Poland", "Portugal",
+        "Puerto Rico", "Qatar", "Romania", "Russia", "Rwanda", "Saint Lucia", "Samoa",
+        "San Marino", "Saudi Arabia", "Senegal", "Serbia", "Seychelles", "Sierra Leone",
+        "Singapore", "Slovakia", "Slovenia", "Solomon Islands", "Somalia", "South Africa",
+        "South Korea", "South Sudan", "Spain", "Sri Lanka", "Sudan", "Suriname", "Sweden",
+        "Switzerland", "Syria", "Taiwan", "Tajikistan", "Tanzania", "Thailand", "Timor-Leste",
+        "Togo", "Tonga", "Trinidad and Tobago", "Tunisia", "Turkmenistan", "Tuvalu", "Uganda",
+        "Ukraine", "United Arab Emirates", "United Kingdom", "United States",
+        "United States of America", "Uruguay", "Uzbekistan", "Vanuatu", "Vatican City",
+        "Venezuela", "Vietnam", "Viet Nam", "Yemen", "Zambia", "Zimbabwe",
+    )
+)  # fmt: skip
+_COUNTRY_MAX_WORDS = 4
+_COUNTRY_WORD = regex.compile(r"\p{L}[\p{L}\-]*")
+COUNTRY_SCORE = 0.7
 # Capitalised words after "live in", "moved to" ... that are times, not places.
 _NOT_PLACES = frozenset(
     {
@@ -51,6 +92,7 @@ class EnLocationRecognizer(ProjectLocalRecognizer):
             for m in _CUED.finditer(text, timeout=REGEX_TIMEOUT.secs)
             if m.group("value").split()[0].lower() not in _NOT_PLACES
         ]
+        results.extend(self._countries(text))
         if nlp_artifacts is None:
             return results
         for entity in nlp_artifacts.entities:
@@ -69,4 +111,31 @@ class EnLocationRecognizer(ProjectLocalRecognizer):
                     f"spaCy NER {entity.label_}",
                 )
             )
+        return results
+
+    def _countries(self, text: str) -> list[RecognizerResult]:
+        """Country names, capitalised or in capitals, as one to four words on one line."""
+        words = [(m.start(), m.end()) for m in _COUNTRY_WORD.finditer(text)]
+        results: list[RecognizerResult] = []
+        index = 0
+        while index < len(words):
+            start = words[index][0]
+            if not text[start].isupper():
+                index += 1
+                continue
+            for count in range(min(_COUNTRY_MAX_WORDS, len(words) - index), 0, -1):
+                last = index + count - 1
+                gaps = [text[words[i][1] : words[i + 1][0]] for i in range(index, last)]
+                if any(gap not in {" ", "\t"} for gap in gaps):
+                    continue
+                end = words[last][1]
+                if text[start:end].casefold() in COUNTRIES:
+                    results.append(
+                        make_result(
+                            self.ENTITY, start, end, COUNTRY_SCORE, type(self).__name__, "country"
+                        )
+                    )
+                    index = last
+                    break
+            index += 1
         return results
