@@ -29,8 +29,13 @@ CASES = [
     pytest.param(
         "Uruguay leader gives 'kill without warning' order", ["Uruguay"], id="country-alone"
     ),
-    pytest.param("Agatha Á Ottarsdóttir\n\nEBEN\nAustria", ["Austria"], id="country-ending-a-card"),
+    pytest.param(
+        "Agatha Á Ottarsdóttir\n\nEBEN\nAustria",
+        ["EBEN", "Austria"],
+        id="town-and-country-ending-a-card",
+    ),
     pytest.param("SLOVENIA", ["SLOVENIA"], id="country-in-capitals"),
+    pytest.param("Thanks\nCanada", ["Canada"], id="closing-word-above-a-country-not-a-town"),
     pytest.param("Jordan said the parcel was fine", [], id="country-name-that-is-a-person's"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")

@@ -6,7 +6,9 @@ NER misses towns it has not seen, and every name in capitals ("NAANTALI", "GUÉR
 a cue that puts a person somewhere ("I live in", "originally from", "moved to", "flew to",
 "based in", "born in"), one to four capitalised or upper-case words in any alphabet are a
 place (0.65). Countries NER misses ("Uruguay", "SLOVENIA") are found by their English short
-names (0.7), except those as often a person's name or a thing (Jordan, Chad, Turkey).
+names (0.7), except those as often a person's name or a thing (Jordan, Chad, Turkey); on a
+line of its own, the line above it of one to four capitalised or upper-case words is its
+town ("EBEN\\nAustria", 0.6), unless a word is a common or closing word ("Thanks").
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import override
 import regex
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from detectors.recognizers.base import REGEX_TIMEOUT, ProjectLocalRecognizer, make_result
 
@@ -68,6 +71,19 @@ COUNTRIES = frozenset(
 _COUNTRY_MAX_WORDS = 4
 _COUNTRY_WORD = regex.compile(r"\p{L}[\p{L}\-]*")
 COUNTRY_SCORE = 0.7
+# A line that is only a country (a postcode may follow), the last of a card or an address.
+_COUNTRY_LINE_AFTER = regex.compile(r"[ \t]*(?:\d{3,6}[ \t]*)?(?:\n|\Z)")
+# The town on the line before it: one to four capitalised or upper-case words, nothing else
+# ("Chiclana de la Frontera", "EBEN", "> ALFRICK").
+_TOWN_LINE = regex.compile(
+    r"(?:^|\n)[ \t>]*,?[ \t]*(?P<value>\p{Lu}[\p{L}\p{M}'’\-]*\.?(?:[ \t]+(?:\p{Lu}[\p{L}\p{M}'’\-]*\.?|de|del|da|do|la|le|u|am|an|sur)){0,3})[ \t]*\n[ \t\n>]*\Z"
+)
+TOWN_LINE_SCORE = 0.6
+# Words that close a message or head a card line, not towns.
+_NOT_TOWNS = frozenset(
+    {"thanks", "thank", "regards", "cheers", "sincerely", "best", "hi", "hello", "dear",
+     "address", "country", "city", "town", "location", "from", "to", "ship", "shipping"}
+)  # fmt: skip
 # Capitalised words after "live in", "moved to" ... that are times, not places.
 _NOT_PLACES = frozenset(
     {
@@ -135,7 +151,28 @@ class EnLocationRecognizer(ProjectLocalRecognizer):
                             self.ENTITY, start, end, COUNTRY_SCORE, type(self).__name__, "country"
                         )
                     )
+                    results.extend(self._town_line_before(text, start, end))
                     index = last
                     break
             index += 1
         return results
+
+    def _town_line_before(self, text: str, start: int, end: int) -> list[RecognizerResult]:
+        """The town on the line above a line that is only a country ("EBEN\\nAustria")."""
+        line_start = text.rfind("\n", 0, start) + 1
+        if text[line_start:start].strip(" \t>,") or "\n" not in text[:start]:
+            return []
+        if _COUNTRY_LINE_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs) is None:
+            return []
+        town = _TOWN_LINE.search(
+            text, max(0, line_start - 80), line_start, timeout=REGEX_TIMEOUT.secs
+        )
+        if town is None or any(
+            w.lower().rstrip(".") in _NOT_TOWNS or w.lower() in STOP_WORDS
+            for w in town.group("value").split()
+        ):
+            return []
+        why = "town on the line above a country"
+        return [
+            make_result(self.ENTITY, *town.span("value"), TOWN_LINE_SCORE, type(self).__name__, why)
+        ]
