@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the names as mypy sees them; at run time __getattr__ loads 
     from detectors.findings import KnownCustomer as KnownCustomer
     from detectors.pool import DetectionUnavailableError as DetectionUnavailableError
     from detectors.pool import DetectorPool as DetectorPool
+    from detectors.recognizers.base import PatternTimeoutError as PatternTimeoutError
 
 _MODULE_OF = {
     "Box": "detectors.documents",
@@ -46,6 +47,7 @@ _MODULE_OF = {
     "DocumentUnreadableError": "detectors.documents",
     "Finding": "detectors.findings",
     "KnownCustomer": "detectors.findings",
+    "PatternTimeoutError": "detectors.recognizers.base",
     "TextTooLongError": "detectors.engine",
     "default_config_dir": "detectors.config",
     "load_detection_config": "detectors.config",

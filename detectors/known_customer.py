@@ -114,7 +114,7 @@ class KnownCustomerRecognizer(ProjectLocalRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        return self.find(text, nlp_artifacts)
+        return self.find_or_refuse(text, nlp_artifacts)  # every entity; fails closed too
 
     @override
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:

@@ -166,8 +166,23 @@ def _require_detector() -> Detector:
     return _worker_detector
 
 
-def _worker_detect(items: list[DetectItem]) -> list[list[Finding]]:
-    return _require_detector().detect_batch(items)
+def _worker_detect(items: list[DetectItem]) -> list[list[Finding] | ValueError]:
+    """Findings of each item. A text the detector refuses (``PatternTimeoutError``: a pattern
+    ran out of time on it) gets its own error; the batch's other messages are read one at a
+    time and get their findings, so one hostile message refuses no one else's."""
+    detector = _require_detector()
+    try:
+        return list(detector.detect_batch(items))
+    except ValueError as error:
+        if len(items) == 1:
+            return [error]
+    outcomes: list[list[Finding] | ValueError] = []
+    for item in items:
+        try:
+            outcomes.append(detector.detect_batch([item])[0])
+        except ValueError as error:
+            outcomes.append(error)
+    return outcomes
 
 
 def _worker_scan_document(kind: DocumentKind, data: bytes, language: str | None) -> DocumentScan:
@@ -649,9 +664,15 @@ class DetectorPool:
                 except Exception as failure:  # handed to every waiting caller
                     error = failure
                     break
-                for (_item, future), findings in zip(batch, results, strict=True):
-                    if not future.done():
-                        future.set_result(findings)
+                for (_item, future), outcome in zip(batch, results, strict=True):
+                    if future.done():
+                        continue
+                    if isinstance(outcome, Exception):  # this text refused: never passed
+                        future.set_exception(
+                            DetectionUnavailableError(f"detection failed: {outcome!r}")
+                        )
+                    else:
+                        future.set_result(outcome)
                 return
             for _item, future in batch:
                 if not future.done():

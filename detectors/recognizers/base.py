@@ -10,6 +10,8 @@ window enhancer (context.py) in English and Chinese alike.
 from __future__ import annotations
 
 import logging
+import pathlib
+import traceback
 from typing import ClassVar, override
 
 import regex
@@ -37,6 +39,49 @@ PatternSpec = tuple[str, str, float]
 
 # The GUARD of recognizers whose every pattern needs a digit (``\d`` as the patterns read it).
 HAS_DIGIT = regex.compile(r"\d")
+
+# What a time-out's message starts with (callers tell "this text" from "the detector").
+REGEX_TIMED_OUT = "regex timed out"
+
+
+class PatternTimeoutError(ValueError):
+    """A recognizer's pattern ran out of time (``engine.regex_timeout_secs``) on a text.
+
+    The text was not scanned completely, so it is refused whole (fail closed): never passed
+    on with what was found before the time-out. A ``ValueError`` like ``TextTooLongError``
+    (the filter answers that line with an error and goes on). The message names the
+    recognizer and the pattern, never the text, so it is safe to log.
+    """
+
+    def __init__(self, recognizer: str, pattern: str) -> None:
+        super().__init__(f"{REGEX_TIMED_OUT}: {recognizer}, pattern {pattern}")
+        self.recognizer = recognizer
+        self.pattern = pattern
+
+    @override
+    def __reduce__(self) -> tuple[type[PatternTimeoutError], tuple[str, str]]:
+        return type(self), (self.recognizer, self.pattern)  # crosses the pool's pipe
+
+
+def pattern_timed_out(recognizer: str, pattern: str, text_chars: int) -> PatternTimeoutError:
+    """Log the time-out once (names and length only) and give the error to raise."""
+    logger.warning(
+        "%s: pattern %s timed out on a %d-char text; the text is refused",
+        recognizer,
+        pattern,
+        text_chars,
+    )
+    return PatternTimeoutError(recognizer, pattern)
+
+
+def _pattern_at(error: TimeoutError) -> str:
+    """Where a recognizer's own code ran the pattern that timed out: ``module.py:line``
+    (``regex`` raises from C, so the last Python frame is the loop or call that ran it)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return "?"
+    frame = frames[-1]
+    return f"{pathlib.Path(frame.filename).name}:{frame.lineno}"
 
 
 class ProjectPatternRecognizer(PatternRecognizer):
@@ -79,15 +124,21 @@ class ProjectPatternRecognizer(PatternRecognizer):
 
         Same results as ``PatternRecognizer.analyze``: each pattern's matches (empty ones
         skipped), ``validate_result`` True scores 1.0 and False drops, ``invalidate_result``
-        True drops, then Presidio's ``remove_duplicates``. Patterns are compiled once.
+        True drops, then Presidio's ``remove_duplicates``. Patterns are compiled once. Unlike
+        Presidio's, a pattern that runs out of time raises ``PatternTimeoutError`` (Presidio
+        skips it and returns the rest: the text would pass with that value unmasked).
         """
+        compiled_patterns = self._compiled
         if regex_flags is not None and regex_flags != self.FLAGS:
-            return list(super().analyze(text, entities, nlp_artifacts, regex_flags))
+            compiled_patterns = [
+                (name, rx, score, regex.compile(rx, flags=regex_flags))
+                for name, rx, score, _compiled in self._compiled
+            ]
         if self.GUARD is not None and self.GUARD.search(text) is None:
             return []
         name = type(self).__name__  # the recognizer's name (see __init__)
         results: list[RecognizerResult] = []
-        for pattern_name, pattern_rx, pattern_score, compiled in self._compiled:
+        for pattern_name, pattern_rx, pattern_score, compiled in compiled_patterns:
             try:
                 for match in compiled.finditer(text, timeout=REGEX_TIMEOUT.secs):
                     start, end = match.span()
@@ -118,12 +169,7 @@ class ProjectPatternRecognizer(PatternRecognizer):
                         )
                     )
             except TimeoutError:
-                logger.warning(
-                    "%s: pattern %s timed out on a %d-char text",
-                    name,
-                    pattern_name,
-                    len(text),
-                )
+                raise pattern_timed_out(name, pattern_name, len(text)) from None
         if len(results) > 1:
             results = EntityRecognizer.remove_duplicates(results)
         return results
@@ -216,11 +262,17 @@ class ProjectLocalRecognizer(LocalRecognizer):
     ) -> list[RecognizerResult]:
         if entities and self.ENTITY not in entities:
             return []
+        return self.find_or_refuse(text, nlp_artifacts)
+
+    def find_or_refuse(
+        self, text: str, nlp_artifacts: NlpArtifacts | None
+    ) -> list[RecognizerResult]:
+        """``find``, or ``PatternTimeoutError`` when one of its patterns runs out of time:
+        never the findings so far, nor none (fail closed)."""
         try:
             return self.find(text, nlp_artifacts)
-        except TimeoutError:
-            logger.warning("%s timed out on a %d-char text", type(self).__name__, len(text))
-            return []
+        except TimeoutError as error:
+            raise pattern_timed_out(type(self).__name__, _pattern_at(error), len(text)) from None
 
 
 class KeyedValueRecognizer(ProjectLocalRecognizer):
@@ -233,7 +285,11 @@ class KeyedValueRecognizer(ProjectLocalRecognizer):
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         results = []
         for name, pattern, score in self.KEYED_PATTERNS:
-            for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
+            try:
+                matches = list(pattern.finditer(text, timeout=REGEX_TIMEOUT.secs))
+            except TimeoutError:
+                raise pattern_timed_out(type(self).__name__, name, len(text)) from None
+            for match in matches:
                 start, end = match.span("value")
                 results.append(
                     make_result(

@@ -66,6 +66,22 @@ CASES = [
     pytest.param("I upgraded to Windows 10 Pro 2 days ago", [], id="product-version-not-address"),
     pytest.param("Order 12345 Blue Widget 2 arrived", [], id="order-and-quantity-not-address"),
     pytest.param("I bought 3 Apple Park mugs", [], id="quantity-not-address"),
+    # Issue 15, presidio dev: the street a corner's street crosses, without a number.
+    pytest.param(
+        "The address of Glover, Ruiz and Armstrong is the corner of Via Nuova del Campo 85 and Baranyay Mill",
+        ["Via Nuova del Campo 85 and Baranyay Mill"],
+        id="corner-crossing-street",
+    ),
+    pytest.param(
+        "Ask the driver to stop at the corner of 11 Botley Road St. and Herceg Gateway St.",
+        ["11 Botley Road St. and Herceg Gateway St."],
+        id="corner-crossing-street-st",
+    ),
+    pytest.param(
+        "I live at 11 Botley Road and Tom lives nearby",
+        ["11 Botley Road"],
+        id="and-without-a-corner-is-not-a-crossing",
+    ),
 ]
 
 

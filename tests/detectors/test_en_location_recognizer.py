@@ -25,6 +25,18 @@ CASES = [
     pytest.param("are you going to Playlist Live in February ?", [], id="month-after-cue"),
     pytest.param("the last scan was at the Hong Kong hub", [], id="issue-hub-not-a-place"),
     pytest.param("The invoice INV-7148115 total is 238", [], id="invoice-not-a-place"),
+    # Issue 15, presidio dev: countries the small NER model misses, in capitals too.
+    pytest.param(
+        "Uruguay leader gives 'kill without warning' order", ["Uruguay"], id="country-alone"
+    ),
+    pytest.param(
+        "Agatha Á Ottarsdóttir\n\nEBEN\nAustria",
+        ["EBEN", "Austria"],
+        id="town-and-country-ending-a-card",
+    ),
+    pytest.param("SLOVENIA", ["SLOVENIA"], id="country-in-capitals"),
+    pytest.param("Thanks\nCanada", ["Canada"], id="closing-word-above-a-country-not-a-town"),
+    pytest.param("Jordan said the parcel was fine", [], id="country-name-that-is-a-person's"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

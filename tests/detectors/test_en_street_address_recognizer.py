@@ -29,6 +29,20 @@ CASES = [
     ),
     pytest.param("my address is 221 Baker Street", ["221 Baker Street"], id="street-only"),
     pytest.param("I bought 3 Apple Park mugs", [], id="quantity-not-address"),
+    # Issue 15, presidio dev: US forces' mail, a ship's name instead of a street, any case.
+    pytest.param(
+        "The restaurant is located at USNS Saibara\nFPO AP 12428. It serves great food.",
+        ["USNS Saibara\nFPO AP 12428"],
+        id="military-ship",
+    ),
+    pytest.param(
+        "may i request to have the statement sent to uscgc aslakhanov\nfpo ae 44941?",
+        ["uscgc aslakhanov\nfpo ae 44941"],
+        id="military-ship-lower-case",
+    ),
+    pytest.param(
+        "PSC 1234, Box 5678\nAPO AA 34021", ["PSC 1234, Box 5678\nAPO AA 34021"], id="military-psc"
+    ),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

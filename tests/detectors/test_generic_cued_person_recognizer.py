@@ -69,6 +69,25 @@ CASES = [
         id="name-line-in-a-signature",
     ),
     pytest.param("Best Regards\nCustomer Service\nOrder 12345", [], id="heading-lines-not-names"),
+    # Issue 15, presidio dev: a contact card headed by a lower-case name, a name with particles.
+    pytest.param(
+        "leone mazzi\n\nnurse\n\npersonal info:\nphone:\n0393 1144137",
+        ["leone mazzi"],
+        id="lower-case-card-head",
+    ),
+    pytest.param(
+        "bertram m. jørgensen\n\nsoldier\n\ne-mail:\nbertrammjorgensen@armyspy.com",
+        ["bertram m. jørgensen"],
+        id="lower-case-card-head-initial",
+    ),
+    pytest.param(
+        "good morning team\nmy order is late\ncall 555 123 4567", [], id="lower-case-greeting-line"
+    ),
+    pytest.param(
+        "Maika van de Noort\nEmployment manager\n33787 590 Edington Drive",
+        ["Maika van de Noort"],
+        id="name-line-with-particles",
+    ),
     pytest.param("Sometimes people call me Csanád", ["Csanád"], id="call-me"),
     pytest.param(
         'Alice: "Who are you?"\nAlice:"I\'m Christopher\'s daughter".',
@@ -82,6 +101,15 @@ CASES = [
     pytest.param("I am waiting for my refund", [], id="verb-after-i-am"),
     pytest.param("called Amazon and they said to write here", [], id="brand-after-called"),
     pytest.param("im so angry", [], id="chat-adjective"),
+    # Issue 15, presidio dev: a name the message addresses, the other person of "said X to Y".
+    pytest.param(
+        "Aloisia, can I please speak to your boss?", ["Aloisia"], id="addressed-before-a-request"
+    ),
+    pytest.param("Sorry, can you check my order?", [], id="interjection-before-a-request"),
+    pytest.param("Hello, could you help me", [], id="greeting-before-a-request"),
+    pytest.param(
+        "I'm so jealous! said Željko to Teresa", ["Željko", "Teresa"], id="said-one-to-another"
+    ),
 ]
 
 

@@ -23,7 +23,9 @@ one reads the street first, in any alphabet, then follows the address to its end
    capitalised or upper-case words ending the line or before a postcode: "Nijmegen",
    "UPPLANDS VÄSBY", "New Zealand 15896"); right after the number, a street word
    ("Dalmatinova 68 St."), which makes the weak shape a street.
-4. A postcode after its label ("ZIP: 394 13", "my zip code is 610", "postcode SR8 7UX").
+4. After "the corner of" the street, the street it crosses, without a number ("the corner of
+   Asselsestraat 7 St. and Martinez Mall St.").
+5. A postcode after its label ("ZIP: 394 13", "my zip code is 610", "postcode SR8 7UX").
 
 Scores: a labelled postcode 0.6; a street word 0.55 (one-digit house number before it: 0.3, "3 Apple Park mugs"),
 the weak shape 0.35; plus 0.1 for each address part found after the street (up to 0.85).
@@ -108,6 +110,11 @@ _ZIP = regex.compile(
     r"(?<![\p{L}])(?i:zip(?:[ \t]?code)?|post[ \t]?code|postal[ \t]code|postleitzahl|PLZ|CEP)[ \t]*(?:is|:)?[ \t]*"
     r"(?P<value>\d{3,6}(?:[ -]\d{2,4})?|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2})(?![\w-])"
 )
+# "the corner of A 12 and B Street": the crossing street has no number.
+_CORNER_BEFORE = regex.compile(r"(?i:corner)[ \t]+(?:of[ \t]+)?(?:the[ \t]+)?$")
+_AND = regex.compile(r"[ \t]+(?:and|&)[ \t]+")
+_CROSSING_WORD = regex.compile(r"\p{Lu}[\p{L}\p{M}'’\-]*\.?(?![\p{L}\p{M}])")
+_GAP = regex.compile(r"[ \t]+")
 ZIP_SCORE = 0.6
 _MAX_PARTS = 8
 _MAX_STREET_WORDS = 4
@@ -155,6 +162,7 @@ class EnInternationalAddressRecognizer(ProjectLocalRecognizer):
             first, last, score = street
             first = extend_left(text, first)
             end, parts, street_word_after = extend_right(text, last)
+            end = corner_street(text, first, end)
             if score == WEAK_SCORE and street_word_after:
                 score = STREET_SCORE
             if score == WEAK_SCORE and parts == 0 and not self._has_context(text, first):
@@ -254,6 +262,30 @@ def street_around(
         # A street word first, as in French, Spanish, Portuguese: "29 Rue de Tanger".
         return n_start, after[-1][1], STREET_SCORE
     return None
+
+
+def corner_street(text: str, start: int, end: int) -> int:
+    """After "the corner of <street>", the street it crosses: " and Inna Loop St." (one to
+    four capitalised words up to the last street word); ``end`` when there is none."""
+    if _CORNER_BEFORE.search(text[max(0, start - 24) : start]) is None:
+        return end
+    joint = _AND.match(text, end, timeout=REGEX_TIMEOUT.secs)
+    if joint is None:
+        return end
+    crossing = end
+    at = joint.end()
+    for _ in range(_MAX_STREET_WORDS):
+        word = _CROSSING_WORD.match(text, at, timeout=REGEX_TIMEOUT.secs)
+        if word is None:
+            break
+        if is_street_word(word.group()):
+            crossing = word.end()
+        at = word.end()
+        gap = _GAP.match(text, at, timeout=REGEX_TIMEOUT.secs)
+        if gap is None:
+            break
+        at = gap.end()
+    return crossing
 
 
 def extend_left(text: str, start: int) -> int:

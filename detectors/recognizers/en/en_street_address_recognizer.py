@@ -251,7 +251,13 @@ _UK_POSTCODE_TAIL = rf"(?<![0-9A-Za-z_-]){_STREET}{_SEP}{_TOWN}{_SEP}{_UK_POSTCO
 _PO_BOX = (
     rf"(?<![0-9A-Za-z_-])(?:P\.?\s?O\.?\s?Box|PO Box)\s\d{{1,6}}(?:,\s?{_TOWN},?\s{_US_TAIL})?"
 )
-_MILITARY = rf"(?<![0-9A-Za-z_-])(?:USNS|USNV|USS|USCGC|PSC|Unit)\s[A-Z]?[a-z]*\s?\d{{1,5}}(?:,\s?Box\s\d{{1,5}})?{_SEP}(?:FPO|APO|DPO)\s(?:AA|AE|AP)\s\d{{5}}"
+# US forces' mail: a ship ("USNS Saibara", "USCGC Aslakhanov") or a unit, PSC or CMR with its
+# box, then APO/FPO/DPO, AA/AE/AP and a ZIP code; in any case ("uscgc aslakhanov\nfpo ae 44941").
+_MILITARY = (
+    r"(?<![0-9A-Za-z_-])(?i:(?:USNS|USNV|USS|USCGC)[ \t]\p{L}[\p{L}'’\-]*(?:[ \t]\p{L}[\p{L}'’\-]*)?"
+    r"|(?:PSC|Unit|CMR)[ \t]\d{1,5}(?:,?[ \t]?Box[ \t]\d{1,5})?)"
+    r"(?:,[ \t]?|[ \t]*\n[ \t]*|[ \t])(?i:FPO|APO|DPO)[ \t](?i:AA|AE|AP)[ \t]\d{5}(?![0-9])"
+)
 
 
 class EnStreetAddressRecognizer(ProjectPatternRecognizer):

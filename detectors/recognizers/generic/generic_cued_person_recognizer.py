@@ -17,11 +17,16 @@ words right after it are taken when they look like a name:
 After a title (Mr., Ms., Mrs., Dr., Miss) one word is enough: a surname alone is a name.
 Cues include a question for the name answered in the same message ("What's your last
 name? Turgeon"), "it's under X" / "booked under X", and reported speech ("said X",
-"told X", "speak to X"); a capitalised word before "'s daughter", "'s wife", "'s boss" ...
+"told X", "speak to X", "said X to Y"); a capitalised word opening the message before a
+request ("Aloisia, can I ...", "Danial, could you ...") is a name (0.6) unless it is an
+interjection, a greeting or a common word ("Sorry, can you"); a capitalised word before "'s daughter", "'s wife", "'s boss" ...
 is a name too, and so is the speaker heading a quoted line ('Alice: "Who are you?"'). A title is never taken as the name ("this is Mr. Wirth"). In a message of
 three or more lines with a number (a signature or contact card), a line that is only two to
-four name-shaped words ("Marta Palermo", "Ella H. Snider") is a name (0.6), unless a word is
-a heading word ("Best Regards", "Customer Service", "Asc Partners").
+four name-shaped words ("Marta Palermo", "Ella H. Snider", "Maika van de Noort") is a name
+(0.6), unless a word is a heading word ("Best Regards", "Customer Service", "Asc Partners");
+so is a first line of two to four lower-case words ("leone mazzi", "emidio p lombardo")
+heading such a block that holds a phone number or an e-mail address, none of them a common
+English word.
 """
 
 from __future__ import annotations
@@ -50,6 +55,10 @@ _CUE = (
 )
 # The cue in any case; the name's capital letters must be real ones.
 _CUED = regex.compile(rf"(?<![\p{{L}}])(?P<cue>(?i:{_CUE}))[ \t]+(?P<value>{_NAME})")
+# "said Erle to Maurice": the one spoken to (the speaker is the cue's own name).
+_SAID_TO = regex.compile(
+    rf"(?<![\p{{L}}])(?i:said)[ \t]+{_CAPITALISED}[ \t]+(?i:to)[ \t]+(?P<value>{_NAME})"
+)
 _STRONG_LOWER = regex.compile(
     rf"(?<![\p{{L}}])(?:(?i:my name is|my name's|name\s?:)[ \t]*(?P<value>{_LOWER})|(?:mr|mrs|ms|dr)\.?[ \t]+(?P<value>[a-z][a-z'’\-]+))"
 )
@@ -66,6 +75,24 @@ _TITLED = regex.compile(
 _SPEAKER = regex.compile(
     r"^[ \t>]*(?P<value>\p{Lu}[\p{Ll}\p{M}'’\-]+)[ \t]*:[ \t]*[\"“]", regex.MULTILINE
 )
+# A name the message opens by addressing, before a request: "Aloisia, can I please speak to
+# your boss?", "Danial, could you check".
+_VOCATIVE = regex.compile(
+    r"\A[ \t]*(?P<value>\p{Lu}[\p{Ll}\p{M}'’\-]+),[ \t]+(?:can|could|would|will)[ \t]+(?:I|you|we)\b"
+)
+# Words that open a request that way and are not names.
+_NOT_VOCATIVE = frozenset(
+    {
+        "sorry", "hello", "hey", "hiya", "please", "well", "also", "anyway", "anyways", "btw",
+        "team", "guys", "folks", "sir", "madam", "maam", "ma'am", "mate", "dear", "friend",
+        "support", "admin", "seller", "shop", "store", "yeah", "yep", "yup", "nope", "oh",
+        "ah", "um", "hmm", "honestly", "seriously", "sure", "alright", "right", "great",
+        "cool", "perfect", "excellent", "wow", "damn", "ugh", "besides", "otherwise", "today",
+        "tomorrow", "tonight", "meanwhile", "now", "first", "second", "finally", "lastly",
+        "again", "however", "therefore", "actually", "basically", "quick",
+        "question", "morning", "afternoon", "evening", "everyone", "everybody", "all",
+    }
+)  # fmt: skip
 # Capitalised words after a cue that are not names.
 _NOT_NAMES = frozenset(
     {
@@ -81,10 +108,18 @@ _NOT_NAMES = frozenset(
 )  # fmt: skip
 # A line that is only a name, in a block of lines with a number (a signature, a contact
 # card, a label): ">Marta Palermo", "Landerico B Hidalgo", "Ella H. Snider".
+_PARTICLE = r"(?:van|von|de|der|den|ten|ter|da|di|du|del|della|la|le|bin|binti|al|el)"
 _NAME_LINE = regex.compile(
-    r"^[ \t>]*(?P<value>\p{Lu}[\p{Ll}\p{M}'’\-]+(?:[ \t]+(?:\p{Lu}\.?|\p{Lu}[\p{Ll}\p{M}'’\-]+)){0,2}[ \t]+\p{Lu}[\p{Ll}\p{M}'’\-]+)[ \t]*$",
+    rf"^[ \t>]*(?P<value>\p{{Lu}}[\p{{Ll}}\p{{M}}'’\-]+(?:[ \t]+(?:\p{{Lu}}\.?|\p{{Lu}}[\p{{Ll}}\p{{M}}'’\-]+|{_PARTICLE})){{0,3}}[ \t]+\p{{Lu}}[\p{{Ll}}\p{{M}}'’\-]+)[ \t]*$",
     regex.MULTILINE,
 )
+# The first line of a contact card written in lower case ("leone mazzi", "emidio p lombardo",
+# "bertram m. jørgensen"): two to four lower-case words (a middle initial allowed) and
+# nothing else, when the card below it holds a phone number or an e-mail address.
+_LOWER_HEAD_LINE = regex.compile(
+    r"\A[ \t>]*(?P<value>\p{Ll}[\p{Ll}\p{M}'’\-]+(?:[ \t]+(?:\p{Ll}\.?|\p{Ll}[\p{Ll}\p{M}'’\-]+)){0,2}[ \t]+\p{Ll}[\p{Ll}\p{M}'’\-]+)[ \t]*\n"
+)
+_CARD_CONTACT = regex.compile(r"@|\d[\d \-().]{5,}\d")
 # Capitalised words that head a line in a signature or a form and are not names.
 _HEADING_WORDS = frozenset(
     {
@@ -118,6 +153,7 @@ class GenericCuedPersonRecognizer(ProjectLocalRecognizer):
             (_TITLED, "name after a title"),
             (_RELATION, "name before a relation"),
             (_SPEAKER, "speaker of a quoted line"),
+            (_SAID_TO, "name after said X to"),
         )
         for pattern, why in cued:
             for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
@@ -132,12 +168,41 @@ class GenericCuedPersonRecognizer(ProjectLocalRecognizer):
                 start, end = match.span("value")
                 why = "a line that is a name, in a block with a number"
                 results.append(make_result(self.ENTITY, start, end, NAME_LINE_SCORE, name, why))
+        if text.count("\n") >= 2:
+            results.extend(self._lower_case_card_head(text))
+        vocative = _VOCATIVE.match(text, timeout=REGEX_TIMEOUT.secs)
+        if vocative is not None:
+            word = vocative.group("value").lower()
+            if not (
+                word in _NOT_VOCATIVE
+                or word in _NOT_NAMES
+                or word in _CHAT_WORDS
+                or word in STOP_WORDS
+                or word in _HEADING_WORDS
+            ):
+                start, end = vocative.span("value")
+                why = "a name the message addresses before a request"
+                results.append(make_result(self.ENTITY, start, end, NAME_LINE_SCORE, name, why))
         for match in _STRONG_LOWER.finditer(text, timeout=REGEX_TIMEOUT.secs):
             start, end = trim(text, *match.span("value"))
             if end > start:
                 why = "lower-case name after my name is or a title"
                 results.append(make_result(self.ENTITY, start, end, self.CUE_SCORE, name, why))
         return results
+
+    def _lower_case_card_head(self, text: str) -> list[RecognizerResult]:
+        head = _LOWER_HEAD_LINE.match(text, timeout=REGEX_TIMEOUT.secs)
+        if head is None or not _CARD_CONTACT.search(text, head.end(), timeout=REGEX_TIMEOUT.secs):
+            return []
+        words = [w.rstrip(".") for w in head.group("value").split()]
+        if any(
+            w in STOP_WORDS or w in _HEADING_WORDS or w in _NOT_NAMES or w in _CHAT_WORDS
+            for w in words
+        ):
+            return []
+        start, end = head.span("value")
+        why = "a lower-case line heading a contact card"
+        return [make_result(self.ENTITY, start, end, NAME_LINE_SCORE, type(self).__name__, why)]
 
 
 def shouted(match: regex.Match[str], value: str) -> bool:
