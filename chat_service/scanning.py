@@ -35,6 +35,11 @@ class DocumentResult:
     pages: int
 
 
+class TextNotScanned(Exception):
+    """The detector refused this text (a pattern ran out of time on it). The text must not
+    pass, and sending it again will be refused again: not a passing outage."""
+
+
 class DocumentScanFailed(Exception):
     """The document could not be read or scanned; `reason` is safe to log and count."""
 
@@ -61,7 +66,12 @@ class PoolScanner:
         self._pool = pool
 
     async def scan(self, text: str, language: str | None, owner: str = "") -> list[dict[str, Any]]:
-        findings = await self._pool.detect(text, language, owner=owner)
+        from detectors.pool import TextRefusedError
+
+        try:
+            findings = await self._pool.detect(text, language, owner=owner)
+        except TextRefusedError as exc:
+            raise TextNotScanned(str(exc)) from exc
         return [f.to_contract() for f in findings]
 
     async def scan_document(

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the names as mypy sees them; at run time __getattr__ loads 
     from detectors.findings import KnownCustomer as KnownCustomer
     from detectors.pool import DetectionUnavailableError as DetectionUnavailableError
     from detectors.pool import DetectorPool as DetectorPool
+    from detectors.pool import TextRefusedError as TextRefusedError
     from detectors.recognizers.base import PatternTimeoutError as PatternTimeoutError
 
 _MODULE_OF = {
@@ -48,6 +49,7 @@ _MODULE_OF = {
     "Finding": "detectors.findings",
     "KnownCustomer": "detectors.findings",
     "PatternTimeoutError": "detectors.recognizers.base",
+    "TextRefusedError": "detectors.pool",
     "TextTooLongError": "detectors.engine",
     "default_config_dir": "detectors.config",
     "load_detection_config": "detectors.config",

@@ -218,6 +218,11 @@ class DetectionUnavailableError(RuntimeError):
     """Detection failed even after replacing the workers; the message must not pass."""
 
 
+class TextRefusedError(DetectionUnavailableError):
+    """The detector refused this text (a pattern ran out of time on it): the message must
+    not pass, and sending the same text again will be refused again."""
+
+
 class _WorkerDiedError(Exception):
     """The worker's pipe ended before it answered."""
 
@@ -668,9 +673,7 @@ class DetectorPool:
                     if future.done():
                         continue
                     if isinstance(outcome, Exception):  # this text refused: never passed
-                        future.set_exception(
-                            DetectionUnavailableError(f"detection failed: {outcome!r}")
-                        )
+                        future.set_exception(TextRefusedError(f"detection failed: {outcome!r}"))
                     else:
                         future.set_result(outcome)
                 return

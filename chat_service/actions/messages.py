@@ -39,6 +39,7 @@ from chat_service.errors import (
     DetectionUnavailable,
     ProtocolError,
     StoreUnavailable,
+    TextNotScannable,
     TooManyConversations,
 )
 from chat_service.policy.assess import MINOR, assess
@@ -53,6 +54,7 @@ from chat_service.protocol.events import (
     WarningOut,
 )
 from chat_service.protocol.render import Mask, mask_sensitive
+from chat_service.scanning import TextNotScanned
 from chat_service.sealing import (
     MessageConsent,
     Sealed,
@@ -161,6 +163,8 @@ async def check_send_message(
         if scan is not None:
             try:
                 raw = await scan
+            except TextNotScanned as exc:  # the text's fault: sending it again will not help
+                raise TextNotScannable(ref=command.client_id) from exc
             except Exception as exc:
                 # Never store or pass on a message that was not scanned.
                 logger.exception("detection failed")

@@ -37,6 +37,7 @@ from chat_service.errors import (
 )
 from chat_service.protocol.events import FindingOut, MessageOut, NoteOut, Sender
 from chat_service.protocol.render import mask_sensitive
+from chat_service.scanning import TextNotScanned
 from chat_service.sealing import seal
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation, Priority
@@ -47,7 +48,6 @@ from chat_service.storage.teamwork import NoteDoc, OutcomeDoc, RatingDoc
 logger = logging.getLogger(__name__)
 STAFF = (Role.AGENT, Role.SUPERVISOR)
 MAX_TRANSCRIPT_MESSAGES = 10_000
-REGEX_TIMED_OUT = "regex timed out"  # how the pool reports a pattern out of time on a text
 
 
 def _staff(identity: Identity) -> None:
@@ -93,9 +93,9 @@ async def _scan_masked(
     (nobody consented to keeping them here): masked text, findings, sealed values."""
     try:
         raw = await services.scanner.scan(text, None, f"{identity.role.value}:{identity.sub}")
+    except TextNotScanned as exc:  # this text's fault: sending it again will not help
+        raise TextNotScannable() from exc
     except Exception as exc:
-        if REGEX_TIMED_OUT in str(exc):  # this text's fault (detectors/recognizers/base.py)
-            raise TextNotScannable() from exc
         logger.exception("detection failed")
         raise DetectionUnavailable() from exc
     findings = [FindingOut.model_validate(f) for f in raw]

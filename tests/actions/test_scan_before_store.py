@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
 from chat_service.app import create_app
+from chat_service.scanning import TextNotScanned
 from chat_service.settings import Settings
 from tests.helpers.ws import connect, customer_opens
 
@@ -21,6 +22,7 @@ class ScriptedScanner:
 
     def __init__(self) -> None:
         self.failing = False
+        self.refusing = False
         self.delay = 0.0
         self.running = 0
 
@@ -32,6 +34,8 @@ class ScriptedScanner:
             self.running -= 1
         if self.failing:
             raise RuntimeError("detector down")
+        if self.refusing:
+            raise TextNotScanned("regex timed out: a pattern ran out of time on this text")
         return []
 
 
@@ -63,6 +67,30 @@ async def test_when_the_scan_fails_then_nothing_is_stored_or_passed_on(
     assert (ack["seq"], ack["duplicate"]) == (1, False)  # nothing was stored before
     message = await agent.expect_message(seq=1)
     assert message["text"] == "my first message"
+
+
+async def test_when_the_detector_refuses_a_text_then_it_is_not_scannable_and_nothing_is_stored(
+    aiohttp_client: AiohttpClient, settings: Settings, store_uri: str | None
+) -> None:
+    """A text the detector gives up on (a pattern out of time) is this text's fault: the
+    sender is told it cannot be scanned (not the passing `detection_unavailable`, which the
+    same text would meet again on every resend), and nothing is stored or passed on."""
+    client, scanner = await _client(aiohttp_client, settings, store_uri)
+    agent = await connect(client, "agent", "agent-1")
+    customer = await connect(client, "customer", "cust-1")
+    scanner.refusing = True
+
+    await customer.send_text("a text the patterns choke on", client_id="c-1")
+    error = await customer.expect("error", ref="c-1")
+    assert error["code"] == "text_not_scannable"
+    await agent.expect_nothing("message.new")
+
+    scanner.refusing = False
+    await customer.send_text("reworded", client_id="c-2")
+    ack = await customer.expect("message.ack", client_id="c-2")
+    assert (ack["seq"], ack["duplicate"]) == (1, False)  # nothing was stored before
+    message = await agent.expect_message(seq=1)
+    assert message["text"] == "reworded"
 
 
 async def test_when_the_message_is_refused_then_its_scan_is_cancelled(

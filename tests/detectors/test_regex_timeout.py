@@ -18,11 +18,13 @@ import regex
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from chat_service.scanning import PoolScanner, TextNotScanned
 from detectors import (
     DetectionUnavailableError,
     Detector,
     DetectorPool,
     PatternTimeoutError,
+    TextRefusedError,
     run_filter,
 )
 from detectors.recognizers.base import (
@@ -160,8 +162,13 @@ async def test_when_a_pattern_times_out_in_a_pool_worker_then_that_message_alone
             pool.detect("", owner="customer:b"),
             return_exceptions=True,
         )
+        with pytest.raises(TextNotScanned, match="regex timed out"):  # the server's adapter
+            await PoolScanner(pool).scan(CARD_TEXT, None, "customer:a")
     finally:
         await pool.close()
-    assert isinstance(card, DetectionUnavailableError), card
+    # Refused for this text (sending it again will not help), not an outage; still a
+    # DetectionUnavailableError for callers that only know that one.
+    assert isinstance(card, TextRefusedError), card
+    assert isinstance(card, DetectionUnavailableError)
     assert "regex timed out" in str(card)
     assert empty == []
