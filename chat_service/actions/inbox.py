@@ -2,8 +2,12 @@
 conversation with the last message as the viewer may see it, the waiting time and the
 number of unanswered customer messages, sorted by waiting time.
 
-Reads per page, whatever its size: one count per view, one conversation query, one
-message outline query (no content), one query for the last messages; no read per row.
+Reads per page, whatever its size: one conversation query, one query for the listed
+conversations' messages (read through the `conversation_seq` index), and a count for each
+view whose count is not already known from the listed conversations; no read per row.
+The console's first load is one request: the `open` view (an agent's Mine and Unassigned
+together, a supervisor's All), whose rows give every open view's count, so only Closed is
+counted by the store.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from chat_service.errors import Forbidden
 from chat_service.protocol.events import MessageOut
 from chat_service.services import Services
 from chat_service.storage.conversations import Conversation
+from chat_service.storage.messages import MessageDoc
 
 OPEN_VIEW_MAX = 500  # open conversations listed in one view (the queue's existing cap)
 CLOSED_PAGE = 50  # closed conversations per page
@@ -29,6 +34,7 @@ class View(StrEnum):
     UNASSIGNED = "unassigned"
     ALL = "all"  # supervisors
     CLOSED = "closed"
+    OPEN = "open"  # every open conversation the caller works from: not a view of its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,10 @@ def _query(view: View, identity: Identity) -> Mapping[str, object]:
             return {"status": "open", "agent_id": None}
         case View.ALL:
             return {"status": "open"}
+        case View.OPEN:
+            if identity.role is Role.SUPERVISOR:
+                return {"status": "open"}
+            return {"status": "open", "agent_id": {"$in": [None, identity.sub]}}
         case View.CLOSED:
             if identity.role is Role.SUPERVISOR:
                 return {"status": "closed"}
@@ -71,10 +81,9 @@ def _query(view: View, identity: Identity) -> Mapping[str, object]:
 async def inbox(services: Services, identity: Identity, view: View, page: int) -> InboxPage:
     """One view of the inbox for an agent or a supervisor (`page`: closed view only)."""
     allowed = views_for(identity)
-    if identity.role not in (Role.AGENT, Role.SUPERVISOR) or view not in allowed:
+    if identity.role not in (Role.AGENT, Role.SUPERVISOR) or view not in (*allowed, View.OPEN):
         raise Forbidden(f"the {view.value} view is not available to this caller")
     conversations = services.store.conversations
-    counts = {v.value: await conversations.count_where(_query(v, identity)) for v in allowed}
     if view is View.CLOSED:
         found = await conversations.list_where(
             _query(view, identity), "closed_at", page * CLOSED_PAGE, CLOSED_PAGE + 1
@@ -86,6 +95,11 @@ async def inbox(services: Services, identity: Identity, view: View, page: int) -
             _query(view, identity), "created_at", 0, OPEN_VIEW_MAX
         )
         has_more, page = False, 0
+    counts = _counted(view, identity, found)
+    for v in allowed:
+        if v.value not in counts:
+            counts[v.value] = await conversations.count_where(_query(v, identity))
+    counts = {v.value: counts[v.value] for v in allowed}
     rows = await _rows(services, identity, found)
     if view is not View.CLOSED:  # longest waiting first, then those not waiting, oldest first
         rows.sort(
@@ -98,27 +112,45 @@ async def inbox(services: Services, identity: Identity, view: View, page: int) -
     return InboxPage(view, counts, rows, page, has_more)
 
 
+def _counted(view: View, identity: Identity, found: list[Conversation]) -> dict[str, int]:
+    """The counts of the open views that the listed open conversations answer: a view within
+    the listed one (Mine and Unassigned within Open or All), when the list was not cut at
+    OPEN_VIEW_MAX. Empty for Closed and for a cut list: those are counted by the store."""
+    if view is View.CLOSED or len(found) >= OPEN_VIEW_MAX:
+        return {}
+    within: dict[View, tuple[View, ...]] = {
+        View.MINE: (View.MINE,),
+        View.UNASSIGNED: (View.UNASSIGNED,),
+        View.ALL: (View.MINE, View.UNASSIGNED, View.ALL),
+        View.OPEN: (View.MINE, View.UNASSIGNED, View.ALL),
+    }
+    mine = sum(1 for c in found if c.agent_id == identity.sub)
+    unassigned = sum(1 for c in found if c.agent_id is None)
+    known = {View.MINE: mine, View.UNASSIGNED: unassigned, View.ALL: len(found)}
+    allowed = views_for(identity)
+    return {v.value: known[v] for v in within[view] if v in allowed}
+
+
 async def _rows(
     services: Services, identity: Identity, found: list[Conversation]
 ) -> list[InboxRow]:
-    by_id = {c.id: c for c in found}
-    outline = await services.store.messages.outline(list(by_id))
-    outline.sort(key=lambda m: (m.conversation_id, m.seq))
-    last: dict[str, str] = {}
+    messages = await services.store.messages.of_conversations([c.id for c in found])
+    messages.sort(key=lambda m: (m["conversation_id"], m["seq"]))
+    last: dict[str, MessageDoc] = {}
     waiting: dict[str, datetime] = {}
     unanswered: dict[str, int] = {}
-    for m in outline:
-        last[m.conversation_id] = m.id
-        if m.sender_role == Role.CUSTOMER.value:
-            waiting.setdefault(m.conversation_id, m.created_at)
-            unanswered[m.conversation_id] = unanswered.get(m.conversation_id, 0) + 1
+    for m in messages:
+        conversation_id = m["conversation_id"]
+        last[conversation_id] = m
+        if m["sender"]["role"] == Role.CUSTOMER.value:
+            waiting.setdefault(conversation_id, m["created_at"])
+            unanswered[conversation_id] = unanswered.get(conversation_id, 0) + 1
         else:
-            waiting.pop(m.conversation_id, None)
-            unanswered.pop(m.conversation_id, None)
-    docs = {d["_id"]: d for d in await services.store.messages.many(list(last.values()))}
+            waiting.pop(conversation_id, None)
+            unanswered.pop(conversation_id, None)
     rows: list[InboxRow] = []
     for conversation in found:
-        doc = docs.get(last.get(conversation.id, ""))
+        doc = last.get(conversation.id)
         preview = (
             await view_message(services, doc, identity, conversation, "inbox")
             if doc is not None

@@ -184,9 +184,10 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
               "History as the caller may see it", "participants", answer=MessagePage,
               query={"after_seq": {"type": "integer", "minimum": 0, "maximum": MAX_AFTER_SEQ}}),
     Operation("get", INBOX_PATH, "The inbox: one view (mine, unassigned, all for supervisors, "
-              "closed, paged) with every view's count (docs/inbox.md)", "agent, supervisor",
-              answer=Inbox, errors=(400, 401, 403, 503),
-              query={"view": {"enum": ["mine", "unassigned", "all", "closed"]},
+              "closed, paged; open: every open conversation the caller works from, the "
+              "console's first load) with every view's count (docs/inbox.md)",
+              "agent, supervisor", answer=Inbox, errors=(400, 401, 403, 503),
+              query={"view": {"enum": ["mine", "unassigned", "all", "closed", "open"]},
                      "page": {"type": "integer", "minimum": 0, "maximum": MAX_PAGE}}),
     Operation("get", PANEL_PATH, "The customer panel of a conversation the caller may read: "
               "name, shop fields, child flag, consents, open privacy requests, every "

@@ -60,17 +60,6 @@ class AreaDoc(TypedDict):
     radius_m: float
 
 
-@dataclass(frozen=True, slots=True)
-class MessageOutline:
-    """A message without its content (`MessageStore.outline`)."""
-
-    id: str
-    conversation_id: str
-    seq: int
-    sender_role: str
-    created_at: datetime
-
-
 class MessageDoc(TypedDict):
     """A message as stored: text masked, sensitive values sealed in `secrets`."""
 
@@ -327,22 +316,17 @@ class MessageStore:
         )
         return [doc async for doc in cursor]
 
-    async def outline(self, conversation_ids: list[str]) -> list[MessageOutline]:
-        """Every message of these conversations as (conversation, seq, sender role, time),
-        in one query, for the inbox's waiting times and unanswered counts (docs/inbox.md)."""
+    async def of_conversations(self, conversation_ids: list[str]) -> list[MessageDoc]:
+        """Every message of these conversations, in one query read through the index (the
+        inbox's last messages, waiting times and unanswered counts; docs/inbox.md). Whole
+        documents: the embedded store decodes each one either way, and reading the last
+        messages again by `_id` made it scan the whole collection."""
         if not conversation_ids:
             return []
         cursor = self._c.find(  # index: conversation_seq
-            {"conversation_id": {"$in": conversation_ids}},
-            projection={"_id": 1, "conversation_id": 1, "seq": 1, "sender": 1, "created_at": 1},
+            {"conversation_id": {"$in": conversation_ids}}
         )
-        return [
-            MessageOutline(
-                doc["_id"], doc["conversation_id"], doc["seq"], doc["sender"]["role"],
-                doc["created_at"],
-            )
-            async for doc in cursor
-        ]  # fmt: skip
+        return [doc async for doc in cursor]
 
     async def many(self, message_ids: list[str]) -> list[MessageDoc]:
         cursor = self._c.find({"_id": {"$in": message_ids}}).sort("seq", 1)  # index: _id

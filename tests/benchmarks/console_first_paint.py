@@ -11,6 +11,12 @@ in a fresh context `--runs` times; each run measures, on the page's own clock
 (`performance.now()`, 0 = navigation start), when all N rows are in the queue and the inbox
 counts are shown, then the first frame after that (requestAnimationFrame): the first paint
 of the full inbox. p50 and max are printed.
+
+`--breakdown` also prints, per run, where the time went on the same clock (the page's
+Resource Timing entries and an init script that notes the socket's moments): the page's
+response, the last of its modules (and how many requests the page made before the paint,
+with their bytes), each `/api` request (sent, first byte, last byte), the socket's open
+and its `hello`, and the paint.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from playwright.async_api import async_playwright
@@ -43,6 +50,60 @@ PAINTED = """async (n) => {
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
     return performance.now();
 }"""
+
+
+SOCKET_HOOK = """(() => {
+    // Before the console's own script: when the socket was made, opened, and sent hello.
+    window.__socket = {};
+    const Native = WebSocket;
+    window.WebSocket = class extends Native {
+        constructor(...args) {
+            super(...args);
+            window.__socket.created ??= performance.now();
+            super.addEventListener("open", () => (window.__socket.open ??= performance.now()));
+            super.addEventListener("message", (event) => {
+                if (window.__socket.hello === undefined && event.data.includes('"hello"')) {
+                    window.__socket.hello = performance.now();
+                }
+            });
+        }
+    };
+})();"""
+BREAKDOWN = """() => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const resources = performance.getEntriesByType("resource").map((r) => ({
+        name: new URL(r.name).pathname + new URL(r.name).search,
+        start: r.startTime, request: r.requestStart, first: r.responseStart, end: r.responseEnd,
+        bytes: r.encodedBodySize,
+    }));
+    return {page: nav.responseEnd, resources, socket: window.__socket};
+}"""
+
+
+def describe(painted: float, parts: dict[str, Any]) -> str:
+    """One run's timeline, in ms from navigation start."""
+    before = [r for r in parts["resources"] if r["start"] <= painted]
+    assets = [r for r in before if r["name"].startswith("/assets/")]
+    lines = [
+        f"  page {parts['page']:.0f}; {len(assets)} assets, last at "
+        f"{max((r['end'] for r in assets), default=0):.0f} "
+        f"({sum(r['bytes'] for r in assets) / 1024:.0f} KiB); "
+        f"{len(before)} requests before the paint"
+    ]
+    lines.extend(
+        f"  {r['name']}: sent {r['start']:.0f}, first byte {r['first']:.0f}, "
+        f"done {r['end']:.0f} ({r['bytes'] / 1024:.0f} KiB)"
+        for r in parts["resources"]
+        if r["name"].startswith("/api/")
+    )
+    socket = parts["socket"]
+    lines.append(
+        "  socket: made {}, open {}, hello {}; painted {:.0f}".format(
+            *(f"{socket[k]:.0f}" if k in socket else "-" for k in ("created", "open", "hello")),
+            painted,
+        )
+    )
+    return "\n".join(lines)
 
 
 async def seed(url: str, tokens: TokenService, n: int) -> None:
@@ -84,10 +145,15 @@ async def bench(args: argparse.Namespace) -> int:
                 for run in range(args.runs):
                     context = await browser.new_context()
                     page = await context.new_page()
+                    if args.breakdown:
+                        await page.add_init_script(SOCKET_HOOK)
                     token = tokens.issue(Role.AGENT, f"bench-fp-agent-{run}")
                     await page.goto(f"{base}/console/#token={token}", wait_until="commit")
                     painted = float(await page.evaluate(PAINTED, args.conversations))
                     times.append(painted)
+                    if args.breakdown:
+                        print(f"run {run + 1}: {painted:.0f} ms")
+                        print(describe(painted, await page.evaluate(BREAKDOWN)))
                     await context.close()
                 await browser.close()
         finally:
@@ -105,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--breakdown", action="store_true", help="print each run's timeline")
     return asyncio.run(bench(parser.parse_args(argv)))
 
 

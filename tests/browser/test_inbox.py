@@ -1,14 +1,15 @@
 """The console's inbox (issue 20, items 1-3; docs/inbox.md): customers named as the shop
-sent them (as text, never markup), every view's count kept live, and a closed conversation
-still there after a reload."""
+sent them (as text, never markup), every view's count kept live, a closed conversation
+still there after a reload, and a first load of one inbox read with every module preloaded."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Request, expect
 
-from tests.browser.conftest import Live, join_first, send
+from tests.browser.conftest import STEP_TIMEOUT_MS, Live, join_first, send
 
 MARKUP_NAME = '<img src=x data-testid=injected onerror="document.title=1">Zhang Wei'
 
@@ -133,3 +134,46 @@ async def test_when_a_customer_returns_then_the_panel_shows_their_consent_and_ea
     # the customer switches the widget to Chinese: their open conversation's row follows live
     await customer.get_by_test_id("lang-switch").select_option("zh")  # reloads the widget
     await expect(returning.get_by_test_id("inbox-lang")).to_have_text("Chinese")
+
+
+async def test_when_the_console_loads_then_it_reads_the_inbox_once_and_preloads_every_module(
+    live: Live, browser: Browser
+) -> None:
+    customer = await live.widget(browser, "cust-once", name="Liu Yang")
+    await send(customer, "Is my parcel on its way?")
+    requested: list[str] = []
+
+    def note(request: Request) -> None:
+        url = urlsplit(request.url)
+        requested.append(url.path + (f"?{url.query}" if url.query else ""))
+
+    context = await browser.new_context()  # as live.page, listening before the console loads
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    live.contexts.append(context)
+    agent = await context.new_page()
+    agent.on("pageerror", lambda exc: live.problems.append(f"page error: {exc}"))
+    agent.on("console", live._on_console)
+    agent.on("request", note)
+    await agent.goto(live.url + f"/console/#token={live.token('agent', 'agent-once')}")
+    await agent.locator("[data-testid=connection-state][data-state=open]").wait_for()
+    await expect(agent.get_by_test_id("queue-item")).to_contain_text("Liu Yang")
+    await expect(agent.get_by_test_id("inbox-counts")).to_have_text(
+        "Mine 0 · Unassigned 1 · Closed 0"
+    )
+    # A request the page makes now is reported after every request it made before.
+    async with agent.expect_request(lambda r: r.url.endswith("/healthz?after-load")):
+        await agent.evaluate("fetch('/healthz?after-load')")
+
+    # The open views and every count in one read after the socket's hello (nothing opened
+    # meanwhile can be missed), the closed view's first page after it; no second list.
+    assert [p for p in requested if p.startswith("/api/inbox")] == [
+        "/api/inbox?view=open",
+        "/api/inbox?view=closed",
+    ], requested
+    assert "/api/conversations" not in requested, requested
+    preloaded = await agent.evaluate(
+        "[...document.querySelectorAll('link[rel=modulepreload]')]"
+        ".map((link) => new URL(link.href).pathname)"
+    )
+    modules = {p for p in requested if p.startswith("/assets/") and p.endswith(".js")}
+    assert modules - {"/assets/console/console.js"} == set(preloaded), sorted(modules)

@@ -110,6 +110,41 @@ async def test_when_a_conversation_closes_then_its_agent_finds_it_in_closed_and_
     assert supervisor["views"] == ["mine", "unassigned", "all", "closed"]
 
 
+async def test_when_the_open_view_is_asked_for_then_it_lists_mine_and_the_queue_with_every_count(
+    client: Client,
+) -> None:
+    agent = await connect(client, "agent", "agent-open")
+    other = await connect(client, "agent", "agent-else")
+    ids: dict[str, str] = {}
+    for sub in ("cust-mine", "cust-queue", "cust-else"):
+        customer = await connect_customer(client, sub, name=sub.title())
+        await customer.send_text("hello")
+        ids[sub] = (await agent.expect("conversation.opened"))["conversation"]["id"]
+    for peer, sub in ((agent, "cust-mine"), (other, "cust-else")):
+        await peer.send({"type": "conversation.join", "conversation_id": ids[sub]})
+        await peer.expect("conversation.assigned", conversation_id=ids[sub])
+
+    body = await inbox(client, "agent", "agent-open", "open")
+
+    assert body["view"] == "open"
+    assert body["views"] == ["mine", "unassigned", "closed"]  # not a view of its own
+    listed = {r["conversation"]["id"] for r in body["conversations"]}
+    assert ids["cust-mine"] in listed and ids["cust-queue"] in listed
+    assert ids["cust-else"] not in listed and "Cust-Else" not in str(body)
+    mine = await inbox(client, "agent", "agent-open", "mine")
+    queue = await inbox(client, "agent", "agent-open", "unassigned")
+    assert body["counts"] == mine["counts"] == queue["counts"]  # the rows' counts, as counted
+    assert body["counts"]["mine"] == 1
+    assert listed == {
+        r["conversation"]["id"] for r in mine["conversations"] + queue["conversations"]
+    }
+    supervisor = await inbox(client, "supervisor", "sup-open", "open")
+    assert {ids["cust-mine"], ids["cust-queue"], ids["cust-else"]} <= {
+        r["conversation"]["id"] for r in supervisor["conversations"]
+    }
+    assert supervisor["counts"]["all"] == len(supervisor["conversations"])
+
+
 @pytest.mark.parametrize(
     ("role", "query", "status"),
     [

@@ -14,7 +14,7 @@ import { attachTeamwork } from "./teamwork.js"; // teamwork: transfer, notes, ta
 import { attachReplyEditor } from "./replies_editor.js"; // saved replies: supervisors edit them
 import { searchBox } from "./search.js"; // search: the box above the queue
 import { panelBox, showPanel } from "./panel.js"; // inbox: the customer panel
-import { countsLine, displayName, inView, loadInbox, rowDetails, sortRows, startedAt, topUp } from "./inbox.js"; // inbox (docs/inbox.md)
+import { countsLine, displayName, inView, loadInbox, rowDetails, sortRows, startedAt } from "./inbox.js"; // inbox (docs/inbox.md)
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 5000;
@@ -52,7 +52,6 @@ class Console {
     installSpeed(this); // agent speed: replies, shortcuts, notifications, availability
     attachTeamwork(this); // teamwork (docs/teamwork.md)
     attachReplyEditor(this); // saved replies edited by supervisors (docs/agent-speed.md)
-    this.firstLoad = this.loadConversations(); // inbox: the list in parallel with the socket
     this.client.connect();
   }
 
@@ -114,9 +113,7 @@ class Console {
     c.addEventListener("state", (e) => this.showState(e.detail.state));
     this.showState(c.state);
     c.addEventListener("hello", () => {
-      if (this.helloSeen) this.loadConversations(); // inbox: a reconnect reloads; the first
-      else this.firstLoad.then(() => topUp(this)); // hello only adds what opened meanwhile
-      this.helloSeen = true;
+      this.loadConversations(); // inbox: one read per hello (subscribed: nothing missed)
       for (const id of this.open) this.store.catchUp(id);
     });
     c.addEventListener("conversation.opened", (e) => this.upsert(e.detail.conversation));

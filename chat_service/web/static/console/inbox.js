@@ -150,11 +150,6 @@ async function view(con, name) {
   return response.ok ? response.json() : null;
 }
 
-async function conversationList(con) {
-  const response = await fetch("/api/conversations", { headers: { Authorization: "Bearer " + con.token } });
-  return response.ok ? (await response.json()).conversations : null;
-}
-
 const LIVE = ["conversation.opened", "conversation.assigned", "conversation.closed"];
 
 /** Keep the counts, previews and waiting times live on the existing events. */
@@ -194,43 +189,34 @@ function keepMeta(con, body) {
   }
 }
 
-/** The first load, started with the socket rather than after its hello: the conversations,
- * open views' rows (previews, waiting times) and every view's count, fetched in parallel and
- * rendered once; the closed view's first page (conversations closed before this page loaded
- * stay reachable) is added when it arrives. Returns the open conversations in the server's
- * order, or null. */
+/** The load on each hello (the socket is subscribed by then, so nothing opened meanwhile
+ * is missed, and this one read is all the console needs): one request for the open views'
+ * rows and every view's count (`view=open`: an agent's Mine and Unassigned, a supervisor's
+ * All), rendered once by the caller; the closed view's first page (conversations closed
+ * before this page loaded stay reachable) is asked for once the open rows have come (the
+ * server answers it while they are rendered) and added when it arrives. Returns the open conversations in the server's list order, or null. */
 export async function loadInbox(con) {
-  // The open views hold the same conversations as GET /api/conversations (an agent: the queue
-  // and their own; a supervisor: every open one), so that list is not fetched as well.
-  const supervisor = con.role === "supervisor";
-  const openViews = supervisor ? ["all"] : ["mine", "unassigned"];
-  const closedLoad = view(con, "closed").catch(() => null); // shown after the open rows
-  const open = await Promise.all(openViews.map((name) => view(con, name).catch(() => null)));
-  if (open.some((body) => !body)) return null;
+  const body = await view(con, "open").catch(() => null);
+  if (!body) return null;
   // The server's list order: an agent's oldest first, a supervisor's newest first.
-  const list = open.flatMap((body) => body.conversations.map((row) => row.conversation));
+  const supervisor = con.role === "supervisor";
+  const list = body.conversations.map((row) => row.conversation);
   list.sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)) * (supervisor ? -1 : 1));
-  for (const body of open) keepMeta(con, body);
-  for (const c of list) if (con.inboxLoaded || !con.conversations.has(c.id)) con.conversations.set(c.id, c); // a reload: the server's state wins
-  renderCounts(con, open[0].counts);
+  keepMeta(con, body);
+  // First load: what the socket said since its hello is newer than this read; a reload
+  // after a reconnect: the server's state wins over what the console kept.
+  for (const c of list) if (con.inboxLoaded || !con.conversations.has(c.id)) con.conversations.set(c.id, c);
+  renderCounts(con, body.counts);
   wireLive(con);
   con.inboxLoaded = true;
-  closedLoad.then((closed) => {
-    const rows = (closed?.conversations || []).filter((row) => !con.conversations.has(row.conversation.id));
-    keepMeta(con, { conversations: rows });
-    for (const row of rows) con.conversations.set(row.conversation.id, row.conversation);
-    if (closed) renderCounts(con, closed.counts);
-    if (rows.length) con.renderQueue();
-  });
+  view(con, "closed")
+    .catch(() => null)
+    .then((closed) => {
+      const rows = (closed?.conversations || []).filter((row) => !con.conversations.has(row.conversation.id));
+      keepMeta(con, { conversations: rows });
+      for (const row of rows) con.conversations.set(row.conversation.id, row.conversation);
+      if (closed) renderCounts(con, closed.counts);
+      if (rows.length) con.renderQueue();
+    });
   return list;
-}
-
-/** After the socket's first hello: add what opened between the list's read and the socket's
- * subscription (rendering only when something was missing). */
-export async function topUp(con) {
-  const list = await conversationList(con).catch(() => null);
-  const missing = (list || []).filter((c) => !con.conversations.has(c.id));
-  if (!missing.length) return;
-  for (const c of missing) con.conversations.set(c.id, c);
-  con.renderQueue();
 }
