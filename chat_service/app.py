@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import WSCloseCode, web
 
@@ -51,6 +51,9 @@ DELETION_JOB = "deletion-requests"
 RETENTION_JOB = RETENTION_LEASE
 
 
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
 def create_app(
     settings: Settings,
     *,
@@ -64,31 +67,65 @@ def create_app(
         middlewares=[cors_middleware, error_middleware, customer_writes_middleware],
         client_max_size=1024 * 1024,
     )
+    _install_basics(app, settings, host)
+    _install_fanout_and_rates(app, settings)
+    app.cleanup_ctx.extend(
+        [
+            _store_ctx(settings, store_uri),
+            _scanner_ctx(settings, scanner),
+            _services_ctx(settings, host),
+            _background_ctx(settings),
+            _loop_monitor_ctx,
+        ]
+    )
+    app.cleanup_ctx.append(metrics_listener_ctx)  # after the store: a scrape reads it
+    app.cleanup_ctx.append(_instances_ctx)  # after the services: events render with them
+    app.on_shutdown.append(_close_sockets)
+    setup_routes(app)
+    return app
+
+
+def _install_basics(app: web.Application, settings: Settings, host: str | None) -> None:
+    """Settings, the token service, the metrics and the connection registry."""
     app[keys.SETTINGS] = settings
     app[keys.TOKENS] = TokenService(
         settings.signing_secret(host or settings.config.server.host), settings.config.auth
     )
     app[keys.METRICS] = Metrics()
-    registry = Registry()
-    app[keys.REGISTRY] = registry
+    app[keys.REGISTRY] = Registry()
+
+
+def _install_fanout_and_rates(app: web.Application, settings: Settings) -> None:
+    """In-process fan-out and local rates, or with REDIS_URL both shared over instances."""
+    registry = app[keys.REGISTRY]
     if settings.redis_url is None:
         app[keys.FANOUT] = InProcessFanOut(registry)
         app[keys.RATES] = Rates.from_config(settings.config)
-    else:
-        fanout = RedisFanOut(settings.redis_url.reveal(), registry, app[keys.METRICS])
-        app[keys.FANOUT] = fanout
-        shared = GlobalLimits(  # a customer's frames, messages and sockets over instances
-            settings.redis_url.reveal(),
-            fanout.instance_id,
-            app[keys.METRICS],
-            sockets_ttl_secs=settings.config.auth.max_ttl_secs + INSTANCE_TTL_SECS,
-        )
-        app[keys.RATES] = Rates.from_config(settings.config, shared=shared)
+        return
+    fanout = RedisFanOut(settings.redis_url.reveal(), registry, app[keys.METRICS])
+    app[keys.FANOUT] = fanout
+    shared = GlobalLimits(  # a customer's frames, messages and sockets over instances
+        settings.redis_url.reveal(),
+        fanout.instance_id,
+        app[keys.METRICS],
+        sockets_ttl_secs=settings.config.auth.max_ttl_secs + INSTANCE_TTL_SECS,
+    )
+    app[keys.RATES] = Rates.from_config(settings.config, shared=shared)
+
+
+def _store_ctx(settings: Settings, store_uri: str | None) -> CleanupContext:
+    """The store client (and the embedded child when no URI is given)."""
 
     async def store_ctx(app: web.Application) -> AsyncIterator[None]:
         async with open_store(settings, uri=store_uri) as store:
             app[keys.STORE] = store
             yield
+
+    return store_ctx
+
+
+def _scanner_ctx(settings: Settings, scanner: Scanner | None) -> CleanupContext:
+    """The given scanner, or a detection pool started here and closed on the way out."""
 
     async def scanner_ctx(app: web.Application) -> AsyncIterator[None]:
         if scanner is not None:
@@ -113,6 +150,12 @@ def create_app(
             yield
         finally:
             await pool.close()
+
+    return scanner_ctx
+
+
+def _services_ctx(settings: Settings, host: str | None) -> CleanupContext:
+    """The field cipher (master key loaded) and the `Services` every action takes."""
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         from detectors.memory import return_large_blocks  # imported with the pool already
@@ -146,10 +189,15 @@ def create_app(
         finally:
             await cipher.close()
 
+    return services_ctx
+
+
+def _background_ctx(settings: Settings) -> CleanupContext:
+    """The service's periodic jobs. Consent expiry, deletion requests and retention
+    run on one instance at a time, each under its lease (chat_service/jobs.py); webhook
+    notices run everywhere, each delivery claimed by one sender."""
+
     async def background_ctx(app: web.Application) -> AsyncIterator[None]:
-        """The service's periodic jobs. Consent expiry, deletion requests and retention
-        run on one instance at a time, each under its lease (chat_service/jobs.py); webhook
-        notices run everywhere, each delivery claimed by one sender."""
         services = app[keys.SERVICES]
         await asyncio.to_thread(  # temporary files of uploads a killed process left behind
             sweep_stale_uploads,
@@ -176,28 +224,28 @@ def create_app(
             ),
         ]
         yield
-        # Ask first, cancel only what overstays: a task cancelled inside a store call may
-        # be opening a connection, and the driver leaves such a socket unclosed.
-        stop.set()
-        _, overstaying = await asyncio.wait(tasks, timeout=BACKGROUND_STOP_GRACE_SECS)
-        for task in overstaying:
-            logger.warning("background job did not stop in time", extra={"job": task.get_name()})
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _stop_background(stop, tasks)
 
-    async def loop_monitor_ctx(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(_watch_loop_lag(app[keys.METRICS]), name="loop-lag")
-        yield
+    return background_ctx
+
+
+async def _stop_background(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
+    """Ask first, cancel only what overstays: a task cancelled inside a store call may
+    be opening a connection, and the driver leaves such a socket unclosed."""
+    stop.set()
+    _, overstaying = await asyncio.wait(tasks, timeout=BACKGROUND_STOP_GRACE_SECS)
+    for task in overstaying:
+        logger.warning("background job did not stop in time", extra={"job": task.get_name()})
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await asyncio.gather(*tasks, return_exceptions=True)
 
-    app.cleanup_ctx.extend([store_ctx, scanner_ctx, services_ctx, background_ctx, loop_monitor_ctx])
-    app.cleanup_ctx.append(metrics_listener_ctx)  # after the store: a scrape reads it
-    app.cleanup_ctx.append(_instances_ctx)  # after the services: events render with them
-    app.on_shutdown.append(_close_sockets)
-    setup_routes(app)
-    return app
+
+async def _loop_monitor_ctx(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(_watch_loop_lag(app[keys.METRICS]), name="loop-lag")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _instances_ctx(app: web.Application) -> AsyncIterator[None]:

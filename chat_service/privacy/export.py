@@ -37,7 +37,9 @@ from chat_service.json_types import JsonObject, JsonValue
 from chat_service.services import Services
 from chat_service.storage.attachments import AttachmentDoc, BlobRef
 from chat_service.storage.audit import AuditDoc
+from chat_service.storage.consents import ConsentRequestDoc, LedgerEntryDoc
 from chat_service.storage.conversations import Conversation
+from chat_service.storage.deletion_requests import DeletionRequestDoc
 from chat_service.storage.holds import HoldDoc
 from chat_service.storage.privacy_records import CUSTOMER_LIMIT, PrivacyRecords
 
@@ -117,8 +119,71 @@ async def prepare_export(
     only to decide what the export includes and to name the categories it reveals; the
     audit record is written before anything is handed out."""
     store = services.store
-    records = PrivacyRecords(store)
     generated_at = services.clock()
+    held = await _gather(services, customer_id)
+    officer = actor.role is Role.PRIVACY_OFFICER
+    counts = _counts(held)
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "generated_at": generated_at.isoformat(),
+        "customer_id": customer_id,
+        "requested_by": {"role": actor.role.value, "id": actor.sub},
+        "counts": counts,
+        "profile": await _profile(services, customer_id, held.conversations),
+        "conversations": held.conversations_out,
+        "attachments": held.attachments,
+        "attachments_note": _attachments_note(services, capped=held.capped),
+        "consents": {
+            "policy_version": services.settings.consent.policy_version,
+            "ledger": [jsonable(e) for e in held.ledger],
+            "requests": [jsonable(r) for r in held.requests],
+        },
+        "deletion_requests": [jsonable(d) for d in held.deletions],
+        "access_log": held.access_log,
+        "audit": [jsonable(a) for a in held.audit if a["action"] not in ACCESS_ACTIONS],
+        "legal_holds": [_hold(h, officer=officer) for h in held.holds],
+        "legal_holds_note": HOLDS_NOTE,
+        "ratings": await _ratings(services, customer_id),
+    }
+    if officer:  # staff notes: data about the customer, never shown to the customer
+        document["staff_notes"] = [jsonable(n) for n in await store.notes.for_customer(customer_id)]
+    await store.audit.record(
+        at=generated_at,
+        actor={"role": actor.role.value, "id": actor.sub},
+        action="export",
+        customer_id=customer_id,
+        reason=reason,
+        categories=sorted(held.revealed),
+        details={"format_version": FORMAT_VERSION, "counts": counts},
+    )
+    return PreparedExport(document, tuple(held.planned))
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """What the store holds about the customer, read for one export."""
+
+    conversations: list[Conversation]
+    conversations_out: list[JsonValue]
+    message_count: int
+    ledger: list[LedgerEntryDoc]
+    requests: list[ConsentRequestDoc]
+    deletions: list[DeletionRequestDoc]
+    audit: list[AuditDoc]
+    holds: list[HoldDoc]
+    access_log: list[JsonValue]
+    attachments: list[JsonValue]
+    planned: list[_Planned]
+    capped: bool
+    revealed: set[str]  # categories shown in clear (the export's audit record names them)
+
+
+async def _gather(services: Services, customer_id: str) -> _Held:
+    """Read, in this order, the conversations with their messages, the consent ledger and
+    requests, deletion requests, audit records, legal holds and the attachments."""
+    store = services.store
+    records = PrivacyRecords(store)
     conversations = await store.conversations.list_for_customer(customer_id, CUSTOMER_LIMIT)
     conversations.sort(key=lambda c: c.created_at)
     revealed: set[str] = set()
@@ -133,69 +198,60 @@ async def prepare_export(
     deletions = await records.deletion_requests_for(customer_id)
     audit = await store.audit.for_customer(customer_id)
     holds = await records.holds_for_customer(customer_id)
-    officer = actor.role is Role.PRIVACY_OFFICER
-    access_log = [_access(a) for a in audit if a["action"] in ACCESS_ACTIONS]
+    access_log: list[JsonValue] = [_access(a) for a in audit if a["action"] in ACCESS_ACTIONS]
     attachments, planned, capped = await _attachments(services, customer_id, revealed)
-    counts = {
-        "conversations": len(conversations_out),
-        "messages": message_count,
-        "consent_entries": len(ledger),
-        "consent_requests": len(requests),
-        "deletion_requests": len(deletions),
-        "access_log": len(access_log),
-        "legal_holds": len(holds),
-        "attachments": len(attachments),
-    }
-    document: dict[str, Any] = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "generated_at": generated_at.isoformat(),
-        "customer_id": customer_id,
-        "requested_by": {"role": actor.role.value, "id": actor.sub},
-        "counts": counts,
-        "profile": {
-            "customer_id": customer_id,
-            "minor": any(c.minor for c in conversations),
-            "first_contact_at": _iso(conversations[0].created_at) if conversations else None,
-            "last_contact_at": _iso(conversations[-1].created_at) if conversations else None,
-            "encryption_key_on_file": await services.cipher.has_key(customer_id),
-            "customer_name": conversations[-1].customer_name if conversations else None,
-            "customer_profile": dict(conversations[-1].customer_profile) if conversations else {},
-            "customer_lang": conversations[-1].customer_lang if conversations else None,
-            "note": PROFILE_NOTE,
-        },
-        "conversations": conversations_out,
-        "attachments": attachments,
-        "attachments_note": ATTACHMENTS_NOTE
-        + (
-            " " + CAP_NOTE.format(cap=services.settings.attachments.export_max_content_bytes)
-            if capped
-            else ""
-        ),
-        "consents": {
-            "policy_version": services.settings.consent.policy_version,
-            "ledger": [jsonable(e) for e in ledger],
-            "requests": [jsonable(r) for r in requests],
-        },
-        "deletion_requests": [jsonable(d) for d in deletions],
-        "access_log": access_log,
-        "audit": [jsonable(a) for a in audit if a["action"] not in ACCESS_ACTIONS],
-        "legal_holds": [_hold(h, officer=officer) for h in holds],
-        "legal_holds_note": HOLDS_NOTE,
-        "ratings": await _ratings(services, customer_id),
-    }
-    if officer:  # staff notes: data about the customer, never shown to the customer
-        document["staff_notes"] = [jsonable(n) for n in await store.notes.for_customer(customer_id)]
-    await store.audit.record(
-        at=generated_at,
-        actor={"role": actor.role.value, "id": actor.sub},
-        action="export",
-        customer_id=customer_id,
-        reason=reason,
-        categories=sorted(revealed),
-        details={"format_version": FORMAT_VERSION, "counts": counts},
+    return _Held(
+        conversations=conversations,
+        conversations_out=conversations_out,
+        message_count=message_count,
+        ledger=ledger,
+        requests=requests,
+        deletions=deletions,
+        audit=audit,
+        holds=holds,
+        access_log=access_log,
+        attachments=attachments,
+        planned=planned,
+        capped=capped,
+        revealed=revealed,
     )
-    return PreparedExport(document, tuple(planned))
+
+
+def _counts(held: _Held) -> dict[str, int]:
+    return {
+        "conversations": len(held.conversations_out),
+        "messages": held.message_count,
+        "consent_entries": len(held.ledger),
+        "consent_requests": len(held.requests),
+        "deletion_requests": len(held.deletions),
+        "access_log": len(held.access_log),
+        "legal_holds": len(held.holds),
+        "attachments": len(held.attachments),
+    }
+
+
+async def _profile(
+    services: Services, customer_id: str, conversations: list[Conversation]
+) -> dict[str, Any]:
+    """What is known of the customer: there is no profile beyond the chat."""
+    return {
+        "customer_id": customer_id,
+        "minor": any(c.minor for c in conversations),
+        "first_contact_at": _iso(conversations[0].created_at) if conversations else None,
+        "last_contact_at": _iso(conversations[-1].created_at) if conversations else None,
+        "encryption_key_on_file": await services.cipher.has_key(customer_id),
+        "customer_name": conversations[-1].customer_name if conversations else None,
+        "customer_profile": dict(conversations[-1].customer_profile) if conversations else {},
+        "customer_lang": conversations[-1].customer_lang if conversations else None,
+        "note": PROFILE_NOTE,
+    }
+
+
+def _attachments_note(services: Services, *, capped: bool) -> str:
+    if not capped:
+        return ATTACHMENTS_NOTE
+    cap = services.settings.attachments.export_max_content_bytes
+    return ATTACHMENTS_NOTE + " " + CAP_NOTE.format(cap=cap)
 
 
 async def _ratings(services: Services, customer_id: str) -> list[JsonValue]:

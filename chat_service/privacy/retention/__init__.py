@@ -5,7 +5,11 @@
   `Settings.load` before anything starts;
 - `rules.py`: what a rule does to a document (the query it walks, connection data truncated
   or masked through the renderer);
-- `runner.py`: the run (lease, batches, holds, dry runs) and the server's schedule;
+- `runner.py`: the run (lease, rules in order, dry runs) and the server's schedule;
+- `run_state.py`: what a run's steps share (errors, batches recorded with the lease renewed,
+  attachments dropped);
+- `message_rules.py`, `conversation_rules.py`, `unsent_uploads.py`: the steps, each walking
+  its documents in pages with held data excluded and counted apart;
 - `reports.py`: the run's summary and record, and anonymised conversations.
 """
 

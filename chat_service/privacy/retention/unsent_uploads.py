@@ -1,0 +1,81 @@
+"""The retention step after the rules: uploads no message used, older than
+`unsent_retention_hours` (config/attachments.toml), deleted with their blobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chat_service.privacy.retention.reports import UNSENT_STEP
+from chat_service.privacy.retention.run_state import RunState
+from chat_service.storage.retention_runs import active_holds
+
+
+class UnsentUploads:
+    """Uploads no message used."""
+
+    def __init__(self, run: RunState) -> None:
+        self.run = run
+
+    async def apply(self) -> None:
+        """Uploads older than `unsent_retention_hours` that no message used: deleted with
+        their blobs, oldest first, in batches; held ones (their customer's or their
+        conversation's hold) are skipped and counted."""
+        outcome = self.run.summary.unsent_attachments
+        assert outcome is not None  # noqa: S101  # set by run_retention
+        store = self.run.services.store
+        holds = await active_holds(store.legal_holds)
+        after: tuple[datetime, str] | None = None
+        if holds:
+            while page := await self.run.rs.unsent_attachments_page(
+                cutoff=outcome.cutoff,
+                holds=holds,
+                scope="held",
+                after=after,
+                limit=self.run.batch_size,
+            ):
+                after = (page[-1]["created_at"], page[-1]["_id"])
+                outcome.held_skipped += len(page)
+        after = None
+        while True:
+            holds = await active_holds(store.legal_holds)
+            page = await self.run.rs.unsent_attachments_page(
+                cutoff=outcome.cutoff,
+                holds=holds,
+                scope="free",
+                after=after,
+                limit=self.run.batch_size,
+            )
+            if not page:
+                return
+            after = (page[-1]["created_at"], page[-1]["_id"])
+            by_customer: dict[str, int] = {}
+            for doc in page:
+                try:
+                    if await self._delete_unsent(doc["_id"], outcome.cutoff):
+                        by_customer[doc["customer_id"]] = by_customer.get(doc["customer_id"], 0) + 1
+                except Exception as exc:  # one bad document must not stop the others
+                    self.run.error(UNSENT_STEP, exc, attachment_id=doc["_id"])
+            done = sum(by_customer.values())
+            outcome.count += done
+            if not self.run.dry_run:
+                for customer_id, count in by_customer.items():
+                    await store.audit.record(
+                        at=self.run.now,
+                        actor={**self.run.actor, "rule": UNSENT_STEP},
+                        action="retention_deleted",
+                        customer_id=customer_id,
+                        reason=f"retention: uploads never sent, {outcome.period_hours:g} hours",
+                        details={"unsent_attachments": count},
+                    )
+            await self.run.batch_done(UNSENT_STEP, {"count": done}, len(page), section=UNSENT_STEP)
+            if len(page) < self.run.batch_size:
+                return
+
+    async def _delete_unsent(self, attachment_id: str, cutoff: datetime) -> bool:
+        if self.run.dry_run:
+            return await self.run.drop_attachments([attachment_id]) == 1
+        attachments = self.run.services.store.attachments
+        # Claimed first: a message.send racing this run can no longer bind it.
+        if not await attachments.claim_unsent(attachment_id, cutoff):
+            return False  # a message took it meanwhile
+        return await attachments.delete(attachment_id)
