@@ -55,10 +55,29 @@ message at 3,000 messages and seconds at 20,000 (tests/benchmarks/store_insert.p
    at 2,500 messages and growing with the collection. The engine adds the index mongoeco
    already has for its scalar entries, `(collection_id, storage_key)`, when it connects
    (once per file; seconds on a large existing file).
+
+7. One physical index for all multikey entries, one for all scalar entries: mongoeco gives
+   every multikey MongoDB index its own SQLite index on the shared `multikey_entries`
+   table, and every single-field index its own on `scalar_index_entries`, each over the
+   same columns `(collection_id, index_name, type_score, element_key, storage_key)` and
+   each holding every collection's entries. With the server's indexes that was 12
+   identical indexes on `multikey_entries` and 17 on `scalar_index_entries`, so each
+   `search_terms` entry of a message (about ten per message) was written thirteen times
+   and the message's `conv_seq` entry eighteen: a commit wrote about 150 pages instead of
+   about 20, and the store's insert rate fell from about 250 to about 100 per second
+   (tests/benchmarks/README.md, chat_throughput.py). The entries carry their
+   `collection_id` and `index_name` as leading columns, so one index answers every lookup
+   the many did. The engine points every index record at one shared index per table
+   (`MULTIKEY_ENTRIES_INDEX`, `SCALAR_ENTRIES_INDEX`) and drops mongoeco's copies when it
+   connects (older files) and after each index it creates (mongoeco makes a copy for it
+   first); a SQLite authorizer turns mongoeco's `DROP INDEX` of a shared index (when a
+   MongoDB index, collection or database is dropped) into nothing, as other indexes
+   read it.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from typing import Any
 
@@ -90,6 +109,23 @@ from chat_service.storage.embedded_term_reads import (
 )
 
 type _FeatureKey = tuple[str, str, str]
+
+MULTIKEY_ENTRIES_INDEX = "chat_multikey_entries_by_element"
+SCALAR_ENTRIES_INDEX = "chat_scalar_entries_by_element"
+# mongoeco's own per-index copies of them (item 7), by the prefixes of its generated names.
+_ENTRY_INDEX_COPIES = (("multikey_entries", "mkidx_*"), ("scalar_index_entries", "scidx_*"))
+_ENTRY_COLUMNS = "(collection_id, index_name, type_score, element_key, storage_key)"
+_SHARED_ENTRY_INDEXES = frozenset((MULTIKEY_ENTRIES_INDEX, SCALAR_ENTRIES_INDEX))
+
+
+def _keep_shared_entry_indexes(
+    action: int, name: str | None, table: str | None, database: str | None, trigger: str | None
+) -> int:
+    """SQLite authorizer: a `DROP INDEX` of a shared entry index compiles to nothing (a
+    dropped MongoDB index names it, but other indexes read it; item 7)."""
+    if action == sqlite3.SQLITE_DROP_INDEX and name in _SHARED_ENTRY_INDEXES:
+        return sqlite3.SQLITE_IGNORE
+    return sqlite3.SQLITE_OK
 
 
 def _has_term_read(plan: QueryNode) -> bool:
@@ -135,8 +171,63 @@ class ChatStoreEngine(SQLiteEngine):
             "CREATE INDEX IF NOT EXISTS chat_multikey_entries_storage "
             "ON multikey_entries (collection_id, storage_key)"
         )
+        self._share_entry_indexes(conn)
         if conn.in_transaction:
             conn.commit()
+
+    def _share_entry_indexes(self, conn: sqlite3.Connection) -> None:
+        """Item 7: the shared entry indexes exist, every index record names them, and the
+        per-index copies mongoeco made (in this file before, or for a new index) are gone.
+        Inside another's transaction nothing is done: the copies stay until the next call
+        (only slower)."""
+        if conn.in_transaction:
+            return
+        conn.execute(
+            f'CREATE INDEX IF NOT EXISTS "{MULTIKEY_ENTRIES_INDEX}" '
+            f"ON multikey_entries {_ENTRY_COLUMNS}"
+        )
+        conn.execute(
+            f'CREATE INDEX IF NOT EXISTS "{SCALAR_ENTRIES_INDEX}" '
+            f"ON scalar_index_entries {_ENTRY_COLUMNS}"
+        )
+        renamed = (
+            conn.execute(
+                "UPDATE indexes SET multikey_physical_name = ? "
+                "WHERE multikey_physical_name IS NOT NULL AND multikey_physical_name != ?",
+                (MULTIKEY_ENTRIES_INDEX, MULTIKEY_ENTRIES_INDEX),
+            ).rowcount
+            + conn.execute(
+                "UPDATE indexes SET scalar_physical_name = ? "
+                "WHERE scalar_physical_name IS NOT NULL AND scalar_physical_name != ?",
+                (SCALAR_ENTRIES_INDEX, SCALAR_ENTRIES_INDEX),
+            ).rowcount
+        )
+        copies = [
+            str(name)
+            for table, pattern in _ENTRY_INDEX_COPIES
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND name GLOB ?",
+                (table, pattern),
+            ).fetchall()
+        ]
+        for name in copies:
+            conn.execute(f"DROP INDEX IF EXISTS {self._quote_identifier(name)}")
+        conn.commit()  # the UPDATEs' implicit transaction (none: nothing to do)
+        if renamed or copies:
+            self._ensured_multikey_physical_indexes.clear()
+            self._invalidate_index_cache()  # this connection's catalogs (mongoeco's)
+
+    def _create_sqlite_connection(self) -> sqlite3.Connection:
+        connection = super()._create_sqlite_connection()
+        connection.set_authorizer(_keep_shared_entry_indexes)
+        return connection
+
+    def _create_index_sync(self, *args: Any, **kwargs: Any) -> str:
+        name = str(super()._create_index_sync(*args, **kwargs))
+        with self._lock:  # as mongoeco's own index commands
+            self._share_entry_indexes(self._require_connection())
+        return name
 
     def dispatch_committed_changes(self, consumer_id: str, consumer: Any) -> None:
         """No change streams are served (see the module): nothing to hand over."""
