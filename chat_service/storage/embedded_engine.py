@@ -12,8 +12,10 @@ checks a new document against the whole collection twice:
    full scan (`json_type(...) = 'array'`). mongoeco caches the answer but drops the cache
    on every write, so each insert scans again. Here the answer is kept across inserts:
    an insert can only turn "no array" into "an array", which is checked on the inserted
-   document itself. Any other write (update, delete, index or namespace change) drops
-   the kept answers for its collection, as mongoeco drops its own.
+   document itself. An update or delete keeps them where it cannot change them (below,
+   "Kept across writes"); any other write (index or namespace change, bulk insert, an
+   upsert, a write whose changes cannot be read) drops the kept answers for its
+   collection, as mongoeco drops its own.
 
 Without these, an insert costs time in proportion to the collection: about 290 ms per
 message at 3,000 messages and seconds at 20,000 (tests/benchmarks/store_insert.py).
@@ -35,6 +37,19 @@ message at 3,000 messages and seconds at 20,000 (tests/benchmarks/store_insert.p
    that the engine keeps, per collection and field, which kind of value (string, datetime)
    every document holds there, found once by a scan and kept across single inserts like the
    array answers above.
+
+   Kept across writes: a delete cannot add an array or a kind, so every answer stays (a
+   field of mixed kinds may become uniform again, or "an array" false: keeping the old
+   answer is only slower, never wrong). An update (`update_one/many`,
+   `find_one_and_update`, with known operators and no upsert) keeps every answer for the
+   fields it does not touch, judged by top-level field: `{"$set": {"consent": ...}}`
+   keeps what is known of `created_at` or `search_terms`. A field it `$set`s whole is
+   noted from the new value as an insert's would be (a re-mask's new `search_terms` list
+   keeps "arrays only"); a field written any other way (`$unset`, `$push`, `$inc`,
+   `$rename`, a dotted path under it) is forgotten. A replacement is noted as the insert
+   of the new document. On `messages`, every consent decision, re-mask and edit used to
+   make the next search or sorted read scan every message (tests/storage/
+   test_embedded_feature_memory.py counts those scans).
 
 5. Term reads: `{"search_terms": {"$all": [terms…]}}` (the message search) is answered from
    mongoeco's own multikey index entries instead of a `json_each` scan of every document
@@ -79,6 +94,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from mongoeco.core.codec import DocumentCodec
@@ -152,6 +168,52 @@ def _value_at(document: Any, field: str) -> tuple[bool, Any]:
     return True, current
 
 
+@dataclass(frozen=True, slots=True)
+class _WrittenFields:
+    """What an update's operators write, by top-level field: `set_values`, fields `$set`
+    whole (to these values); `touched`, fields written any other way or below the top."""
+
+    set_values: dict[str, Any]
+    touched: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Replacement:
+    document: Any
+
+
+_DELETE = "delete"
+
+
+def _written_fields(update_spec: Any) -> _WrittenFields | None:
+    """The fields an operator update writes; None when that cannot be read from it (a
+    pipeline, a replacement, anything but `{"$op": {path: value}}`)."""
+    if not isinstance(update_spec, dict) or not update_spec:
+        return None
+    set_values: dict[str, Any] = {}
+    touched: set[str] = set()
+    for operator, fields in update_spec.items():
+        if not isinstance(operator, str) or not operator.startswith("$"):
+            return None
+        if not isinstance(fields, dict):
+            return None
+        for path, value in fields.items():
+            if not isinstance(path, str) or not path:
+                return None
+            head = path.split(".", 1)[0]
+            if operator == "$set" and "." not in path and not head.startswith("$"):
+                set_values[head] = value
+            else:
+                touched.add(head)
+            if operator == "$rename":
+                if not isinstance(value, str):
+                    return None
+                touched.add(value.split(".", 1)[0])
+    for head in touched & set_values.keys():
+        del set_values[head]  # e.g. "$set" of both `a` and `a.b`: forget `a`
+    return _WrittenFields(set_values, frozenset(touched))
+
+
 class ChatStoreEngine(SQLiteEngine):
     """SQLiteEngine with inserts that do not grow with the collection (see the module)."""
 
@@ -160,6 +222,7 @@ class ChatStoreEngine(SQLiteEngine):
         self._array_fields: dict[_FeatureKey, bool] = {}
         self._array_fields_lock = threading.Lock()
         self._inserting = threading.local()
+        self._changing = threading.local()  # (db, coll, update spec | None for a delete)
         self._kinds: dict[_FeatureKey, str | None] = {}  # None: mixed
         self._arrays_only_fields: dict[_FeatureKey, bool] = {}
         self._generations: dict[tuple[str, str], int] = {}
@@ -279,6 +342,82 @@ class ChatStoreEngine(SQLiteEngine):
         finally:
             self._inserting.current = None
 
+    def _update_with_operation_sync(
+        self,
+        db_name: str,
+        coll_name: str,
+        operation: Any,
+        upsert: bool,
+        upsert_seed: Any,
+        selector_filter: Any,
+        context: Any,
+        dialect: Any = None,
+        bypass_document_validation: bool = False,
+        replacement_document: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        change: Any = None  # what cannot be read is forgotten
+        if not upsert:  # an upsert may insert the filter's fields: forget
+            if replacement_document is not None:
+                change = _Replacement(replacement_document)
+            else:
+                change = _written_fields(getattr(operation, "update_spec", None))
+        return self._changing_with(
+            db_name,
+            coll_name,
+            change,
+            lambda: super(ChatStoreEngine, self)._update_with_operation_sync(
+                db_name,
+                coll_name,
+                operation,
+                upsert,
+                upsert_seed,
+                selector_filter,
+                context,
+                dialect,
+                bypass_document_validation,
+                replacement_document,
+                *args,
+                **kwargs,
+            ),
+        )
+
+    def _delete_document_sync(self, db_name: str, coll_name: str, *args: Any, **kwargs: Any) -> Any:
+        return self._changing_with(
+            db_name,
+            coll_name,
+            _DELETE,
+            lambda: super(ChatStoreEngine, self)._delete_document_sync(
+                db_name, coll_name, *args, **kwargs
+            ),
+        )
+
+    def _delete_matching_document_sync(
+        self, db_name: str, coll_name: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        return self._changing_with(
+            db_name,
+            coll_name,
+            _DELETE,
+            lambda: super(ChatStoreEngine, self)._delete_matching_document_sync(
+                db_name, coll_name, *args, **kwargs
+            ),
+        )
+
+    def _changing_with(self, db_name: str, coll_name: str, change: Any, write: Any) -> Any:
+        """Run `write` (an update or delete) with `change` known to the invalidation hook."""
+        if change is None:
+            return write()
+        self._changing.current = (db_name, coll_name, change)
+        try:
+            return write()
+        except BaseException:
+            self._forget(db_name, coll_name)  # whatever happened, ask the store again
+            raise
+        finally:
+            self._changing.current = None
+
     def _invalidate_collection_features_cache(
         self, db_name: str | None = None, coll_name: str | None = None
     ) -> None:
@@ -303,6 +442,18 @@ class ChatStoreEngine(SQLiteEngine):
             # the slower, still correct, way to check uniqueness.)
             self._note_inserted(db_name, coll_name, current[2])
             return
+        changing = getattr(self._changing, "current", None)
+        if changing is not None and changing[:2] == (db_name, coll_name):
+            change = changing[2]
+            if isinstance(change, _Replacement):
+                # The old document goes (as a delete), the new one comes (as an insert).
+                self._note_inserted(db_name, coll_name, change.document)
+            elif isinstance(change, _WrittenFields):
+                self._note_updated(db_name, coll_name, change)
+            else:  # a delete removes values: it adds no array and no kind
+                with self._array_fields_lock:
+                    self._bump(db_name, coll_name)
+            return
         self._forget(db_name, coll_name)
 
     def _note_inserted(self, db_name: str, coll_name: str, document: Any) -> None:
@@ -320,6 +471,34 @@ class ChatStoreEngine(SQLiteEngine):
             for key, arrays_only in list(self._arrays_only_fields.items()):
                 if key[:2] == (db_name, coll_name) and arrays_only:
                     present, value = _value_at(document, key[2])
+                    self._arrays_only_fields[key] = not present or isinstance(value, list)
+            self._bump(db_name, coll_name)
+
+    def _note_updated(self, db_name: str, coll_name: str, change: _WrittenFields) -> None:
+        """An update whose operators are known: a field it sets whole is noted from its new
+        value, as an insert's is (the old value goes, as in a delete); a field it touches any
+        other way, or under or above it, is forgotten; every other field keeps its answer."""
+        with self._array_fields_lock:
+            for table in (self._array_fields, self._kinds, self._arrays_only_fields):
+                for key in [k for k in table if k[:2] == (db_name, coll_name)]:
+                    if key[2].split(".", 1)[0] in change.touched:
+                        del table[key]
+            for key, has_array in list(self._array_fields.items()):
+                head = key[2].split(".", 1)[0]
+                if key[:2] == (db_name, coll_name) and head in change.set_values:
+                    present, value = _value_at(change.set_values, key[2])
+                    if not has_array and present and isinstance(value, list):
+                        self._array_fields[key] = True
+            for key, kind in list(self._kinds.items()):
+                head = key[2].split(".", 1)[0]
+                if key[:2] == (db_name, coll_name) and head in change.set_values and kind:
+                    present, value = _value_at(change.set_values, key[2])
+                    added = value_kind(value) if present else "other"
+                    self._kinds[key] = added if kind in (EMPTY, added) else None
+            for key, arrays_only in list(self._arrays_only_fields.items()):
+                head = key[2].split(".", 1)[0]
+                if key[:2] == (db_name, coll_name) and head in change.set_values and arrays_only:
+                    present, value = _value_at(change.set_values, key[2])
                     self._arrays_only_fields[key] = not present or isinstance(value, list)
             self._bump(db_name, coll_name)
 
