@@ -47,7 +47,9 @@ message at 3,000 messages and seconds at 20,000 (tests/benchmarks/store_insert.p
    noted from the new value as an insert's would be (a re-mask's new `search_terms` list
    keeps "arrays only"); a field written any other way (`$unset`, `$push`, `$inc`,
    `$rename`, a dotted path under it) is forgotten. A replacement is noted as the insert
-   of the new document. On `messages`, every consent decision, re-mask and edit used to
+   of the new document. mongoeco's own per-field answers (`traverses_array:<field>`,
+   `tagged_type:<field>:<type>`...) are kept across such an update too, unless a written
+   field's name appears in them. On `messages`, every consent decision, re-mask and edit used to
    make the next search or sorted read scan every message (tests/storage/
    test_embedded_feature_memory.py counts those scans).
 
@@ -212,6 +214,15 @@ def _written_fields(update_spec: Any) -> _WrittenFields | None:
     for head in touched & set_values.keys():
         del set_values[head]  # e.g. "$set" of both `a` and `a.b`: forget `a`
     return _WrittenFields(set_values, frozenset(touched))
+
+
+def _may_read(feature: Any, written: _WrittenFields) -> bool:
+    """Whether mongoeco's cached answer `feature` (`"<question>:<field>[:<type>]"`, about
+    the values at one field) may depend on a field the update writes: yes unless no
+    written field's name appears in it at all (so only ever too cautious)."""
+    if not isinstance(feature, str) or ":" not in feature:
+        return True
+    return any(field in feature for field in (*written.touched, *written.set_values))
 
 
 class ChatStoreEngine(SQLiteEngine):
@@ -429,8 +440,10 @@ class ChatStoreEngine(SQLiteEngine):
             # to a client as a failed write. `list()` copies the keys in one step under the
             # GIL (no Python code runs between two keys); the filter then runs on the copy.
             cache = self._collection_features_cache
+            written = self._written_now(db_name, coll_name)
             for key in [key for key in list(cache) if key[:2] == (db_name, coll_name)]:
-                cache.pop(key, None)
+                if written is None or _may_read(key[2], written):
+                    cache.pop(key, None)
         if db_name is None or coll_name is None:
             with self._array_fields_lock:
                 self._array_fields.clear()
@@ -473,6 +486,14 @@ class ChatStoreEngine(SQLiteEngine):
                     present, value = _value_at(document, key[2])
                     self._arrays_only_fields[key] = not present or isinstance(value, list)
             self._bump(db_name, coll_name)
+
+    def _written_now(self, db_name: str, coll_name: str) -> _WrittenFields | None:
+        """The fields the update running in this thread writes, if it is on this namespace."""
+        changing = getattr(self._changing, "current", None)
+        if changing is None or changing[:2] != (db_name, coll_name):
+            return None
+        change = changing[2]
+        return change if isinstance(change, _WrittenFields) else None
 
     def _note_updated(self, db_name: str, coll_name: str, change: _WrittenFields) -> None:
         """An update whose operators are known: a field it sets whole is noted from its new
