@@ -12,8 +12,10 @@ checks a new document against the whole collection twice:
    full scan (`json_type(...) = 'array'`). mongoeco caches the answer but drops the cache
    on every write, so each insert scans again. Here the answer is kept across inserts:
    an insert can only turn "no array" into "an array", which is checked on the inserted
-   document itself. Any other write (update, delete, index or namespace change) drops
-   the kept answers for its collection, as mongoeco drops its own.
+   document itself. An update or delete keeps them where it cannot change them (below,
+   "Kept across writes"); any other write (index or namespace change, bulk insert, an
+   upsert, a write whose changes cannot be read) drops the kept answers for its
+   collection, as mongoeco drops its own.
 
 Without these, an insert costs time in proportion to the collection: about 290 ms per
 message at 3,000 messages and seconds at 20,000 (tests/benchmarks/store_insert.py).
@@ -36,6 +38,21 @@ message at 3,000 messages and seconds at 20,000 (tests/benchmarks/store_insert.p
    every document holds there, found once by a scan and kept across single inserts like the
    array answers above.
 
+   Kept across writes: a delete cannot add an array or a kind, so every answer stays (a
+   field of mixed kinds may become uniform again, or "an array" false: keeping the old
+   answer is only slower, never wrong). An update (`update_one/many`,
+   `find_one_and_update`, with known operators and no upsert) keeps every answer for the
+   fields it does not touch, judged by top-level field: `{"$set": {"consent": ...}}`
+   keeps what is known of `created_at` or `search_terms`. A field it `$set`s whole is
+   noted from the new value as an insert's would be (a re-mask's new `search_terms` list
+   keeps "arrays only"); a field written any other way (`$unset`, `$push`, `$inc`,
+   `$rename`, a dotted path under it) is forgotten. A replacement is noted as the insert
+   of the new document. mongoeco's own per-field answers (`traverses_array:<field>`,
+   `tagged_type:<field>:<type>`...) are kept across such an update too, unless a written
+   field's name appears in them. On `messages`, every consent decision, re-mask and edit used to
+   make the next search or sorted read scan every message (tests/storage/
+   test_embedded_feature_memory.py counts those scans).
+
 5. Term reads: `{"search_terms": {"$all": [terms…]}}` (the message search) is answered from
    mongoeco's own multikey index entries instead of a `json_each` scan of every document
    (embedded_term_reads.py). For a single term that needs to know that no document holds a
@@ -55,11 +72,31 @@ message at 3,000 messages and seconds at 20,000 (tests/benchmarks/store_insert.p
    at 2,500 messages and growing with the collection. The engine adds the index mongoeco
    already has for its scalar entries, `(collection_id, storage_key)`, when it connects
    (once per file; seconds on a large existing file).
+
+7. One physical index for all multikey entries, one for all scalar entries: mongoeco gives
+   every multikey MongoDB index its own SQLite index on the shared `multikey_entries`
+   table, and every single-field index its own on `scalar_index_entries`, each over the
+   same columns `(collection_id, index_name, type_score, element_key, storage_key)` and
+   each holding every collection's entries. With the server's indexes that was 12
+   identical indexes on `multikey_entries` and 17 on `scalar_index_entries`, so each
+   `search_terms` entry of a message (about ten per message) was written thirteen times
+   and the message's `conv_seq` entry eighteen: a commit wrote about 150 pages instead of
+   about 20, and the store's insert rate fell from about 250 to about 100 per second
+   (tests/benchmarks/README.md, chat_throughput.py). The entries carry their
+   `collection_id` and `index_name` as leading columns, so one index answers every lookup
+   the many did. The engine points every index record at one shared index per table
+   (`MULTIKEY_ENTRIES_INDEX`, `SCALAR_ENTRIES_INDEX`) and drops mongoeco's copies when it
+   connects (older files) and after each index it creates (mongoeco makes a copy for it
+   first); a SQLite authorizer turns mongoeco's `DROP INDEX` of a shared index (when a
+   MongoDB index, collection or database is dropped) into nothing, as other indexes
+   read it.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from mongoeco.core.codec import DocumentCodec
@@ -91,6 +128,23 @@ from chat_service.storage.embedded_term_reads import (
 
 type _FeatureKey = tuple[str, str, str]
 
+MULTIKEY_ENTRIES_INDEX = "chat_multikey_entries_by_element"
+SCALAR_ENTRIES_INDEX = "chat_scalar_entries_by_element"
+# mongoeco's own per-index copies of them (item 7), by the prefixes of its generated names.
+_ENTRY_INDEX_COPIES = (("multikey_entries", "mkidx_*"), ("scalar_index_entries", "scidx_*"))
+_ENTRY_COLUMNS = "(collection_id, index_name, type_score, element_key, storage_key)"
+_SHARED_ENTRY_INDEXES = frozenset((MULTIKEY_ENTRIES_INDEX, SCALAR_ENTRIES_INDEX))
+
+
+def _keep_shared_entry_indexes(
+    action: int, name: str | None, table: str | None, database: str | None, trigger: str | None
+) -> int:
+    """SQLite authorizer: a `DROP INDEX` of a shared entry index compiles to nothing (a
+    dropped MongoDB index names it, but other indexes read it; item 7)."""
+    if action == sqlite3.SQLITE_DROP_INDEX and name in _SHARED_ENTRY_INDEXES:
+        return sqlite3.SQLITE_IGNORE
+    return sqlite3.SQLITE_OK
+
 
 def _has_term_read(plan: QueryNode) -> bool:
     """Whether `plan` holds a `$all` anywhere (a term read, when served from the index)."""
@@ -116,6 +170,61 @@ def _value_at(document: Any, field: str) -> tuple[bool, Any]:
     return True, current
 
 
+@dataclass(frozen=True, slots=True)
+class _WrittenFields:
+    """What an update's operators write, by top-level field: `set_values`, fields `$set`
+    whole (to these values); `touched`, fields written any other way or below the top."""
+
+    set_values: dict[str, Any]
+    touched: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Replacement:
+    document: Any
+
+
+_DELETE = "delete"
+
+
+def _written_fields(update_spec: Any) -> _WrittenFields | None:
+    """The fields an operator update writes; None when that cannot be read from it (a
+    pipeline, a replacement, anything but `{"$op": {path: value}}`)."""
+    if not isinstance(update_spec, dict) or not update_spec:
+        return None
+    set_values: dict[str, Any] = {}
+    touched: set[str] = set()
+    for operator, fields in update_spec.items():
+        if not isinstance(operator, str) or not operator.startswith("$"):
+            return None
+        if not isinstance(fields, dict):
+            return None
+        for path, value in fields.items():
+            if not isinstance(path, str) or not path:
+                return None
+            head = path.split(".", 1)[0]
+            if operator == "$set" and "." not in path and not head.startswith("$"):
+                set_values[head] = value
+            else:
+                touched.add(head)
+            if operator == "$rename":
+                if not isinstance(value, str):
+                    return None
+                touched.add(value.split(".", 1)[0])
+    for head in touched & set_values.keys():
+        del set_values[head]  # e.g. "$set" of both `a` and `a.b`: forget `a`
+    return _WrittenFields(set_values, frozenset(touched))
+
+
+def _may_read(feature: Any, written: _WrittenFields) -> bool:
+    """Whether mongoeco's cached answer `feature` (`"<question>:<field>[:<type>]"`, about
+    the values at one field) may depend on a field the update writes: yes unless no
+    written field's name appears in it at all (so only ever too cautious)."""
+    if not isinstance(feature, str) or ":" not in feature:
+        return True
+    return any(field in feature for field in (*written.touched, *written.set_values))
+
+
 class ChatStoreEngine(SQLiteEngine):
     """SQLiteEngine with inserts that do not grow with the collection (see the module)."""
 
@@ -124,6 +233,7 @@ class ChatStoreEngine(SQLiteEngine):
         self._array_fields: dict[_FeatureKey, bool] = {}
         self._array_fields_lock = threading.Lock()
         self._inserting = threading.local()
+        self._changing = threading.local()  # (db, coll, update spec | None for a delete)
         self._kinds: dict[_FeatureKey, str | None] = {}  # None: mixed
         self._arrays_only_fields: dict[_FeatureKey, bool] = {}
         self._generations: dict[tuple[str, str], int] = {}
@@ -135,8 +245,63 @@ class ChatStoreEngine(SQLiteEngine):
             "CREATE INDEX IF NOT EXISTS chat_multikey_entries_storage "
             "ON multikey_entries (collection_id, storage_key)"
         )
+        self._share_entry_indexes(conn)
         if conn.in_transaction:
             conn.commit()
+
+    def _share_entry_indexes(self, conn: sqlite3.Connection) -> None:
+        """Item 7: the shared entry indexes exist, every index record names them, and the
+        per-index copies mongoeco made (in this file before, or for a new index) are gone.
+        Inside another's transaction nothing is done: the copies stay until the next call
+        (only slower)."""
+        if conn.in_transaction:
+            return
+        conn.execute(
+            f'CREATE INDEX IF NOT EXISTS "{MULTIKEY_ENTRIES_INDEX}" '
+            f"ON multikey_entries {_ENTRY_COLUMNS}"
+        )
+        conn.execute(
+            f'CREATE INDEX IF NOT EXISTS "{SCALAR_ENTRIES_INDEX}" '
+            f"ON scalar_index_entries {_ENTRY_COLUMNS}"
+        )
+        renamed = (
+            conn.execute(
+                "UPDATE indexes SET multikey_physical_name = ? "
+                "WHERE multikey_physical_name IS NOT NULL AND multikey_physical_name != ?",
+                (MULTIKEY_ENTRIES_INDEX, MULTIKEY_ENTRIES_INDEX),
+            ).rowcount
+            + conn.execute(
+                "UPDATE indexes SET scalar_physical_name = ? "
+                "WHERE scalar_physical_name IS NOT NULL AND scalar_physical_name != ?",
+                (SCALAR_ENTRIES_INDEX, SCALAR_ENTRIES_INDEX),
+            ).rowcount
+        )
+        copies = [
+            str(name)
+            for table, pattern in _ENTRY_INDEX_COPIES
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND name GLOB ?",
+                (table, pattern),
+            ).fetchall()
+        ]
+        for name in copies:
+            conn.execute(f"DROP INDEX IF EXISTS {self._quote_identifier(name)}")
+        conn.commit()  # the UPDATEs' implicit transaction (none: nothing to do)
+        if renamed or copies:
+            self._ensured_multikey_physical_indexes.clear()
+            self._invalidate_index_cache()  # this connection's catalogs (mongoeco's)
+
+    def _create_sqlite_connection(self) -> sqlite3.Connection:
+        connection = super()._create_sqlite_connection()
+        connection.set_authorizer(_keep_shared_entry_indexes)
+        return connection
+
+    def _create_index_sync(self, *args: Any, **kwargs: Any) -> str:
+        name = str(super()._create_index_sync(*args, **kwargs))
+        with self._lock:  # as mongoeco's own index commands
+            self._share_entry_indexes(self._require_connection())
+        return name
 
     def dispatch_committed_changes(self, consumer_id: str, consumer: Any) -> None:
         """No change streams are served (see the module): nothing to hand over."""
@@ -188,6 +353,82 @@ class ChatStoreEngine(SQLiteEngine):
         finally:
             self._inserting.current = None
 
+    def _update_with_operation_sync(
+        self,
+        db_name: str,
+        coll_name: str,
+        operation: Any,
+        upsert: bool,
+        upsert_seed: Any,
+        selector_filter: Any,
+        context: Any,
+        dialect: Any = None,
+        bypass_document_validation: bool = False,
+        replacement_document: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        change: Any = None  # what cannot be read is forgotten
+        if not upsert:  # an upsert may insert the filter's fields: forget
+            if replacement_document is not None:
+                change = _Replacement(replacement_document)
+            else:
+                change = _written_fields(getattr(operation, "update_spec", None))
+        return self._changing_with(
+            db_name,
+            coll_name,
+            change,
+            lambda: super(ChatStoreEngine, self)._update_with_operation_sync(
+                db_name,
+                coll_name,
+                operation,
+                upsert,
+                upsert_seed,
+                selector_filter,
+                context,
+                dialect,
+                bypass_document_validation,
+                replacement_document,
+                *args,
+                **kwargs,
+            ),
+        )
+
+    def _delete_document_sync(self, db_name: str, coll_name: str, *args: Any, **kwargs: Any) -> Any:
+        return self._changing_with(
+            db_name,
+            coll_name,
+            _DELETE,
+            lambda: super(ChatStoreEngine, self)._delete_document_sync(
+                db_name, coll_name, *args, **kwargs
+            ),
+        )
+
+    def _delete_matching_document_sync(
+        self, db_name: str, coll_name: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        return self._changing_with(
+            db_name,
+            coll_name,
+            _DELETE,
+            lambda: super(ChatStoreEngine, self)._delete_matching_document_sync(
+                db_name, coll_name, *args, **kwargs
+            ),
+        )
+
+    def _changing_with(self, db_name: str, coll_name: str, change: Any, write: Any) -> Any:
+        """Run `write` (an update or delete) with `change` known to the invalidation hook."""
+        if change is None:
+            return write()
+        self._changing.current = (db_name, coll_name, change)
+        try:
+            return write()
+        except BaseException:
+            self._forget(db_name, coll_name)  # whatever happened, ask the store again
+            raise
+        finally:
+            self._changing.current = None
+
     def _invalidate_collection_features_cache(
         self, db_name: str | None = None, coll_name: str | None = None
     ) -> None:
@@ -199,8 +440,10 @@ class ChatStoreEngine(SQLiteEngine):
             # to a client as a failed write. `list()` copies the keys in one step under the
             # GIL (no Python code runs between two keys); the filter then runs on the copy.
             cache = self._collection_features_cache
+            written = self._written_now(db_name, coll_name)
             for key in [key for key in list(cache) if key[:2] == (db_name, coll_name)]:
-                cache.pop(key, None)
+                if written is None or _may_read(key[2], written):
+                    cache.pop(key, None)
         if db_name is None or coll_name is None:
             with self._array_fields_lock:
                 self._array_fields.clear()
@@ -211,6 +454,18 @@ class ChatStoreEngine(SQLiteEngine):
             # an array. (If the write is then rolled back, "array" stays: that is only
             # the slower, still correct, way to check uniqueness.)
             self._note_inserted(db_name, coll_name, current[2])
+            return
+        changing = getattr(self._changing, "current", None)
+        if changing is not None and changing[:2] == (db_name, coll_name):
+            change = changing[2]
+            if isinstance(change, _Replacement):
+                # The old document goes (as a delete), the new one comes (as an insert).
+                self._note_inserted(db_name, coll_name, change.document)
+            elif isinstance(change, _WrittenFields):
+                self._note_updated(db_name, coll_name, change)
+            else:  # a delete removes values: it adds no array and no kind
+                with self._array_fields_lock:
+                    self._bump(db_name, coll_name)
             return
         self._forget(db_name, coll_name)
 
@@ -229,6 +484,42 @@ class ChatStoreEngine(SQLiteEngine):
             for key, arrays_only in list(self._arrays_only_fields.items()):
                 if key[:2] == (db_name, coll_name) and arrays_only:
                     present, value = _value_at(document, key[2])
+                    self._arrays_only_fields[key] = not present or isinstance(value, list)
+            self._bump(db_name, coll_name)
+
+    def _written_now(self, db_name: str, coll_name: str) -> _WrittenFields | None:
+        """The fields the update running in this thread writes, if it is on this namespace."""
+        changing = getattr(self._changing, "current", None)
+        if changing is None or changing[:2] != (db_name, coll_name):
+            return None
+        change = changing[2]
+        return change if isinstance(change, _WrittenFields) else None
+
+    def _note_updated(self, db_name: str, coll_name: str, change: _WrittenFields) -> None:
+        """An update whose operators are known: a field it sets whole is noted from its new
+        value, as an insert's is (the old value goes, as in a delete); a field it touches any
+        other way, or under or above it, is forgotten; every other field keeps its answer."""
+        with self._array_fields_lock:
+            for table in (self._array_fields, self._kinds, self._arrays_only_fields):
+                for key in [k for k in table if k[:2] == (db_name, coll_name)]:
+                    if key[2].split(".", 1)[0] in change.touched:
+                        del table[key]
+            for key, has_array in list(self._array_fields.items()):
+                head = key[2].split(".", 1)[0]
+                if key[:2] == (db_name, coll_name) and head in change.set_values:
+                    present, value = _value_at(change.set_values, key[2])
+                    if not has_array and present and isinstance(value, list):
+                        self._array_fields[key] = True
+            for key, kind in list(self._kinds.items()):
+                head = key[2].split(".", 1)[0]
+                if key[:2] == (db_name, coll_name) and head in change.set_values and kind:
+                    present, value = _value_at(change.set_values, key[2])
+                    added = value_kind(value) if present else "other"
+                    self._kinds[key] = added if kind in (EMPTY, added) else None
+            for key, arrays_only in list(self._arrays_only_fields.items()):
+                head = key[2].split(".", 1)[0]
+                if key[:2] == (db_name, coll_name) and head in change.set_values and arrays_only:
+                    present, value = _value_at(change.set_values, key[2])
                     self._arrays_only_fields[key] = not present or isinstance(value, list)
             self._bump(db_name, coll_name)
 

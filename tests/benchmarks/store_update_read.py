@@ -1,0 +1,163 @@
+"""A read after an update, on a filled messages collection: the embedded engine that
+forgets what it knows of the collection's fields on every update (as before) beside the
+one that keeps it (chat_service/storage/embedded_engine.py, "Kept across writes").
+
+    .venv/bin/python -m tests.benchmarks.store_update_read [--messages 20000] \
+        [--updates 20] [--rounds 2]
+
+A store child fills one SQLite file (the messages indexes the server creates) with
+`--messages` messages over 50 conversations. Then, per round and engine (alternating which
+goes first), a child serves its own copy of that file, and `--updates` times: one message
+is updated as a consent decision updates it (`$set` of fields no read keeps anything
+about), then the search's query (a common term, newest first, a page of 20) and an agent's
+read of five conversations newest first are timed. Printed: p50 and max per read and
+engine. Everything listens on 127.0.0.1; children and files are removed on exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chat_service.storage.embedded_engine import ChatStoreEngine
+
+if TYPE_CHECKING:
+    from pymongo.asynchronous.collection import AsyncCollection
+
+# The children import only the engine (this module's top); the filling and timing side
+# imports the helpers (the server's message builder, the app) in the functions below.
+
+MODULE = "tests.benchmarks.store_update_read"
+FILL_BATCH = 500
+CONVERSATIONS = 50
+TEXTS = [
+    "My parcel for order 20231104-7781 was due last week and is still late.",
+    "Could you check the refund for my last order please?",
+    "The courier left the parcel at the wrong address again.",
+    "Thanks, that solved it. Have a nice day!",
+]
+NEWEST = [("created_at", -1), ("_id", 1)]
+ENGINES = ("forgetful", "chat")
+
+type Json = dict[str, Any]
+
+
+class ForgetfulEngine(ChatStoreEngine):
+    """The engine as before: every update or delete forgets the collection's answers."""
+
+    def _changing_with(self, db_name: str, coll_name: str, change: Any, write: Any) -> Any:
+        return super()._changing_with(db_name, coll_name, None, write)
+
+
+async def serve(kind: str, path: str) -> None:
+    import signal
+
+    from mongoeco.wire import AsyncMongoEcoProxyServer
+
+    engine = ForgetfulEngine(path=path) if kind == "forgetful" else ChatStoreEngine(path=path)
+    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
+    address = await server.start()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    print(address.uri, flush=True)
+    await stop.wait()
+    await server.close()
+
+
+async def fill(path: Path, messages: int) -> list[str]:
+    from chat_service.storage.messages import MessageStore
+    from tests.benchmarks.store_insert import StoreChild
+    from tests.helpers.messages import stored_message
+
+    conversations = ["c_" + secrets.token_hex(12) for _ in range(CONVERSATIONS)]
+    async with StoreChild("chat", path, MODULE) as client:
+        collection = client["bench"]["messages"]
+        await MessageStore(collection).ensure_indexes()
+        for start in range(0, messages, FILL_BATCH):
+            batch = [
+                stored_message(
+                    conversations[n % CONVERSATIONS],
+                    n // CONVERSATIONS + 1,
+                    sensitive=False,
+                    text=TEXTS[n % len(TEXTS)],
+                )
+                for n in range(start, min(messages, start + FILL_BATCH))
+            ]
+            await collection.insert_many(batch)
+    return conversations
+
+
+async def time_reads(
+    collection: AsyncCollection[Json], conversations: list[str], updates: int
+) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = {"search": [], "agent": []}
+    reads = {
+        "search": {"search_terms": {"$all": ["parcel"]}},
+        "agent": {"conversation_id": {"$in": conversations[:5]}},
+    }
+    for query in reads.values():  # what is kept is found once, before the updates
+        await collection.find(query, {"_id": 1}).sort(NEWEST).limit(20).to_list()
+    for n in range(updates):
+        conversation = conversations[n % len(conversations)]
+        await collection.update_one(
+            {"_id": f"m-{conversation}-{n + 1}"},
+            {"$set": {"consent": "granted", "decided": n}},
+        )
+        for name, query in reads.items():
+            started = time.perf_counter()
+            page = await collection.find(query, {"_id": 1}).sort(NEWEST).limit(20).to_list()
+            timings[name].append((time.perf_counter() - started) * 1000)
+            assert len(page) == 20
+    return timings
+
+
+async def bench(args: argparse.Namespace) -> int:
+    from tests.benchmarks.store_insert import StoreChild, copy_database, remove_database
+
+    results: dict[str, dict[str, list[float]]] = {e: {"search": [], "agent": []} for e in ENGINES}
+    with tempfile.TemporaryDirectory(prefix="store-update-read-") as tmp:
+        build = Path(tmp) / "build.sqlite"
+        started = time.monotonic()
+        conversations = await fill(build, args.messages)
+        print(f"filled {args.messages} messages in {time.monotonic() - started:.0f} s")
+        for round_ in range(args.rounds):
+            order = ENGINES if round_ % 2 == 0 else ENGINES[::-1]
+            for engine in order:
+                copy = Path(tmp) / f"{engine}.sqlite"
+                copy_database(build, copy)
+                async with StoreChild(engine, copy, MODULE) as client:
+                    timings = await time_reads(
+                        client["bench"]["messages"], conversations, args.updates
+                    )
+                remove_database(copy)
+                for name, values in timings.items():
+                    results[engine][name].extend(values)
+    print(f"{'engine':<11}{'read after an update':<22}{'p50 ms':>9}{'max ms':>9}")
+    for engine in ENGINES:
+        for name, values in results[engine].items():
+            label = "search (term)" if name == "search" else "agent ($in)"
+            print(f"{engine:<11}{label:<22}{statistics.median(values):>9.1f}{max(values):>9.1f}")
+    return 0
+
+
+def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--serve":  # --serve KIND --path PATH
+        asyncio.run(serve(sys.argv[2], sys.argv[4]))
+        return
+    parser = argparse.ArgumentParser(prog=f"python -m {MODULE}", description=__doc__)
+    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--updates", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=2)
+    raise SystemExit(asyncio.run(bench(parser.parse_args())))
+
+
+if __name__ == "__main__":
+    main()
