@@ -49,10 +49,14 @@ SHARD_KEYS: Final[dict[str, ShardKey | None]] = {
     "leases": None,
     KEY_VAULT_COLLECTION: None,
     "agent_availability": None,
+    "saved_replies": None,
+    "saved_reply_changes": None,
 }
 
 UNSHARDED_WHY: Final[dict[str, str]] = {
     "agent_availability": "one small document per agent (online or away)",
+    "saved_replies": "the shop's saved replies: 500 at most (`web/replies.py` `MAX_REPLIES`)",
+    "saved_reply_changes": "one document per supervisor's edit of a saved reply",
     "conversations": (
         "one document per conversation (a tenth of messages or less); its unique "
         "`open_key` (one open conversation per customer) would need {customer_id, open_key} "
