@@ -37,8 +37,10 @@ async def do_close(services: Services, identity: Identity, conversation_id: str)
     if conversation is None:
         raise ConversationClosed()
     services.store.messages.forget(conversation_id)
+    # Handling times (docs/teamwork.md) are stored before anyone is told of the close, so
+    # whoever sees it closed finds its outcome in the supervisor's view.
+    await teamwork.record_outcome(services, conversation)
     await delivery.notify_closed(services, current, conversation, identity)
-    await teamwork.record_outcome(services, conversation)  # handling times (docs/teamwork.md)
     return conversation
 
 
