@@ -6,10 +6,19 @@ A list of single capitalised words ("Torpy and Salinas", "Romi, Erik, Amy and Kr
 in which NER found a person is a list of people: its other words are names too (0.7); so is
 another mention of a found name's word ("by Maciej Borkowski and starring Borkowski").
 A first name, a middle initial and a surname ("Ravil G Yefimov") is a name without NER (0.6).
+
+A names lexicon (`en_person_names.txt`, given names and surnames of many cultures from
+Faker's locales, common English words left out: scripts/make_person_names.py) finds what NER
+does not know: a capitalised given name with the capitalised surname after it ("Antti
+Poutiainen", 0.6) or alone ("Vsevolod is very reliable", 0.55); a list of capitalised words
+half of which are known names ("Kónya, Becker and Vasquez"); a lower-case list of three or
+more words half of which are known given names ("silvana, adam, christopher and caleb").
 """
 
 from __future__ import annotations
 
+import pathlib
+from functools import cache
 from typing import override
 
 import regex
@@ -18,6 +27,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from detectors.recognizers.base import ProjectLocalRecognizer, make_result
+from detectors.recognizers.en.en_international_address_recognizer import is_street_word
 
 # Words the small model tags as PERSON in shop chats although they are not names.
 _NOT_NAMES = frozenset(
@@ -64,6 +74,32 @@ _INITIALLED = regex.compile(
     r"(\p{Lu}\p{Ll}[\p{Ll}\p{M}'’\-]+)(?![\p{L}\p{M}])"
 )
 INITIALLED_SCORE = 0.6
+_NAMES_FILE = pathlib.Path(__file__).with_name("en_person_names.txt")
+# A capitalised word, not part of a hashtag, a handle or a longer word.
+_CAP_WORD = regex.compile(
+    r"(?<![\p{L}\p{M}'’\-@#_\d])\p{Lu}\p{Ll}[\p{Ll}\p{M}'’]*(?![\p{L}\p{M}\d_@\-])"
+)
+_SURNAME_AFTER = regex.compile(r"[ \t]+(\p{Lu}\p{Ll}[\p{Ll}\p{M}'’\-]*)(?![\p{L}\p{M}\d_@\-])")
+_LOWER_LIST_WORD = r"\p{Ll}[\p{Ll}\p{M}'’\-]+"
+_LOWER_LIST = regex.compile(
+    rf"(?<![\p{{L}}\p{{M}}@#])({_LOWER_LIST_WORD}(?:,[ \t]*{_LOWER_LIST_WORD}){{1,}},?[ \t]+(?:and|or|&)[ \t]+{_LOWER_LIST_WORD})(?![\p{{L}}\p{{M}}])"
+)
+_LOWER_LIST_WORD_RE = regex.compile(_LOWER_LIST_WORD)
+# A lone known name right after one of these is a place or a thing ("made in India",
+# "delivery to Rotterdam"); one before a number is a model ("Reno 11").
+# So is one after a word that starts a place's name ("Lake Lori", "West Christine") or after
+# a house number ("838 Raven Mew").
+_PLACE_BEFORE = frozenset(
+    {
+        "in", "to", "from", "at", "near", "via", "of", "into", "across", "north", "south",
+        "east", "west", "new", "lake", "port", "mount", "mt", "saint", "st", "san", "santa",
+        "fort", "glen", "upper", "lower", "old",
+    }
+)  # fmt: skip
+_WORD_BEFORE = regex.compile(r"([\p{L}\d]+)\.?[ \t]+$")
+_NUMBER_AFTER = regex.compile(r"[ \t]*\d")
+LEXICON_FULL_SCORE = 0.6
+LEXICON_ALONE_SCORE = 0.55
 _NAME_SHAPE = regex.compile(r"\p{Lu}[\p{L}\p{M}'’\-]+(?:\s+\p{Lu}[\p{L}\p{M}'’\-.]+)*")
 
 
@@ -105,8 +141,72 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
                 continue
             results.append(make_result(self.ENTITY, start, end, score, type(self).__name__, why))
         results += self._initialled(text, results)
+        results += self._lexicon(text, results)
         results += self._list_members(text, results)
+        results += self._lower_list(text, results)
         return results + self._repeats(text, results)
+
+    def _lexicon(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
+        """A known given name, with the capitalised surname after it when there is one."""
+        given, _surnames = person_names()
+        extra: list[RecognizerResult] = []
+        for match in _CAP_WORD.finditer(text):
+            start, end = match.span()
+            if match.group() not in given or any(
+                r.start < end and start < r.end for r in found + extra
+            ):
+                continue
+            score, why = LEXICON_ALONE_SCORE, "a known given name"
+            after = _SURNAME_AFTER.match(text, end)
+            if after is not None and after.group(1).lower() in _COMPANY_WORDS:
+                continue  # a company named after a person ("Russell Investments")
+            if after is not None and not (
+                not_a_name_word(after.group(1)) or is_street_word(after.group(1))
+            ):
+                if _SURNAME_AFTER.match(text, after.end()):
+                    continue  # a run of capitalised words: a heading ("Mac Sync Completed")
+                end = after.end()
+                score, why = LEXICON_FULL_SCORE, "a known given name and a surname"
+            if score == LEXICON_ALONE_SCORE:
+                before = _WORD_BEFORE.search(text, max(0, start - 16), start)
+                word_before = before.group(1).lower() if before else ""
+                if (
+                    word_before in _PLACE_BEFORE
+                    or word_before.isdigit()
+                    or _NUMBER_AFTER.match(text, end)
+                    or len(match.group()) < 4
+                ):
+                    continue
+            extra.append(make_result(self.ENTITY, start, end, score, type(self).__name__, why))
+        return extra
+
+    def _lower_list(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
+        """A lower-case list of three or more words, half of them known given names."""
+        given, _surnames = person_names()
+        extra = []
+        for match in _LOWER_LIST.finditer(text):
+            members = list(_LOWER_LIST_WORD_RE.finditer(text, match.start(), match.end()))
+            members = [m for m in members if m.group() not in {"and", "or"}]
+            known = sum(m.group().capitalize() in given for m in members)
+            if len(members) < 3 or 2 * known < len(members):
+                continue
+            for member in members:
+                start, end = member.span()
+                if member.group() in STOP_WORDS or any(
+                    r.start < end and start < r.end for r in found
+                ):
+                    continue
+                extra.append(
+                    make_result(
+                        self.ENTITY,
+                        start,
+                        end,
+                        LIST_SCORE,
+                        type(self).__name__,
+                        "in a lower-case list of given names",
+                    )
+                )
+        return extra
 
     def _initialled(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
         extra = []
@@ -155,13 +255,15 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
         return extra
 
     def _list_members(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
-        if not found:
-            return []
+        given, surnames = person_names()
         extra = []
         for match in _LIST.finditer(text):
             members = list(_LIST_WORD_RE.finditer(text, match.start(), match.end()))
             spans = [(m.start(), m.end()) for m in members]
-            if not any(r.start <= s and e <= r.end for r in found for s, e in spans):
+            known = sum(m.group() in given or m.group() in surnames for m in members)
+            if 2 * known < len(members) and not any(
+                r.start <= s and e <= r.end for r in found for s, e in spans
+            ):
                 continue
             for start, end in spans:
                 if text[start:end].lower() in _NOT_NAMES:
@@ -179,3 +281,25 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
                     )
                 )
         return extra
+
+
+def not_a_name_word(word: str) -> bool:
+    folded = word.lower()
+    return folded in STOP_WORDS or folded in _COMPANY_WORDS or folded in _NOT_NAMES
+
+
+@cache
+def person_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, surnames) of the lexicon, read once per process."""
+    given: set[str] = set()
+    surnames: set[str] = set()
+    with _NAMES_FILE.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("#") or "\t" not in line:
+                continue
+            name, kind = line.rstrip("\n").split("\t")
+            if "G" in kind:
+                given.add(name)
+            if "S" in kind:
+                surnames.add(name)
+    return frozenset(given), frozenset(surnames)
