@@ -63,6 +63,28 @@ CASES = [
         id="unit-not-part-of-the-name-before",
     ),
     pytest.param("ZIP: 394 13", ["394 13"], id="labelled-postcode"),
+    # Issue 15: a Finnish or Estonian address over four lines (staircase and flat, the
+    # postcode before the town, Estonian street abbreviations, the flat after a dash).
+    pytest.param(
+        "Please send it to:\nAntti Poutiainen\nKoskikatu 25 B 12\n00100 Helsinki\nFinland",
+        ["Koskikatu 25 B 12\n00100 Helsinki\nFinland"],
+        id="finnish-staircase-flat-postcode-town",
+    ),
+    pytest.param(
+        "Saaja:\nMari Tamm\nPärnu mnt 31\n10119 Tallinn\nEstonia",
+        ["Pärnu mnt 31\n10119 Tallinn\nEstonia"],
+        id="estonian-mnt-over-lines",
+    ),
+    pytest.param(
+        "Saaja: Mari Tamm, Pärnu mnt 31-5, 10119 Tallinn, Estonia",
+        ["Pärnu mnt 31-5, 10119 Tallinn, Estonia"],
+        id="estonian-flat-after-dash",
+    ),
+    pytest.param(
+        "ship to Mannerheimintie 12 as. 5, 00100 Helsinki",
+        ["Mannerheimintie 12 as. 5, 00100 Helsinki"],
+        id="finnish-flat-word",
+    ),
     pytest.param("I upgraded to Windows 10 Pro 2 days ago", [], id="product-version-not-address"),
     pytest.param("Order 12345 Blue Widget 2 arrived", [], id="order-and-quantity-not-address"),
     pytest.param("I bought 3 Apple Park mugs", [], id="quantity-not-address"),

@@ -57,6 +57,7 @@ STREET_WORDS = frozenset(
         "vej", "gade", "stræde", "torv", "vägen", "väg", "gatan", "gata", "gränd", "veien",
         "vei", "gate", "gaten", "katu", "tie", "kuja", "polku", "tori", "raitti", "tänav",
         "tee", "iela", "gatvė", "sokak", "caddesi", "bulevar", "odos", "leoforos", "street",
+        "mnt", "mnt.", "maantee", "tn", "tn.", "pst", "pst.", "puiestee", "väljak", "põik",
     }
 )  # fmt: skip
 # Street words written before the street's name, in languages where that is the order.
@@ -84,11 +85,17 @@ CONNECTORS = frozenset(
      "van", "von", "der", "den", "z", "u", "y", "e", "am", "an", "im", "o'", "sur", "sous"}
 )  # fmt: skip
 _WORD = regex.compile(r"(?:[\p{L}\p{M}][\p{L}\p{M}'’\-]*\.?|c/|C/)")
-_HOUSE_NUMBER = regex.compile(r"\d{1,6}[A-Za-z]?\.?")
+# A house number, with the flat after a dash or a slash in the Baltic and Nordic way ("31-5").
+_HOUSE_NUMBER = regex.compile(r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,4})?\.?")
 _TOKEN = regex.compile(r"[^\s,]+")
 _SEP = regex.compile(r"[ \t]*,?[ \t]*(?:\n[ \t>]*)?,?[ \t]*")
 _UNIT = regex.compile(
     r"(?i:apt\.?|apartment|suite|ste\.?|unit|flat|room|rm\.?|floor|fl\.?|box|p\.?\s?o\.?\s?box|#)[ \t]?\d{1,6}[A-Za-z]?(?![\w-])"
+)
+# Right after the house number: a staircase letter and the flat ("Koskikatu 25 B 12"), or
+# the flat after its Finnish, Estonian or Polish word ("as. 5", "kv 5", "lok. 4").
+_STAIR_UNIT = regex.compile(
+    r"(?:[A-H][ \t]?\d{1,4}|(?i:as\.?|kv\.?|lok\.?|m\.)[ \t]?\d{1,4})(?![\w-])"
 )
 _POSTCODE = regex.compile(
     r"(?:\d{3,6}(?:[ -]\d{2,4})?|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}|[A-Z]{1,2}-\d{4,5})(?![\w-]|[ .\-]\d)"
@@ -309,6 +316,7 @@ def extend_right(text: str, end: int) -> tuple[int, int, bool]:
     first was a street word after the number)."""
     parts = 0
     street_word_after = False
+    after_postcode = False
     timeout = REGEX_TIMEOUT.secs
     while parts < _MAX_PARTS:
         sep = _SEP.match(text, end, timeout=timeout)
@@ -322,15 +330,20 @@ def extend_right(text: str, end: int) -> tuple[int, int, bool]:
         if word is not None and parts == 0 and is_street_word(word.group()):
             end, parts, street_word_after = word.end(), parts + 1, True
             continue
+        stair = _STAIR_UNIT.match(text, at, timeout=timeout) if parts == 0 and not broke else None
+        postcode = None if stair else _POSTCODE.match(text, at, timeout=timeout)
         piece = (
-            _UNIT.match(text, at, timeout=timeout)
-            or _POSTCODE.match(text, at, timeout=timeout)
-            or (_PLACE.match(text, at, timeout=timeout) if broke else None)
+            stair
+            or _UNIT.match(text, at, timeout=timeout)
+            or postcode
+            # A town after a postcode on the same line ("00100 Helsinki"), or on its own line.
+            or (_PLACE.match(text, at, timeout=timeout) if broke or after_postcode else None)
             or _UPPER_PLACE.match(text, at, timeout=timeout)
             or _REGION.match(text, at, timeout=timeout)
         )
         if piece is None or piece.end() == at:
             break
+        after_postcode = piece is postcode
         end = piece.end()
         parts += 1
     return end, parts, street_word_after
