@@ -44,6 +44,13 @@ CASES = [
     pytest.param("国际艺术家驻村交流计划", [], id="kind-of-village-not-a-name"),
     pytest.param("走了很远的路，他在农村长大，回家路上好冷", [], id="road-words"),
     pytest.param("男子被带往辖区淮海路派出所接受处理", [], id="road-in-organisation-name"),
+    # A town, township, district or county the gazetteer lacks (CLUENER dev): not a word
+    # ending in one of those (坐镇), an office named after it (旅游局) or a contest's division.
+    pytest.param("昌洒镇、东阁镇、迈号镇等地教师", ["昌洒镇", "东阁镇", "迈号镇"], id="named-town"),
+    pytest.param("卡坦尼亚坐镇西西里更是信心十足", [], id="word-ending-in-town-suffix"),
+    pytest.param(
+        "三星WCG2011杭州赛区个人项目最终名次", ["杭州"], id="contest-division-not-a-place"
+    ),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

@@ -44,7 +44,7 @@ _STRONG = 1
 
 # A named road, street, village or housing estate without a house number (东西大道, 北园大街,
 # 西苑小区, 横岗大康村): one or two of jieba's words that may be a name, then the suffix.
-_PLACE_SUFFIX = regex.compile(r"大道|大街|小区|新村|路|街|村")
+_PLACE_SUFFIX = regex.compile(r"大道|大街|小区|新村|路|街|村|镇|乡|区|县")
 # Tags of words that are no part of a place's name (verbs, adverbs, pronouns, numerals,
 # measure words, times, idioms, locatives): 回家路, 这条街, 高速路上.
 _NOT_NAME_PART_TAGS = frozenset(
@@ -55,6 +55,9 @@ _NOT_NAME_PART_TAGS = frozenset(
 # word jieba does not know).
 _PROPER_TAGS = frozenset({"ns", "nz", "nr", "nrt", "nrfg", "nt", "j", "x"})
 _NUMBER_AFTER = regex.compile(r"\s?(?:\d|[一二三四五六七八九十百]+[号號弄])")
+# An office named after the place (安大略省旅游局, 地区法庭) or a contest's division (杭州赛区).
+_NAMED_NOT_AFTER = regex.compile(r"\p{Han}{0,2}(?:局|厅|委|办)|法庭|法院")
+_NOT_NAMED_PLACE_END = ("赛区",)
 _COMMON_PLACE_WORD = 100  # 马路 660, 农村: a frequent dictionary word is the word
 _NAMED_PLACE_SCORE = 0.6
 
@@ -153,6 +156,8 @@ def _named_roads(text: str) -> list[RecognizerResult]:
         name_length = len(word) - len(suffix.group())
         if name_length and flag in _NOT_NAME_PART_TAGS:
             continue  # 路上 is not a road, 高速路 a common word
+        if name_length == 1 and jieba_word_tag(word)[0] not in (None, "ns"):
+            continue  # a word of the dictionary, not a place's: 坐镇, 城区, 小镇
         # A name needs a proper noun in it: 石板路, 艺术村 are kinds of places.
         proper = name_length >= 2 and flag in _PROPER_TAGS  # not 驻 + 村
         # The words before the suffix that may be its name: one, or two when the first is a
@@ -174,7 +179,11 @@ def _named_roads(text: str) -> list[RecognizerResult]:
         word_tag, frequency = jieba_word_tag(candidate)
         if word_tag != "ns" and frequency >= _COMMON_PLACE_WORD:
             continue
+        if candidate.endswith(_NOT_NAMED_PLACE_END):
+            continue
         if _ORGANISATION_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs):
+            continue
+        if _NAMED_NOT_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs):
             continue
         results.append(
             make_result(
