@@ -34,6 +34,23 @@ CASES = [
     # A district's short name that is also a word needs a context word or a name beside it.
     pytest.param("祝您健康长寿", [], id="district-short-name-as-word"),
     pytest.param("他是广东从化人", ["广东从化"], id="district-after-province"),
+    # A named road, street, village or estate without a house number (Weibo and CLUENER
+    # dev shapes); not a kind of place (石板路, 艺术村), a common word (马路, 农村), a road
+    # of a street address (长清路7号) or an organisation's name (淮海路派出所).
+    pytest.param("有谁知道什么情况？东西大道被包围了", ["东西大道"], id="named-avenue"),
+    pytest.param("西苑小区”，在亚运村西边", ["西苑小区", "亚运村"], id="named-estate"),
+    pytest.param("康豪酒店对面，横岗大康村查看步行引导", ["横岗大康村"], id="named-village"),
+    pytest.param("石板路像是经历时间洗礼一般", [], id="kind-of-road-not-a-name"),
+    pytest.param("国际艺术家驻村交流计划", [], id="kind-of-village-not-a-name"),
+    pytest.param("走了很远的路，他在农村长大，回家路上好冷", [], id="road-words"),
+    pytest.param("男子被带往辖区淮海路派出所接受处理", [], id="road-in-organisation-name"),
+    # A town, township, district or county the gazetteer lacks (CLUENER dev): not a word
+    # ending in one of those (坐镇), an office named after it (旅游局) or a contest's division.
+    pytest.param("昌洒镇、东阁镇、迈号镇等地教师", ["昌洒镇", "东阁镇", "迈号镇"], id="named-town"),
+    pytest.param("卡坦尼亚坐镇西西里更是信心十足", [], id="word-ending-in-town-suffix"),
+    pytest.param(
+        "三星WCG2011杭州赛区个人项目最终名次", ["杭州"], id="contest-division-not-a-place"
+    ),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

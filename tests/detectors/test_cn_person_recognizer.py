@@ -60,6 +60,19 @@ CASES = [
         "我叫أريج الخزرج，昨天下的单还没发货", ["أريج الخزرج"], id="arabic-name-after-key-word"
     ),
     pytest.param("我是Apple的老用户了，先生您好", [], id="brand-after-i-am-not-a-name"),
+    # A cue around a name jieba neither tags nor splits well: a speech verb or a title after
+    # it, a role before it, a speaker's colon (CLUENER dev); a name frequent in jieba's
+    # dictionary is believed after a role. Not a surname character before a word (母 +
+    # 狮子), nor after a verb a word whose characters names do not use (和黄酱).
+    pytest.param("高源指出，从外部经济环境来看", ["高源"], id="cued-speech-verb-after"),
+    pytest.param("的作者江本胜博士；日本建筑师", ["江本胜"], id="cued-title-after"),
+    pytest.param("北京家具协会副秘书长于秀苏告诉记者", ["于秀苏"], id="cued-role-before"),
+    pytest.param("金石开：我认为比较主要的原因是", ["金石开"], id="cued-speaker-colon"),
+    pytest.param(
+        "国内人气最高的DotA解说海涛也在本次游戏春晚", ["海涛"], id="cued-frequent-dictionary-name"
+    ),
+    pytest.param("小狮子问母狮子：“妈妈”，母狮子说：“幸福”", [], id="cued-not-surname-and-word"),
+    pytest.param("把老抽和黄酱倒入一个大碗内", [], id="cued-verb-not-a-name"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

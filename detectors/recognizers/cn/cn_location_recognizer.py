@@ -28,7 +28,7 @@ from detectors.recognizers.cn.cn_places import GAZETTEER, PlaceName
 _ORGANISATION_AFTER = regex.compile(
     r"大学|学院|学校|中学|小学|银行|公司|集团|政府|电视台|卫视|日报|晚报|商报|报社|队|医院|"
     r"证券|保险|航空|地铁|交警|公安|法院|检察院|市委|省委|大剧院|博物馆|图书馆|体育馆|电视|"
-    r"人民|协会|政协|人大|国家|外交部|陆军|海军|空军|媒体|时间|局|厅|委员会"
+    r"人民|协会|政协|人大|国家|外交部|陆军|海军|空军|媒体|时间|局|厅|委员会|村委会|居委会|妇联|派出所"
 )
 # A town or sub-district written right after a division (文昌市文城镇, 徐汇区天平街道).
 _TOWN_AFTER = regex.compile(r"(?:(?![的在是和与])\p{Han}){1,4}?(?:镇|乡|街道)")
@@ -41,6 +41,25 @@ _RARE_WORD = 100  # jieba dictionary frequency under which a name-tagged word ma
 
 
 _STRONG = 1
+
+# A named road, street, village or housing estate without a house number (东西大道, 北园大街,
+# 西苑小区, 横岗大康村): one or two of jieba's words that may be a name, then the suffix.
+_PLACE_SUFFIX = regex.compile(r"大道|大街|小区|新村|路|街|村|镇|乡|区|县")
+# Tags of words that are no part of a place's name (verbs, adverbs, pronouns, numerals,
+# measure words, times, idioms, locatives): 回家路, 这条街, 高速路上.
+_NOT_NAME_PART_TAGS = frozenset(
+    {"v", "vn", "vd", "d", "p", "c", "u", "uj", "ul", "uz", "uv", "ud", "ug", "r", "m", "mq"}
+    | {"q", "f", "t", "tg", "y", "e", "o", "zg", "l", "i", "s", "ad", "an", "b"}
+)
+# Tags of a word that is a name (a place, a person, another proper noun, an abbreviation, a
+# word jieba does not know).
+_PROPER_TAGS = frozenset({"ns", "nz", "nr", "nrt", "nrfg", "nt", "j", "x"})
+_NUMBER_AFTER = regex.compile(r"\s?(?:\d|[一二三四五六七八九十百]+[号號弄])")
+# An office named after the place (安大略省旅游局, 地区法庭) or a contest's division (杭州赛区).
+_NAMED_NOT_AFTER = regex.compile(r"\p{Han}{0,2}(?:局|厅|委|办)|法庭|法院")
+_NOT_NAMED_PLACE_END = ("赛区",)
+_COMMON_PLACE_WORD = 100  # 马路 660, 农村: a frequent dictionary word is the word
+_NAMED_PLACE_SCORE = 0.6
 
 
 def _rank(entry: PlaceName) -> int:
@@ -102,7 +121,7 @@ class CnLocationRecognizer(ProjectLocalRecognizer):
                 spans[-1][3] = min(spans[-1][3], rank)
             else:
                 spans.append([start, end, 1, rank])
-        results = []
+        results = _named_roads(text)
         for start, end, names, rank in spans:
             town = _TOWN_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs)
             if town is not None:
@@ -121,3 +140,59 @@ class CnLocationRecognizer(ProjectLocalRecognizer):
                 )
             )
         return results
+
+
+def _named_roads(text: str) -> list[RecognizerResult]:
+    """东西大道, 北园大街, 西苑小区, 横岗大康村: a name of 2-5 characters and a place suffix."""
+    if _PLACE_SUFFIX.search(text, timeout=REGEX_TIMEOUT.secs) is None:
+        return []
+    tokens = segment(text)
+    results = []
+    for index, (_start, end, word, flag) in enumerate(tokens):
+        suffix = _PLACE_SUFFIX.search(word, timeout=REGEX_TIMEOUT.secs)
+        if suffix is None or suffix.end() != len(word):
+            continue
+        first = index
+        name_length = len(word) - len(suffix.group())
+        if name_length and flag in _NOT_NAME_PART_TAGS:
+            continue  # 路上 is not a road, 高速路 a common word
+        if name_length == 1 and jieba_word_tag(word)[0] not in (None, "ns"):
+            continue  # a word of the dictionary, not a place's: 坐镇, 城区, 小镇
+        # A name needs a proper noun in it: 石板路, 艺术村 are kinds of places.
+        proper = name_length >= 2 and flag in _PROPER_TAGS  # not 驻 + 村
+        # The words before the suffix that may be its name: one, or two when the first is a
+        # proper name (横岗 + 大康 + 村) or too short alone.
+        while first > 0 and name_length < 5:
+            _s, _e, before, tag = tokens[first - 1]
+            if tag in _NOT_NAME_PART_TAGS or not regex.fullmatch(r"\p{Han}+", before):
+                break
+            if name_length >= 2 and tag not in _PROPER_TAGS:
+                break
+            first -= 1
+            name_length += len(before)
+            proper = proper or tag in _PROPER_TAGS
+        candidate = text[tokens[first][0] : end]
+        if not (proper and 2 <= name_length <= 5 and regex.fullmatch(r"\p{Han}+", candidate)):
+            continue
+        if _NUMBER_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs):
+            continue  # 长清路7号: a street address, the other recognizer's
+        word_tag, frequency = jieba_word_tag(candidate)
+        if word_tag != "ns" and frequency >= _COMMON_PLACE_WORD:
+            continue
+        if candidate.endswith(_NOT_NAMED_PLACE_END):
+            continue
+        if _ORGANISATION_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs):
+            continue
+        if _NAMED_NOT_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs):
+            continue
+        results.append(
+            make_result(
+                "LOCATION",
+                tokens[first][0],
+                end,
+                _NAMED_PLACE_SCORE,
+                CnLocationRecognizer.__name__,
+                "named road, village or estate",
+            )
+        )
+    return results

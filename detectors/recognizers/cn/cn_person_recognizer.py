@@ -269,6 +269,11 @@ def given_name_chars() -> frozenset[str]:
 # 3-character person names. A surname and two characters that jieba did not tag as a name
 # (仲 + 跻伟, 曾 + 梵志) are one when the mean log ratio of the two is at least this.
 _GIVEN_MODEL_MIN_SCORE = 3.0
+# With a cue around it (a speech verb or a title after it, a role or a person's word before
+# it: "高源指出", "江本胜博士", "记者赵燕华", "告诉于海") the given-name characters need only
+# not be much rarer in names than in text, and a name frequent in jieba's dictionary
+# (刘亦菲 256, 成龙 56) is believed.
+_CUED_MODEL_MIN_SCORE = -1.0
 _GIVEN_MODEL_SMOOTHING = 0.1
 _GIVEN_CHARS_FILE = pathlib.Path(__file__).with_name("cn_given_chars.txt")
 
@@ -364,6 +369,7 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
         given = given_name_chars()
         results = _dotted_names(text, tokens, type(self).__name__)
         boundaries = {token[0] for token in tokens} | {len(text)}
+        words_at = {token[0]: token[2] for token in tokens} | {len(text): ""}
         for index, (start, end, word, flag) in enumerate(tokens):
             found = self._tagged_name(text, start, end, word, flag)
             if found is None:
@@ -372,6 +378,8 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
                 found = self._surname_then_given(text, tokens, index, given)
             if found is None:
                 found = _surname_and_likely_given(text, tokens, index, boundaries)
+            if found is None:
+                found = _cued_name(text, tokens, index, words_at)
             if found is not None:
                 results.append(
                     make_result(
@@ -455,6 +463,83 @@ def _surname_and_likely_given(
     if score < _GIVEN_MODEL_MIN_SCORE:
         return None
     return start, end, 0.6, "surname and likely given-name characters"
+
+
+# Words after a name that say a person is meant: speech and report verbs, titles (先生,
+# 女士 and the honorifics of _TITLED are left to it: the chat set labels the surname alone).
+_CUE_AFTER = frozenset((
+    "说", "说道", "指出", "介绍", "表示", "认为", "告诉", "透露", "坦言", "强调", "解释", "回忆", "笑称", "问道", "回答",
+    "称", "说过", "发起", "主演", "执导", "博士", "教授", "教练", "将军", "主任", "院长", "校长", "局长", "部长", "处长",
+    "科长", "书记", "主席", "总裁", "董事长", "总经理", "律师", "记者", "导演", "委员", "议员", "大使",
+))  # fmt: skip
+# Words before a name that say a person follows: roles and titles written first (记者赵燕华,
+# 前锋马龙).
+_CUE_BEFORE = frozenset((
+    "记者", "实习生", "通讯员", "秘书长", "前锋", "后卫", "中场", "门将", "球员", "主帅", "被告", "被告人", "原告", "嫌疑人",
+    "解说", "作者", "教练", "导演", "演员", "歌手", "主持人", "总裁", "董事长", "总经理", "经理", "主任", "市长", "省长",
+    "县长", "主席", "部长", "局长", "院长", "校长", "教授", "律师", "医生", "队长", "作家", "画家", "诗人", "同学", "朋友",
+))  # fmt: skip
+# Verbs and conjunctions before a person (告诉, 跟, 给, 和) come before other words too (和黄酱,
+# 采访时曾): after them the given-name characters must be likelier in names than in text.
+_VERB_BEFORE = frozenset((
+    "告诉", "跟", "给", "找", "问", "叫", "嫁给", "娶", "致电", "联系", "采访", "专访", "和", "与",
+))  # fmt: skip
+_VERB_MODEL_MIN_SCORE = 1.0
+# A name opening the text or a line and then a colon is a speaker ("金石开: ...").
+_COLONS = frozenset({":", "："})
+# A cued name may be a rare dictionary word with another tag (王治国 ns 3, 林熙蕾 nt 3); its
+# given name may not be a common word (母 + 狮子).
+_CUED_RARE_WORD = 10
+_COMMON_GIVEN_WORD = 100
+# Where a cued name may start: the text's start, after punctuation or a space, or after a
+# cue word.
+_NAME_LEFT = regex.compile(r"[^\p{Han}\p{Latin}0-9]")
+
+
+def _cued_name(
+    text: str, tokens: tuple[Token, ...], index: int, words_at: dict[int, str]
+) -> tuple[int, int, float, str] | None:
+    """A surname starting a word, 1-2 given-name characters, and a cue before or after.
+
+    ``words_at`` maps each token's start to its word (and the text's end to "").
+    """
+    start, _end, word, _flag = tokens[index]
+    compound = word[:2] if word[:2] in COMPOUND_SURNAMES else ""
+    if not compound and word[0] not in SINGLE_SURNAMES:
+        return None
+    if start > 0 and text[start - 1] in _COUNTING_BEFORE:
+        return None
+    surname = len(compound) or 1
+    before = tokens[index - 1][2] if index > 0 else ""
+    cued_before = before in _CUE_BEFORE or before in _VERB_BEFORE
+    if not (start == 0 or cued_before or _NAME_LEFT.match(text, start - 1)):
+        return None
+    min_score = _CUED_MODEL_MIN_SCORE
+    ratios, unseen = given_name_model()
+    for given in (2, 1):  # the longer name first: 江本胜 before 江本
+        end = start + surname + given
+        if end not in words_at:
+            continue
+        candidate = text[start:end]
+        if not _HAN_ONLY.fullmatch(candidate) or any(c in _GIVEN_STOP for c in candidate[surname:]):
+            continue
+        after = words_at[end]
+        speaker = after in _COLONS and (start == 0 or text[start - 1] == "\n")
+        if not (cued_before or after in _CUE_AFTER or speaker):
+            continue
+        if before in _VERB_BEFORE and not (after in _CUE_AFTER or speaker):
+            min_score = _VERB_MODEL_MIN_SCORE
+        tag, frequency = jieba_word_tag(candidate)
+        if tag is not None and tag not in _NAME_TAGS and frequency >= _CUED_RARE_WORD:
+            continue  # a word: 母狮子, 高度
+        if given == 2 and jieba_word_tag(candidate[surname:])[1] >= _COMMON_GIVEN_WORD:
+            continue  # a surname character before a word: 母 + 狮子
+        if _not_a_person_after(text, end):
+            continue
+        score = sum(ratios.get(c, unseen) for c in candidate[surname:]) / given
+        if score >= min_score:
+            return start, end, 0.6, "surname and given name with a cue"
+    return None
 
 
 def _dotted_names(text: str, tokens: tuple[Token, ...], recognizer: str) -> list[RecognizerResult]:
