@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import signal
 import sys
 import tempfile
 import time
@@ -102,8 +103,12 @@ async def run_round(
         for j, inst in enumerate(agent_at)
     ]
     before = loadgen_cpu()
-    async with cpu_sampler(dep.pids()) as samples:
-        tallies = await run_loadgen("full", customers, agents, args)
+    dep.signal_instances(signal.SIGUSR1)  # with --profile: each instance's profile starts
+    try:
+        async with cpu_sampler(dep.pids()) as samples:
+            tallies = await run_loadgen("full", customers, agents, args)
+    finally:
+        dep.signal_instances(signal.SIGUSR2)  # ... and is written
     return Round(name, tallies, loadgen_cpu() - before, samples)
 
 
@@ -113,7 +118,7 @@ async def bench(args: argparse.Namespace) -> int:
     load_before = load_average()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="two-instances-") as tmp:
-        async with deployment(Path(tmp)) as dep:
+        async with deployment(Path(tmp), args.profile) as dep:
             a = await dep.start_instance("A")
             on_a = [a] * args.customers
             agents_a = [a] * args.agents
@@ -239,7 +244,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="after round 2, a round with everything on A while B runs idle",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="run the instances under cProfile (profiled_serve.py), one file per instance "
+        "and round in DIR (A-1.prof: A's first round, ...); slows them: rates not comparable",
+    )
     args = parser.parse_args(argv)
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        args.profile = args.profile.resolve()
     if args.customers < 2 or args.agents < 2 or args.window < 1 or args.seconds <= 0:
         parser.error("--customers and --agents >= 2, --window and --seconds positive")
     return args
