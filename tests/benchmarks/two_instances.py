@@ -4,6 +4,7 @@ store is the ceiling here).
 
     .venv/bin/python -m tests.benchmarks.two_instances [--customers 20] [--agents 4]
         [--seconds 4] [--rates 10,25,50] [--window 4] [--no-repeat] [--idle-b]
+        [--profile DIR]
 
 Real processes (tests/benchmarks/deployment.py): one `chat-service store`, one
 `redis-server`, and `chat-service serve` instances attached to that store with REDIS_URL
@@ -27,6 +28,10 @@ agent `message.new` p50/p99 (across instances in round 2), send -> `message.ack`
 p50/p99, lost and errors; the saturation ratio two / one; the delivery p50 added at each
 fixed rate in round 2 over round 1; and CPU per process (store, redis, each instance with
 its detection worker, load generator) during each saturation phase, per message.
+
+With `--profile DIR` the instances run under cProfile (profiled_serve.py), switched on
+for each round and written to DIR/A-1.prof (A's first round), DIR/B-1.prof, ...; the
+profiler slows them, so rates of such a run are not comparable.
 
 Everything binds 127.0.0.1, stops by itself (about 4-6 minutes on 2 cores, most of it the
 instances' start) and removes its processes and temporary directory.
