@@ -14,6 +14,11 @@ others, which drop their copy. One channel, one publisher connection: an invalid
 sent before an event is applied before that event is delivered (the consent decision is
 in the ledger cache of an instance before its `consent.recorded` reaches a socket there).
 
+The publisher sends whatever has queued meanwhile in one pipeline (one write, one round
+trip, in order; at most `PUBLISH_BATCH_MAX`), not one PUBLISH round trip per event. Every
+body starts with its sender (`{"from":"<instance id>",...`), so an instance skips what it
+sent itself, which Redis hands back to it too, without decoding it.
+
 Best effort, never blocking: `publish` only queues (bounded); what cannot be sent (Redis
 down, queue full) is dropped and counted (`chat_fanout_remote_dropped_total`), and clients
 close the gap from history after their last `seq`. While not subscribed (at start, Redis
@@ -63,6 +68,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_CHANNEL = "chat-service:events"
 OUTGOING_MAX_EVENTS = 10_000  # queued for Redis; past that, dropped (clients catch up)
 INCOMING_MAX_EVENTS = 10_000  # received, waiting for the local delivery worker
+PUBLISH_BATCH_MAX = 256  # queued events sent to Redis in one pipeline (one round trip)
 RECONNECT_MIN_SECS = 0.1
 RECONNECT_MAX_SECS = 5.0
 CONNECT_TIMEOUT_SECS = 2.0
@@ -93,6 +99,7 @@ class RedisFanOut:
         self.url = url
         self.channel = channel
         self.instance_id = instance_id or "i_" + secrets.token_hex(8)
+        self._own_prefix = _encode({"from": self.instance_id})[:-1]  # b'{"from":"i_..."'
         self.local = InProcessFanOut(registry)
         self._metrics = metrics
         self._resolvers: dict[str, Resolver] = {CONSTANT: _constant_resolver}
@@ -189,9 +196,11 @@ class RedisFanOut:
         if not self._subscribed.is_set():
             self._lost("not_connected")
             return
-        body["from"] = self.instance_id
+        # "from" first: every instance reads what it sent itself back from the channel, and
+        # skips it by this prefix without decoding it (`_receive`).
+        body = {"from": self.instance_id, **body}
         try:
-            self._outgoing.put_nowait(json.dumps(body, separators=(",", ":")).encode())
+            self._outgoing.put_nowait(_encode(body))
         except asyncio.QueueFull:
             self._lost("queue_full")
 
@@ -201,7 +210,7 @@ class RedisFanOut:
         self._dropped(reason)
 
     def _reset_body(self) -> bytes:
-        return json.dumps({"reset": True, "from": self.instance_id}).encode()
+        return _encode({"from": self.instance_id, "reset": True})
 
     def _dropped(self, reason: str) -> None:
         self._metrics.remote_events_dropped.labels(reason).inc()
@@ -264,6 +273,8 @@ class RedisFanOut:
             backoff = min(backoff * 2, RECONNECT_MAX_SECS)
 
     def _receive(self, raw: Any) -> None:
+        if isinstance(raw, bytes) and raw.startswith(self._own_prefix):
+            return  # sent by this instance, delivered here already: not even decoded
         try:
             body = json.loads(raw)
             if body.get("from") == self.instance_id:
@@ -302,18 +313,33 @@ class RedisFanOut:
         client = self._client(1)  # once more on a fresh connection (Redis restarted)
         try:
             while True:
-                data = await self._outgoing.get()
+                batch = [await self._outgoing.get()]
+                # Everything queued meanwhile (the events of one loop pass, or of the time
+                # the last round trip took) goes in one pipeline: one write and one round
+                # trip, in order, instead of one PUBLISH round trip per event.
+                while len(batch) < PUBLISH_BATCH_MAX and not self._outgoing.empty():
+                    batch.append(self._outgoing.get_nowait())
+                if self._owe_reset:
+                    self._owe_reset = False
+                    batch.insert(0, self._reset_body())
                 try:
-                    if self._owe_reset:
-                        self._owe_reset = False
-                        await client.publish(self.channel, self._reset_body())
-                    await client.publish(self.channel, data)
+                    if len(batch) == 1:
+                        await client.publish(self.channel, batch[0])
+                    else:
+                        async with client.pipeline(transaction=False) as pipe:
+                            for data in batch:
+                                pipe.publish(self.channel, data)
+                            await pipe.execute()
                 except (RedisError, OSError) as exc:
                     logger.warning("publishing to the instances failed", extra={"error": repr(exc)})
                     self._lost("publish_failed")
         finally:
             with contextlib.suppress(RedisError, OSError):
                 await client.aclose()
+
+
+def _encode(body: JsonObject) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
 
 
 def _constant_resolver(data: JsonObject) -> Render:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from chat_service.auth import TokenService
+from chat_service.auth import Identity, TokenService
 from chat_service.fanout import FanOut, Registry
 from chat_service.jobs import LeasedJob
 from chat_service.metrics import Metrics
@@ -26,3 +26,6 @@ RATES = web.AppKey("rates", Rates)  # shared rate-limit buckets (net/rates.py)
 METRICS_URL = web.AppKey("metrics_url", str)  # the operators' listener, once it listens
 # The periodic jobs this instance takes turns at, each under its lease (jobs.py).
 JOBS = web.AppKey[list[LeasedJob]]("jobs")
+# The bearer token's identity, once a middleware has verified it (http/middleware.py):
+# `authenticate` then does not verify the same token again.
+IDENTITY = web.RequestKey("identity", Identity)

@@ -80,11 +80,14 @@ async def customer_writes_middleware(request: web.Request, handler: Handler) -> 
 
 
 def _bearer_identity(request: web.Request) -> Identity | None:
-    """The identity of a valid bearer token, or None."""
+    """The identity of a valid bearer token, or None; kept on the request for
+    `authenticate` (one signature check per request)."""
     try:
-        return request.app[keys.TOKENS].verify(_bearer_token(request))
+        identity = request.app[keys.TOKENS].verify(_bearer_token(request))
     except Unauthenticated:
         return None
+    request[keys.IDENTITY] = identity
+    return identity
 
 
 def _bearer_token(request: web.Request) -> str:
@@ -97,8 +100,11 @@ def _bearer_token(request: web.Request) -> str:
 
 def authenticate(request: web.Request, *roles: Role) -> Identity:
     """The caller's identity, in one of `roles` (any role when none is given). A
-    customer's writes have already been counted (`customer_writes_middleware`)."""
-    identity = request.app[keys.TOKENS].verify(_bearer_token(request))
+    customer's writes have already been counted (`customer_writes_middleware`), and a
+    write's token verified there: that identity is used, not verified again."""
+    identity = request.get(keys.IDENTITY)
+    if identity is None:
+        identity = request.app[keys.TOKENS].verify(_bearer_token(request))
     if roles and identity.role not in roles:
         raise Forbidden()
     return identity

@@ -32,7 +32,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal, TypeVar
 
 import redis
@@ -59,25 +59,31 @@ Limit = Literal["frames", "messages", "customer_writes", "sockets"]
 Bucket = Literal["frames", "messages", "customer_writes"]
 T = TypeVar("T")
 
-# KEYS[1] the bucket; ARGV rate (tokens/s), burst. Returns 1 when a token was taken.
+# KEYS the buckets, in order; ARGV rate (tokens/s) and burst of each, in the same order.
+# Takes one token of each bucket in turn and stops at the first that has none; returns how
+# many were taken (#KEYS: all of them). A message's frame and message buckets are one call.
 BUCKET_SCRIPT = """
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local state = redis.call('HMGET', KEYS[1], 'at', 'tokens')
-local tokens = burst
-if state[1] then
-  tokens = math.min(burst, tonumber(state[2]) + (now - tonumber(state[1])) * rate / 1000)
+for i = 1, #KEYS do
+  local rate = tonumber(ARGV[2 * i - 1])
+  local burst = tonumber(ARGV[2 * i])
+  local state = redis.call('HMGET', KEYS[i], 'at', 'tokens')
+  local tokens = burst
+  if state[1] then
+    tokens = math.min(burst, tonumber(state[2]) + (now - tonumber(state[1])) * rate / 1000)
+  end
+  local taken = tokens >= 1
+  if taken then
+    tokens = tokens - 1
+  end
+  redis.call('HSET', KEYS[i], 'at', now, 'tokens', tostring(tokens))
+  redis.call('PEXPIRE', KEYS[i], math.ceil(burst / rate * 1000) + 1000)
+  if not taken then
+    return i - 1
+  end
 end
-local taken = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  taken = 1
-end
-redis.call('HSET', KEYS[1], 'at', now, 'tokens', tostring(tokens))
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
-return taken
+return #KEYS
 """
 
 # KEYS[1] the customer's sockets; ARGV socket id, cap, instance key prefix, this instance,
@@ -133,7 +139,7 @@ class GlobalLimits:
             retry=Retry(NoBackoff(), 1),
             driver_info=DriverInfo(name="redis-py", lib_version=redis.__version__),
         )
-        self._take_token = self._client.register_script(BUCKET_SCRIPT)
+        self._take_tokens = self._client.register_script(BUCKET_SCRIPT)
         self._open_socket = self._client.register_script(SOCKETS_SCRIPT)
         self._skip_until = -float("inf")
         self._fallbacks = EveryInterval(
@@ -150,17 +156,28 @@ class GlobalLimits:
     async def take(self, limit: Bucket, key: str, rate: float, burst: int) -> bool:
         """One token of `key`'s shared `limit` bucket; True also when Redis does not answer
         (the caller's own table has already said yes)."""
+        return await self.take_all(key, [(limit, rate, burst)]) == 1
+
+    async def take_all(self, key: str, buckets: Sequence[tuple[Bucket, float, int]]) -> int:
+        """One token of each of `key`'s shared `buckets` (limit, rate, burst), in order, in
+        one script call (one round trip), stopping at the first bucket without one: how
+        many were taken (`len(buckets)`: all; also when Redis does not answer, the
+        caller's own tables having said yes)."""
         taken = await self._call(
-            limit, lambda: self._take_token(keys=[f"{KEY_PREFIX}{limit}:{key}"], args=[rate, burst])
+            [limit for limit, _, _ in buckets],
+            lambda: self._take_tokens(
+                keys=[f"{KEY_PREFIX}{limit}:{key}" for limit, _, _ in buckets],
+                args=[value for _, rate, burst in buckets for value in (rate, burst)],
+            ),
         )
-        return taken is None or bool(taken)
+        return len(buckets) if taken is None else int(taken)
 
     async def open_socket(self, key: str, socket_id: str, cap: int) -> bool:
         """Count a new socket of customer `key` over every instance: False when it is one
         over `cap` (then it is not counted). True also when Redis does not answer."""
         self._sockets[socket_id] = key
         allowed = await self._call(
-            "sockets",
+            ["sockets"],
             lambda: self._open_socket(
                 keys=[self._sockets_key(key)],
                 args=[
@@ -199,7 +216,7 @@ class GlobalLimits:
 
     async def _remove(self, socket_id: str, key: str) -> None:
         done = await self._call(
-            "sockets", lambda: self._client.hdel(self._sockets_key(key), socket_id)
+            ["sockets"], lambda: self._client.hdel(self._sockets_key(key), socket_id)
         )
         if done is None:
             self._removals[socket_id] = key
@@ -262,19 +279,20 @@ class GlobalLimits:
     def _instance_prefix(self) -> str:
         return f"{KEY_PREFIX}instance:"
 
-    async def _call(self, limit: Limit, call: Callable[[], Awaitable[T]]) -> T | None:
+    async def _call(self, limits: list[Limit], call: Callable[[], Awaitable[T]]) -> T | None:
         """`call`'s answer, or None when Redis failed or was too slow (now or lately)."""
         if time.monotonic() < self._skip_until:
-            self._fallback(limit, None)
+            self._fallback(limits, None)
             return None
         try:
             async with asyncio.timeout(self._call_timeout_secs):
                 return await call()
         except (RedisError, OSError, TimeoutError) as exc:
             self._skip_until = time.monotonic() + RETRY_SECS
-            self._fallback(limit, exc)
+            self._fallback(limits, exc)
             return None
 
-    def _fallback(self, limit: Limit, exc: BaseException | None) -> None:
-        self._metrics.global_limits_fallback.labels(limit).inc()
-        self._fallbacks.note(limit=limit, error=repr(exc) if exc is not None else None)
+    def _fallback(self, limits: list[Limit], exc: BaseException | None) -> None:
+        for limit in limits:
+            self._metrics.global_limits_fallback.labels(limit).inc()
+        self._fallbacks.note(limit=",".join(limits), error=repr(exc) if exc is not None else None)

@@ -22,8 +22,9 @@ import asyncio
 import collections
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import Literal, Protocol
 
 from chat_service.auth import Identity, Role
 from chat_service.net.global_limits import Bucket, GlobalLimits
@@ -156,6 +157,64 @@ class Turns:
             del self._held[key]
 
 
+Refusal = Literal["frames", "messages"]
+
+
+class FrameGate(Protocol):
+    """A socket's frame limits, asked in two steps: `here` before the frame is read (this
+    instance's table: a flood is refused without parsing it or asking Redis), then
+    `shared` once it is known whether the frame is a message.send (one Redis round trip
+    for both of a message's buckets)."""
+
+    def here(self) -> bool:
+        """A frame token from this instance's own bucket."""
+        ...
+
+    async def shared(self, message: bool) -> Refusal | None:
+        """The rest of the frame's cost (with `message`, a message token too): None when
+        the frame may be handled, else the limit it is over."""
+        ...
+
+
+class StaffFrames:
+    """A staff member's socket: a frame bucket of its own, nothing shared."""
+
+    def __init__(self, bucket: TokenBucket) -> None:
+        self._bucket = bucket
+
+    def here(self) -> bool:
+        return self._bucket.take()
+
+    async def shared(self, message: bool) -> Refusal | None:
+        return None
+
+
+class CustomerFrames:
+    """A customer's socket: the customer's buckets, on this instance, then in Redis."""
+
+    def __init__(self, rates: Rates, key: str) -> None:
+        self._rates = rates
+        self._key = key
+
+    def here(self) -> bool:
+        return self._rates.customer_frames.take(self._key)
+
+    async def shared(self, message: bool) -> Refusal | None:
+        rates = self._rates
+        refused_here = message and not rates.customer_messages.take(self._key)
+        if rates.shared is None:
+            return "messages" if refused_here else None
+        buckets: list[tuple[Bucket, float, int]] = [
+            ("frames", rates.frames_per_sec, rates.frame_burst)
+        ]
+        if message and not refused_here:
+            buckets.append(("messages", rates.messages_per_sec, rates.message_burst))
+        taken = await rates.shared.take_all(self._key, buckets)
+        if taken == 0:
+            return "frames"
+        return "messages" if refused_here or taken < len(buckets) else None
+
+
 def identity_key(identity: Identity) -> str:
     return f"{identity.role.value}:{identity.sub}"
 
@@ -208,37 +267,14 @@ class Rates:
             customer_turns=Turns(limits.frames_in_flight_per_customer),
         )
 
-    def frame_bucket(
-        self, identity: Identity, config: ServerConfig
-    ) -> Callable[[], Awaitable[bool]]:
-        """What a socket spends a frame from: its customer's bucket, shared by all of that
-        customer's sockets (on every instance, with `shared`); a staff member's socket
-        keeps one of its own."""
+    def frame_gate(self, identity: Identity, config: ServerConfig) -> FrameGate:
+        """What a socket's frames spend: its customer's frame bucket (and for a
+        message.send its message bucket), shared by all of that customer's sockets (on
+        every instance, with `shared`); a staff member's socket keeps a frame bucket of its
+        own and its messages are limited by their frames alone."""
         if identity.role is Role.CUSTOMER:
-            key = identity_key(identity)
-
-            async def take_customer_frame() -> bool:
-                if not self.customer_frames.take(key):
-                    return False  # over this instance's share alone: no need to ask Redis
-                if self.shared is None:
-                    return True
-                return await self.shared.take("frames", key, self.frames_per_sec, self.frame_burst)
-
-            return take_customer_frame
-        own = TokenBucket(config.limits.frames_per_sec, config.limits.frame_burst)
-
-        async def take_own_frame() -> bool:
-            return own.take()
-
-        return take_own_frame
-
-    async def take_message(self, identity: Identity) -> bool:
-        """A customer's message.send spends a token of its message bucket (shared by its
-        sockets, on every instance with `shared`); staff's messages are limited by their
-        frames alone."""
-        return await self._take_customer(
-            identity, self.customer_messages, "messages", self.messages_per_sec, self.message_burst
-        )
+            return CustomerFrames(self, identity_key(identity))
+        return StaffFrames(TokenBucket(config.limits.frames_per_sec, config.limits.frame_burst))
 
     async def take_customer_write(self, identity: Identity) -> bool:
         """A customer's HTTP write (http/middleware.py) spends a token of its write bucket,

@@ -23,9 +23,9 @@ from chat_service.actions import customer_lang
 from chat_service.auth import Identity, Role
 from chat_service.errors import ChatError, OriginNotAllowed, ProtocolError, RateLimited
 from chat_service.fanout import Connection
-from chat_service.net.rates import Rates, identity_key
+from chat_service.net.rates import FrameGate, Refusal, identity_key
 from chat_service.net.sockets import abort_transport
-from chat_service.protocol.commands import MessageSend, parse_command
+from chat_service.protocol.commands import Command, MessageSend, parse_command
 from chat_service.protocol.events import CustomerConversationOut, ErrorOut, Hello
 from chat_service.services import Services
 from chat_service.ws.closing import LingeringWebSocket
@@ -205,22 +205,24 @@ async def _receive_loop(app: web.Application, conn: Connection, identity: Identi
     metrics = app[keys.METRICS]
     services = app[keys.SERVICES]
     rates = app[keys.RATES]
-    take_frame = rates.frame_bucket(identity, app[keys.SETTINGS].config)
+    gate = rates.frame_gate(identity, app[keys.SETTINGS].config)
     violations = 0
     async for msg in ws:
         await conn.taken()  # a peer that does not read its answers gets no more of them
         if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-            limited = not await take_frame()
-            if limited:
+            refused: Refusal | None = None if gate.here() else "frames"
+            if refused is None and msg.type is WSMsgType.BINARY:
+                refused = await gate.shared(message=False)
+            elif refused is None:
+                async with rates.turn(identity):
+                    refused = await _handle_text(
+                        services, conn, identity, msg.data, limits.max_text_chars, gate
+                    )
+            if refused == "frames":  # refused before any answer: this is it
                 metrics.frames_rejected.labels(RateLimited.code).inc()
                 if violations + 1 < limits.rate_violations_before_close:
                     conn.send(RateLimited().to_frame())
-            elif msg.type is not WSMsgType.BINARY:
-                async with rates.turn(identity):
-                    limited = await _handle_text(
-                        services, conn, identity, msg.data, limits.max_text_chars, rates
-                    )
-            if limited:
+            if refused is not None:
                 violations += 1
                 if violations >= limits.rate_violations_before_close:
                     metrics.policy_closes.labels("flood").inc()
@@ -257,16 +259,27 @@ async def _handle_text(
     identity: Identity,
     data: str,
     max_text_chars: int,
-    rates: Rates,
-) -> bool:
-    """Handle one text frame; True when it was refused for the customer's message rate."""
+    gate: FrameGate,
+) -> Refusal | None:
+    """Handle one text frame whose frame token this instance's own bucket gave; the
+    limit it was refused for, if it was (a refusal for `frames` is not answered here)."""
     started = time.perf_counter()
     ref: str | None = None
     try:
-        command = parse_command(data, max_text_chars=max_text_chars)
+        try:
+            command: Command | None = parse_command(data, max_text_chars=max_text_chars)
+            malformed: ProtocolError | None = None
+        except ProtocolError as exc:  # answered once the frame's cost is known
+            command, malformed = None, exc
         ref = getattr(command, "client_id", None)
-        if isinstance(command, MessageSend) and not await rates.take_message(identity):
+        refused = await gate.shared(message=isinstance(command, MessageSend))
+        if refused == "frames":
+            return refused
+        if refused == "messages":
             raise RateLimited("too many messages from this customer; slow down", ref=ref)
+        if malformed is not None:
+            raise malformed
+        assert command is not None  # noqa: S101  # parsed, or malformed was raised
         await dispatch(services, conn, identity, command)
         if ref is not None:
             services.metrics.send_latency.observe(time.perf_counter() - started)
@@ -277,11 +290,11 @@ async def _handle_text(
         services.metrics.frames_rejected.labels(exc.code).inc()
         exc.ref = exc.ref or ref
         conn.send(exc.to_frame())
-        return isinstance(exc, RateLimited)
+        return "messages" if isinstance(exc, RateLimited) else None
     except asyncio.CancelledError:
         raise
     except Exception:
         logger.exception("unexpected error handling a frame")
         services.metrics.errors.labels("ws").inc()
         conn.send(ErrorOut(code="internal_error", message="internal error", ref=ref).frame())
-    return False
+    return None

@@ -131,14 +131,27 @@ class Deployment:
     store_uri: str
     redis: RedisServer
     instances: list[Instance] = field(default_factory=list)
+    profile_dir: Path | None = None  # instances under profiled_serve.py, files written here
 
     async def start_instance(self, name: str) -> Instance:
-        process = await start_serve(
-            self.data, config=self.config, env={"REDIS_URL": self.redis.url}
-        )
+        env = {"REDIS_URL": self.redis.url}
+        module = "chat_service"
+        if self.profile_dir is not None:
+            env["PROFILE_PREFIX"] = str(self.profile_dir / name)
+            module = "tests.benchmarks.profiled_serve"
+        process = await start_serve(self.data, config=self.config, env=env, module=module)
         instance = Instance(name, process)
         self.instances.append(instance)
         return await instance.started()
+
+    def signal_instances(self, signum: int) -> None:
+        """With `profile_dir`: send `signum` to every live instance (profiled_serve.py:
+        SIGUSR1 starts a profile, SIGUSR2 writes it); without, nothing (it would kill them)."""
+        if self.profile_dir is None:
+            return
+        for instance in self.instances:
+            if instance.process.returncode is None:
+                instance.process.send_signal(signum)
 
     def pids(self) -> dict[str, int]:
         """The processes whose CPU is accounted: store, redis, each live instance."""
@@ -150,9 +163,10 @@ class Deployment:
 
 
 @contextlib.asynccontextmanager
-async def deployment(tmp: Path) -> AsyncIterator[Deployment]:
+async def deployment(tmp: Path, profile_dir: Path | None = None) -> AsyncIterator[Deployment]:
     """`chat-service store --data tmp/data` and a redis-server; the instances started on
-    them are stopped, then Redis and the store, on the way out."""
+    them are stopped, then Redis and the store, on the way out. With `profile_dir`, the
+    instances run under profiled_serve.py."""
     data = tmp / "data"
     config = bench_config(tmp)
     store = await spawn_store(data)
@@ -165,7 +179,9 @@ async def deployment(tmp: Path) -> AsyncIterator[Deployment]:
             raise RuntimeError(f"the store did not start: {line!r}")
         redis = RedisServer(free_port())
         await redis.start()
-        dep = Deployment(data, config, store, line.split(" on ", 1)[1].strip(), redis)
+        dep = Deployment(
+            data, config, store, line.split(" on ", 1)[1].strip(), redis, profile_dir=profile_dir
+        )
         yield dep
     finally:
         if dep is not None:

@@ -8,8 +8,8 @@ One embedded store child, one Debian `redis-server` on a free loopback port and 
 apps on the same database, both with REDIS_URL (the same fan-out cost): `global` counts
 its customers' limits in Redis (as `serve` does), `local` has the same tables without
 the shared side (one instance's behaviour). A customer on each sends one message at a
-time, alternately, and waits for its ack (send -> ack; a message costs two Redis scripts:
-its frame and its message). Prints p50/p90 of both, the difference of medians, and the
+time, alternately, and waits for its ack (send -> ack; a message costs one Redis script
+call for its frame and message buckets). Prints p50/p90 of both, the difference of medians, and the
 time of one shared bucket decision on its own. Limits are high enough never to refuse.
 The clients run in this process too, so every figure includes their share of the loop.
 """

@@ -4,6 +4,7 @@ store is the ceiling here).
 
     .venv/bin/python -m tests.benchmarks.two_instances [--customers 20] [--agents 4]
         [--seconds 4] [--rates 10,25,50] [--window 4] [--no-repeat] [--idle-b]
+        [--profile DIR]
 
 Real processes (tests/benchmarks/deployment.py): one `chat-service store`, one
 `redis-server`, and `chat-service serve` instances attached to that store with REDIS_URL
@@ -28,6 +29,10 @@ p50/p99, lost and errors; the saturation ratio two / one; the delivery p50 added
 fixed rate in round 2 over round 1; and CPU per process (store, redis, each instance with
 its detection worker, load generator) during each saturation phase, per message.
 
+With `--profile DIR` the instances run under cProfile (profiled_serve.py), switched on
+for each round and written to DIR/A-1.prof (A's first round), DIR/B-1.prof, ...; the
+profiler slows them, so rates of such a run are not comparable.
+
 Everything binds 127.0.0.1, stops by itself (about 4-6 minutes on 2 cores, most of it the
 instances' start) and removes its processes and temporary directory.
 """
@@ -37,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import signal
 import sys
 import tempfile
 import time
@@ -102,8 +108,12 @@ async def run_round(
         for j, inst in enumerate(agent_at)
     ]
     before = loadgen_cpu()
-    async with cpu_sampler(dep.pids()) as samples:
-        tallies = await run_loadgen("full", customers, agents, args)
+    dep.signal_instances(signal.SIGUSR1)  # with --profile: each instance's profile starts
+    try:
+        async with cpu_sampler(dep.pids()) as samples:
+            tallies = await run_loadgen("full", customers, agents, args)
+    finally:
+        dep.signal_instances(signal.SIGUSR2)  # ... and is written
     return Round(name, tallies, loadgen_cpu() - before, samples)
 
 
@@ -113,7 +123,7 @@ async def bench(args: argparse.Namespace) -> int:
     load_before = load_average()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="two-instances-") as tmp:
-        async with deployment(Path(tmp)) as dep:
+        async with deployment(Path(tmp), args.profile) as dep:
             a = await dep.start_instance("A")
             on_a = [a] * args.customers
             agents_a = [a] * args.agents
@@ -239,7 +249,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="after round 2, a round with everything on A while B runs idle",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="run the instances under cProfile (profiled_serve.py), one file per instance "
+        "and round in DIR (A-1.prof: A's first round, ...); slows them: rates not comparable",
+    )
     args = parser.parse_args(argv)
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        args.profile = args.profile.resolve()
     if args.customers < 2 or args.agents < 2 or args.window < 1 or args.seconds <= 0:
         parser.error("--customers and --agents >= 2, --window and --seconds positive")
     return args

@@ -33,10 +33,12 @@ async def start_serve(
     nofile: int | None = None,
     tree: Path | None = None,
     env: dict[str, str] | None = None,
+    module: str = "chat_service",
 ) -> asyncio.subprocess.Process:
     """`chat-service serve` in a child process on a free loopback port, with the development
     secret; optionally another config directory, an open-file limit (soft and hard, as
-    `ulimit -n`), another checkout's code (`tree`) and more environment (`env`)."""
+    `ulimit -n`), another checkout's code (`tree`), more environment (`env`) and another
+    entry module taking the same arguments (`module`: a benchmark's profiling wrapper)."""
     extra = env or {}
     env = {k: v for k, v in os.environ.items() if k != "CHAT_SERVICE_SECRET"} | extra
     if tree is not None:
@@ -52,7 +54,7 @@ async def start_serve(
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "chat_service",
+        module,
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

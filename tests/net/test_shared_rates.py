@@ -246,3 +246,27 @@ async def test_when_a_customer_opens_a_socket_while_its_turns_are_taken_then_hel
     peer = Peer(await opening, "customer", "cust-opener")
     assert (await peer.expect("hello"))["sub"] == "cust-opener"
     assert rates.customer_turns.waiting(key) == 0
+
+
+async def test_when_a_customer_writes_then_its_token_is_verified_once(
+    tight_http: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tokens = tight_http.app[keys.TOKENS]
+    verified: list[Identity] = []
+    real_verify = tokens.verify
+
+    def counting_verify(token: str) -> Identity:
+        identity = real_verify(token)  # the real check, counted
+        verified.append(identity)
+        return identity
+
+    token = token_for(tight_http, "customer", "cust-once")
+    monkeypatch.setattr(tokens, "verify", counting_verify)
+    response = await tight_http.post(
+        "/api/privacy/customers/cust-once/consents/withdrawal",
+        json={"categories": ["financial"]},
+        headers={"Authorization": "Bearer " + token},
+    )
+    assert response.status == 200, await response.text()
+    # Counted by the write middleware, then the handler's `authenticate`: one signature check.
+    assert verified == [Identity(Role.CUSTOMER, "cust-once")]
