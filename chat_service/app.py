@@ -20,6 +20,7 @@ from chat_service.actions.delivery import MESSAGE, OPENED, message_render, opene
 from chat_service.auth import TokenService
 from chat_service.fanout import InProcessFanOut, Registry
 from chat_service.fanout_redis import RedisFanOut
+from chat_service.gc_pauses import GcPauses, frozen_objects
 from chat_service.http.attachments import TMP_DIR_NAME
 from chat_service.http.cors import cors_middleware
 from chat_service.http.metrics import metrics_listener_ctx
@@ -241,9 +242,15 @@ async def _stop_background(stop: asyncio.Event, tasks: list[asyncio.Task[None]])
 
 
 async def _loop_monitor_ctx(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(_watch_loop_lag(app[keys.METRICS]), name="loop-lag")
+    """The event loop's lag and the garbage collector's pauses (gc_pauses.py) in /metrics."""
+    metrics = app[keys.METRICS]
+    pauses = GcPauses(metrics.gc_pauses)
+    pauses.install()
+    metrics.gc_frozen.set_function(frozen_objects)
+    task = asyncio.create_task(_watch_loop_lag(metrics), name="loop-lag")
     yield
     task.cancel()
+    pauses.remove()
     with contextlib.suppress(asyncio.CancelledError):
         await task
 

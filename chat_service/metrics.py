@@ -58,6 +58,18 @@ class Metrics:
         self.loop_lag = Gauge(
             "chat_event_loop_lag_seconds", "Last measured event-loop lag", registry=r
         )
+        self.gc_pauses = Histogram(
+            "chat_gc_pause_seconds",
+            "Garbage-collector pauses of the server process, by generation (gc_pauses.py)",
+            ["generation"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+            registry=r,
+        )
+        self.gc_frozen = Gauge(
+            "chat_gc_frozen_objects",
+            "Objects frozen out of garbage collection after start-up (0: not frozen)",
+            registry=r,
+        )
         self.job_lease_held = Gauge(
             "chat_job_lease_held",
             "1 while this instance holds the periodic job's lease (runs it), else 0",

@@ -22,6 +22,7 @@ from mongoeco.wire import AsyncMongoEcoProxyServer
 from mongoeco.wire import executor as wire_executor
 from pymongo.errors import PyMongoError
 
+from chat_service.gc_pauses import freeze_startup_objects
 from chat_service.storage import embedded_codec
 from chat_service.storage.embedded import INTERNAL_ERROR_PREFIX
 from chat_service.storage.embedded_engine import ChatStoreEngine
@@ -50,6 +51,9 @@ async def serve(path: str, port: int, *, exit_with_parent: bool = False) -> None
     engine = ChatStoreEngine(path=path)
     server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=port)
     address = await server.start()
+    # The engine and the wire server live as long as the process: no collection walks
+    # their objects again (chat_service/gc_pauses.py; a paused store delays every write).
+    freeze_startup_objects()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

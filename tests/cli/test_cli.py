@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -98,7 +99,11 @@ async def test_serve_prints_its_url_serves_and_stops_cleanly_on_sigterm(tmp_path
                 }
             async with session.get(metrics_url) as response:
                 assert response.status == 200
-                assert "chat_store_up 1.0" in await response.text()
+                scraped = await response.text()
+                assert "chat_store_up 1.0" in scraped
+                # start-up's objects were frozen out of garbage collection (gc_pauses.py)
+                frozen = re.search(r"^chat_gc_frozen_objects (\S+)$", scraped, re.M)
+                assert frozen is not None and float(frozen.group(1)) > 10_000, scraped[-2000:]
             async with session.get(url + "/metrics") as response:
                 assert response.status == 404  # not on the public port
             ws = await session.ws_connect(url + f"/ws?token={token}")
