@@ -31,11 +31,11 @@ from chat_service.storage.embedded_engine import ChatStoreEngine
 if TYPE_CHECKING:
     from pymongo.asynchronous.collection import AsyncCollection
 
-# The children import only the engine (this module's top); the filling and timing side
-# imports the helpers (the server's message builder, the app) in the functions below.
+# The children import the engine (this module's top) and store_insert.py's serving body; the
+# filling and timing side imports the helpers (store_insert.py's builder, the server's
+# message builder) in the functions below.
 
 MODULE = "tests.benchmarks.store_update_read"
-FILL_BATCH = 500
 CONVERSATIONS = 50
 TEXTS = [
     "My parcel for order 20231104-7781 was due last week and is still late.",
@@ -57,41 +57,30 @@ class ForgetfulEngine(ChatStoreEngine):
 
 
 async def serve(kind: str, path: str) -> None:
-    import signal
-
-    from mongoeco.wire import AsyncMongoEcoProxyServer
+    from tests.benchmarks.store_insert import serve_engine
 
     engine = ForgetfulEngine(path=path) if kind == "forgetful" else ChatStoreEngine(path=path)
-    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
-    address = await server.start()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    print(address.uri, flush=True)
-    await stop.wait()
-    await server.close()
+    await serve_engine(engine)
 
 
 async def fill(path: Path, messages: int) -> list[str]:
-    from chat_service.storage.messages import MessageStore
-    from tests.benchmarks.store_insert import StoreChild
+    from tests.benchmarks import store_insert
     from tests.helpers.messages import stored_message
 
     conversations = ["c_" + secrets.token_hex(12) for _ in range(CONVERSATIONS)]
-    async with StoreChild("chat", path, MODULE) as client:
-        collection = client["bench"]["messages"]
-        await MessageStore(collection).ensure_indexes()
-        for start in range(0, messages, FILL_BATCH):
-            batch = [
-                stored_message(
-                    conversations[n % CONVERSATIONS],
-                    n // CONVERSATIONS + 1,
-                    sensitive=False,
-                    text=TEXTS[n % len(TEXTS)],
-                )
-                for n in range(start, min(messages, start + FILL_BATCH))
-            ]
-            await collection.insert_many(batch)
+    await store_insert.fill(
+        path,
+        (
+            stored_message(
+                conversations[n % CONVERSATIONS],
+                n // CONVERSATIONS + 1,
+                sensitive=False,
+                text=TEXTS[n % len(TEXTS)],
+            )
+            for n in range(messages)
+        ),
+        MODULE,
+    )
     return conversations
 
 
