@@ -21,7 +21,6 @@ import asyncio
 import itertools
 import secrets
 import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from chat_service.storage.messages import MessageStore
 from tests.benchmarks.chat_throughput import stop_process
+from tests.benchmarks.store_serve import serve_engine
 from tests.helpers.messages import stored_message
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,21 +52,6 @@ async def serve(kind: str, path: str) -> None:
     from chat_service.storage.embedded_engine import ChatStoreEngine
 
     await serve_engine(SQLiteEngine(path=path) if kind == "stock" else ChatStoreEngine(path=path))
-
-
-async def serve_engine(engine: Any) -> None:
-    """A store child's body: `engine` served on 127.0.0.1, its URI printed on the first line
-    of stdout, until SIGTERM or SIGINT (also used by store_update_read.py)."""
-    from mongoeco.wire import AsyncMongoEcoProxyServer
-
-    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
-    address = await server.start()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    print(address.uri, flush=True)
-    await stop.wait()
-    await server.close()
 
 
 class StoreChild:

@@ -36,9 +36,9 @@ from chat_service.storage.embedded_engine import ChatStoreEngine
 if TYPE_CHECKING:
     from pymongo.asynchronous.collection import AsyncCollection
 
-# The children import the engine (this module's top) and store_insert.py's serving body; the
-# filling and timing side imports the helpers (store_insert.py's builder, the server's
-# message builder) in the functions below.
+# The children import only the engine (this module's top) and store_serve.py; the filling
+# and timing side imports the helpers (store_insert.py's builder, the server's message
+# builder) in the functions below.
 
 MODULE = "tests.benchmarks.store_update_read"
 CONVERSATIONS = 50
@@ -70,7 +70,7 @@ class ByScanEngine(ChatStoreEngine):
 
 
 async def serve(kind: str, path: str) -> None:
-    from tests.benchmarks.store_insert import serve_engine
+    from tests.benchmarks.store_serve import serve_engine
 
     engines = {"forgetful": ForgetfulEngine, "by_scan": ByScanEngine}
     await serve_engine(engines.get(kind, ChatStoreEngine)(path=path))
