@@ -90,10 +90,17 @@ message at 3,000 messages and seconds at 20,000 (tests/benchmarks/store_insert.p
    first); a SQLite authorizer turns mongoeco's `DROP INDEX` of a shared index (when a
    MongoDB index, collection or database is dropped) into nothing, as other indexes
    read it.
+
+8. Key reads: a `find` whose filter names its documents by string `_id`s (equality or
+   `$in`, alone or in an `$and` with other conditions: `MessageStore.many` on the consent
+   path) loads those documents by their storage key (the primary key) and lets mongoeco's
+   own Python path match the rest of the filter, sort and project them, instead of
+   reading every document of the collection in SQL (embedded_key_reads.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -103,6 +110,7 @@ from mongoeco.core.codec import DocumentCodec
 from mongoeco.core.identity import id_contains_numeric_value
 from mongoeco.core.query_plan import AllCondition, InCondition, QueryNode
 from mongoeco.engines._sqlite_fast_paths import build_select_statement_with_custom_order
+from mongoeco.engines.semantic_core import FiniteDocumentScan
 from mongoeco.engines.sqlite import SQLiteEngine
 from mongoeco.engines.sqlite_query import (
     index_expressions_sql,
@@ -110,6 +118,7 @@ from mongoeco.engines.sqlite_query import (
     type_expression_sql,
 )
 
+from chat_service.storage.embedded_key_reads import key_batches, key_lookup_ids
 from chat_service.storage.embedded_sorted_reads import (
     DATETIME,
     EMPTY,
@@ -302,6 +311,31 @@ class ChatStoreEngine(SQLiteEngine):
         with self._lock:  # as mongoeco's own index commands
             self._share_entry_indexes(self._require_connection())
         return name
+
+    def _open_scan_documents_sync(self, reader: Any) -> Any:
+        """Item 8: a find naming its documents by string `_id`s reads them by their keys."""
+        semantics = reader.semantics
+        ids = (
+            key_lookup_ids(semantics.query_plan)
+            if semantics.text_query is None
+            and semantics.collation is None
+            and semantics.hint is None
+            and not self._is_profile_namespace(reader.coll_name)
+            else None
+        )
+        if ids is None:
+            return super()._open_scan_documents_sync(reader)
+        keys = list(dict.fromkeys(self._storage_key(value) for value in ids))
+        found: dict[str, Any] = {}
+        for batch in key_batches(keys):
+            found.update(
+                self._load_documents_by_storage_keys(reader.db_name, reader.coll_name, batch)
+            )
+        documents = [found[key] for key in sorted(found)]  # the primary key's order
+        python_semantics = dataclasses.replace(semantics, compiled_query=None)
+        if semantics.sort is None:
+            return FiniteDocumentScan(documents, python_semantics)
+        return self._finalize_scan_source(iter(documents), python_semantics)
 
     def dispatch_committed_changes(self, consumer_id: str, consumer: Any) -> None:
         """No change streams are served (see the module): nothing to hand over."""

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import secrets
 import shutil
-import signal
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,12 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from chat_service.storage.messages import MessageStore
 from tests.benchmarks.chat_throughput import stop_process
+from tests.benchmarks.store_serve import serve_engine
 from tests.helpers.messages import stored_message
 
 REPO = Path(__file__).resolve().parents[2]
-START_TIMEOUT_SECS = 60.0
+MODULE = "tests.benchmarks.store_insert"
+START_TIMEOUT_SECS = 300.0  # a child opening a copy of a 20,000-message file, on a busy machine
 FILL_BATCH = 500
 TEXT = "When will order 7731 arrive at the shop? I have been waiting for a week now."
 
@@ -45,28 +48,17 @@ type Json = dict[str, Any]
 
 async def serve(kind: str, path: str) -> None:
     from mongoeco.engines.sqlite import SQLiteEngine
-    from mongoeco.wire import AsyncMongoEcoProxyServer
 
     from chat_service.storage.embedded_engine import ChatStoreEngine
 
-    engine = SQLiteEngine(path=path) if kind == "stock" else ChatStoreEngine(path=path)
-    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
-    address = await server.start()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    print(address.uri, flush=True)
-    await stop.wait()
-    await server.close()
+    await serve_engine(SQLiteEngine(path=path) if kind == "stock" else ChatStoreEngine(path=path))
 
 
 class StoreChild:
     """A store child started as `python -m <module> --serve <kind> --path <path>`, and a
     client to it (also used by store_codec.py)."""
 
-    def __init__(
-        self, kind: str, path: Path, module: str = "tests.benchmarks.store_insert"
-    ) -> None:
+    def __init__(self, kind: str, path: Path, module: str = MODULE) -> None:
         self.kind = kind
         self.path = path
         self.module = module
@@ -96,6 +88,17 @@ class StoreChild:
     async def __aexit__(self, *exc: object) -> None:
         await self.client.close()
         await stop_process(self.process)
+
+
+async def fill(path: Path, messages: Iterable[Json], module: str = MODULE) -> None:
+    """The messages collection of the SQLite file at `path`, with the indexes the server
+    creates, given `messages` by the embedded engine (a child of `module`), `FILL_BATCH` an
+    `insert_many` (the stock engine's wire inserts cost time quadratic in the size)."""
+    async with StoreChild("chat", path, module) as client:
+        collection = client["bench"]["messages"]
+        await MessageStore(collection).ensure_indexes()
+        for batch in itertools.batched(messages, FILL_BATCH, strict=False):
+            await collection.insert_many(list(batch))
 
 
 def copy_database(source: Path, target: Path) -> None:
@@ -128,19 +131,14 @@ async def bench(args: argparse.Namespace) -> int:
         build = Path(tmp) / "build.sqlite"
         seq = 0
         for size in args.sizes:
-            # Filled with the embedded engine (the stock one's wire inserts are quadratic),
-            # then each engine gets its own copy of the file at this size.
-            async with StoreChild("chat", build) as client:
-                collection = client["bench"]["messages"]
-                await MessageStore(collection).ensure_indexes()
-                while seq < size:
-                    upto = min(size, seq + FILL_BATCH)
-                    batch = [
-                        stored_message(conversation, s, sensitive=False, text=TEXT)
-                        for s in range(seq + 1, upto + 1)
-                    ]
-                    await collection.insert_many(batch)
-                    seq = upto
+            # Filled with the embedded engine, then each engine gets its own copy of the
+            # file at this size.
+            more = (
+                stored_message(conversation, s, sensitive=False, text=TEXT)
+                for s in range(seq + 1, size + 1)
+            )
+            await fill(build, more)
+            seq = max(seq, size)
             for name, kind in (("stock", "stock"), ("embedded", "chat")):
                 copy = Path(tmp) / f"{name}-{size}.sqlite"
                 await asyncio.to_thread(copy_database, build, copy)

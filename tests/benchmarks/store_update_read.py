@@ -9,9 +9,12 @@ A store child fills one SQLite file (the messages indexes the server creates) wi
 `--messages` messages over 50 conversations. Then, per round and engine (alternating which
 goes first), a child serves its own copy of that file, and `--updates` times: one message
 is updated as a consent decision updates it (`$set` of fields no read keeps anything
-about), then the search's query (a common term, newest first, a page of 20) and an agent's
-read of five conversations newest first are timed. Printed: p50 and max per read and
-engine. Everything listens on 127.0.0.1; children and files are removed on exit.
+about), then the search's query (a common term, newest first, a page of 20), an agent's
+read of five conversations newest first, and `MessageStore.many`'s read of 20 messages by
+`_id` (the consent path's) are timed. A third engine, `by_scan`, is the keeping one with
+the key reads of embedded_engine.py item 8 turned off (documents named by `_id` read in
+SQL over the collection, as before). Printed: p50 and max per read and engine. Everything
+listens on 127.0.0.1; children and files are removed on exit.
 """
 
 from __future__ import annotations
@@ -26,16 +29,18 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mongoeco.engines.sqlite import SQLiteEngine
+
 from chat_service.storage.embedded_engine import ChatStoreEngine
 
 if TYPE_CHECKING:
     from pymongo.asynchronous.collection import AsyncCollection
 
-# The children import only the engine (this module's top); the filling and timing side
-# imports the helpers (the server's message builder, the app) in the functions below.
+# The children import only the engine (this module's top) and store_serve.py; the filling
+# and timing side imports the helpers (store_insert.py's builder, the server's message
+# builder) in the functions below.
 
 MODULE = "tests.benchmarks.store_update_read"
-FILL_BATCH = 500
 CONVERSATIONS = 50
 TEXTS = [
     "My parcel for order 20231104-7781 was due last week and is still late.",
@@ -44,7 +49,8 @@ TEXTS = [
     "Thanks, that solved it. Have a nice day!",
 ]
 NEWEST = [("created_at", -1), ("_id", 1)]
-ENGINES = ("forgetful", "chat")
+ENGINES = ("forgetful", "chat", "by_scan")
+LABELS = {"search": "search (term)", "agent": "agent ($in)", "many": "many ($in _id)"}
 
 type Json = dict[str, Any]
 
@@ -56,64 +62,70 @@ class ForgetfulEngine(ChatStoreEngine):
         return super()._changing_with(db_name, coll_name, None, write)
 
 
+class ByScanEngine(ChatStoreEngine):
+    """The engine before its key reads (item 8): `_id` lookups go mongoeco's SQL way."""
+
+    def _open_scan_documents_sync(self, reader: Any) -> Any:
+        return SQLiteEngine._open_scan_documents_sync(self, reader)
+
+
 async def serve(kind: str, path: str) -> None:
-    import signal
+    from tests.benchmarks.store_serve import serve_engine
 
-    from mongoeco.wire import AsyncMongoEcoProxyServer
-
-    engine = ForgetfulEngine(path=path) if kind == "forgetful" else ChatStoreEngine(path=path)
-    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
-    address = await server.start()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    print(address.uri, flush=True)
-    await stop.wait()
-    await server.close()
+    engines = {"forgetful": ForgetfulEngine, "by_scan": ByScanEngine}
+    await serve_engine(engines.get(kind, ChatStoreEngine)(path=path))
 
 
 async def fill(path: Path, messages: int) -> list[str]:
-    from chat_service.storage.messages import MessageStore
-    from tests.benchmarks.store_insert import StoreChild
+    from tests.benchmarks import store_insert
     from tests.helpers.messages import stored_message
 
     conversations = ["c_" + secrets.token_hex(12) for _ in range(CONVERSATIONS)]
-    async with StoreChild("chat", path, MODULE) as client:
-        collection = client["bench"]["messages"]
-        await MessageStore(collection).ensure_indexes()
-        for start in range(0, messages, FILL_BATCH):
-            batch = [
-                stored_message(
-                    conversations[n % CONVERSATIONS],
-                    n // CONVERSATIONS + 1,
-                    sensitive=False,
-                    text=TEXTS[n % len(TEXTS)],
-                )
-                for n in range(start, min(messages, start + FILL_BATCH))
-            ]
-            await collection.insert_many(batch)
+    await store_insert.fill(
+        path,
+        (
+            stored_message(
+                conversations[n % CONVERSATIONS],
+                n // CONVERSATIONS + 1,
+                sensitive=False,
+                text=TEXTS[n % len(TEXTS)],
+            )
+            for n in range(messages)
+        ),
+        MODULE,
+    )
     return conversations
 
 
 async def time_reads(
     collection: AsyncCollection[Json], conversations: list[str], updates: int
 ) -> dict[str, list[float]]:
-    timings: dict[str, list[float]] = {"search": [], "agent": []}
-    reads = {
+    from chat_service.storage.messages import MessageStore
+
+    timings: dict[str, list[float]] = {name: [] for name in LABELS}
+    queries = {
         "search": {"search_terms": {"$all": ["parcel"]}},
         "agent": {"conversation_id": {"$in": conversations[:5]}},
     }
-    for query in reads.values():  # what is kept is found once, before the updates
-        await collection.find(query, {"_id": 1}).sort(NEWEST).limit(20).to_list()
+    # Messages of 20 conversations, each its conversation's 10th to 29th.
+    named = [f"m-{conversations[(n * 7) % CONVERSATIONS]}-{n + 10}" for n in range(20)]
+
+    async def read(name: str) -> list[Any]:
+        if name == "many":
+            return await MessageStore(collection).many(named)
+        return await collection.find(queries[name], {"_id": 1}).sort(NEWEST).limit(20).to_list()
+
+    for name in LABELS:  # what is kept is found once, before the updates
+        await read(name)
     for n in range(updates):
         conversation = conversations[n % len(conversations)]
         await collection.update_one(
             {"_id": f"m-{conversation}-{n + 1}"},
             {"$set": {"consent": "granted", "decided": n}},
         )
-        for name, query in reads.items():
+        for name in LABELS:
             started = time.perf_counter()
-            page = await collection.find(query, {"_id": 1}).sort(NEWEST).limit(20).to_list()
+            page = await read(name)
             timings[name].append((time.perf_counter() - started) * 1000)
             assert len(page) == 20
     return timings
@@ -122,7 +134,7 @@ async def time_reads(
 async def bench(args: argparse.Namespace) -> int:
     from tests.benchmarks.store_insert import StoreChild, copy_database, remove_database
 
-    results: dict[str, dict[str, list[float]]] = {e: {"search": [], "agent": []} for e in ENGINES}
+    results = {engine: {name: list[float]() for name in LABELS} for engine in ENGINES}
     with tempfile.TemporaryDirectory(prefix="store-update-read-") as tmp:
         build = Path(tmp) / "build.sqlite"
         started = time.monotonic()
@@ -143,7 +155,7 @@ async def bench(args: argparse.Namespace) -> int:
     print(f"{'engine':<11}{'read after an update':<22}{'p50 ms':>9}{'max ms':>9}")
     for engine in ENGINES:
         for name, values in results[engine].items():
-            label = "search (term)" if name == "search" else "agent ($in)"
+            label = LABELS[name]
             print(f"{engine:<11}{label:<22}{statistics.median(values):>9.1f}{max(values):>9.1f}")
     return 0
 

@@ -11,6 +11,7 @@ import pathlib
 import signal
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import pytest
 import pytest_asyncio
@@ -24,8 +25,43 @@ CARD_TEXT = "please refund card 4111 1111 1111 1111"
 LONG_TEXT = ("The quick brown fox asks about order NB-20261126001. " * 6000) + CARD_TEXT
 
 
+# The tests that leave their worker alive share one pool (each pool's worker loads the spaCy
+# models: slow to start); any other test, one that kills or breaks a worker, gets its own.
+SHARED_POOL_TESTS = frozenset(
+    {
+        "test_when_messages_arrive_concurrently_then_workers_answer_without_blocking_the_loop",
+        "test_when_an_answer_cannot_be_sent_back_then_the_caller_gets_an_error_worker_kept",
+    }
+)
+
+
+@dataclass
+class _Shared:
+    pool: DetectorPool | None = None
+
+
+@pytest_asyncio.fixture(scope="module")
+async def shared() -> AsyncIterator[_Shared]:
+    """The module's shared pool, started by the first test that asks for it. Its own, not
+    the session's scanner: these tests count the pool's restarts."""
+    holder = _Shared()
+    try:
+        yield holder
+    finally:
+        if holder.pool is not None:
+            await holder.pool.close()
+
+
 @pytest_asyncio.fixture
-async def pool(config_dir: pathlib.Path) -> AsyncIterator[DetectorPool]:
+async def pool(
+    request: pytest.FixtureRequest, config_dir: pathlib.Path, shared: _Shared
+) -> AsyncIterator[DetectorPool]:
+    if request.node.name in SHARED_POOL_TESTS:
+        if shared.pool is None:
+            shared.pool = DetectorPool(config_dir, workers=1)
+            await shared.pool.start()
+        yield shared.pool
+        return
     detector_pool = DetectorPool(config_dir, workers=1)
     await detector_pool.start()
     try:

@@ -7,9 +7,9 @@
   or masked through the renderer);
 - `runner.py`: the run (lease, rules in order, dry runs) and the server's schedule;
 - `run_state.py`: what a run's steps share (errors, batches recorded with the lease renewed,
-  attachments dropped);
+  attachments dropped, and `pages`, the one keyset-paging loop every step walks);
 - `message_rules.py`, `conversation_rules.py`, `unsent_uploads.py`: the steps, each walking
-  its documents in pages with held data excluded and counted apart;
+  its documents in `pages` with held data excluded and counted apart;
 - `reports.py`: the run's summary and record, and anonymised conversations.
 """
 

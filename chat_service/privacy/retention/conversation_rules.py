@@ -4,8 +4,6 @@ data key of every customer left with nothing shredded."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from chat_service.privacy.retention.reports import ConversationTally, anonymised_conversation
 from chat_service.privacy.retention.run_state import RunState
 from chat_service.privacy_settings import RetentionRule
@@ -13,7 +11,6 @@ from chat_service.storage.retention_runs import (
     AnonymisedConversation,
     ClosedConversationRow,
     Holds,
-    active_holds,
 )
 
 
@@ -28,32 +25,15 @@ class ConversationRules:
         the customers it left with nothing."""
         outcome = self.run.summary.rules[name]
         outcome.messages, outcome.keys_shredded, outcome.attachments = 0, 0, 0
-        holds = await active_holds(self.run.services.store.legal_holds)
-        if holds:
-            after: tuple[datetime, str] | None = None
-            while page := await self.run.rs.conversations_page(
-                cutoff=outcome.cutoff,
-                holds=holds,
-                scope="held",
-                after=after,
-                limit=self.run.batch_size,
-            ):
-                after = (page[-1]["closed_at"], page[-1]["_id"])
-                outcome.held_skipped += len(page)
+        read = self.run.rs.conversations_page
+        async for page, _holds in self.run.pages(
+            read, cutoff=outcome.cutoff, scope="held", order_field="closed_at"
+        ):
+            outcome.held_skipped += len(page)
         touched: dict[str, set[str]] = {}
-        after = None
-        while True:
-            holds = await active_holds(self.run.services.store.legal_holds)
-            page = await self.run.rs.conversations_page(
-                cutoff=outcome.cutoff,
-                holds=holds,
-                scope="free",
-                after=after,
-                limit=self.run.batch_size,
-            )
-            if not page:
-                break
-            after = (page[-1]["closed_at"], page[-1]["_id"])
+        async for page, holds in self.run.pages(
+            read, cutoff=outcome.cutoff, scope="free", order_field="closed_at"
+        ):
             chunk: list[ClosedConversationRow] = []
             summaries: dict[str, AnonymisedConversation] = {}
             budget = 0
@@ -75,8 +55,6 @@ class ConversationRules:
                     chunk, summaries, budget = [], {}, 0
             if chunk:
                 await self._remove(name, chunk, summaries, holds, budget, touched)
-            if len(page) < self.run.batch_size:
-                break
         if not touched:
             return
         try:

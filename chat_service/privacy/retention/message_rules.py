@@ -4,6 +4,7 @@ connection data or kept values, retrying a rewrite a consent decision raced."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from chat_service.actions.consent import change_secrets
 from chat_service.privacy.retention.rules import mask_connection_data, truncate_connection_data
 from chat_service.privacy.retention.run_state import RunState
 from chat_service.privacy_settings import RetentionRule
-from chat_service.storage.retention_runs import Holds, MessageQuery, active_holds
+from chat_service.storage.retention_runs import Holds, MessageQuery
 
 CAS_RETRIES = 5
 
@@ -28,21 +29,10 @@ class MessageRules:
         outcome.held_skipped = await self._count_held_messages(rule, kind, outcome.cutoff)
         if kind == "child":
             outcome.attachments = 0  # a deleted message's picture or file goes with it
-        after: tuple[datetime, str] | None = None
-        while True:
-            holds = await active_holds(self.run.services.store.legal_holds)
-            page = await self.run.rs.messages_page(
-                kind,
-                cutoff=outcome.cutoff,
-                holds=holds,
-                scope="free",
-                after=after,
-                limit=self.run.batch_size,
-                categories=rule.categories,
-            )
-            if not page:
-                return
-            after = (page[-1]["created_at"], page[-1]["_id"])
+        read = functools.partial(self.run.rs.messages_page, kind, categories=rule.categories)
+        async for page, holds in self.run.pages(
+            read, cutoff=outcome.cutoff, scope="free", order_field="created_at"
+        ):
             eligible = await self._eligible(rule, page, outcome.cutoff)
             attachments_before = outcome.attachments or 0
             done = await self._apply_messages(name, rule, kind, eligible, holds)
@@ -51,26 +41,15 @@ class MessageRules:
             if outcome.attachments is not None:
                 counts["attachments"] = outcome.attachments - attachments_before
             await self.run.batch_done(name, counts, len(page))
-            if len(page) < self.run.batch_size:
-                return
 
     async def _count_held_messages(
         self, rule: RetentionRule, kind: MessageQuery, cutoff: datetime
     ) -> int:
-        holds = await active_holds(self.run.services.store.legal_holds)
-        if not holds:
-            return 0
-        held, after = 0, None
-        while page := await self.run.rs.messages_page(
-            kind,
-            cutoff=cutoff,
-            holds=holds,
-            scope="held",
-            after=after,
-            limit=self.run.batch_size,
-            categories=rule.categories,
+        read = functools.partial(self.run.rs.messages_page, kind, categories=rule.categories)
+        held = 0
+        async for page, _holds in self.run.pages(
+            read, cutoff=cutoff, scope="held", order_field="created_at"
         ):
-            after = (page[-1]["created_at"], page[-1]["_id"])
             held += len(await self._eligible(rule, page, cutoff))
         return held
 

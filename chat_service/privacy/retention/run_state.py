@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Unpack
+from typing import Any, Protocol, Unpack
 
 from prometheus_client import Counter
 
@@ -22,11 +22,23 @@ from chat_service.privacy.retention.reports import (
 )
 from chat_service.privacy_settings import RetentionConfig
 from chat_service.services import Services
-from chat_service.storage.retention_runs import RetentionStore
+from chat_service.storage.retention_runs import Holds, RetentionStore, Scope, active_holds
 
 logger = logging.getLogger("chat_service.retention")
 
 LEASE_NAME = "retention"
+
+
+type Cursor = tuple[datetime, str]
+
+
+class PageRead[D](Protocol):
+    """A keyset-paged retention read (`RetentionStore.*_page`): items older than `cutoff`,
+    free of or under `holds`, oldest first after `after`, `limit` at most."""
+
+    def __call__(
+        self, *, cutoff: datetime, holds: Holds, scope: Scope, after: Cursor | None, limit: int
+    ) -> Awaitable[list[D]]: ...
 
 
 class LeaseLost(Exception):
@@ -108,6 +120,31 @@ class RunState:
             await asyncio.sleep(0)
         if self.stop is not None and self.stop.is_set():
             raise Stopped
+
+    async def pages[D: Mapping[str, Any]](
+        self, read: PageRead[D], *, cutoff: datetime, scope: Scope, order_field: str
+    ) -> AsyncIterator[tuple[list[D], Holds]]:
+        """`read`'s pages of `batch_size`, oldest first (by `order_field`, then `_id`), each
+        with the holds it was read under. Free items are read under the holds active just
+        before each page, so a hold placed during the run protects its data from the next
+        page on; held items under those active at the start (none: no page)."""
+        legal_holds = self.services.store.legal_holds
+        holds = await active_holds(legal_holds)
+        if scope == "held" and not holds:
+            return
+        after: Cursor | None = None
+        while True:
+            page = await read(
+                cutoff=cutoff, holds=holds, scope=scope, after=after, limit=self.batch_size
+            )
+            if not page:
+                return
+            after = (page[-1][order_field], page[-1]["_id"])
+            yield page, holds
+            if len(page) < self.batch_size:
+                return
+            if scope == "free":
+                holds = await active_holds(legal_holds)
 
     async def drop_attachments(self, attachment_ids: list[str]) -> int:
         """Delete these attachments, blobs first (a dry run counts those not counted yet)."""

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from chat_service.privacy.retention.reports import UNSENT_STEP
 from chat_service.privacy.retention.run_state import RunState
-from chat_service.storage.retention_runs import active_holds
 
 
 class UnsentUploads:
@@ -23,31 +22,14 @@ class UnsentUploads:
         outcome = self.run.summary.unsent_attachments
         assert outcome is not None  # noqa: S101  # set by run_retention
         store = self.run.services.store
-        holds = await active_holds(store.legal_holds)
-        after: tuple[datetime, str] | None = None
-        if holds:
-            while page := await self.run.rs.unsent_attachments_page(
-                cutoff=outcome.cutoff,
-                holds=holds,
-                scope="held",
-                after=after,
-                limit=self.run.batch_size,
-            ):
-                after = (page[-1]["created_at"], page[-1]["_id"])
-                outcome.held_skipped += len(page)
-        after = None
-        while True:
-            holds = await active_holds(store.legal_holds)
-            page = await self.run.rs.unsent_attachments_page(
-                cutoff=outcome.cutoff,
-                holds=holds,
-                scope="free",
-                after=after,
-                limit=self.run.batch_size,
-            )
-            if not page:
-                return
-            after = (page[-1]["created_at"], page[-1]["_id"])
+        read = self.run.rs.unsent_attachments_page
+        async for page, _holds in self.run.pages(
+            read, cutoff=outcome.cutoff, scope="held", order_field="created_at"
+        ):
+            outcome.held_skipped += len(page)
+        async for page, _holds in self.run.pages(
+            read, cutoff=outcome.cutoff, scope="free", order_field="created_at"
+        ):
             by_customer: dict[str, int] = {}
             for doc in page:
                 try:
@@ -68,8 +50,6 @@ class UnsentUploads:
                         details={"unsent_attachments": count},
                     )
             await self.run.batch_done(UNSENT_STEP, {"count": done}, len(page), section=UNSENT_STEP)
-            if len(page) < self.run.batch_size:
-                return
 
     async def _delete_unsent(self, attachment_id: str, cutoff: datetime) -> bool:
         if self.run.dry_run:

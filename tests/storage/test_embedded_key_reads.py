@@ -1,0 +1,135 @@
+"""A find that names its messages by `_id` (`MessageStore.many`, the consent path's read)
+reads them through the documents table's primary key, not every message of the collection
+(embedded_engine.py, item 8): every statement the read runs on `documents`, explained by
+SQLite, finds its rows by storage key; and the answers are those of the filter, other
+conditions, sort, skip, limit and projection included. Over the wire, in process."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymongo.asynchronous.collection import AsyncCollection
+
+from chat_service.storage.messages import MessageStore
+from tests.helpers.messages import stored_message
+from tests.storage.test_embedded_feature_memory import Scans, _served
+
+type Doc = dict[str, Any]
+MESSAGES = 120
+CONVERSATIONS = ("c-one", "c-two", "c-three")
+
+
+class Statements(Scans):
+    """Every statement the engine's connections run (not only the scans)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sql: list[str] = []
+
+    def trace(self, sql: str) -> None:
+        self.sql.append(" ".join(sql.split()))
+
+
+def _document_reads(path: Path, statements: list[str]) -> list[str]:
+    """How SQLite reads `documents` in each SELECT among `statements` (EXPLAIN QUERY PLAN
+    of the traced statement, its values inlined), one line a statement and table use."""
+    reads = []
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        for sql in statements:
+            if sql.startswith("SELECT") and "FROM documents" in sql:
+                plan = conn.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
+                reads += [str(row[-1]) for row in plan if " documents " in f"{row[-1]} "]
+    return reads
+
+
+def _ids(docs: list[Doc]) -> list[str]:
+    return [str(doc["_id"]) for doc in docs]
+
+
+@pytest.fixture
+async def messages(tmp_path: Path) -> Any:
+    statements = Statements()
+    path = tmp_path / "store.sqlite"
+    async with _served(path, statements) as db:
+        collection: AsyncCollection[Doc] = db["messages"]
+        await MessageStore(collection).ensure_indexes()
+        await collection.insert_many(
+            [
+                stored_message(CONVERSATIONS[n % 3], n // 3 + 1, sensitive=n % 5 == 0)
+                for n in range(MESSAGES)
+            ]
+        )
+        yield collection, statements, path
+
+
+async def test_when_messages_are_read_by_id_then_only_their_keys_are_read(
+    messages: tuple[AsyncCollection[Doc], Statements, Path],
+) -> None:
+    collection, statements, path = messages
+    wanted = ["m-c-two-7", "m-c-one-3", "m-c-two-40", "m-c-one-3", "m-nowhere-1"]
+    reads: list[tuple[str, list[str]]] = []
+
+    async def read(name: str, query: Any) -> Any:
+        statements.sql.clear()
+        docs = await query
+        reads.append((name, _document_reads(path, statements.sql)))
+        return docs
+
+    many = await read("many", MessageStore(collection).many(wanted))
+    assert _ids(many) == ["m-c-one-3", "m-c-two-7", "m-c-two-40"]  # by seq
+    with_condition = await read(
+        "$in and a condition",
+        collection.find({"_id": {"$in": wanted}, "conversation_id": "c-two"}).to_list(),
+    )
+    assert sorted(_ids(with_condition)) == ["m-c-two-40", "m-c-two-7"]
+    one = await read("equality", collection.find_one({"_id": "m-c-three-9"}))
+    assert one is not None and one["seq"] == 9
+
+    for name, plan in reads:
+        assert plan, f"{name}: no read of documents traced"
+        for line in plan:
+            # Before: `(db_name=? AND coll_name=?)`, every message of the collection.
+            assert "storage_key=?" in line, f"{name}: {line}"
+
+
+async def test_when_messages_are_read_by_id_then_the_answers_are_the_filters(
+    messages: tuple[AsyncCollection[Doc], Statements, Path],
+) -> None:
+    collection, _, _ = messages
+    all_docs = {str(doc["_id"]): doc async for doc in collection.find({})}
+    some = [f"m-{CONVERSATIONS[n % 3]}-{n // 3 + 1}" for n in range(0, MESSAGES, 7)]
+    some_set = set(some)
+
+    def model(keep: Any, order: Any = None) -> list[str]:
+        found = [doc for key, doc in sorted(all_docs.items()) if key in some_set and keep(doc)]
+        return _ids(sorted(found, key=order) if order else found)
+
+    async def unordered(query: Doc) -> list[str]:  # no sort: in no promised order
+        return sorted(_ids(await collection.find(query).to_list()))
+
+    ids = {"$in": [*some, "m-none", some[0]]}
+    assert await unordered({"_id": ids}) == model(lambda d: True)
+    newest = await collection.find({"_id": ids}).sort([("seq", -1), ("_id", 1)]).to_list()
+    assert _ids(newest) == model(lambda d: True, lambda d: (-d["seq"], d["_id"]))
+    page = collection.find({"_id": ids}, {"seq": 1}).sort("seq", 1).skip(2).limit(3)
+    docs = await page.to_list()
+    assert _ids(docs) == model(lambda d: True, lambda d: (d["seq"], d["_id"]))[2:5]
+    assert all(set(doc) == {"_id", "seq"} for doc in docs)
+    both = {"$and": [{"_id": ids}, {"seq": {"$gt": 10}}, {"conversation_id": {"$ne": "c-one"}}]}
+    assert await unordered(both) == model(
+        lambda d: d["seq"] > 10 and d["conversation_id"] != "c-one"
+    )
+    sensitive = {"_id": ids, "secrets.0": {"$exists": True}}
+    assert await unordered(sensitive) == model(lambda d: d.get("secrets"))
+    assert await collection.count_documents({"_id": ids}) == len(some_set)
+    assert await collection.find({"_id": {"$in": []}}).to_list() == []
+    # Not a key read: another type of id, and a collation (mongoeco's own way).
+    assert await collection.find({"_id": {"$in": [1, "m-c-one-1"]}}).to_list() == [
+        all_docs["m-c-one-1"]
+    ]
+    folded = collection.find({"_id": "M-C-ONE-1"}, collation={"locale": "en", "strength": 2})
+    assert _ids(await folded.to_list()) == ["m-c-one-1"]
