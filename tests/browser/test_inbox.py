@@ -131,9 +131,15 @@ async def test_when_a_customer_returns_then_the_panel_shows_their_consent_and_ea
         ["My card is"], use_inner_text=True
     )
 
-    # the customer switches the widget to Chinese: their open conversation's row follows live
+    # the customer switches the widget to Chinese: their open conversation's row and, while
+    # it is shown, its panel follow live (no reload of the console)
+    await returning.locator(".con-queue-open").click()
+    shown = panel.get_by_test_id("panel-history").locator("[aria-current=true]")
+    await expect(shown).to_contain_text("open · this one")  # the panel of the open one
+    await expect(panel.get_by_test_id("panel-fields")).to_contain_text("LanguageEnglish")
     await customer.get_by_test_id("lang-switch").select_option("zh")  # reloads the widget
     await expect(returning.get_by_test_id("inbox-lang")).to_have_text("Chinese")
+    await expect(panel.get_by_test_id("panel-fields")).to_contain_text("LanguageChinese")
 
 
 async def test_when_the_console_loads_then_it_reads_the_inbox_once_and_preloads_every_module(

@@ -14,7 +14,7 @@ import { attachTeamwork } from "./teamwork.js"; // teamwork: transfer, notes, ta
 import { attachReplyEditor } from "./replies_editor.js"; // saved replies: supervisors edit them
 import { searchBox } from "./search.js"; // search: the box above the queue
 import { panelBox, showPanel } from "./panel.js"; // inbox: the customer panel
-import { countsLine, displayName, inView, loadInbox, rowDetails, sortRows, startedAt } from "./inbox.js"; // inbox (docs/inbox.md)
+import { afterPaint, countsLine, displayName, inView, loadInbox, rowDetails, sortRows, startedAt } from "./inbox.js"; // inbox (docs/inbox.md)
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 5000;
@@ -191,8 +191,9 @@ class Console {
     try {
       const list = await loadInbox(this); // inbox: list, views and counts at once; one render
       if (!list) return;
-      if (!this.active && list[0]) this.show(list[0].id);
-      else this.renderQueue();
+      const first = !this.active && list[0]?.id; // inbox: shown after the rows' first paint
+      this.renderQueue();
+      if (first) afterPaint(() => !this.active && this.conversations.has(first) && this.show(first));
       if (this.active) this.renderPaneHead();
     } catch {
       // the live events still fill the queue

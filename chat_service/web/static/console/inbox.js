@@ -189,12 +189,24 @@ function keepMeta(con, body) {
   }
 }
 
+/** Run `work` once the next frame has been painted (what the first paint does not need:
+ * the closed view, the first conversation's history and panel); its promise. A hidden tab
+ * paints no frames: then at once. */
+export function afterPaint(work) {
+  return new Promise((resolve, reject) => {
+    const run = () => Promise.resolve().then(work).then(resolve, reject);
+    if (document.hidden) run();
+    else requestAnimationFrame(() => setTimeout(run, 0));
+  });
+}
+
 /** The load on each hello (the socket is subscribed by then, so nothing opened meanwhile
  * is missed, and this one read is all the console needs): one request for the open views'
  * rows and every view's count (`view=open`: an agent's Mine and Unassigned, a supervisor's
  * All), rendered once by the caller; the closed view's first page (conversations closed
- * before this page loaded stay reachable) is asked for once the open rows have come (the
- * server answers it while they are rendered) and added when it arrives. Returns the open conversations in the server's list order, or null. */
+ * before this page loaded stay reachable) is asked for once the open rows are painted (so
+ * the server and the page do not share the two first-paint moments' CPU with it) and added
+ * when it arrives. Returns the open conversations in the server's list order, or null. */
 export async function loadInbox(con) {
   const body = await view(con, "open").catch(() => null);
   if (!body) return null;
@@ -209,7 +221,7 @@ export async function loadInbox(con) {
   renderCounts(con, body.counts);
   wireLive(con);
   con.inboxLoaded = true;
-  view(con, "closed")
+  afterPaint(() => view(con, "closed"))
     .catch(() => null)
     .then((closed) => {
       const rows = (closed?.conversations || []).filter((row) => !con.conversations.has(row.conversation.id));

@@ -29,9 +29,22 @@ function section(title, testid, items, empty) {
   ];
 }
 
+/** Keep the panel live: when the shown conversation changes (`conversation.updated`: the
+ * customer switched the widget's language, or a new token named them otherwise), it is read
+ * and shown again. */
+function wirePanel(con) {
+  if (con.panelWired || !con.client) return;
+  con.panelWired = true;
+  con.client.addEventListener("conversation.updated", (e) => {
+    const id = e.detail.conversation?.id;
+    if (id && id === con.active && id === con.panelShown) showPanel(con, id);
+  });
+}
+
 /** Show the panel of the customer of conversation `id` (the shown conversation). */
 export async function showPanel(con, id) {
   if (!con.panel) return;
+  wirePanel(con);
   let body = null;
   try {
     const response = await fetch(`/api/conversations/${encodeURIComponent(id)}/customer`, { headers: { Authorization: "Bearer " + con.token } });
@@ -85,4 +98,5 @@ export async function showPanel(con, id) {
     ...section(tr("panel.history"), "panel-history", history, tr("panel.none")),
   );
   con.panel.hidden = false;
+  con.panelShown = id;
 }
