@@ -2,11 +2,9 @@
 conversation with the last message as the viewer may see it, the waiting time and the
 number of unanswered customer messages, sorted by waiting time.
 
-Reads per page, whatever its size or the length of its chats: one conversation query, one
-query for at most two messages a row (the last one and the customer's first unanswered one,
-found from the conversation's summary of seqs, storage/conversations.py `InboxSummary`), and
-a count for each view whose count is not already known from the listed conversations; no
-read per row. Conversations without a usable summary have all their messages read instead.
+Reads per page, whatever its size: one conversation query, one query for the listed
+conversations' messages (read through the `conversation_seq` index), and a count for each
+view whose count is not already known from the listed conversations; no read per row.
 The console's first load is one request: the `open` view (an agent's Mine and Unassigned
 together, a supervisor's All), whose rows give every open view's count, so only Closed is
 counted by the store.
@@ -24,7 +22,7 @@ from chat_service.auth import Identity, Role
 from chat_service.errors import Forbidden
 from chat_service.protocol.events import MessageOut
 from chat_service.services import Services
-from chat_service.storage.conversations import Conversation, InboxSummary
+from chat_service.storage.conversations import Conversation
 from chat_service.storage.messages import MessageDoc
 
 OPEN_VIEW_MAX = 500  # open conversations listed in one view (the queue's existing cap)
@@ -97,7 +95,7 @@ async def inbox(services: Services, identity: Identity, view: View, page: int) -
             _query(view, identity), "created_at", 0, OPEN_VIEW_MAX
         )
         has_more, page = False, 0
-    counts = _counted(view, identity, [c for c, _summary in found])
+    counts = _counted(view, identity, found)
     for v in allowed:
         if v.value not in counts:
             counts[v.value] = await conversations.count_where(_query(v, identity))
@@ -134,74 +132,9 @@ def _counted(view: View, identity: Identity, found: list[Conversation]) -> dict[
 
 
 async def _rows(
-    services: Services, identity: Identity, found: list[tuple[Conversation, InboxSummary | None]]
+    services: Services, identity: Identity, found: list[Conversation]
 ) -> list[InboxRow]:
-    """Each row's last message, waiting time and unanswered count. From the conversation's
-    summary (storage/conversations.py `InboxSummary`) when it has one: its last message and
-    the customer's first unanswered one, read by seq for every row in one query. A
-    conversation without a summary (opened before it was kept), or whose summary names a
-    message that is gone (retention deleted it), has every message read instead, as
-    before (`_from_every_message`)."""
-    wanted: list[tuple[str, int]] = []
-    for conversation, summary in found:
-        if summary is not None and summary.last_seq > 0:
-            wanted.append((conversation.id, summary.last_seq))
-            if summary.unanswered > 0:
-                wanted.append((conversation.id, summary.last_staff_seq + 1))
-    read = {
-        (m["conversation_id"], m["seq"]): m for m in await services.store.messages.at_seqs(wanted)
-    }
-    outlines: dict[str, _Outline] = {}
-    unsummarised: list[str] = []
-    for conversation, summary in found:
-        if summary is None:
-            unsummarised.append(conversation.id)
-            continue
-        if summary.last_seq == 0:
-            outlines[conversation.id] = _Outline(None, None, 0)
-            continue
-        last = read.get((conversation.id, summary.last_seq))
-        first = read.get((conversation.id, summary.last_staff_seq + 1))
-        if last is None or (summary.unanswered > 0 and first is None):
-            unsummarised.append(conversation.id)  # deleted meanwhile: read what is left
-            continue
-        waiting = first["created_at"] if first is not None and summary.unanswered > 0 else None
-        outlines[conversation.id] = _Outline(last, waiting, summary.unanswered)
-    outlines.update(await _from_every_message(services, unsummarised))
-    rows: list[InboxRow] = []
-    for conversation, _summary in found:
-        outline = outlines.get(conversation.id, _Outline(None, None, 0))
-        preview = (
-            await view_message(services, outline.last, identity, conversation, "inbox")
-            if outline.last is not None
-            else None
-        )
-        rows.append(
-            InboxRow(
-                conversation,
-                preview,
-                outline.waiting_since if conversation.status == "open" else None,
-                outline.unanswered,
-            )
-        )
-    return rows
-
-
-@dataclass(frozen=True, slots=True)
-class _Outline:
-    last: MessageDoc | None
-    waiting_since: datetime | None
-    unanswered: int
-
-
-async def _from_every_message(
-    services: Services, conversation_ids: list[str]
-) -> dict[str, _Outline]:
-    """The outlines of conversations without a usable summary, from every one of their
-    messages (one query through the `conversation_seq` index)."""
-    if not conversation_ids:
-        return {}
-    messages = await services.store.messages.of_conversations(conversation_ids)
+    messages = await services.store.messages.of_conversations([c.id for c in found])
     messages.sort(key=lambda m: (m["conversation_id"], m["seq"]))
     last: dict[str, MessageDoc] = {}
     waiting: dict[str, datetime] = {}
@@ -215,6 +148,20 @@ async def _from_every_message(
         else:
             waiting.pop(conversation_id, None)
             unanswered.pop(conversation_id, None)
-    return {
-        c: _Outline(last.get(c), waiting.get(c), unanswered.get(c, 0)) for c in conversation_ids
-    }
+    rows: list[InboxRow] = []
+    for conversation in found:
+        doc = last.get(conversation.id)
+        preview = (
+            await view_message(services, doc, identity, conversation, "inbox")
+            if doc is not None
+            else None
+        )
+        rows.append(
+            InboxRow(
+                conversation,
+                preview,
+                waiting.get(conversation.id) if conversation.status == "open" else None,
+                unanswered.get(conversation.id, 0),
+            )
+        )
+    return rows

@@ -647,13 +647,6 @@ async def _store(
             raise
         if binding is not None:
             await binding
-        # The inbox's summary of the conversation (docs/inbox.md "Reads"); on a replay too,
-        # in case the first attempt stopped between the insert and this (`$max`: no harm).
-        await services.store.conversations.note_message(
-            stored.doc["conversation_id"],
-            stored.doc["seq"],
-            by_customer=stored.doc["sender"]["role"] == Role.CUSTOMER.value,
-        )
     except PyMongoError as exc:
         raise StoreUnavailable(ref=command.client_id) from exc
     return stored

@@ -63,33 +63,6 @@ class ConversationDoc(TypedDict):
     customer_name: NotRequired[str]
     customer_profile: NotRequired[dict[str, str]]
     customer_lang: NotRequired[Lang]
-    # The inbox's summary (docs/inbox.md "Reads"): the seq of the newest message and of the
-    # newest staff message; absent on conversations opened before it was kept.
-    last_seq: NotRequired[int]
-    last_staff_seq: NotRequired[int]
-
-
-@dataclass(frozen=True, slots=True)
-class InboxSummary:
-    """Where a conversation's inbox row reads its messages: the newest is `last_seq`; the
-    customer's messages since staff last wrote are `last_staff_seq + 1 .. last_seq` (every
-    message after the newest staff message is the customer's), so the first of them gives
-    the waiting time and their number the unanswered count. Seqs have no gaps
-    (storage/messages.py). Only seqs: the preview is read and rendered when it is shown."""
-
-    last_seq: int
-    last_staff_seq: int
-
-    @property
-    def unanswered(self) -> int:
-        return self.last_seq - self.last_staff_seq
-
-    @classmethod
-    def from_doc(cls, doc: ConversationDoc) -> InboxSummary | None:
-        last, staff = doc.get("last_seq"), doc.get("last_staff_seq")
-        if last is None or staff is None:
-            return None  # opened before the summary was kept
-        return cls(last_seq=last, last_staff_seq=staff)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,8 +199,6 @@ class ConversationStore:
                 "agent_id": None,
                 "created_at": now,
                 "closed_at": None,
-                "last_seq": 0,  # the inbox's summary, kept by `note_message`
-                "last_staff_seq": 0,
             }
             if name is not None:
                 new["customer_name"] = name
@@ -390,25 +361,11 @@ class ConversationStore:
 
     async def list_where(
         self, query: Mapping[str, object], sort: str, skip: int, limit: int
-    ) -> list[tuple[Conversation, InboxSummary | None]]:
+    ) -> list[Conversation]:
         """Conversations matching an inbox view's query (chat_service/actions/inbox.py),
-        newest `sort` first, each with its summary (None: opened before it was kept)."""
+        newest `sort` first."""
         cursor = self._c.find(dict(query)).sort(sort, -1).skip(skip).limit(limit)  # index: queue
-        return [(Conversation.from_doc(doc), InboxSummary.from_doc(doc)) async for doc in cursor]
-
-    async def note_message(self, conversation_id: str, seq: int, by_customer: bool) -> None:
-        """Keep the inbox's summary of a conversation that has just stored message `seq`:
-        one atomic update in the store, `$max` only, so updates from several instances or
-        applied out of order end the same (the newest seqs win). A conversation opened
-        before the summary was kept has none and gets none (the inbox reads its messages).
-        Not cached: the open-conversation cache holds no summary."""
-        newest: dict[str, int] = {"last_seq": seq}
-        if not by_customer:
-            newest["last_staff_seq"] = seq
-        await self._c.update_one(
-            {"_id": conversation_id, "last_seq": {"$exists": True}},  # index: _id
-            {"$max": newest},
-        )
+        return [Conversation.from_doc(doc) async for doc in cursor]
 
     async def list_for_customer(self, customer_id: str, limit: int = 100) -> list[Conversation]:
         cursor = (

@@ -138,11 +138,9 @@ class MessageStore:
         self._c: AsyncCollection[MessageDoc] = collection
         self._locks: dict[str, asyncio.Lock] = {}
         self._next_seq: dict[str, int] = {}
-        self._shardable = False  # which seq index exists (ensure_indexes)
 
     async def ensure_indexes(self, *, shardable: bool = False) -> None:
         """`shardable` (MongoDB): the seq guard is {conversation_id, seq}, see above."""
-        self._shardable = shardable
         if shardable:
             await self._c.create_index(
                 [("conversation_id", 1), ("seq", 1)], unique=True, name="conversation_seq_unique"
@@ -328,21 +326,6 @@ class MessageStore:
         cursor = self._c.find(  # index: conversation_seq
             {"conversation_id": {"$in": conversation_ids}}
         )
-        return [doc async for doc in cursor]
-
-    async def at_seqs(self, wanted: Sequence[tuple[str, int]]) -> list[MessageDoc]:
-        """The messages at these (conversation id, seq) pairs, in one query through the seq
-        index: `conv_seq` on the embedded store (a `$in` of strings on a field that leads an
-        index is read through it, storage/embedded_engine.py), one `$or` branch per pair
-        through {conversation_id, seq} on MongoDB. A deleted message is simply not found."""
-        if not wanted:
-            return []
-        query: dict[str, Any]
-        if self._shardable:
-            query = {"$or": [{"conversation_id": c, "seq": n} for c, n in wanted]}
-        else:
-            query = {"conv_seq": {"$in": sorted({conv_seq(c, n) for c, n in wanted})}}
-        cursor = self._c.find(query)  # index: conv_seq / conversation_seq_unique
         return [doc async for doc in cursor]
 
     async def many(self, message_ids: list[str]) -> list[MessageDoc]:

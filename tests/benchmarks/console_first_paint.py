@@ -2,7 +2,6 @@
 200 open conversations, under 1 s).
 
     .venv/bin/python -m tests.benchmarks.console_first_paint [--conversations 200] [--runs 5]
-        [--messages-per-conversation 1] [--inbox-reads 0] [--breakdown]
 
 The server is `chat-service serve` in a child process (its own embedded store, a temporary
 data directory, a free loopback port; `page_latency.start_server`). N customers each open a
@@ -18,10 +17,6 @@ Resource Timing entries and an init script that notes the socket's moments): the
 response, the last of its modules (and how many requests the page made before the paint,
 with their bytes), each `/api` request (sent, first byte, last byte), the socket's open
 and its `hello`, and the paint.
-
-`--messages-per-conversation M` gives each conversation M customer messages (real inboxes
-have long chats); `--inbox-reads K` first times `GET /api/inbox?view=open` K times from a
-plain HTTP client (the endpoint alone, without the page).
 """
 
 from __future__ import annotations
@@ -111,9 +106,8 @@ def describe(painted: float, parts: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def seed(url: str, tokens: TokenService, n: int, per_conversation: int = 1) -> None:
-    """N customers, each with an open conversation of `per_conversation` messages
-    (sequentially)."""
+async def seed(url: str, tokens: TokenService, n: int) -> None:
+    """N customers, each with an open conversation of one message (sequentially)."""
     async with aiohttp.ClientSession() as session:
         for i in range(n):
             token = tokens.issue(
@@ -122,36 +116,17 @@ async def seed(url: str, tokens: TokenService, n: int, per_conversation: int = 1
                 extra={"name": f"Customer {i}", "profile": {"order": f"A-{1000 + i}"}},
             )
             async with session.ws_connect(f"{url}/ws?token={token}") as ws:
-                for k in range(per_conversation):
-                    client_id = uuid.uuid4().hex
-                    await ws.send_json(
-                        {"type": "message.send", "client_id": client_id, "kind": "text",
-                         "text": f"Where is my order A-{1000 + i}? ({k + 1})"}
-                    )  # fmt: skip
-                    async for msg in ws:
-                        frame = json.loads(msg.data)
-                        if frame.get("type") == "message.ack":
-                            break
-                        if frame.get("type") == "error":
-                            raise RuntimeError(frame)
-
-
-async def time_inbox(base: str, tokens: TokenService, reads: int) -> list[float]:
-    """`GET /api/inbox?view=open` as an agent, `reads` times one after another: each
-    answer's time on this client (loopback; the server's own time and the store's)."""
-    token = tokens.issue(Role.AGENT, "bench-fp-agent-api")
-    times: list[float] = []
-    loop = asyncio.get_running_loop()
-    async with aiohttp.ClientSession() as session:
-        for _ in range(reads):
-            started = loop.time()
-            async with session.get(
-                f"{base}/api/inbox?view=open", headers={"Authorization": f"Bearer {token}"}
-            ) as response:
-                await response.read()
-                response.raise_for_status()
-            times.append((loop.time() - started) * 1000)
-    return times
+                client_id = uuid.uuid4().hex
+                await ws.send_json(
+                    {"type": "message.send", "client_id": client_id, "kind": "text",
+                     "text": f"Where is my order A-{1000 + i}?"}
+                )  # fmt: skip
+                async for msg in ws:
+                    frame = json.loads(msg.data)
+                    if frame.get("type") == "message.ack":
+                        break
+                    if frame.get("type") == "error":
+                        raise RuntimeError(frame)
 
 
 async def bench(args: argparse.Namespace) -> int:
@@ -163,17 +138,7 @@ async def bench(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="chat-first-paint-") as tmp:
         server = await start_server(Path(tmp) / "data", port, secret)
         try:
-            await seed(
-                f"ws://{HOST}:{port}", tokens, args.conversations, args.messages_per_conversation
-            )
-            if args.inbox_reads:
-                api = await time_inbox(base, tokens, args.inbox_reads)
-                print(
-                    f"GET /api/inbox?view=open, {args.conversations} conversations x "
-                    f"{args.messages_per_conversation} messages, {len(api)} reads: "
-                    f"p50 {percentile(api, 50):.0f} ms, max {max(api):.0f} ms "
-                    f"({', '.join(f'{t:.0f}' for t in api)})"
-                )
+            await seed(f"ws://{HOST}:{port}", tokens, args.conversations)
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 times: list[float] = []
@@ -206,10 +171,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--messages-per-conversation", type=int, default=1)
-    parser.add_argument(
-        "--inbox-reads", type=int, default=0, help="first time GET /api/inbox?view=open N times"
-    )
     parser.add_argument("--breakdown", action="store_true", help="print each run's timeline")
     return asyncio.run(bench(parser.parse_args(argv)))
 

@@ -4,12 +4,10 @@ only what each role may see."""
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 import pytest
 
-from chat_service import keys
 from tests.actions.test_customer_fields import connect_customer
 from tests.helpers.consent import CARD, CARD_TEXT, answer, headers, send_sensitive
 from tests.helpers.rights import file_deletion
@@ -241,82 +239,3 @@ async def test_when_an_agent_asks_for_the_panel_of_a_conversation_they_may_not_r
         response = await client.get(path, headers=headers(client, role, sub))
         assert response.status == status, (role, status)
         assert "Private Person" not in await response.text()
-
-
-async def _waiting_chat(client: Client, agent: str, sub: str) -> tuple[str, list[str]]:
-    """A conversation the agent answered once, then the customer wrote twice more: the
-    message ids, in order."""
-    peer = await connect(client, "agent", agent)
-    customer = await connect_customer(client, sub, name="Gao Yan")
-    ids: list[str] = []
-    first = await customer.send_text("my parcel is late")
-    ids.append((await customer.expect("message.ack", client_id=first))["message_id"])
-    conversation_id = (await peer.expect("conversation.opened"))["conversation"]["id"]
-    await peer.send({"type": "conversation.join", "conversation_id": conversation_id})
-    await peer.expect("conversation.assigned", conversation_id=conversation_id)
-    reply = await peer.send_text("let me look", conversation_id=conversation_id)
-    ids.append((await peer.expect("message.ack", client_id=reply))["message_id"])
-    for text in ("any news?", "hello?"):
-        sent = await customer.send_text(text, conversation_id=conversation_id)
-        ids.append((await customer.expect("message.ack", client_id=sent))["message_id"])
-    return conversation_id, ids
-
-
-async def test_when_the_customer_writes_after_an_answer_then_the_row_counts_from_the_answer(
-    client: Client,
-) -> None:
-    conversation_id, ids = await _waiting_chat(client, "agent-sum", "cust-sum")
-    store = client.app[keys.SERVICES].store
-    first_waiting = await store.messages.get(ids[2])
-    assert first_waiting is not None
-
-    row = row_of(await inbox(client, "agent", "agent-sum", "mine"), conversation_id)
-
-    assert row["last_message"]["text"] == "hello?"
-    assert row["unanswered"] == 2
-    assert row["waiting_since"] == first_waiting["created_at"].replace(tzinfo=UTC).isoformat()
-    stored = await store.db["conversations"].find_one({"_id": conversation_id})
-    assert stored is not None
-    assert (stored["last_seq"], stored["last_staff_seq"]) == (4, 2)  # the summary kept
-
-
-async def test_when_a_conversation_has_no_summary_then_its_row_is_read_from_its_messages(
-    client: Client,
-) -> None:
-    """Conversations stored before the summary was kept have none: read as before."""
-    conversation_id, ids = await _waiting_chat(client, "agent-old", "cust-old")
-    store = client.app[keys.SERVICES].store
-    await store.db["conversations"].update_one(
-        {"_id": conversation_id}, {"$unset": {"last_seq": "", "last_staff_seq": ""}}
-    )
-    first_waiting = await store.messages.get(ids[2])
-    assert first_waiting is not None
-
-    row = row_of(await inbox(client, "agent", "agent-old", "mine"), conversation_id)
-
-    assert row["last_message"]["text"] == "hello?"
-    assert row["unanswered"] == 2
-    assert row["waiting_since"] == first_waiting["created_at"].replace(tzinfo=UTC).isoformat()
-    customer = await connect_customer(client, "cust-old")
-    sent = await customer.send_text("still there?", conversation_id=conversation_id)
-    await customer.expect("message.ack", client_id=sent)
-    stored = await store.db["conversations"].find_one({"_id": conversation_id})
-    assert stored is not None
-    assert "last_seq" not in stored  # no half summary started from a later message
-    row = row_of(await inbox(client, "agent", "agent-old", "mine"), conversation_id)
-    assert row["last_message"]["text"] == "still there?" and row["unanswered"] == 3
-
-
-async def test_when_the_summarised_messages_are_deleted_then_the_row_shows_what_is_left(
-    client: Client,
-) -> None:
-    """Retention may delete messages of an open conversation: the summary then names a
-    message that is gone, and the row is read from the messages that are left."""
-    conversation_id, ids = await _waiting_chat(client, "agent-gone", "cust-gone")
-    messages = client.app[keys.SERVICES].store.db["messages"]
-    await messages.delete_many({"_id": {"$in": [ids[2], ids[3]]}})
-
-    row = row_of(await inbox(client, "agent", "agent-gone", "mine"), conversation_id)
-
-    assert row["last_message"]["text"] == "let me look"
-    assert row["unanswered"] == 0 and row["waiting_since"] is None
