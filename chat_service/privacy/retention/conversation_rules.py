@@ -129,12 +129,11 @@ class ConversationRules:
             return
         if not self.run.dry_run:
             for conversation in chunk:
-                await self.run.services.store.audit.record(
-                    at=self.run.now,
-                    actor={**self.run.actor, "rule": name},
-                    action=f"retention_{outcome.action}",
-                    customer_id=conversation["customer_id"],
-                    reason=f"retention rule {name}: {outcome.data}",
+                await self.run.audit(
+                    name,
+                    f"retention_{outcome.action}",
+                    conversation["customer_id"],
+                    f"retention rule {name}: {outcome.data}",
                     details={"conversation_id": conversation["_id"]},
                 )
         for conversation in chunk:
@@ -156,10 +155,9 @@ class ConversationRules:
         if self.run.dry_run:
             return
         await self.run.cipher.shred(customer_id)
-        await self.run.services.store.audit.record(
-            at=self.run.now,
-            actor={**self.run.actor, "rule": name},
-            action="retention_key_shredded",
-            customer_id=customer_id,
-            reason=f"retention rule {name}: no data of the customer left",
+        await self.run.audit(
+            name,
+            "retention_key_shredded",
+            customer_id,
+            f"retention rule {name}: no data of the customer left",
         )

@@ -166,12 +166,11 @@ class MessageRules:
         for doc in docs:
             by_customer.setdefault(doc["customer_id"], []).append(doc["_id"])
         for customer_id, ids in by_customer.items():
-            await self.run.services.store.audit.record(
-                at=self.run.now,
-                actor={**self.run.actor, "rule": name},
-                action="retention_deleted",
-                customer_id=customer_id,
-                reason=f"retention rule {name}: {rule.data}",
+            await self.run.audit(
+                name,
+                "retention_deleted",
+                customer_id,
+                f"retention rule {name}: {rule.data}",
                 details={"message_ids": ids},
             )
         return deleted

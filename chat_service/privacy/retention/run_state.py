@@ -22,6 +22,7 @@ from chat_service.privacy.retention.reports import (
 )
 from chat_service.privacy_settings import RetentionConfig
 from chat_service.services import Services
+from chat_service.storage.audit import AuditDetail
 from chat_service.storage.retention_runs import Holds, RetentionStore, Scope, active_holds
 
 logger = logging.getLogger("chat_service.retention")
@@ -102,6 +103,24 @@ class RunState:
         )
         if self.failures is not None:
             self.failures.inc()
+
+    async def audit(
+        self,
+        rule: str,
+        action: str,
+        customer_id: str,
+        reason: str,
+        details: Mapping[str, AuditDetail] | None = None,
+    ) -> None:
+        """One audit entry of this run, by `rule` (a rule's name or a step's)."""
+        await self.services.store.audit.record(
+            at=self.now,
+            actor={**self.actor, "rule": rule},
+            action=action,
+            customer_id=customer_id,
+            reason=reason,
+            details=details,
+        )
 
     async def batch_done(
         self, rule: str, counts: dict[str, int], size: int, section: str = "rules"

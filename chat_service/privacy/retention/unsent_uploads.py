@@ -21,7 +21,6 @@ class UnsentUploads:
         conversation's hold) are skipped and counted."""
         outcome = self.run.summary.unsent_attachments
         assert outcome is not None  # noqa: S101  # set by run_retention
-        store = self.run.services.store
         read = self.run.rs.unsent_attachments_page
         async for page, _holds in self.run.pages(
             read, cutoff=outcome.cutoff, scope="held", order_field="created_at"
@@ -41,12 +40,11 @@ class UnsentUploads:
             outcome.count += done
             if not self.run.dry_run:
                 for customer_id, count in by_customer.items():
-                    await store.audit.record(
-                        at=self.run.now,
-                        actor={**self.run.actor, "rule": UNSENT_STEP},
-                        action="retention_deleted",
-                        customer_id=customer_id,
-                        reason=f"retention: uploads never sent, {outcome.period_hours:g} hours",
+                    await self.run.audit(
+                        UNSENT_STEP,
+                        "retention_deleted",
+                        customer_id,
+                        f"retention: uploads never sent, {outcome.period_hours:g} hours",
                         details={"unsent_attachments": count},
                     )
             await self.run.batch_done(UNSENT_STEP, {"count": done}, len(page), section=UNSENT_STEP)
