@@ -56,10 +56,11 @@ def frozen_objects() -> int:
 # hundred to a few thousand objects. A middle (generation-1) collection walks every
 # object that outlived a young one, those timers included (~55,000 at 5,000 sockets):
 # at CPython's 10 young collections per middle one it would come every few seconds
-# (measured: every 4-10 s, 35-50 ms of CPU), so threshold 1 keeps it about as rare as
-# before (about a minute apart with the sockets open). Cyclic garbage is rare on this
-# server (a young collection finds 0-30 unreachable objects) and is still found by the
-# young collection after it forms. tests/benchmarks/README.md (many_sockets.py).
+# (measured: every 4-10 s, 35-50 ms of CPU), so threshold 1 keeps it rarer than before
+# (~2 minutes apart with the sockets open; the first one after thousands of sockets
+# opened walks their new objects once: 147 ms of CPU at load ~10). A message's path
+# leaves no cyclic garbage (tests/test_gc_pauses.py); what little the server makes is
+# found by the young collection after it forms. tests/benchmarks/README.md (many_sockets.py).
 YOUNG_THRESHOLD_OBJECTS = 200
 MIDDLE_THRESHOLD_COLLECTIONS = 1000  # young collections per middle one (CPython: 10)
 OLD_THRESHOLD_COLLECTIONS = 10  # middle collections per full one (CPython's default)
