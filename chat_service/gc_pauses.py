@@ -11,7 +11,7 @@ started, moves them to the permanent generation (`gc.freeze()`), which no collec
 walks; objects made later (sockets, caches, messages) are collected as before.
 
 `tune_collection_thresholds()`, called by `serve` after the freeze, lowers the young
-generation's threshold and raises the middle one's (the constants below say why): with
+generation's threshold and raises the old one's (the constants below say why): with
 thousands of WebSockets open, the default thresholds let young collections come every
 few seconds, each walking every heartbeat timer made since the last one.
 
@@ -54,16 +54,23 @@ def frozen_objects() -> int:
 # of pause), collecting nothing. With threshold 0 at 200 young collections come far more
 # often (the count is a walk up and down, not a steady climb) and each walks a few
 # hundred to a few thousand objects. A middle (generation-1) collection walks every
-# object that outlived a young one, those timers included (~55,000 at 5,000 sockets):
-# at CPython's 10 young collections per middle one it would come every few seconds
-# (measured: every 4-10 s, 35-50 ms of CPU), so threshold 1 keeps it rarer than before
-# (~2 minutes apart with the sockets open; the first one after thousands of sockets
-# opened walks their new objects once: 147 ms of CPU at load ~10). A message's path
-# leaves no cyclic garbage (tests/test_gc_pauses.py); what little the server makes is
-# found by the young collection after it forms. tests/benchmarks/README.md (many_sockets.py).
+# object that outlived a young one since the last middle one and is still alive; those
+# timers live 10-20 s. With threshold 1 raised (100, then 1000) middle collections came
+# every 4-10 s at 35-50 ms of CPU, then every 30-50 s at 100-170 ms: each walked every
+# timer promoted since the last. So threshold 1 stays at CPython's 10 (a middle
+# collection about every second, walking what outlived a young one since) and what
+# outlives it moves to the old generation, where reference counting frees it. What
+# rises is threshold 2: a full collection walks every object (0.2-0.6 s of CPU with
+# 5,000 sockets open on the busy machine) and comes once 1000 middle ones have passed
+# (CPython: 10) and a quarter more objects than the last one kept have reached the old
+# generation: ~20 minutes apart at the ~0.8 middle collections a second measured with
+# the sockets open (an estimate, not observed), instead of every few minutes. A
+# message's path leaves no cyclic garbage (tests/test_gc_pauses.py); what little the
+# server makes is found by the young or middle collection after it forms.
+# tests/benchmarks/README.md (many_sockets.py).
 YOUNG_THRESHOLD_OBJECTS = 200
-MIDDLE_THRESHOLD_COLLECTIONS = 1000  # young collections per middle one (CPython: 10)
-OLD_THRESHOLD_COLLECTIONS = 10  # middle collections per full one (CPython's default)
+MIDDLE_THRESHOLD_COLLECTIONS = 10  # young collections per middle one (CPython: 10)
+OLD_THRESHOLD_COLLECTIONS = 1000  # middle collections per full one (CPython: 10)
 
 
 def collection_threshold(generation: int) -> int:

@@ -60,7 +60,7 @@ def test_when_thresholds_are_tuned_then_a_young_collection_is_due_sooner() -> No
             MIDDLE_THRESHOLD_COLLECTIONS,
             OLD_THRESHOLD_COLLECTIONS,
         )
-        assert gc.get_threshold()[0] < default[0] and gc.get_threshold()[1] > default[1]
+        assert gc.get_threshold()[0] < default[0] and gc.get_threshold()[2] > default[2]
         gc.collect()  # every count back to 0
         gc.callbacks.append(seen)
         kept = [[n] for n in range(YOUNG_THRESHOLD_OBJECTS * 2)]  # far below CPython's 2,000

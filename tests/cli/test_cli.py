@@ -109,7 +109,7 @@ async def test_serve_prints_its_url_serves_and_stops_cleanly_on_sigterm(tmp_path
                 # start-up's objects were frozen out of garbage collection (gc_pauses.py)
                 frozen = re.search(r"^chat_gc_frozen_objects (\S+)$", scraped, re.M)
                 assert frozen is not None and float(frozen.group(1)) > 10_000, scraped[-2000:]
-                # young collections due sooner, middle ones rarer (gc_pauses.py)
+                # young collections due sooner, full ones rarer (gc_pauses.py)
                 thresholds = [
                     re.search(rf'^chat_gc_threshold{{generation="{g}"}} (\S+)$', scraped, re.M)
                     for g in range(3)
