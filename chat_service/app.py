@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -20,7 +21,7 @@ from chat_service.actions.delivery import MESSAGE, OPENED, message_render, opene
 from chat_service.auth import TokenService
 from chat_service.fanout import InProcessFanOut, Registry
 from chat_service.fanout_redis import RedisFanOut
-from chat_service.gc_pauses import GcPauses, frozen_objects
+from chat_service.gc_pauses import GcPauses, collection_threshold, frozen_objects
 from chat_service.http.attachments import TMP_DIR_NAME
 from chat_service.http.cors import cors_middleware
 from chat_service.http.metrics import metrics_listener_ctx
@@ -247,6 +248,10 @@ async def _loop_monitor_ctx(app: web.Application) -> AsyncIterator[None]:
     pauses = GcPauses(metrics.gc_pauses)
     pauses.install()
     metrics.gc_frozen.set_function(frozen_objects)
+    for generation in range(3):
+        metrics.gc_thresholds.labels(str(generation)).set_function(
+            functools.partial(collection_threshold, generation)
+        )
     task = asyncio.create_task(_watch_loop_lag(metrics), name="loop-lag")
     yield
     task.cancel()

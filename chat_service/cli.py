@@ -208,7 +208,7 @@ def _serve(args: argparse.Namespace) -> int:
 async def _run_server(settings: Settings, host: str, port: int) -> int:
     from chat_service import keys
     from chat_service.app import create_app
-    from chat_service.gc_pauses import freeze_startup_objects
+    from chat_service.gc_pauses import freeze_startup_objects, tune_collection_thresholds
     from chat_service.net.guard import GuardedAppRunner
     from chat_service.net.sockets import install_accept_error_limiter, raise_fd_limit
 
@@ -241,6 +241,9 @@ async def _run_server(settings: Settings, host: str, port: int) -> int:
         # again (a full one took 220-350 ms on 2 busy cores; chat_service/gc_pauses.py).
         frozen = freeze_startup_objects()
         logger.info("start-up objects frozen out of garbage collection", extra={"objects": frozen})
+        # Smaller, more frequent young collections with many sockets open (gc_pauses.py).
+        thresholds = tune_collection_thresholds()
+        logger.info("garbage-collection thresholds", extra={"thresholds": list(thresholds)})
         bound = runner.addresses[0] if runner.addresses else (host, port)
         shown = f"[{bound[0]}]" if ":" in str(bound[0]) else bound[0]
         sys.stdout.write(f"chat-service serving on http://{shown}:{bound[1]}\n")

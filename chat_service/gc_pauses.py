@@ -10,10 +10,15 @@ was walking those objects again. `freeze_startup_objects()`, called once the pro
 started, moves them to the permanent generation (`gc.freeze()`), which no collection
 walks; objects made later (sockets, caches, messages) are collected as before.
 
+`tune_collection_thresholds()`, called by `serve` after the freeze, lowers the young
+generation's threshold and raises the old one's (the constants below say why): with
+thousands of WebSockets open, the default thresholds let young collections come every
+few seconds, each walking every heartbeat timer made since the last one.
+
 `GcPauses` times every collection through `gc.callbacks` into
 `chat_gc_pause_seconds{generation}`, so a pause shows in `/metrics` beside the event-loop
 lag (`chat_event_loop_lag_seconds`), and `chat_gc_frozen_objects` says how many objects
-were frozen (0: start-up did not freeze).
+were frozen (0: start-up did not freeze), `chat_gc_threshold{generation}` the thresholds.
 """
 
 from __future__ import annotations
@@ -36,6 +41,48 @@ def freeze_startup_objects() -> int:
 
 def frozen_objects() -> int:
     return gc.get_freeze_count()
+
+
+# A young (generation-0) collection is due when allocations minus deallocations of tracked
+# objects since the last one pass threshold 0 (CPython 3.13: 2,000). Every object freed
+# counts, young or old, so with 5,000 WebSockets open the count barely rises while the
+# young generation fills: each socket renews its heartbeat timer, its pong timer and its
+# pending read (~11 tracked objects: timer handles, contexts, bound methods, the read's
+# coroutine and future) every `heartbeat_secs`, and they live 10-20 s. In
+# `many_sockets.py` a young collection then came every 4-12 s and walked 30,000-34,000
+# live objects, all of them those (20-45 ms of CPU on the busy 2-core machine, 50-135 ms
+# of pause), collecting nothing. With threshold 0 at 200 young collections come far more
+# often (the count is a walk up and down, not a steady climb) and each walks a few
+# hundred to a few thousand objects. A middle (generation-1) collection walks every
+# object that outlived a young one since the last middle one and is still alive; those
+# timers live 10-20 s. With threshold 1 raised (100, then 1000) middle collections came
+# every 4-10 s at 35-50 ms of CPU, then every 30-50 s at 100-170 ms: each walked every
+# timer promoted since the last. So threshold 1 stays at CPython's 10 (a middle
+# collection about every second, walking what outlived a young one since) and what
+# outlives it moves to the old generation, where reference counting frees it. What
+# rises is threshold 2: a full collection walks every object (0.2-0.6 s of CPU with
+# 5,000 sockets open on the busy machine) and comes once 1000 middle ones have passed
+# (CPython: 10) and a quarter more objects than the last one kept have reached the old
+# generation: ~20 minutes apart at the ~0.8 middle collections a second measured with
+# the sockets open (an estimate, not observed), instead of every few minutes. A
+# message's path leaves no cyclic garbage (tests/test_gc_pauses.py); what little the
+# server makes is found by the young or middle collection after it forms.
+# tests/benchmarks/README.md (many_sockets.py).
+YOUNG_THRESHOLD_OBJECTS = 200
+MIDDLE_THRESHOLD_COLLECTIONS = 10  # young collections per middle one (CPython: 10)
+OLD_THRESHOLD_COLLECTIONS = 1000  # middle collections per full one (CPython: 10)
+
+
+def collection_threshold(generation: int) -> int:
+    return gc.get_threshold()[generation]
+
+
+def tune_collection_thresholds() -> tuple[int, int, int]:
+    """Set the server process's collection thresholds (above); the thresholds now."""
+    gc.set_threshold(
+        YOUNG_THRESHOLD_OBJECTS, MIDDLE_THRESHOLD_COLLECTIONS, OLD_THRESHOLD_COLLECTIONS
+    )
+    return gc.get_threshold()
 
 
 class GcPauses:

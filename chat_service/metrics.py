@@ -70,6 +70,12 @@ class Metrics:
             "Objects frozen out of garbage collection after start-up (0: not frozen)",
             registry=r,
         )
+        self.gc_thresholds = Gauge(
+            "chat_gc_threshold",
+            "The collector's thresholds by generation: 0 objects, 1 and 2 collections",
+            ["generation"],
+            registry=r,
+        )
         self.job_lease_held = Gauge(
             "chat_job_lease_held",
             "1 while this instance holds the periodic job's lease (runs it), else 0",

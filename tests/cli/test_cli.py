@@ -15,6 +15,11 @@ import aiohttp
 import pytest
 
 from chat_service.auth import Role, TokenService
+from chat_service.gc_pauses import (
+    MIDDLE_THRESHOLD_COLLECTIONS,
+    OLD_THRESHOLD_COLLECTIONS,
+    YOUNG_THRESHOLD_OBJECTS,
+)
 from chat_service.settings import DEV_SECRET, Secret, Settings
 from tests.helpers.server import START_SECS, start_serve
 
@@ -104,6 +109,16 @@ async def test_serve_prints_its_url_serves_and_stops_cleanly_on_sigterm(tmp_path
                 # start-up's objects were frozen out of garbage collection (gc_pauses.py)
                 frozen = re.search(r"^chat_gc_frozen_objects (\S+)$", scraped, re.M)
                 assert frozen is not None and float(frozen.group(1)) > 10_000, scraped[-2000:]
+                # young collections due sooner, full ones rarer (gc_pauses.py)
+                thresholds = [
+                    re.search(rf'^chat_gc_threshold{{generation="{g}"}} (\S+)$', scraped, re.M)
+                    for g in range(3)
+                ]
+                assert [float(t.group(1)) if t else None for t in thresholds] == [
+                    YOUNG_THRESHOLD_OBJECTS,
+                    MIDDLE_THRESHOLD_COLLECTIONS,
+                    OLD_THRESHOLD_COLLECTIONS,
+                ], scraped[-2000:]
             async with session.get(url + "/metrics") as response:
                 assert response.status == 404  # not on the public port
             ws = await session.ws_connect(url + f"/ws?token={token}")
