@@ -73,6 +73,16 @@ CASES = [
     ),
     pytest.param("小狮子问母狮子：“妈妈”，母狮子说：“幸福”", [], id="cued-not-surname-and-word"),
     pytest.param("把老抽和黄酱倒入一个大碗内", [], id="cued-verb-not-a-name"),
+    # A name listed beside a name found, across 、, a comma or a conjunction (Weibo and
+    # CLUENER dev shapes); not a frequent word jieba tags as a name (谢谢, 王府井).
+    pytest.param("周末给向京和瞿广慈的学生上课", ["向京", "瞿广慈"], id="listed-after-conjunction"),
+    pytest.param(
+        "投给了榕湖304欧阳鹭，秦艳凤，韦玮，谢谢",
+        ["欧阳鹭", "秦艳凤", "韦玮"],
+        id="listed-between-commas",
+    ),
+    pytest.param("秦艳凤和王府井都去过", ["秦艳凤"], id="listed-frequent-word-not-a-name"),
+    pytest.param("秦艳凤和高质量的产品", ["秦艳凤"], id="listed-common-word-not-a-name"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))
