@@ -53,6 +53,10 @@ CASES = [
     # the same kind are places too (jieba cuts 会文镇 as 会 + 文镇).
     pytest.param("坐车到颖视横岗大康村下车", ["横岗大康村"], id="named-village-long-run"),
     pytest.param("游戏以二战德军占领区为背景", [], id="verb-and-suffix-kind-of-place"),
+    # A named housing estate or building (CLUENER dev shapes); not a plaza, not the word alone.
+    pytest.param("我住在万科城市花园", ["万科城市花园"], id="named-estate-garden"),
+    pytest.param("楼下就是央视大楼", ["央视大楼"], id="named-building"),
+    pytest.param("周末去时代广场逛逛，这家公寓太贵了", [], id="plaza-and-word-not-an-estate"),
     pytest.param(
         "我们在文昌市文城镇、会文镇、锦山镇等地都有网点",
         ["文昌市文城镇", "会文镇", "锦山镇"],

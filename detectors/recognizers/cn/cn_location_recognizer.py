@@ -42,9 +42,12 @@ _RARE_WORD = 100  # jieba dictionary frequency under which a name-tagged word ma
 
 _STRONG = 1
 
-# A named road, street, village or housing estate without a house number (东西大道, 北园大街,
-# 西苑小区, 横岗大康村): one or two of jieba's words that may be a name, then the suffix.
-_PLACE_SUFFIX = regex.compile(r"大道|大街|小区|新村|路|街|村|镇|乡|区|县")
+# A named road, street, village, housing estate or building without a house number (东西大道,
+# 北园大街, 西苑小区, 横岗大康村, 万科城市花园, 央视大楼): one or two of jieba's words that may
+# be a name, then the suffix. Not 广场: a plaza is a venue (时代广场), rarely an address.
+_PLACE_SUFFIX = regex.compile(
+    r"大道|大街|小区|新村|花园|公寓|大厦|大楼|家园|山庄|路|街|村|镇|乡|区|县"
+)
 # Tags of words that are no part of a place's name (verbs, adverbs, pronouns, numerals,
 # measure words, times, idioms, locatives): 回家路, 这条街, 高速路上.
 _NOT_NAME_PART_TAGS = frozenset(
