@@ -5,7 +5,9 @@ prefectures also by their short name (广东, 凉山), districts and counties by
 only when jieba's dictionary does not know it as an everyday word (海淀, 浦东 yes; 和平, 红旗,
 鼓楼 no), plus countries, regions and world cities. Names that touch are one place
 (广东省深圳市南山区, 美国加利福尼亚), and a town after them joins it (文昌市文城镇). A name
-that is the start of an organisation's (北京大学, 上海银行, 湖南卫视) is not a place.
+that is the start of an organisation's (北京大学, 上海银行, 湖南卫视) is not a place. Named
+roads, villages, estates and buildings come from jieba's words (东西大道, 万科城市花园), and
+the other items of a 、-list with a place of the same kind are places too (文城镇、会文镇).
 
 City- or province-level places are not precise locations; full delivery addresses are
 STREET_ADDRESS (cn_street_address_recognizer.py), which wins when the two overlap. Places of

@@ -6,7 +6,8 @@ A Chinese name is a surname (single or compound) and a one- or two-character giv
 Signals, strongest first: a key word right before it ("收件人", "我叫", "姓名"), an honorific
 right after it ("先生", "女士"), or jieba.posseg tagging the word ``nr`` (person name) and it
 starting with a known surname. jieba is noisy (it tags roads such as 张江路 as names), so a
-candidate directly followed by a place suffix is dropped.
+candidate directly followed by a place suffix is dropped. A surname and a given name listed
+beside a name found (向京和瞿广慈) are a name too.
 """
 
 from __future__ import annotations
