@@ -83,6 +83,9 @@ CASES = [
     ),
     pytest.param("秦艳凤和王府井都去过", ["秦艳凤"], id="listed-frequent-word-not-a-name"),
     pytest.param("秦艳凤和高质量的产品", ["秦艳凤"], id="listed-common-word-not-a-name"),
+    # A performing verb after a name jieba knows as a frequent word (Weibo dev shape).
+    pytest.param("那部电影里，成龙饰演一名警察", ["成龙"], id="cued-performing-verb-after"),
+    pytest.param("这首歌由乐队演唱，公司宣布明天发布", [], id="cued-performing-verb-no-name"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

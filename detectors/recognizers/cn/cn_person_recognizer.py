@@ -474,7 +474,7 @@ def _surname_and_likely_given(
 # 女士 and the honorifics of _TITLED are left to it: the chat set labels the surname alone).
 _CUE_AFTER = frozenset((
     "说", "说道", "指出", "介绍", "表示", "认为", "告诉", "透露", "坦言", "强调", "解释", "回忆", "笑称", "问道", "回答",
-    "称", "说过", "发起", "主演", "执导", "博士", "教授", "教练", "将军", "主任", "院长", "校长", "局长", "部长", "处长",
+    "称", "说过", "发起", "主演", "执导", "演唱", "饰演", "出演", "宣布", "承认", "博士", "教授", "教练", "将军", "主任", "院长", "校长", "局长", "部长", "处长",
     "科长", "书记", "主席", "总裁", "董事长", "总经理", "律师", "记者", "导演", "委员", "议员", "大使",
 ))  # fmt: skip
 # Words before a name that say a person follows: roles and titles written first (记者赵燕华,
