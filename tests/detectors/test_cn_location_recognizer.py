@@ -48,6 +48,20 @@ CASES = [
     # ending in one of those (坐镇), an office named after it (旅游局) or a contest's division.
     pytest.param("昌洒镇、东阁镇、迈号镇等地教师", ["昌洒镇", "东阁镇", "迈号镇"], id="named-town"),
     pytest.param("卡坦尼亚坐镇西西里更是信心十足", [], id="word-ending-in-town-suffix"),
+    # A proper word before a named village that would make it too long is left out; a verb
+    # and a suffix are a kind of place (占领区); the other items of a list with a place of
+    # the same kind are places too (jieba cuts 会文镇 as 会 + 文镇).
+    pytest.param("坐车到颖视横岗大康村下车", ["横岗大康村"], id="named-village-long-run"),
+    pytest.param("游戏以二战德军占领区为背景", [], id="verb-and-suffix-kind-of-place"),
+    # A named housing estate or building (CLUENER dev shapes); not a plaza, not the word alone.
+    pytest.param("我住在万科城市花园", ["万科城市花园"], id="named-estate-garden"),
+    pytest.param("楼下就是央视大楼", ["央视大楼"], id="named-building"),
+    pytest.param("周末去时代广场逛逛，这家公寓太贵了", [], id="plaza-and-word-not-an-estate"),
+    pytest.param(
+        "我们在文昌市文城镇、会文镇、锦山镇等地都有网点",
+        ["文昌市文城镇", "会文镇", "锦山镇"],
+        id="listed-towns",
+    ),
     pytest.param(
         "三星WCG2011杭州赛区个人项目最终名次", ["杭州"], id="contest-division-not-a-place"
     ),

@@ -73,6 +73,19 @@ CASES = [
     ),
     pytest.param("小狮子问母狮子：“妈妈”，母狮子说：“幸福”", [], id="cued-not-surname-and-word"),
     pytest.param("把老抽和黄酱倒入一个大碗内", [], id="cued-verb-not-a-name"),
+    # A name listed beside a name found, across 、, a comma or a conjunction (Weibo and
+    # CLUENER dev shapes); not a frequent word jieba tags as a name (谢谢, 王府井).
+    pytest.param("周末给向京和瞿广慈的学生上课", ["向京", "瞿广慈"], id="listed-after-conjunction"),
+    pytest.param(
+        "投给了榕湖304欧阳鹭，秦艳凤，韦玮，谢谢",
+        ["欧阳鹭", "秦艳凤", "韦玮"],
+        id="listed-between-commas",
+    ),
+    pytest.param("秦艳凤和王府井都去过", ["秦艳凤"], id="listed-frequent-word-not-a-name"),
+    pytest.param("秦艳凤和高质量的产品", ["秦艳凤"], id="listed-common-word-not-a-name"),
+    # A performing verb after a name jieba knows as a frequent word (Weibo dev shape).
+    pytest.param("那部电影里，成龙饰演一名警察", ["成龙"], id="cued-performing-verb-after"),
+    pytest.param("这首歌由乐队演唱，公司宣布明天发布", [], id="cued-performing-verb-no-name"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

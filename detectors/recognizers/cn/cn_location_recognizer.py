@@ -5,7 +5,9 @@ prefectures also by their short name (广东, 凉山), districts and counties by
 only when jieba's dictionary does not know it as an everyday word (海淀, 浦东 yes; 和平, 红旗,
 鼓楼 no), plus countries, regions and world cities. Names that touch are one place
 (广东省深圳市南山区, 美国加利福尼亚), and a town after them joins it (文昌市文城镇). A name
-that is the start of an organisation's (北京大学, 上海银行, 湖南卫视) is not a place.
+that is the start of an organisation's (北京大学, 上海银行, 湖南卫视) is not a place. Named
+roads, villages, estates and buildings come from jieba's words (东西大道, 万科城市花园), and
+the other items of a 、-list with a place of the same kind are places too (文城镇、会文镇).
 
 City- or province-level places are not precise locations; full delivery addresses are
 STREET_ADDRESS (cn_street_address_recognizer.py), which wins when the two overlap. Places of
@@ -42,9 +44,12 @@ _RARE_WORD = 100  # jieba dictionary frequency under which a name-tagged word ma
 
 _STRONG = 1
 
-# A named road, street, village or housing estate without a house number (东西大道, 北园大街,
-# 西苑小区, 横岗大康村): one or two of jieba's words that may be a name, then the suffix.
-_PLACE_SUFFIX = regex.compile(r"大道|大街|小区|新村|路|街|村|镇|乡|区|县")
+# A named road, street, village, housing estate or building without a house number (东西大道,
+# 北园大街, 西苑小区, 横岗大康村, 万科城市花园, 央视大楼): one or two of jieba's words that may
+# be a name, then the suffix. Not 广场: a plaza is a venue (时代广场), rarely an address.
+_PLACE_SUFFIX = regex.compile(
+    r"大道|大街|小区|新村|花园|公寓|大厦|大楼|家园|山庄|路|街|村|镇|乡|区|县"
+)
 # Tags of words that are no part of a place's name (verbs, adverbs, pronouns, numerals,
 # measure words, times, idioms, locatives): 回家路, 这条街, 高速路上.
 _NOT_NAME_PART_TAGS = frozenset(
@@ -60,6 +65,7 @@ _NAMED_NOT_AFTER = regex.compile(r"\p{Han}{0,2}(?:局|厅|委|办)|法庭|法院
 _NOT_NAMED_PLACE_END = ("赛区",)
 _COMMON_PLACE_WORD = 100  # 马路 660, 农村: a frequent dictionary word is the word
 _NAMED_PLACE_SCORE = 0.6
+_MAX_NAME_CHARS = 5
 
 
 def _rank(entry: PlaceName) -> int:
@@ -139,7 +145,7 @@ class CnLocationRecognizer(ProjectLocalRecognizer):
                     "gazetteer place" if strong else "country or district short name",
                 )
             )
-        return results
+        return results + _listed_places(text, results)
 
 
 def _named_roads(text: str) -> list[RecognizerResult]:
@@ -156,23 +162,31 @@ def _named_roads(text: str) -> list[RecognizerResult]:
         name_length = len(word) - len(suffix.group())
         if name_length and flag in _NOT_NAME_PART_TAGS:
             continue  # 路上 is not a road, 高速路 a common word
+        if name_length >= 2 and jieba_word_tag(word[:name_length])[0] in _NOT_NAME_PART_TAGS:
+            continue  # a verb and the suffix jieba took for one name (占领 + 区): a kind of place
         if name_length == 1 and jieba_word_tag(word)[0] not in (None, "ns"):
             continue  # a word of the dictionary, not a place's: 坐镇, 城区, 小镇
         # A name needs a proper noun in it: 石板路, 艺术村 are kinds of places.
         proper = name_length >= 2 and flag in _PROPER_TAGS  # not 驻 + 村
         # The words before the suffix that may be its name: one, or two when the first is a
         # proper name (横岗 + 大康 + 村) or too short alone.
-        while first > 0 and name_length < 5:
+        while first > 0 and name_length < _MAX_NAME_CHARS:
             _s, _e, before, tag = tokens[first - 1]
             if tag in _NOT_NAME_PART_TAGS or not regex.fullmatch(r"\p{Han}+", before):
                 break
             if name_length >= 2 and tag not in _PROPER_TAGS:
                 break
+            if name_length + len(before) > _MAX_NAME_CHARS:
+                break  # 颖视 + 横岗大康村: the words before a long name are not part of it
             first -= 1
             name_length += len(before)
             proper = proper or tag in _PROPER_TAGS
         candidate = text[tokens[first][0] : end]
-        if not (proper and 2 <= name_length <= 5 and regex.fullmatch(r"\p{Han}+", candidate)):
+        if not (
+            proper
+            and 2 <= name_length <= _MAX_NAME_CHARS
+            and regex.fullmatch(r"\p{Han}+", candidate)
+        ):
             continue
         if _NUMBER_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs):
             continue  # 长清路7号: a street address, the other recognizer's
@@ -195,4 +209,65 @@ def _named_roads(text: str) -> list[RecognizerResult]:
                 "named road, village or estate",
             )
         )
+    return results
+
+
+# The kind of place a list item ends with: 文城镇、会文镇、锦山镇 lists towns.
+_LIST_SUFFIX = regex.compile(r"(?:街道|大道|大街|小区|新村|镇|乡|村|区|县|路|街)$")
+# An item of such a list: 1-4 characters of name and the same suffix, then the next item,
+# 等 ("and other"), 及/和 or the end of the Han run.
+_LIST_ITEM_END = r"(?=[、等及和]|[^\p{Han}]|$)"
+_MAX_LISTED_NAME_CHARS = 4
+
+
+def _listed_places(text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
+    """The other items of a list separated by 、 in which a place was found (会文镇 in
+    文城镇、会文镇、锦山镇): items of the same kind (the same suffix) are places too."""
+    if "、" not in text:
+        return []
+    results: list[RecognizerResult] = []
+    seen = {(r.start, r.end) for r in found}
+    for place in list(found):
+        kind = _LIST_SUFFIX.search(text[place.start : place.end], timeout=REGEX_TIMEOUT.secs)
+        if kind is None:
+            continue
+        suffix = regex.escape(kind.group())
+        right = regex.compile(rf"\p{{Han}}{{1,{_MAX_LISTED_NAME_CHARS}}}?{suffix}{_LIST_ITEM_END}")
+        spans: list[tuple[int, int]] = []
+        position = place.end
+        while position < len(text) and text[position] == "、":
+            item = right.match(text, position + 1, timeout=REGEX_TIMEOUT.secs)
+            if item is None:
+                break
+            spans.append(item.span())
+            position = item.end()
+        position = place.start
+        while position > 0 and text[position - 1] == "、":
+            start = position - 1
+            while (
+                start > 0 and regex.match(r"\p{Han}", text[start - 1]) and text[start - 1] != "、"
+            ):
+                start -= 1
+            value = text[start : position - 1]
+            if not (
+                value.endswith(kind.group())
+                and len(kind.group()) < len(value) <= len(kind.group()) + _MAX_LISTED_NAME_CHARS
+            ):
+                break
+            spans.append((start, position - 1))
+            position = start
+        for start, end in spans:
+            if (start, end) in seen:
+                continue
+            seen.add((start, end))
+            results.append(
+                make_result(
+                    "LOCATION",
+                    start,
+                    end,
+                    _NAMED_PLACE_SCORE,
+                    CnLocationRecognizer.__name__,
+                    "listed with a place of the same kind",
+                )
+            )
     return results

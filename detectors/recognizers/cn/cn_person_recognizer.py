@@ -6,7 +6,8 @@ A Chinese name is a surname (single or compound) and a one- or two-character giv
 Signals, strongest first: a key word right before it ("收件人", "我叫", "姓名"), an honorific
 right after it ("先生", "女士"), or jieba.posseg tagging the word ``nr`` (person name) and it
 starting with a known surname. jieba is noisy (it tags roads such as 张江路 as names), so a
-candidate directly followed by a place suffix is dropped.
+candidate directly followed by a place suffix is dropped. A surname and a given name listed
+beside a name found (向京和瞿广慈) are a name too.
 """
 
 from __future__ import annotations
@@ -386,6 +387,10 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
                         self.ENTITY, found[0], found[1], found[2], type(self).__name__, found[3]
                     )
                 )
+        for start, end in _coordinated_names(text, results, boundaries, words_at):
+            results.append(
+                make_result(self.ENTITY, start, end, 0.6, type(self).__name__, "listed with a name")
+            )
         return results
 
     @staticmethod
@@ -469,7 +474,7 @@ def _surname_and_likely_given(
 # 女士 and the honorifics of _TITLED are left to it: the chat set labels the surname alone).
 _CUE_AFTER = frozenset((
     "说", "说道", "指出", "介绍", "表示", "认为", "告诉", "透露", "坦言", "强调", "解释", "回忆", "笑称", "问道", "回答",
-    "称", "说过", "发起", "主演", "执导", "博士", "教授", "教练", "将军", "主任", "院长", "校长", "局长", "部长", "处长",
+    "称", "说过", "发起", "主演", "执导", "演唱", "饰演", "出演", "宣布", "承认", "博士", "教授", "教练", "将军", "主任", "院长", "校长", "局长", "部长", "处长",
     "科长", "书记", "主席", "总裁", "董事长", "总经理", "律师", "记者", "导演", "委员", "议员", "大使",
 ))  # fmt: skip
 # Words before a name that say a person follows: roles and titles written first (记者赵燕华,
@@ -540,6 +545,103 @@ def _cued_name(
         if score >= min_score:
             return start, end, 0.6, "surname and given name with a cue"
     return None
+
+
+# Between two names of a list: 、 and commas (欧阳鹭, 秦艳凤, 韦玮), conjunctions (向京和瞿广慈).
+_LIST_COMMAS = frozenset("、，,")
+_CONJUNCTIONS = frozenset(("和", "与", "及", "跟", "同"))
+_NOT_HAN = regex.compile(r"[^\p{Han}]")
+
+
+def _likely_name(text: str, start: int, end: int) -> bool:
+    """A surname and 1-2 given-name characters the model does not find rarer in names than
+    in text, and no frequent dictionary word of another kind (the checks of a cued name)."""
+    candidate = text[start:end]
+    surname = 2 if candidate[:2] in COMPOUND_SURNAMES else 1
+    given = len(candidate) - surname
+    if not (1 <= given <= 2 and _HAN_ONLY.fullmatch(candidate)):
+        return False
+    if surname == 1 and candidate[0] not in SINGLE_SURNAMES:
+        return False
+    if any(c in _GIVEN_STOP for c in candidate[surname:]):
+        return False
+    if surname == 1 and start > 0 and text[start - 1] in _COUNTING_BEFORE:
+        return False  # 一张: a measure word (a compound surname is none)
+    tag, frequency = jieba_word_tag(candidate)
+    if tag is not None and tag not in _NAME_TAGS and frequency >= _CUED_RARE_WORD:
+        return False
+    if frequency >= (_COMMON_NR_WORD_2 if len(candidate) == 2 else _COMMON_NR_WORD_3):
+        return False  # a frequent word jieba tags as a name: 谢谢, 王府井
+    if given == 2 and jieba_word_tag(candidate[surname:])[1] >= _COMMON_GIVEN_WORD:
+        return False
+    if _not_a_person_after(text, end):
+        return False
+    ratios, unseen = given_name_model()
+    score = sum(ratios.get(c, unseen) for c in candidate[surname:]) / given
+    return score >= _CUED_MODEL_MIN_SCORE
+
+
+def _coordinated_names(
+    text: str, found: list[RecognizerResult], boundaries: set[int], words_at: dict[int, str]
+) -> list[tuple[int, int]]:
+    """A surname and a given name listed next to a name found (向京和瞿广慈, 欧阳鹭, 秦艳凤).
+
+    Beside a name, across 、, a comma or a conjunction, 2-4 characters from a word boundary
+    that pass the checks of a cued name. After a comma or 、 the item must also end at the
+    next separator or at the end of the Han run, as list items do.
+    """
+    queue = [
+        (r.start, r.end)
+        for r in found
+        if r.entity_type == "PERSON" and _HAN_ONLY.fullmatch(text[r.start : r.end])
+    ]
+    seen = set(queue)
+    added: list[tuple[int, int]] = []
+    while queue:
+        start, end = queue.pop()
+        candidates: list[tuple[int, int]] = []
+        # The item after the name.
+        separator = words_at.get(end, "")
+        if separator in _LIST_COMMAS or separator in _CONJUNCTIONS:
+            after = end + len(separator)
+            for length in (3, 2, 4):
+                item_end = after + length
+                if item_end not in words_at:
+                    continue
+                if separator in _LIST_COMMAS and not (
+                    item_end == len(text)
+                    or text[item_end] in _LIST_COMMAS
+                    or _NOT_HAN.match(text, item_end)
+                ):
+                    continue
+                if _likely_name(text, after, item_end):
+                    candidates.append((after, item_end))
+                    break
+        # The item before the name.
+        for separator in (*_CONJUNCTIONS, *_LIST_COMMAS):
+            before = start - len(separator)
+            if before <= 0 or text[before:start] != separator or before not in boundaries:
+                continue
+            for length in (3, 2, 4):
+                item_start = before - length
+                if item_start < 0 or item_start not in boundaries:
+                    continue
+                if separator in _LIST_COMMAS and not (
+                    item_start == 0
+                    or text[item_start - 1] in _LIST_COMMAS
+                    or _NOT_HAN.match(text, item_start - 1)
+                ):
+                    continue
+                if _likely_name(text, item_start, before):
+                    candidates.append((item_start, before))
+                    break
+            break
+        for span in candidates:
+            if span not in seen:
+                seen.add(span)
+                queue.append(span)
+                added.append(span)
+    return added
 
 
 def _dotted_names(text: str, tokens: tuple[Token, ...], recognizer: str) -> list[RecognizerResult]:
