@@ -283,6 +283,52 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
         return extra
 
 
+# A firm named after its partners ("Owens, Duran and Oneal", "the Clark, Romero and Hall
+# Orchestra"): three or more surnames joined by commas and "and"/"&", in any case.
+_FIRM_WORD = r"[\p{L}][\p{L}\p{M}'’\-]+"
+_FIRM = regex.compile(
+    rf"(?<![\p{{L}}\p{{M}}@#])({_FIRM_WORD}(?:,[ \t]*{_FIRM_WORD})+,?[ \t]+(?:and|&)[ \t]+{_FIRM_WORD})(?![\p{{L}}\p{{M}}])"
+)
+_FIRM_WORD_RE = regex.compile(_FIRM_WORD)
+# What makes such a list one firm: a singular verb or a company word after it ("... is a
+# design agency", "... Orchestra"), a word before it that puts someone in a firm ("from",
+# "work for", "at"), or a line of its own (a letterhead or a signature's company line).
+_FIRM_AFTER = regex.compile(r"[ \t]+(?:(?:is|has|was)(?![\p{L}])|([\p{L}]+))", regex.I)
+_FIRM_BEFORE = regex.compile(r"(?<![\p{L}])(?:from|for|at|the|of)[ \t]+$", regex.I)
+_LINE_START = regex.compile(r"(?:^|\n)[ \t>]*$")
+_LINE_END = regex.compile(r"[ \t]*(?:\n|$)")
+
+
+def firm_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of firms named after partners: none of their words is a given name only."""
+    given, surnames = person_names()
+    spans = []
+    for match in _FIRM.finditer(text):
+        words = [w.group() for w in _FIRM_WORD_RE.finditer(match.group(1))]
+        words = [w for w in words if w.lower() not in {"and"}]
+        if len(words) < 3:
+            continue
+        if any(w.lower() in STOP_WORDS for w in words):
+            continue
+        if any((c := w[:1].upper() + w[1:]) in given and c not in surnames for w in words):
+            continue  # "Romi, Erik, Amy and Kristen" are people
+        start, end = match.span(1)
+        after = _FIRM_AFTER.match(text, end)
+        company = after is not None and (after.group(1) or "").lower() in _COMPANY_WORDS
+        if (
+            (after is not None and after.group(1) is None)
+            or company
+            or _FIRM_BEFORE.search(text, max(0, start - 12), start) is not None
+            or (
+                "\n" in text
+                and _LINE_START.search(text, max(0, start - 8), start) is not None
+                and _LINE_END.match(text, end) is not None
+            )
+        ):
+            spans.append((start, after.end() if company and after else end))
+    return spans
+
+
 def not_a_name_word(word: str) -> bool:
     folded = word.lower()
     return folded in STOP_WORDS or folded in _COMPANY_WORDS or folded in _NOT_NAMES
