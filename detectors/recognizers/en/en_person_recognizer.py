@@ -144,7 +144,10 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
         results += self._lexicon(text, results)
         results += self._list_members(text, results)
         results += self._lower_list(text, results)
-        return results + self._repeats(text, results)
+        results += self._repeats(text, results)
+        # A hashtag or a handle names a topic or an account, not a person written out
+        # ("#KraftFightsHunger", "#YomKippur", "@WanderingRyu").
+        return [r for r in results if text[r.start - 1 : r.start] not in {"#", "@"}]
 
     def _lexicon(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
         """A known given name, with the capitalised surname after it when there is one."""
