@@ -81,6 +81,10 @@ CASES = [
         id="hashtags-not-names",
     ),
     pytest.param("thanks for the #NiceSong @MontansKittenSighs", [], id="hashtag-and-handle"),
+    # Presidio dev shapes: a lower-case known given name before a verb or as a speaker.
+    pytest.param("selma is from stillwater supercomputing inc.", ["selma"], id="lower-subject"),
+    pytest.param('mika: "who are you?"', ["mika"], id="lower-speaker"),
+    pytest.param("can you ask them when ramadan is", [], id="lower-festival-not-a-name"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

@@ -99,6 +99,11 @@ _PLACE_BEFORE = frozenset(
 _WORD_BEFORE = regex.compile(r"([\p{L}\d]+)\.?[ \t]+$")
 _NUMBER_AFTER = regex.compile(r"[ \t]*\d")
 LEXICON_FULL_SCORE = 0.6
+# Festivals named like people ("when ramadan is", "noel was lovely").
+_FESTIVALS = frozenset({"ramadan", "diwali", "noel", "hanukkah", "navratri", "vesak", "nowruz"})
+_LOWER_SUBJECT = regex.compile(
+    r"(?<![\p{L}\p{M}'’\-@#_\d])(?P<name>\p{Ll}[\p{Ll}\p{M}]+)(?:[ \t]+(?:is|was|had|has|said|says|told|asked)(?![\p{L}])|['’]s[ \t]|[ \t]*:[ \t]*[\"“])"
+)
 LEXICON_ALONE_SCORE = 0.55
 _NAME_SHAPE = regex.compile(r"\p{Lu}[\p{L}\p{M}'’\-]+(?:\s+\p{Lu}[\p{L}\p{M}'’\-.]+)*")
 
@@ -144,6 +149,7 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
         results += self._lexicon(text, results)
         results += self._list_members(text, results)
         results += self._lower_list(text, results)
+        results += self._lower_subject(text, results)
         results += self._repeats(text, results)
         # A hashtag or a handle names a topic or an account, not a person written out
         # ("#KraftFightsHunger", "#YomKippur", "@WanderingRyu").
@@ -181,6 +187,29 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
                 ):
                     continue
             extra.append(make_result(self.ENTITY, start, end, score, type(self).__name__, why))
+        return extra
+
+    def _lower_subject(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
+        """A lower-case known given name as the subject of a verb or a speaker ("selma is
+        from ...", "cormac had given ...", 'mika: "who are you?"')."""
+        given, _surnames = person_names()
+        extra = []
+        for match in _LOWER_SUBJECT.finditer(text):
+            start, end = match.span("name")
+            word = match.group("name")
+            if (
+                len(word) < 4
+                or word.capitalize() not in given
+                or word in STOP_WORDS
+                or word in _FESTIVALS
+            ):
+                continue
+            if any(r.start < end and start < r.end for r in found):
+                continue
+            why = "a lower-case known given name before a verb"
+            extra.append(
+                make_result(self.ENTITY, start, end, LEXICON_ALONE_SCORE, type(self).__name__, why)
+            )
         return extra
 
     def _lower_list(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
