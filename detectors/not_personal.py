@@ -16,6 +16,10 @@ Applied by the engine after recognition (detectors/README.md, step 6), configure
   "义乌仓库"). A LOCATION (never a STREET_ADDRESS) with one of them within
   ``place_window_chars`` before or after it is dropped; so is a one-word PERSON right before
   an English one ("shipped from Yiwu warehouse": NER takes some towns for people).
+- A firm named after its partners ("Owens, Duran and Oneal is a design agency", "the Clark,
+  Romero and Hall Orchestra", "from Hawkins, Richardson and Santana", such a list on a line
+  of its own): the PERSON and LOCATION findings inside it are dropped
+  (``en_person_recognizer.firm_spans``).
 - The shop's own address, phone or e-mail as the customer asks about it: a STREET_ADDRESS,
   LOCATION, PHONE_NUMBER or EMAIL_ADDRESS after "your shop's/store's/company's
   address", "the return address", "你们(公司/店)的地址", "退货地址" (``SHOP_CUE``). Only the
@@ -28,6 +32,7 @@ import phonenumbers
 import regex
 
 from detectors.config import NotPersonalConfig
+from detectors.recognizers.en.en_person_recognizer import firm_spans
 from detectors.resolve import Candidate
 
 # Consumer-electronics and marketplace brands a shop's customers name; NER takes many of
@@ -87,6 +92,7 @@ class NotPersonalFilter:
             tuple(w for w in config.place_words_after if w.isascii()), anchored_end=False
         )
         self._window = config.place_window_chars
+        self._firms: tuple[str, list[tuple[int, int]]] = ("", [])
 
     def keep(self, text: str, candidate: Candidate) -> bool:
         if candidate.known_customer:
@@ -103,6 +109,8 @@ class NotPersonalFilter:
             return False
         if entity in _NAME_ENTITIES and self._brand.match(value):
             return False
+        if entity in _NAME_ENTITIES and self._in_firm(text, candidate):
+            return False
         if entity in _PLACE_ENTITIES:
             before = text[max(0, candidate.start - self._window) : candidate.start]
             after = text[candidate.end : candidate.end + self._window]
@@ -118,6 +126,11 @@ class NotPersonalFilter:
             if cue_end >= 0 and not _SHOP_GAP_BREAK.search(before[cue_end:]):
                 return False
         return True
+
+    def _in_firm(self, text: str, candidate: Candidate) -> bool:
+        if self._firms[0] is not text:
+            self._firms = (text, firm_spans(text))
+        return any(s <= candidate.start and candidate.end <= e for s, e in self._firms[1])
 
 
 def _word_regex(words: tuple[str, ...], *, anchored_end: bool) -> regex.Pattern[str]:

@@ -104,6 +104,29 @@ CASES = [
         ["11 Botley Road"],
         id="and-without-a-corner-is-not-a-crossing",
     ),
+    # Chat dev shapes: the house number and the postcode on the next line, which the view
+    # joins into one run of digits; Finnish "-bulevardi", German "-Ring" after a hyphen.
+    pytest.param(
+        "new address is Schleichgasse 2259\n33007 Gerolzhofen, please update it",
+        ["Schleichgasse 2259\n33007 Gerolzhofen"],
+        id="house-number-and-postcode-over-a-line",
+    ),
+    pytest.param(
+        "it's for Mira Trubin, al. Orzeszkowej 701\n68-622 Żagań, thanks",
+        ["al. Orzeszkowej 701\n68-622 Żagań"],
+        id="polish-postcode-over-a-line",
+    ),
+    pytest.param(
+        "new address is Puuskabulevardi 1, 06137 Kemiönsaari, please update it",
+        ["Puuskabulevardi 1, 06137 Kemiönsaari"],
+        id="finnish-bulevardi",
+    ),
+    pytest.param(
+        "Address: Gretel-Striebitz-Ring 299, 17570 Pößneck",
+        ["Gretel-Striebitz-Ring 299, 17570 Pößneck"],
+        id="german-ring-after-a-hyphen",
+    ),
+    pytest.param("my order 12345678 Shipped yesterday", [], id="long-number-without-a-street"),
 ]
 
 

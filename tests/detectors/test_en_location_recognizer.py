@@ -37,6 +37,19 @@ CASES = [
     pytest.param("SLOVENIA", ["SLOVENIA"], id="country-in-capitals"),
     pytest.param("Thanks\nCanada", ["Canada"], id="closing-word-above-a-country-not-a-town"),
     pytest.param("Jordan said the parcel was fine", [], id="country-name-that-is-a-person's"),
+    # Presidio dev shapes: a town of the gazetteer or with an English town ending after "in",
+    # "to", "from"; a gazetteer town without such a word is not enough.
+    pytest.param(
+        "Celebrating its 10th year in Kędzierzyn-Koźle, the festival invites singers",
+        ["Kędzierzyn-Koźle"],
+        id="gazetteer-town-after-in",
+    ),
+    pytest.param(
+        "songwriters from around the world come to Auroratown to share music",
+        ["Auroratown"],
+        id="town-ending-after-to",
+    ),
+    pytest.param("Montijo bridge is falling down.", [], id="gazetteer-town-without-a-cue"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

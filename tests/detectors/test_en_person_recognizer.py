@@ -74,6 +74,17 @@ CASES = [
     pytest.param("do you have the Huawei Reno 11 in black", [], id="lexicon-model-before-number"),
     pytest.param("838 Raven Mew, Lake Lori, ACT, 2723", [], id="lexicon-town-after-lake"),
     pytest.param("Mac Sync Completed - September 17", [], id="lexicon-heading-run"),
+    # WNUT-17 dev shapes: a hashtag or a handle is a topic or an account, not a name written out.
+    pytest.param(
+        "Have an easy fast, Rachel Davis! #YomKippur #GoHeels",
+        ["Rachel Davis"],
+        id="hashtags-not-names",
+    ),
+    pytest.param("thanks for the #NiceSong @MontansKittenSighs", [], id="hashtag-and-handle"),
+    # Presidio dev shapes: a lower-case known given name before a verb or as a speaker.
+    pytest.param("selma is from stillwater supercomputing inc.", ["selma"], id="lower-subject"),
+    pytest.param('mika: "who are you?"', ["mika"], id="lower-speaker"),
+    pytest.param("can you ask them when ramadan is", [], id="lower-festival-not-a-name"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

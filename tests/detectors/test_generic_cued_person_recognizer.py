@@ -110,6 +110,14 @@ CASES = [
     pytest.param(
         "I'm so jealous! said Željko to Teresa", ["Željko", "Teresa"], id="said-one-to-another"
     ),
+    # Chat dev shapes: lower-case chat, a known given name after a cue.
+    pytest.param(
+        "hi im michael jackson lol the box came open",
+        ["michael jackson"],
+        id="lower-case-known-name-after-im",
+    ),
+    pytest.param("hi im marek lol the box came open", ["marek"], id="lower-case-given-name"),
+    pytest.param("im sure it will come", [], id="lower-case-word-after-im-not-a-name"),
 ]
 
 

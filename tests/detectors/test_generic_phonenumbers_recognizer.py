@@ -58,6 +58,12 @@ CASES = [
     pytest.param("I rang 800 820 1234 twice", [], id="china-800-service-line"),
     pytest.param("app version 10.2.0.1 crashes when I open the cart", [], id="version-string"),
     pytest.param("it's 12 345 678 steps away", [], id="unlabelled-digit-groups"),
+    # Chat dev: a Chinese mobile of the 186/188 ranges after +86 has the digits of a North
+    # American toll-free number ("1 866 747 7341"); the country code says which it is.
+    pytest.param("tel +86 18667477341", ["+86 18667477341"], id="cn-mobile-not-toll-free"),
+    pytest.param("我的手机18667477341", ["18667477341"], id="cn-mobile-written-solid"),
+    pytest.param("call 1-866-747-7341 for help", [], id="north-american-toll-free"),
+    pytest.param("call 1 (800) 555-0199 or 888-555-0199", [], id="toll-free-other-shapes"),
 ]
 
 

@@ -64,6 +64,40 @@ CASES = [
         id="zh-own-address-after-shop-cue",
     ),
     pytest.param("王伟发货了吗", "PERSON", ["王伟"], id="zh-name-before-goods-word-kept"),
+    # A firm named after its partners is not three people (presidio dev shapes).
+    pytest.param(
+        "Lopez, Santos and Coleman is a design agency based in ESPOO.",
+        "PERSON",
+        [],
+        id="firm-is-a",
+    ),
+    pytest.param(
+        "The Clark, Romero and Hall Orchestra was founded in 1973.", "PERSON", [], id="firm-word"
+    ),
+    pytest.param(
+        "Anna Kowalska is from Hawkins, Richardson and Santana",
+        "PERSON",
+        ["Anna Kowalska"],
+        id="firm-after-from",
+    ),
+    pytest.param(
+        "Anna Kowalska is from Hawkins, Richardson and Santana",
+        "LOCATION",
+        [],
+        id="firm-after-from-no-place",
+    ),
+    pytest.param(
+        "Maija Virtanen\nOwens, Duran and Oneal\n12 Koskikatu 25, Helsinki",
+        "PERSON",
+        ["Maija Virtanen"],
+        id="firm-line-in-a-card",
+    ),
+    pytest.param(
+        "Romi, Erik, Amy and Kristen are coming too",
+        "PERSON",
+        ["Romi", "Erik", "Amy", "Kristen"],
+        id="given-names-are-people",
+    ),
 ]
 
 

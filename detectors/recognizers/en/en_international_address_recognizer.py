@@ -12,7 +12,7 @@ one reads the street first, in any alphabet, then follows the address to its end
      ("Koskikatu 25", "Pohlstrasse 9", "Mellemstræde 74", "ul. Miła 53", "Rua Igreja 25",
      "Erzsébet tér 19."); a street word is a whole word (Rua, Calle, Via, ul., Rue, Lane) or
      a word ending ("-katu", "-tie", "-vej", "-gade", "-straße", "-weg", "-vägen", "-veien",
-     "-laan", "-straat", "-utca", ...);
+     "-laan", "-straat", "-utca", "-bulevardi", "-Ring" after a hyphen ...);
    - a number, one to three capitalised words and a number ("72134 Coronilla 3599"): a
      weak shape, kept only with a context word or when an address part follows.
 2. Left: a building or unit number before the street ("6750 Koskikatu 25", "Apt. 117 5720
@@ -78,6 +78,7 @@ STREET_ENDINGS = (
     "stræde", "straße", "strasse", "weg", "gasse", "platz", "allee", "damm", "ufer", "vägen",
     "gatan", "gränd", "veien", "veg", "vegen", "gata", "gate", "gaten", "laan", "straat",
     "gracht", "plein", "kade", "utca", "tänav", "iela", "gatvė", "centret", "stien", "bakken",
+    "bulevardi", "puistikko", "-ring", "-damm", "-chaussee",
 )  # fmt: skip
 # Lower-case words allowed inside a street or town name.
 CONNECTORS = frozenset(
@@ -88,6 +89,10 @@ _WORD = regex.compile(r"(?:[\p{L}\p{M}][\p{L}\p{M}'’\-]*\.?|c/|C/)")
 # A house number, with the flat after a dash or a slash in the Baltic and Nordic way ("31-5").
 _HOUSE_NUMBER = regex.compile(r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,4})?\.?")
 _TOKEN = regex.compile(r"[^\s,]+")
+# A house number and the postcode on the next line, which the digit-group view joins into
+# one run ("Schleichgasse 2259\n33007 Gerolzhofen" is read "Schleichgasse 225933007
+# Gerolzhofen"): after a street word and before a town, the run is both.
+_JOINED_NUMBER = regex.compile(r"\d{7,12}")
 _SEP = regex.compile(r"[ \t]*,?[ \t]*(?:\n[ \t>]*)?,?[ \t]*")
 _UNIT = regex.compile(
     r"(?i:apt\.?|apartment|suite|ste\.?|unit|flat|room|rm\.?|floor|fl\.?|box|p\.?\s?o\.?\s?box|#)[ \t]?\d{1,6}[A-Za-z]?(?![\w-])"
@@ -161,14 +166,19 @@ class EnInternationalAddressRecognizer(ProjectLocalRecognizer):
         covered_to = -1
         name = type(self).__name__
         for index, (start, _end, token) in enumerate(tokens):
-            if start < covered_to or not _HOUSE_NUMBER.fullmatch(token):
+            if start < covered_to:
+                continue
+            joined = not _HOUSE_NUMBER.fullmatch(token)
+            if joined and not (
+                _JOINED_NUMBER.fullmatch(token) and _town_after(text, tokens, index)
+            ):
                 continue
             street = street_around(text, tokens, index)
-            if street is None:
-                continue
+            if street is None or (joined and street[0] >= start):
+                continue  # a joined run only after the street's name, European order
             first, last, score = street
             first = extend_left(text, first)
-            end, parts, street_word_after = extend_right(text, last)
+            end, parts, street_word_after = extend_right(text, last, after_postcode=joined)
             end = corner_street(text, first, end)
             if score == WEAK_SCORE and street_word_after:
                 score = STREET_SCORE
@@ -188,6 +198,14 @@ class EnInternationalAddressRecognizer(ProjectLocalRecognizer):
     def _has_context(self, text: str, start: int) -> bool:
         before = text[max(0, start - 40) : start].lower()
         return any(word in before for word in self.CONTEXT_WORDS)
+
+
+def _town_after(text: str, tokens: list[tuple[int, int, str]], index: int) -> bool:
+    """A capitalised word right after the number on its line."""
+    if index + 1 >= len(tokens):
+        return False
+    nxt = tokens[index + 1]
+    return same_line(text, tokens[index][1], nxt[0]) and nxt[2][:1].isupper()
 
 
 def same_line(text: str, a_end: int, b_start: int) -> bool:
@@ -311,12 +329,12 @@ def extend_left(text: str, start: int) -> int:
     return start
 
 
-def extend_right(text: str, end: int) -> tuple[int, int, bool]:
+def extend_right(text: str, end: int, *, after_postcode: bool = False) -> tuple[int, int, bool]:
     """Follow the address's parts after the street; (end, number of parts, whether the
-    first was a street word after the number)."""
+    first was a street word after the number). ``after_postcode``: the street ends with a
+    postcode (a joined run), so a town may follow on the same line."""
     parts = 0
     street_word_after = False
-    after_postcode = False
     timeout = REGEX_TIMEOUT.secs
     while parts < _MAX_PARTS:
         sep = _SEP.match(text, end, timeout=timeout)

@@ -13,6 +13,8 @@ town ("EBEN\\nAustria", 0.6), unless a word is a common or closing word ("Thanks
 
 from __future__ import annotations
 
+import pathlib
+from functools import cache
 from typing import override
 
 import regex
@@ -93,6 +95,20 @@ _NOT_PLACES = frozenset(
     }
 )  # fmt: skip
 
+# Towns and regions of many countries (`en_place_names.txt`, from Faker's address providers,
+# common English words left out: scripts/make_place_names.py), read only after a word that
+# puts someone or something somewhere: "flew to Kędzierzyn-Koźle", "in Laax". A capitalised
+# word with an English town ending is a town there too ("to Auroratown", "in Niitabury").
+_PLACES_FILE = pathlib.Path(__file__).with_name("en_place_names.txt")
+_GAZETTEER_CUE = regex.compile(
+    r"(?<![\p{L}])(?i:in|to|from|near|around|visit|visiting|visited)[ \t]+"
+    rf"(?P<value>{_PLACE_WORD}(?:[ \t]+(?:{_PLACE_WORD}|(?:de|del|da|do|di|la|le|am|an|sur|i)(?=[ \t]+\p{{Lu}}))){{0,3}})"
+)
+_TOWN_ENDING = regex.compile(
+    r"\p{Lu}\p{Ll}[\p{Ll}\p{M}]+(?:town|ville|burgh|borough|bury|mouth|chester|stad|haven|furt)"
+)
+GAZETTEER_SCORE = 0.6
+
 
 class EnLocationRecognizer(ProjectLocalRecognizer):
     ENTITY = "LOCATION"
@@ -109,6 +125,7 @@ class EnLocationRecognizer(ProjectLocalRecognizer):
             if m.group("value").split()[0].lower() not in _NOT_PLACES
         ]
         results.extend(self._countries(text))
+        results.extend(self._gazetteer(text))
         if nlp_artifacts is None:
             return results
         for entity in nlp_artifacts.entities:
@@ -127,6 +144,26 @@ class EnLocationRecognizer(ProjectLocalRecognizer):
                     f"spaCy NER {entity.label_}",
                 )
             )
+        return results
+
+    def _gazetteer(self, text: str) -> list[RecognizerResult]:
+        """A known town or region (the longest run of words that is one) after a cue."""
+        places = place_names()
+        results = []
+        for match in _GAZETTEER_CUE.finditer(text, timeout=REGEX_TIMEOUT.secs):
+            start = match.start("value")
+            words = list(regex.finditer(r"\S+", match.group("value")))
+            for count in range(len(words), 0, -1):
+                end = start + words[count - 1].end()
+                value = text[start:end]
+                if value.casefold() in places or (count == 1 and _TOWN_ENDING.fullmatch(value)):
+                    why = "known place after a cue"
+                    results.append(
+                        make_result(
+                            self.ENTITY, start, end, GAZETTEER_SCORE, type(self).__name__, why
+                        )
+                    )
+                    break
         return results
 
     def _countries(self, text: str) -> list[RecognizerResult]:
@@ -176,3 +213,12 @@ class EnLocationRecognizer(ProjectLocalRecognizer):
         return [
             make_result(self.ENTITY, *town.span("value"), TOWN_LINE_SCORE, type(self).__name__, why)
         ]
+
+
+@cache
+def place_names() -> frozenset[str]:
+    """The gazetteer's names, case-folded, read once per process."""
+    with _PLACES_FILE.open(encoding="utf-8") as handle:
+        return frozenset(
+            line.strip().casefold() for line in handle if line.strip() and not line.startswith("#")
+        )

@@ -99,6 +99,11 @@ _PLACE_BEFORE = frozenset(
 _WORD_BEFORE = regex.compile(r"([\p{L}\d]+)\.?[ \t]+$")
 _NUMBER_AFTER = regex.compile(r"[ \t]*\d")
 LEXICON_FULL_SCORE = 0.6
+# Festivals named like people ("when ramadan is", "noel was lovely").
+_FESTIVALS = frozenset({"ramadan", "diwali", "noel", "hanukkah", "navratri", "vesak", "nowruz"})
+_LOWER_SUBJECT = regex.compile(
+    r"(?<![\p{L}\p{M}'’\-@#_\d])(?P<name>\p{Ll}[\p{Ll}\p{M}]+)(?:[ \t]+(?:is|was|had|has|said|says|told|asked)(?![\p{L}])|['’]s[ \t]|[ \t]*:[ \t]*[\"“])"
+)
 LEXICON_ALONE_SCORE = 0.55
 _NAME_SHAPE = regex.compile(r"\p{Lu}[\p{L}\p{M}'’\-]+(?:\s+\p{Lu}[\p{L}\p{M}'’\-.]+)*")
 
@@ -144,7 +149,11 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
         results += self._lexicon(text, results)
         results += self._list_members(text, results)
         results += self._lower_list(text, results)
-        return results + self._repeats(text, results)
+        results += self._lower_subject(text, results)
+        results += self._repeats(text, results)
+        # A hashtag or a handle names a topic or an account, not a person written out
+        # ("#KraftFightsHunger", "#YomKippur", "@WanderingRyu").
+        return [r for r in results if text[r.start - 1 : r.start] not in {"#", "@"}]
 
     def _lexicon(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
         """A known given name, with the capitalised surname after it when there is one."""
@@ -178,6 +187,29 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
                 ):
                     continue
             extra.append(make_result(self.ENTITY, start, end, score, type(self).__name__, why))
+        return extra
+
+    def _lower_subject(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
+        """A lower-case known given name as the subject of a verb or a speaker ("selma is
+        from ...", "cormac had given ...", 'mika: "who are you?"')."""
+        given, _surnames = person_names()
+        extra = []
+        for match in _LOWER_SUBJECT.finditer(text):
+            start, end = match.span("name")
+            word = match.group("name")
+            if (
+                len(word) < 4
+                or word.capitalize() not in given
+                or word in STOP_WORDS
+                or word in _FESTIVALS
+            ):
+                continue
+            if any(r.start < end and start < r.end for r in found):
+                continue
+            why = "a lower-case known given name before a verb"
+            extra.append(
+                make_result(self.ENTITY, start, end, LEXICON_ALONE_SCORE, type(self).__name__, why)
+            )
         return extra
 
     def _lower_list(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
@@ -281,6 +313,52 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
                     )
                 )
         return extra
+
+
+# A firm named after its partners ("Owens, Duran and Oneal", "the Clark, Romero and Hall
+# Orchestra"): three or more surnames joined by commas and "and"/"&", in any case.
+_FIRM_WORD = r"[\p{L}][\p{L}\p{M}'’\-]+"
+_FIRM = regex.compile(
+    rf"(?<![\p{{L}}\p{{M}}@#])({_FIRM_WORD}(?:,[ \t]*{_FIRM_WORD})+,?[ \t]+(?:and|&)[ \t]+{_FIRM_WORD})(?![\p{{L}}\p{{M}}])"
+)
+_FIRM_WORD_RE = regex.compile(_FIRM_WORD)
+# What makes such a list one firm: a singular verb or a company word after it ("... is a
+# design agency", "... Orchestra"), a word before it that puts someone in a firm ("from",
+# "work for", "at"), or a line of its own (a letterhead or a signature's company line).
+_FIRM_AFTER = regex.compile(r"[ \t]+(?:(?:is|has|was)(?![\p{L}])|([\p{L}]+))", regex.I)
+_FIRM_BEFORE = regex.compile(r"(?<![\p{L}])(?:from|for|at|the|of)[ \t]+$", regex.I)
+_LINE_START = regex.compile(r"(?:^|\n)[ \t>]*$")
+_LINE_END = regex.compile(r"[ \t]*(?:\n|$)")
+
+
+def firm_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of firms named after partners: none of their words is a given name only."""
+    given, surnames = person_names()
+    spans = []
+    for match in _FIRM.finditer(text):
+        words = [w.group() for w in _FIRM_WORD_RE.finditer(match.group(1))]
+        words = [w for w in words if w.lower() not in {"and"}]
+        if len(words) < 3:
+            continue
+        if any(w.lower() in STOP_WORDS for w in words):
+            continue
+        if any((c := w[:1].upper() + w[1:]) in given and c not in surnames for w in words):
+            continue  # "Romi, Erik, Amy and Kristen" are people
+        start, end = match.span(1)
+        after = _FIRM_AFTER.match(text, end)
+        company = after is not None and (after.group(1) or "").lower() in _COMPANY_WORDS
+        if (
+            (after is not None and after.group(1) is None)
+            or company
+            or _FIRM_BEFORE.search(text, max(0, start - 12), start) is not None
+            or (
+                "\n" in text
+                and _LINE_START.search(text, max(0, start - 8), start) is not None
+                and _LINE_END.match(text, end) is not None
+            )
+        ):
+            spans.append((start, after.end() if company and after else end))
+    return spans
 
 
 def not_a_name_word(word: str) -> bool:

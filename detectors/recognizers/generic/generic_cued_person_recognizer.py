@@ -39,6 +39,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from detectors.recognizers.base import REGEX_TIMEOUT, ProjectLocalRecognizer, make_result
+from detectors.recognizers.en.en_person_recognizer import person_names
 
 _CAPITALISED = r"\p{Lu}[\p{L}\p{M}'’\-]*\p{L}"
 _UNCASED = r"[\p{Arabic}\p{Devanagari}\p{Bengali}\p{Thai}\p{Hebrew}\p{Hangul}\p{Tamil}\p{Telugu}\p{Gujarati}\p{Gurmukhi}\p{Cyrillic}][\p{L}\p{M}\u200c\u200d]*"
@@ -61,6 +62,12 @@ _SAID_TO = regex.compile(
 )
 _STRONG_LOWER = regex.compile(
     rf"(?<![\p{{L}}])(?:(?i:my name is|my name's|name\s?:)[ \t]*(?P<value>{_LOWER})|(?:mr|mrs|ms|dr)\.?[ \t]+(?P<value>[a-z][a-z'’\-]+))"
+)
+# Lower-case chat after a cue ("hi im marek drobot", "people call me višeslav"): a known given
+# name of the lexicon (en_person_names.txt), with a known surname after it when there is one.
+_LOWER_LEXICON_CUED = regex.compile(
+    r"(?<![\p{L}])(?i:i'm|i’m|im|i am|this is|call me|calls me|it's for|it is for|speak to|talk to|ask for)"
+    r"[ \t]+(?P<first>\p{Ll}[\p{Ll}\p{M}'’\-]+)(?:[ \t]+(?P<second>\p{Ll}[\p{Ll}\p{M}'’\-]+))?(?![\p{L}\p{M}])"
 )
 # "Melvin's daughter": a name before a family or social relation.
 _RELATION = regex.compile(
@@ -183,11 +190,29 @@ class GenericCuedPersonRecognizer(ProjectLocalRecognizer):
                 start, end = vocative.span("value")
                 why = "a name the message addresses before a request"
                 results.append(make_result(self.ENTITY, start, end, NAME_LINE_SCORE, name, why))
+        results.extend(self._lower_known_name(text))
         for match in _STRONG_LOWER.finditer(text, timeout=REGEX_TIMEOUT.secs):
             start, end = trim(text, *match.span("value"))
             if end > start:
                 why = "lower-case name after my name is or a title"
                 results.append(make_result(self.ENTITY, start, end, self.CUE_SCORE, name, why))
+        return results
+
+    def _lower_known_name(self, text: str) -> list[RecognizerResult]:
+        given, surnames = person_names()
+        results = []
+        for match in _LOWER_LEXICON_CUED.finditer(text, timeout=REGEX_TIMEOUT.secs):
+            first = match.group("first")
+            if first.capitalize() not in given or first in _CHAT_WORDS or first in STOP_WORDS:
+                continue
+            start, end = match.span("first")
+            second = match.group("second")
+            if second and (second.capitalize() in surnames or second.capitalize() in given):
+                end = match.end("second")
+            why = "lower-case known given name after a cue"
+            results.append(
+                make_result(self.ENTITY, start, end, self.CUE_SCORE, type(self).__name__, why)
+            )
         return results
 
     def _lower_case_card_head(self, text: str) -> list[RecognizerResult]:
