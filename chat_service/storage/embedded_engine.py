@@ -106,8 +106,8 @@ message at 3,000 messages and seconds at 20,000 (tests/benchmarks/store_insert.p
    that needs the operation's context (`$expr`, `$where`, `$jsonSchema`, `$elemMatch`,
    `$near`), those documents are loaded by key and the first that matches, by key, is
    the one written. A `$max` of a conversation at 2,000 conversations cost the store
-   about 19 ms of CPU, now about 5.5 ms, about as much as a message insert
-   (docs/inbox.md "Reads").
+   15-19 ms of CPU, now 5.5-6.3 ms, about as much as a message insert (4.5-5.9 ms;
+   tests/benchmarks/store_conversation_update.py, docs/inbox.md "Reads").
 """
 
 from __future__ import annotations
