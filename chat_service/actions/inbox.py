@@ -140,18 +140,20 @@ async def _rows(
     """Each row's last message, waiting time and unanswered count, from the messages since
     the conversation's newest staff message (its mark, `last_staff_seq`, kept on staff
     messages only): that message and the customer's after it, read for every row in one
-    query. A conversation without a mark (opened before it was kept), or whose marked
-    message is gone (retention), has every message read instead."""
-    marked = {c.id: mark for c, mark in found if mark is not None}
-    read = await services.store.messages.since_seqs([(c, max(n, 1)) for c, n in marked.items()])
+    query. A conversation staff has not written in yet (mark 0: every message is the
+    customer's), without a mark (opened before it was kept), or whose marked message is
+    gone (retention), has every message read instead, in one plain `$in` query (a `$or`
+    branch per row costs the embedded store more than it saves when nothing is skipped:
+    200 rows of 5 customer messages, 425 -> 2,063 ms p50)."""
+    marked = {c.id: mark for c, mark in found if mark}  # staff wrote: read from there on
+    read = await services.store.messages.since_seqs(list(marked.items()))
     by_conversation: dict[str, list[MessageDoc]] = {}
     for m in read:
         by_conversation.setdefault(m["conversation_id"], []).append(m)
-    every = [
+    every = [  # no staff message yet (0), no mark (None), or the marked message gone
         c.id
         for c, mark in found
-        if mark is None
-        or (mark > 0 and all(m["seq"] != mark for m in by_conversation.get(c.id, [])))
+        if not mark or all(m["seq"] != mark for m in by_conversation.get(c.id, []))
     ]
     for c in every:
         by_conversation.pop(c, None)
