@@ -3,8 +3,11 @@ conversation with the last message as the viewer may see it, the waiting time an
 number of unanswered customer messages, sorted by waiting time.
 
 Reads per page, whatever its size: one conversation query, one query for the listed
-conversations' messages (read through the `conversation_seq` index), and a count for each
-view whose count is not already known from the listed conversations; no read per row.
+conversations' messages from each one's newest staff message on (its mark, kept on staff
+messages only, storage/conversations.py `note_staff_message`; read through the
+`conversation_seq` index), and a count for each view whose count is not already known from
+the listed conversations; no read per row. Conversations without a usable mark have every
+message read (a second query, only when there are such).
 The console's first load is one request: the `open` view (an agent's Mine and Unassigned
 together, a supervisor's All), whose rows give every open view's count, so only Closed is
 counted by the store.
@@ -95,7 +98,7 @@ async def inbox(services: Services, identity: Identity, view: View, page: int) -
             _query(view, identity), "created_at", 0, OPEN_VIEW_MAX
         )
         has_more, page = False, 0
-    counts = _counted(view, identity, found)
+    counts = _counted(view, identity, [c for c, _mark in found])
     for v in allowed:
         if v.value not in counts:
             counts[v.value] = await conversations.count_where(_query(v, identity))
@@ -132,36 +135,60 @@ def _counted(view: View, identity: Identity, found: list[Conversation]) -> dict[
 
 
 async def _rows(
-    services: Services, identity: Identity, found: list[Conversation]
+    services: Services, identity: Identity, found: list[tuple[Conversation, int | None]]
 ) -> list[InboxRow]:
-    messages = await services.store.messages.of_conversations([c.id for c in found])
-    messages.sort(key=lambda m: (m["conversation_id"], m["seq"]))
-    last: dict[str, MessageDoc] = {}
-    waiting: dict[str, datetime] = {}
-    unanswered: dict[str, int] = {}
-    for m in messages:
-        conversation_id = m["conversation_id"]
-        last[conversation_id] = m
-        if m["sender"]["role"] == Role.CUSTOMER.value:
-            waiting.setdefault(conversation_id, m["created_at"])
-            unanswered[conversation_id] = unanswered.get(conversation_id, 0) + 1
-        else:
-            waiting.pop(conversation_id, None)
-            unanswered.pop(conversation_id, None)
+    """Each row's last message, waiting time and unanswered count, from the messages since
+    the conversation's newest staff message (its mark, `last_staff_seq`, kept on staff
+    messages only): that message and the customer's after it, read for every row in one
+    query. A conversation staff has not written in yet (mark 0: every message is the
+    customer's), without a mark (opened before it was kept), or whose marked message is
+    gone (retention), has every message read instead, in one plain `$in` query (a `$or`
+    branch per row costs the embedded store more than it saves when nothing is skipped:
+    200 rows of 5 customer messages, 425 -> 2,063 ms p50)."""
+    marked = {c.id: mark for c, mark in found if mark}  # staff wrote: read from there on
+    read = await services.store.messages.since_seqs(list(marked.items()))
+    by_conversation: dict[str, list[MessageDoc]] = {}
+    for m in read:
+        by_conversation.setdefault(m["conversation_id"], []).append(m)
+    every = [  # no staff message yet (0), no mark (None), or the marked message gone
+        c.id
+        for c, mark in found
+        if not mark or all(m["seq"] != mark for m in by_conversation.get(c.id, []))
+    ]
+    for c in every:
+        by_conversation.pop(c, None)
+    for m in await services.store.messages.of_conversations(every):
+        by_conversation.setdefault(m["conversation_id"], []).append(m)
     rows: list[InboxRow] = []
-    for conversation in found:
-        doc = last.get(conversation.id)
+    for conversation, _mark in found:
+        last, waiting, unanswered = _outline(by_conversation.get(conversation.id, []))
         preview = (
-            await view_message(services, doc, identity, conversation, "inbox")
-            if doc is not None
+            await view_message(services, last, identity, conversation, "inbox")
+            if last is not None
             else None
         )
         rows.append(
             InboxRow(
                 conversation,
                 preview,
-                waiting.get(conversation.id) if conversation.status == "open" else None,
-                unanswered.get(conversation.id, 0),
+                waiting if conversation.status == "open" else None,
+                unanswered,
             )
         )
     return rows
+
+
+def _outline(messages: list[MessageDoc]) -> tuple[MessageDoc | None, datetime | None, int]:
+    """The last message, the time of the customer's first message since staff last wrote
+    and the number of those, from a conversation's messages (every one, or those from its
+    newest staff message on: the same answer)."""
+    messages.sort(key=lambda m: m["seq"])
+    waiting: datetime | None = None
+    unanswered = 0
+    for m in messages:
+        if m["sender"]["role"] == Role.CUSTOMER.value:
+            waiting = waiting or m["created_at"]
+            unanswered += 1
+        else:
+            waiting, unanswered = None, 0
+    return (messages[-1] if messages else None), waiting, unanswered

@@ -647,6 +647,12 @@ async def _store(
             raise
         if binding is not None:
             await binding
+        if stored.doc["sender"]["role"] != Role.CUSTOMER.value:
+            # The inbox's mark of the newest staff message (docs/inbox.md "Reads"); on a
+            # replay too, in case the first attempt stopped before it (`$max`: no harm).
+            await services.store.conversations.note_staff_message(
+                stored.doc["conversation_id"], stored.doc["seq"]
+            )
     except PyMongoError as exc:
         raise StoreUnavailable(ref=command.client_id) from exc
     return stored

@@ -63,6 +63,9 @@ class ConversationDoc(TypedDict):
     customer_name: NotRequired[str]
     customer_profile: NotRequired[dict[str, str]]
     customer_lang: NotRequired[Lang]
+    # The inbox's mark (docs/inbox.md "Reads"): the seq of the newest staff message, 0 before
+    # any; absent on conversations opened before it was kept.
+    last_staff_seq: NotRequired[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +202,7 @@ class ConversationStore:
                 "agent_id": None,
                 "created_at": now,
                 "closed_at": None,
+                "last_staff_seq": 0,  # the inbox's mark, kept by `note_staff_message`
             }
             if name is not None:
                 new["customer_name"] = name
@@ -361,11 +365,23 @@ class ConversationStore:
 
     async def list_where(
         self, query: Mapping[str, object], sort: str, skip: int, limit: int
-    ) -> list[Conversation]:
+    ) -> list[tuple[Conversation, int | None]]:
         """Conversations matching an inbox view's query (chat_service/actions/inbox.py),
-        newest `sort` first."""
+        newest `sort` first, each with the seq of its newest staff message (0: none yet;
+        None: opened before that was kept)."""
         cursor = self._c.find(dict(query)).sort(sort, -1).skip(skip).limit(limit)  # index: queue
-        return [Conversation.from_doc(doc) async for doc in cursor]
+        return [(Conversation.from_doc(doc), doc.get("last_staff_seq")) async for doc in cursor]
+
+    async def note_staff_message(self, conversation_id: str, seq: int) -> None:
+        """Keep the inbox's mark of a conversation whose staff has just stored message `seq`:
+        one atomic `$max` (several instances or an out-of-order update end the same). Only
+        staff messages write it (customers' messages, most of them, write nothing here); a
+        conversation opened before the mark was kept gets none (the inbox reads all its
+        messages). Not cached: the open-conversation cache holds no mark."""
+        await self._c.update_one(
+            {"_id": conversation_id, "last_staff_seq": {"$exists": True}},  # index: _id (key)
+            {"$max": {"last_staff_seq": seq}},
+        )
 
     async def list_for_customer(self, customer_id: str, limit: int = 100) -> list[Conversation]:
         cursor = (

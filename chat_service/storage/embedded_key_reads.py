@@ -16,7 +16,18 @@ way), so no other document can match.
 
 from __future__ import annotations
 
-from mongoeco.core.query_plan import AndCondition, EqualsCondition, InCondition, QueryNode
+from mongoeco.core.query_plan import (
+    AndCondition,
+    DeferredQueryNode,
+    ElemMatchCondition,
+    EqualsCondition,
+    ExprCondition,
+    InCondition,
+    JsonSchemaCondition,
+    NearCondition,
+    QueryNode,
+    WhereCondition,
+)
 
 KEYS_PER_STATEMENT = 500  # far below SQLite's limit on bound parameters
 
@@ -34,6 +45,30 @@ def key_lookup_ids(plan: QueryNode) -> tuple[str, ...] | None:
         named = [ids for clause in plan.clauses if (ids := key_lookup_ids(clause)) is not None]
         return min(named, key=len) if named else None
     return None
+
+
+_CONTEXTUAL = (
+    ExprCondition,
+    WhereCondition,
+    JsonSchemaCondition,
+    DeferredQueryNode,
+    ElemMatchCondition,
+    NearCondition,
+)
+
+
+def python_matchable(plan: QueryNode) -> bool:
+    """Whether `plan` can be matched on a document without the operation's variables,
+    collation or any other context: no `$expr`, `$where`, `$jsonSchema`, `$elemMatch`,
+    `$near` or deferred part anywhere in it (an update's or delete's document,
+    embedded_engine.py item 9)."""
+    if isinstance(plan, _CONTEXTUAL):
+        return False
+    clauses = getattr(plan, "clauses", None)
+    if isinstance(clauses, tuple):
+        return all(python_matchable(c) for c in clauses if isinstance(c, QueryNode))
+    clause = getattr(plan, "clause", None)
+    return not isinstance(clause, QueryNode) or python_matchable(clause)
 
 
 def key_batches(keys: list[str]) -> list[list[str]]:

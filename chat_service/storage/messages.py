@@ -328,6 +328,21 @@ class MessageStore:
         )
         return [doc async for doc in cursor]
 
+    async def since_seqs(self, wanted: Sequence[tuple[str, int]]) -> list[MessageDoc]:
+        """The messages of each (conversation id, seq) pair from that seq on, in one query
+        (the inbox: a conversation's newest staff message and what came after it). The
+        `$in` of the conversations lets the embedded store read the `conversation_seq`
+        index (storage/embedded_engine.py item 5); the `$or` keeps only the wanted seqs, so
+        the older messages are not decoded and sent."""
+        if not wanted:
+            return []
+        query = {
+            "conversation_id": {"$in": sorted({c for c, _ in wanted})},
+            "$or": [{"conversation_id": c, "seq": {"$gte": n}} for c, n in wanted],
+        }
+        cursor = self._c.find(query)  # index: conversation_seq
+        return [doc async for doc in cursor]
+
     async def many(self, message_ids: list[str]) -> list[MessageDoc]:
         cursor = self._c.find({"_id": {"$in": message_ids}}).sort("seq", 1)  # index: _id
         return [doc async for doc in cursor]

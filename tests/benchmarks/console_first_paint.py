@@ -2,6 +2,7 @@
 200 open conversations, under 1 s).
 
     .venv/bin/python -m tests.benchmarks.console_first_paint [--conversations 200] [--runs 5]
+        [--messages-per-conversation 1] [--inbox-reads 0] [--answered-at 0] [--breakdown]
 
 The server is `chat-service serve` in a child process (its own embedded store, a temporary
 data directory, a free loopback port; `page_latency.start_server`). N customers each open a
@@ -17,6 +18,12 @@ Resource Timing entries and an init script that notes the socket's moments): the
 response, the last of its modules (and how many requests the page made before the paint,
 with their bytes), each `/api` request (sent, first byte, last byte), the socket's open
 and its `hello`, and the paint.
+
+`--messages-per-conversation M` gives each conversation M customer messages (real inboxes
+have long chats); `--inbox-reads K` first times `GET /api/inbox?view=open` K times from a
+plain HTTP client (the endpoint alone, without the page); `--answered-at K` makes an agent
+join each conversation and answer after its K-th message (the rows are then that agent's:
+use it with `--runs 0`, the endpoint alone).
 """
 
 from __future__ import annotations
@@ -106,27 +113,78 @@ def describe(painted: float, parts: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def seed(url: str, tokens: TokenService, n: int) -> None:
-    """N customers, each with an open conversation of one message (sequentially)."""
+API_AGENT = "bench-fp-agent-api"  # times the endpoint; with --answered-at, answers too
+
+
+async def seed(
+    url: str, tokens: TokenService, n: int, per_conversation: int = 1, answered_at: int = 0
+) -> None:
+    """N customers, each with an open conversation of `per_conversation` messages
+    (sequentially); with `answered_at` K, the agent `API_AGENT` joins each conversation
+    and answers once after the customer's K-th message."""
     async with aiohttp.ClientSession() as session:
-        for i in range(n):
-            token = tokens.issue(
-                Role.CUSTOMER,
-                f"bench-fp-{i}",
-                extra={"name": f"Customer {i}", "profile": {"order": f"A-{1000 + i}"}},
-            )
-            async with session.ws_connect(f"{url}/ws?token={token}") as ws:
-                client_id = uuid.uuid4().hex
-                await ws.send_json(
-                    {"type": "message.send", "client_id": client_id, "kind": "text",
-                     "text": f"Where is my order A-{1000 + i}?"}
-                )  # fmt: skip
-                async for msg in ws:
-                    frame = json.loads(msg.data)
-                    if frame.get("type") == "message.ack":
-                        break
-                    if frame.get("type") == "error":
-                        raise RuntimeError(frame)
+        agent = (
+            await session.ws_connect(f"{url}/ws?token={tokens.issue(Role.AGENT, API_AGENT)}")
+            if answered_at
+            else None
+        )
+        try:
+            for i in range(n):
+                token = tokens.issue(
+                    Role.CUSTOMER,
+                    f"bench-fp-{i}",
+                    extra={"name": f"Customer {i}", "profile": {"order": f"A-{1000 + i}"}},
+                )
+                async with session.ws_connect(f"{url}/ws?token={token}") as ws:
+                    for k in range(per_conversation):
+                        ack = await _send(ws, f"Where is my order A-{1000 + i}? ({k + 1})")
+                        if agent is not None and k + 1 == answered_at:
+                            conversation_id = ack["conversation_id"]
+                            await agent.send_json(
+                                {"type": "conversation.join", "conversation_id": conversation_id}
+                            )
+                            await _send(agent, "Let me check.", conversation_id)
+        finally:
+            if agent is not None:
+                await agent.close()
+
+
+async def _send(
+    ws: aiohttp.ClientWebSocketResponse, text: str, conversation_id: str | None = None
+) -> dict[str, Any]:
+    """A text message sent on `ws`, and its ack (other frames skipped)."""
+    client_id = uuid.uuid4().hex
+    frame: dict[str, Any] = {
+        "type": "message.send", "client_id": client_id, "kind": "text", "text": text
+    }  # fmt: skip
+    if conversation_id is not None:
+        frame["conversation_id"] = conversation_id
+    await ws.send_json(frame)
+    async for msg in ws:
+        got = json.loads(msg.data)
+        if got.get("type") == "message.ack" and got.get("client_id") == client_id:
+            return dict(got)
+        if got.get("type") == "error":
+            raise RuntimeError(got)
+    raise RuntimeError("the socket closed before the ack")
+
+
+async def time_inbox(base: str, tokens: TokenService, reads: int) -> list[float]:
+    """`GET /api/inbox?view=open` as an agent, `reads` times one after another: each
+    answer's time on this client (loopback; the server's own time and the store's)."""
+    token = tokens.issue(Role.AGENT, API_AGENT)
+    times: list[float] = []
+    loop = asyncio.get_running_loop()
+    async with aiohttp.ClientSession() as session:
+        for _ in range(reads):
+            started = loop.time()
+            async with session.get(
+                f"{base}/api/inbox?view=open", headers={"Authorization": f"Bearer {token}"}
+            ) as response:
+                await response.read()
+                response.raise_for_status()
+            times.append((loop.time() - started) * 1000)
+    return times
 
 
 async def bench(args: argparse.Namespace) -> int:
@@ -138,7 +196,24 @@ async def bench(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="chat-first-paint-") as tmp:
         server = await start_server(Path(tmp) / "data", port, secret)
         try:
-            await seed(f"ws://{HOST}:{port}", tokens, args.conversations)
+            await seed(
+                f"ws://{HOST}:{port}",
+                tokens,
+                args.conversations,
+                args.messages_per_conversation,
+                args.answered_at,
+            )
+            if args.inbox_reads:
+                api = await time_inbox(base, tokens, args.inbox_reads)
+                print(
+                    f"GET /api/inbox?view=open, {args.conversations} conversations x "
+                    f"{args.messages_per_conversation} messages (answered at "
+                    f"{args.answered_at or '-'}), {len(api)} reads: "
+                    f"p50 {percentile(api, 50):.0f} ms, max {max(api):.0f} ms "
+                    f"({', '.join(f'{t:.0f}' for t in api)})"
+                )
+            if not args.runs:
+                return 0  # the endpoint alone
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 times: list[float] = []
@@ -171,6 +246,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--messages-per-conversation", type=int, default=1)
+    parser.add_argument(
+        "--inbox-reads", type=int, default=0, help="first time GET /api/inbox?view=open N times"
+    )
+    parser.add_argument(
+        "--answered-at",
+        type=int,
+        default=0,
+        help="an agent answers each conversation after the customer's K-th message (then "
+        "only that agent sees the rows: use with --runs 0)",
+    )
     parser.add_argument("--breakdown", action="store_true", help="print each run's timeline")
     return asyncio.run(bench(parser.parse_args(argv)))
 

@@ -133,3 +133,100 @@ async def test_when_messages_are_read_by_id_then_the_answers_are_the_filters(
     ]
     folded = collection.find({"_id": "M-C-ONE-1"}, collation={"locale": "en", "strength": 2})
     assert _ids(await folded.to_list()) == ["m-c-one-1"]
+
+
+async def test_when_a_document_is_updated_by_id_and_a_condition_then_only_its_key_is_read(
+    messages: tuple[AsyncCollection[Doc], Statements, Path],
+) -> None:
+    """An update or delete whose filter names its document by `_id` beside other
+    conditions (the inbox's `$max` of a conversation's seqs: `{_id, last_seq: {$exists}}`)
+    reads that document by its storage key (item 9). Before: every statement below read
+    the whole collection, four times for a `$max` (the document, then three scans for
+    decimals at the condition's field), ~19 ms of the store's CPU at 2,000 conversations."""
+    collection, statements, path = messages
+    writes: list[tuple[str, list[str]]] = []
+
+    async def write(name: str, command: Any) -> Any:
+        statements.sql.clear()
+        outcome = await command
+        writes.append((name, _document_reads(path, statements.sql)))
+        return outcome
+
+    maxed = await write(
+        "$max",
+        collection.update_one(
+            {"_id": "m-c-one-3", "seq": {"$exists": True}}, {"$max": {"seq": 50}}
+        ),
+    )
+    assert maxed.modified_count == 1
+    same = await write(
+        "$max, not more",
+        collection.update_one({"_id": "m-c-one-3", "seq": {"$exists": True}}, {"$max": {"seq": 9}}),
+    )
+    assert (same.matched_count, same.modified_count) == (1, 0)
+    after = await write(
+        "find_one_and_update",
+        collection.find_one_and_update(
+            {"_id": {"$in": ["m-c-two-7", "m-c-two-8"]}, "conversation_id": "c-two"},
+            {"$set": {"read": True}},
+        ),
+    )
+    assert after is not None and after["_id"] in ("m-c-two-7", "m-c-two-8")  # no order
+    gone = await write(
+        "delete", collection.delete_one({"_id": "m-c-three-9", "conversation_id": "c-three"})
+    )
+    assert gone.deleted_count == 1
+
+    for name, plan in writes:
+        assert plan, f"{name}: no read of documents traced"
+        for line in plan:
+            assert "storage_key=?" in line, f"{name}: {line}"
+    stored = await collection.find_one({"_id": "m-c-one-3"})
+    assert stored is not None and stored["seq"] == 50
+    assert await collection.find_one({"_id": "m-c-three-9"}) is None
+
+
+async def test_when_a_document_is_updated_by_id_and_a_condition_then_only_a_match_changes(
+    messages: tuple[AsyncCollection[Doc], Statements, Path],
+) -> None:
+    collection, _, _ = messages
+    # The condition fails: nothing matched, nothing changed.
+    missed = await collection.update_one(
+        {"_id": "m-c-one-4", "last_seq": {"$exists": True}}, {"$max": {"last_seq": 3}}
+    )
+    assert (missed.matched_count, missed.modified_count) == (0, 0)
+    assert "last_seq" not in (await collection.find_one({"_id": "m-c-one-4"}) or {})
+    # Of several named ids, the one that meets the condition.
+    picked = await collection.find_one_and_update(
+        {"_id": {"$in": ["m-c-one-1", "m-c-two-1", "m-nowhere"]}, "conversation_id": "c-two"},
+        {"$inc": {"seq": 1000}},
+        return_document=True,
+    )
+    assert picked is not None and (picked["_id"], picked["seq"]) == ("m-c-two-1", 1001)
+    assert (await collection.find_one({"_id": "m-c-one-1"}) or {})["seq"] == 1
+    # Of several that meet it, one only.
+    one = await collection.update_many(
+        {"_id": {"$in": ["m-c-one-6", "m-c-one-7"]}, "conversation_id": "c-one"},
+        {"$set": {"many": True}},
+    )
+    assert one.modified_count == 2  # update_many: both, as before
+    single = await collection.update_one(
+        {"_id": {"$in": ["m-c-one-6", "m-c-one-7"]}, "many": True}, {"$unset": {"many": ""}}
+    )
+    assert single.modified_count == 1
+    assert await collection.count_documents({"many": True}) == 1
+    # None of the named ids exists, and a condition on another field: no write.
+    none = await collection.delete_one({"_id": "m-nowhere", "seq": 1})
+    assert none.deleted_count == 0
+    # mongoeco's own way still: `$expr` (the operation's variables) and a collation.
+    expr = await collection.update_one(
+        {"_id": "m-c-one-2", "$expr": {"$eq": ["$seq", 2]}}, {"$set": {"expr": True}}
+    )
+    assert expr.modified_count == 1
+    folded = await collection.update_one(
+        {"_id": "M-C-ONE-5", "seq": 5},
+        {"$set": {"folded": True}},
+        collation={"locale": "en", "strength": 2},
+    )
+    assert folded.modified_count == 1
+    assert await collection.count_documents({}) == MESSAGES

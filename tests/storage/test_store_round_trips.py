@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +20,8 @@ from chat_service import keys
 from chat_service.actions import messages as msg_actions
 from chat_service.storage import crypto
 from chat_service.storage.conversations import ConversationStore
-from tests.helpers.consent import CARD_TEXT, OTHER_CARD, answer, assigned_chat
+from chat_service.storage.messages import conv_seq
+from tests.helpers.consent import CARD_TEXT, OTHER_CARD, answer, assigned_chat, headers
 from tests.helpers.ws import Client, Peer, connect, customer_opens
 
 
@@ -31,6 +33,8 @@ class _Commands(monitoring.CommandListener):
         self._lock = threading.Lock()
         self.database: str | None = None
         self.seen: list[str] = []
+        self.returned: dict[str, int] = {}  # documents the store answered, by collection
+        self._watched: set[int] = set()  # request ids of this database's commands
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.database_name != self.database or _background(event.command):
@@ -39,9 +43,16 @@ class _Commands(monitoring.CommandListener):
         where = f" {target}" if isinstance(target, str) else ""
         with self._lock:
             self.seen.append(f"{event.command_name}{where}")
+            self._watched.add(event.request_id)
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
+        cursor = event.reply.get("cursor")
+        with self._lock:
+            if event.request_id not in self._watched or not isinstance(cursor, Mapping):
+                return
+            batch = cursor.get("firstBatch", cursor.get("nextBatch", []))
+            collection = str(cursor.get("ns", "")).partition(".")[2]
+            self.returned[collection] = self.returned.get(collection, 0) + len(batch)
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
@@ -53,6 +64,7 @@ class _Commands(monitoring.CommandListener):
     def take(self) -> list[str]:
         with self._lock:
             seen, self.seen = self.seen, []
+            self.returned = {}
         return seen
 
 
@@ -175,12 +187,13 @@ async def test_plain_text_messages_cost_one_insert_each(
         assert commands.take() == cost, text
     assert [f["entity_type"] for f in new["findings"]] == ["EMAIL_ADDRESS"]
 
-    # The agent's plain reply.
+    # The agent's plain reply, and the inbox's mark of the newest staff message (one `$max`
+    # by `_id`; staff messages only, docs/inbox.md "Reads").
     client_id = await agent.send_text("Let me check.", conversation_id=conversation_id)
     await agent.expect("message.ack", client_id=client_id)
     await customer.expect("message.new")
     await _settled(agent)
-    assert commands.take() == ["insert messages"]
+    assert commands.take() == ["insert messages", "update conversations"]
 
 
 async def test_when_a_resend_without_its_conversation_id_finds_another_open_then_the_original_ack(
@@ -296,3 +309,111 @@ async def test_sensitive_messages_cost_what_their_consent_needs_and_no_more(
     before, after = _split(commands.take())
     assert before == ["insert messages"]  # the grant was added to the cached ledger
     assert after == ["insert audit"]  # the assigned agent saw the kept value
+
+
+ROWS, MESSAGES_PER_ROW = 60, 12
+
+
+async def _seed_inbox(client: Client, rows: int = ROWS) -> datetime:
+    """ROWS open conversations of MESSAGES_PER_ROW messages each, written straight to the
+    store as the service stores them (with the inbox's mark; without search terms, which the
+    inbox does not read): in even ones an agent answered at seq 4 and the customer wrote the
+    rest, in odd ones the agent wrote last."""
+    db = client.app[keys.SERVICES].store.db
+    start = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    conversations: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    for i in range(rows):
+        conversation_id = f"c_inbox{i:04d}"
+        staff_seq = 4 if i % 2 == 0 else MESSAGES_PER_ROW
+        conversations.append(
+            {"_id": conversation_id, "customer_id": f"cust-{i}", "open_key": f"cust-{i}",
+             "status": "open", "agent_id": None, "created_at": start + timedelta(seconds=i),
+             "closed_at": None, "last_staff_seq": staff_seq}
+        )  # fmt: skip
+        for seq in range(1, MESSAGES_PER_ROW + 1):
+            staff = seq == staff_seq
+            messages.append(
+                {"_id": f"m_inbox{i:04d}_{seq:02d}", "conversation_id": conversation_id,
+                 "customer_id": f"cust-{i}", "seq": seq, "client_id": f"{i}-{seq}",
+                 "sender": {"role": "agent" if staff else "customer",
+                            "id": "agent-0" if staff else f"cust-{i}"},
+                 "kind": "text", "text": f"message {seq} of {i}", "findings": [],
+                 "secrets": [], "consent": None,
+                 "created_at": start + timedelta(minutes=seq, seconds=i),
+                 "conv_seq": conv_seq(conversation_id, seq), "secrets_version": 0}
+            )  # fmt: skip
+    await db["conversations"].insert_many(conversations)
+    await db["messages"].insert_many(messages)
+    return start
+
+
+async def test_when_conversations_are_listed_then_the_inbox_reads_from_the_last_staff_message(
+    client: Client, commands: _Commands
+) -> None:
+    """The console's first load (`view=open`): one conversation query, one count (Closed),
+    one message query answering, for each row, its newest staff message and the customer's
+    messages after it (found from the conversation's mark); not every message of every
+    listed conversation. The answers are those every message gives."""
+    start = await _seed_inbox(client)
+    commands.take()
+
+    response = await client.get("/api/inbox?view=open", headers=headers(client, "agent", "a-1"))
+    assert response.status == 200
+    body = await response.json()
+    returned = dict(commands.returned)
+    seen = commands.take()
+
+    assert seen == ["find conversations", "aggregate conversations", "find messages"]
+    assert returned["conversations"] == ROWS
+    unanswered = MESSAGES_PER_ROW - 4
+    # Even rows: the staff message and what followed; odd rows: the staff message alone.
+    assert returned["messages"] == ROWS // 2 * (unanswered + 1) + ROWS // 2
+    rows = {r["conversation"]["id"]: r for r in body["conversations"]}
+    assert len(rows) == ROWS
+    for i in range(ROWS):
+        row = rows[f"c_inbox{i:04d}"]
+        assert row["last_message"]["text"] == f"message {MESSAGES_PER_ROW} of {i}"
+        if i % 2 == 0:
+            assert row["unanswered"] == unanswered
+            waited = start + timedelta(minutes=5, seconds=i)
+            assert row["waiting_since"] == waited.isoformat()
+        else:
+            assert (row["unanswered"], row["waiting_since"]) == (0, None)
+
+
+async def test_when_a_conversation_has_no_mark_or_its_marked_message_is_gone_then_all_are_read(
+    client: Client, commands: _Commands
+) -> None:
+    """A conversation opened before the mark was kept, and one whose marked staff message
+    retention deleted: their rows come from every message they have (a second query, for
+    them alone), as before the mark."""
+    start = await _seed_inbox(client, rows=4)
+    db = client.app[keys.SERVICES].store.db
+    await db["conversations"].update_one({"_id": "c_inbox0000"}, {"$unset": {"last_staff_seq": ""}})
+    await db["messages"].delete_one({"_id": "m_inbox0002_04"})
+    commands.take()
+
+    response = await client.get("/api/inbox?view=open", headers=headers(client, "agent", "a-1"))
+    assert response.status == 200
+    rows = {r["conversation"]["id"]: r for r in (await response.json())["conversations"]}
+    seen = commands.take()
+
+    assert seen == [
+        "find conversations",
+        "aggregate conversations",
+        "find messages",  # from the marks on
+        "find messages",  # every message of c_inbox0000 and c_inbox0002
+    ]
+    unmarked = rows["c_inbox0000"]
+    assert (unmarked["unanswered"], unmarked["waiting_since"]) == (
+        MESSAGES_PER_ROW - 4,
+        (start + timedelta(minutes=5)).isoformat(),
+    )
+    gone = rows["c_inbox0002"]  # only the customer's messages are left
+    assert (gone["unanswered"], gone["waiting_since"]) == (
+        MESSAGES_PER_ROW - 1,
+        (start + timedelta(minutes=1, seconds=2)).isoformat(),
+    )
+    assert gone["last_message"]["text"] == f"message {MESSAGES_PER_ROW} of 2"
+    assert (rows["c_inbox0001"]["unanswered"], rows["c_inbox0003"]["unanswered"]) == (0, 0)
