@@ -73,22 +73,34 @@ def _names(value: object) -> list[str]:
     return []
 
 
-def main() -> None:
+def common_words() -> set[str]:
+    """The lower-case words of the word list named on the command line (default
+    /usr/share/dict/words): names spelt like them are left out."""
     words_file = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/dict/words")
-    common = {
+    return {
         w.strip() for w in words_file.read_text(encoding="utf-8").splitlines() if w[:1].islower()
     }
-    given: set[str] = set()
-    surnames: set[str] = set()
+
+
+def faker_places() -> set[str]:
+    """The places of Faker's address providers, every locale."""
     places: set[str] = set()
     for locale in AVAILABLE_LOCALES:
         try:
             address = importlib.import_module(f"faker.providers.address.{locale}")
         except ImportError:
-            pass
-        else:
-            for attr in _PLACE_ATTRS:
-                places.update(_names(address.Provider.__dict__.get(attr)))
+            continue
+        for attr in _PLACE_ATTRS:
+            places.update(_names(address.Provider.__dict__.get(attr)))
+    return places
+
+
+def main() -> None:
+    common = common_words()
+    places = faker_places()
+    given: set[str] = set()
+    surnames: set[str] = set()
+    for locale in AVAILABLE_LOCALES:
         try:
             module = importlib.import_module(f"faker.providers.person.{locale}")
         except ImportError:

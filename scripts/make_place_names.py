@@ -14,15 +14,13 @@ stop word. The recognizer reads a name only after a word that puts someone somew
 
 from __future__ import annotations
 
-import importlib
 import pathlib
-import sys
 
 import regex
-from faker.config import AVAILABLE_LOCALES
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from scripts.make_person_names import HEADER as NAMES_HEADER
+from scripts.make_person_names import common_words, faker_places
 
 HEADER = NAMES_HEADER.replace(
     "# Given names (G) and surnames (S) in Latin script: name<TAB>G|S|GS.\n"
@@ -34,33 +32,11 @@ TARGET = (
     pathlib.Path(__file__).resolve().parent.parent / "detectors/recognizers/en/en_place_names.txt"
 )
 _LATIN_PLACE = regex.compile(r"\p{Lu}[\p{Latin}\p{M}'\u2019\-]*\p{Ll}[\p{Latin}\p{M}'\u2019\- ]*")
-_PLACE_ATTRS = (
-    "countries", "cities", "city_names", "real_city_names", "states", "provinces", "regions",
-    "districts", "counties", "villages", "municipalities", "towns", "metropolitan_cities",
-)  # fmt: skip
-
-
-def _names(value: object) -> list[str]:
-    if isinstance(value, dict):
-        return [k for k in value if isinstance(k, str)]
-    if isinstance(value, list | tuple | set | frozenset):
-        return [v for v in value if isinstance(v, str)]
-    return []
 
 
 def main() -> None:
-    words_file = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/dict/words")
-    common = {
-        w.strip() for w in words_file.read_text(encoding="utf-8").splitlines() if w[:1].islower()
-    }
-    places: set[str] = set()
-    for locale in AVAILABLE_LOCALES:
-        try:
-            address = importlib.import_module(f"faker.providers.address.{locale}")
-        except ImportError:
-            continue
-        for attr in _PLACE_ATTRS:
-            places.update(_names(address.Provider.__dict__.get(attr)))
+    common = common_words()
+    places = faker_places()
 
     def keep(name: str) -> bool:
         folded = name.casefold()

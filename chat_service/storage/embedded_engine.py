@@ -135,6 +135,7 @@ from mongoeco.engines.sqlite_query import (
 from chat_service.storage.embedded_key_reads import (
     key_batches,
     key_lookup_ids,
+    plan_nodes,
     python_matchable,
 )
 from chat_service.storage.embedded_sorted_reads import (
@@ -175,13 +176,7 @@ def _keep_shared_entry_indexes(
 
 def _has_term_read(plan: QueryNode) -> bool:
     """Whether `plan` holds a `$all` anywhere (a term read, when served from the index)."""
-    if isinstance(plan, AllCondition):
-        return True
-    clauses = getattr(plan, "clauses", None)
-    if isinstance(clauses, tuple):
-        return any(_has_term_read(clause) for clause in clauses if isinstance(clause, QueryNode))
-    clause = getattr(plan, "clause", None)
-    return isinstance(clause, QueryNode) and _has_term_read(clause)
+    return any(isinstance(node, AllCondition) for node in plan_nodes(plan))
 
 
 def _value_at(document: Any, field: str) -> tuple[bool, Any]:

@@ -16,6 +16,8 @@ way), so no other document can match.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from mongoeco.core.query_plan import (
     AndCondition,
     DeferredQueryNode,
@@ -57,18 +59,25 @@ _CONTEXTUAL = (
 )
 
 
+def plan_nodes(plan: QueryNode) -> Iterator[QueryNode]:
+    """`plan` and every condition under it (`$and`/`$or`/`$nor` clauses, `$not`'s clause)."""
+    yield plan
+    clauses = getattr(plan, "clauses", None)
+    if isinstance(clauses, tuple):
+        for clause in clauses:
+            if isinstance(clause, QueryNode):
+                yield from plan_nodes(clause)
+    clause = getattr(plan, "clause", None)
+    if isinstance(clause, QueryNode):
+        yield from plan_nodes(clause)
+
+
 def python_matchable(plan: QueryNode) -> bool:
     """Whether `plan` can be matched on a document without the operation's variables,
     collation or any other context: no `$expr`, `$where`, `$jsonSchema`, `$elemMatch`,
     `$near` or deferred part anywhere in it (an update's or delete's document,
     embedded_engine.py item 9)."""
-    if isinstance(plan, _CONTEXTUAL):
-        return False
-    clauses = getattr(plan, "clauses", None)
-    if isinstance(clauses, tuple):
-        return all(python_matchable(c) for c in clauses if isinstance(c, QueryNode))
-    clause = getattr(plan, "clause", None)
-    return not isinstance(clause, QueryNode) or python_matchable(clause)
+    return not any(isinstance(node, _CONTEXTUAL) for node in plan_nodes(plan))
 
 
 def key_batches(keys: list[str]) -> list[list[str]]:

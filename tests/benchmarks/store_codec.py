@@ -17,7 +17,6 @@ Everything listens on 127.0.0.1 only; the children and files are removed on exit
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import secrets
 import statistics
@@ -31,6 +30,7 @@ from chat_service.storage import embedded_codec
 from tests.benchmarks import store_insert
 from tests.benchmarks.chat_throughput import with_service_indexes
 from tests.benchmarks.store_insert import StoreChild
+from tests.benchmarks.store_serve import serve_or_bench
 from tests.helpers.messages import stored_message
 
 MODULE = "tests.benchmarks.store_codec"
@@ -97,10 +97,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.serve:
-        asyncio.run(serve(args.serve, args.path))
-        return 0
-    return asyncio.run(bench(args))
+    return serve_or_bench(args, serve, bench)
 
 
 if __name__ == "__main__":

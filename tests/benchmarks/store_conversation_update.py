@@ -20,7 +20,6 @@ Everything listens on 127.0.0.1 only; the children and files are removed on exit
 from __future__ import annotations
 
 import argparse
-import asyncio
 import itertools
 import os
 import statistics
@@ -34,7 +33,7 @@ from typing import Any
 from chat_service.storage.conversations import ConversationStore
 from chat_service.storage.messages import MessageStore
 from tests.benchmarks.store_insert import FILL_BATCH, StoreChild
-from tests.benchmarks.store_serve import serve_engine
+from tests.benchmarks.store_serve import serve_engine, serve_or_bench
 from tests.helpers.messages import stored_message
 
 MESSAGES_PER_CONVERSATION = 5
@@ -150,10 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve", choices=("before", "after"), help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve:
-        asyncio.run(serve(args.serve, args.path))
-        return 0
-    return asyncio.run(bench(args))
+    return serve_or_bench(args, serve, bench)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from chat_service.storage.messages import MessageStore
 from tests.benchmarks.chat_throughput import stop_process
-from tests.benchmarks.store_serve import serve_engine
+from tests.benchmarks.store_serve import serve_engine, serve_or_bench
 from tests.helpers.messages import stored_message
 
 REPO = Path(__file__).resolve().parents[2]
@@ -180,10 +180,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.serve:
-        asyncio.run(serve(args.serve, args.path))
-        return 0
-    return asyncio.run(bench(args))
+    return serve_or_bench(args, serve, bench)
 
 
 if __name__ == "__main__":

@@ -108,6 +108,11 @@ LEXICON_ALONE_SCORE = 0.55
 _NAME_SHAPE = regex.compile(r"\p{Lu}[\p{L}\p{M}'’\-]+(?:\s+\p{Lu}[\p{L}\p{M}'’\-.]+)*")
 
 
+def _touches(found: list[RecognizerResult], start: int, end: int) -> bool:
+    """Whether the span start..end overlaps any finding of `found`."""
+    return any(r.start < end and start < r.end for r in found)
+
+
 class EnPersonRecognizer(ProjectLocalRecognizer):
     ENTITY = "PERSON"
     CONTEXT_WORDS = ("name", "my name is", "this is", "i am", "called", "姓名", "名字")
@@ -161,9 +166,7 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
         extra: list[RecognizerResult] = []
         for match in _CAP_WORD.finditer(text):
             start, end = match.span()
-            if match.group() not in given or any(
-                r.start < end and start < r.end for r in found + extra
-            ):
+            if match.group() not in given or _touches(found + extra, start, end):
                 continue
             score, why = LEXICON_ALONE_SCORE, "a known given name"
             after = _SURNAME_AFTER.match(text, end)
@@ -204,7 +207,7 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
                 or word in _FESTIVALS
             ):
                 continue
-            if any(r.start < end and start < r.end for r in found):
+            if _touches(found, start, end):
                 continue
             why = "a lower-case known given name before a verb"
             extra.append(
@@ -224,9 +227,7 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
                 continue
             for member in members:
                 start, end = member.span()
-                if member.group() in STOP_WORDS or any(
-                    r.start < end and start < r.end for r in found
-                ):
+                if member.group() in STOP_WORDS or _touches(found, start, end):
                     continue
                 extra.append(
                     make_result(
@@ -247,7 +248,7 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
             words = [match.group(1).lower(), match.group(2).lower()]
             if any(w in STOP_WORDS or w in _COMPANY_WORDS or w in _NOT_NAMES for w in words):
                 continue
-            if any(r.start < end and start < r.end for r in found):
+            if _touches(found, start, end):
                 continue
             extra.append(
                 make_result(
@@ -277,7 +278,7 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
             start, end = match.span()
             if match.group() not in words or (end < len(text) and text[end].isalpha()):
                 continue
-            if any(r.start <= start < r.end or start <= r.start < end for r in found):
+            if _touches(found, start, end):
                 continue
             extra.append(
                 make_result(
