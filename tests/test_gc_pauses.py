@@ -38,7 +38,9 @@ def test_when_startup_objects_are_frozen_then_collections_no_longer_walk_them() 
     try:
         frozen = freeze_startup_objects()
         assert frozen >= len(kept)
-        assert frozen == gc.get_freeze_count()
+        # Still frozen while they live. Not `== frozen`: other threads of this process (the
+        # test runner's) free frozen objects of their own at any moment (805,494 then 805,481).
+        assert gc.get_freeze_count() >= len(kept)
         tracked = {id(o) for o in gc.get_objects()}
         assert not any(id(o) in tracked for o in kept)  # no generation holds them
     finally:
