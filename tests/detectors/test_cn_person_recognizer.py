@@ -86,6 +86,14 @@ CASES = [
     # A performing verb after a name jieba knows as a frequent word (Weibo dev shape).
     pytest.param("那部电影里，成龙饰演一名警察", ["成龙"], id="cued-performing-verb-after"),
     pytest.param("这首歌由乐队演唱，公司宣布明天发布", [], id="cued-performing-verb-no-name"),
+    # A famous person's name, frequent in jieba's dictionary, with a Chinese given name; not
+    # the everyday words, clubs and cities of that shape jieba tags nr as well.
+    pytest.param("我最近在读张爱玲的小说", ["张爱玲"], id="famous-name-uncued"),
+    pytest.param("昨天电视上有何晟铭的新剧", ["何晟铭"], id="famous-name-uncued-2"),
+    pytest.param("黄金周的时候景点人很多", [], id="famous-shape-everyday-word"),
+    pytest.param("这款车的安全性很好，申请人要先填表", [], id="famous-shape-everyday-words"),
+    pytest.param("阿森纳昨晚在主场赢了", [], id="famous-shape-transliterated-club"),
+    pytest.param("莫斯科今天下雪了", [], id="famous-shape-transliterated-city"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

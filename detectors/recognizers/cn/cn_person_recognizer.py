@@ -314,6 +314,41 @@ def given_name_model() -> tuple[dict[str, float], float]:
     return {c: log_ratio(c) for c in chars}, log_ratio("")
 
 
+# A 3-character name frequent in jieba's dictionary (刘亦菲 256, 王琦瑶 1997) is a famous
+# person's when its given name looks Chinese: the given-name model finds its two characters
+# likelier in names than in text (亦菲 1.5; not 字塔, 全性), the surname and the next
+# character are no everyday word (安全性, 黄金周, 申请人), and the two given characters are not
+# both ones that transliterations use (阿森纳, 莫斯科, 欧佩克: clubs, cities and organisations
+# jieba tags nr).
+_FAMOUS_NAME_MIN_SCORE = 1.0
+# Characters that jieba's dictionary uses in at least this many transliterated names (nrt).
+_TRANSLITERATION_MIN_COUNT = 30
+
+
+def _famous_name(word: str) -> bool:
+    if len(word) != 3 or word[:2] in COMPOUND_SURNAMES:
+        return False
+    head_tag, head_frequency = jieba_word_tag(word[:2])
+    if head_tag not in (None, *_NAME_TAGS) and head_frequency >= _COMMON_GIVEN_WORD:
+        return False
+    if all(c in transliteration_chars() for c in word[1:]):
+        return False
+    ratios, unseen = given_name_model()
+    return sum(ratios.get(c, unseen) for c in word[1:]) / 2 >= _FAMOUS_NAME_MIN_SCORE
+
+
+@functools.cache
+def transliteration_chars() -> frozenset[str]:
+    """Characters used in many of jieba's transliterated names (尔, 斯, 拉, 克, 纳...)."""
+    initialize()
+    counts: dict[str, int] = {}
+    for word, tag in jieba.posseg.dt.word_tag_tab.items():
+        if tag == "nrt":
+            for char in set(word):
+                counts[char] = counts.get(char, 0) + 1
+    return frozenset(c for c, n in counts.items() if n >= _TRANSLITERATION_MIN_COUNT)
+
+
 def _not_a_person_after(text: str, end: int) -> bool:
     return _NOT_PERSON_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs) is not None
 
@@ -339,6 +374,7 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
         initialize()
         given_name_chars()
         given_name_model()
+        transliteration_chars()
 
     @override
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
@@ -411,7 +447,8 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
         if len(word) == 4 and word[:2] not in COMPOUND_SURNAMES:
             return None  # four characters are a compound surname and a given name (欧阳娜娜)
         _tag, frequency = jieba_word_tag(word)
-        if frequency >= (_COMMON_NR_WORD_2 if len(word) == 2 else _COMMON_NR_WORD_3):
+        common = frequency >= (_COMMON_NR_WORD_2 if len(word) == 2 else _COMMON_NR_WORD_3)
+        if common and not _famous_name(word):
             return None  # in the dictionary and frequent: 智慧, 宁静, 明星 (tagged nr)
         if frequency == 0 and word[0] in _FUNCTION_WORD_SURNAMES:
             return None  # jieba guessed a name: 和好友, 来参加, 都觉得
