@@ -65,6 +65,19 @@ CASES = [
     pytest.param(
         "三星WCG2011杭州赛区个人项目最终名次", ["杭州"], id="contest-division-not-a-place"
     ),
+    # A named industrial park or development zone, where people work and goods are delivered;
+    # not a park's or a scenic area's part, nor a zone without a name.
+    pytest.param("我在张江高科技园区上班", ["张江高科技园区"], id="named-technology-park"),
+    pytest.param(
+        "工厂搬到了义乌经济技术开发区", ["义乌经济技术开发区"], id="named-development-zone"
+    ),
+    pytest.param(
+        "他在北京石化新材料科技产业基地工作",
+        ["北京石化新材料科技产业基地"],
+        id="named-industrial-base",
+    ),
+    pytest.param("公园分为公共园区和野生园区", [], id="park-part-not-a-zone"),
+    pytest.param("本市的经济开发区发展很快", [], id="zone-without-a-name"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

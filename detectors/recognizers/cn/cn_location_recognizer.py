@@ -7,7 +7,8 @@ only when jieba's dictionary does not know it as an everyday word (海淀, 浦�
 (广东省深圳市南山区, 美国加利福尼亚), and a town after them joins it (文昌市文城镇). A name
 that is the start of an organisation's (北京大学, 上海银行, 湖南卫视) is not a place. Named
 roads, villages, estates and buildings come from jieba's words (东西大道, 万科城市花园), and
-the other items of a 、-list with a place of the same kind are places too (文城镇、会文镇).
+the other items of a 、-list with a place of the same kind are places too (文城镇、会文镇), and
+so are named industrial parks and development zones (张江高科技园区, 义乌经济技术开发区).
 
 City- or province-level places are not precise locations; full delivery addresses are
 STREET_ADDRESS (cn_street_address_recognizer.py), which wins when the two overlap. Places of
@@ -145,6 +146,7 @@ class CnLocationRecognizer(ProjectLocalRecognizer):
                     "gazetteer place" if strong else "country or district short name",
                 )
             )
+        results += _named_zones(text)
         return results + _listed_places(text, results)
 
 
@@ -207,6 +209,62 @@ def _named_roads(text: str) -> list[RecognizerResult]:
                 _NAMED_PLACE_SCORE,
                 CnLocationRecognizer.__name__,
                 "named road, village or estate",
+            )
+        )
+    return results
+
+
+# An industrial park or a development zone, where people work and firms take deliveries
+# (坝光精细化工产业园区, 苏州工业园区, 张江高科技园区): a name with a proper noun in it, then
+# up to 10 characters of nouns, then the zone. Not 园区 or 景区 alone: a park's or a scenic
+# area's part is a venue (公共园区, 荔枝湾景区).
+_ZONE_SUFFIX = regex.compile(
+    r"(?:工业|产业|高?科技|物流|软件|创业|经济)园区?|(?:经济技术|经济|技术)?开发区|工业区|高新区|"
+    r"保税区|自贸区|产业基地|工业基地|物流基地"
+)
+_ZONE_NAME_TAGS = _PROPER_TAGS | {"n", "vn", "nrfg"}
+_MAX_ZONE_NAME_CHARS = 10
+
+
+def _named_zones(text: str) -> list[RecognizerResult]:
+    """坝光精细化工产业园区, 北京石化新材料科技产业基地: a named park or zone."""
+    zones = list(_ZONE_SUFFIX.finditer(text, timeout=REGEX_TIMEOUT.secs))
+    if not zones:
+        return []
+    tokens = segment(text)
+    index_at = {token[0]: index for index, token in enumerate(tokens)}
+    ends = {token[1] for token in tokens}
+    results = []
+    for zone in zones:
+        if zone.start() not in index_at or zone.end() not in ends:
+            continue  # not whole words: 开发区域
+        first = index_at[zone.start()]
+        name_length = 0
+        proper = False
+        while first > 0:
+            _s, _e, before, tag = tokens[first - 1]
+            adjective = tag == "a" and len(before) == 1  # 新材料
+            if not (tag in _ZONE_NAME_TAGS or adjective) or not regex.fullmatch(
+                r"\p{Han}+", before
+            ):
+                break
+            if name_length + len(before) > _MAX_ZONE_NAME_CHARS:
+                break
+            first -= 1
+            name_length += len(before)
+            proper = proper or tag in _PROPER_TAGS
+        while proper and tokens[first][3] not in _PROPER_TAGS:
+            first += 1  # the span starts at its first proper noun: not 位于 + 园区
+        if not proper:
+            continue
+        results.append(
+            make_result(
+                "LOCATION",
+                tokens[first][0],
+                zone.end(),
+                _NAMED_PLACE_SCORE,
+                CnLocationRecognizer.__name__,
+                "named industrial park or zone",
             )
         )
     return results
