@@ -86,6 +86,10 @@ CASES = [
     # A performing verb after a name jieba knows as a frequent word (Weibo dev shape).
     pytest.param("那部电影里，成龙饰演一名警察", ["成龙"], id="cued-performing-verb-after"),
     pytest.param("这首歌由乐队演唱，公司宣布明天发布", [], id="cued-performing-verb-no-name"),
+    # A name after a word that is no cue (由, 据), with a speech verb or a report verb after
+    # it; not a common word there.
+    pytest.param("这个项目由罗江林发起，已经三年了", ["罗江林"], id="cued-after-inner-word"),
+    pytest.param("据高层表示，明年还会涨价", [], id="cued-after-inner-word-common-word"),
     # A famous person's name, frequent in jieba's dictionary, with a Chinese given name; not
     # the everyday words, clubs and cities of that shape jieba tags nr as well.
     pytest.param("我最近在读张爱玲的小说", ["张爱玲"], id="famous-name-uncued"),

@@ -527,6 +527,9 @@ _VERB_BEFORE = frozenset((
     "告诉", "跟", "给", "找", "问", "叫", "嫁给", "娶", "致电", "联系", "采访", "专访", "和", "与",
 ))  # fmt: skip
 _VERB_MODEL_MIN_SCORE = 1.0
+# A name right after another Han word that is no cue (由吴江林发起, 对罗江林说) needs a
+# speech verb or a title after it, and given-name characters no rarer in names than in text.
+_INNER_MODEL_MIN_SCORE = 0.0
 # A name opening the text or a line and then a colon is a speaker ("金石开: ...").
 _COLONS = frozenset({":", "："})
 # A cued name may be a rare dictionary word with another tag (王治国 ns 3, 林熙蕾 nt 3); its
@@ -554,9 +557,8 @@ def _cued_name(
     surname = len(compound) or 1
     before = tokens[index - 1][2] if index > 0 else ""
     cued_before = before in _CUE_BEFORE or before in _VERB_BEFORE
-    if not (start == 0 or cued_before or _NAME_LEFT.match(text, start - 1)):
-        return None
-    min_score = _CUED_MODEL_MIN_SCORE
+    left_open = start == 0 or cued_before or _NAME_LEFT.match(text, start - 1) is not None
+    min_score = _CUED_MODEL_MIN_SCORE if left_open else _INNER_MODEL_MIN_SCORE
     ratios, unseen = given_name_model()
     for given in (2, 1):  # the longer name first: 江本胜 before 江本
         end = start + surname + given
@@ -568,6 +570,8 @@ def _cued_name(
         after = words_at[end]
         speaker = after in _COLONS and (start == 0 or text[start - 1] == "\n")
         if not (cued_before or after in _CUE_AFTER or speaker):
+            continue
+        if not left_open and after not in _CUE_AFTER:
             continue
         if before in _VERB_BEFORE and not (after in _CUE_AFTER or speaker):
             min_score = _VERB_MODEL_MIN_SCORE
