@@ -90,6 +90,10 @@ CASES = [
     # it; not a common word there.
     pytest.param("这个项目由罗江林发起，已经三年了", ["罗江林"], id="cued-after-inner-word"),
     pytest.param("据高层表示，明年还会涨价", [], id="cued-after-inner-word-common-word"),
+    # A transliterated name jieba tags nrt, with a role before it or a speech verb after it;
+    # not a club or a city jieba tags so, alone.
+    pytest.param("球队主帅穆里尼奥说这场比赛很难", ["穆里尼奥"], id="cued-transliterated-name"),
+    pytest.param("他在切尔西踢球", [], id="transliterated-club-without-cue"),
     # A famous person's name, frequent in jieba's dictionary, with a Chinese given name; not
     # the everyday words, clubs and cities of that shape jieba tags nr as well.
     pytest.param("我最近在读张爱玲的小说", ["张爱玲"], id="famous-name-uncued"),

@@ -417,6 +417,8 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
                 found = _surname_and_likely_given(text, tokens, index, boundaries)
             if found is None:
                 found = _cued_name(text, tokens, index, words_at)
+            if found is None:
+                found = _cued_transliteration(tokens, index)
             if found is not None:
                 results.append(
                     make_result(
@@ -585,6 +587,21 @@ def _cued_name(
         score = sum(ratios.get(c, unseen) for c in candidate[surname:]) / given
         if score >= min_score:
             return start, end, 0.6, "surname and given name with a cue"
+    return None
+
+
+def _cued_transliteration(
+    tokens: tuple[Token, ...], index: int
+) -> tuple[int, int, float, str] | None:
+    """A transliterated name jieba tags ``nrt`` (谢菲尔德, 安切洛蒂) with a role or title
+    before it or a speech verb or title after it (谢菲尔德将军, 主帅安切洛蒂表示)."""
+    start, end, word, flag = tokens[index]
+    if flag != "nrt" or not 2 <= len(word) <= 5 or not _HAN_RUN.fullmatch(word):
+        return None
+    before = tokens[index - 1][2] if index > 0 else ""
+    after = tokens[index + 1][2] if index + 1 < len(tokens) else ""
+    if before in _CUE_BEFORE or after in _CUE_AFTER:
+        return start, end, 0.6, "transliterated name with a cue"
     return None
 
 
