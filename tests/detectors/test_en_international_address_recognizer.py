@@ -181,6 +181,21 @@ CASES = [
         id="canadian-postcode",
     ),
     pytest.param(
+        "I live at Kirkebakken 22B.", ["Kirkebakken 22B"], id="cued-street-without-postcode"
+    ),
+    pytest.param(
+        "can you deliver it to Zeleni dol 7 instead",
+        ["Zeleni dol 7"],
+        id="cued-street-lower-case-word",
+    ),
+    pytest.param(
+        "my address is Na Příkopě 15, call me when you arrive",
+        ["Na Příkopě 15"],
+        id="cued-street-before-a-comma",
+    ),
+    pytest.param("I updated to iOS 17 yesterday", [], id="update-is-not-an-address-cue"),
+    pytest.param("send it to Room 4B Building", [], id="number-not-ending-the-clause"),
+    pytest.param(
         "I upgraded to Windows 10, 2004 Update was slow", [], id="version-and-year-not-an-address"
     ),
     pytest.param("We met at 10, 2345 People came", [], id="lower-case-word-before-number"),

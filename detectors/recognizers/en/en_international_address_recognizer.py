@@ -31,7 +31,9 @@ one reads the street first, in any alphabet, then follows the address to its end
    "Rua das Bolas, 37, 7742-180 Figueira da Foz", "Roelpad 6\n5304 Asse"): one to four
    words before the number, capitalised but for the last ("put", "vijenac") and name
    particles. A four-digit code that reads as a year (1900-2099) after a comma on one line
-   is not taken ("Windows 10, 2004 Update").
+   is not taken ("Windows 10, 2004 Update"). Without a postcode, the same street after an
+   address cue right before it ("I live at Bergemarka 1C", "deliver to Ribarska obala 12",
+   "my address is Na Louži 8"), when the number ends the clause or lower-case words follow.
 
 Scores: a labelled postcode 0.6; a street word 0.55 (one-digit house number before it: 0.3, "3 Apple Park mugs"),
 the weak shape 0.35; plus 0.1 for each address part found after the street (up to 0.85).
@@ -154,6 +156,14 @@ _POSTAL_TOWN = regex.compile(
     r"(?P<code>\d{4,5}|\d{3}[ ]\d{2}|\d{4}-\d{3}|\d{2}-\d{3}|\d{4}[ ]?[A-Z]{2})(?![\w-])"
     r"[ \t]*,?[ \t]*\n?[ \t>]*\p{Lu}"
 )
+_ADDRESS_CUE = regex.compile(
+    r"(?i:\b(?:(?:i|we|he|she|they|who)[ \t]+(?:live|lives|lived|stay|stays)[ \t]+(?:at|on)"
+    r"|(?:living|located|staying|based)[ \t]+at"
+    r"|(?:deliver|ship|send|post|mail|forward|return)(?:[ \t]+(?:it|them|this|that|the[ \t]+\w+|my[ \t]+\w+)){0,2}[ \t]+to"
+    r"|address(?:[ \t]+is|[ \t]*:))"
+    r")[ \t]*$"
+)
+_CLAUSE_END = regex.compile(r"(?:[ \t]*(?:[.,;!?)]|$|\n)|[ \t]+\p{Ll})")
 _YEAR = regex.compile(r"(?:19|20)\d\d")
 # Words that cannot end the name of a street before its number (item 6).
 _NOT_POSTAL_STREET = frozenset(
@@ -342,7 +352,7 @@ def postal_street(text: str, tokens: list[tuple[int, int, str]], index: int) -> 
     n_end = tokens[index][1]
     tail = _POSTAL_TOWN.match(text, n_end, timeout=REGEX_TIMEOUT.secs)
     if tail is None:
-        return None
+        return _cued_street(text, tokens, index)
     if _YEAR.fullmatch(tail.group("code")) and "\n" not in tail.group():
         return None
     position, right = index - 1, tokens[index][0]
@@ -357,6 +367,20 @@ def postal_street(text: str, tokens: list[tuple[int, int, str]], index: int) -> 
         return tokens[words][0]
     words = _street_words_before(text, tokens, position, right)
     return None if words is None else tokens[words][0]
+
+
+def _cued_street(text: str, tokens: list[tuple[int, int, str]], index: int) -> int | None:
+    """A street of any name then its number, right after an address cue, the number ending
+    the clause ("I live at Bergemarka 1C."); where it starts, or None."""
+    n_start, n_end, number = tokens[index]
+    if not number[:1].isdigit() or not _CLAUSE_END.match(text, n_end, timeout=REGEX_TIMEOUT.secs):
+        return None
+    words = _street_words_before(text, tokens, index - 1, n_start)
+    if words is None:
+        return None
+    start = tokens[words][0]
+    before = text[max(0, start - 40) : start]
+    return start if _ADDRESS_CUE.search(before, timeout=REGEX_TIMEOUT.secs) else None
 
 
 def _street_words_before(
