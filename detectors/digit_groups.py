@@ -19,7 +19,8 @@ as written: runs with a group over 8 digits unless the run has 13+ digits (a tel
 number and its extension stay apart), coordinate pairs (``-20.1304,-138.9384``), and, up to
 12 digits, dotted IPv4 addresses, North American telephone numbers (``207.504.9996``,
 read by the phone recognizer as written), decimal numbers, amounts with thousands
-separators and dates. A run over 19
+separators and dates; nor a run holding a dotted IPv4 address set off from other groups by
+another separator (``%20|19.253.176.22|``). A run over 19
 digits is cut at its longer separators (`` / ``) and each part judged alone; ``, `` and
 ``; `` always cut (a list, not one value).
 """
@@ -66,6 +67,9 @@ _LIST_SEPARATOR = re.compile(r"[,;]\s")
 _PLAIN = frozenset({" ", "-"})
 
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+# A dotted IPv4 address inside a longer run, set off by a separator that is not a dot.
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1?\d?\d)"
+_IPV4_INSIDE = re.compile(rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.])")
 _COORDINATES = re.compile(r"\d{1,3}[.,]\d+[\s,;/-]{1,4}\d{1,3}[.,]\d+")
 _NANP = re.compile(r"(?:1[.-])?\d{3}([.-])\d{3}\1\d{4}")
 _DECIMAL = re.compile(r"\d+[.,]\d+")
@@ -201,6 +205,8 @@ def _split_at_long_separators(
 def _protected(run: str, digits: int) -> bool:
     if _COORDINATES.fullmatch(run) is not None:
         return True
+    if _IPV4_INSIDE.search(run) is not None:
+        return True  # an IPv4 address beside other digits ("%20|19.253.176.22|")
     return digits <= _MAX_PROTECTED_DIGITS and any(
         pattern.fullmatch(run) is not None
         for pattern in (_IPV4, _NANP, _DECIMAL, _THOUSANDS, _DATE)

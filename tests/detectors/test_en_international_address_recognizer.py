@@ -127,6 +127,79 @@ CASES = [
         id="german-ring-after-a-hyphen",
     ),
     pytest.param("my order 12345678 Shipped yesterday", [], id="long-number-without-a-street"),
+    # Streets of any name, found by the postcode and town after the house number (written
+    # here, in the shapes of Norwegian, Croatian, Czech, Belgian, Portuguese, Polish,
+    # Hungarian, French and Canadian post).
+    pytest.param(
+        "please ship it to Bjørnstadveien 14B, 3050 Mjøndalen before friday",
+        ["Bjørnstadveien 14B, 3050 Mjøndalen"],
+        id="postcode-town-after-any-street",
+    ),
+    pytest.param(
+        "We moved to Hjellestadmyra 7, 5259 Hjellestad last month",
+        ["Hjellestadmyra 7, 5259 Hjellestad"],
+        id="unknown-street-ending-before-town-and-words",
+    ),
+    pytest.param(
+        "Send it to Ribarska obala 12c/4, 21000 Split, Croatia, thanks",
+        ["Ribarska obala 12c/4, 21000 Split, Croatia"],
+        id="lower-case-street-word-last",
+    ),
+    pytest.param(
+        "Moje adresa: Na Louži 8\n101 00 Praha",
+        ["Na Louži 8\n101 00 Praha"],
+        id="czech-postcode-on-next-line",
+    ),
+    pytest.param(
+        "Veldstraatje 3\n9000 Gent",
+        ["Veldstraatje 3\n9000 Gent"],
+        id="belgian-two-lines",
+    ),
+    pytest.param(
+        "a morada é Largo do Chafariz, 12, 4050-123 Porto obrigado",
+        ["Largo do Chafariz, 12, 4050-123 Porto"],
+        id="portuguese-comma-before-number",
+    ),
+    pytest.param(
+        "deliver to ul. Kwiatowa 5, 31-042 Kraków please",
+        ["ul. Kwiatowa 5, 31-042 Kraków"],
+        id="polish-postcode-same-line",
+    ),
+    pytest.param(
+        "my address is Kossuth Lajos utca 22., H-6720 Szeged",
+        ["Kossuth Lajos utca 22., H-6720 Szeged"],
+        id="hungarian-dot-after-number",
+    ),
+    pytest.param(
+        "Envoyez-le au 14, rue des Lilas, 69003 Lyon merci",
+        ["14, rue des Lilas, 69003 Lyon"],
+        id="french-comma-after-number",
+    ),
+    pytest.param(
+        "I live at 52 Maple Crescent, Kingston, ON K7L 3N6 now",
+        ["52 Maple Crescent, Kingston, ON K7L 3N6"],
+        id="canadian-postcode",
+    ),
+    pytest.param(
+        "I live at Kirkebakken 22B.", ["Kirkebakken 22B"], id="cued-street-without-postcode"
+    ),
+    pytest.param(
+        "can you deliver it to Zeleni dol 7 instead",
+        ["Zeleni dol 7"],
+        id="cued-street-lower-case-word",
+    ),
+    pytest.param(
+        "my address is Na Příkopě 15, call me when you arrive",
+        ["Na Příkopě 15"],
+        id="cued-street-before-a-comma",
+    ),
+    pytest.param("I updated to iOS 17 yesterday", [], id="update-is-not-an-address-cue"),
+    pytest.param("send it to Room 4B Building", [], id="number-not-ending-the-clause"),
+    pytest.param(
+        "I upgraded to Windows 10, 2004 Update was slow", [], id="version-and-year-not-an-address"
+    ),
+    pytest.param("We met at 10, 2345 People came", [], id="lower-case-word-before-number"),
+    pytest.param("Chapter 4, 1234 Words To Go", [], id="chapter-number"),
 ]
 
 

@@ -50,6 +50,24 @@ CASES = [
         id="town-ending-after-to",
     ),
     pytest.param("Montijo bridge is falling down.", [], id="gazetteer-town-without-a-cue"),
+    pytest.param(
+        "Tórshavn is where I grew up, and my sister still lives there",
+        ["Tórshavn"],
+        id="place-before-is-where-i",
+    ),
+    pytest.param("Cheers from Kvalsund!", [], id="unknown-town-after-cheers-from"),
+    pytest.param("Greetings from Kvalsund!", ["Kvalsund"], id="unknown-town-after-greetings-from"),
+    pytest.param(
+        "my grandmother came from Oberwölz Stadt in the fifties",
+        ["Oberwölz Stadt"],
+        id="came-from",
+    ),
+    pytest.param(
+        "we drove up to Lake Vellmore on sunday", ["Lake Vellmore"], id="town-prefix-after-to"
+    ),
+    pytest.param("see you near Eastgate tomorrow", ["Eastgate"], id="town-ending-gate"),
+    pytest.param("That is where I left my keys", [], id="is-where-without-a-place"),
+    pytest.param("Here is where I want it delivered", [], id="here-is-where"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

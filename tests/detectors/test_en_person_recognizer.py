@@ -85,6 +85,13 @@ CASES = [
     pytest.param("selma is from stillwater supercomputing inc.", ["selma"], id="lower-subject"),
     pytest.param('mika: "who are you?"', ["mika"], id="lower-speaker"),
     pytest.param("can you ask them when ramadan is", [], id="lower-festival-not-a-name"),
+    # A known given name before "'s"; a known surname alone where a person is spoken of.
+    pytest.param("Zofia's phone broke again", ["Zofia"], id="possessive-given-name"),
+    pytest.param("I spoke with Virtanen this morning", ["Virtanen"], id="surname-after-with"),
+    pytest.param("Lindqvist said the parcel never came", ["Lindqvist"], id="surname-before-said"),
+    pytest.param("Hämäläinen and I ordered the same coat", ["Hämäläinen"], id="surname-and-i"),
+    pytest.param("Thanks Kovačević!", ["Kovačević"], id="surname-after-thanks"),
+    pytest.param("Is Virtanen Street far from here?", [], id="surname-in-a-street-name"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

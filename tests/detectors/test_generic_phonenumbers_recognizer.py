@@ -64,6 +64,13 @@ CASES = [
     pytest.param("我的手机18667477341", ["18667477341"], id="cn-mobile-written-solid"),
     pytest.param("call 1-866-747-7341 for help", [], id="north-american-toll-free"),
     pytest.param("call 1 (800) 555-0199 or 888-555-0199", [], id="toll-free-other-shapes"),
+    # Bare runs after the ways people give a number in a sentence, or before "is my cell".
+    pytest.param("my number is 61824093, thanks", ["61824093"], id="my-number-is"),
+    pytest.param("you can reach her at 0612345678.", ["0612345678"], id="reach-her-at"),
+    pytest.param("text 7219043856 when you are outside", ["7219043856"], id="text-bare-run"),
+    pytest.param("47129930 is my cell", ["47129930"], id="before-is-my-cell"),
+    pytest.param("my order number is 61824093", [], id="order-number-is-not-a-phone-label"),
+    pytest.param("I texted 3 times about order 61824093", [], id="texted-is-not-a-label"),
 ]
 
 

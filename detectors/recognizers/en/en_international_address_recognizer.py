@@ -26,6 +26,14 @@ one reads the street first, in any alphabet, then follows the address to its end
 4. After "the corner of" the street, the street it crosses, without a number ("the corner of
    Asselsestraat 7 St. and Martinez Mall St.").
 5. A postcode after its label ("ZIP: 394 13", "my zip code is 610", "postcode SR8 7UX").
+6. A street of any name when a postcode and a town follow the house number after a comma
+   or a line break ("Bergemarka 1C, 9403 Andreaås", "Šilobodov put 93, 51450 Slunj",
+   "Rua das Bolas, 37, 7742-180 Figueira da Foz", "Roelpad 6\n5304 Asse"): one to four
+   words before the number, capitalised but for the last ("put", "vijenac") and name
+   particles. A four-digit code that reads as a year (1900-2099) after a comma on one line
+   is not taken ("Windows 10, 2004 Update"). Without a postcode, the same street after an
+   address cue right before it ("I live at Bergemarka 1C", "deliver to Ribarska obala 12",
+   "my address is Na Louži 8"), when the number ends the clause or lower-case words follow.
 
 Scores: a labelled postcode 0.6; a street word 0.55 (one-digit house number before it: 0.3, "3 Apple Park mugs"),
 the weak shape 0.35; plus 0.1 for each address part found after the street (up to 0.85).
@@ -58,6 +66,9 @@ STREET_WORDS = frozenset(
         "vei", "gate", "gaten", "katu", "tie", "kuja", "polku", "tori", "raitti", "tänav",
         "tee", "iela", "gatvė", "sokak", "caddesi", "bulevar", "odos", "leoforos", "street",
         "mnt", "mnt.", "maantee", "tn", "tn.", "pst", "pst.", "puiestee", "väljak", "põik",
+        "pasaje", "pasadizo", "callejón", "glorieta", "rambla", "ronda", "travesía", "cuesta",
+        "carretera", "avinguda", "passeig", "contrada", "rotonda", "piazzale", "lungomare",
+        "praça", "alameda", "beco", "estrada", "rodovia", "r.", "av", "vijenac", "šetalište",
     }
 )  # fmt: skip
 # Street words written before the street's name, in languages where that is the order.
@@ -65,7 +76,10 @@ STREET_WORDS_FIRST = frozenset(
     {
         "rue", "rua", "rúa", "calle", "carrer", "avenida", "av.", "via", "viale", "strada",
         "piazza", "corso", "ul.", "ulica", "al.", "aleja", "chemin", "boulevard", "allée", "quai",
-        "plac", "trg", "travessa", "largo", "paseo", "camino", "c/",
+        "plac", "trg", "travessa", "largo", "paseo", "camino", "c/", "avenue", "impasse",
+        "place", "praça", "alameda", "pasaje", "pasadizo", "callejón", "glorieta", "rambla",
+        "ronda", "travesía", "carretera", "avinguda", "passeig", "contrada", "piazzale", "r.",
+        "av", "estrada", "beco",
     }
 )  # fmt: skip
 # Words that end a street name written in lower case.
@@ -103,13 +117,17 @@ _STAIR_UNIT = regex.compile(
     r"(?:[A-H][ \t]?\d{1,4}|(?i:as\.?|kv\.?|lok\.?|m\.)[ \t]?\d{1,4})(?![\w-])"
 )
 _POSTCODE = regex.compile(
-    r"(?:\d{3,6}(?:[ -]\d{2,4})?|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}|[A-Z]{1,2}-\d{4,5})(?![\w-]|[ .\-]\d)"
+    r"(?:\d{2,6}(?:[ -]\d{2,4})?|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d|[A-Z]{1,2}-\d{4,5})(?![\w-]|[ .\-]\d)"
 )
 _REGION = regex.compile(r"(?:[A-Z]{2,3}|nan)(?![\w-])")
 _PLACE_WORD = r"(?:\p{Lu}[\p{L}\p{M}'’\-]*(?![\p{L}\p{M}])\.?|\p{Lu}')"
 _PLACE = regex.compile(
     rf"{_PLACE_WORD}(?:[ \t]+(?:{_PLACE_WORD}|(?:de|del|da|do|dos|la|le|u|am|an|im|sur)(?=[ \t]+\p{{Lu}}))){{0,4}}"
     r"(?=[ \t]*(?:[,\n]|$|\.(?:\s|$)|\d{3,6}(?![\w])|[A-Z]{2,3}(?![\w])))"
+)
+# A town after the postcode on its line, whatever follows ("51450 Zerbst tomorrow").
+_TOWN_AFTER_CODE = regex.compile(
+    rf"{_PLACE_WORD}(?:[ \t]+(?:{_PLACE_WORD}|(?:de|del|da|do|dos|la|le|u|am|an|im|sur|vorm|nad|pod)(?=[ \t]+\p{{Lu}}))){{0,3}}"
 )
 _UPPER_PLACE = regex.compile(
     r"\p{Lu}[\p{Lu}\p{M}'’\-]+(?:[ \t]+\p{Lu}[\p{Lu}\p{M}'’\-]+){0,3}(?![\p{L}])"
@@ -127,6 +145,32 @@ _CORNER_BEFORE = regex.compile(r"(?i:corner)[ \t]+(?:of[ \t]+)?(?:the[ \t]+)?$")
 _AND = regex.compile(r"[ \t]+(?:and|&)[ \t]+")
 _CROSSING_WORD = regex.compile(r"\p{Lu}[\p{L}\p{M}'’\-]*\.?(?![\p{L}\p{M}])")
 _GAP = regex.compile(r"[ \t]+")
+# The house number of a street named by nothing but its place in the address (item 6):
+# digits with a letter or a flat ("7c", "9c/3"), or "S/N" (no number, Portuguese).
+_POSTAL_NUMBER = regex.compile(r"(?:\d{1,5}[A-Za-z]?(?:/\d{1,4})?|S/N|s/n)")
+# A postcode as written in the address line after a street: 4-5 digits, "NNN NN"
+# (Czech, Slovak, Swedish, Greek), "NNNN-NNN" (Portugal), "NN-NNN" (Poland), "NNNN AB"
+# (Netherlands); then a town, on the same line or the next.
+_POSTAL_TOWN = regex.compile(
+    r"[ \t]*(?:,[ \t]*(?:\n[ \t>]*)?|\n[ \t>]*)"
+    r"(?P<code>\d{4,5}|\d{3}[ ]\d{2}|\d{4}-\d{3}|\d{2}-\d{3}|\d{4}[ ]?[A-Z]{2})(?![\w-])"
+    r"[ \t]*,?[ \t]*\n?[ \t>]*\p{Lu}"
+)
+_ADDRESS_CUE = regex.compile(
+    r"(?i:\b(?:(?:i|we|he|she|they|who)[ \t]+(?:live|lives|lived|stay|stays)[ \t]+(?:at|on)"
+    r"|(?:living|located|staying|based)[ \t]+at"
+    r"|(?:deliver|ship|send|post|mail|forward|return)(?:[ \t]+(?:it|them|this|that|the[ \t]+\w+|my[ \t]+\w+)){0,2}[ \t]+to"
+    r"|address(?:[ \t]+is|[ \t]*:))"
+    r")[ \t]*$"
+)
+_CLAUSE_END = regex.compile(r"(?:[ \t]*(?:[.,;!?)]|$|\n)|[ \t]+\p{Ll})")
+_YEAR = regex.compile(r"(?:19|20)\d\d")
+# Words that cannot end the name of a street before its number (item 6).
+_NOT_POSTAL_STREET = frozenset(
+    {"the", "a", "an", "at", "to", "in", "on", "of", "is", "was", "my", "our", "your", "and",
+     "or", "for", "from", "with", "by", "i", "we", "you", "he", "she", "it", "they", "no",
+     "nr", "number", "page", "room", "order", "item", "version", "step", "part", "chapter"}
+)  # fmt: skip
 ZIP_SCORE = 0.6
 _MAX_PARTS = 8
 _MAX_STREET_WORDS = 4
@@ -188,6 +232,18 @@ class EnInternationalAddressRecognizer(ProjectLocalRecognizer):
             why = f"street and {parts} address parts"
             results.append(make_result(self.ENTITY, first, end, score, name, why))
             covered_to = end
+        found = [(r.start, r.end) for r in results]
+        for index, (start, n_end, token) in enumerate(tokens):
+            if not _POSTAL_NUMBER.fullmatch(token) or any(a <= start < b for a, b in found):
+                continue
+            street_start = postal_street(text, tokens, index)
+            if street_start is None:
+                continue
+            end, parts, _ = extend_right(text, n_end)
+            score = min(MAX_SCORE, STREET_SCORE + PART_BONUS * parts)
+            why = "street before a postcode and town"
+            results.append(make_result(self.ENTITY, street_start, end, score, name, why))
+            found.append((street_start, end))
         for match in _ZIP.finditer(text, timeout=REGEX_TIMEOUT.secs):
             start, end = match.span("value")
             results.append(
@@ -243,7 +299,8 @@ def street_around(
     position, left = index + 1, n_end
     while position < len(tokens) and len(after) < _MAX_STREET_WORDS + 1:
         w_start, w_end, word = tokens[position]
-        if not same_line(text, left, w_start) or "," in text[left:w_start]:
+        french = not after and word.casefold() in STREET_WORDS_FIRST  # "97, rue de Riou"
+        if not same_line(text, left, w_start) or ("," in text[left:w_start] and not french):
             break
         if _HOUSE_NUMBER.fullmatch(word) and after:
             if any(is_street_word(w[2]) for w in after):
@@ -287,6 +344,70 @@ def street_around(
         # A street word first, as in French, Spanish, Portuguese: "29 Rue de Tanger".
         return n_start, after[-1][1], STREET_SCORE
     return None
+
+
+def postal_street(text: str, tokens: list[tuple[int, int, str]], index: int) -> int | None:
+    """Where the street before the house number at ``tokens[index]`` starts, when a postcode
+    and a town follow the number (item 6 of the module's docstring); None otherwise."""
+    n_end = tokens[index][1]
+    tail = _POSTAL_TOWN.match(text, n_end, timeout=REGEX_TIMEOUT.secs)
+    if tail is None:
+        return _cued_street(text, tokens, index)
+    if _YEAR.fullmatch(tail.group("code")) and "\n" not in tail.group():
+        return None
+    position, right = index - 1, tokens[index][0]
+    if position >= 0 and text[tokens[position][1] : right].strip() == ",":
+        # "Rua das Bolas, 37, ...": the street's name, a comma, the number; only after a
+        # street word, which says the words before the comma are a street.
+        words = _street_words_before(text, tokens, position, tokens[position][1])
+        if words is None or not any(
+            is_street_word(tokens[i][2]) for i in range(words, position + 1)
+        ):
+            return None
+        return tokens[words][0]
+    words = _street_words_before(text, tokens, position, right)
+    return None if words is None else tokens[words][0]
+
+
+def _cued_street(text: str, tokens: list[tuple[int, int, str]], index: int) -> int | None:
+    """A street of any name then its number, right after an address cue, the number ending
+    the clause ("I live at Bergemarka 1C."); where it starts, or None."""
+    n_start, n_end, number = tokens[index]
+    if not number[:1].isdigit() or not _CLAUSE_END.match(text, n_end, timeout=REGEX_TIMEOUT.secs):
+        return None
+    words = _street_words_before(text, tokens, index - 1, n_start)
+    if words is None:
+        return None
+    start = tokens[words][0]
+    before = text[max(0, start - 40) : start]
+    return start if _ADDRESS_CUE.search(before, timeout=REGEX_TIMEOUT.secs) else None
+
+
+def _street_words_before(
+    text: str, tokens: list[tuple[int, int, str]], position: int, right: int
+) -> int | None:
+    """The index of the first of one to four name words on the line ending at ``right``
+    (the last at ``position``): capitalised, a name particle, or, last only, a lower-case
+    word after a capitalised one ("Šilobodov put")."""
+    first = None
+    while position >= 0 and (first is None or first - position <= _MAX_STREET_WORDS - 1):
+        w_start, w_end, word = tokens[position]
+        if not same_line(text, w_end, right) or "," in text[w_end:right]:
+            break
+        if not _WORD.fullmatch(word) or word.casefold().rstrip(".") in _NOT_POSTAL_STREET:
+            break
+        last = first is None
+        if not (word[:1].isupper() or word in CONNECTORS or is_street_word(word) or last):
+            break
+        first, right, position = position, w_start, position - 1
+    if first is None:
+        return None
+    while tokens[first][2] in CONNECTORS:
+        first += 1
+    word = tokens[first][2]
+    if not word[:1].isupper() and not is_street_word(word):
+        return None  # a lower-case word alone: "at 12, 3456 ..."
+    return first
 
 
 def corner_street(text: str, start: int, end: int) -> int:
@@ -337,6 +458,8 @@ def extend_right(text: str, end: int, *, after_postcode: bool = False) -> tuple[
     street_word_after = False
     timeout = REGEX_TIMEOUT.secs
     while parts < _MAX_PARTS:
+        if parts == 0 and text[end : end + 1] == "." and text[end + 1 : end + 2] in (",", "\n"):
+            end += 1  # the dot after a house number ("Szerbtóti utca 48., H-9792")
         sep = _SEP.match(text, end, timeout=timeout)
         if sep is None:  # never: the pattern matches the empty string
             break
@@ -356,6 +479,11 @@ def extend_right(text: str, end: int, *, after_postcode: bool = False) -> tuple[
             or postcode
             # A town after a postcode on the same line ("00100 Helsinki"), or on its own line.
             or (_PLACE.match(text, at, timeout=timeout) if broke or after_postcode else None)
+            or (
+                _TOWN_AFTER_CODE.match(text, at, timeout=timeout)
+                if after_postcode and not broke and at > end
+                else None
+            )
             or _UPPER_PLACE.match(text, at, timeout=timeout)
             or _REGION.match(text, at, timeout=timeout)
         )

@@ -29,8 +29,14 @@ _PLACE_WORD = r"\p{Lu}[\p{L}\p{M}'’\-]*"
 _CUED = regex.compile(
     r"(?<![\p{L}])(?i:live in|lives in|lived in|living in|i'm from|i am from|im from|originally from|"
     r"moved to|moving to|flew to|fly to|flying to|based in|born in|grew up in|relocated to|"
-    r"travell?ing to|staying in|stay in)[ \t]+"
+    r"travell?ing to|staying in|stay in|moved from|comes? from|came from|raised in|greetings from|hometown(?: is|,)?)[ \t]+"
     rf"(?P<value>{_PLACE_WORD}(?:[ \t]+(?:{_PLACE_WORD}|(?:de|del|da|do|la|le|u|am|an|sur)(?=[ \t]+\p{{Lu}}))){{0,3}})"
+)
+# A place before a clause that says someone lives, grew up or was born there ("Linz is
+# where I grew up", "Pabna is where my parents live").
+_WHERE = regex.compile(
+    rf"(?<![\p{{L}}\p{{M}}])(?P<value>{_PLACE_WORD}(?:[ \t]+(?:{_PLACE_WORD}|(?:de|del|da|do|la|le|u|am|an|sur|nad|pod)(?=[ \t]+\p{{Lu}}))){{0,3}})"
+    r"[ \t]+(?:is|was)[ \t]+where[ \t]+(?i:i|we|he|she|they|my|our|his|her|their)[ \t]"
 )
 CUE_SCORE = 0.65
 # Countries by their usual English short names, for those the small NER model misses
@@ -92,6 +98,7 @@ _NOT_PLACES = frozenset(
         "january", "february", "march", "april", "may", "june", "july", "august", "september",
         "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
         "friday", "saturday", "sunday", "the", "a", "an", "my", "our", "this", "that", "it",
+        "here", "there", "home", "which", "what", "everything", "nothing", "somewhere",
     }
 )  # fmt: skip
 
@@ -105,7 +112,12 @@ _GAZETTEER_CUE = regex.compile(
     rf"(?P<value>{_PLACE_WORD}(?:[ \t]+(?:{_PLACE_WORD}|(?:de|del|da|do|di|la|le|am|an|sur|i)(?=[ \t]+\p{{Lu}}))){{0,3}})"
 )
 _TOWN_ENDING = regex.compile(
-    r"\p{Lu}\p{Ll}[\p{Ll}\p{M}]+(?:town|ville|burgh|borough|bury|mouth|chester|stad|haven|furt)"
+    r"\p{Lu}\p{Ll}[\p{Ll}\p{M}]+(?:town|ville|burgh|borough|bury|mouth|chester|stad|haven|furt|port|gate|stadt|dorf|hausen|heim|ingen|minster|caster)"
+)
+# A town named by a word that says it is one, then its name ("Port Amy", "Lake Cameronstad",
+# "Bandar Sri Wangi", "San Miguel de Tucumán"), after the same cue.
+_TOWN_PREFIX = regex.compile(
+    r"(?:Port|Lake|Fort|Mount|Bandar|Puerto|Porto|San|Santa|São|Villa|Ciudad|Kota)[ \t]+\p{Lu}.*"
 )
 GAZETTEER_SCORE = 0.6
 
@@ -124,6 +136,17 @@ class EnLocationRecognizer(ProjectLocalRecognizer):
             for m in _CUED.finditer(text, timeout=REGEX_TIMEOUT.secs)
             if m.group("value").split()[0].lower() not in _NOT_PLACES
         ]
+        results.extend(
+            make_result(
+                self.ENTITY,
+                *m.span("value"),
+                CUE_SCORE,
+                type(self).__name__,
+                "place before 'is where I ...'",
+            )
+            for m in _WHERE.finditer(text, timeout=REGEX_TIMEOUT.secs)
+            if m.group("value").split()[0].lower() not in _NOT_PLACES
+        )
         results.extend(self._countries(text))
         results.extend(self._gazetteer(text))
         if nlp_artifacts is None:
@@ -156,7 +179,11 @@ class EnLocationRecognizer(ProjectLocalRecognizer):
             for count in range(len(words), 0, -1):
                 end = start + words[count - 1].end()
                 value = text[start:end]
-                if value.casefold() in places or (count == 1 and _TOWN_ENDING.fullmatch(value)):
+                if (
+                    value.casefold() in places
+                    or (count == 1 and _TOWN_ENDING.fullmatch(value))
+                    or (count == len(words) and _TOWN_PREFIX.fullmatch(value))
+                ):
                     why = "known place after a cue"
                     results.append(
                         make_result(

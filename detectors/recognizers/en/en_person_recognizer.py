@@ -12,7 +12,11 @@ Faker's locales, common English words left out: scripts/make_person_names.py) fi
 does not know: a capitalised given name with the capitalised surname after it ("Antti
 Poutiainen", 0.6) or alone ("Vsevolod is very reliable", 0.55); a list of capitalised words
 half of which are known names ("Kónya, Becker and Vasquez"); a lower-case list of three or
-more words half of which are known given names ("silvana, adam, christopher and caleb").
+more words half of which are known given names ("silvana, adam, christopher and caleb");
+a known given name before "'s" ("Zofia's phone"); a known surname alone (not a given name
+too) where the words around it speak of a person: after "ask", "with", "for", "met",
+"thanks", "dear", "cc", "by", "and" ("I spoke with Kowalczyk"), or before a verb of
+speaking or acting, "and I", "'s" ("Sørensen said", "Ishikawa will pick it up") (0.55).
 """
 
 from __future__ import annotations
@@ -105,6 +109,13 @@ _LOWER_SUBJECT = regex.compile(
     r"(?<![\p{L}\p{M}'’\-@#_\d])(?P<name>\p{Ll}[\p{Ll}\p{M}]+)(?:[ \t]+(?:is|was|had|has|said|says|told|asked)(?![\p{L}])|['’]s[ \t]|[ \t]*:[ \t]*[\"“])"
 )
 LEXICON_ALONE_SCORE = 0.55
+# Words around a surname alone that make it a person's (see the module's docstring).
+_SURNAME_CUE_BEFORE = regex.compile(
+    r"(?<![\p{L}])(?i:ask|asked|with|for|met|meet|thanks|thank you|dear|cc|by|and|tell|told|call|called|contact|professor|prof\.|dr\.|mr\.|mrs\.|ms\.)[ \t,]+$"
+)
+_SURNAME_CUE_AFTER = regex.compile(
+    r"(?:['’]s[ \t]|[ \t]+(?:said|says|told|asked|wrote|called|replied|will|would|can|could|should|and[ \t]+I|has[ \t]+been|is[ \t]+(?:very|not|a|an|my|our|the|from|still|always)|was[ \t]+(?:very|not|a|an|my|our|the|still|always))(?![\p{L}]))"
+)
 _NAME_SHAPE = regex.compile(r"\p{Lu}[\p{L}\p{M}'’\-]+(?:\s+\p{Lu}[\p{L}\p{M}'’\-.]+)*")
 
 
@@ -166,7 +177,19 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
         extra: list[RecognizerResult] = []
         for match in _CAP_WORD.finditer(text):
             start, end = match.span()
-            if match.group() not in given or _touches(found + extra, start, end):
+            word = match.group()
+            if word.endswith(("'s", "’s")):
+                word, end = word[:-2], end - 2  # "Zofia's phone"
+            if word not in given:
+                if word in _surnames and self._cued_surname(text, start, end, found + extra):
+                    why = "a known surname where a person is spoken of"
+                    extra.append(
+                        make_result(
+                            self.ENTITY, start, end, LEXICON_ALONE_SCORE, type(self).__name__, why
+                        )
+                    )
+                continue
+            if _touches(found + extra, start, end):
                 continue
             score, why = LEXICON_ALONE_SCORE, "a known given name"
             after = _SURNAME_AFTER.match(text, end)
@@ -191,6 +214,24 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
                     continue
             extra.append(make_result(self.ENTITY, start, end, score, type(self).__name__, why))
         return extra
+
+    @staticmethod
+    def _cued_surname(text: str, start: int, end: int, found: list[RecognizerResult]) -> bool:
+        """Whether a known surname alone at start..end is a person's by the words around it."""
+        if end - start < 4 or _touches(found, start, end) or _NUMBER_AFTER.match(text, end):
+            return False
+        before = _WORD_BEFORE.search(text, max(0, start - 16), start)
+        if before is not None and before.group(1).lower() in _PLACE_BEFORE:
+            return False
+        if (
+            _SURNAME_AFTER.match(text, end)
+            or text[max(0, start - 2) : start].strip()[-1:].isupper()
+        ):
+            return False  # a capitalised word after it (a title, a firm) or an initial before
+        return bool(
+            _SURNAME_CUE_BEFORE.search(text, max(0, start - 16), start)
+            or _SURNAME_CUE_AFTER.match(text, end)
+        )
 
     def _lower_subject(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
         """A lower-case known given name as the subject of a verb or a speaker ("selma is
