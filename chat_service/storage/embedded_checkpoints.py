@@ -5,8 +5,8 @@ mongoeco opens SQLite with `journal_mode=WAL` and `synchronous=NORMAL`. SQLite's
 copy the whole log into the database file and fsync both before the commit returns, on
 the store's one event-loop thread: every write waiting behind that commit waits for the
 copy and two fsyncs too. A message insert writes about 40 pages (its document, its index
-entries, mongoeco's change outbox), so one insert in ~24 paid for a checkpoint: 19 ms p50
-against 5 ms for the others with the machine under load (tests/benchmarks/store_paced.py),
+entries, mongoeco's change outbox), so one insert in ~24 paid for a checkpoint: 22.5 ms
+p50 against 8.2 ms for the others on the loaded machine (tests/benchmarks/store_paced.py),
 about two a second at the 40 messages/s of tests/benchmarks/many_sockets.py, a steady
 share of the message acks' tail.
 
