@@ -108,6 +108,9 @@ message at 3,000 messages and seconds at 20,000 (tests/benchmarks/store_insert.p
    the one written. A `$max` of a conversation at 2,000 conversations cost the store
    15-19 ms of CPU, now 5.5-6.3 ms, about as much as a message insert (4.5-5.9 ms;
    tests/benchmarks/store_conversation_update.py, docs/inbox.md "Reads").
+
+10. Checkpoints off the write path: the engine's connections never copy the write-ahead
+   log into the database file at a commit; a thread does (embedded_checkpoints.py).
 """
 
 from __future__ import annotations
@@ -132,6 +135,11 @@ from mongoeco.engines.sqlite_query import (
     type_expression_sql,
 )
 
+from chat_service.storage.embedded_checkpoints import (
+    CHECKPOINT_INTERVAL_SECS,
+    WalCheckpointer,
+    no_automatic_checkpoints,
+)
 from chat_service.storage.embedded_key_reads import (
     key_batches,
     key_lookup_ids,
@@ -250,7 +258,16 @@ def _may_read(feature: Any, written: _WrittenFields) -> bool:
 class ChatStoreEngine(SQLiteEngine):
     """SQLiteEngine with inserts that do not grow with the collection (see the module)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        checkpoint_every_secs: float | None = CHECKPOINT_INTERVAL_SECS,
+        **kwargs: Any,
+    ) -> None:
+        """`checkpoint_every_secs`: how often the checkpoint thread looks for commits to
+        copy (item 10); None: SQLite's own checkpoints at commit instead (for
+        tests/benchmarks/store_paced.py's comparison)."""
+        self._checkpoint_every = checkpoint_every_secs
         super().__init__(*args, **kwargs)
         self._array_fields: dict[_FeatureKey, bool] = {}
         self._array_fields_lock = threading.Lock()
@@ -259,9 +276,18 @@ class ChatStoreEngine(SQLiteEngine):
         self._kinds: dict[_FeatureKey, str | None] = {}  # None: mixed
         self._arrays_only_fields: dict[_FeatureKey, bool] = {}
         self._generations: dict[tuple[str, str], int] = {}
+        self._checkpointer: WalCheckpointer | None = None
 
     def _connect_sync(self) -> None:
         super()._connect_sync()
+        if (
+            self._checkpoint_every is not None
+            and self._checkpointer is None
+            and self._path != ":memory:"
+        ):
+            # Item 10: the log is copied into the file by a thread, never by a commit.
+            self._checkpointer = WalCheckpointer(self._path, self._checkpoint_every)
+            self._checkpointer.start()
         conn = self._require_connection()
         conn.execute(
             "CREATE INDEX IF NOT EXISTS chat_multikey_entries_storage "
@@ -317,7 +343,17 @@ class ChatStoreEngine(SQLiteEngine):
     def _create_sqlite_connection(self) -> sqlite3.Connection:
         connection = super()._create_sqlite_connection()
         connection.set_authorizer(_keep_shared_entry_indexes)
+        if self._checkpoint_every is not None and self._path != ":memory:":
+            no_automatic_checkpoints(connection)
         return connection
+
+    def _disconnect_sync(self) -> None:
+        with self._lifecycle_condition:
+            last = self._connection_count == 1
+        if last and self._checkpointer is not None:
+            self._checkpointer.stop()  # before the last connection closes (and checkpoints)
+            self._checkpointer = None
+        super()._disconnect_sync()
 
     def _create_index_sync(self, *args: Any, **kwargs: Any) -> str:
         name = str(super()._create_index_sync(*args, **kwargs))

@@ -1,5 +1,5 @@
 """A store child's body for the store benchmarks (store_insert.py, store_update_read.py,
-store_codec.py, store_conversation_update.py), and their entry point:
+store_codec.py, store_conversation_update.py, store_paced.py), and their entry point:
 light to import, so a child starts quickly on a busy machine (store_update_read.py's
 children import only this and the engine)."""
 
