@@ -48,11 +48,14 @@ class Console {
     }
     this.client = new ChatClient({ base: this.base, token, storageKey: `chat-service.outbox.${this.role}.${this.sub}` });
     this.store = new Conversations(this.client);
+    // The socket first (its handshake and `hello`, after which the inbox is read, are the
+    // first paint's critical path), then the listeners: no frame can arrive before this
+    // constructor returns, so none is missed.
+    this.client.connect();
     this.wire();
     installSpeed(this); // agent speed: replies, shortcuts, notifications, availability
     attachTeamwork(this); // teamwork (docs/teamwork.md)
     attachReplyEditor(this); // saved replies edited by supervisors (docs/agent-speed.md)
-    this.client.connect();
   }
 
   build() {
