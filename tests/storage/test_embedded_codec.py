@@ -15,14 +15,26 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from bson import SON, Binary, Code, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
+from bson import (
+    BSON,
+    SON,
+    Binary,
+    Code,
+    Decimal128,
+    Int64,
+    MaxKey,
+    MinKey,
+    ObjectId,
+    Regex,
+    Timestamp,
+)
 from mongoeco._types import Binary as MongoecoBinary
 from mongoeco.core.bson_scalars import BsonInt32, BsonInt64, BsonScalarOverflowError
 from mongoeco.core.codec import DocumentCodec
 from pymongo.asynchronous.collection import AsyncCollection
 
 from chat_service.storage import embedded_codec
-from chat_service.storage.embedded_codec import encode, stock_encode
+from chat_service.storage.embedded_codec import encode, encode_wire, stock_encode, stock_encode_wire
 from tests.helpers.messages import stored_message
 
 INT64_MAX = 2**63 - 1
@@ -138,6 +150,41 @@ def test_when_a_document_is_already_internal_then_the_result_is_mongoecos() -> N
     ]:
         internal = DocumentCodec.to_internal(document)
         assert outcome(encode, internal) == outcome(stock_encode, internal)
+
+
+def wire_outcome(function: Callable[[Any], Any], value: Any) -> tuple[str, str]:
+    """What a wire encoder gives: the BSON bytes of the document (types included) and the
+    Python types of its values, or the error."""
+    try:
+        encoded = function(value)
+        return "ok", repr((BSON.encode(encoded), types_of(encoded)))
+    except Exception as exc:  # the error is part of the result being compared
+        return type(exc).__name__, str(exc)
+
+
+def types_of(value: Any) -> Any:
+    if isinstance(value, dict):
+        return (type(value).__name__, [(k, types_of(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return [types_of(v) for v in value]
+    return type(value).__name__
+
+
+def test_when_stored_documents_go_to_the_wire_then_the_result_is_mongoecos() -> None:
+    # What the store answers with: documents as it decodes them from storage.
+    rng = random.Random(20261207)
+    documents = [stored_message("conv_1", 41, sensitive=s) for s in (False, True)]
+    documents += [{"_id": i, "v": random_value(rng, 0)} for i in range(3000)]
+    documents += [{"value": scalar} for scalar in SCALARS]
+    checked = 0
+    for document in documents:
+        if outcome(stock_encode, document)[0] != "ok":
+            continue  # a value mongoeco refuses is never stored, so never sent
+        stored = DocumentCodec.decode(stock_encode(document))
+        for form in (stored, DocumentCodec.to_internal(document)):
+            assert wire_outcome(encode_wire, form) == wire_outcome(stock_encode_wire, form), form
+        checked += 1
+    assert checked > 2500
 
 
 def test_when_a_document_looks_like_the_codecs_own_tag_then_it_is_wrapped_as_mongoeco_does() -> (

@@ -5,7 +5,7 @@
 
 import { fetchAttachment } from "../shared/attachments.js";
 import { ChatClient, Conversations } from "../shared/client.js";
-import { h, messageText, newClientId, placeBySeq, sensitiveKind, timeOf } from "../shared/dom.js";
+import { h, messageText, newClientId, placeBySeq, sensitiveKind, syncChildren, timeOf } from "../shared/dom.js";
 import { areaVars, categoryName, t } from "../shared/i18n.js";
 import { readSession } from "../shared/session.js";
 import { chooseLang, langSwitch } from "../shared/langswitch.js"; // agent speed
@@ -14,7 +14,7 @@ import { attachTeamwork } from "./teamwork.js"; // teamwork: transfer, notes, ta
 import { attachReplyEditor } from "./replies_editor.js"; // saved replies: supervisors edit them
 import { searchBox } from "./search.js"; // search: the box above the queue
 import { panelBox, showPanel } from "./panel.js"; // inbox: the customer panel
-import { afterPaint, countsLine, displayName, inView, loadInbox, rowDetails, sortRows, startedAt } from "./inbox.js"; // inbox (docs/inbox.md)
+import { afterPaint, countsLine, displayName, inView, loadInbox, rowDetails, sortRows, startedAt, startTimes } from "./inbox.js"; // inbox (docs/inbox.md)
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 5000;
@@ -48,11 +48,14 @@ class Console {
     }
     this.client = new ChatClient({ base: this.base, token, storageKey: `chat-service.outbox.${this.role}.${this.sub}` });
     this.store = new Conversations(this.client);
+    // The socket first (its handshake and `hello`, after which the inbox is read, are the
+    // first paint's critical path), then the listeners: no frame can arrive before this
+    // constructor returns, so none is missed.
+    this.client.connect();
     this.wire();
     installSpeed(this); // agent speed: replies, shortcuts, notifications, availability
     attachTeamwork(this); // teamwork (docs/teamwork.md)
     attachReplyEditor(this); // saved replies edited by supervisors (docs/agent-speed.md)
-    this.client.connect();
   }
 
   build() {
@@ -253,6 +256,10 @@ class Console {
     return c?.minor ? h("span", { class: "con-minor", "data-testid": "minor-badge", text: this.tr("console.minor") }) : null;
   }
 
+  /** The queue, brought up to date in place: a row is built again only when what it shows
+   * changed (its signature), rows and groups are moved only when their order changed, and
+   * the active row is marked without being rebuilt (a message no longer rebuilds 200 rows;
+   * keyboard focus stays on its row). */
   renderQueue() {
     const tr = this.tr;
     const rows = sortRows(this, inView(this, [...this.conversations.values()])); // inbox: view, waiting
@@ -260,47 +267,87 @@ class Console {
       this.queue.replaceChildren(h("p", { class: "con-empty", text: tr("console.empty_queue") }));
       return;
     }
+    const starts = startTimes(this); // inbox: every start time at once
     const groups = [
       ["waiting", rows.filter((c) => c.status === "open" && !c.agent_id)],
       ["active", rows.filter((c) => c.status === "open" && c.agent_id)],
       ["closed", rows.filter((c) => c.status !== "open")],
     ].filter(([, members]) => members.length);
-    this.queue.replaceChildren(
-      ...groups.map(([group, members]) =>
-        h(
+    this.queueGroups ??= new Map(); // group -> {section, list}
+    this.queueRows ??= new Map(); // id -> {signature, li, button}
+    const shown = new Set();
+    const sections = groups.map(([group, members]) => {
+      let box = this.queueGroups.get(group);
+      if (!box) {
+        const list = h("ul", { class: "con-queue-list" });
+        const section = h(
           "section",
           { class: "con-group", "data-group": group, "aria-labelledby": `con-group-${group}` },
           h("h3", { id: `con-group-${group}`, class: "con-group-title", "data-testid": "queue-heading", text: tr(`console.group.${group}`) }),
-          h("ul", { class: "con-queue-list" }, ...members.map((c) => this.queueItem(c))),
-        ),
-      ),
-    );
+          list,
+        );
+        box = { section, list };
+        this.queueGroups.set(group, box);
+      }
+      syncChildren(
+        box.list,
+        members.map((c) => {
+          shown.add(c.id);
+          return this.queueRow(c, starts.get(c.id) ?? "");
+        }),
+      );
+      return box.section;
+    });
+    syncChildren(this.queue, sections);
+    for (const id of this.queueRows.keys()) if (!shown.has(id)) this.queueRows.delete(id);
   }
 
-  queueItem(c) {
-    const tr = this.tr;
+  /** A conversation's row: the one already built while what it shows is the same. */
+  queueRow(c, start) {
     const unread = this.unread.get(c.id) || 0;
-    const state = c.status === "closed" ? tr("console.closed") : c.agent_id ? tr("console.assigned", { agent: c.agent_id }) : tr("console.waiting");
     const canJoin = this.role === "agent" && c.status === "open" && !c.agent_id && !this.away; // away: agent speed
-    return h(
+    const meta = this.inboxMeta?.get(c.id);
+    const last = meta?.last_message;
+    const signature = JSON.stringify([
+      displayName(c), Boolean(c.minor), c.status, c.agent_id ?? null, c.customer_lang ?? null, start, unread, canJoin,
+      meta ? [last?.seq ?? null, last?.kind ?? null, last?.text ?? null, meta.waiting_since ?? null, meta.unanswered ?? 0] : null,
+    ]);
+    let row = this.queueRows.get(c.id);
+    if (row?.signature !== signature) {
+      row = { signature, ...this.queueItem(c, start, unread, canJoin) };
+      this.queueRows.set(c.id, row);
+    }
+    const active = c.id === this.active;
+    if (row.active !== active) {
+      row.active = active;
+      row.li.classList.toggle("con-queue-item--active", active);
+      if (active) row.button.setAttribute("aria-current", "true");
+      else row.button.removeAttribute("aria-current");
+    }
+    return row.li;
+  }
+
+  queueItem(c, start, unread, canJoin) {
+    const tr = this.tr;
+    const state = c.status === "closed" ? tr("console.closed") : c.agent_id ? tr("console.assigned", { agent: c.agent_id }) : tr("console.waiting");
+    const button = h(
+      "button",
+      { type: "button", class: "con-queue-open", onclick: () => this.show(c.id) },
+      h("span", { class: "con-customer", text: displayName(c) }),
+      this.minorBadge(c),
+      h("span", { class: "con-state", text: tr("console.started", { time: start }) + " · " + state }),
+      ...rowDetails(this, c), // inbox: preview, waiting time, unanswered
+      unread ? h("span", { class: "con-unread", text: String(unread), "aria-label": t(this.lang, "widget.unread", { count: unread }) }) : null,
+    );
+    const li = h(
       "li",
-      {
-        class: "con-queue-item" + (c.id === this.active ? " con-queue-item--active" : ""),
-        "data-testid": "queue-item", "data-conversation-id": c.id, "data-status": c.status, "data-minor": String(Boolean(c.minor)),
-      },
-      h(
-        "button",
-        { type: "button", class: "con-queue-open", "aria-current": c.id === this.active ? "true" : null, onclick: () => this.show(c.id) },
-        h("span", { class: "con-customer", text: displayName(c) }),
-        this.minorBadge(c),
-        h("span", { class: "con-state", text: tr("console.started", { time: this.startedAt(c) }) + " · " + state }),
-        ...rowDetails(this, c), // inbox: preview, waiting time, unanswered
-        unread ? h("span", { class: "con-unread", text: String(unread), "aria-label": t(this.lang, "widget.unread", { count: unread }) }) : null,
-      ),
+      { class: "con-queue-item", "data-testid": "queue-item", "data-conversation-id": c.id, "data-status": c.status, "data-minor": String(Boolean(c.minor)) },
+      button,
       canJoin
         ? h("button", { type: "button", class: "con-join", "data-testid": "conversation-join", text: tr("console.join"), onclick: () => this.join(c.id) })
         : null,
     );
+    return { li, button, active: false };
   }
 
   join(id) {
@@ -387,11 +434,39 @@ class Console {
       if (id === this.active && !document.hidden) this.typing.textContent = "";
       else {
         this.unread.set(id, (this.unread.get(id) || 0) + 1);
-        this.renderQueue();
-        this.renderTabs();
+        this.renderSoon(true);
       }
     }
-    if (id === this.active) this.messagesSlot.scrollTop = this.messagesSlot.scrollHeight;
+    if (id === this.active) this.scrollSoon();
+  }
+
+  /** The queue (and with `tabs` the tabs and the title's count) rendered once after the
+   * current task's handlers, however many of them asked (a message's frame is handled by
+   * the console, the inbox and the notifier in turn). */
+  renderSoon(tabs = false) {
+    this.soonTabs ||= tabs;
+    if (this.soon) return;
+    this.soon = true;
+    queueMicrotask(() => {
+      const withTabs = this.soonTabs;
+      this.soon = this.soonTabs = false;
+      this.renderQueue();
+      if (withTabs) this.renderTabs();
+    });
+  }
+
+  /** The shown conversation scrolled to its newest message in the next frame, before it is
+   * painted: reading its height there uses the frame's own layout instead of forcing one
+   * per message (a history of 50 messages forced 50). */
+  scrollSoon() {
+    if (this.scrollPending) return;
+    this.scrollPending = true;
+    const scroll = () => {
+      this.scrollPending = false;
+      this.messagesSlot.scrollTop = this.messagesSlot.scrollHeight;
+    };
+    if (document.hidden) queueMicrotask(scroll);
+    else requestAnimationFrame(scroll);
   }
 
   sendText() {

@@ -111,6 +111,25 @@ export function startedAt(con, c) {
   return same ? formatter(con.lang, true).format(new Date(c.created_at)) : mine;
 }
 
+/** Every conversation's start time as `startedAt` gives it, at once (id -> text): the
+ * queue's render asks for all of them, and one pass over the conversations replaces a pass
+ * per row. */
+export function startTimes(con) {
+  const all = [...con.conversations.values()].filter((c) => c.created_at);
+  const at = new Map();
+  const same = new Map(); // customer and minute -> how many conversations began then
+  for (const c of all) {
+    if (!minutes.has(c)) minutes.set(c, formatter(con.lang, false).format(new Date(c.created_at)));
+    const key = `${c.customer_id}\u0000${minutes.get(c)}`;
+    same.set(key, (same.get(key) || 0) + 1);
+  }
+  for (const c of all) {
+    const shared = same.get(`${c.customer_id}\u0000${minutes.get(c)}`) > 1;
+    at.set(c.id, shared ? formatter(con.lang, true).format(new Date(c.created_at)) : minutes.get(c));
+  }
+  return at;
+}
+
 function waitingText(con, since) {
   const mins = Math.max(0, Math.floor((Date.now() - Date.parse(since)) / MINUTE_MS));
   const time = mins < 1 ? con.tr("inbox.under_min") : mins < 60 ? con.tr("inbox.mins", { n: mins }) : con.tr("inbox.hours", { h: Math.floor(mins / 60), m: mins % 60 });
@@ -176,7 +195,7 @@ function wireLive(con) {
       waiting_since: fromCustomer ? (meta.waiting_since ?? message.created_at) : null,
       unanswered: fromCustomer ? meta.unanswered + 1 : 0,
     });
-    con.renderQueue();
+    con.renderSoon(); // once for this frame's handlers together
   });
   setInterval(() => {
     for (const el of con.queue.querySelectorAll("[data-testid=inbox-waiting]")) el.textContent = waitingText(con, el.dataset.since);

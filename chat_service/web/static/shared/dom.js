@@ -62,12 +62,28 @@ export function messageText(lang, message, { own = false } = {}) {
   return frag;
 }
 
+const timeFormats = new Map(); // language -> Intl.DateTimeFormat (one per message was most of a message's render)
+
 export function timeOf(iso, lang) {
   const date = iso ? new Date(iso) : new Date();
-  return h("time", {
-    datetime: date.toISOString(),
-    text: date.toLocaleTimeString(lang === "zh" ? "zh-CN" : "en", { hour: "2-digit", minute: "2-digit" }),
-  });
+  const locale = lang === "zh" ? "zh-CN" : "en";
+  if (!timeFormats.has(locale)) timeFormats.set(locale, new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" }));
+  return h("time", { datetime: date.toISOString(), text: timeFormats.get(locale).format(date) });
+}
+
+/** Make `parent`'s children exactly `wanted`, in order, moving or removing only the nodes
+ * out of place (nodes already in place are not touched: no style or layout work for them). */
+export function syncChildren(parent, wanted) {
+  let cursor = parent.firstChild;
+  for (const node of wanted) {
+    if (node === cursor) cursor = cursor.nextSibling;
+    else parent.insertBefore(node, cursor);
+  }
+  while (cursor) {
+    const next = cursor.nextSibling;
+    cursor.remove();
+    cursor = next;
+  }
 }
 
 /** A random client_id: the idempotency key of one message. */
@@ -79,6 +95,11 @@ export function newClientId() {
 /** Put a message item where its seq belongs: after every lower seq, before items that
  * have none yet (messages still in the outbox). */
 export function placeBySeq(list, li, seq) {
+  const last = list.lastElementChild;
+  if (last && last !== li && last.dataset.seq && Number(last.dataset.seq) < seq) {
+    list.append(li); // the usual case: the newest message, after every other
+    return;
+  }
   let before = null;
   for (const other of list.children) {
     if (other === li) continue;
