@@ -149,6 +149,14 @@ def free_port() -> int:
         return port
 
 
+_DRAINS: set[asyncio.Task[None]] = set()
+
+
+async def _drain(stream: asyncio.StreamReader) -> None:
+    while await stream.read(65536):
+        pass
+
+
 async def start_server(data_dir: Path, port: int, secret: str) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
@@ -177,6 +185,9 @@ async def start_server(data_dir: Path, port: int, secret: str) -> asyncio.subpro
                 raise RuntimeError("chat-service serve exited before serving")
             if "serving on" in line:
                 break
+        # The server goes on logging to stdout: read it to the end, or once the pipe's
+        # buffer is full the server blocks on its next log line (a stall mid-run).
+        _DRAINS.add(asyncio.get_running_loop().create_task(_drain(process.stdout)))
         async with aiohttp.ClientSession() as session:  # wait until detection answers
             while True:
                 async with session.get(f"http://{HOST}:{port}/healthz") as response:
@@ -237,7 +248,12 @@ class RawPair:
             }
         )
         await self.until(self.agent, "message.new", text=text)
-        return (time.perf_counter() - started) * 1000
+        elapsed = (time.perf_counter() - started) * 1000
+        # Read the customer's socket too: aiohttp answers the server's heartbeat pings only
+        # on a socket being read, and the server closes one that stops answering (a run of
+        # 210 messages outlasts the heartbeat: the customer's later sends went nowhere).
+        await self.until(self.customer, "message.ack")
+        return elapsed
 
 
 class BrowserRawPair:
