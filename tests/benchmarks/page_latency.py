@@ -23,7 +23,10 @@ so neither the browser driver nor the raw clients share its event loop. This pro
   event, so the browser's own socket cost is seen apart from the pages'.
 
 Raw, raw-in-Chromium and page messages alternate one by one, so all see the same store
-size. Each message waits for the previous one to arrive. Goal: the pages add under 30 ms
+size. Each message waits for the previous one to arrive, and a round (one message of
+each) takes at least 1.25 / `[limits] messages_per_sec` seconds (0.25 s): each of the three
+is one customer, and a faster run exhausts that customer's message burst and has a
+message refused (`rate_limited`) midway. Goal: the pages add under 30 ms
 p50 over the raw (aiohttp) path.
 """
 
@@ -387,7 +390,12 @@ async def bench(args: argparse.Namespace) -> int:
                 browser_raw_ms: list[float] = []
                 page_ms: list[float] = []
                 parts: list[tuple[float, ...]] = []
+                # Each customer sends one message a round: rounds no faster than the
+                # server lets one customer send (`[limits] messages_per_sec`, with a
+                # margin), or its burst runs out mid-run and a message is refused.
+                round_secs = 1.25 / settings.config.limits.messages_per_sec
                 for n in range(args.warmup + args.messages):
+                    round_started = time.perf_counter()
                     r = await raw.one(n)
                     b = await browser_raw.one(n)
                     p, *split = await pages.one(n)
@@ -396,6 +404,7 @@ async def bench(args: argparse.Namespace) -> int:
                         browser_raw_ms.append(b)
                         page_ms.append(p)
                         parts.append(tuple(split))
+                    await asyncio.sleep(round_secs - (time.perf_counter() - round_started))
                 await browser.close()
         finally:
             await stop_process(server)
