@@ -35,6 +35,10 @@ CASES = [
     pytest.param("licence number A123-4567-8901.", ["A123-4567-8901"], id="illinois-dashed"),
     pytest.param("license no. 987654321 please", ["987654321"], id="license-no"),
     pytest.param("my drivers license d1234567", ["d1234567"], id="lower-case-chat"),
+    pytest.param("D1234567 is my driver's license number", ["D1234567"], id="cue-after-is-my"),
+    pytest.param("ID: A7654321 (CA DL)", ["A7654321"], id="cue-after-in-brackets"),
+    pytest.param("5130634 is my driver license holder order", [], id="cue-after-is-an-accessory"),
+    pytest.param("order 12345678, my driver's license expired", [], id="comma-is-no-cue"),
     # Without a cue the same shapes are no licence.
     pytest.param("product code F162823540116", [], id="no-cue-letter-digits"),
     pytest.param("reference 5130634 for the refund", [], id="no-cue-digits"),

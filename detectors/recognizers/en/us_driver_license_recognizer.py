@@ -1,6 +1,6 @@
 # Chinese punctuation is the data here, on purpose. Regex patterns read better unwrapped.
 # ruff: noqa: E501, RUF001
-"""US_DRIVER_LICENSE: a US driver licence number right after a licence cue.
+"""US_DRIVER_LICENSE: a US driver licence number next to a licence cue.
 
 States issue many shapes (Presidio's ``UsLicenseRecognizer`` lists them): digits alone
 (7-9 in most states, up to 13), a letter and 7-14 digits (California A1234567, Florida and
@@ -9,7 +9,8 @@ Michigan with 12, New Jersey with 14), two letters and digits, digits and a trai
 written in dashed groups (Florida D123-456-78-910-0, Illinois A123-4567-8901, 2270-66-1551).
 Every one of those is also an order number, a SKU or a tracking number, so the cue is part of
 the pattern ("driver's license (number) (is)", "driving licence", "DL#", "license no.",
-"licence number", "驾照号") and only the value after it is flagged: a value with no cue is
+"licence number", "驾照号"; after the value only as what it is said to be: "D1234567 is my
+driver's license", "A7654321 (CA DL)") and only the value is flagged: a value with no cue is
 never taken. A value has 5-16 letters and digits, at least 4 of them digits, and no more
 than 16 digits in a row (an 18-digit Chinese ID number after "驾驶证号" stays a
 CN_RESIDENT_ID).
@@ -41,6 +42,16 @@ _FILLER = (
 _GROUP = r"[A-Za-z0-9*]*\d[A-Za-z0-9*]*"
 _VALUE = rf"(?P<value>{_GROUP}(?:-[A-Za-z0-9*]+|[ ](?={_GROUP}(?![A-Za-z0-9*])){_GROUP}){{0,5}})(?![A-Za-z0-9*]|-[A-Za-z0-9])"
 _PATTERN = regex.compile(rf"{_CUE}{_FILLER}[ \t]*{_VALUE}")
+# The cue after the value, said of it: "D1234567 is my driver's license", "A7654321 (CA DL)";
+# not a licence accessory ("... is my driver's license holder").
+_CUE_AFTER = (
+    r"(?:(?i:(?:driver['’]?s?|driving)\s+licen[cs]e)|(?<![A-Za-z])C?DL(?![A-Za-z])|驾照|驾驶证)"
+    r"(?![ \t]*(?i:holders?|wallets?|cases?|covers?|sleeves?|pouch|clips?|photo|picture)\b)"
+)
+_PATTERN_AFTER = regex.compile(
+    rf"(?<![A-Za-z0-9*-]){_VALUE}[ \t]*(?:\([ \t]*|(?i:is|was)[ \t]+(?i:my|the)[ \t]+)"
+    rf"(?:[A-Z]{{2}}[ \t]+)?{_CUE_AFTER}"
+)
 
 _LONGEST_DIGIT_RUN = 16
 
@@ -76,6 +87,7 @@ class EnUsDriverLicenseRecognizer(KeyedValueRecognizer):
     )
     KEYED_PATTERNS: ClassVar[tuple[tuple[str, regex.Pattern[str], float], ...]] = (
         ("cue_then_number", _PATTERN, 0.85),
+        ("number_then_cue", _PATTERN_AFTER, 0.85),
     )
     EXPLANATION = "driver licence number after a licence cue"
 
