@@ -13,8 +13,8 @@ logger = logging.getLogger(__name__)
 IDENTIFIER_LIKE = frozenset(
     {
         "PHONE_NUMBER", "CREDIT_CARD", "BANK_ACCOUNT", "CN_RESIDENT_ID", "PASSPORT", "US_SSN",
-        "DEVICE_ID", "IP_ADDRESS", "DATE_OF_BIRTH", "GPS_COORDINATES", "IBAN_CODE", "AGE",
-        "WECHAT_ID",
+        "US_DRIVER_LICENSE", "DEVICE_ID", "IP_ADDRESS", "DATE_OF_BIRTH", "GPS_COORDINATES",
+        "IBAN_CODE", "AGE", "WECHAT_ID",
     }
 )  # fmt: skip
 CONTAINER_MARGIN = 0.35

@@ -16,6 +16,7 @@ from detectors.recognizers.en.en_international_address_recognizer import (
 from detectors.recognizers.en.en_location_recognizer import EnLocationRecognizer
 from detectors.recognizers.en.en_person_recognizer import EnPersonRecognizer
 from detectors.recognizers.en.en_street_address_recognizer import EnStreetAddressRecognizer
+from detectors.recognizers.en.us_driver_license_recognizer import EnUsDriverLicenseRecognizer
 from detectors.recognizers.en.us_ssn_recognizer import EnUsSsnRecognizer
 from detectors.recognizers.generic.generic_age_recognizer import GenericAgeRecognizer
 from detectors.recognizers.generic.generic_bank_account_recognizer import (
@@ -58,6 +59,7 @@ RECOGNIZER_CLASSES: tuple[RecognizerClass, ...] = (
     EnStreetAddressRecognizer,
     EnInternationalAddressRecognizer,
     EnUsSsnRecognizer,
+    EnUsDriverLicenseRecognizer,
     GenericAgeRecognizer,
     GenericBankAccountRecognizer,
     GenericCreditCardRecognizer,

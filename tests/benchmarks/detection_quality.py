@@ -298,35 +298,35 @@ def report(source: Source, split: str, scores: dict[str, Score]) -> None:
         f"labelled spans scored on: {', '.join(sorted(source.entities)) if source.entities else 'every type'}; {first.clean_messages} clean messages"
     )
     header = " | ".join(f"{n + ' P':>13} {'R':>6} {'F1':>6} {'mask':>6} {'gold':>5}" for n in names)
-    print(f"{'entity':16} | {header} |")
+    print(f"{'entity':17} | {header} |")
     entities = sorted({e for s in scores.values() for e in s.per_entity})
     for entity in entities:
         print(
-            f"{entity:16} | "
+            f"{entity:17} | "
             + " | ".join(fmt(scores[n].per_entity.get(entity)) for n in names)
             + " |"
         )
-    print(f"{'micro':16} | " + " | ".join(fmt(scores[n].micro()) for n in names) + " |")
+    print(f"{'micro':17} | " + " | ".join(fmt(scores[n].micro()) for n in names) + " |")
     print(
-        f"{'mask precision':16} | "
+        f"{'mask precision':17} | "
         + " | ".join(f"{scores[n].mask_precision():13.3f} {'':>27}" for n in names)
         + " |"
     )
     print(
-        f"{'false/100 clean':16} | "
+        f"{'false/100 clean':17} | "
         + " | ".join(f"{scores[n].false_per_100():13.1f} {'':>27}" for n in names)
         + " |"
     )
     if any(s.sens_total for s in scores.values()):
         print(
-            f"{'sensitive recall':16} | "
+            f"{'sensitive recall':17} | "
             + " | ".join(
                 f"{scores[n].sens_hit / max(scores[n].sens_total, 1):13.3f} {'':>27}" for n in names
             )
             + " |"
         )
     print(
-        f"{'seconds':16} | "
+        f"{'seconds':17} | "
         + " | ".join(f"{scores[n].seconds:13.1f} {'':>27}" for n in names)
         + " |"
     )

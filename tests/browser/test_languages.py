@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import Live, send
 from tests.helpers.consent import RESIDENT_ID
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 async def test_when_lang_is_zh_then_the_widget_and_its_consent_notice_are_chinese(
@@ -45,3 +49,22 @@ async def test_when_lang_is_en_then_the_widget_is_english_on_a_chinese_browser(
     await expect(page.get_by_test_id("chat-input")).to_have_attribute(
         "placeholder", "Type a message…"
     )
+
+
+async def test_every_entity_type_the_detector_produces_is_named_in_chinese(
+    live: Live, browser: Browser
+) -> None:
+    """The chips and notices name what was found: every entity type of
+    config/categories.toml has a Chinese name (a type missing from the Chinese table falls
+    back to its English name, then to the type itself lower-cased: "wechat id")."""
+    entities = tomllib.loads((REPO / "config" / "categories.toml").read_text("utf-8"))["entities"]
+    page = await live.widget(browser, "cust-labels")
+    labels = await page.evaluate(
+        """async (types) => {
+            const { entityName } = await import("/assets/shared/i18n.js");
+            return types.map((type) => [type, entityName("zh", type)]);
+        }""",
+        sorted(entities),
+    )
+    unnamed = [f"{kind}: {name}" for kind, name in labels if not re.search("[\u4e00-\u9fff]", name)]
+    assert not unnamed

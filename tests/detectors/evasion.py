@@ -4,11 +4,11 @@
 
 Valid values (Luhn-valid cards of several brands, GB 11643-valid resident IDs, IBANs with
 valid check digits, US SSNs, Chinese mobiles, bank accounts and passports after their
-context word) times transformations an attacker would try (no-break and other Unicode
-spaces, zero-width and other invisible characters between digits or groups, dots, slashes,
-line breaks, emoji between groups, digits of other scripts, mixed scripts, keycaps,
-combinations), each put in an English or a Chinese sentence. The same seed gives the same
-corpus: ``variants()`` is a pure function.
+context word, US driver licences after their cue) times transformations an attacker would
+try (no-break and other Unicode spaces, zero-width and other invisible characters between
+digits or groups, dots, slashes, line breaks, emoji between groups, digits of other scripts,
+mixed scripts, keycaps, combinations), each put in an English or a Chinese sentence. The
+same seed gives the same corpus: ``variants()`` is a pure function.
 """
 
 from __future__ import annotations
@@ -212,6 +212,19 @@ def _passports(rng: random.Random) -> list[Base]:
     ]
 
 
+def _driver_licenses(rng: random.Random) -> list[Base]:
+    return [
+        Base(
+            "US_DRIVER_LICENSE",
+            split(f"{letter}{_digits(rng, 12)}", (4, 4, 5)),
+            "",
+            ("my driver's license number is {}", "DL# {} exp 2029"),
+            ("我的美国驾照号是{}", "驾照：{}"),
+        )
+        for letter in ("F", "D")
+    ]
+
+
 def bases() -> list[Base]:
     rng = random.Random(SEED)
     return [
@@ -222,6 +235,7 @@ def bases() -> list[Base]:
         *_mobiles(rng),
         *_bank_accounts(rng),
         *_passports(rng),
+        *_driver_licenses(rng),
     ]
 
 

@@ -25,8 +25,8 @@ from faker import Faker
 SEED = 20261126
 OUT = pathlib.Path(__file__).resolve().parent
 SENSITIVE = {
-    "CN_RESIDENT_ID", "PASSPORT", "US_SSN", "CREDIT_CARD", "BANK_ACCOUNT", "IBAN_CODE",
-    "GPS_COORDINATES", "HEALTH",
+    "CN_RESIDENT_ID", "PASSPORT", "US_SSN", "US_DRIVER_LICENSE", "CREDIT_CARD", "BANK_ACCOUNT",
+    "IBAN_CODE", "GPS_COORDINATES", "HEALTH",
 }  # fmt: skip
 
 rng = random.Random(SEED)

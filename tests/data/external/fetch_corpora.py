@@ -92,7 +92,7 @@ PRESIDIO_PERSONAL = {
     "US_SSN": "US_SSN",
     "IP_ADDRESS": "IP_ADDRESS",
     "AGE": "AGE",
-    "US_DRIVER_LICENSE": "US_DRIVER_LICENSE",  # the filter has no such type: counts as a miss
+    "US_DRIVER_LICENSE": "US_DRIVER_LICENSE",
 }
 # Not a person's data: a company, a job title ("Dr.", "Cinematographer"), a date or time
 # with no birth cue ("1977", "Saturday"), a nationality ("Hungarian"), a company web site.

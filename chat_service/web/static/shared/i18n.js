@@ -725,17 +725,21 @@ const STRINGS = {
 const ENTITIES = {
   en: {
     CN_RESIDENT_ID: "ID number", PASSPORT: "passport number", US_SSN: "social security number",
+    US_DRIVER_LICENSE: "driver licence number",
     CREDIT_CARD: "card number", BANK_ACCOUNT: "bank account", IBAN_CODE: "bank account (IBAN)",
     GPS_COORDINATES: "precise location", LOCATION: "place", HEALTH: "health information",
     AGE: "age", DATE_OF_BIRTH: "date of birth", PHONE_NUMBER: "phone number",
     EMAIL_ADDRESS: "e-mail address", PERSON: "name", STREET_ADDRESS: "address",
+    WECHAT_ID: "WeChat ID", DEVICE_ID: "device identifier", IP_ADDRESS: "IP address",
   },
   zh: {
     CN_RESIDENT_ID: "身份证号", PASSPORT: "护照号", US_SSN: "社会安全号",
+    US_DRIVER_LICENSE: "驾照号",
     CREDIT_CARD: "银行卡号", BANK_ACCOUNT: "银行账户", IBAN_CODE: "银行账户（IBAN）",
     GPS_COORDINATES: "精确位置", LOCATION: "地点", HEALTH: "健康信息",
     AGE: "年龄", DATE_OF_BIRTH: "出生日期", PHONE_NUMBER: "电话号码",
     EMAIL_ADDRESS: "电子邮箱", PERSON: "姓名", STREET_ADDRESS: "地址",
+    WECHAT_ID: "微信号", DEVICE_ID: "设备标识", IP_ADDRESS: "IP 地址",
   },
 };
 
