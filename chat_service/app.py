@@ -111,6 +111,7 @@ def _install_fanout_and_rates(app: web.Application, settings: Settings) -> None:
         fanout.instance_id,
         app[keys.METRICS],
         sockets_ttl_secs=settings.config.auth.max_ttl_secs + INSTANCE_TTL_SECS,
+        call_timeout_secs=settings.config.limits.shared_limits_timeout_secs,
     )
     app[keys.RATES] = Rates.from_config(settings.config, shared=shared)
 

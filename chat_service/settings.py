@@ -91,6 +91,9 @@ class LimitsSection(_Frozen):
     send_timeout_secs: float = Field(gt=0)
     history_page: int = Field(ge=1, le=1000)
     history_page_bytes: int = Field(ge=4096)
+    # With REDIS_URL: how long a limit's decision waits for Redis before the instance's own
+    # tables decide (chat_service/net/global_limits.py).
+    shared_limits_timeout_secs: float = Field(gt=0, le=5)
 
 
 class ConnectionsSection(_Frozen):

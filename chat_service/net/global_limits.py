@@ -16,12 +16,13 @@ script:
 
 The local tables (rates.py) are checked first and stay authoritative when Redis is not:
 a frame the instance's own bucket refuses never costs a round trip, and when Redis does not
-answer within `CALL_TIMEOUT_SECS` (or failed less than `RETRY_SECS` ago) the decision is
-the local one alone (fail open to per-instance limits, never blocking the chat), counted in
-`chat_global_limits_fallback_total{limit}` and logged once per `LOG_INTERVAL_SECS`. Sockets
-opened or closed meanwhile are written to Redis again by the next heartbeat that reaches
-it; so are all of this instance's sockets when its key had vanished (Redis restarted
-empty, or this instance was cut off longer than the key's life).
+answer within `call_timeout_secs` (`[limits] shared_limits_timeout_secs`), or failed less
+than `RETRY_SECS` ago, the decision is the local one alone (fail open to per-instance
+limits, never blocking the chat), counted in `chat_global_limits_fallback_total{limit}`
+and logged once per `LOG_INTERVAL_SECS`. Sockets opened or closed meanwhile are written
+to Redis again by the next heartbeat that reaches it; so are all of this instance's
+sockets when its key had vanished (Redis restarted empty, or this instance was cut off
+longer than the key's life).
 
 The scripts read keys they are not given (instances' keys): one Redis, not Redis Cluster.
 """
@@ -48,7 +49,7 @@ from chat_service.net.sockets import EveryInterval
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "chat-service:limits:"
-CALL_TIMEOUT_SECS = 0.1  # a decision waits no longer for Redis: then the local one stands
+CALL_TIMEOUT_SECS = 0.1  # default wait for Redis (the server passes its configured one)
 RETRY_SECS = 1.0  # after a failure, decide locally this long before asking Redis again
 CONNECT_TIMEOUT_SECS = 0.5
 INSTANCE_TTL_SECS = 15.0  # a killed instance's sockets stop counting within this

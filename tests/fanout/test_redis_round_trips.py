@@ -58,7 +58,12 @@ async def test_when_a_customer_sends_messages_then_each_costs_one_script_call_fo
     redis: RedisServer,
     admin: Redis,
 ) -> None:
-    client = await aiohttp_client(make_app(settings.with_overrides(redis_url=Secret(redis.url))))
+    # Redis is given time to answer: a starved machine must not turn a call into the local
+    # fallback, which this test does not count (test_global_limits.py tests that one).
+    limits = settings.config.limits.model_copy(update={"shared_limits_timeout_secs": 5.0})
+    config = settings.config.model_copy(update={"limits": limits})
+    app = make_app(settings.with_overrides(redis_url=Secret(redis.url), config=config))
+    client = await aiohttp_client(app)
     await connected(client)
     customer = await connect(client, "customer", "cust-one-call")
     first = await customer.send_text("hello")
