@@ -12,12 +12,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from mongoeco.wire import AsyncMongoEcoProxyServer
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
 from chat_service.storage.embedded_checkpoints import log_restarts
 from chat_service.storage.embedded_engine import ChatStoreEngine
+from tests.helpers.embedded import served_engine
 
 PAGE = 4096
 AUTOMATIC_MARK_PAGES = 1000  # SQLite's default `wal_autocheckpoint`
@@ -32,14 +31,8 @@ async def _served(
     path: Path, every: float | None
 ) -> AsyncIterator[AsyncCollection[dict[str, Any]]]:
     engine = ChatStoreEngine(path=str(path), checkpoint_every_secs=every)
-    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
-    address = await server.start()
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(address.uri, tz_aware=True)
-    try:
+    async with served_engine(engine) as client:
         yield client["engine"]["things"]
-    finally:
-        await client.close()
-        await server.close()
 
 
 def _log_frames(path: Path) -> int:

@@ -13,15 +13,14 @@ from typing import Any
 
 import pytest
 from bson.int64 import Int64
-from mongoeco.wire import AsyncMongoEcoProxyServer
 from mongoeco.wire import executor as wire_executor
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from chat_service.storage import embedded_server
 from chat_service.storage.embedded import INTERNAL_ERROR_PREFIX
 from chat_service.storage.embedded_engine import ChatStoreEngine, _value_at
+from tests.helpers.embedded import served_engine
 
 
 async def test_when_an_id_is_stored_again_then_it_is_refused_among_many(
@@ -120,14 +119,8 @@ async def test_when_no_change_stream_reads_the_outbox_then_it_stays_bounded_acro
 @contextlib.asynccontextmanager
 async def _served(path: Path, capacity: int) -> AsyncIterator[AsyncCollection[dict[str, Any]]]:
     engine = ChatStoreEngine(path=str(path), change_outbox_max_entries=capacity)
-    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
-    address = await server.start()
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(address.uri, tz_aware=True)
-    try:
+    async with served_engine(engine) as client:
         yield client["engine"]["things"]
-    finally:
-        await client.close()
-        await server.close()
 
 
 def _outbox_rows(path: Path) -> int:

@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 from mongoeco.engines.sqlite import SQLiteEngine
-from mongoeco.wire import AsyncMongoEcoProxyServer
-from pymongo import AsyncMongoClient, IndexModel
+from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -25,6 +24,7 @@ from chat_service.storage.embedded_engine import (
     SCALAR_ENTRIES_INDEX,
     ChatStoreEngine,
 )
+from tests.helpers.embedded import served_engine
 from tests.helpers.messages import stored_message
 
 # The lookup indexes any file has on each entry table besides the shared one: mongoeco's
@@ -38,14 +38,8 @@ BY_DOCUMENT = {
 @contextlib.asynccontextmanager
 async def _served(path: Path, *, stock: bool = False) -> AsyncIterator[AsyncDatabase[Any]]:
     engine = SQLiteEngine(path=str(path)) if stock else ChatStoreEngine(path=str(path))
-    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
-    address = await server.start()
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(address.uri, tz_aware=True)
-    try:
+    async with served_engine(engine) as client:
         yield client["chat"]
-    finally:
-        await client.close()
-        await server.close()
 
 
 def _entry_indexes(path: Path) -> dict[str, set[str]]:

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mongoeco.wire import AsyncMongoEcoProxyServer
-from pymongo import AsyncMongoClient, IndexModel
+from pymongo import IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from chat_service.storage.embedded_engine import ChatStoreEngine
+from tests.helpers.embedded import served_engine
 
 type Doc = dict[str, Any]
 START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -61,14 +61,8 @@ async def _served(path: Path, scans: Scans) -> AsyncIterator[AsyncDatabase[Doc]]
         return connection
 
     engine._create_sqlite_connection = traced  # type: ignore[method-assign]
-    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
-    address = await server.start()
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(address.uri, tz_aware=True)
-    try:
+    async with served_engine(engine) as client:
         yield client["chat"]
-    finally:
-        await client.close()
-        await server.close()
 
 
 def _message(i: int) -> Doc:

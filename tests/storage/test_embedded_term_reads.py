@@ -16,12 +16,11 @@ from typing import Any
 
 import pytest
 from mongoeco.engines.sqlite import SQLiteEngine
-from mongoeco.wire import AsyncMongoEcoProxyServer
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
 from chat_service.storage.embedded_engine import ChatStoreEngine
 from chat_service.storage.search import MessageSearch
+from tests.helpers.embedded import served_engine
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 WORDS = ["refund", "order", "late", "退款", "订单", "parcel", "zeppelin", "42"]
@@ -201,14 +200,8 @@ async def test_when_messages_are_searched_then_the_store_reads_the_term_index(
 
 @contextlib.asynccontextmanager
 async def _served(engine: SQLiteEngine) -> AsyncIterator[AsyncCollection[dict[str, Any]]]:
-    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
-    address = await server.start()
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(address.uri, tz_aware=True)
-    try:
+    async with served_engine(engine) as client:
         yield client["engine"]["messages"]
-    finally:
-        await client.close()
-        await server.close()
 
 
 def _entries_plan_and_count(path: Path, message_id: str) -> tuple[str, int]:
