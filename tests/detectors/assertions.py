@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import pathlib
 from collections.abc import Sequence
 
 from detectors import Detector, Finding
 
 Expected = Sequence[str]
+
+# Chinese sentences with a value of each entity type in them (`context_sentences` reads it).
+SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.txt").read_text(
+    encoding="utf-8"
+)
 
 
 def values_of(findings: Sequence[Finding], text: str, entity_type: str) -> list[str]:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import pathlib
-
 import pytest
 
 from detectors import Detector
-from tests.detectors.assertions import assert_entity_values, context_sentences
+from tests.detectors.assertions import SENTENCES_ZH, assert_entity_values, context_sentences
 
 ENTITY = "IBAN_CODE"
-SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.txt").read_text(
-    encoding="utf-8"
-)
 
 CASES = [
     pytest.param("IBAN GB82 WEST 1234 5698 7654 32", ["GB82 WEST 1234 5698 7654 32"], id="grouped"),

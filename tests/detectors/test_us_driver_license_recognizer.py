@@ -3,17 +3,12 @@ detector: a licence number is found after a licence cue, never without one."""
 
 from __future__ import annotations
 
-import pathlib
-
 import pytest
 
 from detectors import Detector
-from tests.detectors.assertions import assert_entity_values, context_sentences
+from tests.detectors.assertions import SENTENCES_ZH, assert_entity_values, context_sentences
 
 ENTITY = "US_DRIVER_LICENSE"
-SENTENCES_ZH = (pathlib.Path(__file__).parent / "data" / "context_sentences_zh.txt").read_text(
-    encoding="utf-8"
-)
 
 CASES = [
     # With a cue: the shapes states issue.
