@@ -49,7 +49,6 @@ class WalCheckpointer:
         self._thread = threading.Thread(
             target=self._run, name="store-wal-checkpointer", daemon=True
         )
-        self.checkpoints = 0  # complete or partial PASSIVE checkpoints that copied something
 
     def start(self) -> None:
         self._thread.start()
@@ -81,11 +80,7 @@ class WalCheckpointer:
         """A PASSIVE checkpoint if another connection committed since `seen`; the version."""
         (version,) = connection.execute("PRAGMA data_version").fetchone()
         if version != seen:
-            _busy, log_frames, copied = connection.execute(
-                "PRAGMA wal_checkpoint(PASSIVE)"
-            ).fetchone()
-            if log_frames > 0 and copied > 0:
-                self.checkpoints += 1
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return int(version)
 
 
