@@ -94,38 +94,29 @@ function formatter(lang, seconds) {
 const minutes = new WeakMap(); // conversation object -> its start minute, formatted once
 
 export function startedAt(con, c) {
-  if (!c.created_at) return "";
-  const minute = (conv) => {
-    if (!conv.created_at) return "";
-    if (!minutes.has(conv)) minutes.set(conv, formatter(con.lang, false).format(new Date(conv.created_at)));
-    return minutes.get(conv);
-  };
-  const mine = minute(c);
-  let same = false;
-  for (const o of con.conversations.values()) {
-    if (o.id !== c.id && o.customer_id === c.customer_id && minute(o) === mine) {
-      same = true;
-      break;
-    }
-  }
-  return same ? formatter(con.lang, true).format(new Date(c.created_at)) : mine;
+  const others = [...con.conversations.values()].filter((o) => o.id !== c.id);
+  return startTimesOf(con.lang, [...others, c]).get(c.id) ?? "";
 }
 
 /** Every conversation's start time as `startedAt` gives it, at once (id -> text): the
  * queue's render asks for all of them, and one pass over the conversations replaces a pass
  * per row. */
 export function startTimes(con) {
-  const all = [...con.conversations.values()].filter((c) => c.created_at);
+  return startTimesOf(con.lang, [...con.conversations.values()]);
+}
+
+function startTimesOf(lang, conversations) {
+  const all = conversations.filter((c) => c.created_at);
   const at = new Map();
   const same = new Map(); // customer and minute -> how many conversations began then
   for (const c of all) {
-    if (!minutes.has(c)) minutes.set(c, formatter(con.lang, false).format(new Date(c.created_at)));
+    if (!minutes.has(c)) minutes.set(c, formatter(lang, false).format(new Date(c.created_at)));
     const key = `${c.customer_id}\u0000${minutes.get(c)}`;
     same.set(key, (same.get(key) || 0) + 1);
   }
   for (const c of all) {
     const shared = same.get(`${c.customer_id}\u0000${minutes.get(c)}`) > 1;
-    at.set(c.id, shared ? formatter(con.lang, true).format(new Date(c.created_at)) : minutes.get(c));
+    at.set(c.id, shared ? formatter(lang, true).format(new Date(c.created_at)) : minutes.get(c));
   }
   return at;
 }
