@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,12 @@ class Statements(Scans):
 
     def trace(self, sql: str) -> None:
         self.sql.append(" ".join(sql.split()))
+
+    async def document_reads[T](self, path: Path, command: Awaitable[T]) -> tuple[T, list[str]]:
+        """`command`'s outcome, and how the statements it ran read `documents`."""
+        self.sql.clear()
+        outcome = await command
+        return outcome, _document_reads(path, self.sql)
 
 
 def _document_reads(path: Path, statements: list[str]) -> list[str]:
@@ -74,9 +81,8 @@ async def test_when_messages_are_read_by_id_then_only_their_keys_are_read(
     reads: list[tuple[str, list[str]]] = []
 
     async def read(name: str, query: Any) -> Any:
-        statements.sql.clear()
-        docs = await query
-        reads.append((name, _document_reads(path, statements.sql)))
+        docs, plan = await statements.document_reads(path, query)
+        reads.append((name, plan))
         return docs
 
     many = await read("many", MessageStore(collection).many(wanted))
@@ -147,9 +153,8 @@ async def test_when_a_document_is_updated_by_id_and_a_condition_then_only_its_ke
     writes: list[tuple[str, list[str]]] = []
 
     async def write(name: str, command: Any) -> Any:
-        statements.sql.clear()
-        outcome = await command
-        writes.append((name, _document_reads(path, statements.sql)))
+        outcome, plan = await statements.document_reads(path, command)
+        writes.append((name, plan))
         return outcome
 
     maxed = await write(
