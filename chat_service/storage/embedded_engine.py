@@ -284,23 +284,17 @@ class ChatStoreEngine(SQLiteEngine):
         self._arrays_only_fields: dict[_FeatureKey, bool] = {}
         self._generations: dict[tuple[str, str], int] = {}
         self._checkpointer: WalCheckpointer | None = None
-        self._decode_takes_wrappers: tuple[Any, bool] | None = None  # item 11
+        try:  # item 11: the codec is mongoeco's, set once by its __init__
+            parameters = inspect.signature(self._codec.decode).parameters
+            self._decode_takes_wrappers = "preserve_bson_wrappers" in parameters
+        except (TypeError, ValueError):
+            self._decode_takes_wrappers = False  # as mongoeco: no signature, no keyword
 
     def _decode_codec_payload(self, payload: object, *, preserve_bson_wrappers: bool) -> Any:
         """Item 11: mongoeco's decode, its codec's parameters looked up once."""
-        decode = self._codec.decode
-        function = getattr(decode, "__func__", decode)  # the same for every bound copy
-        takes = self._decode_takes_wrappers
-        if takes is None or takes[0] is not function:
-            try:
-                takes_wrappers = "preserve_bson_wrappers" in inspect.signature(decode).parameters
-            except (TypeError, ValueError):
-                takes_wrappers = False  # as mongoeco: no signature, no keyword
-            takes = (function, takes_wrappers)
-            self._decode_takes_wrappers = takes
-        if not takes[1]:
-            return decode(payload)
-        return decode(payload, preserve_bson_wrappers=preserve_bson_wrappers)
+        if not self._decode_takes_wrappers:
+            return self._codec.decode(payload)
+        return self._codec.decode(payload, preserve_bson_wrappers=preserve_bson_wrappers)
 
     def _connect_sync(self) -> None:
         super()._connect_sync()
