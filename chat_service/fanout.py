@@ -9,7 +9,8 @@ kernel keeps its output; it catches up from history on reconnect. Fan-out goes t
 `FanOut.publish` only; the in-process backend is the embedded default, and the Redis
 backend (fanout_redis.py, with `REDIS_URL`) carries each event to the other instances too.
 An event crosses as its `Portable` description (a kind and JSON data, e.g. a constant
-frame, or a message's ids), from which the receiving instance builds the render again.
+frame, or bytes: a message as stored, in BSON), from which the receiving instance builds
+the render again.
 
 Below the actions (which publish through actions/delivery.py) and above nothing but
 auth.py: the WebSocket handler (ws/) registers the connections it accepts here.
@@ -275,15 +276,20 @@ def _ident_key(identity: Identity) -> tuple[str, str]:
     return identity.role.value, identity.sub
 
 
+# What a `Portable` event crosses as: JSON, or bytes in a format its kind names (a message
+# as stored is BSON: carried as is, not base64 inside JSON).
+Description = JsonObject | bytes
+
+
 @dataclass(frozen=True, slots=True)
 class Portable:
-    """A render that can cross to another instance: `kind` and the JSON that `describe`
-    returns (called only when the event does cross) describe the event, and the receiving
-    instance builds the render again from them (fanout_redis.py); here `render` is used as
-    is."""
+    """A render that can cross to another instance: `kind` and the `Description` that
+    `describe` returns (called only when the event does cross) describe the event, and the
+    receiving instance builds the render again from them (fanout_redis.py); here `render`
+    is used as is."""
 
     kind: str
-    describe: Callable[[], JsonObject]
+    describe: Callable[[], Description]
     render: Render
 
     async def __call__(self, viewer: Identity) -> JsonObject | None:

@@ -17,7 +17,10 @@ in the ledger cache of an instance before its `consent.recorded` reaches a socke
 The publisher sends whatever has queued meanwhile in one pipeline (one write, one round
 trip, in order; at most `PUBLISH_BATCH_MAX`), not one PUBLISH round trip per event. Every
 body starts with its sender (`{"from":"<instance id>",...`), so an instance skips what it
-sent itself, which Redis hands back to it too, without decoding it.
+sent itself, which Redis hands back to it too, without decoding it. A body is compact JSON;
+an event whose description is bytes (a message as stored, BSON) is that JSON head without
+"data", a newline (`PAYLOAD_MARK`: never raw in compact JSON) and the bytes as they are,
+not base64 inside JSON: encoding and decoding that cost each crossing more than the BSON.
 
 Best effort, never blocking: `publish` only queues (bounded); what cannot be sent (Redis
 down, queue full) is dropped and counted (`chat_fanout_remote_dropped_total`), and clients
@@ -51,6 +54,7 @@ from redis.exceptions import RedisError
 from chat_service.fanout import (
     CONSTANT,
     Audience,
+    Description,
     InProcessFanOut,
     Portable,
     Registry,
@@ -75,7 +79,10 @@ CONNECT_TIMEOUT_SECS = 2.0
 HEALTH_CHECK_SECS = 5  # the subscriber pings an idle connection this often
 POLL_SECS = 1.0  # the subscriber's read timeout (it then checks whether to stop)
 
-Resolver = Callable[[JsonObject], Render]
+Resolver = Callable[[Description], Render]
+# Between a body's JSON head and the bytes of a description that is bytes (a message as
+# stored, BSON). Compact JSON never holds a raw newline (json.dumps escapes it in strings).
+PAYLOAD_MARK = b"\n"
 
 
 class Invalidatable(Protocol):
@@ -141,7 +148,11 @@ class RedisFanOut:
             logger.exception("describing an event for the other instances failed")
             self._lost("not_portable")
             return delivered
-        self._send({"audience": audience_to_wire(audience), "kind": render.kind, "data": data})
+        head: JsonObject = {"audience": audience_to_wire(audience), "kind": render.kind}
+        if isinstance(data, bytes):
+            self._send(head, data)
+        else:
+            self._send({**head, "data": data})
         return delivered
 
     # -- Coherence ------------------------------------------------------------------------
@@ -192,15 +203,17 @@ class RedisFanOut:
             driver_info=DriverInfo(name="redis-py", lib_version=redis.__version__),
         )
 
-    def _send(self, body: JsonObject) -> None:
+    def _send(self, body: JsonObject, payload: bytes | None = None) -> None:
         if not self._subscribed.is_set():
             self._lost("not_connected")
             return
         # "from" first: every instance reads what it sent itself back from the channel, and
         # skips it by this prefix without decoding it (`_receive`).
-        body = {"from": self.instance_id, **body}
+        data = _encode({"from": self.instance_id, **body})
+        if payload is not None:  # the bytes as they are, after the head (`PAYLOAD_MARK`)
+            data = b"".join((data, PAYLOAD_MARK, payload))
         try:
-            self._outgoing.put_nowait(_encode(body))
+            self._outgoing.put_nowait(data)
         except asyncio.QueueFull:
             self._lost("queue_full")
 
@@ -276,7 +289,8 @@ class RedisFanOut:
         if isinstance(raw, bytes) and raw.startswith(self._own_prefix):
             return  # sent by this instance, delivered here already: not even decoded
         try:
-            body = json.loads(raw)
+            head, mark, payload = raw.partition(PAYLOAD_MARK)
+            body = json.loads(head)
             if body.get("from") == self.instance_id:
                 return  # delivered here already
             if body.get("reset") is True:
@@ -290,7 +304,7 @@ class RedisFanOut:
                 return
             audience = audience_from_wire(body["audience"])
             resolver = self._resolvers[str(body["kind"])]
-            render = resolver(body["data"])
+            render = resolver(payload if mark else body["data"])
         except Exception:  # whatever is wrong with it, it must not stop the subscriber
             logger.exception("an event from another instance is malformed; dropped")
             self._dropped("malformed")
@@ -342,8 +356,8 @@ def _encode(body: JsonObject) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def _constant_resolver(data: JsonObject) -> Render:
-    frame = data["frame"]
+def _constant_resolver(data: Description) -> Render:
+    frame = data["frame"] if isinstance(data, dict) else None
     if not isinstance(frame, dict):
         raise ValueError("a constant event carries a frame")
     return constant(frame)

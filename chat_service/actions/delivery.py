@@ -9,7 +9,6 @@ each viewer (actions/views.py, with its audit of sensitive reads).
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 from collections.abc import Mapping
 from typing import Any, cast
@@ -19,7 +18,7 @@ from bson.codec_options import CodecOptions
 
 from chat_service.actions.views import view_message
 from chat_service.auth import Identity, Role
-from chat_service.fanout import Audience, Connection, Portable, Render, constant
+from chat_service.fanout import Audience, Connection, Description, Portable, Render, constant
 from chat_service.json_types import JsonObject
 from chat_service.protocol.events import (
     AgentAvailabilityOut,
@@ -71,9 +70,11 @@ async def publish_opened(services: Services, conversation: Conversation) -> None
 OPENED = "opened"  # the kind of a new conversation's offer crossing instances
 
 
-def opened_render(services: Services, data: JsonObject) -> Render:
+def opened_render(services: Services, data: Description) -> Render:
     """The offer of a new conversation: the same frame for every viewer but agents who are
     away (docs/agent-speed.md), read once per event from the store."""
+    if not isinstance(data, dict):
+        raise ValueError("an offer carries its frame as JSON")
     frame = cast(JsonObject, data["frame"])
     away: frozenset[str] | None = None
 
@@ -165,14 +166,19 @@ async def publish_message(
         )
         return event(message=message).frame()
 
-    def describe() -> JsonObject:
+    def describe() -> bytes:
         # As stored (sealed values encrypted), with the conversation as rendered here: the
-        # receiving instance renders without reading the store; no plaintext crosses.
-        stored = {"message": doc, "conversation": _conversation_fields(conversation)}
-        return {
-            "updated": event is MessageUpdated,
-            "stored": base64.b64encode(bson.encode(stored)).decode(),
-        }
+        # receiving instance renders without reading the store; no plaintext crosses. BSON
+        # bytes as they are (fanout_redis.py puts them after the event's JSON head), not
+        # base64 inside JSON: encoding and decoding that cost each crossing more than the
+        # BSON itself.
+        return bson.encode(
+            {
+                "updated": event is MessageUpdated,
+                "message": doc,
+                "conversation": _conversation_fields(conversation),
+            }
+        )
 
     await services.fanout.publish(participants(conversation), Portable(MESSAGE, describe, render))
 
@@ -190,12 +196,14 @@ def _conversation_fields(conversation: Conversation) -> dict[str, object]:
     return fields
 
 
-def message_render(services: Services, data: JsonObject) -> Render:
-    """The render of a message event another instance published: each viewer connected
-    here sees it exactly as `publish_message` renders it there (values they may see are
-    decrypted here, and their reading audited here)."""
-    event = MessageUpdated if data["updated"] is True else MessageNew
-    stored = bson.decode(base64.b64decode(str(data["stored"])), codec_options=_TZ_AWARE)
+def message_render(services: Services, data: Description) -> Render:
+    """The render of a message event another instance published (`publish_message`'s BSON):
+    each viewer connected here sees it exactly as `publish_message` renders it there
+    (values they may see are decrypted here, and their reading audited here)."""
+    if not isinstance(data, bytes):
+        raise ValueError("a message event carries its message as BSON")
+    stored = bson.decode(data, codec_options=_TZ_AWARE)
+    event = MessageUpdated if stored["updated"] is True else MessageNew
     doc = cast(MessageDoc, stored["message"])
     conversation = Conversation(**stored["conversation"])
 
