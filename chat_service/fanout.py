@@ -230,6 +230,20 @@ class Registry:
     def all(self) -> list[Connection]:
         return [c for conns in self._by_identity.values() for c in conns]
 
+    def reaches(self, audience: Audience) -> bool:
+        """Whether `audience` has any socket here (what `select` would choose, unbuilt)."""
+        if audience.all_agents or audience.supervisors:
+            for identity in self._by_identity:
+                if (audience.all_agents and identity.is_agent) or (
+                    audience.supervisors and identity.role is Role.SUPERVISOR
+                ):
+                    return True
+        for identity in audience.identities:
+            conns = self._by_identity.get(identity)
+            if conns and (audience.exclude is None or conns != {audience.exclude}):
+                return True
+        return False
+
     def select(self, audience: Audience) -> Iterable[Connection]:
         chosen: set[Connection] = set()
         for identity in audience.identities:

@@ -17,10 +17,13 @@ in the ledger cache of an instance before its `consent.recorded` reaches a socke
 The publisher sends whatever has queued meanwhile in one pipeline (one write, one round
 trip, in order; at most `PUBLISH_BATCH_MAX`), not one PUBLISH round trip per event. Every
 body starts with its sender (`{"from":"<instance id>",...`), so an instance skips what it
-sent itself, which Redis hands back to it too, without decoding it. A body is compact JSON;
-an event whose description is bytes (a message as stored, BSON) is that JSON head without
-"data", a newline (`PAYLOAD_MARK`: never raw in compact JSON) and the bytes as they are,
-not base64 inside JSON: encoding and decoding that cost each crossing more than the BSON.
+sent itself, which Redis hands back to it too, without decoding it; an event none of whose
+audience has a socket here is dropped after its head, its description not decoded (with
+more instances, each decodes and renders only its own viewers' events). A body is compact
+JSON; an event whose description is bytes (a message as stored, BSON) is that JSON head
+without "data", a newline (`PAYLOAD_MARK`: never raw in compact JSON) and the bytes as they
+are, not base64 inside JSON: encoding and decoding that cost each crossing more than the
+BSON itself.
 
 Best effort, never blocking: `publish` only queues (bounded); what cannot be sent (Redis
 down, queue full) is dropped and counted (`chat_fanout_remote_dropped_total`), and clients
@@ -108,6 +111,7 @@ class RedisFanOut:
         self.instance_id = instance_id or "i_" + secrets.token_hex(8)
         self._own_prefix = _encode({"from": self.instance_id})[:-1]  # b'{"from":"i_..."'
         self.local = InProcessFanOut(registry)
+        self._registry = registry
         self._metrics = metrics
         self._resolvers: dict[str, Resolver] = {CONSTANT: _constant_resolver}
         self._caches: dict[CacheName, Invalidatable] = {}
@@ -303,6 +307,8 @@ class RedisFanOut:
                     target.invalidate(str(body["key"]))
                 return
             audience = audience_from_wire(body["audience"])
+            if not self._registry.reaches(audience):
+                return  # no viewer here: its description is not even decoded
             resolver = self._resolvers[str(body["kind"])]
             render = resolver(payload if mark else body["data"])
         except Exception:  # whatever is wrong with it, it must not stop the subscriber

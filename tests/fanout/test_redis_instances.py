@@ -11,7 +11,7 @@ subscription state), never on time.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -19,7 +19,7 @@ from pytest_aiohttp import AiohttpClient
 
 from chat_service import keys
 from chat_service.auth import Identity, Role
-from chat_service.fanout import Audience, constant
+from chat_service.fanout import Audience, Description, Portable, Render, constant
 from chat_service.fanout_redis import RedisFanOut
 from chat_service.json_types import JsonObject
 from chat_service.settings import Secret, Settings
@@ -89,6 +89,10 @@ async def marker(client: Client, peer: Peer, text: str) -> None:
     audience = Audience(identities=frozenset({_identity(peer)}), supervisors=False)
     await fanout_of(client).publish(audience, constant(frame))
     await peer.expect("error", code="marker", message=text)
+
+
+def _describing(description: Description) -> Callable[[], Description]:
+    return lambda: description
 
 
 def _identity(peer: Peer) -> Identity:
@@ -166,6 +170,29 @@ async def test_when_consent_is_granted_on_one_instance_then_the_others_cache_kno
     await marker(a, witness, "after the grant")
 
     assert await ledger_b.granted("cust-2", PURPOSE) == {"financial"}
+
+
+async def test_when_no_viewer_of_an_event_is_on_an_instance_then_it_does_not_decode_it(
+    instances: tuple[Client, Client],
+) -> None:
+    a, b = instances
+    agent = await connect(b, "agent", "agent-1")  # B's only viewer
+    decoded: list[Description] = []
+
+    def counted(data: Description) -> Render:  # B's rendering of the test's events
+        decoded.append(data)
+        return constant({"type": "error", "code": "counted", "message": "seen"})
+
+    fanout_of(b).resolve("test.counted", counted)
+    for viewer in ("agent-2", "agent-1"):  # agent-2 has no socket on B (nor anywhere)
+        audience = Audience(identities=frozenset({Identity(Role.AGENT, viewer)}), supervisors=False)
+        portable = Portable("test.counted", _describing(viewer.encode()), constant({}))
+        await fanout_of(a).publish(audience, portable)
+    await marker(a, agent, "after both")
+
+    assert decoded == [b"agent-1"]  # agent-2's event dropped on B after its head
+    counted_frame = await agent.expect("error", code="counted")
+    assert counted_frame["message"] == "seen"
 
 
 async def test_when_redis_goes_away_then_a_lost_publish_is_caught_up_and_publishes_resume(
