@@ -77,6 +77,14 @@ CASES = [
         "我有腰椎间盘突出症，椅子要硬一点", ["腰椎间盘突出症"], id="zh-shape-condition-ending"
     ),
     pytest.param("我的手机有毛病", [], id="zh-fault-is-no-condition"),
+    pytest.param(
+        "I have vestibular migraine, is this lamp too bright",
+        ["vestibular migraine"],
+        id="adjective-before-condition",
+    ),
+    pytest.param("she was taking olmesartan", ["olmesartan"], id="verb-is-no-adjective"),
+    pytest.param("他上周得了冠军勋章", [], id="zh-winning-is-no-diagnosis"),
+    pytest.param("我妈患有帕金森综合征，手会抖", ["帕金森综合征"], id="zh-after-suffering-from"),
     pytest.param("我在吃维生素C片", [], id="zh-vitamin-is-no-drug"),
     pytest.param("我买的薯片到了", [], id="zh-crisps-are-no-drug"),
 ] + [

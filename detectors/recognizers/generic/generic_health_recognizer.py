@@ -23,9 +23,10 @@ English words with the endings of condition names ("-itis", "-osis", "-emia", "-
 "-pathy", "-plasia") or of the drug-name stems of the USAN/INN naming schemes ("-pril",
 "-sartan", "-olol", "-statin", "-mab", "-tinib", "-cillin", "-floxacin", "-prazole"...), a
 condition's head noun with the one or two words before it ("capillary disease",
-"locked-in syndrome", "lead poisoning"); Chinese: what follows a diagnosis verb (得了, 患有,
-确诊, 诊断为, 查出) up to the clause's end, a run ending in a condition's character (病, 症,
-炎, 癌, 瘤, 综合征...) after 有/患, and a run ending in a dosage form (片, 胶囊, 颗粒, 丸,
+"locked-in syndrome", "lead poisoning"), with the adjective before a condition's name
+("unstable angina"); Chinese: what follows a diagnosis verb (患有, 确诊, 诊断为) up to the
+clause's end, a run ending in a condition's character (病, 症, 炎, 癌, 瘤, 综合征, 骨折...)
+after 有, 患, 得了 or 查出 ("得了" alone is any winning: 得了勋章), and a run ending in a dosage form (片, 胶囊, 颗粒, 丸,
 口服液, 注射液, 栓...) after a verb of taking (吃, 服用, 开了, 用了).
 """
 
@@ -93,7 +94,7 @@ _NOT_CONDITION = frozenset(
     {"aroma", "aromas", "diploma", "diplomas", "academia", "hypnosis", "osmosis", "symbiosis"}
 )
 _EN_CONDITION_WORD = regex.compile(
-    r"(?<![A-Za-z-])[A-Za-z][a-z-]{2,}(?:itis|osis|oses|iasis|aemia|emia|omas?|pathy|plasia|"
+    r"(?<![A-Za-z-])(?:[A-Za-z][a-z-]*)?(?:itis|osis|oses|iasis|aemia|emia|omas?|pathy|plasia|"
     r"trophy|algia|philia|ectasis|ectomy|otomy|cele|uria|cephaly|aneurysm|urticaria|paralysis|"
     r"plegia|paresis|penia|rrhea|rrhoea|spasm|pituitarism|thyroidism)(?![A-Za-z])"
 )
@@ -105,8 +106,11 @@ _EN_HEAD_NOUN = regex.compile(
 )
 # Words that start no condition name: pronouns, articles, verbs of having, fillers.
 _NOT_MODIFIER = frozenset({
-    "i", "i'm", "im", "my", "his", "her", "their", "our", "your", "a", "an", "the", "this", "that", "these", "has", "have", "had", "with", "of", "and", "or", "is", "was", "be", "been", "got", "get", "gets", "from", "for", "to", "in", "on", "at", "by", "son", "daughter", "kid", "child", "baby", "mum", "mom", "dad", "husband", "wife", "he", "she", "we", "they", "it", "diagnosed", "suffers", "suffering", "recovering", "rare", "some", "any", "no", "chronic",
+    "i", "i'm", "im", "my", "his", "her", "their", "our", "your", "a", "an", "the", "this", "that", "these", "has", "have", "had", "with", "of", "and", "or", "is", "was", "be", "been", "got", "get", "gets", "from", "for", "to", "in", "on", "at", "by", "son", "daughter", "kid", "child", "baby", "mum", "mom", "dad", "husband", "wife", "he", "she", "we", "they", "it", "diagnosed", "suffers", "suffering", "recovering", "rare", "some", "any", "no", "pending", "during", "nothing", "something", "total", "usual", "possible", "vegetable", "table",
 })  # fmt: skip
+_MODIFIER_BEFORE = regex.compile(
+    r"(?<![A-Za-z-])(?P<word>[A-Za-z][a-z-]{2,}(?:al|ic|ar|ous|ary|ive|oid|form|ile|ial|ant|ent|ble))[ ]$"
+)
 # Drug-name stems of the USAN/INN schemes (word endings), 6+ letters in all.
 _EN_DRUG_WORD = regex.compile(
     r"(?<![A-Za-z-])[A-Za-z][a-z]{2,}(?:pril|prilat|sartan|olol|alol|statin|cillin|mycin|micin|"
@@ -121,13 +125,13 @@ _EN_DRUG_WORD = regex.compile(
 _NOT_DRUG = frozenset({"provir", "elvir", "person", "amide", "guanidine"})
 _ZH_BOUNDARY = r"(?=[^\p{Han}]|$|[的了吗呢啊要能会还也和跟这那就都])"
 _ZH_DIAGNOSED = regex.compile(
-    r"(?:得了|得过|患有|患了|确诊(?:为|是|了|出)?|诊断(?:为|出|是)|查出(?:了|来)?)"
+    r"(?:患有|患了|确诊(?:为|是|了|出)?|诊断(?:为|出|是))"
     rf"(?P<term>\p{{Han}}{{2,10}}?){_ZH_BOUNDARY}"
 )
 _ZH_CONDITION = regex.compile(
-    r"(?:有|患|得)(?P<term>\p{Han}{0,8}?(?:病|症|炎|癌|瘤|癣|痢|疹|疮|综合征|综合症|中毒|结石|溃疡|"
+    r"(?:有|患|得了?|得过|查出(?:了|来)?)(?P<term>(?![有了过出来])\p{Han}{0,8}?(?:病|症|炎|癌|瘤|癣|痢|疹|疮|综合征|综合症|中毒|结石|溃疡|"
     rf"囊肿|障碍|不全|硬化|贫血|出血|麻痹|瘫痪|斜视|积液|梗死|梗塞|畸形|肿大|变性|头痛|疼痛|疝|痹|斜|"
-    rf"咯血|癫痫|哮喘|痔|瘘|疽|疖|耳聋|失明)){_ZH_BOUNDARY}"
+    rf"咯血|癫痫|哮喘|痔|瘘|疽|疖|耳聋|失明|骨折|异常|结节)){_ZH_BOUNDARY}"
 )
 _ZH_DRUG = regex.compile(
     r"(?:在吃|吃了|吃的|吃着|服用|服|吃|开了|开的|用了|用的|在用|打了)"
@@ -236,6 +240,15 @@ def _is_general(text: str, start: int, end: int, lex: Lexicon) -> bool:
     return any(w in after[: len(w) + 2] for w in lex.general_after_zh)
 
 
+def _with_modifier(text: str, start: int) -> int:
+    """Where a condition's name starts with the adjective before it ("unstable angina",
+    "vestibular schwannoma", "secondary diabetes")."""
+    match = _MODIFIER_BEFORE.search(text[max(0, start - 30) : start])
+    if match is None or match.group("word").lower() in _NOT_MODIFIER:
+        return start
+    return start - len(match.group(0))
+
+
 def _has_medication_cue(text: str, start: int) -> bool:
     return bool(_CUE_MEDICATION_EN.search(_clause_before(text, start).lower()))
 
@@ -264,6 +277,8 @@ def _shaped_terms(text: str) -> list[tuple[int, int, bool]]:
                 term = match.group("term")
                 if term in _NOT_ZH_TERM or term.startswith(_NOT_ZH_DRUG_START) or len(term) < 2:
                     continue
+                if term.endswith("异常") and len(term) < 4:  # 有异常: anything can be off
+                    continue
                 found.append((*match.span("term"), True))
     return found
 
@@ -287,8 +302,9 @@ class GenericHealthRecognizer(ProjectLocalRecognizer):
             (start, end, cued, CUED_SCORE if cued else STRONG_SCORE, "health term")
             for start, end, cued in _en_terms(text, lex) + zh_terms
         ]
+        # A shaped term has passed its cue here; it is then read as a strong term is.
         spans.extend(
-            (start, end, True, CUED_SCORE, "shape of a condition or drug name")
+            (start, end, False, CUED_SCORE, "shape of a condition or drug name")
             for start, end, own_cue in _shaped_terms(text)
             if own_cue or _has_cue(text, start) or _has_medication_cue(text, start)
         )
@@ -303,6 +319,8 @@ class GenericHealthRecognizer(ProjectLocalRecognizer):
                 spans.append((start, end, False, PHRASE_SCORE, "allergy or pregnancy phrase"))
         results: list[RecognizerResult] = []
         for start, end, cued, score, why in spans:
+            if why != "allergy or pregnancy phrase":
+                start = _with_modifier(text, start)
             if (cued or _is_general(text, start, end, lex)) and not _has_cue(text, start):
                 continue
             results.append(make_result(self.ENTITY, start, end, score, type(self).__name__, why))
