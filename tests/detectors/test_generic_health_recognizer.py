@@ -76,6 +76,7 @@ CASES = [
     pytest.param(
         "我有腰椎间盘突出症，椅子要硬一点", ["腰椎间盘突出症"], id="zh-shape-condition-ending"
     ),
+    pytest.param("I'm Thomas's daughter, he ordered it", [], id="capitalised-name-is-no-condition"),
     pytest.param("我的手机有毛病", [], id="zh-fault-is-no-condition"),
     pytest.param(
         "I have vestibular migraine, is this lamp too bright",

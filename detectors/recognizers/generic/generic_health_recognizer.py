@@ -19,7 +19,7 @@ Context decides between a person's health and product talk:
 
 Terms outside the lexicon are found by their shape, always as ``cued`` terms (a personal or
 medication cue earlier in the clause: "taking", "prescribed", "on", "have", "吃", "得了"):
-English words with the endings of condition names ("-itis", "-osis", "-emia", "-oma",
+lower-case English words (a capitalised one is as often a name: "Thomas") with the endings of condition names ("-itis", "-osis", "-emia", "-oma",
 "-pathy", "-plasia") or of the drug-name stems of the USAN/INN naming schemes ("-pril",
 "-sartan", "-olol", "-statin", "-mab", "-tinib", "-cillin", "-floxacin", "-prazole"...), a
 condition's head noun with the one or two words before it ("capillary disease",
@@ -94,7 +94,7 @@ _NOT_CONDITION = frozenset(
     {"aroma", "aromas", "diploma", "diplomas", "academia", "hypnosis", "osmosis", "symbiosis"}
 )
 _EN_CONDITION_WORD = regex.compile(
-    r"(?<![A-Za-z-])(?:[A-Za-z][a-z-]*)?(?:itis|osis|oses|iasis|aemia|emia|omas?|pathy|plasia|"
+    r"(?<![A-Za-z-])(?:[a-z][a-z-]*)?(?:itis|osis|oses|iasis|aemia|emia|omas?|pathy|plasia|"
     r"trophy|algia|philia|ectasis|ectomy|otomy|cele|uria|cephaly|aneurysm|urticaria|paralysis|"
     r"plegia|paresis|penia|rrhea|rrhoea|spasm|pituitarism|thyroidism)(?![A-Za-z])"
 )
@@ -113,7 +113,7 @@ _MODIFIER_BEFORE = regex.compile(
 )
 # Drug-name stems of the USAN/INN schemes (word endings), 6+ letters in all.
 _EN_DRUG_WORD = regex.compile(
-    r"(?<![A-Za-z-])[A-Za-z][a-z]{2,}(?:pril|prilat|sartan|olol|alol|statin|cillin|mycin|micin|"
+    r"(?<![A-Za-z-])[a-z]{3,}(?:pril|prilat|sartan|olol|alol|statin|cillin|mycin|micin|"
     r"floxacin|oxacin|cycline|conazole|azole|prazole|tidine|dipine|gliptin|gliflozin|glitazone|"
     r"formin|afil|triptan|setron|lukast|parin|xaban|gatran|platin|rubicin|caine|azepam|zepam|"
     r"zolam|oxetine|triptyline|pramine|peridol|piprazole|semide|thiazide|dronate|relix|"
