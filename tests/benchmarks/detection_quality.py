@@ -9,6 +9,11 @@ Sources (detectors/README.md, "Evaluation data"):
 
 - ``chat``: tests/data/chat/chat.jsonl, Faker values from many locales in shop-chat
   sentences; all entity types; its dev and test splits use different sentences.
+- ``chat_sensitive``: tests/data/chat/chat_sensitive.jsonl (tests/data/chat/generate_sensitive.py),
+  identity documents, cards, accounts, IBANs, coordinates, dates of birth, ages, WeChat IDs
+  and a child's data in shop-chat sentences, English and Chinese, with clean look-alikes;
+  plus, when present, tests/data/external/out/chat_sensitive_health.jsonl (health terms from
+  public lists, git-ignored: made by the same script from the lists' mirrors).
 - ``wnut17``: tests/data/external/out/wnut17.jsonl (WNUT-17 social-media English, CC BY 4.0);
   PERSON and LOCATION only.
 - ``presidio``: tests/data/external/out/presidio.jsonl, Presidio's own evaluation set
@@ -68,11 +73,19 @@ class Source:
     files: tuple[pathlib.Path, ...]
     entities: frozenset[str] | None  # None: every type is labelled
     note: str
+    optional: tuple[pathlib.Path, ...] = ()  # read when present, said when absent
 
 
 SOURCES = [
     Source(
         "chat", (DATA / "chat" / "chat.jsonl",), None, "Faker, many locales, shop-chat sentences"
+    ),
+    Source(
+        "chat_sensitive",
+        (DATA / "chat" / "chat_sensitive.jsonl",),
+        None,
+        "Faker values, sensitive types, shop-chat sentences",
+        (DATA / "external" / "out" / "chat_sensitive_health.jsonl",),
     ),
     Source(
         "wnut17",
@@ -115,6 +128,12 @@ def load(source: Source) -> list[Row] | None:
     for path in source.files:
         if not path.exists():
             return None
+        with path.open(encoding="utf-8") as handle:
+            rows.extend(json.loads(line) for line in handle)
+    for path in source.optional:
+        if not path.exists():
+            print(f"\n({source.name}: {path.relative_to(ROOT)} is absent, scored without it)")
+            continue
         with path.open(encoding="utf-8") as handle:
             rows.extend(json.loads(line) for line in handle)
     for row in rows:
@@ -318,13 +337,18 @@ def report(source: Source, split: str, scores: dict[str, Score]) -> None:
         + " |"
     )
     if any(s.sens_total for s in scores.values()):
+        # Spans whose category is sensitive (config/categories.toml; an AGE or a
+        # DATE_OF_BIRTH of a child under 14), touched by a finding the engine calls sensitive.
         print(
             f"{'sensitive recall':17} | "
             + " | ".join(
-                f"{scores[n].sens_hit / max(scores[n].sens_total, 1):13.3f} {'':>27}" for n in names
+                f"{scores[n].sens_hit / max(scores[n].sens_total, 1):13.3f} {scores[n].sens_total:>27}"
+                for n in names
             )
             + " |"
         )
+    elif source.name.startswith("chat"):
+        print(f"{'sensitive recall':17} | no sensitive span labelled in this source")
     print(
         f"{'seconds':17} | "
         + " | ".join(f"{scores[n].seconds:13.1f} {'':>27}" for n in names)

@@ -18,6 +18,10 @@ CASES = [
     ),
     pytest.param("please check 12345678901 again", [], id="no-context"),
     pytest.param("order 12345678901 account", [], id="order-context-wins"),
+    pytest.param(
+        "account number 61109010140000071219812874", ["61109010140000071219812874"], id="26-digits"
+    ),
+    pytest.param("order 61109010140000071219812874", [], id="26-digits-without-context"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

@@ -46,6 +46,18 @@ CASES = [
     pytest.param("born in March 1990", ["March 1990"], id="born-month-year"),
     pytest.param("1990年3月出生", ["1990年3月"], id="zh-year-month-born"),
     pytest.param("2024年3月发货的订单", [], id="zh-year-month-without-birth-word"),
+    # Two-digit years, dotted dates, month-first short dates, an age check as the cue.
+    pytest.param("DOB 07.11.1983", ["07.11.1983"], id="dotted-after-dob"),
+    pytest.param("born 3/27/85", ["3/27/85"], id="month-first-two-digit-year"),
+    pytest.param("date of birth 9 Jun 79", ["9 Jun 79"], id="day-mon-two-digit-year"),
+    pytest.param("age verification: 1987-10-02", ["1987-10-02"], id="age-check-cue"),
+    pytest.param(
+        "生日是二零零一年五月六日", ["二零零一年五月六日"], id="zh-numerals-two-thousands"
+    ),
+    pytest.param("我儿子17年4月出生的", ["17年4月"], id="zh-two-digit-year-month"),
+    pytest.param("宝宝出生于一九年十月", ["一九年十月"], id="zh-numerals-two-digit-year"),
+    pytest.param("the 9 Jun 24 sale is on", [], id="short-year-without-birth-word"),
+    pytest.param("24年6月9号发的货", [], id="zh-two-digit-year-without-birth-word"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

@@ -50,6 +50,44 @@ CASES = [
     pytest.param("糖尿病专用袜子", [], id="zh-product-for-condition"),
     pytest.param("出于集中风险管理需要", [], id="zh-term-across-words"),
     pytest.param("我得了中风，行动不便", ["中风"], id="zh-term-as-a-word"),
+    # Names outside the lexicon, by their shape, with a personal or medication cue.
+    pytest.param(
+        "my mother was diagnosed with sarcoidosis in spring",
+        ["sarcoidosis"],
+        id="shape-osis-diagnosed",
+    ),
+    pytest.param(
+        "he's been taking olmesartan since march", ["olmesartan"], id="shape-drug-stem-taking"
+    ),
+    pytest.param(
+        "I'm on rivaroxaban, are these socks ok", ["rivaroxaban"], id="shape-drug-stem-on"
+    ),
+    pytest.param(
+        "my wife has restless legs syndrome", ["restless legs syndrome"], id="shape-head-noun"
+    ),
+    pytest.param(
+        "my son has a rare bleeding disorder", ["bleeding disorder"], id="shape-head-noun-article"
+    ),
+    pytest.param("gastroenteritis awareness poster in A3?", [], id="shape-without-cue"),
+    pytest.param("my charger has a connector failure", [], id="failure-is-no-condition"),
+    pytest.param("I have a diploma in design", [], id="diploma-is-no-condition"),
+    pytest.param("我爸去年查出了肺结节，要戒烟", ["肺结节"], id="zh-shape-after-diagnosis"),
+    pytest.param("孩子在吃小儿止咳糖浆，能喝这个吗", ["小儿止咳糖浆"], id="zh-shape-dosage-form"),
+    pytest.param(
+        "我有腰椎间盘突出症，椅子要硬一点", ["腰椎间盘突出症"], id="zh-shape-condition-ending"
+    ),
+    pytest.param("I'm Thomas's daughter, he ordered it", [], id="capitalised-name-is-no-condition"),
+    pytest.param("我的手机有毛病", [], id="zh-fault-is-no-condition"),
+    pytest.param(
+        "I have vestibular migraine, is this lamp too bright",
+        ["vestibular migraine"],
+        id="adjective-before-condition",
+    ),
+    pytest.param("she was taking olmesartan", ["olmesartan"], id="verb-is-no-adjective"),
+    pytest.param("他上周得了冠军勋章", [], id="zh-winning-is-no-diagnosis"),
+    pytest.param("我妈患有帕金森综合征，手会抖", ["帕金森综合征"], id="zh-after-suffering-from"),
+    pytest.param("我在吃维生素C片", [], id="zh-vitamin-is-no-drug"),
+    pytest.param("我买的薯片到了", [], id="zh-crisps-are-no-drug"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

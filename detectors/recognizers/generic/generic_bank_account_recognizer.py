@@ -1,4 +1,5 @@
-"""BANK_ACCOUNT: account numbers given with a context word (UK sort code + account, 8-19 digits).
+"""BANK_ACCOUNT: account numbers given with a context word (UK sort code + account, 8-30 digits:
+a domestic account number runs to 30 digits, Poland's to 26 and France's to 23).
 
 Bare digit runs are far too common (orders, tracking) to flag on their own, so every pattern
 here scores below the threshold until a context word such as "account" / "账号" is near.
@@ -26,7 +27,7 @@ class GenericBankAccountRecognizer(ProjectPatternRecognizer):
             rf"{NOT_AFTER_DIGIT}\d{{2}}-\d{{2}}-\d{{2}},?\s+\d{{8}}{NOT_BEFORE_DIGIT}",
             0.35,
         ),
-        ("digits", rf"{NOT_AFTER_DIGIT}\d{{8,19}}{NOT_BEFORE_DIGIT}", 0.2),
+        ("digits", rf"{NOT_AFTER_DIGIT}\d{{8,30}}{NOT_BEFORE_DIGIT}", 0.2),
         (
             "grouped_digits",
             rf"{NOT_AFTER_DIGIT}\d{{4}}(?:[ -]\d{{3,4}}){{2,4}}{NOT_BEFORE_DIGIT}",

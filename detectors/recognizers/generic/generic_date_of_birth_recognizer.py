@@ -88,6 +88,14 @@ def parse_month_day(text: str) -> tuple[int, int] | None:
     return month, day
 
 
+def _full_year(year: int) -> int:
+    """A two-digit year: the most recent century that is not in the future."""
+    if year >= 100:
+        return year
+    this_year = dt.datetime.now(dt.UTC).year
+    return year + (2000 if 2000 + year <= this_year else 1900)
+
+
 def parse_date(text: str) -> dt.date | None:
     """Parse the date formats this recognizer matches (day-first for d/m/y).
 
@@ -102,14 +110,16 @@ def parse_date(text: str) -> dt.date | None:
     year_month = None
     if month_name and len(numbers) == 1 and numbers[0] > 31:  # "March 1990"
         year_month = (numbers[0], MONTHS[month_name])
-    elif not month_name and len(numbers) == 2 and numbers[0] > 31 and "年" in text:  # 1990年3月
-        year_month = (numbers[0], numbers[1])
+    elif not month_name and len(numbers) == 2 and "年" in text:  # 1990年3月, 九零年三月
+        year_month = (_full_year(numbers[0]), numbers[1])
     if year_month is not None:  # the month's last day: the youngest the person can be
         year, month = year_month
         if not 1 <= month <= 12:
             return None
         following = dt.date(year + month // 12, month % 12 + 1, 1)
         return following - dt.timedelta(days=1)
+    if "年" in text and len(numbers) == 3 and numbers[0] < 100:  # 18年7月29号
+        numbers[0] = _full_year(numbers[0]) + 10000  # read year first below
     if len(numbers) == 1 and len(str(numbers[0])) == 8:  # compact 19900305
         compact = str(numbers[0])
         numbers = [int(compact[:4]), int(compact[4:6]), int(compact[6:])]
@@ -118,16 +128,17 @@ def parse_date(text: str) -> dt.date | None:
     try:
         if month_word and len(numbers) == 2:
             month = MONTHS[month_word]
-            day, year = (numbers[0], numbers[1]) if numbers[1] > 31 else (numbers[1], numbers[0])
-            return dt.date(year, month, day)
+            if numbers[1] > 31 or (numbers[1] < 100 and regex.search(r"\d\s*$", lowered)):
+                day, year = numbers[0], numbers[1]  # "5 March 1990", "11 Mar 76"
+            else:
+                day, year = numbers[1], numbers[0]
+            return dt.date(_full_year(year), month, day)
         if len(numbers) != 3:
             return None
         if numbers[0] > 31:
-            return dt.date(numbers[0], numbers[1], numbers[2])
+            return dt.date(numbers[0] % 10000, numbers[1], numbers[2])
         first, second, year = numbers
-        if year < 100:  # two-digit year: the most recent century that is not in the future
-            this_year = dt.datetime.now(dt.UTC).year
-            year += 2000 if 2000 + year <= this_year else 1900
+        year = _full_year(year)
         if first > 12:
             return dt.date(year, second, first)
         if second > 12:
@@ -163,12 +174,12 @@ class GenericDateOfBirthRecognizer(ProjectPatternRecognizer):
         ),
         (
             "day_month_year",
-            rf"{NOT_AFTER_DIGIT}(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?(?:\s+(?:of\s+)?|-){_MONTH_RX}(?:,?\s+|-)(?:19|20)\d{{2}}{NOT_BEFORE_DIGIT}",
+            rf"{NOT_AFTER_DIGIT}(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?(?:\s+(?:of\s+)?|-){_MONTH_RX}(?:,?\s+|-)(?:19|20)?\d{{2}}{NOT_BEFORE_DIGIT}",
             0.2,
         ),
         (
             "zh_numerals",
-            rf"(?=[零〇一])[零〇一二三四五六七八九]{{4}}\s?年\s?{_ZH_NUM_RX}\s?月\s?{_ZH_NUM_RX}\s?[日号]",
+            rf"(?=[零〇一二])[零〇一二三四五六七八九]{{4}}\s?年\s?{_ZH_NUM_RX}\s?月\s?{_ZH_NUM_RX}\s?[日号]",
             0.3,
         ),
         (
@@ -221,13 +232,27 @@ class GenericDateOfBirthRecognizer(ProjectPatternRecognizer):
         ),
         (
             "dmy_short_year",
-            rf"{NOT_AFTER_DIGIT}(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])/\d{{2}}{NOT_BEFORE_DIGIT}",
+            rf"{NOT_AFTER_DIGIT}(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|[12]\d|3[01])/\d{{2}}{NOT_BEFORE_DIGIT}",
             0.15,
+        ),
+        # Two-digit years in Chinese: "18年7月29号", "九零年三月", "一六年十二月".
+        (
+            "zh_short_year",
+            rf"(?<![\d零〇一二三四五六七八九十])(?:\d{{2}}|[零〇一二三四五六七八九]{{2}})\s?年\s?(?:0?[1-9]|1[0-2]|{_ZH_NUM_RX})\s?月(?:\s?(?:0?[1-9]|[12]\d|3[01]|{_ZH_NUM_RX})\s?[日号])?",
+            0.2,
+        ),
+        # Any of these dates right after a birth word ("DOB 28.03.1992", "born on 4/27/71"):
+        # the cue makes it a birth date, above a number's other readings.
+        (
+            "cued_date",
+            rf"(?=\d)(?<={_BIRTH_BEFORE}){NOT_AFTER_DIGIT}(?:(?:19|20)\d{{2}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|\d{{1,2}}[-/.]\d{{1,2}}[-/.](?:19|20)?\d{{2}}){NOT_BEFORE_DIGIT}",
+            0.75,
         ),
     )
     CONTEXT_WORDS = (
         "born", "birth", "birthday", "bday", "b-day", "dob", "d.o.b", "date of birth", "birthdate",
-        "出生", "生日", "出生日期", "出生于", "生于",
+        "出生", "生日", "出生日期", "出生于", "生于", "age check", "age verification", "verify my age",
+        "年龄",
     )  # fmt: skip
     CHECK_EXPLANATION = "calendar date"
 

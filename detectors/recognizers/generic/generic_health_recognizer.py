@@ -16,6 +16,18 @@ Context decides between a person's health and product talk:
 - A term with a ``general`` word around it ("asthma inhaler case", "allergy-free pillow",
   "safe for diabetics", "孕妇专用", "防过敏") is dropped unless a personal cue stands
   before it in the same clause.
+
+Terms outside the lexicon are found by their shape, always as ``cued`` terms (a personal or
+medication cue earlier in the clause: "taking", "prescribed", "on", "have", "吃", "得了"):
+lower-case English words (a capitalised one is as often a name: "Thomas") with the endings of condition names ("-itis", "-osis", "-emia", "-oma",
+"-pathy", "-plasia") or of the drug-name stems of the USAN/INN naming schemes ("-pril",
+"-sartan", "-olol", "-statin", "-mab", "-tinib", "-cillin", "-floxacin", "-prazole"...), a
+condition's head noun with the one or two words before it ("capillary disease",
+"locked-in syndrome", "lead poisoning"), with the adjective before a condition's name
+("unstable angina"); Chinese: what follows a diagnosis verb (患有, 确诊, 诊断为) up to the
+clause's end, a run ending in a condition's character (病, 症, 炎, 癌, 瘤, 综合征, 骨折...)
+after 有, 患, 得了 or 查出 ("得了" alone is any winning: 得了勋章), and a run ending in a dosage form (片, 胶囊, 颗粒, 丸,
+口服液, 注射液, 栓...) after a verb of taking (吃, 服用, 开了, 用了).
 """
 
 from __future__ import annotations
@@ -55,7 +67,7 @@ _PHRASES = (
         regex.IGNORECASE,
     ),
     regex.compile(
-        rf"对[\p{{Han}}A-Za-z]{{1,8}}?过敏|(?:花生|海鲜|芒果|青霉素|酒精|花粉|尘螨|牛奶|鸡蛋|坚果|小麦|大豆|头孢|药物|猫毛|狗毛|虾|蟹|乳胶|麸质|芝麻|酒精|紫外线)过敏"
+        rf"对[\p{{Han}}A-Za-z]{{1,12}}?过敏|(?:花生|海鲜|芒果|青霉素|酒精|花粉|尘螨|牛奶|鸡蛋|坚果|小麦|大豆|头孢|药物|猫毛|狗毛|虾|蟹|乳胶|麸质|芝麻|酒精|紫外线)过敏"
         rf"|过敏性[\p{{Han}}]{{1,3}}?(?:炎|症|哮喘)"
         rf"|(?:怀孕|孕)(?:了)?\s?(?:\d{{1,2}}|[{_ZH_NUM}]{{1,3}})\s?(?:周|个多?月|个半月)(?:了)?"
     ),
@@ -73,6 +85,61 @@ _CUE_ZH = regex.compile(
     r"确诊|诊断|患有|得了|得过|查出"
 )
 _CLAUSE_END = regex.compile(r"[.!?;,\n。！？；，]")
+# A term found by its shape also counts as cued after a verb of taking or having.
+_CUE_MEDICATION_EN = regex.compile(
+    r"(?<![a-z])(?:taking|take|takes|took|prescribed|prescription|on|have|has|had|with|using|"
+    r"started|stopped|dose|diagnosed)(?![a-z])"
+)
+_NOT_CONDITION = frozenset(
+    {"aroma", "aromas", "diploma", "diplomas", "academia", "hypnosis", "osmosis", "symbiosis"}
+)
+_EN_CONDITION_WORD = regex.compile(
+    r"(?<![A-Za-z-])(?:[a-z][a-z-]*)?(?:itis|osis|oses|iasis|aemia|emia|omas?|pathy|plasia|"
+    r"trophy|algia|philia|ectasis|ectomy|otomy|cele|uria|cephaly|aneurysm|urticaria|paralysis|"
+    r"plegia|paresis|penia|rrhea|rrhoea|spasm|pituitarism|thyroidism)(?![A-Za-z])"
+)
+_EN_HEAD_NOUN = regex.compile(
+    r"(?<![A-Za-z-])(?P<mods>(?:[A-Za-z][A-Za-z'-]+\s){1,2})(?:disease|disorder|syndrome|deficiency|"
+    r"dysplasia|dystrophy|infection|carcinoma|cancer|tumou?r|palsy|insufficiency|poisoning|"
+    r"anomaly|malformation|atresia|stenosis|neuropathy)(?![A-Za-z])",
+    regex.IGNORECASE,
+)
+# Words that start no condition name: pronouns, articles, verbs of having, fillers.
+_NOT_MODIFIER = frozenset({
+    "i", "i'm", "im", "my", "his", "her", "their", "our", "your", "a", "an", "the", "this", "that", "these", "has", "have", "had", "with", "of", "and", "or", "is", "was", "be", "been", "got", "get", "gets", "from", "for", "to", "in", "on", "at", "by", "son", "daughter", "kid", "child", "baby", "mum", "mom", "dad", "husband", "wife", "he", "she", "we", "they", "it", "diagnosed", "suffers", "suffering", "recovering", "rare", "some", "any", "no", "pending", "during", "nothing", "something", "total", "usual", "possible", "vegetable", "table",
+})  # fmt: skip
+_MODIFIER_BEFORE = regex.compile(
+    r"(?<![A-Za-z-])(?P<word>[A-Za-z][a-z-]{2,}(?:al|ic|ar|ous|ary|ive|oid|form|ile|ial|ant|ent|ble))[ ]$"
+)
+# Drug-name stems of the USAN/INN schemes (word endings), 6+ letters in all.
+_EN_DRUG_WORD = regex.compile(
+    r"(?<![A-Za-z-])[a-z]{3,}(?:pril|prilat|sartan|olol|alol|statin|cillin|mycin|micin|"
+    r"floxacin|oxacin|cycline|conazole|azole|prazole|tidine|dipine|gliptin|gliflozin|glitazone|"
+    r"formin|afil|triptan|setron|lukast|parin|xaban|gatran|platin|rubicin|caine|azepam|zepam|"
+    r"zolam|oxetine|triptyline|pramine|peridol|piprazole|semide|thiazide|dronate|relix|"
+    r"mab|tinib|fenib|rafenib|ciclib|profen|navir|previr|buvir|ciclovir|vir|sone|olone|"
+    r"sterone|gestrol|estradiol|terol|stigmine|tropin|relin|barbital|thimide|amide|idine|"
+    r"pindolol|fasin|arabine|osine|dopa|pezil|cept|afinil|astine|kacin|lisant|bicin|"
+    r"vudine|tabine|fovir|trexate|azine|oxone|ipine)(?![A-Za-z])|(?<![A-Za-z-])(?:cef|ceph)[a-z]{4,}"
+)
+_NOT_DRUG = frozenset({"provir", "elvir", "person", "amide", "guanidine"})
+_ZH_BOUNDARY = r"(?=[^\p{Han}]|$|[的了吗呢啊要能会还也和跟这那就都])"
+_ZH_DIAGNOSED = regex.compile(
+    r"(?:患有|患了|确诊(?:为|是|了|出)?|诊断(?:为|出|是))"
+    rf"(?P<term>\p{{Han}}{{2,10}}?){_ZH_BOUNDARY}"
+)
+_ZH_CONDITION = regex.compile(
+    r"(?:有|患|得了?|得过|查出(?:了|来)?)(?P<term>(?![有了过出来])\p{Han}{0,8}?(?:病|症|炎|癌|瘤|癣|痢|疹|疮|综合征|综合症|中毒|结石|溃疡|"
+    rf"囊肿|障碍|不全|硬化|贫血|出血|麻痹|瘫痪|斜视|积液|梗死|梗塞|畸形|肿大|变性|头痛|疼痛|疝|痹|斜|"
+    rf"咯血|癫痫|哮喘|痔|瘘|疽|疖|耳聋|失明|骨折|异常|结节)){_ZH_BOUNDARY}"
+)
+_ZH_DRUG = regex.compile(
+    r"(?:在吃|吃了|吃的|吃着|服用|服|吃|开了|开的|用了|用的|在用|打了)"
+    r"(?P<term>[\p{Han}A-Za-z0-9]{1,12}?(?:片|胶囊|颗粒|丸|散|口服液|口服乳|口服溶液|溶液|注射液|注射剂|"
+    rf"栓|软膏|乳膏|膏|糖浆|滴眼液|滴丸|喷雾剂|气雾剂|冲剂|合剂|霉素|西林|沙星|他汀|地平|普利|沙坦|洛尔)){_ZH_BOUNDARY}"
+)
+_NOT_ZH_TERM = frozenset({"毛病", "通病", "语病", "病毒", "照片", "名片", "芯片", "薯片"})
+_NOT_ZH_DRUG_START = ("维生素", "钙片", "鱼油", "益生菌", "蛋白", "零食", "薯片", "糖")
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +240,49 @@ def _is_general(text: str, start: int, end: int, lex: Lexicon) -> bool:
     return any(w in after[: len(w) + 2] for w in lex.general_after_zh)
 
 
+def _with_modifier(text: str, start: int) -> int:
+    """Where a condition's name starts with the adjective before it ("unstable angina",
+    "vestibular schwannoma", "secondary diabetes")."""
+    match = _MODIFIER_BEFORE.search(text[max(0, start - 30) : start])
+    if match is None or match.group("word").lower() in _NOT_MODIFIER:
+        return start
+    return start - len(match.group(0))
+
+
+def _has_medication_cue(text: str, start: int) -> bool:
+    return bool(_CUE_MEDICATION_EN.search(_clause_before(text, start).lower()))
+
+
+def _shaped_terms(text: str) -> list[tuple[int, int, bool]]:
+    """Condition and drug names outside the lexicon, found by their shape (module doc), and
+    whether the shape holds its own cue (the Chinese verb before it)."""
+    found: list[tuple[int, int, bool]] = []
+    if regex.search(r"[a-z]", text):
+        for pattern, excluded in ((_EN_CONDITION_WORD, _NOT_CONDITION), (_EN_DRUG_WORD, _NOT_DRUG)):
+            for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
+                word = match.group(0).lower()
+                if len(word) >= 6 and word not in excluded:
+                    found.append((*match.span(), False))
+        for match in _EN_HEAD_NOUN.finditer(text, timeout=REGEX_TIMEOUT.secs):
+            start = match.start()
+            for word in match.group("mods").split():
+                if word.lower() not in _NOT_MODIFIER:
+                    break
+                start = text.index(word, start) + len(word) + 1
+            if start < match.start("mods") + len(match.group("mods")):
+                found.append((start, match.end(), False))
+    if regex.search(r"\p{Han}", text):
+        for pattern in (_ZH_DIAGNOSED, _ZH_CONDITION, _ZH_DRUG):
+            for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs, overlapped=True):
+                term = match.group("term")
+                if term in _NOT_ZH_TERM or term.startswith(_NOT_ZH_DRUG_START) or len(term) < 2:
+                    continue
+                if term.endswith("异常") and len(term) < 4:  # 有异常: anything can be off
+                    continue
+                found.append((*match.span("term"), True))
+    return found
+
+
 class GenericHealthRecognizer(ProjectLocalRecognizer):
     ENTITY = "HEALTH"
     CONTEXT_WORDS = ("medical", "doctor", "hospital", "diagnosed", "医生", "医院", "确诊", "病")
@@ -192,6 +302,12 @@ class GenericHealthRecognizer(ProjectLocalRecognizer):
             (start, end, cued, CUED_SCORE if cued else STRONG_SCORE, "health term")
             for start, end, cued in _en_terms(text, lex) + zh_terms
         ]
+        # A shaped term has passed its cue here; it is then read as a strong term is.
+        spans.extend(
+            (start, end, False, CUED_SCORE, "shape of a condition or drug name")
+            for start, end, own_cue in _shaped_terms(text)
+            if own_cue or _has_cue(text, start) or _has_medication_cue(text, start)
+        )
         for pattern in _PHRASES:
             for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
                 start, end = match.span()
@@ -203,6 +319,8 @@ class GenericHealthRecognizer(ProjectLocalRecognizer):
                 spans.append((start, end, False, PHRASE_SCORE, "allergy or pregnancy phrase"))
         results: list[RecognizerResult] = []
         for start, end, cued, score, why in spans:
+            if why != "allergy or pregnancy phrase":
+                start = _with_modifier(text, start)
             if (cued or _is_general(text, start, end, lex)) and not _has_cue(text, start):
                 continue
             results.append(make_result(self.ENTITY, start, end, score, type(self).__name__, why))
