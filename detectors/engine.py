@@ -15,6 +15,7 @@ from presidio_analyzer import (
     RecognizerRegistry,
     RecognizerResult,
 )
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from detectors.config import DetectionConfig
 from detectors.context import WindowContextEnhancer
@@ -28,7 +29,16 @@ from detectors.recognizers.base import REGEX_TIMEOUT, set_regex_timeout
 from detectors.recognizers.generic.generic_age_recognizer import parse_age
 from detectors.recognizers.generic.generic_date_of_birth_recognizer import parse_date
 from detectors.resolve import Candidate, Suppressor, resolve_overlaps
-from detectors.text import SUPPORTED_LANGUAGES, chunk_text, detect_language
+from detectors.text import (
+    SUPPORTED_LANGUAGES,
+    capitalised,
+    chunk_text,
+    detect_language,
+    has_capitalised_word,
+    has_lower_case_word,
+    lower_case_address_hint,
+    skip_stop_words,
+)
 from detectors.view import TextView, text_view
 
 logger = logging.getLogger(__name__)
@@ -132,8 +142,47 @@ class Detector:
                 return_decision_process=True,
                 ad_hoc_recognizers=ad_hoc,
             )
+            if language == "en" and lower_case_address_hint(text):
+                results += [
+                    r
+                    for r in self._lower_case_addresses(text, language, nlp_artifacts)
+                    if not any(
+                        o.entity_type == r.entity_type
+                        and r.start < o.end
+                        and o.start < r.end
+                        and has_capitalised_word(text, o.start, o.end)
+                        for o in results
+                    )
+                ]
             raw[owner].extend(self._candidate(r, start) for r in results)
         return [self._finish(views[i], raw[i]) for i in range(len(items))]
+
+    def _lower_case_addresses(
+        self, text: str, language: str, nlp_artifacts: NlpArtifacts
+    ) -> list[RecognizerResult]:
+        """Addresses written in lower case ("i live at 807 deborah estate apt. 573"): the
+        address recognizers read capitals, so they are run again on the text with every word
+        capitalised (same offsets). An address that has a lower-case word is kept unless it
+        overlaps an address with capitals found in the text as written (that one was read
+        as written: "meet you at Tungata 11" read capitalised would take "Meet You At" in)."""
+        results = self._analyzer.analyze(
+            text=capitalised(text),
+            language=language,
+            entities=["STREET_ADDRESS"],
+            nlp_artifacts=nlp_artifacts,
+            score_threshold=self.config.detection.engine.score_threshold,
+            return_decision_process=True,
+        )
+        kept = []
+        for r in results:
+            if r.entity_type != "STREET_ADDRESS":
+                continue
+            # Words of the sentence before it read capitalised as a street's: "it to" of
+            # "ship it to ul. kwiatowa 12" is not the address's.
+            r.start = skip_stop_words(text, r.start, r.end)
+            if has_lower_case_word(text, r.start, r.end):
+                kept.append(r)
+        return kept
 
     @staticmethod
     def _candidate(result: RecognizerResult, offset: int) -> Candidate:

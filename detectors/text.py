@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import regex
+
 Language = Literal["en", "zh"]
 SUPPORTED_LANGUAGES: tuple[Language, ...] = ("en", "zh")
 
@@ -104,3 +106,50 @@ def chunk_text(text: str, size: int, overlap: int) -> list[Chunk]:
             break
         start = end - overlap
     return chunks
+
+
+# A house number, then a word in lower case: an address written in lower case may follow.
+_LOWER_ADDRESS_HINT = regex.compile(r"\d[ \t,]+\p{Ll}{2}")
+_WORD_START_LOWER = regex.compile(r"(?<![\p{L}\p{M}'’\d])\p{Ll}")
+_WORD_START_UPPER = regex.compile(r"(?<![\p{L}\p{M}'’\d])\p{Lu}")
+
+
+def lower_case_address_hint(text: str) -> bool:
+    """Whether ``text`` has a number before a lower-case word (a lower-case address may be in
+    it: "i live at 807 deborah estate apt. 573")."""
+    return _LOWER_ADDRESS_HINT.search(text) is not None
+
+
+def has_capitalised_word(text: str, start: int, end: int) -> bool:
+    """Whether a word of ``text[start:end]`` starts with a capital letter."""
+    return _WORD_START_UPPER.search(text, start, end) is not None
+
+
+def has_lower_case_word(text: str, start: int, end: int) -> bool:
+    """Whether a word of ``text[start:end]`` starts with a lower-case letter."""
+    return _WORD_START_LOWER.search(text, start, end) is not None
+
+
+_WORD_AND_SPACE = regex.compile(r"(\p{L}+)[ \t]+")
+
+
+def skip_stop_words(text: str, start: int, end: int) -> int:
+    """Where ``text[start:end]`` starts past its leading English stop words ("it to ...")."""
+    # Imported on first use, so that importing this module does not load spaCy.
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    while (word := _WORD_AND_SPACE.match(text, start, end)) and word.group(1).lower() in STOP_WORDS:
+        start = word.end()
+    return start
+
+
+def capitalised(text: str) -> str:
+    """``text`` with the first letter of every word upper-cased, offsets unchanged (a letter
+    whose capital is longer, "ß" -> "SS", stays as it is)."""
+
+    def upper(match: regex.Match[str]) -> str:
+        letter = match.group()
+        capital = letter.upper()
+        return capital if len(capital) == 1 else letter
+
+    return _WORD_START_LOWER.sub(upper, text)

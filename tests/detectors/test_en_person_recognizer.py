@@ -82,6 +82,35 @@ CASES = [
     pytest.param("can you ask them when ramadan is", [], id="lower-festival-not-a-name"),
     # A known given name before "'s"; a known surname alone where a person is spoken of.
     pytest.param("Zofia's phone broke again", ["Zofia"], id="possessive-given-name"),
+    # Written here from Faker's name shapes: double given names, particles, two surnames.
+    pytest.param(
+        "please forward the invoice to Anne-Sophie Lemaire",
+        ["Anne-Sophie Lemaire"],
+        id="lexicon-double-given-name",
+    ),
+    pytest.param(
+        "Regards,\nJean-Claude Duvallier",
+        ["Jean-Claude Duvallier"],
+        id="lexicon-double-given-name-that-are-surnames-too",
+    ),
+    pytest.param("I work for Ellis-Ingram", [], id="lexicon-double-surname-alone-is-a-firm"),
+    pytest.param(
+        "Can you forward this to Tess van Nus?", ["Tess van Nus"], id="lexicon-particle-van"
+    ),
+    pytest.param(
+        "Send it to the attention of Ravy da Luz", ["Ravy da Luz"], id="lexicon-particle-da"
+    ),
+    pytest.param("My manager is Pieter de Groot.", ["Pieter de Groot"], id="lexicon-particle-de"),
+    pytest.param(
+        "I'm writing on behalf of Leonardo Sánchez Acevedo",
+        ["Leonardo Sánchez Acevedo"],
+        id="lexicon-two-surnames",
+    ),
+    pytest.param(
+        "Ask Maria Garcia Lopez Street",
+        ["Maria Garcia Lopez"],
+        id="lexicon-two-surnames-then-street-word",
+    ),
     pytest.param("I spoke with Virtanen this morning", ["Virtanen"], id="surname-after-with"),
     pytest.param("Lindqvist said the parcel never came", ["Lindqvist"], id="surname-before-said"),
     pytest.param("Hämäläinen and I ordered the same coat", ["Hämäläinen"], id="surname-and-i"),

@@ -32,6 +32,24 @@ CASES = [
         "Please block card no 213175197796454", ["213175197796454"], id="jcb-15-digits-2131"
     ),
     pytest.param("with the card 180072992103979", ["180072992103979"], id="jcb-15-digits-1800"),
+    # Maestro: 12-19 digits, only after a card word (an order or tracking number is as long).
+    pytest.param("my maestro card 501820345673 expired", ["501820345673"], id="maestro-12"),
+    pytest.param(
+        "Debit card:\n6304 1234 5674 please", ["6304 1234 5674"], id="maestro-12-grouped-next-line"
+    ),
+    pytest.param(
+        "I lost my card. The number is 6767701234567892",
+        ["6767701234567892"],
+        id="maestro-16-next-sentence",
+    ),
+    pytest.param("CC 589312345678901236", ["589312345678901236"], id="maestro-18"),
+    pytest.param("parcel 501820345673 arrived, thanks", [], id="maestro-shape-without-card-word"),
+    pytest.param("card 501820345674", [], id="maestro-bad-luhn"),
+    pytest.param(
+        "my card was declined, can you check order 571234567899",
+        [],
+        id="maestro-shape-after-shop-word",
+    ),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

@@ -71,6 +71,14 @@ CASES = [
     pytest.param("47129930 is my cell", ["47129930"], id="before-is-my-cell"),
     pytest.param("my order number is 61824093", [], id="order-number-is-not-a-phone-label"),
     pytest.param("I texted 3 times about order 61824093", [], id="texted-is-not-a-label"),
+    pytest.param("ph. 451 5986 (evenings)", ["451 5986"], id="ph-dot"),
+    pytest.param("fax 01.84.17.61.18", ["01.84.17.61.18"], id="fax-before"),
+    pytest.param("I can be reached on (99) 645-791", ["(99) 645-791"], id="can-be-reached-on"),
+    pytest.param("please call me back at 780 6326", ["780 6326"], id="call-me-back-at"),
+    pytest.param("Dial 516 466 638 and ask for Ana", ["516 466 638"], id="dial"),
+    pytest.param("he gave me his number, 9472 7916", ["9472 7916"], id="his-number-comma"),
+    pytest.param("new number 0393 1144137 pls update", ["0393 1144137"], id="new-number"),
+    pytest.param("the new number of units is 4500840", [], id="new-number-of-is-not-a-label"),
 ]
 
 

@@ -79,11 +79,18 @@ _INITIALLED = regex.compile(
 )
 INITIALLED_SCORE = 0.6
 _NAMES_FILE = pathlib.Path(__file__).with_name("en_person_names.txt")
-# A capitalised word, not part of a hashtag, a handle or a longer word.
+# A capitalised word, not part of a hashtag, a handle or a longer word; or two joined by a
+# hyphen (a double given name: "Sophie-Louise", "Jean-Claude").
 _CAP_WORD = regex.compile(
-    r"(?<![\p{L}\p{M}'’\-@#_\d])\p{Lu}\p{Ll}[\p{Ll}\p{M}'’]*(?![\p{L}\p{M}\d_@\-])"
+    r"(?<![\p{L}\p{M}'’\-@#_\d])\p{Lu}\p{Ll}[\p{Ll}\p{M}'’]*(?:-\p{Lu}\p{Ll}[\p{Ll}\p{M}]*)?"
+    r"(?![\p{L}\p{M}\d_@\-])"
 )
 _SURNAME_AFTER = regex.compile(r"[ \t]+(\p{Lu}\p{Ll}[\p{Ll}\p{M}'’\-]*)(?![\p{L}\p{M}\d_@\-])")
+# Name particles before a surname ("Tess van Nus", "Ravy da Luz", "Rune De Wilde").
+_PARTICLES_AFTER = regex.compile(
+    r"(?:[ \t]+(?:[vV]an|[vV]on|[dD]e|[dD]er|[dD]en|ten|ter|[dD]a|[dD]i|[dD]u|[dD]el|[dD]ella|[dD]os|[dD]as"
+    r"|la|le|bin|binti|ibn|al|el))+(?=[ \t]+\p{Lu}\p{Ll})"
+)
 _LOWER_LIST_WORD = r"\p{Ll}[\p{Ll}\p{M}'’\-]+"
 _LOWER_LIST = regex.compile(
     rf"(?<![\p{{L}}\p{{M}}@#])({_LOWER_LIST_WORD}(?:,[ \t]*{_LOWER_LIST_WORD}){{1,}},?[ \t]+(?:and|or|&)[ \t]+{_LOWER_LIST_WORD})(?![\p{{L}}\p{{M}}])"
@@ -180,7 +187,16 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
             word = match.group()
             if word.endswith(("'s", "’s")):
                 word, end = word[:-2], end - 2  # "Zofia's phone"
-            if word not in given:
+            if "-" in word:
+                # A double given name counts when both halves are given names; two that are
+                # surnames too, with no surname after them, are more often a firm ("I work for
+                # Ellis-Ingram"; "Jean-Claude Duvallier" is a person).
+                parts = word.split("-")
+                if not all(p in given for p in parts) or (
+                    all(p in _surnames for p in parts) and not _SURNAME_AFTER.match(text, end)
+                ):
+                    continue
+            elif word not in given:
                 if word in _surnames and self._cued_surname(text, start, end, found + extra):
                     why = "a known surname where a person is spoken of"
                     extra.append(
@@ -192,14 +208,24 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
             if _touches(found + extra, start, end):
                 continue
             score, why = LEXICON_ALONE_SCORE, "a known given name"
-            after = _SURNAME_AFTER.match(text, end)
+            particles = _PARTICLES_AFTER.match(text, end)
+            after = _SURNAME_AFTER.match(text, particles.end() if particles else end)
             if after is not None and after.group(1).lower() in _COMPANY_WORDS:
                 continue  # a company named after a person ("Russell Investments")
             if after is not None and not (
                 not_a_name_word(after.group(1)) or is_street_word(after.group(1))
             ):
-                if _SURNAME_AFTER.match(text, after.end()):
-                    continue  # a run of capitalised words: a heading ("Mac Sync Completed")
+                third = _SURNAME_AFTER.match(text, after.end())
+                if third is not None:
+                    if (
+                        after.group(1) not in _surnames
+                        or third.group(1) not in _surnames
+                        or not_a_name_word(third.group(1))
+                        or is_street_word(third.group(1))
+                        or _SURNAME_AFTER.match(text, third.end())
+                    ):
+                        continue  # a run of capitalised words: a heading ("Mac Sync Completed")
+                    after = third  # two surnames ("Leonardo Sánchez Acevedo")
                 end = after.end()
                 score, why = LEXICON_FULL_SCORE, "a known given name and a surname"
             if score == LEXICON_ALONE_SCORE:

@@ -13,7 +13,8 @@ every run of digit groups split by spaces, dots, dashes or brackets is parsed
   Oceania, Africa and Asia) when written in groups ("0489 25 37 29", "078 8098 1119",
   "699 956 915"): valid 0.5 with a trunk 0 and three or more groups, else 0.4 (a context
   word is needed: "call", "messages to", "answering at");
-- after a label ("Mobile:", "Desk:", "Tel", "WhatsApp", "my number is", "reach her at",
+- after a label ("Mobile:", "Desk:", "Tel", "ph.", "fax", "WhatsApp", "my number is", "his
+  number, ", "new number", "reach her at", "call me back at", "can be reached on", "dial",
   "text", "电话", "手机" ...), or before one ("085 175 7641-Office", "416 60 039 office",
   "930.167.3943 fax", "... is my cell"), any 7-15 digit run
   scores 0.85, whatever the country: people label their number when they give it.
@@ -64,11 +65,12 @@ _RUN = regex.compile(
     r"(?![0-9A-Za-z_]|[.\-]\d)"
 )
 _LABEL = regex.compile(
-    r"(?:\b(?:mobile|mob|cell(?:phone)?|desk|tel|telephone|phone|ph|whatsapp|viber|line|"
-    r"landline|home|work|office|(?:call|ring|text|reach|phone|contact)(?: (?:me|her|him|us|them))?(?: (?:on|at))?|"
-    r"(?:my|his|her|our|their) (?:(?:phone|mobile|cell|contact|home|work) )?number)"
+    r"(?:\b(?:mobile|mob|cell(?:phone)?|desk|tel|telephone|phone|ph|fax|whatsapp|viber|line|"
+    r"landline|home|work|office|(?:call|ring|text|reach|phone|contact|dial)(?: (?:me|her|him|us|them))?(?: back)?(?: (?:on|at))?|"
+    r"(?:be |is |am |are )?reached (?:on|at)|"
+    r"(?:my|his|her|our|their|new) (?:new )?(?:(?:phone|mobile|cell|contact|home|work) )?number)"
     r"(?:\s?(?:no\.?|number|#))?|电话|手机|手机号|手机号码|联系电话|联系方式|座机|電話|手機|"
-    r"手機號碼|聯絡電話)\s?(?:is\s)?[:：=]?\s*$",
+    r"手機號碼|聯絡電話)\.?\s?(?:is\s)?[:：=,]?\s*$",
     regex.IGNORECASE,
 )
 _LABEL_AFTER = regex.compile(
