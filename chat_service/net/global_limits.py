@@ -42,7 +42,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import redis
 from redis.asyncio import Redis
@@ -167,7 +167,7 @@ class GlobalLimits:
         self._removals: dict[str, str] = {}  # closed while Redis was away: id -> customer
         self._unsynced = False  # a socket opened without Redis: write them all again
         self._tasks: set[asyncio.Task[None]] = set()  # removals under way
-        self._calls: set[asyncio.Task[object]] = set()  # calls to Redis under way
+        self._calls: set[asyncio.Task[Any]] = set()  # calls to Redis under way
 
     # -- decisions ------------------------------------------------------------------------
 
@@ -315,20 +315,23 @@ class GlobalLimits:
             return None
         # A task, not a cancellable await: past the bound the caller goes on without the
         # answer, and the call finishes with its connection intact (module docstring).
-        task: asyncio.Task[object] = asyncio.ensure_future(call())
+        # Started eagerly: the request is written before this returns to the loop (no
+        # loop pass spent on starting the task).
+        task: asyncio.Task[T] = asyncio.Task(
+            _awaited(call), loop=asyncio.get_running_loop(), eager_start=True
+        )
         self._calls.add(task)
         task.add_done_callback(self._call_done)
         try:
-            done, _ = await asyncio.wait((task,), timeout=self._call_timeout_secs)
-            if not done:
-                raise TimeoutError(f"no answer from Redis within {self._call_timeout_secs} s")
-            return task.result()  # type: ignore[return-value]  # call()'s own T
+            if not task.done():
+                await _within(task, self._call_timeout_secs)
+            return task.result()
         except (RedisError, OSError, TimeoutError) as exc:
             self._skip_until = time.monotonic() + RETRY_SECS
             self._fallback(limits, exc)
             return None
 
-    def _call_done(self, task: asyncio.Task[object]) -> None:
+    def _call_done(self, task: asyncio.Task[Any]) -> None:
         self._calls.discard(task)
         if not task.cancelled():
             task.exception()  # retrieved: a late failure is already a fallback
@@ -337,3 +340,28 @@ class GlobalLimits:
         for limit in limits:
             self._metrics.global_limits_fallback.labels(limit).inc()
         self._fallbacks.note(limit=",".join(limits), error=repr(exc) if exc is not None else None)
+
+
+async def _awaited[R](call: Callable[[], Awaitable[R]]) -> R:
+    return await call()
+
+
+async def _within(task: asyncio.Task[Any], secs: float) -> None:
+    """Wait for `task` at most `secs`, leaving it running past them (TimeoutError); as
+    `asyncio.wait` on one task, without its sets."""
+    loop = asyncio.get_running_loop()
+    waiter = loop.create_future()
+
+    def wake(_: object = None) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    task.add_done_callback(wake)
+    timer = loop.call_later(secs, wake)
+    try:
+        await waiter
+    finally:
+        timer.cancel()
+        task.remove_done_callback(wake)
+    if not task.done():
+        raise TimeoutError(f"no answer from Redis within {secs} s")
