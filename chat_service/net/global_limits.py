@@ -19,7 +19,15 @@ a frame the instance's own bucket refuses never costs a round trip, and when Red
 answer within `call_timeout_secs` (`[limits] shared_limits_timeout_secs`), or failed less
 than `RETRY_SECS` ago, the decision is the local one alone (fail open to per-instance
 limits, never blocking the chat), counted in `chat_global_limits_fallback_total{limit}`
-and logged once per `LOG_INTERVAL_SECS`. Sockets opened or closed meanwhile are written
+and logged once per `LOG_INTERVAL_SECS`. A call cut at the bound is not cancelled: it runs
+on in the background until Redis answers (its answer then counts in Redis: the shared
+bucket saw the write, only this decision did not wait for it), so its connection goes back
+to the pool intact; cancelled mid-reply, redis-py would throw the connection away and the
+next call would pay a new one (a connection and its handshake, CPU on both sides). At most
+`max_calls_in_flight` calls are under way at once (the pool holds that many connections
+and two more for the heartbeat); a decision beyond it is the local one at once, counted as
+a fallback. A call still unanswered after `LATE_ANSWER_SECS` gives up (its connection is
+closed). Sockets opened or closed meanwhile are written
 to Redis again by the next heartbeat that reaches it; so are all of this instance's
 sockets when its key had vanished (Redis restarted empty, or this instance was cut off
 longer than the key's life).
@@ -34,7 +42,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import redis
 from redis.asyncio import Redis
@@ -52,6 +60,9 @@ KEY_PREFIX = "chat-service:limits:"
 CALL_TIMEOUT_SECS = 0.1  # default wait for Redis (the server passes its configured one)
 RETRY_SECS = 1.0  # after a failure, decide locally this long before asking Redis again
 CONNECT_TIMEOUT_SECS = 0.5
+LATE_ANSWER_SECS = 2.0  # a call left running past its bound gives up after this
+MAX_CALLS_IN_FLIGHT = 32  # calls under way at once; beyond it the local decision alone
+HEARTBEAT_CONNECTIONS = 2  # the pool's connections beyond the calls': heartbeat, shutdown
 INSTANCE_TTL_SECS = 15.0  # a killed instance's sockets stop counting within this
 HEARTBEAT_SECS = 5.0
 LOG_INTERVAL_SECS = 60.0
@@ -127,15 +138,20 @@ class GlobalLimits:
         *,
         sockets_ttl_secs: float,
         call_timeout_secs: float = CALL_TIMEOUT_SECS,
+        max_calls_in_flight: int = MAX_CALLS_IN_FLIGHT,
     ) -> None:
         self.instance_id = instance_id
         self._metrics = metrics
         self._sockets_ttl_ms = int(sockets_ttl_secs * 1000)
         self._call_timeout_secs = call_timeout_secs
+        self._max_calls_in_flight = max_calls_in_flight
         self._client = Redis.from_url(
             url,
             socket_connect_timeout=CONNECT_TIMEOUT_SECS,
-            socket_timeout=call_timeout_secs * 2,
+            # A call is not cut mid-reply (that costs its connection): one that outlives
+            # its bound finishes in the background, up to this long.
+            socket_timeout=max(LATE_ANSWER_SECS, call_timeout_secs * 2),
+            max_connections=max_calls_in_flight + HEARTBEAT_CONNECTIONS,
             # Once more on a fresh connection (Redis restarted), within the call's bound.
             retry=Retry(NoBackoff(), 1),
             driver_info=DriverInfo(name="redis-py", lib_version=redis.__version__),
@@ -151,6 +167,7 @@ class GlobalLimits:
         self._removals: dict[str, str] = {}  # closed while Redis was away: id -> customer
         self._unsynced = False  # a socket opened without Redis: write them all again
         self._tasks: set[asyncio.Task[None]] = set()  # removals under way
+        self._calls: set[asyncio.Task[Any]] = set()  # calls to Redis under way
 
     # -- decisions ------------------------------------------------------------------------
 
@@ -215,6 +232,16 @@ class GlobalLimits:
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    @property
+    def calls_in_flight(self) -> int:
+        """Calls to Redis under way, those whose caller fell back at the bound included."""
+        return len(self._calls)
+
+    async def answered(self) -> None:
+        """Wait until every call to Redis under way, cut ones included, has its answer."""
+        while self._calls:
+            await asyncio.gather(*self._calls, return_exceptions=True)
+
     async def _remove(self, socket_id: str, key: str) -> None:
         done = await self._call(
             ["sockets"], lambda: self._client.hdel(self._sockets_key(key), socket_id)
@@ -234,6 +261,7 @@ class GlobalLimits:
                     await asyncio.wait_for(stop.wait(), HEARTBEAT_SECS)
         finally:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self.answered()
             with contextlib.suppress(RedisError, OSError, TimeoutError):
                 async with asyncio.timeout(CONNECT_TIMEOUT_SECS):
                     await self._client.delete(self._instance_prefix() + self.instance_id)
@@ -282,18 +310,58 @@ class GlobalLimits:
 
     async def _call(self, limits: list[Limit], call: Callable[[], Awaitable[T]]) -> T | None:
         """`call`'s answer, or None when Redis failed or was too slow (now or lately)."""
-        if time.monotonic() < self._skip_until:
+        if time.monotonic() < self._skip_until or len(self._calls) >= self._max_calls_in_flight:
             self._fallback(limits, None)
             return None
+        # A task, not a cancellable await: past the bound the caller goes on without the
+        # answer, and the call finishes with its connection intact (module docstring).
+        # Started eagerly: the request is written before this returns to the loop (no
+        # loop pass spent on starting the task).
+        task: asyncio.Task[T] = asyncio.Task(
+            _awaited(call), loop=asyncio.get_running_loop(), eager_start=True
+        )
+        self._calls.add(task)
+        task.add_done_callback(self._call_done)
         try:
-            async with asyncio.timeout(self._call_timeout_secs):
-                return await call()
+            if not task.done():
+                await _within(task, self._call_timeout_secs)
+            return task.result()
         except (RedisError, OSError, TimeoutError) as exc:
             self._skip_until = time.monotonic() + RETRY_SECS
             self._fallback(limits, exc)
             return None
 
+    def _call_done(self, task: asyncio.Task[Any]) -> None:
+        self._calls.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: a late failure is already a fallback
+
     def _fallback(self, limits: list[Limit], exc: BaseException | None) -> None:
         for limit in limits:
             self._metrics.global_limits_fallback.labels(limit).inc()
         self._fallbacks.note(limit=",".join(limits), error=repr(exc) if exc is not None else None)
+
+
+async def _awaited[R](call: Callable[[], Awaitable[R]]) -> R:
+    return await call()
+
+
+async def _within(task: asyncio.Task[Any], secs: float) -> None:
+    """Wait for `task` at most `secs`, leaving it running past them (TimeoutError); as
+    `asyncio.wait` on one task, without its sets."""
+    loop = asyncio.get_running_loop()
+    waiter = loop.create_future()
+
+    def wake(_: object = None) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    task.add_done_callback(wake)
+    timer = loop.call_later(secs, wake)
+    try:
+        await waiter
+    finally:
+        timer.cancel()
+        task.remove_done_callback(wake)
+    if not task.done():
+        raise TimeoutError(f"no answer from Redis within {secs} s")

@@ -27,7 +27,8 @@ Printed per round and phase: msgs/s delivered to agents within the phase window,
 agent `message.new` p50/p99 (across instances in round 2), send -> `message.ack`
 p50/p99, lost and errors; the saturation ratio two / one; the delivery p50 added at each
 fixed rate in round 2 over round 1; and CPU per process (store, redis, each instance with
-its detection worker, load generator) during each saturation phase, per message.
+its detection worker, load generator) during each saturation phase, per message; and the
+connections Redis accepted during each round (INFO stats: the instances' reconnects).
 
 With `--profile DIR` the instances run under cProfile (profiled_serve.py), switched on
 for each round and written to DIR/A-1.prof (A's first round), DIR/B-1.prof, ...; the
@@ -48,6 +49,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from redis.asyncio import Redis
 
 from chat_service.auth import Role
 from tests.benchmarks.chat_throughput import (
@@ -78,6 +81,7 @@ class Round:
     tallies: list[Tally]
     loadgen_cpu_secs: float
     samples: CpuSamples
+    redis_connections: int  # connections Redis accepted during the round (INFO stats)
 
     @property
     def saturation(self) -> Tally:
@@ -107,6 +111,7 @@ async def run_round(
         inst.ws_url + tokens.issue(Role.AGENT, f"{tag}-agent-{j}")
         for j, inst in enumerate(agent_at)
     ]
+    connections = await redis_connections_received(dep)
     before = loadgen_cpu()
     dep.signal_instances(signal.SIGUSR1)  # with --profile: each instance's profile starts
     try:
@@ -114,7 +119,21 @@ async def run_round(
             tallies = await run_loadgen("full", customers, agents, args)
     finally:
         dep.signal_instances(signal.SIGUSR2)  # ... and is written
-    return Round(name, tallies, loadgen_cpu() - before, samples)
+    loadgen = loadgen_cpu() - before
+    # Less the one this count itself opens.
+    connections = await redis_connections_received(dep) - connections - 1
+    return Round(name, tallies, loadgen, samples, connections)
+
+
+async def redis_connections_received(dep: Deployment) -> int:
+    """Redis's `total_connections_received` (INFO stats): every connection an instance
+    opened, its reconnects included (a call cut mid-reply costs its connection)."""
+    client = Redis.from_url(dep.redis.url)
+    try:
+        stats = await client.info("stats")
+        return int(stats["total_connections_received"])
+    finally:
+        await client.aclose()
 
 
 async def bench(args: argparse.Namespace) -> int:
@@ -226,7 +245,8 @@ def report(rounds: list[Round], args: argparse.Namespace, load_before: str, wall
         sent = sum(x.sent for x in r.tallies) or 1
         print(
             f"  {r.name:<10} load generator over the whole round {r.loadgen_cpu_secs:.1f} s "
-            f"({1000 * r.loadgen_cpu_secs / sent:.2f} ms per message sent)"
+            f"({1000 * r.loadgen_cpu_secs / sent:.2f} ms per message sent); connections "
+            f"Redis accepted during the round {r.redis_connections}"
         )
     for one in [r for r in rounds if r.name != "two"]:
         if one.name in all_ms and two.name in all_ms:

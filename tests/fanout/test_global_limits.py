@@ -19,7 +19,13 @@ from redis.asyncio import Redis
 
 from chat_service import keys
 from chat_service.metrics import Metrics
-from chat_service.net.global_limits import INSTANCE_TTL_SECS, KEY_PREFIX, GlobalLimits
+from chat_service.net.global_limits import (
+    INSTANCE_TTL_SECS,
+    KEY_PREFIX,
+    RETRY_SECS,
+    Bucket,
+    GlobalLimits,
+)
 from chat_service.settings import Secret, Settings
 from tests.conftest import AppFactory
 from tests.fanout.test_redis_instances import connected, disconnected
@@ -240,3 +246,49 @@ async def test_when_redis_restarts_empty_then_the_heartbeat_counts_the_open_sock
             stop = asyncio.Event()
             stop.set()
             await limits.run(stop)
+
+
+async def connections_received(client: Redis) -> int:
+    return int((await client.info("stats"))["total_connections_received"])
+
+
+async def test_when_redis_answers_late_then_calls_fall_back_and_keep_their_connections(
+    redis: RedisServer,
+) -> None:
+    """Redis paused past the calls' bound: each decision is the local one at the bound, but
+    the call runs on until Redis answers (its token taken there) and its connection goes
+    back to the pool: the next calls open none. Calls under way stay within the bound."""
+    calls = 4
+    burst = 100
+    metrics = Metrics()
+    limits = GlobalLimits(
+        redis.url, "i_slow", metrics, sockets_ttl_secs=3600, max_calls_in_flight=calls
+    )
+    admin = Redis.from_url(redis.url)
+    key = "customer:cust-slow"
+    bucket: list[tuple[Bucket, float, int]] = [("messages", NEVER_REFILLS, burst)]
+
+    async def round_of(n: int) -> list[int]:
+        return await asyncio.gather(*(limits.take_all(key, bucket) for _ in range(n)))
+
+    try:
+        assert await round_of(calls) == [1] * calls  # the script loaded, connections open
+        await admin.client_pause(1000, all=False)  # WRITE: scripts wait, INFO does not
+        assert await round_of(calls + 3) == [1] * (calls + 3)  # all decided locally
+        fallbacks = metrics.global_limits_fallback.labels("messages")._value.get()
+        assert fallbacks == calls + 3
+        assert limits.calls_in_flight == calls  # the 3 beyond the bound never went
+        await limits.answered()  # once the pause is over
+        tokens = float(await admin.hget(f"{KEY_PREFIX}messages:{key}", "tokens") or -1)
+        assert abs(tokens - (burst - 2 * calls)) < 0.5  # the late answers counted in Redis
+        assert limits.calls_in_flight == 0
+        received = await connections_received(admin)
+        await asyncio.sleep(RETRY_SECS)  # the local-only spell after a failure is over
+        assert await round_of(calls) == [1] * calls
+        assert metrics.global_limits_fallback.labels("messages")._value.get() == fallbacks
+        assert await connections_received(admin) == received  # the pool's, kept
+    finally:
+        await admin.aclose()
+        stop = asyncio.Event()
+        stop.set()
+        await limits.run(stop)
