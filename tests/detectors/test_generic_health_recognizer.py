@@ -130,6 +130,19 @@ CASES = [
     pytest.param("孕妇装有大码吗", [], id="zh-maternity-wear"),
     pytest.param("降压药的包装坏了", [], id="zh-drug-packaging"),
     pytest.param("医院附近能自提吗", [], id="zh-hospital-address"),
+    pytest.param("my son is on the spectrum", ["on the spectrum"], id="chat-spectrum"),
+    pytest.param("we're trying to conceive", ["trying to conceive"], id="chat-ttc"),
+    pytest.param("I'm 30 weeks, will it fit?", ["30 weeks"], id="chat-weeks-along"),
+    pytest.param("my daughter is 6 weeks", [], id="baby-weeks-is-no-pregnancy"),
+    pytest.param("I'm 2 weeks late with the return", [], id="weeks-late"),
+    pytest.param("I'm still postpartum", ["postpartum"], id="chat-postpartum"),
+    pytest.param("我血糖偏高", ["血糖偏高"], id="zh-sugar-high"),
+    pytest.param("我爸心脏不好", ["心脏不好"], id="zh-heart-not-good"),
+    pytest.param("我刚生完孩子", ["生完孩子"], id="zh-just-gave-birth"),
+    pytest.param("我一直在吃中药", ["中药"], id="zh-on-herbal-medicine"),
+    pytest.param("我是孕妈", ["孕妈"], id="zh-expecting-mum"),
+    pytest.param("孕妈必备好物", [], id="zh-expecting-mum-product"),
+    pytest.param("这个中药多少钱", [], id="zh-herbal-price"),
 ] + [
     pytest.param(sentence, [value], id=f"zh-context-{index}")
     for index, (sentence, value) in enumerate(context_sentences(SENTENCES_ZH, ENTITY))

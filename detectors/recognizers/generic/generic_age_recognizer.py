@@ -23,7 +23,9 @@ from detectors.recognizers.base import NOT_AFTER_DIGIT, PatternSpec, ProjectPatt
 _ZH_NUM = "零一二两三四五六七八九十"
 _BE = (
     r"(?:i['\u2019]m|im|i am|he['\u2019]s|she['\u2019]s|he is|she is|"
-    r"(?:son|daughter|kid|child|boy|girl|baby|grandson|granddaughter|nephew|niece|toddler)(?:['\u2019]s| is))"
+    r"(?:son|daughter|kid|child|boy|girl|baby|grandson|granddaughter|nephew|niece|toddler|"
+    r"mum|mom|mother|dad|father|grandma|grandpa|grandmother|grandfather|granny|nan|nana|wife|husband|"
+    r"brother|sister)(?:['\u2019]s| is))"
 )
 _CHILD = r"(?:son|daughter|kid|child|boy|girl|baby|grandson|granddaughter|nephew|niece|toddler)"
 _CHILDREN = r"(?:kids|children|boys|girls|sons|daughters|twins|grandkids|grandchildren)"
@@ -135,6 +137,12 @@ class GenericAgeRecognizer(ProjectPatternRecognizer):
             rf"(?<=(?<![A-Za-z]){_BE}\s)\d{{1,2}}{_NOT_A_UNIT}(?![A-Za-z])(?:\sand\sa\shalf(?![A-Za-z]))?",
             0.6,
         ),
+        # "she'll be 7 in May": a future age, then a time or the clause's end.
+        (
+            "will_be",
+            rf"(?=[\defnost])(?<=(?<![A-Za-z])(?:i|he|she|son|daughter|kid|baby|they)['\u2019]ll\sbe\s){_AGE_NUMBER}(?!\d|[.,:/]\d|%)(?=\s*(?:$|[.,!?;)]|(?:in|on|next|this|soon|tomorrow)\b))",
+            0.55,
+        ),
         # "my kids are 5 and 8": each number of the list.
         (
             "plural_are",
@@ -158,7 +166,7 @@ class GenericAgeRecognizer(ProjectPatternRecognizer):
         # a baby's age: "六个月大", "8个月大了" (a minor's, engine.py)
         (
             "zh_months_old",
-            rf"{NOT_AFTER_DIGIT}(?<![{_ZH_NUM}])(?:\d{{1,2}}|[{_ZH_NUM}]{{1,3}})\s?个多?月大",
+            rf"{NOT_AFTER_DIGIT}(?<![{_ZH_NUM}])(?:\d{{1,2}}|[{_ZH_NUM}]{{1,3}})\s?个多?月(?:大|(?=的?(?:宝宝|宝贝|孩子|婴儿|小孩|娃)))",
             0.6,
         ),
     )

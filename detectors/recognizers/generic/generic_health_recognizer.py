@@ -93,12 +93,23 @@ _PHRASES = (
         r"spring|summer|autumn|fall|winter|\d{1,2}\s?(?:weeks?|wks?|months?))(?![A-Za-z])",
         regex.IGNORECASE,
     ),
+    # "I'm 30 weeks" / "my wife is 20 weeks along": weeks of a pregnancy (a baby's weeks are its age).
+    regex.compile(
+        r"(?<=(?<![A-Za-z])(?:i['\u2019]m|im|i\sam|(?:wife|partner|girlfriend)(?:['\u2019]s|\sis))\s)"
+        r"\d{1,2}\+?\s?(?:weeks?|wks?)(?:\s(?:along|pregnant))?(?=\s*(?:$|[.,!?;:)]|(?:now|today|and|so)\b))",
+        regex.IGNORECASE,
+    ),
 )
 # Phrases that are health data only with a personal cue before them ("I'm on the pill").
 _CUED_PHRASES = (
     regex.compile(
-        r"(?<![A-Za-z])on\sthe\s(?:mini[-\s])?pill(?![A-Za-z]|\s?(?:box|organi[sz]ers?|case|dispenser|holder|bottle))",
+        r"(?<![A-Za-z])on\sthe\s(?:mini[-\s])?pill(?![A-Za-z]|\s?(?:box|organi[sz]ers?|case|dispenser|holder|bottle))"
+        r"|(?<![A-Za-z])on\sthe\s(?:autism\s|autistic\s)?spectrum(?![A-Za-z])",
         regex.IGNORECASE,
+    ),
+    # "我一直在吃中药": a medicine taken day to day.
+    regex.compile(
+        r"(?<=(?:在吃|一直吃|长期吃|每天吃|天天吃|吃着|在服用|长期服用))\p{Han}{1,5}?药(?![店房品材膳])"
     ),
 )
 # The name after "prescribed" is a medication, whatever its shape ("prescribed Lexapro").
