@@ -237,7 +237,7 @@ class Detector:
         limit = self.config.detection.minors.age_threshold_years
         if candidate.entity_type == "AGE":
             age = parse_age(span)
-            if age is not None and ("month" in span.lower() or age < limit):
+            if age is not None and ("month" in span.lower() or "月" in span or age < limit):
                 return True
         if candidate.entity_type == "DATE_OF_BIRTH":
             born = parse_date(span)

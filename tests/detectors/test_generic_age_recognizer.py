@@ -38,6 +38,36 @@ CASES = [
     pytest.param("my son is 7 years of age", ["7 years of age"], id="years-of-age"),
     pytest.param("年龄：十二", ["十二"], id="zh-age-label"),
     pytest.param("I'm one of your oldest customers", [], id="one-of-not-an-age"),
+    # Issue 15 (item 4), shop-chat ways of saying an age, and look-alikes that are none.
+    pytest.param("it's for a 7-year-old", ["7-year-old"], id="chat-a-7-year-old"),
+    pytest.param("he's 7yo", ["7yo"], id="chat-7yo"),
+    pytest.param("my girl is 7 y/o", ["7 y/o"], id="chat-7-y-slash-o"),
+    pytest.param("my son is 7yrs", ["7yrs"], id="chat-7yrs"),
+    pytest.param("she's seven.", ["seven"], id="chat-shes-seven"),
+    pytest.param("my son just turned 7, what size?", ["7"], id="chat-just-turned"),
+    pytest.param("it's for my boy (7)", ["7"], id="chat-boy-parenthesis"),
+    pytest.param("my daughter, 9, loves it", ["9"], id="chat-daughter-apposition"),
+    pytest.param("she is 7 and a half", ["7 and a half"], id="chat-and-a-half"),
+    pytest.param("my kids are 5 and 8", ["5", "8"], id="chat-kids-are"),
+    pytest.param("my nephew is 6", ["6"], id="chat-nephew"),
+    pytest.param("he's in year 3", [], id="school-year-is-no-age"),
+    pytest.param("suitable for 3-year-olds", [], id="product-for-age-group"),
+    pytest.param("I'm expecting 2 parcels", [], id="im-expecting-number"),
+    pytest.param("孩子7周岁", ["7周岁"], id="zh-full-years"),
+    pytest.param("女儿七岁半", ["七岁半"], id="zh-and-a-half"),
+    pytest.param("虚岁八岁", ["八岁"], id="zh-nominal-age"),
+    pytest.param("我妈八十多岁了", ["八十多岁"], id="zh-eighty-odd"),
+    pytest.param("我30多岁", ["30多岁"], id="zh-thirty-odd"),
+    pytest.param("宝宝六个月大", ["六个月大"], id="zh-months-old"),
+    pytest.param("宝宝8个月大了", ["8个月大"], id="zh-digit-months-old"),
+    pytest.param("儿子今年上二年级", [], id="zh-school-grade-is-no-age"),
+    pytest.param("这个保修三个月", [], id="zh-warranty-months"),
+    pytest.param("my mum is 82, is the font big enough?", ["82"], id="chat-mum-is"),
+    pytest.param("my grandpa is eighty.", ["eighty"], id="chat-grandpa-word"),
+    pytest.param("she'll be 7 in May", ["7"], id="chat-ll-be"),
+    pytest.param("I'll be 5 minutes late", [], id="ll-be-minutes"),
+    pytest.param("my dad is 2 hours away", [], id="dad-is-hours"),
+    pytest.param("九个月的宝宝能用吗", ["九个月"], id="zh-months-baby"),
     pytest.param("I am one step away from ordering", [], id="number-word-then-noun"),
     pytest.param("the price is turning 10 dollars", [], id="turning-without-a-person"),
     pytest.param("孩子今年12了", ["12"], id="zh-this-year-number"),
@@ -60,3 +90,19 @@ def test_when_message_is_scanned_then_ages_are_exactly_the_expected_values(
     detector: Detector, text: str, expected: list[str]
 ) -> None:
     assert_entity_values(detector, text, ENTITY, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [
+        pytest.param("宝宝18个月大", True, id="zh-months-is-a-minor"),
+        pytest.param("my boy (7) wants one", True, id="apposition-minor"),
+        pytest.param("my kids are 5 and 16", False, id="second-child-is-no-minor"),
+    ],
+)
+def test_when_an_age_is_in_months_or_under_the_threshold_then_it_is_a_minor(
+    detector: Detector, text: str, minor: bool
+) -> None:
+    ages = [f for f in detector.detect(text) if f.entity_type == ENTITY]
+    assert ages, f"no AGE in {text!r}"
+    assert (ages[-1].category == "minor") is minor, ages

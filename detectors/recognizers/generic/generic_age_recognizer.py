@@ -2,7 +2,8 @@
 # ruff: noqa: E501, RUF001
 """AGE: a person's age in years ("8 years old", "aged 8", "at the age of 72", "12 yo", "I'm 12", "8岁", "八岁").
 
-"I'm 12" / "my son is 9" / "she's turning 10" / "I'll turn 52" / "my brother just turned
+"I'm 12" / "my son is 9" / "she is 7 and a half" / "my kids are 5 and 8" / "my boy (7)" /
+"my daughter, 9," / "my son is 9" / "she's turning 10" / "I'll turn 52" / "my brother just turned
 35" / "when he was 78." flag the number alone, and not when a unit
 follows it ("I'm 5 minutes away", "she is 3 kg"); a bare "12 years" needs a context word
 ("son", "age"). Numbers may be words ("twelve years old", "I'm twelve", "aged nine",
@@ -22,8 +23,12 @@ from detectors.recognizers.base import NOT_AFTER_DIGIT, PatternSpec, ProjectPatt
 _ZH_NUM = "零一二两三四五六七八九十"
 _BE = (
     r"(?:i['\u2019]m|im|i am|he['\u2019]s|she['\u2019]s|he is|she is|"
-    r"(?:son|daughter|kid|child|boy|girl|baby|grandson|granddaughter)(?:['\u2019]s| is))"
+    r"(?:son|daughter|kid|child|boy|girl|baby|grandson|granddaughter|nephew|niece|toddler|"
+    r"mum|mom|mother|dad|father|grandma|grandpa|grandmother|grandfather|granny|nan|nana|wife|husband|"
+    r"brother|sister)(?:['\u2019]s| is))"
 )
+_CHILD = r"(?:son|daughter|kid|child|boy|girl|baby|grandson|granddaughter|nephew|niece|toddler)"
+_CHILDREN = r"(?:kids|children|boys|girls|sons|daughters|twins|grandkids|grandchildren)"
 _ONES = [
     "zero",
     "one",
@@ -127,15 +132,43 @@ class GenericAgeRecognizer(ProjectPatternRecognizer):
         ),
         ("yo", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:yo|y/o|y\.o\.)(?![A-Za-z])", 0.6),
         ("years_bare", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:years?|yrs?)(?![A-Za-z])", 0.3),
-        ("is_age", rf"(?<=(?<![A-Za-z]){_BE}\s)\d{{1,2}}{_NOT_A_UNIT}(?![A-Za-z])", 0.6),
+        (
+            "is_age",
+            rf"(?<=(?<![A-Za-z]){_BE}\s)\d{{1,2}}{_NOT_A_UNIT}(?![A-Za-z])(?:\sand\sa\shalf(?![A-Za-z]))?",
+            0.6,
+        ),
+        # "she'll be 7 in May": a future age, then a time or the clause's end.
+        (
+            "will_be",
+            rf"(?=[\defnost])(?<=(?<![A-Za-z])(?:i|he|she|son|daughter|kid|baby|they)['\u2019]ll\sbe\s){_AGE_NUMBER}(?!\d|[.,:/]\d|%)(?=\s*(?:$|[.,!?;)]|(?:in|on|next|this|soon|tomorrow)\b))",
+            0.55,
+        ),
+        # "my kids are 5 and 8": each number of the list.
+        (
+            "plural_are",
+            rf"(?=\d)(?<=(?<![A-Za-z]){_CHILDREN}\sare\s(?:\d{{1,2}}(?:,\s?|\sand\s|\s?&\s?))*)\d{{1,2}}{_NOT_A_UNIT}(?![A-Za-z])",
+            0.55,
+        ),
+        # "for my boy (7)" / "my daughter, 9, loves it".
+        (
+            "child_apposition",
+            rf"(?=\d)(?<=(?<![A-Za-z]){_CHILD}(?:\s?\(|,\s))\d{{1,2}}(?=\)|,)",
+            0.55,
+        ),
         # "when he was 78." / "I was 12, and": a past age ends its clause.
         (
             "was_age",
             r"(?=\d)(?<=(?<![A-Za-z])(?:i|he|she)\swas\s)\d{1,3}(?=\s*(?:$|[.,!?;)]|and\b|when\b))",
             0.6,
         ),
-        ("zh_digits", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:周岁|岁半|岁)", 0.6),
-        ("zh_words", rf"(?<![{_ZH_NUM}])[{_ZH_NUM}]{{1,3}}(?:周岁|岁半|岁)", 0.6),
+        ("zh_digits", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?多?(?:周岁|岁半|岁)", 0.6),
+        ("zh_words", rf"(?<![{_ZH_NUM}])[{_ZH_NUM}]{{1,3}}多?(?:周岁|岁半|岁)", 0.6),
+        # a baby's age: "六个月大", "8个月大了" (a minor's, engine.py)
+        (
+            "zh_months_old",
+            rf"{NOT_AFTER_DIGIT}(?<![{_ZH_NUM}])(?:\d{{1,2}}|[{_ZH_NUM}]{{1,3}})\s?个多?月(?:大|(?=的?(?:宝宝|宝贝|孩子|婴儿|小孩|娃)))",
+            0.6,
+        ),
     )
     CONTEXT_WORDS = (
         "old", "age", "son", "daughter", "child", "kid", "baby", "boy", "girl",

@@ -5,7 +5,10 @@
 A curated lexicon (``health_terms.toml``, its sources in its header) looked up word by word
 in English and character by character in Chinese, longest term first; no NER model covers
 health here. Allergy phrases ("allergic to penicillin", "peanut allergy", "对花生过敏") and
-pregnancy with its duration ("8 weeks pregnant", "怀孕8周", "孕三个月") are flagged whole.
+pregnancy with its duration ("8 weeks pregnant", "怀孕8周", "孕三个月", "怀了二胎") or its
+subject ("I'm expecting", "we're expecting a baby", "I'm due in March") are flagged whole, the
+name after "prescribed" as a medication ("prescribed Lexapro"), and "on the pill" with a
+personal cue.
 
 Context decides between a person's health and product talk:
 
@@ -55,6 +58,10 @@ MIN_ZH_TERM_CHARS = 2  # one character alone is never read as a health term
 _WORD = regex.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?")
 _WORD_GAP = regex.compile(r"[ \t-]{1,3}")
 _ZH_NUM = "一二两三四五六七八九十半"
+_PREGNANT_SUBJECT = (
+    r"(?:i['\u2019]m|im|i\sam|we['\u2019]re|we\sare|she['\u2019]s|she\sis|"
+    r"(?:wife|partner|girlfriend|daughter|sister)(?:['\u2019]s|\sis))"
+)
 _PHRASES = (
     regex.compile(
         r"(?<![A-Za-z])(?:(?:severe(?:ly)?\s)?allergic\sto\s(?:[A-Za-z-]+(?:,?\s(?:and|&|or)\s)?){1,3}"
@@ -70,8 +77,49 @@ _PHRASES = (
         rf"对[\p{{Han}}A-Za-z]{{1,12}}?过敏|(?:花生|海鲜|芒果|青霉素|酒精|花粉|尘螨|牛奶|鸡蛋|坚果|小麦|大豆|头孢|药物|猫毛|狗毛|虾|蟹|乳胶|麸质|芝麻|酒精|紫外线)过敏"
         rf"|过敏性[\p{{Han}}]{{1,3}}?(?:炎|症|哮喘)"
         rf"|(?:怀孕|孕)(?:了)?\s?(?:\d{{1,2}}|[{_ZH_NUM}]{{1,3}})\s?(?:周|个多?月|个半月)(?:了)?"
+        r"|怀(?:了|上了?)(?:二胎|三胎|老二|老三|宝宝|孩子|双胞胎|龙凤胎)"
+    ),
+    # Pregnancy said with its subject: "I'm expecting", "we're expecting a baby", "I'm due in March".
+    regex.compile(
+        rf"(?<=(?<![A-Za-z]){_PREGNANT_SUBJECT}\s(?:currently\s|also\s)?)expecting"
+        r"(?:\s(?:a\s(?:baby|boy|girl)(?!\s(?:monitor|carrier|gate|bath|seat|bottle|food|wipes|clothes|stroller|items?|order|parcel|package|box|delivery)\b)|twins"
+        r"|(?:our|my|her)\s(?:first|second|third|1st|2nd|3rd)(?:\s(?:baby|child|kid))?)"
+        r"|(?=\s*(?:$|[.,!?;:)]|(?:and|so|soon|now|next|too|lol|btw)\b)))",
+        regex.IGNORECASE,
+    ),
+    regex.compile(
+        rf"(?<=(?<![A-Za-z]){_PREGNANT_SUBJECT}\s)due\s(?:in|on|at\sthe\s(?:end|start|beginning)\sof|early|mid|late|end\sof)\s"
+        r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|"
+        r"spring|summer|autumn|fall|winter|\d{1,2}\s?(?:weeks?|wks?|months?))(?![A-Za-z])",
+        regex.IGNORECASE,
+    ),
+    # "I'm 30 weeks" / "my wife is 20 weeks along": weeks of a pregnancy (a baby's weeks are its age).
+    regex.compile(
+        r"(?<=(?<![A-Za-z])(?:i['\u2019]m|im|i\sam|(?:wife|partner|girlfriend)(?:['\u2019]s|\sis))\s)"
+        r"\d{1,2}\+?\s?(?:weeks?|wks?)(?:\s(?:along|pregnant))?(?=\s*(?:$|[.,!?;:)]|(?:now|today|and|so)\b))",
+        regex.IGNORECASE,
     ),
 )
+# Phrases that are health data only with a personal cue before them ("I'm on the pill").
+_CUED_PHRASES = (
+    regex.compile(
+        r"(?<![A-Za-z])on\sthe\s(?:mini[-\s])?pill(?![A-Za-z]|\s?(?:box|organi[sz]ers?|case|dispenser|holder|bottle))"
+        r"|(?<![A-Za-z])on\sthe\s(?:autism\s|autistic\s)?spectrum(?![A-Za-z])",
+        regex.IGNORECASE,
+    ),
+    # "我一直在吃中药": a medicine taken day to day.
+    regex.compile(
+        r"(?<=(?:在吃|一直吃|长期吃|每天吃|天天吃|吃着|在服用|长期服用))\p{Han}{1,5}?药(?![店房品材膳])"
+    ),
+)
+# The name after "prescribed" is a medication, whatever its shape ("prescribed Lexapro").
+_PRESCRIBED = regex.compile(
+    r"(?<![A-Za-z])(?:prescribed|prescribing|prescription\sfor)\s(?:me\s|him\s|her\s|them\s|us\s)?(?:some\s)?"
+    r"(?P<term>[A-Za-z][A-Za-z-]{3,})(?![A-Za-z])"
+)
+_NOT_PRESCRIBED = frozenset({
+    "some", "medicine", "medication", "medications", "meds", "pills", "tablets", "something", "this", "that", "them", "these", "those", "with", "from", "before", "after", "when", "until", "last", "only", "online", "glasses", "lenses", "by", "for", "the", "and",
+})  # fmt: skip
 _NOT_ALLERGEN = frozenset(
     {"a", "an", "the", "my", "any", "no", "food", "skin", "is", "have", "has", "for", "with"}
 )
@@ -82,7 +130,7 @@ _CUE_EN = regex.compile(
 )
 _CUE_ZH = regex.compile(
     r"我|本人|他|她|孩子|儿子|女儿|宝宝|老婆|老公|丈夫|妻子|母亲|父亲|妈|爸|爷爷|奶奶|外婆|外公|家人|"
-    r"确诊|诊断|患有|得了|得过|查出"
+    r"确诊|诊断|患有|得了|得过|查出|做了|做过|动了|动过|做完"
 )
 _CLAUSE_END = regex.compile(r"[.!?;,\n。！？；，]")
 # A term found by its shape also counts as cued after a verb of taking or having.
@@ -317,10 +365,20 @@ class GenericHealthRecognizer(ProjectLocalRecognizer):
                     start += len(first) + 1
                 end = match.start() + len(phrase)
                 spans.append((start, end, False, PHRASE_SCORE, "allergy or pregnancy phrase"))
+        spans.extend(
+            (*match.span(), True, PHRASE_SCORE, "allergy or pregnancy phrase")
+            for pattern in _CUED_PHRASES
+            for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs)
+        )
+        spans.extend(
+            (*match.span("term"), False, PHRASE_SCORE, "prescribed medication")
+            for match in _PRESCRIBED.finditer(text, timeout=REGEX_TIMEOUT.secs)
+            if match.group("term").lower() not in _NOT_PRESCRIBED
+        )
         results: list[RecognizerResult] = []
         for start, end, cued, score, why in spans:
             if why != "allergy or pregnancy phrase":
-                start = _with_modifier(text, start)
+                start = start if why == "prescribed medication" else _with_modifier(text, start)
             if (cued or _is_general(text, start, end, lex)) and not _has_cue(text, start):
                 continue
             results.append(make_result(self.ENTITY, start, end, score, type(self).__name__, why))
