@@ -142,7 +142,7 @@ class Detector:
                 return_decision_process=True,
                 ad_hoc_recognizers=ad_hoc,
             )
-            if language == "en" and lower_case_address_hint(text):
+            if language == "en" and lower_case_address_hint(text, timeout=REGEX_TIMEOUT.secs):
                 results += [
                     r
                     for r in self._lower_case_addresses(text, language, nlp_artifacts)
@@ -150,7 +150,7 @@ class Detector:
                         o.entity_type == r.entity_type
                         and r.start < o.end
                         and o.start < r.end
-                        and has_capitalised_word(text, o.start, o.end)
+                        and has_capitalised_word(text, o.start, o.end, timeout=REGEX_TIMEOUT.secs)
                         for o in results
                     )
                 ]
@@ -166,7 +166,7 @@ class Detector:
         overlaps an address with capitals found in the text as written (that one was read
         as written: "meet you at Tungata 11" read capitalised would take "Meet You At" in)."""
         results = self._analyzer.analyze(
-            text=capitalised(text),
+            text=capitalised(text, timeout=REGEX_TIMEOUT.secs),
             language=language,
             entities=["STREET_ADDRESS"],
             nlp_artifacts=nlp_artifacts,
@@ -179,8 +179,8 @@ class Detector:
                 continue
             # Words of the sentence before it read capitalised as a street's: "it to" of
             # "ship it to ul. kwiatowa 12" is not the address's.
-            r.start = skip_stop_words(text, r.start, r.end)
-            if has_lower_case_word(text, r.start, r.end):
+            r.start = skip_stop_words(text, r.start, r.end, timeout=REGEX_TIMEOUT.secs)
+            if has_lower_case_word(text, r.start, r.end, timeout=REGEX_TIMEOUT.secs):
                 kept.append(r)
         return kept
 

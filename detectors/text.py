@@ -109,41 +109,45 @@ def chunk_text(text: str, size: int, overlap: int) -> list[Chunk]:
 
 
 # A house number, then a word in lower case: an address written in lower case may follow.
+# (`timeout`: the callers pass the recognizers' REGEX_TIMEOUT; this module stays free of
+# Presidio, which detectors/pool.py does not load.)
 _LOWER_ADDRESS_HINT = regex.compile(r"\d[ \t,]+\p{Ll}{2}")
 _WORD_START_LOWER = regex.compile(r"(?<![\p{L}\p{M}'’\d])\p{Ll}")
 _WORD_START_UPPER = regex.compile(r"(?<![\p{L}\p{M}'’\d])\p{Lu}")
 
 
-def lower_case_address_hint(text: str) -> bool:
+def lower_case_address_hint(text: str, *, timeout: float) -> bool:
     """Whether ``text`` has a number before a lower-case word (a lower-case address may be in
     it: "i live at 807 deborah estate apt. 573")."""
-    return _LOWER_ADDRESS_HINT.search(text) is not None
+    return _LOWER_ADDRESS_HINT.search(text, timeout=timeout) is not None
 
 
-def has_capitalised_word(text: str, start: int, end: int) -> bool:
+def has_capitalised_word(text: str, start: int, end: int, *, timeout: float) -> bool:
     """Whether a word of ``text[start:end]`` starts with a capital letter."""
-    return _WORD_START_UPPER.search(text, start, end) is not None
+    return _WORD_START_UPPER.search(text, start, end, timeout=timeout) is not None
 
 
-def has_lower_case_word(text: str, start: int, end: int) -> bool:
+def has_lower_case_word(text: str, start: int, end: int, *, timeout: float) -> bool:
     """Whether a word of ``text[start:end]`` starts with a lower-case letter."""
-    return _WORD_START_LOWER.search(text, start, end) is not None
+    return _WORD_START_LOWER.search(text, start, end, timeout=timeout) is not None
 
 
 _WORD_AND_SPACE = regex.compile(r"(\p{L}+)[ \t]+")
 
 
-def skip_stop_words(text: str, start: int, end: int) -> int:
+def skip_stop_words(text: str, start: int, end: int, *, timeout: float) -> int:
     """Where ``text[start:end]`` starts past its leading English stop words ("it to ...")."""
     # Imported on first use, so that importing this module does not load spaCy.
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    while (word := _WORD_AND_SPACE.match(text, start, end)) and word.group(1).lower() in STOP_WORDS:
+    while (word := _WORD_AND_SPACE.match(text, start, end, timeout=timeout)) and word.group(
+        1
+    ).lower() in STOP_WORDS:
         start = word.end()
     return start
 
 
-def capitalised(text: str) -> str:
+def capitalised(text: str, *, timeout: float) -> str:
     """``text`` with the first letter of every word upper-cased, offsets unchanged (a letter
     whose capital is longer, "ß" -> "SS", stays as it is)."""
 
@@ -152,4 +156,4 @@ def capitalised(text: str) -> str:
         capital = letter.upper()
         return capital if len(capital) == 1 else letter
 
-    return _WORD_START_LOWER.sub(upper, text)
+    return _WORD_START_LOWER.sub(upper, text, timeout=timeout)

@@ -30,7 +30,7 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from detectors.recognizers.base import ProjectLocalRecognizer, make_result
+from detectors.recognizers.base import REGEX_TIMEOUT, ProjectLocalRecognizer, make_result
 from detectors.recognizers.en.en_international_address_recognizer import is_street_word
 
 # Words the small model tags as PERSON in shop chats although they are not names.
@@ -151,21 +151,26 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
                 # The small model calls many names it does not know organisations: a
                 # first name and a surname ("Hanna Ukkonen") with no company word is a person.
                 span = span.removesuffix("'s").removesuffix("’s")
-                if not _ORG_AS_NAME.fullmatch(span) or any(
+                if not _ORG_AS_NAME.fullmatch(span, timeout=REGEX_TIMEOUT.secs) or any(
                     w.lower().rstrip(".") in _COMPANY_WORDS for w in span.split()
                 ):
                     continue
                 score, why = ORG_AS_NAME_SCORE, "spaCy NER ORG shaped as a person's name"
-            title = _TITLE.match(span)
+            title = _TITLE.match(span, timeout=REGEX_TIMEOUT.secs)
             if title:
                 start += title.end()
                 span = text[start:end]
             span = span.split("\n")[0].rstrip()  # never across a line break
             if span.endswith(("'s", "’s")):
                 span = span[:-2]
-            span = _UNIT_TAIL.sub("", span)  # "Barbara Yudina Apt. 675": the unit is the address's
+            span = _UNIT_TAIL.sub(
+                "", span, timeout=REGEX_TIMEOUT.secs
+            )  # "Barbara Yudina Apt. 675": the unit is the address's
             end = start + len(span)
-            if not _NAME_SHAPE.fullmatch(span) or span.lower() in _NOT_NAMES:
+            if (
+                not _NAME_SHAPE.fullmatch(span, timeout=REGEX_TIMEOUT.secs)
+                or span.lower() in _NOT_NAMES
+            ):
                 continue
             results.append(make_result(self.ENTITY, start, end, score, type(self).__name__, why))
         results += self._initialled(text, results)
@@ -182,7 +187,7 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
         """A known given name, with the capitalised surname after it when there is one."""
         given, _surnames = person_names()
         extra: list[RecognizerResult] = []
-        for match in _CAP_WORD.finditer(text):
+        for match in _CAP_WORD.finditer(text, timeout=REGEX_TIMEOUT.secs):
             start, end = match.span()
             word = match.group()
             if word.endswith(("'s", "’s")):
@@ -193,7 +198,8 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
                 # Ellis-Ingram"; "Jean-Claude Duvallier" is a person).
                 parts = word.split("-")
                 if not all(p in given for p in parts) or (
-                    all(p in _surnames for p in parts) and not _SURNAME_AFTER.match(text, end)
+                    all(p in _surnames for p in parts)
+                    and not _SURNAME_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs)
                 ):
                     continue
             elif word not in given:
@@ -208,33 +214,37 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
             if _touches(found + extra, start, end):
                 continue
             score, why = LEXICON_ALONE_SCORE, "a known given name"
-            particles = _PARTICLES_AFTER.match(text, end)
-            after = _SURNAME_AFTER.match(text, particles.end() if particles else end)
+            particles = _PARTICLES_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs)
+            after = _SURNAME_AFTER.match(
+                text, particles.end() if particles else end, timeout=REGEX_TIMEOUT.secs
+            )
             if after is not None and after.group(1).lower() in _COMPANY_WORDS:
                 continue  # a company named after a person ("Russell Investments")
             if after is not None and not (
                 not_a_name_word(after.group(1)) or is_street_word(after.group(1))
             ):
-                third = _SURNAME_AFTER.match(text, after.end())
+                third = _SURNAME_AFTER.match(text, after.end(), timeout=REGEX_TIMEOUT.secs)
                 if third is not None:
                     if (
                         after.group(1) not in _surnames
                         or third.group(1) not in _surnames
                         or not_a_name_word(third.group(1))
                         or is_street_word(third.group(1))
-                        or _SURNAME_AFTER.match(text, third.end())
+                        or _SURNAME_AFTER.match(text, third.end(), timeout=REGEX_TIMEOUT.secs)
                     ):
                         continue  # a run of capitalised words: a heading ("Mac Sync Completed")
                     after = third  # two surnames ("Leonardo Sánchez Acevedo")
                 end = after.end()
                 score, why = LEXICON_FULL_SCORE, "a known given name and a surname"
             if score == LEXICON_ALONE_SCORE:
-                before = _WORD_BEFORE.search(text, max(0, start - 16), start)
+                before = _WORD_BEFORE.search(
+                    text, max(0, start - 16), start, timeout=REGEX_TIMEOUT.secs
+                )
                 word_before = before.group(1).lower() if before else ""
                 if (
                     word_before in _PLACE_BEFORE
                     or word_before.isdigit()
-                    or _NUMBER_AFTER.match(text, end)
+                    or _NUMBER_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs)
                     or len(match.group()) < 4
                 ):
                     continue
@@ -244,19 +254,23 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
     @staticmethod
     def _cued_surname(text: str, start: int, end: int, found: list[RecognizerResult]) -> bool:
         """Whether a known surname alone at start..end is a person's by the words around it."""
-        if end - start < 4 or _touches(found, start, end) or _NUMBER_AFTER.match(text, end):
+        if (
+            end - start < 4
+            or _touches(found, start, end)
+            or _NUMBER_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs)
+        ):
             return False
-        before = _WORD_BEFORE.search(text, max(0, start - 16), start)
+        before = _WORD_BEFORE.search(text, max(0, start - 16), start, timeout=REGEX_TIMEOUT.secs)
         if before is not None and before.group(1).lower() in _PLACE_BEFORE:
             return False
         if (
-            _SURNAME_AFTER.match(text, end)
+            _SURNAME_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs)
             or text[max(0, start - 2) : start].strip()[-1:].isupper()
         ):
             return False  # a capitalised word after it (a title, a firm) or an initial before
         return bool(
-            _SURNAME_CUE_BEFORE.search(text, max(0, start - 16), start)
-            or _SURNAME_CUE_AFTER.match(text, end)
+            _SURNAME_CUE_BEFORE.search(text, max(0, start - 16), start, timeout=REGEX_TIMEOUT.secs)
+            or _SURNAME_CUE_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs)
         )
 
     def _lower_subject(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
@@ -264,7 +278,7 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
         from ...", "cormac had given ...", 'mika: "who are you?"')."""
         given, _surnames = person_names()
         extra = []
-        for match in _LOWER_SUBJECT.finditer(text):
+        for match in _LOWER_SUBJECT.finditer(text, timeout=REGEX_TIMEOUT.secs):
             start, end = match.span("name")
             word = match.group("name")
             if (
@@ -286,8 +300,12 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
         """A lower-case list of three or more words, half of them known given names."""
         given, _surnames = person_names()
         extra = []
-        for match in _LOWER_LIST.finditer(text):
-            members = list(_LOWER_LIST_WORD_RE.finditer(text, match.start(), match.end()))
+        for match in _LOWER_LIST.finditer(text, timeout=REGEX_TIMEOUT.secs):
+            members = list(
+                _LOWER_LIST_WORD_RE.finditer(
+                    text, match.start(), match.end(), timeout=REGEX_TIMEOUT.secs
+                )
+            )
             members = [m for m in members if m.group() not in {"and", "or"}]
             known = sum(m.group().capitalize() in given for m in members)
             if len(members) < 3 or 2 * known < len(members):
@@ -310,7 +328,7 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
 
     def _initialled(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
         extra = []
-        for match in _INITIALLED.finditer(text):
+        for match in _INITIALLED.finditer(text, timeout=REGEX_TIMEOUT.secs):
             start, end = match.span()
             words = [match.group(1).lower(), match.group(2).lower()]
             if any(w in STOP_WORDS or w in _COMPANY_WORDS or w in _NOT_NAMES for w in words):
@@ -335,13 +353,13 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
         words = {
             w.group()
             for r in found
-            for w in _LIST_WORD_RE.finditer(text, r.start, r.end)
+            for w in _LIST_WORD_RE.finditer(text, r.start, r.end, timeout=REGEX_TIMEOUT.secs)
             if len(w.group()) > 2 and w.group().lower() not in _NOT_NAMES
         }
         if not words:
             return []
         extra = []
-        for match in _LIST_WORD_RE.finditer(text):
+        for match in _LIST_WORD_RE.finditer(text, timeout=REGEX_TIMEOUT.secs):
             start, end = match.span()
             if match.group() not in words or (end < len(text) and text[end].isalpha()):
                 continue
@@ -357,8 +375,10 @@ class EnPersonRecognizer(ProjectLocalRecognizer):
     def _list_members(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
         given, surnames = person_names()
         extra = []
-        for match in _LIST.finditer(text):
-            members = list(_LIST_WORD_RE.finditer(text, match.start(), match.end()))
+        for match in _LIST.finditer(text, timeout=REGEX_TIMEOUT.secs):
+            members = list(
+                _LIST_WORD_RE.finditer(text, match.start(), match.end(), timeout=REGEX_TIMEOUT.secs)
+            )
             spans = [(m.start(), m.end()) for m in members]
             known = sum(m.group() in given or m.group() in surnames for m in members)
             if 2 * known < len(members) and not any(
@@ -403,8 +423,10 @@ def firm_spans(text: str) -> list[tuple[int, int]]:
     """Spans of firms named after partners: none of their words is a given name only."""
     given, surnames = person_names()
     spans = []
-    for match in _FIRM.finditer(text):
-        words = [w.group() for w in _FIRM_WORD_RE.finditer(match.group(1))]
+    for match in _FIRM.finditer(text, timeout=REGEX_TIMEOUT.secs):
+        words = [
+            w.group() for w in _FIRM_WORD_RE.finditer(match.group(1), timeout=REGEX_TIMEOUT.secs)
+        ]
         words = [w for w in words if w.lower() not in {"and"}]
         if len(words) < 3:
             continue
@@ -413,16 +435,18 @@ def firm_spans(text: str) -> list[tuple[int, int]]:
         if any((c := w[:1].upper() + w[1:]) in given and c not in surnames for w in words):
             continue  # "Romi, Erik, Amy and Kristen" are people
         start, end = match.span(1)
-        after = _FIRM_AFTER.match(text, end)
+        after = _FIRM_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs)
         company = after is not None and (after.group(1) or "").lower() in _COMPANY_WORDS
         if (
             (after is not None and after.group(1) is None)
             or company
-            or _FIRM_BEFORE.search(text, max(0, start - 12), start) is not None
+            or _FIRM_BEFORE.search(text, max(0, start - 12), start, timeout=REGEX_TIMEOUT.secs)
+            is not None
             or (
                 "\n" in text
-                and _LINE_START.search(text, max(0, start - 8), start) is not None
-                and _LINE_END.match(text, end) is not None
+                and _LINE_START.search(text, max(0, start - 8), start, timeout=REGEX_TIMEOUT.secs)
+                is not None
+                and _LINE_END.match(text, end, timeout=REGEX_TIMEOUT.secs) is not None
             )
         ):
             spans.append((start, after.end() if company and after else end))

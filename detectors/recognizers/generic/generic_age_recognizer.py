@@ -18,7 +18,12 @@ from typing import ClassVar, override
 
 import regex
 
-from detectors.recognizers.base import NOT_AFTER_DIGIT, PatternSpec, ProjectPatternRecognizer
+from detectors.recognizers.base import (
+    NOT_AFTER_DIGIT,
+    REGEX_TIMEOUT,
+    PatternSpec,
+    ProjectPatternRecognizer,
+)
 
 _ZH_NUM = "零一二两三四五六七八九十"
 _BE = (
@@ -72,10 +77,14 @@ _NOT_A_UNIT = (
 
 def parse_age(text: str) -> int | None:
     """The age in years from a matched span, or None."""
-    digits = regex.search(r"\d{1,3}", text)
+    digits = regex.search(r"\d{1,3}", text, timeout=REGEX_TIMEOUT.secs)
     if digits:
         return int(digits.group(0))
-    words = [_WORD_VALUES[w] for w in regex.findall(r"[a-z]+", text.lower()) if w in _WORD_VALUES]
+    words = [
+        _WORD_VALUES[w]
+        for w in regex.findall(r"[a-z]+", text.lower(), timeout=REGEX_TIMEOUT.secs)
+        if w in _WORD_VALUES
+    ]
     if words:
         return sum(words[:2]) if len(words) == 2 and words[0] >= 20 else words[0]
     chars = [c for c in text if c in _ZH_NUM]

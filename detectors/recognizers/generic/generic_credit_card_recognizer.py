@@ -21,6 +21,7 @@ from detectors.recognizers.base import (
     HAS_DIGIT,
     NOT_AFTER_DIGIT,
     NOT_BEFORE_DIGIT,
+    REGEX_TIMEOUT,
     PatternSpec,
     ProjectPatternRecognizer,
     make_result,
@@ -102,11 +103,11 @@ class GenericCreditCardRecognizer(ProjectPatternRecognizer):
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
-        cues = [m.end() for m in _CARD_CUE.finditer(text)]
+        cues = [m.end() for m in _CARD_CUE.finditer(text, timeout=REGEX_TIMEOUT.secs)]
         if not cues:
             return results
         taken = [(r.start, r.end) for r in results]
-        for match in _MAESTRO.finditer(text):
+        for match in _MAESTRO.finditer(text, timeout=REGEX_TIMEOUT.secs):
             start, end = match.span()
             digits = digits_only(match.group())
             if (

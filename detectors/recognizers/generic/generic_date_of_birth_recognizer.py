@@ -24,6 +24,7 @@ import regex
 from detectors.recognizers.base import (
     NOT_AFTER_DIGIT,
     NOT_BEFORE_DIGIT,
+    REGEX_TIMEOUT,
     PatternSpec,
     ProjectPatternRecognizer,
 )
@@ -66,15 +67,18 @@ def zh_number(word: str) -> int:
 
 
 def _numbers(text: str) -> list[int]:
-    digits = _ZH_NUMBER.sub(lambda m: str(zh_number(m.group(0))), text)
-    return [int(n) for n in regex.findall(r"\d+", digits)]
+    digits = _ZH_NUMBER.sub(lambda m: str(zh_number(m.group(0))), text, timeout=REGEX_TIMEOUT.secs)
+    return [int(n) for n in regex.findall(r"\d+", digits, timeout=REGEX_TIMEOUT.secs)]
 
 
 def parse_month_day(text: str) -> tuple[int, int] | None:
     """(month, day) of a birthday written without its year ("5th of March", "三月五号")."""
     lowered = text.lower()
     numbers = _numbers(lowered)
-    month_word = next((w for w in regex.findall(r"[a-z]+", lowered) if w in MONTHS), None)
+    month_word = next(
+        (w for w in regex.findall(r"[a-z]+", lowered, timeout=REGEX_TIMEOUT.secs) if w in MONTHS),
+        None,
+    )
     if month_word and len(numbers) == 1:
         month, day = MONTHS[month_word], numbers[0]
     elif not month_word and len(numbers) == 2 and "月" in text:
@@ -102,11 +106,16 @@ def parse_date(text: str) -> dt.date | None:
     A year alone is read as its last day: the youngest the person can be.
     """
     lowered = text.lower()
-    year_only = _YEAR_ONLY.match(lowered)
-    if year_only and not any(w in MONTHS for w in regex.findall(r"[a-z]+", lowered)):
+    year_only = _YEAR_ONLY.match(lowered, timeout=REGEX_TIMEOUT.secs)
+    if year_only and not any(
+        w in MONTHS for w in regex.findall(r"[a-z]+", lowered, timeout=REGEX_TIMEOUT.secs)
+    ):
         return dt.date(int(year_only.group(1)), 12, 31)
     numbers = _numbers(lowered)
-    month_name = next((w for w in regex.findall(r"[a-z]+", lowered) if w in MONTHS), None)
+    month_name = next(
+        (w for w in regex.findall(r"[a-z]+", lowered, timeout=REGEX_TIMEOUT.secs) if w in MONTHS),
+        None,
+    )
     year_month = None
     if month_name and len(numbers) == 1 and numbers[0] > 31:  # "March 1990"
         year_month = (numbers[0], MONTHS[month_name])
@@ -124,11 +133,16 @@ def parse_date(text: str) -> dt.date | None:
         compact = str(numbers[0])
         numbers = [int(compact[:4]), int(compact[4:6]), int(compact[6:])]
     # The month word, not an ordinal suffix or "of" ("4th of March 1990").
-    month_word = next((w for w in regex.findall(r"[a-z]+", lowered) if w in MONTHS), None)
+    month_word = next(
+        (w for w in regex.findall(r"[a-z]+", lowered, timeout=REGEX_TIMEOUT.secs) if w in MONTHS),
+        None,
+    )
     try:
         if month_word and len(numbers) == 2:
             month = MONTHS[month_word]
-            if numbers[1] > 31 or (numbers[1] < 100 and regex.search(r"\d\s*$", lowered)):
+            if numbers[1] > 31 or (
+                numbers[1] < 100 and regex.search(r"\d\s*$", lowered, timeout=REGEX_TIMEOUT.secs)
+            ):
                 day, year = numbers[0], numbers[1]  # "5 March 1990", "11 Mar 76"
             else:
                 day, year = numbers[1], numbers[0]

@@ -207,7 +207,7 @@ def lexicon() -> Lexicon:
     terms: dict[tuple[str, ...], bool] = {}
     for key, cued in (("strong", False), ("cued", True)):
         for term in data[key]["en"]:
-            terms[tuple(_WORD.findall(term.lower()))] = cued
+            terms[tuple(_WORD.findall(term.lower(), timeout=REGEX_TIMEOUT.secs))] = cued
     first_words: dict[str, list[tuple[str, ...]]] = {}
     for words in sorted(terms, key=len, reverse=True):
         first_words.setdefault(words[0], []).append(words)
@@ -229,7 +229,7 @@ def lexicon() -> Lexicon:
 
 def _en_terms(text: str, lex: Lexicon) -> list[tuple[int, int, bool]]:
     lowered = text.lower()
-    words = list(_WORD.finditer(lowered))
+    words = list(_WORD.finditer(lowered, timeout=REGEX_TIMEOUT.secs))
     found: list[tuple[int, int, bool]] = []
     index = 0
     while index < len(words):
@@ -242,7 +242,9 @@ def _en_terms(text: str, lex: Lexicon) -> list[tuple[int, int, bool]]:
                 continue
             span = words[index : index + size]
             if all(
-                _WORD_GAP.fullmatch(lowered, span[k].end(), span[k + 1].start())
+                _WORD_GAP.fullmatch(
+                    lowered, span[k].end(), span[k + 1].start(), timeout=REGEX_TIMEOUT.secs
+                )
                 for k in range(size - 1)
             ) and all(
                 span[k].group(0) == term[k]
@@ -269,19 +271,24 @@ def _word_starts(text: str) -> set[int]:
 
 def _clause_before(text: str, start: int) -> str:
     before = text[max(0, start - CLAUSE_CHARS) : start]
-    ends = [m.end() for m in _CLAUSE_END.finditer(before)]
+    ends = [m.end() for m in _CLAUSE_END.finditer(before, timeout=REGEX_TIMEOUT.secs)]
     return before[ends[-1] :] if ends else before
 
 
 def _has_cue(text: str, start: int) -> bool:
     clause = _clause_before(text, start).lower()
-    return bool(_CUE_EN.search(clause) or _CUE_ZH.search(clause))
+    return bool(
+        _CUE_EN.search(clause, timeout=REGEX_TIMEOUT.secs)
+        or _CUE_ZH.search(clause, timeout=REGEX_TIMEOUT.secs)
+    )
 
 
 def _is_general(text: str, start: int, end: int, lex: Lexicon) -> bool:
     before = text[max(0, start - 20) : start].lower()
     after = text[end : end + 30].lower()
-    if lex.general_before_en.search(before) or lex.general_after_en.match(after):
+    if lex.general_before_en.search(
+        before, timeout=REGEX_TIMEOUT.secs
+    ) or lex.general_after_en.match(after, timeout=REGEX_TIMEOUT.secs):
         return True
     if any(before.endswith(w) for w in lex.general_before_zh):
         return True
@@ -291,21 +298,23 @@ def _is_general(text: str, start: int, end: int, lex: Lexicon) -> bool:
 def _with_modifier(text: str, start: int) -> int:
     """Where a condition's name starts with the adjective before it ("unstable angina",
     "vestibular schwannoma", "secondary diabetes")."""
-    match = _MODIFIER_BEFORE.search(text[max(0, start - 30) : start])
+    match = _MODIFIER_BEFORE.search(text[max(0, start - 30) : start], timeout=REGEX_TIMEOUT.secs)
     if match is None or match.group("word").lower() in _NOT_MODIFIER:
         return start
     return start - len(match.group(0))
 
 
 def _has_medication_cue(text: str, start: int) -> bool:
-    return bool(_CUE_MEDICATION_EN.search(_clause_before(text, start).lower()))
+    return bool(
+        _CUE_MEDICATION_EN.search(_clause_before(text, start).lower(), timeout=REGEX_TIMEOUT.secs)
+    )
 
 
 def _shaped_terms(text: str) -> list[tuple[int, int, bool]]:
     """Condition and drug names outside the lexicon, found by their shape (module doc), and
     whether the shape holds its own cue (the Chinese verb before it)."""
     found: list[tuple[int, int, bool]] = []
-    if regex.search(r"[a-z]", text):
+    if regex.search(r"[a-z]", text, timeout=REGEX_TIMEOUT.secs):
         for pattern, excluded in ((_EN_CONDITION_WORD, _NOT_CONDITION), (_EN_DRUG_WORD, _NOT_DRUG)):
             for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs):
                 word = match.group(0).lower()
@@ -319,7 +328,7 @@ def _shaped_terms(text: str) -> list[tuple[int, int, bool]]:
                 start = text.index(word, start) + len(word) + 1
             if start < match.start("mods") + len(match.group("mods")):
                 found.append((start, match.end(), False))
-    if regex.search(r"\p{Han}", text):
+    if regex.search(r"\p{Han}", text, timeout=REGEX_TIMEOUT.secs):
         for pattern in (_ZH_DIAGNOSED, _ZH_CONDITION, _ZH_DRUG):
             for match in pattern.finditer(text, timeout=REGEX_TIMEOUT.secs, overlapped=True):
                 term = match.group("term")

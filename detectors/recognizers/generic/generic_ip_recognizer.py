@@ -18,7 +18,7 @@ import regex
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from detectors.recognizers.base import PatternSpec, ProjectPatternRecognizer
+from detectors.recognizers.base import REGEX_TIMEOUT, PatternSpec, ProjectPatternRecognizer
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 
@@ -53,10 +53,17 @@ _CLAUSE_CHARS = 40
 
 
 def _said_to_be_version(text: str, start: int, end: int) -> bool:
-    before = regex.split(r"[.,;!?\n(]\s", text[max(0, start - _CLAUSE_CHARS) : start])[-1]
-    if _ADDRESS_BEFORE.search(before) and not _STAYING_ON_END.search(before):
+    before = regex.split(
+        r"[.,;!?\n(]\s", text[max(0, start - _CLAUSE_CHARS) : start], timeout=REGEX_TIMEOUT.secs
+    )[-1]
+    if _ADDRESS_BEFORE.search(before, timeout=REGEX_TIMEOUT.secs) and not _STAYING_ON_END.search(
+        before, timeout=REGEX_TIMEOUT.secs
+    ):
         return False
-    return bool(_VERSION_BEFORE.search(before) or _VERSION_AFTER.match(text, end))
+    return bool(
+        _VERSION_BEFORE.search(before, timeout=REGEX_TIMEOUT.secs)
+        or _VERSION_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs)
+    )
 
 
 class GenericIpRecognizer(ProjectPatternRecognizer):
