@@ -26,6 +26,8 @@ CASES = [
     pytest.param("he is 12 yo", ["12 yo"], id="yo"),
     pytest.param("我儿子十二岁", ["十二岁"], id="zh-twelve"),
     pytest.param("I'm 5 minutes away from the locker", [], id="im-number-with-unit"),
+    pytest.param("I'm 5'10 and 80kg, which size should I take?", [], id="im-height-feet-inches"),
+    pytest.param("she's 5 feet tall, so the petite cut?", [], id="shes-height-in-feet"),
     pytest.param("she is 3.5 kg now", [], id="weight-not-age"),
     pytest.param("I'm 100% sure I paid", [], id="percent-not-age"),
     # Issue 15 (item 4): numbers as words, "turning", an age label.

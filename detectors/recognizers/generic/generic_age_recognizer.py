@@ -70,7 +70,7 @@ _SUBJECT = (
     r"(?:['\u2019]s|['\u2019]m|['\u2019]ll|\s(?:is|am|will))?"
 )
 _NOT_A_UNIT = (
-    r"(?!\d|[.,:/]\d|%|\s?(?:kg|g|lb|lbs|cm|mm|m|km|ft|in|am|pm|min|mins|minutes?|hours?|hrs?|"
+    r"(?!\d|[.,:/]\d|['\u2019\u2032]\s?\d|%|\s?(?:kg|g|lb|lbs|cm|mm|m|km|ft|foot|feet|in|inch(?:es)?|am|pm|min|mins|minutes?|hours?|hrs?|"
     r"days?|weeks?|months?|items?|pcs|pieces|pages?|degrees?|times|%|dollars?|usd|rmb|gbp|eur|euros?|元|块)\b)"
 )
 
