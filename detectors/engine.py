@@ -26,6 +26,7 @@ from detectors.not_personal import NotPersonalFilter
 from detectors.offline import make_tldextract_offline
 from detectors.recognizers import build_recognizers, supported_entities
 from detectors.recognizers.base import REGEX_TIMEOUT, set_regex_timeout
+from detectors.recognizers.en.en_international_address_recognizer import is_street_word
 from detectors.recognizers.generic.generic_age_recognizer import parse_age
 from detectors.recognizers.generic.generic_date_of_birth_recognizer import parse_date
 from detectors.resolve import Candidate, Suppressor, resolve_overlaps
@@ -162,9 +163,10 @@ class Detector:
     ) -> list[RecognizerResult]:
         """Addresses written in lower case ("i live at 807 deborah estate apt. 573"): the
         address recognizers read capitals, so they are run again on the text with every word
-        capitalised (same offsets). An address that has a lower-case word is kept unless it
-        overlaps an address with capitals found in the text as written (that one was read
-        as written: "meet you at Tungata 11" read capitalised would take "Meet You At" in)."""
+        capitalised (same offsets). An address that has a lower-case word and a street word is
+        kept unless it overlaps an address with capitals found in the text as written (that
+        one was read as written: "meet you at Tungata 11" read capitalised would take "Meet
+        You At" in)."""
         results = self._analyzer.analyze(
             text=capitalised(text, timeout=REGEX_TIMEOUT.secs),
             language=language,
@@ -180,7 +182,12 @@ class Detector:
             # Words of the sentence before it read capitalised as a street's: "it to" of
             # "ship it to ul. kwiatowa 12" is not the address's.
             r.start = skip_stop_words(text, r.start, r.end, timeout=REGEX_TIMEOUT.secs)
-            if has_lower_case_word(text, r.start, r.end, timeout=REGEX_TIMEOUT.secs):
+            # Capitalised, any "<word> <number>" reads as a street and its number ("Takes 3
+            # To 5 Days"); one written in lower case is kept only with a street word of its
+            # own ("street", "rd", "apt.", "rue", "ul.").
+            if has_lower_case_word(text, r.start, r.end, timeout=REGEX_TIMEOUT.secs) and any(
+                is_street_word(w) for w in text[r.start : r.end].replace(",", " ").split()
+            ):
                 kept.append(r)
         return kept
 

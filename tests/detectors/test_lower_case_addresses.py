@@ -41,6 +41,7 @@ CASES = [
     pytest.param("i ordered 2 blue shirts and 3 red ones", [], id="quantities"),
     pytest.param("we need 12 more boxes at the warehouse, thanks", [], id="quantity-and-place"),
     pytest.param("my order 55 was delivered to the wrong door", [], id="order-and-door"),
+    pytest.param("the delivery takes 3 to 5 days, is that right?", [], id="delivery-time-range"),
 ]
 
 
