@@ -16,6 +16,7 @@ from presidio_analyzer import (
     RecognizerResult,
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from detectors.config import DetectionConfig
 from detectors.context import WindowContextEnhancer
@@ -163,10 +164,10 @@ class Detector:
     ) -> list[RecognizerResult]:
         """Addresses written in lower case ("i live at 807 deborah estate apt. 573"): the
         address recognizers read capitals, so they are run again on the text with every word
-        capitalised (same offsets). An address that has a lower-case word and a street word is
-        kept unless it overlaps an address with capitals found in the text as written (that
-        one was read as written: "meet you at Tungata 11" read capitalised would take "Meet
-        You At" in)."""
+        capitalised (same offsets). An address that has a lower-case word and a word that is
+        no stop word is kept unless it overlaps an address with capitals found in the text as
+        written (that one was read as written: "meet you at Tungata 11" read capitalised would
+        take "Meet You At" in)."""
         results = self._analyzer.analyze(
             text=capitalised(text, timeout=REGEX_TIMEOUT.secs),
             language=language,
@@ -182,11 +183,12 @@ class Detector:
             # Words of the sentence before it read capitalised as a street's: "it to" of
             # "ship it to ul. kwiatowa 12" is not the address's.
             r.start = skip_stop_words(text, r.start, r.end, timeout=REGEX_TIMEOUT.secs)
-            # Capitalised, any "<word> <number>" reads as a street and its number ("Takes 3
-            # To 5 Days"); one written in lower case is kept only with a street word of its
-            # own ("street", "rd", "apt.", "rue", "ul.").
+            # Capitalised, "3 To 5" of "takes 3 to 5 days" reads as a street and its
+            # number: one written in lower case is kept only with a word that is a street
+            # word or no stop word ("kwiatowa", "midtvollen", "ul.").
             if has_lower_case_word(text, r.start, r.end, timeout=REGEX_TIMEOUT.secs) and any(
-                is_street_word(w) for w in text[r.start : r.end].replace(",", " ").split()
+                is_street_word(w) or (w.isalpha() and w.lower() not in STOP_WORDS)
+                for w in text[r.start : r.end].replace(",", " ").split()
             ):
                 kept.append(r)
         return kept
