@@ -69,6 +69,9 @@ _SUBJECT = (
     r"mother|mum|mom|father|dad|wife|husband|partner|grandma|grandpa|grandmother|grandfather)"
     r"(?:['\u2019]s|['\u2019]m|['\u2019]ll|\s(?:is|am|will))?"
 )
+# A range ("aged 3-6", "kids 3 to 5 years"): what a product suits, not someone's age.
+_NOT_A_RANGE = r"(?!\s?(?:-|\u2013|to)\s?\d)"
+_NOT_RANGE_END = r"(?<!\d\s?(?:-|\u2013|to)\s?)"
 _NOT_A_UNIT = (
     r"(?!\d|[.,:/]\d|['\u2019\u2032]\s?\d|%|\s?(?:kg|g|lb|lbs|cm|mm|m|km|ft|foot|feet|in|inch(?:es)?|am|pm|min|mins|minutes?|hours?|hrs?|"
     r"days?|weeks?|months?|items?|pcs|pieces|pages?|degrees?|times|%|dollars?|usd|rmb|gbp|eur|euros?|元|块)\b)"
@@ -104,7 +107,7 @@ class GenericAgeRecognizer(ProjectPatternRecognizer):
     PATTERNS_SPEC: ClassVar[tuple[PatternSpec, ...]] = (
         (
             "years_old",
-            rf"(?=[\defnost]){NOT_AFTER_DIGIT}(?<![A-Za-z]){_AGE_NUMBER}(?:\s|-)?(?:years?|yrs?|yo)(?:\s|-)?old",
+            rf"(?=[\defnost]){NOT_AFTER_DIGIT}{_NOT_RANGE_END}(?<![A-Za-z]){_AGE_NUMBER}(?:\s|-)?(?:years?|yrs?|yo)(?:\s|-)?old",
             0.65,
         ),
         (
@@ -112,7 +115,7 @@ class GenericAgeRecognizer(ProjectPatternRecognizer):
             rf"(?=[\defnost]){NOT_AFTER_DIGIT}(?<![A-Za-z]){_AGE_NUMBER}(?:\s|-)?months?(?:\s|-)?old",
             0.6,
         ),
-        ("aged", rf"(?<![A-Za-z])(?:aged|age)\s?:?\s?{_AGE_NUMBER}(?!\d)", 0.55),
+        ("aged", rf"(?<![A-Za-z])(?:aged|age)\s?:?\s?{_AGE_NUMBER}(?!\d){_NOT_A_RANGE}", 0.55),
         ("age_of", rf"(?=[\defnost])(?<=(?<![A-Za-z])age\s+of\s+){_AGE_NUMBER}(?!\d)", 0.55),
         (
             "years_of_age",
@@ -140,7 +143,7 @@ class GenericAgeRecognizer(ProjectPatternRecognizer):
             0.55,
         ),
         ("yo", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:yo|y/o|y\.o\.)(?![A-Za-z])", 0.6),
-        ("years_bare", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:years?|yrs?)(?![A-Za-z])", 0.3),
+        ("years_bare", rf"{NOT_AFTER_DIGIT}{_NOT_RANGE_END}\d{{1,3}}\s?(?:years?|yrs?)(?![A-Za-z])", 0.3),
         (
             "is_age",
             rf"(?<=(?<![A-Za-z]){_BE}\s)\d{{1,2}}{_NOT_A_UNIT}(?![A-Za-z])(?:\sand\sa\shalf(?![A-Za-z]))?",
