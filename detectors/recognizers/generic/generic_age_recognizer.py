@@ -143,7 +143,11 @@ class GenericAgeRecognizer(ProjectPatternRecognizer):
             0.55,
         ),
         ("yo", rf"{NOT_AFTER_DIGIT}\d{{1,3}}\s?(?:yo|y/o|y\.o\.)(?![A-Za-z])", 0.6),
-        ("years_bare", rf"{NOT_AFTER_DIGIT}{_NOT_RANGE_END}\d{{1,3}}\s?(?:years?|yrs?)(?![A-Za-z])", 0.3),
+        (
+            "years_bare",
+            rf"{NOT_AFTER_DIGIT}{_NOT_RANGE_END}\d{{1,3}}\s?(?:years?|yrs?)(?![A-Za-z])",
+            0.3,
+        ),
         (
             "is_age",
             rf"(?<=(?<![A-Za-z]){_BE}\s)\d{{1,2}}{_NOT_A_UNIT}(?![A-Za-z])(?:\sand\sa\shalf(?![A-Za-z]))?",
