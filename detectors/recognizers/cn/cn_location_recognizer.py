@@ -24,6 +24,7 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from detectors.recognizers.base import REGEX_TIMEOUT, ProjectLocalRecognizer, make_result
+from detectors.recognizers.cn import cn_lac
 from detectors.recognizers.cn.cn_person_recognizer import jieba_word_tag, segment
 from detectors.recognizers.cn.cn_places import GAZETTEER, PlaceName
 
@@ -147,7 +148,46 @@ class CnLocationRecognizer(ProjectLocalRecognizer):
                 )
             )
         results += _named_zones(text)
+        deep = getattr(nlp_artifacts, "deep", True)  # False past deep_nlp_max_chars
+        if deep:
+            results += _lac_places(text, results)
         return results + _listed_places(text, results)
+
+
+# A place LAC's model tags LOC is kept where it names a division, a road, a village, an
+# estate or a building part (where a person may live: 中关村大街, 南山区科技园); the countries,
+# cities, venues and landmarks it also tags (美国, 纽约, 故宫) stay with the gazetteer's rules
+# (a country or a world city alone needs a context word).
+_LAC_PLACE_SHAPE = regex.compile(
+    r"[省市区县镇乡村路街道巷弄号楼]|小区|大道|花园|新村|家园|公寓|园区|开发区"
+)
+
+
+def _has_place_word(clause: str) -> bool:
+    return _LAC_PLACE_SHAPE.search(clause, timeout=REGEX_TIMEOUT.secs) is not None
+
+
+def _lac_places(text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
+    if not cn_lac.has_han(text):
+        return []
+    results = []
+    for start, end, kind in cn_lac.entities(text, _has_place_word):
+        if kind != "LOC" or any(r.start < end and start < r.end for r in found):
+            continue
+        if jieba_word_tag(text[start:end])[0] not in (None, "ns", "nz", "nt", "j"):
+            continue  # 石板路: a kind of road, a common noun in jieba's dictionary
+        if _LAC_PLACE_SHAPE.search(text, start, end, timeout=REGEX_TIMEOUT.secs):
+            results.append(
+                make_result(
+                    CnLocationRecognizer.ENTITY,
+                    start,
+                    end,
+                    _NAMED_PLACE_SCORE,
+                    CnLocationRecognizer.__name__,
+                    "LAC model place",
+                )
+            )
+    return results
 
 
 def _named_roads(text: str) -> list[RecognizerResult]:
