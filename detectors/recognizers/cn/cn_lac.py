@@ -261,10 +261,10 @@ def entities(
     on one core): the name recognizer asks for those with a candidate name, the place
     recognizer for those with a place word. A clause's tags are kept for the next caller."""
     parts = [(o, c) for o, c in clauses(text) if worth_tagging is None or worth_tagging(c)]
+    if len(_tagged) + len(parts) > _TAGGED_KEPT:
+        _tagged.clear()
     todo = list(dict.fromkeys(c for _, c in parts if c not in _tagged))
     if todo:
-        if len(_tagged) + len(todo) > _TAGGED_KEPT:
-            _tagged.clear()
         for clause, tags in zip(todo, model().tag(todo), strict=True):
             _tagged[clause] = _spans(tags)
     return [(o + s, o + e, kind) for o, c in parts for s, e, kind in _tagged[c]]

@@ -692,6 +692,8 @@ def _lac_name(text: str, start: int, end: int) -> bool:
         return False  # 皮皮兽, 明明: a word of a repeated character
     if surname == 1 and start > 0 and text[start - 1] in _COUNTING_BEFORE:
         return False  # 一张: a measure word
+    if start > 0 and text[start - 1] in "男女":
+        return False  # 男文青, 女司机: a kind of person
     tag, frequency = jieba_word_tag(candidate)
     if tag is not None and tag not in _NAME_TAGS and frequency >= _CUED_RARE_WORD:
         return False  # 那么, 那样: an everyday word of another kind
