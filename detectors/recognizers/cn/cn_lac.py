@@ -254,13 +254,16 @@ def has_han(text: str) -> bool:
 
 
 def entities(
-    text: str, worth_tagging: Callable[[str], bool] | None = None
+    text: str, worth_tagging: Callable[[int, int], bool] | None = None
 ) -> list[tuple[int, int, str]]:
     """The PER and LOC spans LAC tags in a text: (start, end, "PER" or "LOC"). Only the
-    clauses `worth_tagging` accepts are tagged (the model costs a few milliseconds a clause
-    on one core): the name recognizer asks for those with a candidate name, the place
-    recognizer for those with a place word. A clause's tags are kept for the next caller."""
-    parts = [(o, c) for o, c in clauses(text) if worth_tagging is None or worth_tagging(c)]
+    clauses whose (start, end) `worth_tagging` accepts are tagged (the model costs a few
+    milliseconds a clause on one core): the name recognizer asks for those with a candidate
+    name no rule found, the place recognizer for those with a place word outside the places
+    found. A clause's tags are kept for the next caller."""
+    parts = [
+        (o, c) for o, c in clauses(text) if worth_tagging is None or worth_tagging(o, o + len(c))
+    ]
     if len(_tagged) + len(parts) > _TAGGED_KEPT:
         _tagged.clear()
     todo = list(dict.fromkeys(c for _, c in parts if c not in _tagged))

@@ -163,15 +163,19 @@ _LAC_PLACE_SHAPE = regex.compile(
 )
 
 
-def _has_place_word(clause: str) -> bool:
-    return _LAC_PLACE_SHAPE.search(clause, timeout=REGEX_TIMEOUT.secs) is not None
-
-
 def _lac_places(text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
     if not cn_lac.has_han(text):
         return []
     results = []
-    for start, end, kind in cn_lac.entities(text, _has_place_word):
+
+    def worth_tagging(begin: int, stop: int) -> bool:
+        # A place word outside every place found: a LOC span kept would hold one.
+        return any(
+            not any(r.start < m.end() and m.start() < r.end for r in found)
+            for m in _LAC_PLACE_SHAPE.finditer(text, begin, stop, timeout=REGEX_TIMEOUT.secs)
+        )
+
+    for start, end, kind in cn_lac.entities(text, worth_tagging):
         if kind != "LOC" or any(r.start < end and start < r.end for r in found):
             continue
         if jieba_word_tag(text[start:end])[0] not in (None, "ns", "nz", "nt", "j"):

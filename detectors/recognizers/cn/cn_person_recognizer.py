@@ -441,7 +441,22 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
         if not _SURNAME_HAN.search(text, timeout=REGEX_TIMEOUT.secs):
             return []
         results = []
-        for start, end, kind in cn_lac.entities(text, _has_lac_candidate):
+
+        def worth_tagging(begin: int, stop: int) -> bool:
+            # A clause where LAC's PER tag could give a name `_lac_name` keeps and no rule
+            # found: a candidate span (a surname and 1-3 characters) clear of every finding.
+            for match in _SURNAME_HAN.finditer(
+                text, begin, stop, overlapped=True, timeout=REGEX_TIMEOUT.secs
+            ):
+                start = match.start()
+                for end in range(start + 2, min(start + 4, stop) + 1):
+                    if not any(r.start < end and start < r.end for r in found) and _lac_name(
+                        text, start, end
+                    ):
+                        return True
+            return False
+
+        for start, end, kind in cn_lac.entities(text, worth_tagging):
             if kind != "PER" or any(r.start < end and start < r.end for r in found):
                 continue
             if _lac_name(text, start, end):
@@ -666,16 +681,6 @@ def _likely_name(text: str, start: int, end: int) -> bool:
 _LAC_MODEL_MIN_SCORE = -1.5
 _LAC_ONE_CHAR_MIN_SCORE = 0.0
 _SURNAME_HAN = regex.compile(rf"{_SURNAME}\p{{Han}}")
-
-
-def _has_lac_candidate(clause: str) -> bool:
-    """A clause where LAC's PER tag could give a name `_lac_name` keeps."""
-    for match in _SURNAME_HAN.finditer(clause, overlapped=True, timeout=REGEX_TIMEOUT.secs):
-        start = match.start()
-        for end in range(start + 2, min(start + 4, len(clause)) + 1):
-            if _lac_name(clause, start, end):
-                return True
-    return False
 
 
 def _lac_name(text: str, start: int, end: int) -> bool:
