@@ -27,6 +27,7 @@ from detectors.recognizers.base import REGEX_TIMEOUT, ProjectLocalRecognizer, ma
 from detectors.recognizers.cn import cn_lac
 from detectors.recognizers.cn.cn_person_recognizer import jieba_word_tag, segment
 from detectors.recognizers.cn.cn_places import GAZETTEER, PlaceName
+from detectors.recognizers.cn.cn_street_address_recognizer import CnStreetAddressRecognizer
 
 # A place name followed by one of these names an organisation, not a place.
 _ORGANISATION_AFTER = regex.compile(
@@ -163,20 +164,32 @@ _LAC_PLACE_SHAPE = regex.compile(
 )
 
 
+# The street address recognizer's shapes (a road and a house number, a flat...): a place word
+# inside one is that recognizer's, and a LAC place over it would only cut its bounds.
+_ADDRESS = regex.compile(
+    "|".join(f"(?:{rx})" for _name, rx, _score in CnStreetAddressRecognizer.PATTERNS_SPEC),
+    regex.MULTILINE,
+)
+
+
 def _lac_places(text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
     if not cn_lac.has_han(text):
         return []
+    addresses = [
+        m.span() for m in _ADDRESS.finditer(text, timeout=REGEX_TIMEOUT.secs) if m.end() > m.start()
+    ]
+    taken = [(r.start, r.end) for r in found] + addresses
     results = []
 
     def worth_tagging(begin: int, stop: int) -> bool:
         # A place word outside every place found: a LOC span kept would hold one.
         return any(
-            not any(r.start < m.end() and m.start() < r.end for r in found)
+            not any(a < m.end() and m.start() < b for a, b in taken)
             for m in _LAC_PLACE_SHAPE.finditer(text, begin, stop, timeout=REGEX_TIMEOUT.secs)
         )
 
     for start, end, kind in cn_lac.entities(text, worth_tagging):
-        if kind != "LOC" or any(r.start < end and start < r.end for r in found):
+        if kind != "LOC" or any(a < end and start < b for a, b in taken):
             continue
         if jieba_word_tag(text[start:end])[0] not in (None, "ns", "nz", "nt", "j"):
             continue  # 石板路: a kind of road, a common noun in jieba's dictionary
