@@ -1,0 +1,292 @@
+"""Baidu's LAC model (lexical analysis of Chinese) read with numpy: person and place tags.
+
+LAC 2.1.2 (PyPI `lac`, Apache-2.0) carries its trained model inside the package: a
+character embedding, two bidirectional GRU layers and a CRF over 57 tags (parts of speech
+and PER, LOC, ORG, TIME). Its own code runs the model through paddlepaddle's `fluid` API,
+which paddle 3 no longer has, and paddle is 700 MB; so the package is installed without
+paddle (pyproject's [tool.uv]) and its weight files are read here, from the installed
+package, with numpy. Nothing is fetched at run time. The network is small (under 1 M
+weights besides the 30 MB embedding); the cut into LAC's mixed word and character units
+follows LAC's `Segment.fast_cut`.
+
+`entities(text)` returns the PER and LOC spans the model tags; the name and place
+recognizers decide which of them to keep (cn_person_recognizer, cn_location_recognizer).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import math
+import pathlib
+import re
+from collections.abc import Callable
+
+import numpy as np
+import regex
+
+from detectors.recognizers.base import REGEX_TIMEOUT
+
+_HIDDEN = 128
+# Clauses are tagged as one batch (a message's clauses at once): the GRU steps a message
+# costs are those of its longest clause. A clause longer than this is cut.
+_CLAUSE_END = regex.compile(r"(?<=[。\uff01\uff1f!?\uff1b;\n…\uff0c,])")
+_MAX_CLAUSE = 40
+_LATIN_OR_DIGIT = re.compile(r"[a-zA-Z0-9]")
+_HAN = regex.compile(r"\p{Han}")
+
+
+def model_dir() -> pathlib.Path:
+    """The installed LAC package's model folder (found without importing LAC, which needs
+    paddle's fluid API)."""
+    spec = importlib.util.find_spec("LAC")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the `lac` package is not installed (requirements.lock)")
+    return pathlib.Path(next(iter(spec.submodule_search_locations))) / "lac_model"
+
+
+def _pairs(path: pathlib.Path) -> list[tuple[str, str]]:
+    pairs = []
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        fields = line.split("\t")
+        if len(fields) == 2:
+            pairs.append((fields[0], fields[1]))
+    return pairs
+
+
+def _parameter(folder: pathlib.Path, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A float32 tensor saved by paddle: a header, then the raw little-endian values."""
+    raw = (folder / name).read_bytes()
+    size = math.prod(shape)
+    return np.frombuffer(raw[len(raw) - 4 * size :], dtype="<f4").reshape(shape).copy()
+
+
+class LacModel:
+    """LAC's `lac` model: text in, one tag per character out."""
+
+    def __init__(self, folder: pathlib.Path | None = None) -> None:
+        folder = folder or model_dir()
+        conf, weights = folder / "conf", folder / "model"
+        self.word_ids = {word: int(i) for i, word in _pairs(conf / "word.dic")}
+        self.labels = {int(i): label for i, label in _pairs(conf / "tag.dic")}
+        self.replace = dict(_pairs(conf / "q2b.dic"))
+        self.oov = self.word_ids["OOV"]
+        # LAC's prefix dictionary: a word's length, or 0 for a prefix of a longer word.
+        self.words: dict[str, int] = {}
+        total = 0
+        for line in (conf / "small_seg.dic").read_text(encoding="utf-8").split("\n"):
+            if not line.strip():
+                continue
+            word, frequency = line.strip().split(" ")
+            self.words[word] = len(word)
+            for i in range(1, len(word)):
+                self.words.setdefault(word[:i], 0)
+            total += int(frequency)
+        self.log_total = math.log(total)
+        vocabulary = max(self.word_ids.values()) + 1
+        self.embedding = _parameter(weights, "word_emb", (vocabulary, _HIDDEN))
+        d = _HIDDEN
+        self.layers = []
+        for layer in range(2):
+            width = _HIDDEN if layer == 0 else 2 * _HIDDEN
+            ins, gates, states = [], [], []
+            for direction in range(2):
+                n = 2 * layer + direction
+                ins.append(
+                    (
+                        _parameter(weights, f"fc_{n}.w_0", (width, 3 * d)),
+                        _parameter(weights, f"fc_{n}.b_0", (3 * d,))
+                        + _parameter(weights, f"gru_{n}.b_0", (3 * d,)),
+                    )
+                )
+                # paddle's GRU weight: the update and reset gates' [d, 2d], then the
+                # candidate's [d, d].
+                flat = _parameter(weights, f"gru_{n}.w_0", (3 * d * d,))
+                gates.append(flat[: 2 * d * d].reshape(d, 2 * d))
+                states.append(flat[2 * d * d :].reshape(d, d))
+            self.layers.append(
+                (
+                    np.concatenate([w for w, _ in ins], axis=1),
+                    np.concatenate([b for _, b in ins]),
+                    np.stack(gates),
+                    np.stack(states),
+                )
+            )
+        count = max(self.labels) + 1
+        self.emission = (
+            _parameter(weights, "fc_4.w_0", (2 * d, count)),
+            _parameter(weights, "fc_4.b_0", (count,)),
+        )
+        crf = _parameter(weights, "crfw", (count + 2, count))
+        self.start, self.end, self.transitions = crf[0], crf[1], crf[2:]
+
+    def cut(self, text: str) -> list[str]:
+        """LAC's `Segment.fast_cut`: the fewest dictionary words, longer ones first; runs of
+        single Latin letters and digits joined."""
+        n = len(text)
+        best: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            ends = [i]
+            j = i + 1
+            while j <= n and text[i:j] in self.words:
+                if self.words[text[i:j]]:
+                    ends.append(j - 1)
+                j += 1
+            best[i] = max(
+                (
+                    math.log(self.words.get(text[i : e + 1]) or 1)
+                    - self.log_total
+                    + best[e + 1][0],
+                    e,
+                )
+                for e in ends
+            )
+        pieces: list[str] = []
+        run = ""
+        i = 0
+        while i < n:
+            e = best[i][1] + 1
+            piece = text[i:e]
+            if len(piece) == 1 and _LATIN_OR_DIGIT.match(piece):
+                run += piece
+            else:
+                if run:
+                    pieces.append(run)
+                    run = ""
+                pieces.append(piece)
+            i = e
+        if run:
+            pieces.append(run)
+        return pieces
+
+    def _ids(self, text: str) -> tuple[list[int], list[int]]:
+        ids: list[int] = []
+        lengths: list[int] = []
+        for piece in self.cut(text):
+            if piece in self.word_ids:
+                ids.append(self.word_ids.get(self.replace.get(piece, piece), self.oov))
+                lengths.append(len(piece))
+            else:
+                for char in piece:
+                    ids.append(self.word_ids.get(self.replace.get(char, char), self.oov))
+                    lengths.append(1)
+        return ids, lengths
+
+    def tag(self, clauses: list[str]) -> list[list[str]]:
+        """One tag per character of each clause ("PER-B", "PER-I", "n-B"...)."""
+        units = [self._ids(c) for c in clauses]
+        batch = len(units)
+        steps = max((len(ids) for ids, _ in units), default=0)
+        if steps == 0:
+            return [[] for _ in clauses]
+        d = _HIDDEN
+        x = np.zeros((batch, steps, _HIDDEN), np.float32)
+        for b, (ids, _) in enumerate(units):
+            x[b, : len(ids)] = self.embedding[ids]
+        lengths = [len(ids) for ids, _ in units]
+        for inputs, bias, gates, states in self.layers:
+            projected = x @ inputs + bias  # (batch, steps, 6d)
+            # The backward direction reads each clause reversed, from its own last unit.
+            backward = np.zeros((batch, steps, 3 * d), np.float32)
+            for b, n in enumerate(lengths):
+                backward[b, :n] = projected[b, n - 1 :: -1, 3 * d :] if n else 0
+            xs = np.stack([projected[:, :, : 3 * d], backward])  # (2, batch, steps, 3d)
+            h = np.zeros((2, batch, d), np.float32)
+            out = np.empty((2, batch, steps, d), np.float32)
+            for t in range(steps):
+                g = xs[:, :, t, : 2 * d] + h @ gates
+                g = 0.5 * np.tanh(0.5 * g) + 0.5  # the sigmoid
+                u, r = g[..., :d], g[..., d:]
+                c = np.tanh(xs[:, :, t, 2 * d :] + (r * h) @ states)
+                h = h + u * (c - h)
+                out[:, :, t] = h
+            back = np.zeros((batch, steps, d), np.float32)
+            for b, n in enumerate(lengths):
+                back[b, :n] = out[1, b, n - 1 :: -1]
+            x = np.concatenate([out[0], back], axis=2)
+        emissions = x @ self.emission[0] + self.emission[1]
+        results = []
+        for b, (ids, sizes) in enumerate(units):
+            path = self._viterbi(emissions[b, : len(ids)])
+            tags: list[str] = []
+            for label, size in zip(path, sizes, strict=True):
+                name = self.labels[label]
+                tags.append(name)
+                tags += [name[:-2] + "-I"] * (size - 1)
+            results.append(tags)
+        return results
+
+    def _viterbi(self, emissions: np.ndarray) -> list[int]:
+        count = emissions.shape[1]
+        score = self.start + emissions[0]
+        back = np.zeros(emissions.shape, np.int64)
+        columns = np.arange(count)
+        for t in range(1, len(emissions)):
+            total = score[:, None] + self.transitions
+            back[t] = total.argmax(0)
+            score = total[back[t], columns] + emissions[t]
+        path = [int((score + self.end).argmax())]
+        for t in range(len(emissions) - 1, 0, -1):
+            path.append(int(back[t][path[-1]]))
+        return path[::-1]
+
+
+@functools.cache
+def model() -> LacModel:
+    return LacModel()
+
+
+def clauses(text: str) -> list[tuple[int, str]]:
+    """The clauses of a text with Han characters in them, with their offsets."""
+    found = []
+    start = 0
+    for piece in _CLAUSE_END.split(text, timeout=REGEX_TIMEOUT.secs):
+        for i in range(0, len(piece), _MAX_CLAUSE):
+            part = piece[i : i + _MAX_CLAUSE]
+            if _HAN.search(part, timeout=REGEX_TIMEOUT.secs):
+                found.append((start + i, part))
+        start += len(piece)
+    return found
+
+
+def has_han(text: str) -> bool:
+    return _HAN.search(text, timeout=REGEX_TIMEOUT.secs) is not None
+
+
+def entities(
+    text: str, worth_tagging: Callable[[int, int], bool] | None = None
+) -> list[tuple[int, int, str]]:
+    """The PER and LOC spans LAC tags in a text: (start, end, "PER" or "LOC"). Only the
+    clauses whose (start, end) `worth_tagging` accepts are tagged (the model costs a few
+    milliseconds a clause on one core): the name recognizer asks for those with a candidate
+    name no rule found, the place recognizer for those with a place word outside the places
+    found. A clause's tags are kept for the next caller."""
+    parts = [
+        (o, c) for o, c in clauses(text) if worth_tagging is None or worth_tagging(o, o + len(c))
+    ]
+    if len(_tagged) + len(parts) > _TAGGED_KEPT:
+        _tagged.clear()
+    todo = list(dict.fromkeys(c for _, c in parts if c not in _tagged))
+    if todo:
+        for clause, tags in zip(todo, model().tag(todo), strict=True):
+            _tagged[clause] = _spans(tags)
+    return [(o + s, o + e, kind) for o, c in parts for s, e, kind in _tagged[c]]
+
+
+# The tags of the clauses of the last messages (the name and place recognizers each ask).
+_TAGGED_KEPT = 64
+_tagged: dict[str, tuple[tuple[int, int, str], ...]] = {}
+
+
+def _spans(tags: list[str]) -> tuple[tuple[int, int, str], ...]:
+    found: list[tuple[int, int, str]] = []
+    begin: int | None = None
+    kind = ""
+    for i, tag in enumerate([*tags, "O"]):
+        label, position = (tag[:-2], tag[-1]) if tag[-2:-1] == "-" else (tag, "B")
+        if begin is not None and (position == "B" or label != kind):
+            found.append((begin, i, kind))
+            begin = None
+        if position == "B" and label in ("PER", "LOC"):
+            begin, kind = i, label
+    return tuple(found)
