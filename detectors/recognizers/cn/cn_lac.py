@@ -29,7 +29,6 @@ from collections.abc import Callable
 import numpy as np
 import onnxruntime as ort
 import regex
-from onnx import TensorProto, helper, numpy_helper
 
 from detectors.recognizers.base import REGEX_TIMEOUT
 
@@ -224,6 +223,82 @@ class LacModel:
         return paths
 
 
+# ONNX's protobuf messages written by hand (the few fields this graph uses; field numbers
+# from onnx.proto): the model is built without the `onnx` package.
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _int(field: int, value: int) -> bytes:
+    return _varint(field << 3) + _varint(value)
+
+
+def _bytes(field: int, value: bytes | str) -> bytes:
+    data = value.encode() if isinstance(value, str) else value
+    return _varint(field << 3 | 2) + _varint(len(data)) + data
+
+
+_FLOAT, _INT32, _INT64 = 1, 6, 7  # TensorProto.DataType
+
+
+def _tensor(name: str, array: np.ndarray) -> bytes:
+    """TensorProto: dims 1, data_type 2, name 8, raw_data 9 (little-endian)."""
+    kind = {np.dtype("float32"): _FLOAT, np.dtype("int64"): _INT64}[array.dtype]
+    return (
+        b"".join(_int(1, n) for n in array.shape)
+        + _int(2, kind)
+        + _bytes(8, name)
+        + _bytes(9, array.astype(array.dtype.newbyteorder("<")).tobytes())
+    )
+
+
+def _node(
+    op: str, inputs: list[str], outputs: list[str], **attributes: int | str | list[int]
+) -> bytes:
+    """NodeProto: input 1, output 2, op_type 4, attribute 5 (AttributeProto: name 1, i 3,
+    s 4, ints 8, type 20: INT 2, STRING 3, INTS 7)."""
+    parts = [_bytes(1, i) for i in inputs] + [_bytes(2, o) for o in outputs] + [_bytes(4, op)]
+    for name, value in attributes.items():
+        if isinstance(value, int):
+            body = _bytes(1, name) + _int(3, value) + _int(20, 2)
+        elif isinstance(value, str):
+            body = _bytes(1, name) + _bytes(4, value) + _int(20, 3)
+        else:
+            body = _bytes(1, name) + b"".join(_int(8, v) for v in value) + _int(20, 7)
+        parts.append(_bytes(5, body))
+    return b"".join(parts)
+
+
+def _value(name: str, kind: int, dims: list[str | int]) -> bytes:
+    """ValueInfoProto: name 1, type 2 (TypeProto: tensor_type 1: elem_type 1, shape 2:
+    dim 1: dim_value 1 or dim_param 2)."""
+    shape = b"".join(_bytes(1, _int(1, d) if isinstance(d, int) else _bytes(2, d)) for d in dims)
+    return _bytes(1, name) + _bytes(2, _bytes(1, _int(1, kind) + _bytes(2, shape)))
+
+
+def _model(
+    nodes: list[bytes], initializers: list[bytes], inputs: list[bytes], outputs: list[bytes]
+) -> bytes:
+    """ModelProto: ir_version 1 (8), opset_import 8 (version 2: 17), graph 7 (GraphProto:
+    node 1, name 2, initializer 5, input 11, output 12)."""
+    graph = (
+        b"".join(_bytes(1, n) for n in nodes)
+        + _bytes(2, "lac")
+        + b"".join(_bytes(5, t) for t in initializers)
+        + b"".join(_bytes(11, v) for v in inputs)
+        + b"".join(_bytes(12, v) for v in outputs)
+    )
+    return _int(1, 8) + _bytes(8, _int(2, 17)) + _bytes(7, graph)
+
+
 def _session(
     layers: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     emission: tuple[np.ndarray, np.ndarray],
@@ -236,14 +311,10 @@ def _session(
     initializers = []
     source = "x"
     for i, (w, r, b) in enumerate(layers):
-        initializers += [
-            numpy_helper.from_array(w, f"w{i}"),
-            numpy_helper.from_array(r, f"r{i}"),
-            numpy_helper.from_array(b, f"b{i}"),
-        ]
+        initializers += [_tensor(f"w{i}", w), _tensor(f"r{i}", r), _tensor(f"b{i}", b)]
         nodes += [
             # y: (steps, 2, batch, d), the forward direction first
-            helper.make_node(
+            _node(
                 "GRU",
                 [source, f"w{i}", f"r{i}", f"b{i}", "lengths"],
                 [f"y{i}"],
@@ -251,41 +322,30 @@ def _session(
                 direction="bidirectional",
                 linear_before_reset=0,
             ),
-            helper.make_node("Transpose", [f"y{i}"], [f"t{i}"], perm=[0, 2, 1, 3]),
-            helper.make_node("Reshape", [f"t{i}", "shape"], [f"h{i}"]),
+            _node("Transpose", [f"y{i}"], [f"t{i}"], perm=[0, 2, 1, 3]),
+            _node("Reshape", [f"t{i}", "shape"], [f"h{i}"]),
         ]
         source = f"h{i}"
     initializers += [
-        numpy_helper.from_array(np.array([0, 0, 2 * d], np.int64), "shape"),
-        numpy_helper.from_array(emission[0], "e_w"),
-        numpy_helper.from_array(emission[1], "e_b"),
+        _tensor("shape", np.array([0, 0, 2 * d], np.int64)),
+        _tensor("e_w", emission[0]),
+        _tensor("e_b", emission[1]),
     ]
     nodes += [
-        helper.make_node("MatMul", [source, "e_w"], ["scores"]),
-        helper.make_node("Add", ["scores", "e_b"], ["emissions"]),
+        _node("MatMul", [source, "e_w"], ["scores"]),
+        _node("Add", ["scores", "e_b"], ["emissions"]),
     ]
-    graph = helper.make_graph(
+    model = _model(
         nodes,
-        "lac",
-        [
-            helper.make_tensor_value_info("x", TensorProto.FLOAT, ["steps", "batch", d]),
-            helper.make_tensor_value_info("lengths", TensorProto.INT32, ["batch"]),
-        ],
-        [
-            helper.make_tensor_value_info(
-                "emissions", TensorProto.FLOAT, ["steps", "batch", emission[1].shape[0]]
-            )
-        ],
         initializers,
+        [_value("x", _FLOAT, ["steps", "batch", d]), _value("lengths", _INT32, ["batch"])],
+        [_value("emissions", _FLOAT, ["steps", "batch", emission[1].shape[0]])],
     )
-    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     options = ort.SessionOptions()
     # One message at a time on one core a worker: no threads of ORT's own.
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
-    return ort.InferenceSession(
-        proto.SerializeToString(), options, providers=["CPUExecutionProvider"]
-    )
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
 @functools.cache
