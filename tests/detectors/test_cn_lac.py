@@ -1,6 +1,6 @@
 # Chinese punctuation is the data here, on purpose.
 # ruff: noqa: RUF001
-"""LAC's model read with numpy (cn_lac): the tags it gives sentences written here."""
+"""LAC's model run without paddle (cn_lac): the tags it gives sentences written here."""
 
 from __future__ import annotations
 

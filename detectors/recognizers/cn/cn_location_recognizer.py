@@ -175,11 +175,7 @@ _ADDRESS = regex.compile(
 def _lac_places(text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
     if not cn_lac.has_han(text):
         return []
-    addresses = [
-        m.span() for m in _ADDRESS.finditer(text, timeout=REGEX_TIMEOUT.secs) if m.end() > m.start()
-    ]
-    taken = [(r.start, r.end) for r in found] + addresses
-    results = []
+    taken = [(r.start, r.end) for r in found]
 
     def worth_tagging(begin: int, stop: int) -> bool:
         # A place word outside every place found: a LOC span kept would hold one.
@@ -187,6 +183,15 @@ def _lac_places(text: str, found: list[RecognizerResult]) -> list[RecognizerResu
             not any(a < m.end() and m.start() < b for a, b in taken)
             for m in _LAC_PLACE_SHAPE.finditer(text, begin, stop, timeout=REGEX_TIMEOUT.secs)
         )
+
+    # No clause worth tagging outside the places found: none outside the addresses either
+    # (they only add to what is taken), so the address shapes are not searched.
+    if not any(worth_tagging(o, o + len(c)) for o, c in cn_lac.clauses(text)):
+        return []
+    taken += [
+        m.span() for m in _ADDRESS.finditer(text, timeout=REGEX_TIMEOUT.secs) if m.end() > m.start()
+    ]
+    results = []
 
     for start, end, kind in cn_lac.entities(text, worth_tagging):
         if kind != "LOC" or any(a < end and start < b for a, b in taken):
