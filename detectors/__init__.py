@@ -13,13 +13,7 @@ or jieba.
 from __future__ import annotations
 
 import importlib
-import os
 from typing import TYPE_CHECKING
-
-# Detection runs one message at a time on one core per worker: OpenBLAS's own threads (the
-# LAC model's matrix products, cn_lac) only fight that core for tiny products, 5x slower in
-# a worker pinned to one core. Read when numpy first loads, so set before it does.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 if TYPE_CHECKING:  # the names as mypy sees them; at run time __getattr__ loads them
     from detectors.config import DetectionConfig as DetectionConfig

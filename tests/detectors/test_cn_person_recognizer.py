@@ -17,10 +17,6 @@ CASES = [
     pytest.param("请联系王先生", ["王"], id="surname-honorific"),
     pytest.param("欧阳娜娜女士你好", ["欧阳娜娜"], id="compound-surname"),
     pytest.param("我在张江路上班", [], id="road-not-a-name"),
-    # LAC's model (cn_lac): names no rule finds, kept when they look like a full name.
-    pytest.param("今天钟梓萱来店里取货", ["钟梓萱"], id="lac-name"),
-    pytest.param("请问上官婉清在吗", ["上官婉清"], id="lac-compound-surname"),
-    pytest.param("男文青都是这样", [], id="lac-kind-of-person-not-a-name"),
     pytest.param("谢谢你的帮助", [], id="thanks-not-a-name"),
     # Uncued names (CLUENER dev): jieba splits surname and given name into two words.
     pytest.param("银监会监管二部主任楼文龙最近表示", ["楼文龙"], id="title-then-name"),

@@ -24,10 +24,8 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from detectors.recognizers.base import REGEX_TIMEOUT, ProjectLocalRecognizer, make_result
-from detectors.recognizers.cn import cn_lac
 from detectors.recognizers.cn.cn_person_recognizer import jieba_word_tag, segment
 from detectors.recognizers.cn.cn_places import GAZETTEER, PlaceName
-from detectors.recognizers.cn.cn_street_address_recognizer import CnStreetAddressRecognizer
 
 # A place name followed by one of these names an organisation, not a place.
 _ORGANISATION_AFTER = regex.compile(
@@ -149,67 +147,7 @@ class CnLocationRecognizer(ProjectLocalRecognizer):
                 )
             )
         results += _named_zones(text)
-        deep = getattr(nlp_artifacts, "deep", True)  # False past deep_nlp_max_chars
-        if deep:
-            results += _lac_places(text, results)
         return results + _listed_places(text, results)
-
-
-# A place LAC's model tags LOC is kept where it names a division, a road, a village, an
-# estate or a building part (where a person may live: 中关村大街, 南山区科技园); the countries,
-# cities, venues and landmarks it also tags (美国, 纽约, 故宫) stay with the gazetteer's rules
-# (a country or a world city alone needs a context word).
-_LAC_PLACE_SHAPE = regex.compile(
-    r"[省市区县镇乡村路街道巷弄号楼]|小区|大道|花园|新村|家园|公寓|园区|开发区"
-)
-
-
-# The street address recognizer's shapes (a road and a house number, a flat...): a place word
-# inside one is that recognizer's, and a LAC place over it would only cut its bounds.
-_ADDRESS = regex.compile(
-    "|".join(f"(?:{rx})" for _name, rx, _score in CnStreetAddressRecognizer.PATTERNS_SPEC),
-    regex.MULTILINE,
-)
-
-
-def _lac_places(text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
-    if not cn_lac.has_han(text):
-        return []
-    taken = [(r.start, r.end) for r in found]
-
-    def worth_tagging(begin: int, stop: int) -> bool:
-        # A place word outside every place found: a LOC span kept would hold one.
-        return any(
-            not any(a < m.end() and m.start() < b for a, b in taken)
-            for m in _LAC_PLACE_SHAPE.finditer(text, begin, stop, timeout=REGEX_TIMEOUT.secs)
-        )
-
-    # No clause worth tagging outside the places found: none outside the addresses either
-    # (they only add to what is taken), so the address shapes are not searched.
-    if not any(worth_tagging(o, o + len(c)) for o, c in cn_lac.clauses(text)):
-        return []
-    taken += [
-        m.span() for m in _ADDRESS.finditer(text, timeout=REGEX_TIMEOUT.secs) if m.end() > m.start()
-    ]
-    results = []
-
-    for start, end, kind in cn_lac.entities(text, worth_tagging):
-        if kind != "LOC" or any(a < end and start < b for a, b in taken):
-            continue
-        if jieba_word_tag(text[start:end])[0] not in (None, "ns", "nz", "nt", "j"):
-            continue  # 石板路: a kind of road, a common noun in jieba's dictionary
-        if _LAC_PLACE_SHAPE.search(text, start, end, timeout=REGEX_TIMEOUT.secs):
-            results.append(
-                make_result(
-                    CnLocationRecognizer.ENTITY,
-                    start,
-                    end,
-                    _NAMED_PLACE_SCORE,
-                    CnLocationRecognizer.__name__,
-                    "LAC model place",
-                )
-            )
-    return results
 
 
 def _named_roads(text: str) -> list[RecognizerResult]:

@@ -24,7 +24,6 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from detectors.recognizers.base import REGEX_TIMEOUT, ProjectLocalRecognizer, make_result
-from detectors.recognizers.cn import cn_lac
 
 with warnings.catch_warnings():
     # jieba 0.42 has invalid escape sequences and imports pkg_resources at import time.
@@ -376,7 +375,6 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
         given_name_chars()
         given_name_model()
         transliteration_chars()
-        cn_lac.model()
 
     @override
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
@@ -394,8 +392,6 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
                 )
         deep = getattr(nlp_artifacts, "deep", True)  # False past deep_nlp_max_chars
         tagged = self._from_jieba(text) if deep else []
-        if deep:
-            tagged += self._from_lac(text, [*results, *tagged])
         ends = {r.start: r.end for r in tagged}
         for result in results:
             # jieba knows where a given name stops better than a fixed length does.
@@ -433,36 +429,6 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
             results.append(
                 make_result(self.ENTITY, start, end, 0.6, type(self).__name__, "listed with a name")
             )
-        return results
-
-    def _from_lac(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
-        """Names LAC's model tags PER that look like a Chinese full name (`_lac_name`), where
-        the rules found nothing."""
-        if not _SURNAME_HAN.search(text, timeout=REGEX_TIMEOUT.secs):
-            return []
-        results = []
-
-        def worth_tagging(begin: int, stop: int) -> bool:
-            # A clause where LAC's PER tag could give a name `_lac_name` keeps and no rule
-            # found: a candidate span (a surname and 1-3 characters) clear of every finding.
-            for match in _SURNAME_HAN.finditer(
-                text, begin, stop, overlapped=True, timeout=REGEX_TIMEOUT.secs
-            ):
-                start = match.start()
-                for end in range(start + 2, min(start + 4, stop) + 1):
-                    if not any(r.start < end and start < r.end for r in found) and _lac_name(
-                        text, start, end
-                    ):
-                        return True
-            return False
-
-        for start, end, kind in cn_lac.entities(text, worth_tagging):
-            if kind != "PER" or any(r.start < end and start < r.end for r in found):
-                continue
-            if _lac_name(text, start, end):
-                results.append(
-                    make_result(self.ENTITY, start, end, 0.6, type(self).__name__, "LAC model name")
-                )
         return results
 
     @staticmethod
@@ -671,56 +637,6 @@ def _likely_name(text: str, start: int, end: int) -> bool:
     ratios, unseen = given_name_model()
     score = sum(ratios.get(c, unseen) for c in candidate[surname:]) / given
     return score >= _CUED_MODEL_MIN_SCORE
-
-
-# LAC's PER tag, checked: on Weibo it also tags nicknames, games' characters and words
-# (白羊座, 童鞋, 奥特曼), so a span is kept only when it is a surname of the list and 1-2
-# given characters that are no frequent word and not all transliteration characters, and the
-# given-name model does not find them much rarer in names than in text (a 1-character given
-# name must be no rarer at all). Limits chosen on dev (-3.0 and -1.5 found the same names).
-_LAC_MODEL_MIN_SCORE = -1.5
-_LAC_ONE_CHAR_MIN_SCORE = 0.0
-_SURNAME_HAN = regex.compile(rf"{_SURNAME}\p{{Han}}")
-
-
-def _lac_name(text: str, start: int, end: int) -> bool:
-    candidate = text[start:end]
-    if not _HAN_ONLY.fullmatch(candidate):
-        return False
-    surname = 2 if candidate[:2] in COMPOUND_SURNAMES else 1
-    if surname == 1 and candidate[0] not in SINGLE_SURNAMES:
-        return False
-    given = candidate[surname:]
-    if not 1 <= len(given) <= 2 or given[0] == candidate[0]:
-        return False
-    if len(given) == 2 and given[0] == given[1]:
-        return False  # 皮皮兽, 明明: a word of a repeated character
-    if surname == 1 and start > 0 and text[start - 1] in _COUNTING_BEFORE:
-        return False  # 一张: a measure word
-    if start > 0 and text[start - 1] in "男女":
-        return False  # 男文青, 女司机: a kind of person
-    tag, frequency = jieba_word_tag(candidate)
-    if tag is not None and tag not in _NAME_TAGS and frequency >= _CUED_RARE_WORD:
-        return False  # 那么, 那样: an everyday word of another kind
-    if frequency >= (_COMMON_NR_WORD_2 if len(candidate) == 2 else _COMMON_NR_WORD_3):
-        return False  # frequent words jieba tags nr: 谈天, 金钱豹
-    if all(c in transliteration_chars() for c in given):
-        return False  # 雷吉纳, 赫塔: clubs and towns
-    if len(given) == 2 and jieba_word_tag(given)[1] >= _COMMON_GIVEN_WORD:
-        return False  # 汤 + 妈妈, 阿 + 背后
-    head_tag, head_frequency = jieba_word_tag(candidate[: surname + 1])
-    if (
-        surname == 1
-        and len(given) == 2
-        and head_tag not in (None, *_NAME_TAGS)
-        and head_frequency >= _COMMON_GIVEN_WORD
-    ):
-        return False  # 金钱 + 豹
-    if _not_a_person_after(text, end):
-        return False
-    ratios, unseen = given_name_model()
-    score = sum(ratios.get(c, unseen) for c in given) / len(given)
-    return score >= (_LAC_ONE_CHAR_MIN_SCORE if len(given) == 1 else _LAC_MODEL_MIN_SCORE)
 
 
 def _coordinated_names(
