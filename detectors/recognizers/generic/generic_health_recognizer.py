@@ -207,7 +207,9 @@ def lexicon() -> Lexicon:
     terms: dict[tuple[str, ...], bool] = {}
     for key, cued in (("strong", False), ("cued", True)):
         for term in data[key]["en"]:
-            terms[tuple(_WORD.findall(term.lower(), timeout=REGEX_TIMEOUT.secs))] = cued
+            # The project's own lexicon at start-up, not a message: no message time limit
+            # (a worker started with a tiny limit must still start).
+            terms[tuple(_WORD.findall(term.lower()))] = cued
     first_words: dict[str, list[tuple[str, ...]]] = {}
     for words in sorted(terms, key=len, reverse=True):
         first_words.setdefault(words[0], []).append(words)
