@@ -26,7 +26,7 @@ from detectors.nlp import ProjectNlpEngine
 from detectors.not_personal import NotPersonalFilter
 from detectors.offline import make_tldextract_offline
 from detectors.recognizers import build_recognizers, supported_entities
-from detectors.recognizers.base import REGEX_TIMEOUT, set_regex_timeout
+from detectors.recognizers.base import REGEX_TIMEOUT, set_regex_timeout, timed_out_in
 from detectors.recognizers.en.en_international_address_recognizer import is_street_word
 from detectors.recognizers.generic.generic_age_recognizer import parse_age
 from detectors.recognizers.generic.generic_date_of_birth_recognizer import parse_date
@@ -104,6 +104,16 @@ class Detector:
         return self.detect_batch([(text, language, known)])[0]
 
     def detect_batch(self, items: Sequence[DetectItem]) -> list[list[Finding]]:
+        """Findings for each item. A pattern that runs out of time anywhere (recognizers,
+        text view, NLP step, resolution) raises ``PatternTimeoutError``: the batch is
+        refused whole (fail closed)."""
+        try:
+            return self._detect_batch(items)
+        except TimeoutError as error:
+            chars = sum(len(text) for text, _language, _known in items if isinstance(text, str))
+            raise timed_out_in("Detector", error, chars) from None
+
+    def _detect_batch(self, items: Sequence[DetectItem]) -> list[list[Finding]]:
         engine = self.config.detection.engine
         chunk_owner: list[int] = []
         chunk_starts: list[int] = []

@@ -81,7 +81,7 @@ def address_patterns(address: str) -> list[tuple[str, str]]:
     if not address:
         return []
     patterns = [("address on file", _flexible(address))]
-    for part in _SPLIT_ADDRESS.split(address):
+    for part in _SPLIT_ADDRESS.split(address, timeout=REGEX_TIMEOUT.secs):
         part = part.strip()
         if len(part) >= 5 and part != address:
             patterns.append(("part of address on file", _flexible(part)))

@@ -21,6 +21,7 @@ import spacy
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from detectors.recognizers.base import REGEX_TIMEOUT
 from detectors.text import SUPPORTED_LANGUAGES, mask_cjk
 
 _KEEP = "ner"
@@ -185,7 +186,10 @@ def _is_name_trigger(text: str, match: regex.Match[str]) -> bool:
         return False
     # Letters joined to digits are part of a code ("ORD46598", "NB-2025...", "A72598-WHT").
     start, end = match.span()
-    return not (_CODE_AFTER.match(text, end) or _CODE_BEFORE.search(text, max(0, start - 2), start))
+    return not (
+        _CODE_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs)
+        or _CODE_BEFORE.search(text, max(0, start - 2), start, timeout=REGEX_TIMEOUT.secs)
+    )
 
 
 def needs_ner(text: str) -> bool:
@@ -194,7 +198,9 @@ def needs_ner(text: str) -> bool:
     Not: a common sentence opener, a stop word ("For", "It's"), a month or weekday, the
     acronym of a data type, or letters of a token that holds a digit (an order or SKU code).
     """
-    return any(_is_name_trigger(text, m) for m in _CAPITALISED.finditer(text))
+    return any(
+        _is_name_trigger(text, m) for m in _CAPITALISED.finditer(text, timeout=REGEX_TIMEOUT.secs)
+    )
 
 
 class ProjectNlpArtifacts(NlpArtifacts):

@@ -32,6 +32,7 @@ import phonenumbers
 import regex
 
 from detectors.config import NotPersonalConfig
+from detectors.recognizers.base import REGEX_TIMEOUT
 from detectors.recognizers.en.en_person_recognizer import firm_spans
 from detectors.resolve import Candidate
 
@@ -122,8 +123,12 @@ class NotPersonalFilter:
                 return False
         if entity in _SHOP_ENTITIES:
             before = text[max(0, candidate.start - SHOP_CUE_WINDOW_CHARS) : candidate.start]
-            cue_end = max((m.end() for m in SHOP_CUE.finditer(before)), default=-1)
-            if cue_end >= 0 and not _SHOP_GAP_BREAK.search(before[cue_end:]):
+            cue_end = max(
+                (m.end() for m in SHOP_CUE.finditer(before, timeout=REGEX_TIMEOUT.secs)), default=-1
+            )
+            if cue_end >= 0 and not _SHOP_GAP_BREAK.search(
+                before[cue_end:], timeout=REGEX_TIMEOUT.secs
+            ):
                 return False
         return True
 

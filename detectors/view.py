@@ -36,6 +36,7 @@ from functools import lru_cache
 import regex
 
 from detectors.digit_groups import collapsible_separators
+from detectors.recognizers.base import REGEX_TIMEOUT
 
 MAX_EXPANSION_CHARS = 4
 _INVISIBLE_RANGES = (
@@ -99,7 +100,7 @@ def _ascii_table() -> dict[int, str]:
 
 
 _ASCII_TABLE = _ascii_table()
-_ASCII_CONTROL = re.compile("[" + "".join(chr(code) for code in _ASCII_TABLE) + "]")
+_ASCII_CONTROL = regex.compile("[" + "".join(chr(code) for code in _ASCII_TABLE) + "]")
 # Characters met so far in this process, the replacements among them that are not the
 # character itself, those characters, and those whose replacement is not one character.
 # Rebuilt past _MAX_LEARNT_CHARS, so that a stream of rare characters cannot grow them
@@ -155,7 +156,7 @@ class TextView:
 
 def _per_character(text: str) -> TextView:
     if text.isascii():
-        if _ASCII_CONTROL.search(text) is None:
+        if _ASCII_CONTROL.search(text, timeout=REGEX_TIMEOUT.secs) is None:
             return TextView(text, text)
         return TextView(text, text.translate(_ASCII_TABLE))
     chars = set(text)
@@ -219,8 +220,12 @@ def _without(view: TextView, spans: list[tuple[int, int]]) -> TextView:
 
 def text_view(text: str) -> TextView:
     """The normalised view of ``text`` with its offset map (see the module docstring)."""
+    if not text:  # nothing to read (no pattern runs, as for the recognizers)
+        return TextView(text, text)
     view = _per_character(text)
     if not view.text.isascii():
-        marks = [m.span() for m in _MARKS_AFTER_DIGIT.finditer(view.text)]
+        marks = [
+            m.span() for m in _MARKS_AFTER_DIGIT.finditer(view.text, timeout=REGEX_TIMEOUT.secs)
+        ]
         view = _without(view, marks)
     return _without(view, collapsible_separators(view.text, view.typed))

@@ -84,6 +84,12 @@ def _pattern_at(error: TimeoutError) -> str:
     return f"{pathlib.Path(frame.filename).name}:{frame.lineno}"
 
 
+def timed_out_in(name: str, error: TimeoutError, text_chars: int) -> PatternTimeoutError:
+    """``pattern_timed_out`` for a pattern run outside a recognizer (the text view, the NLP
+    step, the resolution): ``name`` is the step, the pattern is where it ran."""
+    return pattern_timed_out(name, _pattern_at(error), text_chars)
+
+
 class ProjectPatternRecognizer(PatternRecognizer):
     """A PatternRecognizer declared by class attributes, one instance per language."""
 
@@ -134,7 +140,7 @@ class ProjectPatternRecognizer(PatternRecognizer):
                 (name, rx, score, regex.compile(rx, flags=regex_flags))
                 for name, rx, score, _compiled in self._compiled
             ]
-        if self.GUARD is not None and self.GUARD.search(text) is None:
+        if self.GUARD is not None and self.GUARD.search(text, timeout=REGEX_TIMEOUT.secs) is None:
             return []
         name = type(self).__name__  # the recognizer's name (see __init__)
         results: list[RecognizerResult] = []

@@ -174,7 +174,9 @@ def _named_roads(text: str) -> list[RecognizerResult]:
         # proper name (横岗 + 大康 + 村) or too short alone.
         while first > 0 and name_length < _MAX_NAME_CHARS:
             _s, _e, before, tag = tokens[first - 1]
-            if tag in _NOT_NAME_PART_TAGS or not regex.fullmatch(r"\p{Han}+", before):
+            if tag in _NOT_NAME_PART_TAGS or not regex.fullmatch(
+                r"\p{Han}+", before, timeout=REGEX_TIMEOUT.secs
+            ):
                 break
             if name_length >= 2 and tag not in _PROPER_TAGS:
                 break
@@ -187,7 +189,7 @@ def _named_roads(text: str) -> list[RecognizerResult]:
         if not (
             proper
             and 2 <= name_length <= _MAX_NAME_CHARS
-            and regex.fullmatch(r"\p{Han}+", candidate)
+            and regex.fullmatch(r"\p{Han}+", candidate, timeout=REGEX_TIMEOUT.secs)
         ):
             continue
         if _NUMBER_AFTER.match(text, end, timeout=REGEX_TIMEOUT.secs):
@@ -245,7 +247,7 @@ def _named_zones(text: str) -> list[RecognizerResult]:
             _s, _e, before, tag = tokens[first - 1]
             adjective = tag == "a" and len(before) == 1  # 新材料
             if not (tag in _ZONE_NAME_TAGS or adjective) or not regex.fullmatch(
-                r"\p{Han}+", before
+                r"\p{Han}+", before, timeout=REGEX_TIMEOUT.secs
             ):
                 break
             if name_length + len(before) > _MAX_ZONE_NAME_CHARS:
@@ -303,7 +305,9 @@ def _listed_places(text: str, found: list[RecognizerResult]) -> list[RecognizerR
         while position > 0 and text[position - 1] == "、":
             start = position - 1
             while (
-                start > 0 and regex.match(r"\p{Han}", text[start - 1]) and text[start - 1] != "、"
+                start > 0
+                and regex.match(r"\p{Han}", text[start - 1], timeout=REGEX_TIMEOUT.secs)
+                and text[start - 1] != "、"
             ):
                 start -= 1
             value = text[start : position - 1]

@@ -400,7 +400,9 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
         return results + tagged
 
     def _from_jieba(self, text: str) -> list[RecognizerResult]:
-        if not regex.search(rf"{_SURNAME}\p{{Han}}|[小老]{_SURNAME}", text):
+        if not regex.search(
+            rf"{_SURNAME}\p{{Han}}|[小老]{_SURNAME}", text, timeout=REGEX_TIMEOUT.secs
+        ):
             return []
         tokens = segment(text)
         given = given_name_chars()
@@ -436,10 +438,14 @@ class CnPersonRecognizer(ProjectLocalRecognizer):
         text: str, start: int, end: int, word: str, flag: str
     ) -> tuple[int, int, float, str] | None:
         """A word jieba tags ``nr`` that starts with a surname and is not an everyday word."""
-        if flag not in _NAME_TAGS or not _HAN_ONLY.fullmatch(word) or word in _NOT_NAMES:
+        if (
+            flag not in _NAME_TAGS
+            or not _HAN_ONLY.fullmatch(word, timeout=REGEX_TIMEOUT.secs)
+            or word in _NOT_NAMES
+        ):
             return None
         if (
-            not _SURNAME_RX.match(word)
+            not _SURNAME_RX.match(word, timeout=REGEX_TIMEOUT.secs)
             or word[-1] in _PLACE_AFTER
             or _not_a_person_after(text, end)
         ):
@@ -497,7 +503,9 @@ def _surname_and_likely_given(
     if end not in boundaries or (start > 0 and text[start - 1] in _COUNTING_BEFORE):
         return None
     candidate = text[start:end]
-    if not _HAN_ONLY.fullmatch(candidate) or any(c in _GIVEN_STOP for c in candidate[1:]):
+    if not _HAN_ONLY.fullmatch(candidate, timeout=REGEX_TIMEOUT.secs) or any(
+        c in _GIVEN_STOP for c in candidate[1:]
+    ):
         return None
     tag, _frequency = jieba_word_tag(candidate)
     if (tag is not None and tag not in _NAME_TAGS) or _not_a_person_after(text, end):
@@ -559,7 +567,11 @@ def _cued_name(
     surname = len(compound) or 1
     before = tokens[index - 1][2] if index > 0 else ""
     cued_before = before in _CUE_BEFORE or before in _VERB_BEFORE
-    left_open = start == 0 or cued_before or _NAME_LEFT.match(text, start - 1) is not None
+    left_open = (
+        start == 0
+        or cued_before
+        or _NAME_LEFT.match(text, start - 1, timeout=REGEX_TIMEOUT.secs) is not None
+    )
     min_score = _CUED_MODEL_MIN_SCORE if left_open else _INNER_MODEL_MIN_SCORE
     ratios, unseen = given_name_model()
     for given in (2, 1):  # the longer name first: 江本胜 before 江本
@@ -567,7 +579,9 @@ def _cued_name(
         if end not in words_at:
             continue
         candidate = text[start:end]
-        if not _HAN_ONLY.fullmatch(candidate) or any(c in _GIVEN_STOP for c in candidate[surname:]):
+        if not _HAN_ONLY.fullmatch(candidate, timeout=REGEX_TIMEOUT.secs) or any(
+            c in _GIVEN_STOP for c in candidate[surname:]
+        ):
             continue
         after = words_at[end]
         speaker = after in _COLONS and (start == 0 or text[start - 1] == "\n")
@@ -596,7 +610,11 @@ def _cued_transliteration(
     """A transliterated name jieba tags ``nrt`` (谢菲尔德, 安切洛蒂) with a role or title
     before it or a speech verb or title after it (谢菲尔德将军, 主帅安切洛蒂表示)."""
     start, end, word, flag = tokens[index]
-    if flag != "nrt" or not 2 <= len(word) <= 5 or not _HAN_RUN.fullmatch(word):
+    if (
+        flag != "nrt"
+        or not 2 <= len(word) <= 5
+        or not _HAN_RUN.fullmatch(word, timeout=REGEX_TIMEOUT.secs)
+    ):
         return None
     before = tokens[index - 1][2] if index > 0 else ""
     after = tokens[index + 1][2] if index + 1 < len(tokens) else ""
@@ -617,7 +635,7 @@ def _likely_name(text: str, start: int, end: int) -> bool:
     candidate = text[start:end]
     surname = 2 if candidate[:2] in COMPOUND_SURNAMES else 1
     given = len(candidate) - surname
-    if not (1 <= given <= 2 and _HAN_ONLY.fullmatch(candidate)):
+    if not (1 <= given <= 2 and _HAN_ONLY.fullmatch(candidate, timeout=REGEX_TIMEOUT.secs)):
         return False
     if surname == 1 and candidate[0] not in SINGLE_SURNAMES:
         return False
@@ -651,7 +669,8 @@ def _coordinated_names(
     queue = [
         (r.start, r.end)
         for r in found
-        if r.entity_type == "PERSON" and _HAN_ONLY.fullmatch(text[r.start : r.end])
+        if r.entity_type == "PERSON"
+        and _HAN_ONLY.fullmatch(text[r.start : r.end], timeout=REGEX_TIMEOUT.secs)
     ]
     seen = set(queue)
     added: list[tuple[int, int]] = []
@@ -669,7 +688,7 @@ def _coordinated_names(
                 if separator in _LIST_COMMAS and not (
                     item_end == len(text)
                     or text[item_end] in _LIST_COMMAS
-                    or _NOT_HAN.match(text, item_end)
+                    or _NOT_HAN.match(text, item_end, timeout=REGEX_TIMEOUT.secs)
                 ):
                     continue
                 if _likely_name(text, after, item_end):
@@ -687,7 +706,7 @@ def _coordinated_names(
                 if separator in _LIST_COMMAS and not (
                     item_start == 0
                     or text[item_start - 1] in _LIST_COMMAS
-                    or _NOT_HAN.match(text, item_start - 1)
+                    or _NOT_HAN.match(text, item_start - 1, timeout=REGEX_TIMEOUT.secs)
                 ):
                     continue
                 if _likely_name(text, item_start, before):
@@ -711,8 +730,8 @@ def _dotted_names(text: str, tokens: tuple[Token, ...], recognizer: str) -> list
         while (
             index + 2 < len(tokens)
             and tokens[index + 1][2] in _NAME_DOTS
-            and _HAN_WORD.fullmatch(tokens[index][2])
-            and _HAN_WORD.fullmatch(tokens[index + 2][2])
+            and _HAN_WORD.fullmatch(tokens[index][2], timeout=REGEX_TIMEOUT.secs)
+            and _HAN_WORD.fullmatch(tokens[index + 2][2], timeout=REGEX_TIMEOUT.secs)
         ):
             index += 2
         if index > first:
@@ -767,7 +786,7 @@ def segment(text: str) -> tuple[Token, ...]:
     while index < len(words):
         start, end, word = words[index]
         tag = tags.get(word) if len(word) > 1 else None
-        if tag is not None or not _HAN_RUN.fullmatch(word):
+        if tag is not None or not _HAN_RUN.fullmatch(word, timeout=REGEX_TIMEOUT.secs):
             tokens.append((start, end, word, tag or tags.get(word) or _other_tag(word)))
             index += 1
             continue
@@ -776,12 +795,14 @@ def segment(text: str) -> tuple[Token, ...]:
         last = index + 1
         while (
             last < len(words)
-            and _HAN_RUN.fullmatch(words[last][2])
+            and _HAN_RUN.fullmatch(words[last][2], timeout=REGEX_TIMEOUT.secs)
             and (len(words[last][2]) == 1 or words[last][2] not in tags)
         ):
             last += 1
         run_end = words[last - 1][1]
-        if run_end - start >= 2 and _NAME_START.search(text, start, run_end - 1):
+        if run_end - start >= 2 and _NAME_START.search(
+            text, start, run_end - 1, timeout=REGEX_TIMEOUT.secs
+        ):
             offset = start
             for pair in jieba.posseg.lcut(text[start:run_end], HMM=True):
                 tokens.append((offset, offset + len(pair.word), pair.word, pair.flag))
@@ -794,9 +815,9 @@ def segment(text: str) -> tuple[Token, ...]:
 
 
 def _other_tag(word: str) -> str:
-    if _DIGITS.fullmatch(word):
+    if _DIGITS.fullmatch(word, timeout=REGEX_TIMEOUT.secs):
         return "m"
-    if _LATIN.fullmatch(word):
+    if _LATIN.fullmatch(word, timeout=REGEX_TIMEOUT.secs):
         return "eng"
     return "x"
 

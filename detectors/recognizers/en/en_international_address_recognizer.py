@@ -206,15 +206,19 @@ class EnInternationalAddressRecognizer(ProjectLocalRecognizer):
         if not any(ch.isdigit() for ch in text):
             return []
         results: list[RecognizerResult] = []
-        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        tokens = [
+            (m.start(), m.end(), m.group())
+            for m in _TOKEN.finditer(text, timeout=REGEX_TIMEOUT.secs)
+        ]
         covered_to = -1
         name = type(self).__name__
         for index, (start, _end, token) in enumerate(tokens):
             if start < covered_to:
                 continue
-            joined = not _HOUSE_NUMBER.fullmatch(token)
+            joined = not _HOUSE_NUMBER.fullmatch(token, timeout=REGEX_TIMEOUT.secs)
             if joined and not (
-                _JOINED_NUMBER.fullmatch(token) and _town_after(text, tokens, index)
+                _JOINED_NUMBER.fullmatch(token, timeout=REGEX_TIMEOUT.secs)
+                and _town_after(text, tokens, index)
             ):
                 continue
             street = street_around(text, tokens, index)
@@ -234,7 +238,9 @@ class EnInternationalAddressRecognizer(ProjectLocalRecognizer):
             covered_to = end
         found = [(r.start, r.end) for r in results]
         for index, (start, n_end, token) in enumerate(tokens):
-            if not _POSTAL_NUMBER.fullmatch(token) or any(a <= start < b for a, b in found):
+            if not _POSTAL_NUMBER.fullmatch(token, timeout=REGEX_TIMEOUT.secs) or any(
+                a <= start < b for a, b in found
+            ):
                 continue
             street_start = postal_street(text, tokens, index)
             if street_start is None:
@@ -284,7 +290,9 @@ def street_around(
         w_start, w_end, word = tokens[position]
         if not same_line(text, w_end, right) or "," in text[w_end:right]:
             break
-        if not _WORD.fullmatch(word) or not (is_name_word(word) or word in CONNECTORS):
+        if not _WORD.fullmatch(word, timeout=REGEX_TIMEOUT.secs) or not (
+            is_name_word(word) or word in CONNECTORS
+        ):
             break
         words.insert(0, tokens[position])
         right = w_start
@@ -302,13 +310,15 @@ def street_around(
         french = not after and word.casefold() in STREET_WORDS_FIRST  # "97, rue de Riou"
         if not same_line(text, left, w_start) or ("," in text[left:w_start] and not french):
             break
-        if _HOUSE_NUMBER.fullmatch(word) and after:
+        if _HOUSE_NUMBER.fullmatch(word, timeout=REGEX_TIMEOUT.secs) and after:
             if any(is_street_word(w[2]) for w in after):
                 return n_start, w_end, STREET_SCORE
             if all(w[2][:1].isupper() for w in after) and len(after) <= 3:
                 return n_start, w_end, WEAK_SCORE
             break
-        if not _WORD.fullmatch(word) or not (is_name_word(word) or word in CONNECTORS):
+        if not _WORD.fullmatch(word, timeout=REGEX_TIMEOUT.secs) or not (
+            is_name_word(word) or word in CONNECTORS
+        ):
             break
         after.append(tokens[position])
         left = w_end
@@ -319,7 +329,9 @@ def street_around(
             if position < len(tokens):
                 # A street number written after the street word ("Agnostou Stratioti Square").
                 nxt = tokens[position]
-                if same_line(text, end, nxt[0]) and _HOUSE_NUMBER.fullmatch(nxt[2]):
+                if same_line(text, end, nxt[0]) and _HOUSE_NUMBER.fullmatch(
+                    nxt[2], timeout=REGEX_TIMEOUT.secs
+                ):
                     end = nxt[1]
             return n_start, end, STREET_SCORE if digits > 1 else ONE_DIGIT_SCORE
     if after and after[0][2].casefold() in STREET_WORDS_FIRST:
@@ -330,7 +342,10 @@ def street_around(
             w_start, w_end, word = tokens[position]
             if not same_line(text, left, w_start) or "," in text[left:w_start]:
                 break
-            if not _WORD.fullmatch(word) or word.casefold() in _NOT_STREET:
+            if (
+                not _WORD.fullmatch(word, timeout=REGEX_TIMEOUT.secs)
+                or word.casefold() in _NOT_STREET
+            ):
                 break
             after.append(tokens[position])
             left, position = w_end, position + 1
@@ -353,7 +368,7 @@ def postal_street(text: str, tokens: list[tuple[int, int, str]], index: int) -> 
     tail = _POSTAL_TOWN.match(text, n_end, timeout=REGEX_TIMEOUT.secs)
     if tail is None:
         return _cued_street(text, tokens, index)
-    if _YEAR.fullmatch(tail.group("code")) and "\n" not in tail.group():
+    if _YEAR.fullmatch(tail.group("code"), timeout=REGEX_TIMEOUT.secs) and "\n" not in tail.group():
         return None
     position, right = index - 1, tokens[index][0]
     if position >= 0 and text[tokens[position][1] : right].strip() == ",":
@@ -394,7 +409,10 @@ def _street_words_before(
         w_start, w_end, word = tokens[position]
         if not same_line(text, w_end, right) or "," in text[w_end:right]:
             break
-        if not _WORD.fullmatch(word) or word.casefold().rstrip(".") in _NOT_POSTAL_STREET:
+        if (
+            not _WORD.fullmatch(word, timeout=REGEX_TIMEOUT.secs)
+            or word.casefold().rstrip(".") in _NOT_POSTAL_STREET
+        ):
             break
         last = first is None
         if not (word[:1].isupper() or word in CONNECTORS or is_street_word(word) or last):
@@ -413,7 +431,7 @@ def _street_words_before(
 def corner_street(text: str, start: int, end: int) -> int:
     """After "the corner of <street>", the street it crosses: " and Inna Loop St." (one to
     four capitalised words up to the last street word); ``end`` when there is none."""
-    if _CORNER_BEFORE.search(text[max(0, start - 24) : start]) is None:
+    if _CORNER_BEFORE.search(text[max(0, start - 24) : start], timeout=REGEX_TIMEOUT.secs) is None:
         return end
     joint = _AND.match(text, end, timeout=REGEX_TIMEOUT.secs)
     if joint is None:
@@ -437,14 +455,14 @@ def corner_street(text: str, start: int, end: int) -> int:
 def extend_left(text: str, start: int) -> int:
     """Take a building number or a unit written right before the street."""
     before = text[max(0, start - 24) : start]
-    unit = _UNIT_BEFORE.search(before)
+    unit = _UNIT_BEFORE.search(before, timeout=REGEX_TIMEOUT.secs)
     if unit:
         return start - (len(before) - unit.start())
-    number = regex.search(r"(?<![\w\-.])\d{1,6}[ \t]+$", before)
+    number = regex.search(r"(?<![\w\-.])\d{1,6}[ \t]+$", before, timeout=REGEX_TIMEOUT.secs)
     if number:
         start -= len(before) - number.start()
         before = text[max(0, start - 24) : start]
-        unit = _UNIT_BEFORE.search(before)
+        unit = _UNIT_BEFORE.search(before, timeout=REGEX_TIMEOUT.secs)
         if unit:
             start -= len(before) - unit.start()
     return start

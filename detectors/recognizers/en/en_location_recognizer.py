@@ -175,14 +175,17 @@ class EnLocationRecognizer(ProjectLocalRecognizer):
         results = []
         for match in _GAZETTEER_CUE.finditer(text, timeout=REGEX_TIMEOUT.secs):
             start = match.start("value")
-            words = list(regex.finditer(r"\S+", match.group("value")))
+            words = list(regex.finditer(r"\S+", match.group("value"), timeout=REGEX_TIMEOUT.secs))
             for count in range(len(words), 0, -1):
                 end = start + words[count - 1].end()
                 value = text[start:end]
                 if (
                     value.casefold() in places
-                    or (count == 1 and _TOWN_ENDING.fullmatch(value))
-                    or (count == len(words) and _TOWN_PREFIX.fullmatch(value))
+                    or (count == 1 and _TOWN_ENDING.fullmatch(value, timeout=REGEX_TIMEOUT.secs))
+                    or (
+                        count == len(words)
+                        and _TOWN_PREFIX.fullmatch(value, timeout=REGEX_TIMEOUT.secs)
+                    )
                 ):
                     why = "known place after a cue"
                     results.append(
@@ -195,7 +198,9 @@ class EnLocationRecognizer(ProjectLocalRecognizer):
 
     def _countries(self, text: str) -> list[RecognizerResult]:
         """Country names, capitalised or in capitals, as one to four words on one line."""
-        words = [(m.start(), m.end()) for m in _COUNTRY_WORD.finditer(text)]
+        words = [
+            (m.start(), m.end()) for m in _COUNTRY_WORD.finditer(text, timeout=REGEX_TIMEOUT.secs)
+        ]
         results: list[RecognizerResult] = []
         index = 0
         while index < len(words):

@@ -24,7 +24,7 @@ import regex
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from detectors.recognizers.base import HAS_DIGIT, KeyedValueRecognizer
+from detectors.recognizers.base import HAS_DIGIT, REGEX_TIMEOUT, KeyedValueRecognizer
 
 _CUE = (
     r"(?:(?<![A-Za-z])(?i:(?:commercial\s+)?(?:driver['’]?s?|driving)\s+licen[cs]e(?:\s+card)?"
@@ -59,7 +59,7 @@ _LONGEST_DIGIT_RUN = 16
 def _plausible(value: str) -> bool:
     chars = [c for c in value if c.isalnum() or c == "*"]
     digits = sum(c.isdigit() for c in chars)
-    longest_run = max(len(run) for run in regex.findall(r"\d+", value))
+    longest_run = max(len(run) for run in regex.findall(r"\d+", value, timeout=REGEX_TIMEOUT.secs))
     # 15 digits alone is an old Chinese ID number, never a US licence.
     return (
         5 <= len(chars) <= 16
@@ -93,7 +93,7 @@ class EnUsDriverLicenseRecognizer(KeyedValueRecognizer):
 
     @override
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
-        if HAS_DIGIT.search(text) is None:
+        if HAS_DIGIT.search(text, timeout=REGEX_TIMEOUT.secs) is None:
             return []
         return [
             result

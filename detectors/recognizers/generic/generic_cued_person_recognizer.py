@@ -238,7 +238,7 @@ def shouted(match: regex.Match[str], value: str) -> bool:
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop leading/trailing words that are common words, not parts of a name."""
-    words = list(regex.finditer(r"\S+", text[start:end]))
+    words = list(regex.finditer(r"\S+", text[start:end], timeout=REGEX_TIMEOUT.secs))
     kept = []
     for word in words:
         lowered = word.group().lower()

@@ -12,7 +12,12 @@ from typing import ClassVar, override
 
 import regex
 
-from detectors.recognizers.base import HAS_DIGIT, PatternSpec, ProjectPatternRecognizer
+from detectors.recognizers.base import (
+    HAS_DIGIT,
+    REGEX_TIMEOUT,
+    PatternSpec,
+    ProjectPatternRecognizer,
+)
 
 _NUM = r"[-+]?\d{1,3}\.\d{3,10}"
 _DMS = r"\d{1,3}\s?°\s?\d{1,2}\s?['′]\s?(?:\d{1,2}(?:\.\d+)?\s?[\"″]\s?)?"
@@ -44,7 +49,10 @@ class GenericGpsCoordinatesRecognizer(ProjectPatternRecognizer):
     def validate_result(self, pattern_text: str) -> bool | None:
         if "°" in pattern_text and "." not in pattern_text:
             return None
-        numbers = [float(n) for n in regex.findall(r"[-+]?\d{1,3}\.\d+", pattern_text)]
+        numbers = [
+            float(n)
+            for n in regex.findall(r"[-+]?\d{1,3}\.\d+", pattern_text, timeout=REGEX_TIMEOUT.secs)
+        ]
         if len(numbers) != 2:
             return None
         lat, lng = numbers

@@ -97,7 +97,7 @@ class GenericPhonenumbersRecognizer(ProjectLocalRecognizer):
             value = match.group()
             if value.endswith(")") and "(" not in value:
                 value, end = value[:-1], end - 1
-            if _ISO_DATE.match(value):
+            if _ISO_DATE.match(value, timeout=REGEX_TIMEOUT.secs):
                 continue
             scored = self.score(
                 value, text[max(0, start - _LABEL_WINDOW_CHARS) : start], text[end : end + 16]
@@ -133,16 +133,16 @@ class GenericPhonenumbersRecognizer(ProjectLocalRecognizer):
                 best = max(best or (0.0, ""), (0.6, "possible international number"))
         if best is None and not international:
             best = other_region_score(value, digits)
-        if _LABEL.search(before):
+        if _LABEL.search(before, timeout=REGEX_TIMEOUT.secs):
             return max(best or (0.0, ""), (LABELLED_SCORE, "digits after a phone label"))
-        if _LABEL_AFTER.match(after):
+        if _LABEL_AFTER.match(after, timeout=REGEX_TIMEOUT.secs):
             return max(best or (0.0, ""), (LABELLED_SCORE, "digits before a phone label"))
         return best
 
 
 def other_region_score(value: str, digits: str) -> tuple[float, str] | None:
     """A grouped run valid as a national number of one of ``OTHER_REGIONS``."""
-    groups = len(regex.findall(r"\d+", value))
+    groups = len(regex.findall(r"\d+", value, timeout=REGEX_TIMEOUT.secs))
     if groups < 2 or len(digits) < 8:
         return None
     for region in OTHER_REGIONS:
