@@ -23,7 +23,7 @@ import contextlib
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -231,32 +231,25 @@ class Registry:
         return [c for conns in self._by_identity.values() for c in conns]
 
     def reaches(self, audience: Audience) -> bool:
-        """Whether `audience` has any socket here (what `select` would choose, unbuilt)."""
-        if audience.all_agents or audience.supervisors:
-            for identity in self._by_identity:
-                if (audience.all_agents and identity.is_agent) or (
-                    audience.supervisors and identity.role is Role.SUPERVISOR
-                ):
-                    return True
-        for identity in audience.identities:
-            conns = self._by_identity.get(identity)
-            if conns and (audience.exclude is None or conns != {audience.exclude}):
-                return True
-        return False
+        """Whether `audience` has any socket here (`select`'s rule, without building it)."""
+        return any(conn is not audience.exclude for conn in self._chosen(audience))
 
     def select(self, audience: Audience) -> Iterable[Connection]:
-        chosen: set[Connection] = set()
+        chosen = set(self._chosen(audience))
+        if audience.exclude is not None:
+            chosen.discard(audience.exclude)
+        return chosen
+
+    def _chosen(self, audience: Audience) -> Iterator[Connection]:
+        """The sockets `audience` names here, `exclude` included, a socket maybe twice."""
         for identity in audience.identities:
-            chosen.update(self._by_identity.get(identity, ()))
+            yield from self._by_identity.get(identity, ())
         if audience.all_agents or audience.supervisors:
             for identity, conns in self._by_identity.items():
                 if (audience.all_agents and identity.is_agent) or (
                     audience.supervisors and identity.role is Role.SUPERVISOR
                 ):
-                    chosen.update(conns)
-        if audience.exclude is not None:
-            chosen.discard(audience.exclude)
-        return chosen
+                    yield from conns
 
 
 def audience_to_wire(audience: Audience) -> JsonObject:

@@ -324,7 +324,9 @@ class GlobalLimits:
         task.add_done_callback(self._call_done)
         try:
             if not task.done():
-                await _within(task, self._call_timeout_secs)
+                # shielded: at the bound only this wait ends, the call runs on
+                async with asyncio.timeout(self._call_timeout_secs):
+                    await asyncio.shield(task)
             return task.result()
         except (RedisError, OSError, TimeoutError) as exc:
             self._skip_until = time.monotonic() + RETRY_SECS
@@ -344,24 +346,3 @@ class GlobalLimits:
 
 async def _awaited[R](call: Callable[[], Awaitable[R]]) -> R:
     return await call()
-
-
-async def _within(task: asyncio.Task[Any], secs: float) -> None:
-    """Wait for `task` at most `secs`, leaving it running past them (TimeoutError); as
-    `asyncio.wait` on one task, without its sets."""
-    loop = asyncio.get_running_loop()
-    waiter = loop.create_future()
-
-    def wake(_: object = None) -> None:
-        if not waiter.done():
-            waiter.set_result(None)
-
-    task.add_done_callback(wake)
-    timer = loop.call_later(secs, wake)
-    try:
-        await waiter
-    finally:
-        timer.cancel()
-        task.remove_done_callback(wake)
-    if not task.done():
-        raise TimeoutError(f"no answer from Redis within {secs} s")
